@@ -1,0 +1,301 @@
+/*
+ * strata.h - the public API of libstrata.
+ *
+ * The library does all the work of a migration run: it reads a directory of
+ * migrations in any of the layouts users already have, opens a target
+ * database through a driver, compares the applied history with the files and
+ * applies or rolls back. It never prints and never exits: every function
+ * returns 0 or a negative STRATA_E* code and, on failure, fills the caller's
+ * struct strata_err. Progress is reported through an event callback so that
+ * the CLI (or any other caller) decides what a person sees.
+ *
+ * Out parameters are set to NULL on failure. Objects returned through them
+ * are owned by the caller and released with the matching *_free().
+ */
+#ifndef STRATA_H
+#define STRATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Return codes. The CLI maps them onto exit codes (see strata_exit_code). */
+enum {
+	STRATA_OK = 0,
+	STRATA_ENOMEM = -1,    /* out of memory */
+	STRATA_EUSAGE = -2,    /* bad arguments or options */
+	STRATA_ESOURCE = -3,   /* bad migration files (nothing was touched) */
+	STRATA_EDB = -4,       /* the database reported an error */
+	STRATA_ECONNECT = -5,  /* could not connect */
+	STRATA_ELOCK = -6,     /* the migration lock was not obtained in time */
+	STRATA_EIO = -7,       /* a file could not be read or written */
+	STRATA_EHISTORY = -8,  /* applied history cannot be trusted (modified, out of order, partial) */
+	STRATA_EREFUSED = -9,  /* a destructive action was not confirmed, or is irreversible */
+	STRATA_EINTR = -10,    /* interrupted by a signal; the current migration was rolled back */
+};
+
+/*
+ * Everything a caller needs to tell a person what went wrong. Fixed-size
+ * buffers so that filling an error can never fail; longer texts are cut.
+ */
+struct strata_err {
+	int code;              /* STRATA_E*, 0 when no error */
+	char sqlstate[6];      /* driver's SQLSTATE (PostgreSQL) or "" */
+	int driver_code;       /* driver's numeric code (SQLite extended result code) or 0 */
+	char message[1024];    /* primary message, one line */
+	char detail[1024];     /* DETAIL from the server, or "" */
+	char hint[512];        /* HINT from the server or from strata, or "" */
+	char context[512];     /* CONTEXT (e.g. PL/pgSQL line), or "" */
+	char file[512];        /* migration file the error is in, or "" */
+	int line;              /* 1-based line in that file, 0 if unknown */
+	int column;            /* 1-based column in that line, 0 if unknown */
+	int statement;         /* 1-based statement index in the script, 0 if unknown */
+	uint64_t version;      /* migration version concerned, 0 if none */
+	int has_version;       /* version above is meaningful */
+};
+
+void strata_err_clear(struct strata_err *err);
+/* Set code and a printf-style message; returns code so callers can `return strata_err_set(...)`. */
+int strata_err_set(struct strata_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Exit code for a return code: 0 ok, 1 migration/database, 2 usage/files, 3 lock. */
+int strata_exit_code(int rc);
+const char *strata_strerror(int rc);
+
+/* ---------------------------------------------------------------------------
+ * Migration sources
+ */
+
+enum strata_layout {
+	STRATA_LAYOUT_PAIR = 1,  /* golang-migrate: V_name.up.sql + V_name.down.sql */
+	STRATA_LAYOUT_MARKERS,   /* dbmate (-- migrate:up/down) or goose (-- +goose Up/Down) single file */
+	STRATA_LAYOUT_PLAIN,     /* V_name.sql, up only, optional V_name.down.sql */
+	STRATA_LAYOUT_DIESEL,    /* V_name/up.sql + down.sql (+ metadata.toml) */
+};
+
+struct strata_migration {
+	uint64_t version;        /* numeric version (Diesel: the digits with dashes removed) */
+	char *vtext;             /* version digits as written, leading zeros kept */
+	char *sortkey;           /* ordering key; compare with strcmp */
+	char *name;              /* description part of the name ("create_users") */
+	enum strata_layout layout;
+	char *up_file;           /* path of the file holding the up script, relative to the source dir */
+	char *down_file;         /* path of the file holding the down script, or NULL */
+	char *up;                /* up script (NUL-terminated; may be empty) */
+	size_t up_len;
+	int up_line;             /* line of up_file where the up script starts (1-based) */
+	char *down;              /* down script or NULL when there is none */
+	size_t down_len;
+	int down_line;           /* line of down_file where the down script starts */
+	char checksum[65];       /* hex SHA-256 of the up script, CRLF normalised to LF */
+	int no_transaction;      /* run outside a transaction (metadata.toml, directive, dbmate transaction:false) */
+};
+
+struct strata_source {
+	char *dir;                       /* directory as given */
+	struct strata_migration *m;      /* migrations in apply order */
+	size_t n;
+	char **warnings;                 /* things skipped, each a full sentence naming the file */
+	size_t nwarnings;
+	int width;                       /* widest sequential version in use (for create --seq), 0 if none */
+	int timestamps;                  /* versions look like timestamps (>= 12 digits) */
+};
+
+/*
+ * Read every migration under `dir`. On a bad directory (duplicate version, a
+ * down with no up, an unparsable versioned name, unreadable or non-UTF-8
+ * file, version overflow) returns STRATA_ESOURCE with err->file set; nothing
+ * else is reported until the first such error is fixed... except that
+ * err->message may list several problems, one per line.
+ */
+int strata_source_load(const char *dir, struct strata_source **out, struct strata_err *err);
+void strata_source_free(struct strata_source *src);
+/* Index of the migration with this version, or -1. */
+long strata_source_find(const struct strata_source *src, uint64_t version);
+
+/* SHA-256 hex of a script with CRLF normalised to LF (the recorded checksum). */
+void strata_checksum(const char *text, size_t len, char hex[65]);
+
+/* ---------------------------------------------------------------------------
+ * Targets (database URLs)
+ */
+
+enum strata_engine { STRATA_ENGINE_SQLITE = 1, STRATA_ENGINE_POSTGRES };
+
+struct strata_target {
+	enum strata_engine engine;
+	char *conninfo;      /* what the driver opens: SQLite path, or libpq URL/conninfo (x-* params removed) */
+	char *display;       /* the URL with any password removed, safe to print */
+	char *table;         /* tracking table from the URL (x-migrations-table), or NULL */
+	char *schema;        /* schema to set as search_path (fleet), or NULL */
+	int password_hidden; /* display had a password removed */
+};
+
+/* Parse a database URL or path. Returns STRATA_EUSAGE for an unknown scheme. */
+int strata_target_parse(const char *url, struct strata_target **out, struct strata_err *err);
+void strata_target_free(struct strata_target *t);
+/* Copy of `url` with any password replaced, for messages. Caller frees. */
+char *strata_redact(const char *url);
+
+/* ---------------------------------------------------------------------------
+ * Runs: status, apply, roll back
+ */
+
+enum strata_state {
+	STRATA_PENDING = 1,   /* file present, not applied */
+	STRATA_APPLIED,       /* applied, checksum matches */
+	STRATA_MODIFIED,      /* applied, file's checksum differs */
+	STRATA_MISSING,       /* applied, no file */
+	STRATA_PARTIAL,       /* no-transaction migration stopped part way */
+};
+const char *strata_state_name(enum strata_state s);
+
+/* One line of `status`. */
+struct strata_status_row {
+	uint64_t version;
+	char *vtext;
+	char *name;
+	enum strata_state state;
+	const struct strata_migration *mig; /* the file, or NULL when missing */
+	char *applied_at;     /* "YYYY-MM-DD HH:MM:SS" UTC, or NULL */
+	char *applied_by;     /* user@host, or NULL */
+	long long duration_ms;
+	char *checksum;       /* recorded checksum, or NULL */
+	char *down;           /* recorded down script, or NULL */
+	int stmts_done;       /* partial: statements completed */
+	int out_of_order;     /* pending but older than the newest applied */
+};
+
+struct strata_status {
+	struct strata_status_row *rows; /* in apply order: applied (by version order), then pending */
+	size_t n;
+	int have_current;
+	uint64_t current;     /* highest applied version */
+	const char *current_vtext;
+	size_t napplied, npending, nmodified, nmissing, npartial;
+};
+
+struct strata_db; /* an open target with its driver; opaque */
+struct strata_event;
+
+/* Options for opening a target and running migrations. Set .version = 1. */
+struct strata_opts {
+	int version;                 /* STRATA_OPTS_VERSION */
+	const char *table;           /* tracking table (default "strata_migrations"), may be schema-qualified */
+	double lock_wait;            /* seconds to wait for the lock; < 0 forever */
+	int single_transaction;      /* wrap the whole batch in one transaction */
+	int dry_run;                 /* plan and report, change nothing */
+	int allow_modified;          /* do not refuse edited applied migrations */
+	int allow_out_of_order;      /* apply pending versions older than the newest applied */
+	const char *applied_by;      /* recorded user@host (NULL: computed) */
+	const char *application_name; /* PostgreSQL application_name (NULL: "strata") */
+	int read_only;               /* status/version: never create the database or the tracking table */
+	/* Progress callback; may be NULL. */
+	void (*on_event)(void *ud, const struct strata_event *ev);
+	void *ud;
+};
+#define STRATA_OPTS_VERSION 1
+void strata_opts_init(struct strata_opts *o);
+
+enum strata_event_kind {
+	STRATA_EV_CONNECTED = 1,  /* target open; text = display URL */
+	STRATA_EV_LOCK_WAIT,      /* waiting for the lock; text = who holds it */
+	STRATA_EV_LOCKED,         /* lock taken */
+	STRATA_EV_PLAN,           /* count = migrations about to run */
+	STRATA_EV_MIG_START,      /* mig about to run; down = direction */
+	STRATA_EV_MIG_DONE,       /* mig done; ms = duration */
+	STRATA_EV_MIG_FAILED,     /* mig failed; err filled */
+	STRATA_EV_MIG_SKIPPED,    /* mig applied meanwhile by another runner */
+	STRATA_EV_NOTE,           /* informational sentence in text */
+	STRATA_EV_STATEMENT,      /* dry run: a statement that would run; text = SQL */
+};
+
+struct strata_event {
+	enum strata_event_kind kind;
+	const char *target;       /* display URL of the target */
+	uint64_t version;
+	const char *vtext;
+	const char *name;
+	int down;                 /* rolling back */
+	double ms;
+	size_t count;
+	const char *text;
+	const struct strata_err *err;
+};
+
+/* Open a target (connects, does not lock, does not create anything). */
+int strata_db_open(const struct strata_target *t, const struct strata_opts *o,
+		   struct strata_db **out, struct strata_err *err);
+void strata_db_close(struct strata_db *db);
+const char *strata_db_engine(const struct strata_db *db);
+
+/* Compare the recorded history with the files. Read only; works before the
+ * tracking table exists (everything pending). */
+int strata_status_get(struct strata_db *db, const struct strata_source *src,
+		      struct strata_status **out, struct strata_err *err);
+void strata_status_free(struct strata_status *st);
+
+/* What to do. */
+enum strata_action { STRATA_UP = 1, STRATA_DOWN, STRATA_GOTO, STRATA_REDO, STRATA_FORCE };
+
+struct strata_request {
+	enum strata_action action;
+	long count;          /* up/down: at most this many migrations; <= 0: up all / down 1 */
+	int all;             /* down: every applied migration */
+	uint64_t target;     /* goto/force: version (0 with goto: everything down) */
+	int target_set;
+	int dry_run;         /* plan and report only (as opts.dry_run, for this call) */
+};
+
+/*
+ * Take the lock, create the tracking table if needed, plan and run. Each
+ * migration runs in its own transaction with its tracking row unless
+ * opts->single_transaction. On failure the failing migration was rolled back
+ * and err names its file and line; migrations before it stay applied (or
+ * nothing stays, with single_transaction). `*applied` (may be NULL) gets the
+ * number of migrations run.
+ */
+int strata_run(struct strata_db *db, const struct strata_source *src,
+	       const struct strata_request *req, size_t *applied, struct strata_err *err);
+
+/* The version to write for `create`: a UTC timestamp YYYYMMDDHHMMSS, or with
+ * `seq` the next number after the source's highest, zero padded to its width
+ * (default 6). Caller frees. */
+char *strata_next_version(const struct strata_source *src, int seq);
+
+/* ---------------------------------------------------------------------------
+ * Configuration: flags beat the environment, which beats strata.ini.
+ */
+
+struct strata_config {
+	char *database;          /* URL, or NULL when unset */
+	char *path;              /* migrations directory, or NULL */
+	char *table;             /* tracking table, or NULL */
+	double lock_wait;        /* seconds; meaningful when lock_wait_set */
+	int lock_wait_set;
+	int single_transaction;  /* -1 unset, 0 or 1 */
+	int allow_out_of_order;  /* -1 unset, 0 or 1 */
+	int allow_modified;      /* -1 unset, 0 or 1 */
+};
+
+void strata_config_init(struct strata_config *c);
+void strata_config_release(struct strata_config *c);
+/* Read an INI file: keys at top level or in [strata]. Unknown keys and bad
+ * values are STRATA_EUSAGE errors naming the file and line. */
+int strata_config_read_file(const char *file, struct strata_config *c, struct strata_err *err);
+/* DATABASE_URL, STRATA_PATH, STRATA_TABLE, STRATA_LOCK_WAIT through `get` (getenv when NULL). */
+int strata_config_read_env(struct strata_config *c, const char *(*get)(const char *name), struct strata_err *err);
+/* Copy every value set in `over` onto `base`. */
+int strata_config_overlay(struct strata_config *base, const struct strata_config *over);
+/* "30", "30s", "500ms", "2m", "1h", "forever"/"-1" -> seconds (< 0 forever). 0 ok, -1 bad. */
+int strata_parse_duration(const char *s, double *seconds);
+/* "true/false/yes/no/on/off/1/0" -> 0/1, -1 bad. */
+int strata_parse_bool(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,680 @@
+/*
+ * apply.c - open a target and run a plan against it.
+ *
+ * The order of a run is fixed: take the lock, create the tracking table,
+ * read where the database stands, refuse a history that cannot be trusted,
+ * then run each step in its own transaction together with the row that
+ * records it. A failed step is rolled back; the error names the file and the
+ * line, computed from the driver's error offset and where the script starts
+ * in its file.
+ *
+ * SQLite has no session lock: each step takes the write lock with BEGIN
+ * IMMEDIATE and first checks that no other runner recorded the same version
+ * meanwhile, so concurrent runners serialise and skip each other's work.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void strata_opts_init(struct strata_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->version = STRATA_OPTS_VERSION;
+	o->lock_wait = -1;
+}
+
+void strata_emit(struct strata_db *db, struct strata_event *ev)
+{
+	if (!db->opts.on_event)
+		return;
+	ev->target = db->target->display;
+	db->opts.on_event(db->opts.ud, ev);
+}
+
+const char *strata_db_engine(const struct strata_db *db)
+{
+	return db->drv->name;
+}
+
+void strata_db_close(struct strata_db *db)
+{
+	if (!db)
+		return;
+	if (db->conn)
+		db->drv->close(db->conn);
+	free(db->schema);
+	free(db->table);
+	free(db->qtable);
+	free(db->lockkey);
+	free(db->applied_by);
+	free(db);
+}
+
+int strata_db_open(const struct strata_target *t, const struct strata_opts *o, struct strata_db **out,
+		   struct strata_err *err)
+{
+	struct strata_db *db;
+	struct strata_buf b;
+	const char *name, *dot;
+	int rc;
+
+	*out = NULL;
+	if (o && o->version != STRATA_OPTS_VERSION)
+		return strata_err_set(err, STRATA_EUSAGE, "strata_opts version %d is not supported", o->version);
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	if (o)
+		db->opts = *o;
+	else
+		strata_opts_init(&db->opts);
+	db->target = t;
+	db->drv = strata_driver_for(t->engine);
+	if (!db->drv) {
+		strata_db_close(db);
+		return strata_err_set(err, STRATA_EUSAGE, "no driver for %s", t->display);
+	}
+	name = db->opts.table && *db->opts.table ? db->opts.table : t->table && *t->table ? t->table
+											    : "strata_migrations";
+	dot = strchr(name, '.');
+	if (dot && dot != name && dot[1]) {
+		db->schema = strata_strndup(name, (size_t)(dot - name));
+		db->table = strata_strdup(dot + 1);
+	} else {
+		db->table = strata_strdup(name);
+		if (t->schema)
+			db->schema = strata_strdup(t->schema);
+	}
+	strata_buf_init(&b);
+	if (db->schema) {
+		strata_buf_add_ident(&b, db->schema);
+		strata_buf_addc(&b, '.');
+	}
+	if (db->table)
+		strata_buf_add_ident(&b, db->table);
+	db->qtable = strata_buf_detach(&b, NULL);
+	strata_buf_addf(&b, "strata:%s", db->qtable ? db->qtable : "");
+	db->lockkey = strata_buf_detach(&b, NULL);
+	db->applied_by = db->opts.applied_by ? strata_strdup(db->opts.applied_by) : strata_whoami();
+	if (!db->table || !db->qtable || !db->lockkey || !db->applied_by || (dot && dot != name && !db->schema)) {
+		strata_db_close(db);
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	rc = db->drv->connect(t, &db->opts, &db->conn, err);
+	if (rc) {
+		strata_db_close(db);
+		return rc;
+	}
+	*out = db;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ steps */
+
+struct step {
+	const struct strata_status_row *row;
+	int down;
+	const char *script;      /* what runs */
+	size_t len;
+	const char *file;        /* where it comes from, for messages */
+	int line;                /* line of `file` where `script` starts */
+	int recorded_down;       /* the down comes from the tracking table, not the file */
+	int record_only;         /* force: change the record, run nothing */
+};
+
+struct run {
+	struct strata_db *db;
+	const struct strata_source *src;
+	struct strata_status *st;
+	struct step *steps;
+	size_t nsteps;
+	const char *current;     /* vtext of the version the database is at */
+	char fallback_file[96];
+};
+
+/* Byte offset -> file:line:column in err. */
+static void locate(struct strata_err *err, const struct step *s, long pos)
+{
+	size_t lstart;
+	int line;
+
+	if (!err)
+		return;
+	snprintf(err->file, sizeof(err->file), "%s", s->file);
+	if (pos < 0 || (size_t)pos > s->len)
+		return;
+	line = strata_line_of(s->script, s->len, (size_t)pos);
+	err->line = s->line + line - 1;
+	lstart = (size_t)pos;
+	while (lstart > 0 && s->script[lstart - 1] != '\n')
+		lstart--;
+	err->column = (int)((size_t)pos - lstart) + 1;
+}
+
+static int has_statements(struct strata_db *db, const char *script, size_t len)
+{
+	struct strata_split sp = { 0 };
+	struct strata_err e;
+	size_t n;
+
+	if (!script)
+		return 0;
+	if (strata_sql_split(script, len, db->drv->dialect, &sp, &e) != 0) {
+		strata_split_release(&sp);
+		return 1; /* let the database report what is wrong with it */
+	}
+	n = strata_split_count(&sp);
+	strata_split_release(&sp);
+	return n > 0;
+}
+
+static void emit_mig(struct strata_db *db, enum strata_event_kind kind, const struct step *s, double ms,
+		     const struct strata_err *err, const char *text)
+{
+	struct strata_event ev = { 0 };
+
+	ev.kind = kind;
+	ev.version = s->row->version;
+	ev.vtext = s->row->vtext;
+	ev.name = s->row->name;
+	ev.down = s->down;
+	ev.ms = ms;
+	ev.err = err;
+	ev.text = text;
+	strata_emit(db, &ev);
+}
+
+static void note(struct strata_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct strata_db *db, const char *fmt, ...)
+{
+	struct strata_event ev = { 0 };
+	struct strata_buf b;
+	va_list ap;
+
+	strata_buf_init(&b);
+	va_start(ap, fmt);
+	strata_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	ev.kind = STRATA_EV_NOTE;
+	ev.text = b.buf;
+	strata_emit(db, &ev);
+	strata_buf_release(&b);
+}
+
+static void emit_statements(struct strata_db *db, const struct step *s)
+{
+	struct strata_split sp = { 0 };
+	struct strata_event ev = { 0 };
+	struct strata_err e;
+	size_t i;
+
+	ev.kind = STRATA_EV_STATEMENT;
+	ev.version = s->row->version;
+	ev.vtext = s->row->vtext;
+	ev.name = s->row->name;
+	ev.down = s->down;
+	if (strata_sql_split(s->script, s->len, db->drv->dialect, &sp, &e) != 0) {
+		ev.text = s->script;
+		strata_emit(db, &ev);
+		strata_split_release(&sp);
+		return;
+	}
+	for (i = 0; i < sp.n; i++) {
+		char *text;
+
+		if (sp.s[i].flags & STRATA_STMT_EMPTY)
+			continue;
+		text = strata_strndup(s->script + sp.s[i].body, sp.s[i].end - sp.s[i].body);
+		if (!text)
+			continue;
+		ev.text = text;
+		ev.count = i + 1;
+		strata_emit(db, &ev);
+		free(text);
+	}
+	strata_split_release(&sp);
+}
+
+/* Run one step; in_batch: inside the caller's single transaction. */
+static int run_step(struct run *r, const struct step *s, int in_batch, int *skipped, struct strata_err *err)
+{
+	struct strata_db *db = r->db;
+	const struct strata_driver *d = db->drv;
+	const struct strata_migration *m = s->row->mig;
+	int notx = m && m->no_transaction && d->engine == STRATA_ENGINE_POSTGRES && !in_batch;
+	int own_tx = !in_batch && !notx;
+	double t0 = strata_now_ms();
+	long pos = -1;
+	int rc;
+
+	*skipped = 0;
+	if (own_tx) {
+		rc = d->begin(db->conn, err);
+		if (rc)
+			return rc;
+	}
+	if (!(d->caps & STRATA_CAP_ADVISORY_LOCK) && !in_batch) {
+		/* without a session lock, another runner may have done this step meanwhile */
+		rc = strata_history_has(db, s->row->version, err);
+		if (rc < 0)
+			goto fail;
+		if (rc == (s->down ? 0 : 1)) {
+			if (own_tx)
+				d->rollback(db->conn, NULL);
+			*skipped = 1;
+			return 0;
+		}
+	}
+	if (!s->record_only && s->len) {
+		rc = d->exec(db->conn, s->script, s->len, &pos, err);
+		if (rc) {
+			locate(err, s, pos);
+			goto fail;
+		}
+	}
+	rc = s->down ? strata_history_delete(db, s->row->version, err)
+		     : strata_history_insert(db, m, strata_now_ms() - t0, err);
+	if (rc)
+		goto fail;
+	if (own_tx) {
+		rc = d->commit(db->conn, err);
+		if (rc)
+			goto fail;
+	}
+	return 0;
+fail:
+	if (own_tx || in_batch) {
+		struct strata_err ignored;
+
+		d->rollback(db->conn, &ignored);
+	}
+	if (err && s->row) {
+		err->version = s->row->version;
+		err->has_version = 1;
+	}
+	return rc ? rc : STRATA_EDB;
+}
+
+/* ------------------------------------------------------------------ planning */
+
+static long find_row(const struct strata_status *st, uint64_t v)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (st->rows[i].version == v)
+			return (long)i;
+	return -1;
+}
+
+static int is_applied(const struct strata_status_row *row)
+{
+	return row->state == STRATA_APPLIED || row->state == STRATA_MODIFIED || row->state == STRATA_MISSING;
+}
+
+static int add_step(struct run *r, const struct strata_status_row *row, int down)
+{
+	struct step *s = &r->steps[r->nsteps++];
+	const struct strata_migration *m = row->mig;
+
+	memset(s, 0, sizeof(*s));
+	s->row = row;
+	s->down = down;
+	if (!down) {
+		s->script = m->up;
+		s->len = m->up_len;
+		s->file = m->up_file;
+		s->line = m->up_line;
+		return 0;
+	}
+	if (m && m->down && row->state != STRATA_MODIFIED) {
+		s->script = m->down;
+		s->len = m->down_len;
+		s->file = m->down_file;
+		s->line = m->down_line;
+	} else if (row->down) {
+		s->script = row->down;
+		s->len = strlen(row->down);
+		s->file = "(recorded down script)";
+		s->line = 1;
+		s->recorded_down = 1;
+	}
+	return 0;
+}
+
+static int refuse_untrusted(struct run *r, int up, struct strata_err *err)
+{
+	struct strata_db *db = r->db;
+	struct strata_buf b;
+	size_t i, bad = 0;
+	const struct strata_status_row *first = NULL;
+
+	strata_buf_init(&b);
+	for (i = 0; i < r->st->n; i++) {
+		const struct strata_status_row *row = &r->st->rows[i];
+
+		if (row->state == STRATA_PARTIAL) {
+			strata_buf_addf(&b, "%s%s %s stopped part way (%d statements done)", bad ? "\n" : "",
+					row->vtext, row->name, row->stmts_done);
+			bad++;
+			first = first ? first : row;
+		} else if (row->state == STRATA_MODIFIED && !db->opts.allow_modified) {
+			strata_buf_addf(&b, "%s%s was changed after it was applied (recorded sha256 %.12s, file %.12s)",
+					bad ? "\n" : "", row->mig->up_file, row->checksum, row->mig->checksum);
+			bad++;
+			first = first ? first : row;
+		}
+	}
+	if (bad) {
+		strata_err_set(err, STRATA_EHISTORY, "%s", b.buf);
+		if (err) {
+			snprintf(err->file, sizeof(err->file), "%s", first->mig ? first->mig->up_file : "");
+			err->version = first->version;
+			err->has_version = 1;
+			snprintf(err->hint, sizeof(err->hint), "%s",
+				 first->state == STRATA_PARTIAL
+					 ? "fix the migration and record its state by hand with `strata force VERSION`"
+					 : "restore the applied file, or run with --allow-modified if the change is harmless");
+		}
+		strata_buf_release(&b);
+		return STRATA_EHISTORY;
+	}
+	strata_buf_release(&b);
+	(void)up;
+	return 0;
+}
+
+static int check_out_of_order(struct run *r, struct strata_err *err)
+{
+	size_t i;
+	const struct strata_status_row *newest = NULL;
+
+	if (r->db->opts.allow_out_of_order)
+		return 0;
+	for (i = 0; i < r->st->n; i++)
+		if (r->st->rows[i].state != STRATA_PENDING)
+			newest = &r->st->rows[i];
+	for (i = 0; i < r->nsteps; i++) {
+		const struct step *s = &r->steps[i];
+
+		if (!s->down && s->row->out_of_order) {
+			strata_err_set(err, STRATA_EHISTORY,
+				       "%s %s is pending but is older than %s %s, which is already applied",
+				       s->row->vtext, s->row->name, newest ? newest->vtext : "?",
+				       newest ? newest->name : "?");
+			if (err) {
+				snprintf(err->file, sizeof(err->file), "%s", s->row->mig->up_file);
+				err->version = s->row->version;
+				err->has_version = 1;
+				snprintf(err->hint, sizeof(err->hint),
+					 "two branches added migrations; apply it anyway with --allow-out-of-order");
+			}
+			return STRATA_EHISTORY;
+		}
+	}
+	return 0;
+}
+
+static int plan(struct run *r, const struct strata_request *req, struct strata_err *err)
+{
+	struct strata_status *st = r->st;
+	long i, idx, last = -1;
+	long count = req->count;
+
+	r->steps = calloc(st->n * 2 + 2, sizeof(*r->steps));
+	if (!r->steps)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	for (i = 0; i < (long)st->n; i++)
+		if (is_applied(&st->rows[i]) || st->rows[i].state == STRATA_PARTIAL)
+			last = i;
+	switch (req->action) {
+	case STRATA_UP:
+		for (i = 0; i < (long)st->n && (count <= 0 || (long)r->nsteps < count); i++)
+			if (st->rows[i].state == STRATA_PENDING)
+				add_step(r, &st->rows[i], 0);
+		break;
+	case STRATA_DOWN:
+		if (count <= 0)
+			count = 1;
+		for (i = (long)st->n - 1; i >= 0 && (req->all || (long)r->nsteps < count); i--)
+			if (is_applied(&st->rows[i]))
+				add_step(r, &st->rows[i], 1);
+		break;
+	case STRATA_GOTO:
+		if (req->target == 0) {
+			idx = -1;
+		} else {
+			idx = find_row(st, req->target);
+			if (idx < 0)
+				return strata_err_set(err, STRATA_EUSAGE,
+						      "no migration has version %llu; `strata status` lists them",
+						      (unsigned long long)req->target);
+		}
+		for (i = (long)st->n - 1; i > idx; i--)
+			if (is_applied(&st->rows[i]))
+				add_step(r, &st->rows[i], 1);
+		for (i = 0; i <= idx; i++)
+			if (st->rows[i].state == STRATA_PENDING)
+				add_step(r, &st->rows[i], 0);
+		break;
+	case STRATA_REDO:
+		for (i = (long)st->n - 1; i >= 0; i--)
+			if (is_applied(&st->rows[i]))
+				break;
+		if (i < 0)
+			return strata_err_set(err, STRATA_EUSAGE, "nothing is applied: there is nothing to redo");
+		if (!st->rows[i].mig)
+			return strata_err_set(err, STRATA_ESOURCE,
+					      "%s %s is applied but its file is gone: it cannot be applied again",
+					      st->rows[i].vtext, st->rows[i].name);
+		add_step(r, &st->rows[i], 1);
+		add_step(r, &st->rows[i], 0);
+		break;
+	case STRATA_FORCE:
+		if (req->target == 0) {
+			idx = -1;
+		} else {
+			idx = find_row(st, req->target);
+			if (idx < 0 || !st->rows[idx].mig)
+				return strata_err_set(err, STRATA_EUSAGE,
+						      "no migration file has version %llu; `strata status` lists them",
+						      (unsigned long long)req->target);
+		}
+		for (i = (long)st->n - 1; i > idx; i--)
+			if (st->rows[i].state != STRATA_PENDING)
+				add_step(r, &st->rows[i], 1);
+		for (i = 0; i <= idx; i++) {
+			if (st->rows[i].state == STRATA_PARTIAL)
+				add_step(r, &st->rows[i], 1); /* re-recorded as applied below */
+			if (st->rows[i].state == STRATA_PENDING || st->rows[i].state == STRATA_PARTIAL)
+				add_step(r, &st->rows[i], 0);
+		}
+		for (i = 0; i < (long)r->nsteps; i++)
+			r->steps[i].record_only = 1;
+		(void)last;
+		return 0;
+	}
+	(void)last;
+	/* every down must have something to run */
+	for (i = 0; i < (long)r->nsteps; i++) {
+		struct step *s = &r->steps[i];
+
+		if (s->down && !has_statements(r->db, s->script, s->len)) {
+			strata_err_set(err, STRATA_EREFUSED,
+				       "%s %s cannot be rolled back: its down script %s", s->row->vtext,
+				       s->row->name, s->script ? "holds no statements" : "is missing");
+			if (err) {
+				snprintf(err->file, sizeof(err->file), "%s",
+					 s->row->mig && s->row->mig->down_file ? s->row->mig->down_file : "");
+				err->version = s->row->version;
+				err->has_version = 1;
+				snprintf(err->hint, sizeof(err->hint),
+					 "write a down script that undoes it, or, if the database was undone by "
+					 "hand, record it with `strata force VERSION`");
+			}
+			return STRATA_EREFUSED;
+		}
+	}
+	return 0;
+}
+
+static int lock(struct strata_db *db, int *locked, struct strata_err *err);
+
+static void lock_waiting(void *ud, const char *holder, double waited_ms)
+{
+	struct strata_db *db = ud;
+	struct strata_event ev = { 0 };
+
+	ev.kind = STRATA_EV_LOCK_WAIT;
+	ev.text = holder;
+	ev.ms = waited_ms;
+	strata_emit(db, &ev);
+}
+
+static int lock(struct strata_db *db, int *locked, struct strata_err *err)
+{
+	struct strata_event ev = { 0 };
+	int rc;
+
+	*locked = 0;
+	if (!db->drv->lock)
+		return 0;
+	rc = db->drv->lock(db->conn, db->lockkey, db->opts.lock_wait, lock_waiting, db, err);
+	if (rc)
+		return rc;
+	*locked = 1;
+	ev.kind = STRATA_EV_LOCKED;
+	strata_emit(db, &ev);
+	return 0;
+}
+
+int strata_run(struct strata_db *db, const struct strata_source *src, const struct strata_request *req,
+	       size_t *applied, struct strata_err *err)
+{
+	struct run r;
+	struct strata_event ev = { 0 };
+	int locked = 0, rc, in_batch = 0;
+	size_t i, done = 0;
+	const char *at;
+
+	int dry = db->opts.dry_run || req->dry_run;
+
+	if (applied)
+		*applied = 0;
+	memset(&r, 0, sizeof(r));
+	r.db = db;
+	r.src = src;
+	if (!dry) {
+		rc = lock(db, &locked, err);
+		if (rc)
+			return rc;
+		rc = strata_history_ensure(db, err);
+		if (rc)
+			goto out;
+	}
+	rc = strata_status_get(db, src, &r.st, err);
+	if (rc)
+		goto out;
+	if (req->action != STRATA_FORCE) {
+		rc = refuse_untrusted(&r, req->action != STRATA_DOWN, err);
+		if (rc)
+			goto out;
+	}
+	rc = plan(&r, req, err);
+	if (rc)
+		goto out;
+	if (req->action == STRATA_UP || req->action == STRATA_GOTO) {
+		rc = check_out_of_order(&r, err);
+		if (rc)
+			goto out;
+	}
+	for (i = 0; i < r.st->n; i++)
+		if (r.st->rows[i].state == STRATA_MISSING && req->action != STRATA_FORCE)
+			note(db, "%s %s is applied but its file is gone", r.st->rows[i].vtext, r.st->rows[i].name);
+	if (db->opts.single_transaction) {
+		for (i = 0; i < r.nsteps; i++) {
+			const struct strata_migration *m = r.steps[i].row->mig;
+
+			if (m && m->no_transaction && db->drv->engine == STRATA_ENGINE_POSTGRES &&
+			    !r.steps[i].record_only) {
+				rc = strata_err_set(err, STRATA_EUSAGE,
+						    "%s %s must run outside a transaction, so it cannot be part of "
+						    "--single-transaction",
+						    m->vtext, m->name);
+				if (err)
+					snprintf(err->file, sizeof(err->file), "%s", m->up_file);
+				goto out;
+			}
+		}
+	}
+	ev.kind = STRATA_EV_PLAN;
+	ev.count = r.nsteps;
+	strata_emit(db, &ev);
+	at = r.st->have_current ? r.st->current_vtext : NULL;
+	if (!dry && r.nsteps && (db->opts.single_transaction || req->action == STRATA_FORCE)) {
+		rc = db->drv->begin(db->conn, err);
+		if (rc)
+			goto out;
+		in_batch = 1;
+	}
+	for (i = 0; i < r.nsteps; i++) {
+		const struct step *s = &r.steps[i];
+		double t0 = strata_now_ms();
+		int skipped;
+
+		emit_mig(db, STRATA_EV_MIG_START, s, 0, NULL, NULL);
+		if (s->recorded_down)
+			note(db, "%s %s: running the down script recorded when it was applied (%s)", s->row->vtext,
+			     s->row->name, s->row->mig ? "its up file was changed" : "its file is gone");
+		if (dry) {
+			if (!s->record_only)
+				emit_statements(db, s);
+			emit_mig(db, STRATA_EV_MIG_DONE, s, 0, NULL, NULL);
+			continue;
+		}
+		rc = run_step(&r, s, in_batch, &skipped, err);
+		if (rc) {
+			if (in_batch)
+				at = r.st->have_current ? r.st->current_vtext : NULL;
+			emit_mig(db, STRATA_EV_MIG_FAILED, s, strata_now_ms() - t0, err, at);
+			in_batch = 0;
+			goto out;
+		}
+		if (skipped) {
+			emit_mig(db, STRATA_EV_MIG_SKIPPED, s, strata_now_ms() - t0, NULL, NULL);
+			continue;
+		}
+		done++;
+		if (s->down) {
+			/* the database is now at the applied row before this one */
+			long k;
+
+			for (k = (long)(s->row - r.st->rows) - 1; k >= 0; k--)
+				if (is_applied(&r.st->rows[k]))
+					break;
+			at = k >= 0 ? r.st->rows[k].vtext : NULL;
+		} else {
+			at = s->row->vtext;
+		}
+		emit_mig(db, STRATA_EV_MIG_DONE, s, strata_now_ms() - t0, NULL, NULL);
+	}
+	if (in_batch) {
+		rc = db->drv->commit(db->conn, err);
+		in_batch = 0;
+		if (rc)
+			goto out;
+	}
+	if (applied)
+		*applied = done;
+	rc = 0;
+out:
+	if (in_batch)
+		db->drv->rollback(db->conn, NULL);
+	if (locked)
+		db->drv->unlock(db->conn, db->lockkey, NULL);
+	strata_status_free(r.st);
+	free(r.steps);
+	return rc;
+}

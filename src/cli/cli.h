@@ -1,0 +1,80 @@
+/*
+ * cli.h - what the command-line front end shares between main.c, the
+ * printer and the cmd_*.c files. Only src/cli/ prints, asks questions and
+ * chooses exit codes; the library reports through return codes and events.
+ */
+#ifndef STRATA_CLI_H
+#define STRATA_CLI_H
+
+#include <stdio.h>
+
+#include "strata.h"
+
+enum {
+	NEED_SOURCE = 1 << 0,   /* the migrations directory must load */
+	WANT_SOURCE = 1 << 1,   /* load it when it exists */
+	NEED_DB = 1 << 2,       /* a database must be given and opened */
+	WANT_DB = 1 << 3,       /* open a database when one is configured */
+	READ_ONLY = 1 << 4,     /* never create the database or the tracking table */
+};
+
+struct cli {
+	/* options */
+	struct strata_config flags;   /* what flags set (overlaid last) */
+	struct strata_config cfg;     /* the merged configuration */
+	const char *config_file;
+	int all, seq, json, yes, dry_run, quiet, verbose, color;
+	int help;
+	const char *ext;              /* create -ext (golang-migrate); only "sql" */
+	/* the command */
+	const struct command *cmd;
+	char **args;                  /* positional arguments after the command */
+	int nargs;
+	/* resolved */
+	struct strata_source *src;
+	struct strata_target *target;
+	struct strata_db *db;
+	struct strata_opts opts;
+	int name_width;               /* width of the name column */
+	size_t nfailed;
+	int capturing;                /* collect the plan into `plan` instead of printing */
+	struct plan_line *plan;       /* captured steps */
+	size_t nplan;
+};
+
+struct plan_line {
+	int down;
+	char text[160];
+};
+
+struct command {
+	const char *name;
+	int (*fn)(struct cli *c);
+	unsigned flags;
+	const char *args;
+	const char *help;
+};
+
+extern const struct command commands[];
+
+int cmd_up(struct cli *c);
+int cmd_down(struct cli *c);
+int cmd_goto(struct cli *c);
+int cmd_redo(struct cli *c);
+int cmd_force(struct cli *c);
+int cmd_status(struct cli *c);
+int cmd_version(struct cli *c);
+int cmd_validate(struct cli *c);
+int cmd_create(struct cli *c);
+
+/* output.c */
+void out_event(void *ud, const struct strata_event *ev);
+/* Print an error for a person on stderr; returns the exit code for rc. */
+int out_error(struct cli *c, int rc, const struct strata_err *err);
+const char *col(struct cli *c, const char *code);
+/* Ask [y/N] on the terminal; without one, refuse unless --yes. 1 yes, 0 no. */
+int confirm(struct cli *c, const char *question);
+/* Parse a version argument ("42", "000042", "2024-02-12-120203"). 0 ok. */
+int parse_version_arg(const char *s, uint64_t *v);
+
+#endif

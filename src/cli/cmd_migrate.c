@@ -1,0 +1,156 @@
+/*
+ * cmd_migrate.c - the commands that change a database: up, down, goto,
+ * redo, force. They differ only in the request they build and in whether
+ * they must ask first: a run that undoes anything lists what it will undo
+ * and asks on a terminal, and refuses without --yes when there is none.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int parse_count(struct cli *c, long *n)
+{
+	char *end;
+
+	*n = 0;
+	if (c->nargs == 0)
+		return 0;
+	if (c->nargs > 1) {
+		fprintf(stderr, "strata %s: too many arguments\n", c->cmd->name);
+		return 2;
+	}
+	*n = strtol(c->args[0], &end, 10);
+	if (*end || *n <= 0) {
+		fprintf(stderr, "strata %s: \"%s\" is not a positive number of migrations\n", c->cmd->name, c->args[0]);
+		return 2;
+	}
+	return 0;
+}
+
+static int need_version(struct cli *c, uint64_t *v)
+{
+	if (c->nargs != 1) {
+		fprintf(stderr, "strata %s: expected one version, e.g. `strata %s 20240101120000`\n", c->cmd->name,
+			c->cmd->name);
+		return 2;
+	}
+	if (strcmp(c->args[0], "-1") == 0) { /* golang-migrate's "no version" */
+		*v = 0;
+		return 0;
+	}
+	if (parse_version_arg(c->args[0], v)) {
+		fprintf(stderr, "strata %s: \"%s\" is not a version (digits, dashes allowed)\n", c->cmd->name,
+			c->args[0]);
+		return 2;
+	}
+	return 0;
+}
+
+/* Plan without changing anything; ask when the plan undoes something. 0 go on, else exit code. */
+static int ask_first(struct cli *c, const struct strata_request *req)
+{
+	struct strata_request dry = *req;
+	struct strata_err err;
+	size_t i, ndown = 0;
+	int rc, ok;
+
+	if (c->dry_run)
+		return 0;
+	strata_err_clear(&err);
+	dry.dry_run = 1;
+	c->capturing = 1;
+	rc = strata_run(c->db, c->src, &dry, NULL, &err);
+	c->capturing = 0;
+	if (rc)
+		return out_error(c, rc, &err);
+	for (i = 0; i < c->nplan; i++)
+		ndown += c->plan[i].down || req->action == STRATA_FORCE;
+	if (!ndown)
+		return 0;
+	fprintf(stderr, "strata: on %s this will %s:\n", c->target->display,
+		req->action == STRATA_FORCE ? "change the recorded state, running nothing" : "roll back");
+	for (i = 0; i < c->nplan; i++)
+		if (c->plan[i].down || req->action == STRATA_FORCE)
+			fprintf(stderr, "  %s %s\n",
+				req->action == STRATA_FORCE ? (c->plan[i].down ? "unrecord" : "record  ") : "down",
+				c->plan[i].text);
+	ok = confirm(c, "Go ahead?");
+	free(c->plan);
+	c->plan = NULL;
+	c->nplan = 0;
+	return ok ? 0 : 2;
+}
+
+static int run(struct cli *c, const struct strata_request *req, int destructive)
+{
+	struct strata_err err;
+	size_t done = 0;
+	int rc;
+
+	if (destructive) {
+		rc = ask_first(c, req);
+		if (rc)
+			return rc;
+	}
+	strata_err_clear(&err);
+	c->nfailed = 0;
+	rc = strata_run(c->db, c->src, req, &done, &err);
+	if (rc) {
+		if (c->nfailed) /* the failing migration was already reported, with its file and line */
+			return strata_exit_code(rc);
+		return out_error(c, rc, &err);
+	}
+	return 0;
+}
+
+int cmd_up(struct cli *c)
+{
+	struct strata_request req = { STRATA_UP, 0, 0, 0, 0, 0 };
+	int rc = parse_count(c, &req.count);
+
+	return rc ? rc : run(c, &req, 0);
+}
+
+int cmd_down(struct cli *c)
+{
+	struct strata_request req = { STRATA_DOWN, 0, 0, 0, 0, 0 };
+	int rc = parse_count(c, &req.count);
+
+	if (rc)
+		return rc;
+	if (c->all && req.count) {
+		fprintf(stderr, "strata down: give either N or --all, not both\n");
+		return 2;
+	}
+	req.all = c->all;
+	return run(c, &req, 1);
+}
+
+int cmd_goto(struct cli *c)
+{
+	struct strata_request req = { STRATA_GOTO, 0, 0, 0, 1, 0 };
+	int rc = need_version(c, &req.target);
+
+	return rc ? rc : run(c, &req, 1);
+}
+
+int cmd_redo(struct cli *c)
+{
+	struct strata_request req = { STRATA_REDO, 0, 0, 0, 0, 0 };
+
+	if (c->nargs) {
+		fprintf(stderr, "strata redo: takes no arguments\n");
+		return 2;
+	}
+	return run(c, &req, 1);
+}
+
+int cmd_force(struct cli *c)
+{
+	struct strata_request req = { STRATA_FORCE, 0, 0, 0, 1, 0 };
+	int rc = need_version(c, &req.target);
+
+	return rc ? rc : run(c, &req, 1);
+}

@@ -1,0 +1,400 @@
+/*
+ * main.c - strata's command line: options, configuration, the command table.
+ *
+ * Options may stand before or after the command, with one or two dashes, so
+ * that golang-migrate's spellings (-path, -database, -source file://, -all,
+ * create -ext sql -dir DIR -seq) work as its users type them. The table of
+ * commands says what each one needs (files, a database) and the dispatcher
+ * provides it before the command runs; --help is generated from the table.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+const struct command commands[] = {
+	{ "up", cmd_up, NEED_SOURCE | NEED_DB, "[N]", "apply all pending migrations, or the next N" },
+	{ "down", cmd_down, NEED_SOURCE | NEED_DB, "[N]", "roll back the last migration, or the last N (--all: every one)" },
+	{ "goto", cmd_goto, NEED_SOURCE | NEED_DB, "V", "migrate up or down to version V (0: roll everything back)" },
+	{ "redo", cmd_redo, NEED_SOURCE | NEED_DB, "", "roll back the last migration and apply it again" },
+	{ "status", cmd_status, NEED_SOURCE | NEED_DB | READ_ONLY, "",
+	  "list every migration: applied, pending, modified, missing, partial" },
+	{ "version", cmd_version, WANT_SOURCE | NEED_DB | READ_ONLY, "", "print the current version alone" },
+	{ "validate", cmd_validate, NEED_SOURCE | WANT_DB | READ_ONLY, "",
+	  "check the files (and, with a database, the checksums)" },
+	{ "create", cmd_create, WANT_SOURCE, "NAME", "write a new migration pair (timestamp version; --seq: next number)" },
+	{ "force", cmd_force, NEED_SOURCE | NEED_DB, "V",
+	  "record V as the current version without running anything (recovery)" },
+	{ NULL, NULL, 0, NULL, NULL },
+};
+
+enum opt_id {
+	O_DATABASE = 1, O_PATH, O_SOURCE, O_CONFIG, O_TABLE, O_SINGLE_TX, O_LOCK_WAIT, O_ALL, O_SEQ, O_JSON,
+	O_YES, O_NO_COLOR, O_QUIET, O_VERBOSE, O_HELP, O_VERSION, O_DRY_RUN, O_ALLOW_MODIFIED,
+	O_ALLOW_OOO, O_EXT, O_DIR, O_IGNORED_ARG,
+};
+
+struct option_def {
+	const char *shortname;   /* without the dash, or NULL */
+	const char *longname;    /* with one or two dashes */
+	enum opt_id id;
+	int takes_arg;
+	const char *arg;         /* for --help, NULL: hidden */
+	const char *help;
+};
+
+static const struct option_def options[] = {
+	{ "d", "database", O_DATABASE, 1, "URL", "database URL (or DATABASE_URL, or database= in strata.ini)" },
+	{ "p", "path", O_PATH, 1, "DIR", "migrations directory (or STRATA_PATH; default ./migrations)" },
+	{ NULL, "source", O_SOURCE, 1, NULL, NULL },
+	{ "c", "config", O_CONFIG, 1, "FILE", "config file (default ./strata.ini when present)" },
+	{ NULL, "table", O_TABLE, 1, "NAME", "tracking table (default strata_migrations; schema.name allowed)" },
+	{ NULL, "single-transaction", O_SINGLE_TX, 0, "", "run the whole batch in one transaction" },
+	{ NULL, "lock-wait", O_LOCK_WAIT, 1, "SECONDS", "give up waiting for another runner's lock (exit 3)" },
+	{ NULL, "lock-timeout", O_LOCK_WAIT, 1, NULL, NULL },
+	{ NULL, "all", O_ALL, 0, "", "with down: roll back every applied migration" },
+	{ NULL, "seq", O_SEQ, 0, "", "with create: next sequential number instead of a timestamp" },
+	{ NULL, "dry-run", O_DRY_RUN, 0, "", "show what would run, statement by statement; change nothing" },
+	{ NULL, "allow-modified", O_ALLOW_MODIFIED, 0, "", "do not refuse applied migrations whose file changed" },
+	{ NULL, "allow-out-of-order", O_ALLOW_OOO, 0, "", "apply pending migrations older than the newest applied" },
+	{ NULL, "json", O_JSON, 0, "", "machine-readable output (status, version)" },
+	{ "y", "yes", O_YES, 0, "", "answer yes to confirmations" },
+	{ NULL, "no-color", O_NO_COLOR, 0, "", "never colour (NO_COLOR is honoured too)" },
+	{ "q", "quiet", O_QUIET, 0, "", "print errors only" },
+	{ "v", "verbose", O_VERBOSE, 0, "", "print more" },
+	{ "h", "help", O_HELP, 0, "", "this help" },
+	{ NULL, "version", O_VERSION, 0, NULL, NULL },
+	{ NULL, "ext", O_EXT, 1, NULL, NULL },
+	{ NULL, "dir", O_DIR, 1, NULL, NULL },
+	{ NULL, "prefetch", O_IGNORED_ARG, 1, NULL, NULL },
+	{ NULL, NULL, 0, 0, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+	const struct command *cmd;
+	const struct option_def *o;
+
+	fprintf(f, "usage: strata [options] <command> [args]\n\n"
+		   "Apply versioned SQL migrations to SQLite and PostgreSQL.\n\nCommands:\n");
+	for (cmd = commands; cmd->name; cmd++) {
+		char head[32];
+
+		snprintf(head, sizeof(head), "%s %s", cmd->name, cmd->args);
+		fprintf(f, "  %-16s %s\n", head, cmd->help);
+	}
+	fprintf(f, "\nOptions (before or after the command):\n");
+	for (o = options; o->longname; o++) {
+		char head[48];
+
+		if (!o->arg)
+			continue;
+		snprintf(head, sizeof(head), "%s%s%s--%s%s%s", o->shortname ? "-" : "", o->shortname ? o->shortname : "",
+			 o->shortname ? ", " : "    ", o->longname, *o->arg ? " " : "", o->arg);
+		fprintf(f, "  %-28s %s\n", head, o->help);
+	}
+	fprintf(f, "\nDatabases: postgres://user@host/db?sslmode=... (any libpq parameter; PGHOST, PGUSER... honoured),\n"
+		   "  a libpq \"key=value\" string, sqlite:PATH, sqlite3://PATH, or a file ending in .db, .sqlite, .sqlite3.\n"
+		   "golang-migrate spellings work too: -path DIR, -database URL, -source file://DIR, -all,\n"
+		   "  create -ext sql -dir DIR -seq NAME.\n"
+		   "\nExit status: 0 success; 1 a migration or database error; 2 bad usage or bad migration files\n"
+		   "  (nothing was touched); 3 the lock was not obtained in time.\n");
+}
+
+static const struct option_def *find_option(const char *arg, const char **inline_value)
+{
+	const struct option_def *o;
+	const char *name = arg + 1;
+	size_t n;
+	int dashes = 1;
+
+	*inline_value = NULL;
+	if (name[0] == '-') {
+		name++;
+		dashes = 2;
+	}
+	n = strcspn(name, "=");
+	for (o = options; o->longname; o++) {
+		if (strlen(o->longname) == n && strncmp(o->longname, name, n) == 0)
+			break;
+		if (dashes == 1 && o->shortname && strlen(o->shortname) == n && strncmp(o->shortname, name, n) == 0)
+			break;
+	}
+	if (!o->longname)
+		return NULL;
+	if (name[n] == '=')
+		*inline_value = name + n + 1;
+	return o;
+}
+
+static int set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+	return *dst ? 0 : -1;
+}
+
+/* Parse argv; returns 0 or an exit code. */
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+	int i, only_args = 0;
+
+	c->args = calloc((size_t)argc + 1, sizeof(char *));
+	if (!c->args)
+		return 1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		const struct option_def *o;
+
+		if (only_args || a[0] != '-' || a[1] == '\0' || (a[1] >= '0' && a[1] <= '9')) {
+			if (!c->cmd) {
+				const struct command *cmd;
+
+				for (cmd = commands; cmd->name; cmd++)
+					if (strcmp(cmd->name, a) == 0)
+						break;
+				if (!cmd->name) {
+					fprintf(stderr, "strata: unknown command \"%s\" (see strata --help)\n", a);
+					return 2;
+				}
+				c->cmd = cmd;
+			} else {
+				c->args[c->nargs++] = argv[i];
+			}
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			only_args = 1;
+			continue;
+		}
+		o = find_option(a, &val);
+		if (!o) {
+			fprintf(stderr, "strata: unknown option %s (see strata --help)\n", a);
+			return 2;
+		}
+		if (o->takes_arg && !val) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "strata: option %s needs a value\n", a);
+				return 2;
+			}
+			val = argv[++i];
+		} else if (!o->takes_arg && val) {
+			fprintf(stderr, "strata: option %s takes no value\n", a);
+			return 2;
+		}
+		switch (o->id) {
+		case O_DATABASE:
+			if (set_str(&c->flags.database, val))
+				return 1;
+			break;
+		case O_DIR:
+		case O_PATH:
+			if (set_str(&c->flags.path, val))
+				return 1;
+			break;
+		case O_SOURCE:
+			if (strncmp(val, "file://", 7) != 0) {
+				fprintf(stderr, "strata: -source %s: only file:// sources are supported\n", val);
+				return 2;
+			}
+			if (set_str(&c->flags.path, val + 7))
+				return 1;
+			break;
+		case O_CONFIG:
+			c->config_file = val;
+			break;
+		case O_TABLE:
+			if (!*val) {
+				fprintf(stderr, "strata: --table needs a name\n");
+				return 2;
+			}
+			if (set_str(&c->flags.table, val))
+				return 1;
+			break;
+		case O_SINGLE_TX:
+			c->flags.single_transaction = 1;
+			break;
+		case O_LOCK_WAIT:
+			if (strata_parse_duration(val, &c->flags.lock_wait)) {
+				fprintf(stderr, "strata: %s %s: expected seconds (30, 30s, 500ms, 2m) or \"forever\"\n",
+					a, val);
+				return 2;
+			}
+			c->flags.lock_wait_set = 1;
+			break;
+		case O_ALL:
+			c->all = 1;
+			break;
+		case O_SEQ:
+			c->seq = 1;
+			break;
+		case O_DRY_RUN:
+			c->dry_run = 1;
+			break;
+		case O_ALLOW_MODIFIED:
+			c->flags.allow_modified = 1;
+			break;
+		case O_ALLOW_OOO:
+			c->flags.allow_out_of_order = 1;
+			break;
+		case O_JSON:
+			c->json = 1;
+			break;
+		case O_YES:
+			c->yes = 1;
+			break;
+		case O_NO_COLOR:
+			c->color = 0;
+			break;
+		case O_QUIET:
+			c->quiet = 1;
+			break;
+		case O_VERBOSE:
+			c->verbose = 1;
+			break;
+		case O_HELP:
+			c->help = 1;
+			break;
+		case O_VERSION:
+			printf("strata %s\n", STRATA_VERSION);
+			exit(0);
+		case O_EXT:
+			c->ext = val;
+			break;
+		case O_IGNORED_ARG:
+			break;
+		}
+	}
+	return 0;
+}
+
+static int load_config(struct cli *c)
+{
+	struct strata_config env;
+	struct strata_err err;
+	struct stat st;
+	const char *file = c->config_file;
+
+	strata_err_clear(&err);
+	strata_config_init(&c->cfg);
+	if (!file && stat("strata.ini", &st) == 0)
+		file = "strata.ini";
+	if (file && strata_config_read_file(file, &c->cfg, &err))
+		return out_error(c, err.code, &err);
+	strata_config_init(&env);
+	if (strata_config_read_env(&env, NULL, &err)) {
+		strata_config_release(&env);
+		return out_error(c, err.code, &err);
+	}
+	if (strata_config_overlay(&c->cfg, &env) || strata_config_overlay(&c->cfg, &c->flags)) {
+		strata_config_release(&env);
+		fprintf(stderr, "strata: out of memory\n");
+		return 1;
+	}
+	strata_config_release(&env);
+	return 0;
+}
+
+static int load_source(struct cli *c)
+{
+	struct strata_err err;
+	const char *dir = c->cfg.path ? c->cfg.path : "migrations";
+	struct stat st;
+	size_t i;
+	int rc;
+
+	strata_err_clear(&err);
+	if ((c->cmd->flags & WANT_SOURCE) && stat(dir, &st) != 0 && errno == ENOENT)
+		return 0;
+	rc = strata_source_load(dir, &c->src, &err);
+	if (rc)
+		return out_error(c, rc, &err);
+	if (!c->quiet)
+		for (i = 0; i < c->src->nwarnings; i++)
+			fprintf(stderr, "strata: %s%s%s\n", col(c, "33"), c->src->warnings[i], col(c, "0"));
+	c->name_width = 10;
+	for (i = 0; i < c->src->n; i++) {
+		int w = (int)strlen(c->src->m[i].name);
+
+		if (w > c->name_width)
+			c->name_width = w < 40 ? w : 40;
+	}
+	return 0;
+}
+
+static int open_db(struct cli *c)
+{
+	struct strata_err err;
+	int rc;
+
+	strata_err_clear(&err);
+	rc = strata_target_parse(c->cfg.database, &c->target, &err);
+	if (rc)
+		return out_error(c, rc, &err);
+	strata_opts_init(&c->opts);
+	c->opts.table = c->cfg.table;
+	c->opts.lock_wait = c->cfg.lock_wait_set ? c->cfg.lock_wait : -1;
+	c->opts.single_transaction = c->cfg.single_transaction > 0;
+	c->opts.allow_modified = c->cfg.allow_modified > 0;
+	c->opts.allow_out_of_order = c->cfg.allow_out_of_order > 0;
+	c->opts.dry_run = c->dry_run;
+	c->opts.read_only = (c->cmd->flags & READ_ONLY) != 0;
+	c->opts.on_event = out_event;
+	c->opts.ud = c;
+	rc = strata_db_open(c->target, &c->opts, &c->db, &err);
+	if (rc)
+		return out_error(c, rc, &err);
+	return 0;
+}
+
+static void cleanup(struct cli *c)
+{
+	strata_db_close(c->db);
+	strata_target_free(c->target);
+	strata_source_free(c->src);
+	strata_config_release(&c->cfg);
+	strata_config_release(&c->flags);
+	free(c->args);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	strata_config_init(&c.flags);
+	c.color = isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) && !getenv("NO_COLOR");
+	signal(SIGPIPE, SIG_IGN);
+	rc = parse_args(&c, argc, argv);
+	if (rc)
+		goto out;
+	if (c.help || !c.cmd) {
+		usage(c.help ? stdout : stderr);
+		rc = c.help ? 0 : 2;
+		goto out;
+	}
+	rc = load_config(&c);
+	if (rc)
+		goto out;
+	if (c.cmd->flags & (NEED_SOURCE | WANT_SOURCE)) {
+		rc = load_source(&c);
+		if (rc)
+			goto out;
+	}
+	if ((c.cmd->flags & NEED_DB) || ((c.cmd->flags & WANT_DB) && c.cfg.database)) {
+		rc = open_db(&c);
+		if (rc)
+			goto out;
+	}
+	rc = c.cmd->fn(&c);
+out:
+	cleanup(&c);
+	return rc;
+}

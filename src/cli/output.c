@@ -1,0 +1,234 @@
+/*
+ * output.c - what a person sees: one line per migration with its time, and
+ * errors that say where (file:line), what the server said (DETAIL, HINT) and
+ * what to do next.
+ *
+ * Progress goes to stdout, errors to stderr, each line flushed so the two
+ * interleave correctly in a CI log. Colour only when both are terminals and
+ * NO_COLOR is not set.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+const char *col(struct cli *c, const char *code)
+{
+	static char buf[4][16];
+	static int next;
+
+	if (!c->color)
+		return "";
+	next = (next + 1) % 4;
+	snprintf(buf[next], sizeof(buf[next]), "\033[%sm", code);
+	return buf[next];
+}
+
+static void print_ms(FILE *f, double ms)
+{
+	if (ms < 10)
+		fprintf(f, "%.1f ms", ms);
+	else if (ms < 10000)
+		fprintf(f, "%.0f ms", ms);
+	else
+		fprintf(f, "%.1f s", ms / 1000.0);
+}
+
+/* Print an indented block, every line prefixed. */
+static void print_block(FILE *f, const char *indent, const char *label, const char *text)
+{
+	const char *p = text, *nl;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		fprintf(f, "%s%s%.*s\n", indent, label, (int)(nl ? nl - p : (long)strlen(p)), p);
+		if (!nl)
+			break;
+		p = nl + 1;
+		label = "";
+	}
+}
+
+static void print_err_body(struct cli *c, const struct strata_err *err, const char *indent)
+{
+	char where[600] = "";
+
+	if (err->file[0] && err->line > 0)
+		snprintf(where, sizeof(where), "%s:%d: ", err->file, err->line);
+	else if (err->file[0])
+		snprintf(where, sizeof(where), "%s: ", err->file);
+	fprintf(stderr, "%s%s%s%s%s\n", indent, where, col(c, "1"), err->message, col(c, "0"));
+	if (err->detail[0])
+		print_block(stderr, indent, "DETAIL: ", err->detail);
+	if (err->hint[0])
+		print_block(stderr, indent, "HINT: ", err->hint);
+	if (err->context[0] && c->verbose)
+		print_block(stderr, indent, "CONTEXT: ", err->context);
+}
+
+int out_error(struct cli *c, int rc, const struct strata_err *err)
+{
+	fflush(stdout);
+	if (err && err->message[0]) {
+		char where[600] = "";
+
+		if (err->file[0] && err->line > 0)
+			snprintf(where, sizeof(where), "%s:%d: ", err->file, err->line);
+		else if (err->file[0] && !strstr(err->message, err->file))
+			snprintf(where, sizeof(where), "%s: ", err->file);
+		/* a multi-line message lists several problems: one per line */
+		if (strchr(err->message, '\n')) {
+			fprintf(stderr, "strata: %s%s\n", where, strata_strerror(rc));
+			print_block(stderr, "  ", "", err->message);
+		} else {
+			fprintf(stderr, "strata: %s%s%s%s\n", where, col(c, "31"), err->message, col(c, "0"));
+		}
+		if (err->detail[0])
+			print_block(stderr, "  ", "DETAIL: ", err->detail);
+		if (err->hint[0])
+			print_block(stderr, "  ", "HINT: ", err->hint);
+	} else {
+		fprintf(stderr, "strata: %s\n", strata_strerror(rc));
+	}
+	return strata_exit_code(rc);
+}
+
+void out_event(void *ud, const struct strata_event *ev)
+{
+	struct cli *c = ud;
+	const char *verb;
+
+	if (c->capturing) {
+		if (ev->kind == STRATA_EV_MIG_START) {
+			struct plan_line *p = realloc(c->plan, (c->nplan + 1) * sizeof(*p));
+
+			if (p) {
+				c->plan = p;
+				p[c->nplan].down = ev->down;
+				snprintf(p[c->nplan].text, sizeof(p[c->nplan].text), "%s %s", ev->vtext, ev->name);
+				c->nplan++;
+			}
+		}
+		return;
+	}
+	switch (ev->kind) {
+	case STRATA_EV_LOCK_WAIT:
+		if (!c->quiet) {
+			fprintf(stderr, "strata: waiting for the migration lock on %s: %s (%.0f s so far)\n", ev->target,
+				ev->text ? ev->text : "held by another runner", ev->ms / 1000.0);
+		}
+		break;
+	case STRATA_EV_PLAN:
+		if (!c->quiet && !c->json) {
+			if (ev->count == 0)
+				printf("strata: %s - nothing to do\n", ev->target);
+			else
+				printf("strata: %s%s - %zu to run%s\n", ev->target,
+				       c->target && c->target->password_hidden ? " (password hidden)" : "", ev->count,
+				       c->dry_run ? " (dry run: nothing will change)" : "");
+			fflush(stdout);
+		}
+		break;
+	case STRATA_EV_MIG_START:
+		if (c->dry_run && !c->quiet) {
+			printf("  %s %s %s\n", ev->down ? "would roll back" : "would apply", ev->vtext, ev->name);
+			fflush(stdout);
+		}
+		break;
+	case STRATA_EV_STATEMENT:
+		if (!c->quiet) {
+			print_block(stdout, "      ", "", ev->text);
+			fflush(stdout);
+		}
+		break;
+	case STRATA_EV_MIG_DONE:
+		if (c->quiet || c->dry_run)
+			break;
+		verb = c->cmd && strcmp(c->cmd->name, "force") == 0 ? (ev->down ? "unrecorded" : "recorded")
+								      : (ev->down ? "down" : "ok");
+		printf("  %s%-4s%s %s %-*s ", col(c, "32"), verb, col(c, "0"), ev->vtext, c->name_width, ev->name);
+		print_ms(stdout, ev->ms);
+		printf("\n");
+		fflush(stdout);
+		break;
+	case STRATA_EV_MIG_SKIPPED:
+		if (!c->quiet) {
+			printf("  %-4s %s %-*s (done meanwhile by another runner)\n", "skip", ev->vtext,
+			       c->name_width, ev->name);
+			fflush(stdout);
+		}
+		break;
+	case STRATA_EV_MIG_FAILED:
+		fflush(stdout);
+		c->nfailed++;
+		fprintf(stderr, "  %sERR%s  %s %s\n", col(c, "31;1"), col(c, "0"), ev->vtext, ev->name);
+		if (ev->err)
+			print_err_body(c, ev->err, "       ");
+		if (c->opts.single_transaction)
+			fprintf(stderr, "       rolled back the whole batch; the database is %s%s.\n",
+				ev->text ? "still at " : "still empty", ev->text ? ev->text : "");
+		else
+			fprintf(stderr, "       rolled back; the database is %s%s. Fix the file and run `strata %s` again.\n",
+				ev->text ? "at " : "at no version", ev->text ? ev->text : "",
+				c->cmd ? c->cmd->name : "up");
+		break;
+	case STRATA_EV_NOTE:
+		if (!c->quiet)
+			fprintf(stderr, "strata: %s\n", ev->text);
+		break;
+	case STRATA_EV_CONNECTED:
+	case STRATA_EV_LOCKED:
+		break;
+	}
+}
+
+int confirm(struct cli *c, const char *question)
+{
+	char line[64];
+
+	if (c->yes || c->dry_run)
+		return 1;
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "strata: %s\nstrata: refusing without a terminal to ask on; pass --yes to confirm\n",
+			question);
+		return 0;
+	}
+	fprintf(stderr, "%s [y/N] ", question);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return 0;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+int parse_version_arg(const char *s, uint64_t *v)
+{
+	char digits[32];
+	size_t n = 0;
+
+	for (; *s; s++) {
+		if (*s == '-')
+			continue;
+		if (*s < '0' || *s > '9' || n >= sizeof(digits) - 1)
+			return -1;
+		digits[n++] = *s;
+	}
+	digits[n] = '\0';
+	if (!n)
+		return -1;
+	{
+		uint64_t x = 0;
+		size_t i;
+
+		for (i = 0; i < n; i++) {
+			unsigned d = (unsigned)(digits[i] - '0');
+
+			if (x > (UINT64_MAX - d) / 10)
+				return -1;
+			x = x * 10 + d;
+		}
+		*v = x;
+	}
+	return 0;
+}

@@ -1,0 +1,468 @@
+/*
+ * driver_pg.c - the PostgreSQL driver, on libpq.
+ *
+ * Scripts go to the server in one simple-protocol query, as psql -f would send
+ * a file's statements, so the server's error position can be mapped back to a
+ * line of the file. The migration lock is a session advisory lock held on a
+ * second, dedicated connection that never has a transaction open: it is taken
+ * by polling pg_try_advisory_lock rather than blocking in pg_advisory_lock,
+ * because a runner blocked inside pg_advisory_lock holds a snapshot, and a
+ * CREATE INDEX CONCURRENTLY run by the lock holder would wait for it forever.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+struct strata_conn {
+	PGconn *pg;                /* the migration session */
+	PGconn *lockpg;            /* dedicated lock session, NULL when not locked */
+	char *conninfo;            /* to open the lock session */
+	char *display;             /* redacted URL for messages */
+	const char *appname;
+	void (*on_event)(void *ud, const struct strata_event *ev);
+	void *ud;
+};
+
+/* Turn libpq's multi-line connection error into one line for people. */
+static void connect_error(PGconn *pg, const char *display, struct strata_err *err)
+{
+	char msg[1024];
+	const char *m = pg ? PQerrorMessage(pg) : "out of memory";
+	size_t i, n = 0;
+
+	for (i = 0; m[i] && n < sizeof(msg) - 1; i++) {
+		char ch = m[i] == '\n' || m[i] == '\t' ? ' ' : m[i];
+
+		if (ch == ' ' && (n == 0 || msg[n - 1] == ' '))
+			continue;
+		msg[n++] = ch;
+	}
+	while (n && msg[n - 1] == ' ')
+		n--;
+	msg[n] = '\0';
+	strata_err_set(err, STRATA_ECONNECT, "cannot connect to %s: %s", display, msg);
+}
+
+static void notice_receiver(void *arg, const PGresult *res)
+{
+	struct strata_conn *c = arg;
+	struct strata_event ev = { 0 };
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+
+	/* NOTICEs such as "table does not exist, skipping" are noise; warnings are not */
+	if (!c->on_event || !sev || strcmp(sev, "WARNING") != 0)
+		return;
+	ev.kind = STRATA_EV_NOTE;
+	ev.target = c->display;
+	ev.text = PQresultErrorMessage(res);
+	c->on_event(c->ud, &ev);
+}
+
+static PGconn *open_pg(const char *conninfo, const char *appname)
+{
+	const char *keys[] = { "dbname", "fallback_application_name", NULL };
+	const char *vals[] = { conninfo, appname, NULL };
+
+	return PQconnectdbParams(keys, vals, 1);
+}
+
+static int pg_connect(const struct strata_target *t, const struct strata_opts *o, struct strata_conn **out,
+		      struct strata_err *err)
+{
+	struct strata_conn *c;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	c->conninfo = strata_strdup(t->conninfo);
+	c->display = strata_strdup(t->display);
+	c->appname = o && o->application_name ? o->application_name : "strata";
+	c->on_event = o ? o->on_event : NULL;
+	c->ud = o ? o->ud : NULL;
+	c->pg = open_pg(t->conninfo, c->appname);
+	if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
+		connect_error(c->pg, t->display, err);
+		PQfinish(c->pg);
+		free(c->conninfo);
+		free(c->display);
+		free(c);
+		return STRATA_ECONNECT;
+	}
+	PQsetNoticeReceiver(c->pg, notice_receiver, c);
+	if (t->schema) {
+		struct strata_buf b;
+		PGresult *r;
+		int ok;
+
+		strata_buf_init(&b);
+		strata_buf_adds(&b, "SET search_path TO ");
+		strata_buf_add_ident(&b, t->schema);
+		r = PQexec(c->pg, b.buf);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		strata_buf_release(&b);
+		if (!ok) {
+			strata_err_set(err, STRATA_EDB, "cannot set search_path: %s", PQerrorMessage(c->pg));
+			PQclear(r);
+			PQfinish(c->pg);
+			free(c->conninfo);
+			free(c->display);
+			free(c);
+			return STRATA_EDB;
+		}
+		PQclear(r);
+	}
+	*out = c;
+	return 0;
+}
+
+static void pg_close(struct strata_conn *c)
+{
+	if (!c)
+		return;
+	PQfinish(c->lockpg);
+	PQfinish(c->pg);
+	free(c->conninfo);
+	free(c->display);
+	free(c);
+}
+
+static void copy_field(char *dst, size_t n, const PGresult *r, int field)
+{
+	const char *v = r ? PQresultErrorField(r, field) : NULL;
+
+	snprintf(dst, n, "%s", v ? v : "");
+}
+
+/* Byte offset of the 1-based character position `pos` in UTF-8 text. */
+static long char_to_byte(const char *s, size_t len, long pos)
+{
+	size_t i;
+	long chars = 0;
+
+	if (pos <= 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (((unsigned char)s[i] & 0xC0) != 0x80) {
+			chars++;
+			if (chars == pos)
+				return (long)i;
+		}
+	}
+	return (long)len;
+}
+
+/* Fill err from a failed result (or the connection when r is NULL). */
+static int result_error(struct strata_conn *c, const PGresult *r, struct strata_err *err)
+{
+	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	int code = STRATA_EDB;
+
+	if (!msg) {
+		const char *m = PQerrorMessage(c->pg);
+		size_t n = strlen(m);
+
+		while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
+			n--;
+		strata_err_set(err, PQstatus(c->pg) == CONNECTION_BAD ? STRATA_ECONNECT : STRATA_EDB, "%.*s",
+			       (int)n, m);
+		if (PQstatus(c->pg) == CONNECTION_BAD)
+			code = STRATA_ECONNECT;
+		if (err && code == STRATA_ECONNECT)
+			snprintf(err->hint, sizeof(err->hint), "the connection to the server was lost");
+		return code;
+	}
+	strata_err_set(err, code, "%s", msg);
+	if (err) {
+		copy_field(err->sqlstate, sizeof(err->sqlstate), r, PG_DIAG_SQLSTATE);
+		copy_field(err->detail, sizeof(err->detail), r, PG_DIAG_MESSAGE_DETAIL);
+		copy_field(err->hint, sizeof(err->hint), r, PG_DIAG_MESSAGE_HINT);
+		copy_field(err->context, sizeof(err->context), r, PG_DIAG_CONTEXT);
+	}
+	return code;
+}
+
+static int pg_exec(struct strata_conn *c, const char *sql, size_t len, long *errpos, struct strata_err *err)
+{
+	PGresult *r;
+	ExecStatusType st;
+	int rc = 0;
+
+	if (errpos)
+		*errpos = -1;
+	if (sql[len] != '\0') {
+		char *copy = strata_strndup(sql, len);
+
+		if (!copy)
+			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+		rc = pg_exec(c, copy, len, errpos, err);
+		free(copy);
+		return rc;
+	}
+	r = PQexec(c->pg, sql);
+	st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY &&
+	    st != PGRES_COPY_IN && st != PGRES_COPY_OUT) {
+		const char *pos = r ? PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION) : NULL;
+
+		rc = result_error(c, r, err);
+		if (pos && errpos)
+			*errpos = char_to_byte(sql, len, atol(pos));
+	} else if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT) {
+		PQclear(r);
+		while ((r = PQgetResult(c->pg)) != NULL)
+			PQclear(r);
+		return strata_err_set(err, STRATA_EDB,
+				      "COPY ... FROM STDIN / TO STDOUT is not supported in a migration");
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_query(struct strata_conn *c, const char *sql, int nparams, const char *const *params,
+		    struct strata_rows **rows, struct strata_err *err)
+{
+	PGresult *r;
+	ExecStatusType st;
+	struct strata_rows *out;
+	size_t i, j;
+
+	if (rows)
+		*rows = NULL;
+	r = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+	st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		int rc = result_error(c, r, err);
+
+		PQclear(r);
+		return rc;
+	}
+	if (!rows) {
+		PQclear(r);
+		return 0;
+	}
+	out = calloc(1, sizeof(*out));
+	if (!out)
+		goto oom;
+	out->nrows = (size_t)PQntuples(r);
+	out->ncols = (size_t)PQnfields(r);
+	if (out->nrows && out->ncols) {
+		out->cells = calloc(out->nrows * out->ncols, sizeof(char *));
+		if (!out->cells)
+			goto oom;
+	}
+	for (i = 0; i < out->nrows; i++)
+		for (j = 0; j < out->ncols; j++)
+			if (!PQgetisnull(r, (int)i, (int)j))
+				out->cells[i * out->ncols + j] = strata_strdup(PQgetvalue(r, (int)i, (int)j));
+	PQclear(r);
+	*rows = out;
+	return 0;
+oom:
+	PQclear(r);
+	strata_rows_free(out);
+	return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+}
+
+static int simple(struct strata_conn *c, const char *sql, struct strata_err *err)
+{
+	PGresult *r = PQexec(c->pg, sql);
+	int rc = 0;
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = result_error(c, r, err);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_begin(struct strata_conn *c, struct strata_err *err)
+{
+	return simple(c, "BEGIN", err);
+}
+
+static int pg_commit(struct strata_conn *c, struct strata_err *err)
+{
+	PGresult *r = PQexec(c->pg, "COMMIT");
+	int rc = 0;
+
+	/* COMMIT of an aborted transaction answers ROLLBACK without an error */
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = result_error(c, r, err);
+	else if (strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
+		rc = strata_err_set(err, STRATA_EDB, "the transaction was rolled back by the server at COMMIT");
+	PQclear(r);
+	return rc;
+}
+
+static int pg_rollback(struct strata_conn *c, struct strata_err *err)
+{
+	if (PQstatus(c->pg) != CONNECTION_OK || PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+		return 0;
+	return simple(c, "ROLLBACK", err);
+}
+
+/* FNV-1a: a stable 64-bit advisory lock key from the tracking table's identity. */
+static long long lock_key(const char *key)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *key; key++) {
+		h ^= (unsigned char)*key;
+		h *= 1099511628211ULL;
+	}
+	return (long long)h;
+}
+
+/* One sentence naming who holds the advisory lock, or NULL. */
+static char *lock_holder(struct strata_conn *c, const char *keytext)
+{
+	const char *sql =
+		"SELECT a.pid, coalesce(nullif(a.application_name, ''), '?'), coalesce(a.usename, '?'), "
+		"coalesce(host(a.client_addr), 'local'), "
+		"to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
+		"coalesce(a.state, '?') "
+		"FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+		"WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+		"AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+		"AND l.classid::bigint = (($1::bigint >> 32) & 4294967295) "
+		"AND l.objid::bigint = ($1::bigint & 4294967295) LIMIT 1";
+	const char *params[1] = { keytext };
+	PGresult *r = PQexecParams(c->lockpg, sql, 1, NULL, params, NULL, NULL, 0);
+	struct strata_buf b;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1) {
+		PQclear(r);
+		return NULL;
+	}
+	strata_buf_init(&b);
+	strata_buf_addf(&b, "held by pid %s (%s, user %s from %s) since %s UTC", PQgetvalue(r, 0, 0),
+			PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4));
+	PQclear(r);
+	return strata_buf_detach(&b, NULL);
+}
+
+static int pg_lock(struct strata_conn *c, const char *key, double wait, strata_lock_wait_fn fn, void *ud,
+		   struct strata_err *err)
+{
+	char keytext[32];
+	const char *params[1] = { keytext };
+	double start = strata_now_ms(), last = 0;
+	long sleep_ms = 25;
+	char appname[64];
+
+	snprintf(keytext, sizeof(keytext), "%lld", lock_key(key));
+	snprintf(appname, sizeof(appname), "%s (lock)", c->appname);
+	if (!c->lockpg) {
+		c->lockpg = open_pg(c->conninfo, appname);
+		if (!c->lockpg || PQstatus(c->lockpg) != CONNECTION_OK) {
+			connect_error(c->lockpg, c->display, err);
+			PQfinish(c->lockpg);
+			c->lockpg = NULL;
+			return STRATA_ECONNECT;
+		}
+	}
+	for (;;) {
+		PGresult *r = PQexecParams(c->lockpg, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, params,
+					   NULL, NULL, 0);
+		double now;
+		int got;
+
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			strata_err_set(err, STRATA_EDB, "cannot take the migration lock: %s",
+				       PQerrorMessage(c->lockpg));
+			PQclear(r);
+			return STRATA_EDB;
+		}
+		got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+		PQclear(r);
+		if (got)
+			return 0;
+		now = strata_now_ms();
+		if (fn && (last == 0 || now - last >= 10000.0)) {
+			char *who = lock_holder(c, keytext);
+
+			fn(ud, who ? who : "held by another session", now - start);
+			free(who);
+			last = now;
+		}
+		if (wait >= 0 && now - start >= wait * 1000.0) {
+			char *who = lock_holder(c, keytext);
+
+			strata_err_set(err, STRATA_ELOCK,
+				       "another runner holds the migration lock on %s (%s); gave up after %.0f s",
+				       c->display, who ? who : "holder unknown", wait);
+			if (err)
+				snprintf(err->hint, sizeof(err->hint),
+					 "wait longer with --lock-wait SECONDS, or stop the other runner");
+			free(who);
+			return STRATA_ELOCK;
+		}
+		{
+			struct timespec ts;
+			long ms = sleep_ms;
+
+			if (wait >= 0 && ms > wait * 1000.0 - (now - start))
+				ms = (long)(wait * 1000.0 - (now - start)) + 1;
+			ts.tv_sec = ms / 1000;
+			ts.tv_nsec = (ms % 1000) * 1000000L;
+			nanosleep(&ts, NULL);
+		}
+		if (sleep_ms < 500)
+			sleep_ms *= 2;
+	}
+}
+
+static int pg_unlock(struct strata_conn *c, const char *key, struct strata_err *err)
+{
+	/* closing the dedicated session releases the lock, even if the server is unhappy */
+	(void)key;
+	(void)err;
+	PQfinish(c->lockpg);
+	c->lockpg = NULL;
+	return 0;
+}
+
+static int pg_table_exists(struct strata_conn *c, const char *schema, const char *table,
+			   struct strata_err *err)
+{
+	struct strata_buf b;
+	struct strata_rows *r;
+	const char *params[1];
+	int rc;
+
+	strata_buf_init(&b);
+	if (schema) {
+		strata_buf_add_ident(&b, schema);
+		strata_buf_addc(&b, '.');
+	}
+	strata_buf_add_ident(&b, table);
+	params[0] = b.buf;
+	rc = pg_query(c, "SELECT to_regclass($1) IS NOT NULL", 1, params, &r, err);
+	strata_buf_release(&b);
+	if (rc)
+		return rc;
+	rc = r->nrows == 1 && strata_rows_get(r, 0, 0) && strcmp(strata_rows_get(r, 0, 0), "t") == 0;
+	strata_rows_free(r);
+	return rc;
+}
+
+const struct strata_driver strata_driver_postgres = {
+	.name = "postgres",
+	.engine = STRATA_ENGINE_POSTGRES,
+	.dialect = STRATA_DIALECT_POSTGRES,
+	.caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK,
+	.connect = pg_connect,
+	.close = pg_close,
+	.exec = pg_exec,
+	.query = pg_query,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.lock = pg_lock,
+	.unlock = pg_unlock,
+	.table_exists = pg_table_exists,
+};

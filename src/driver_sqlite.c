@@ -1,0 +1,339 @@
+/*
+ * driver_sqlite.c - the SQLite driver, on SQLite's C API.
+ *
+ * SQLite has transactional DDL, so every migration runs inside one write
+ * transaction with its tracking row. There is no session lock: a runner takes
+ * the database's write lock with BEGIN IMMEDIATE for each migration and
+ * re-reads the tracking table inside it, so two processes on one file
+ * serialise and each migration is applied exactly once. Waiting for another
+ * writer goes through a busy handler that reports and gives up after the lock
+ * wait, rather than SQLite's silent sleep.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct strata_conn {
+	sqlite3 *db;
+	char *path;
+	double lock_wait;          /* seconds; < 0 forever */
+	double wait_start;         /* when the current busy wait began (ms), 0 when not waiting */
+	double last_report;        /* when the last wait report was made */
+	void (*on_event)(void *ud, const struct strata_event *ev);
+	void *ud;
+	int gave_up;               /* the busy handler ran out of time */
+};
+
+static int fill_err(struct strata_conn *c, int rc, struct strata_err *err)
+{
+	int code = STRATA_EDB;
+
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		code = STRATA_ELOCK;
+	strata_err_set(err, code, "%s", c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+	if (err) {
+		err->driver_code = rc;
+		if (code == STRATA_ELOCK) {
+			snprintf(err->hint, sizeof(err->hint),
+				 "another process is writing to %s; waited %.0f s (--lock-wait)", c->path,
+				 c->lock_wait < 0 ? 0 : c->lock_wait);
+		}
+	}
+	return code;
+}
+
+static int busy_handler(void *arg, int count)
+{
+	struct strata_conn *c = arg;
+	double now = strata_now_ms();
+	struct timespec ts;
+	long us;
+
+	if (count == 0 || c->wait_start == 0) {
+		c->wait_start = now;
+		c->last_report = now;
+	}
+	if (c->lock_wait >= 0 && now - c->wait_start >= c->lock_wait * 1000.0) {
+		c->gave_up = 1;
+		c->wait_start = 0;
+		return 0;
+	}
+	if (c->on_event && now - c->last_report >= 2000.0) {
+		struct strata_event ev = { 0 };
+
+		ev.kind = STRATA_EV_LOCK_WAIT;
+		ev.target = c->path;
+		ev.ms = now - c->wait_start;
+		ev.text = "another process holds the SQLite write lock";
+		c->on_event(c->ud, &ev);
+		c->last_report = now;
+	}
+	us = count < 10 ? 1000L * (count + 1) : 20000L;
+	ts.tv_sec = 0;
+	ts.tv_nsec = us * 1000L;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+static int sq_connect(const struct strata_target *t, const struct strata_opts *o, struct strata_conn **out,
+		      struct strata_err *err)
+{
+	struct strata_conn *c;
+	struct stat st;
+	const char *path = t->conninfo;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int rc;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	c->path = strata_strdup(path);
+	c->lock_wait = o ? o->lock_wait : -1;
+	c->on_event = o ? o->on_event : NULL;
+	c->ud = o ? o->ud : NULL;
+	if (o && o->read_only) {
+		/* looking must not create the file: an absent database has nothing applied */
+		if (stat(path, &st) != 0 && errno == ENOENT)
+			path = ":memory:";
+		else
+			flags = SQLITE_OPEN_READONLY;
+	}
+	rc = sqlite3_open_v2(path, &c->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		strata_err_set(err, STRATA_ECONNECT, "cannot open SQLite database %s: %s", t->conninfo,
+			       c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		if (err)
+			err->driver_code = rc;
+		sqlite3_close(c->db);
+		free(c->path);
+		free(c);
+		return STRATA_ECONNECT;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_handler(c->db, busy_handler, c);
+	/* a file that is not a database shows here, not in the middle of a migration */
+	rc = sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		strata_err_set(err, rc == SQLITE_NOTADB ? STRATA_ECONNECT : STRATA_EDB,
+			       "cannot read SQLite database %s: %s", t->conninfo, sqlite3_errmsg(c->db));
+		if (err)
+			err->driver_code = rc;
+		rc = err ? err->code : STRATA_EDB;
+		sqlite3_close(c->db);
+		free(c->path);
+		free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+static void sq_close(struct strata_conn *c)
+{
+	if (!c)
+		return;
+	sqlite3_close(c->db);
+	free(c->path);
+	free(c);
+}
+
+static int sq_exec(struct strata_conn *c, const char *sql, size_t len, long *errpos, struct strata_err *err)
+{
+	const char *p = sql, *end = sql + len, *tail;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (errpos)
+		*errpos = -1;
+	while (p < end) {
+		rc = sqlite3_prepare_v2(c->db, p, (int)(end - p), &st, &tail);
+		if (rc != SQLITE_OK) {
+			int off = sqlite3_error_offset(c->db);
+
+			if (errpos)
+				*errpos = (long)(p - sql) + (off >= 0 ? off : 0);
+			if (off < 0 && errpos) {
+				/* point at the statement's first token, not the comments before it */
+				while (*errpos < (long)len && (sql[*errpos] == ' ' || sql[*errpos] == '\n' ||
+							       sql[*errpos] == '\t' || sql[*errpos] == '\r'))
+					(*errpos)++;
+			}
+			return fill_err(c, rc, err);
+		}
+		if (!st) { /* only white space or comments left */
+			if (tail <= p)
+				break;
+			p = tail;
+			continue;
+		}
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		if (rc != SQLITE_DONE) {
+			const char *s = sqlite3_sql(st);
+			long at = (long)(p - sql);
+
+			/* sqlite3_sql() is the statement text without the leading comments */
+			if (s) {
+				const char *f = strstr(p, s);
+
+				if (f && f < tail)
+					at = (long)(f - sql);
+			}
+			if (errpos)
+				*errpos = at;
+			fill_err(c, rc, err);
+			sqlite3_finalize(st);
+			return err ? err->code : STRATA_EDB;
+		}
+		sqlite3_finalize(st);
+		p = tail;
+	}
+	return 0;
+}
+
+static int sq_query(struct strata_conn *c, const char *sql, int nparams, const char *const *params,
+		    struct strata_rows **rows, struct strata_err *err)
+{
+	sqlite3_stmt *st;
+	struct strata_rows *r = NULL;
+	size_t cap = 0;
+	int rc, i;
+
+	if (rows)
+		*rows = NULL;
+	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fill_err(c, rc, err);
+	for (i = 0; i < nparams; i++) {
+		rc = params[i] ? sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_STATIC)
+			       : sqlite3_bind_null(st, i + 1);
+		if (rc != SQLITE_OK)
+			goto fail;
+	}
+	if (rows) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			goto oom;
+		r->ncols = (size_t)sqlite3_column_count(st);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t j;
+
+		if (!r)
+			continue;
+		if ((r->nrows + 1) * r->ncols > cap) {
+			size_t ncap = cap ? cap * 2 : 16 * (r->ncols ? r->ncols : 1);
+			char **nc;
+
+			while (ncap < (r->nrows + 1) * r->ncols)
+				ncap *= 2;
+			nc = realloc(r->cells, ncap * sizeof(*nc));
+			if (!nc)
+				goto oom;
+			r->cells = nc;
+			cap = ncap;
+		}
+		for (j = 0; j < r->ncols; j++) {
+			const unsigned char *v = sqlite3_column_text(st, (int)j);
+
+			r->cells[r->nrows * r->ncols + j] =
+				v ? strata_strndup((const char *)v, (size_t)sqlite3_column_bytes(st, (int)j)) : NULL;
+		}
+		r->nrows++;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	if (rows)
+		*rows = r;
+	return 0;
+oom:
+	sqlite3_finalize(st);
+	strata_rows_free(r);
+	return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+fail:
+	fill_err(c, rc, err);
+	sqlite3_finalize(st);
+	strata_rows_free(r);
+	return err ? err->code : STRATA_EDB;
+}
+
+static int simple(struct strata_conn *c, const char *sql, struct strata_err *err)
+{
+	int rc;
+
+	c->gave_up = 0;
+	c->wait_start = 0;
+	rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return fill_err(c, rc, err);
+	return 0;
+}
+
+static int sq_begin(struct strata_conn *c, struct strata_err *err)
+{
+	return simple(c, "BEGIN IMMEDIATE", err);
+}
+
+static int sq_commit(struct strata_conn *c, struct strata_err *err)
+{
+	return simple(c, "COMMIT", err);
+}
+
+static int sq_rollback(struct strata_conn *c, struct strata_err *err)
+{
+	if (sqlite3_get_autocommit(c->db))
+		return 0; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
+	return simple(c, "ROLLBACK", err);
+}
+
+static int sq_table_exists(struct strata_conn *c, const char *schema, const char *table,
+			   struct strata_err *err)
+{
+	struct strata_buf b;
+	struct strata_rows *r;
+	const char *params[1] = { table };
+	int rc;
+
+	strata_buf_init(&b);
+	strata_buf_adds(&b, "SELECT 1 FROM ");
+	if (schema) {
+		strata_buf_add_ident(&b, schema);
+		strata_buf_addc(&b, '.');
+	}
+	strata_buf_adds(&b, "sqlite_master WHERE type = 'table' AND name = $1");
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = sq_query(c, b.buf, 1, params, &r, err);
+	strata_buf_release(&b);
+	if (rc)
+		return rc;
+	rc = r->nrows > 0;
+	strata_rows_free(r);
+	return rc;
+}
+
+const struct strata_driver strata_driver_sqlite = {
+	.name = "sqlite",
+	.engine = STRATA_ENGINE_SQLITE,
+	.dialect = STRATA_DIALECT_SQLITE,
+	.caps = STRATA_CAP_TRANSACTIONAL_DDL,
+	.connect = sq_connect,
+	.close = sq_close,
+	.exec = sq_exec,
+	.query = sq_query,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.lock = NULL,
+	.unlock = NULL,
+	.table_exists = sq_table_exists,
+};

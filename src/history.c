@@ -1,0 +1,225 @@
+/*
+ * history.c - the tracking table: one row per applied migration.
+ *
+ * A row holds what is needed to trust and to undo the past without the
+ * files: the up script's checksum, the down script's text, who applied it,
+ * when and for how long. Versions are unsigned 64-bit in strata and stored in
+ * a signed 64-bit column (PostgreSQL bigint, SQLite INTEGER) by bit pattern,
+ * so every version fits and ordinary versions read back unchanged.
+ *
+ * The SQL differs between engines only in types and timestamp formatting;
+ * the statements use $1..$n parameters, which both engines accept.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+void strata_version_param(uint64_t v, char buf[24])
+{
+	snprintf(buf, 24, "%lld", (long long)v);
+}
+
+static uint64_t version_from_text(const char *s)
+{
+	return s ? (uint64_t)strtoll(s, NULL, 10) : 0;
+}
+
+void strata_applied_free(struct strata_applied *a, size_t n)
+{
+	size_t i;
+
+	if (!a)
+		return;
+	for (i = 0; i < n; i++) {
+		free(a[i].name);
+		free(a[i].checksum);
+		free(a[i].down);
+		free(a[i].applied_at);
+		free(a[i].applied_by);
+		free(a[i].state);
+	}
+	free(a);
+}
+
+int strata_history_exists(struct strata_db *db, struct strata_err *err)
+{
+	return db->drv->table_exists(db->conn, db->schema, db->table, err);
+}
+
+int strata_history_ensure(struct strata_db *db, struct strata_err *err)
+{
+	struct strata_buf b;
+	long pos;
+	int rc;
+
+	rc = strata_history_exists(db, err);
+	if (rc < 0 || rc == 1)
+		return rc < 0 ? rc : 0;
+	strata_buf_init(&b);
+	strata_buf_addf(&b, "CREATE TABLE IF NOT EXISTS %s (\n", db->qtable);
+	if (db->drv->engine == STRATA_ENGINE_POSTGRES) {
+		strata_buf_adds(&b, "  version bigint PRIMARY KEY,\n"
+				    "  name text NOT NULL,\n"
+				    "  checksum text NOT NULL,\n"
+				    "  down_script text,\n"
+				    "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+				    "  duration_ms bigint NOT NULL DEFAULT 0,\n"
+				    "  applied_by text NOT NULL,\n"
+				    "  state text NOT NULL DEFAULT 'applied',\n"
+				    "  statements_done integer NOT NULL DEFAULT 0\n)");
+	} else {
+		strata_buf_adds(&b, "  version INTEGER PRIMARY KEY,\n"
+				    "  name TEXT NOT NULL,\n"
+				    "  checksum TEXT NOT NULL,\n"
+				    "  down_script TEXT,\n"
+				    "  applied_at TEXT NOT NULL,\n"
+				    "  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
+				    "  applied_by TEXT NOT NULL,\n"
+				    "  state TEXT NOT NULL DEFAULT 'applied',\n"
+				    "  statements_done INTEGER NOT NULL DEFAULT 0\n)");
+	}
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = db->drv->exec(db->conn, b.buf, b.len, &pos, err);
+	strata_buf_release(&b);
+	if (rc)
+		strata_err_prefix(err, "cannot create the tracking table %s: ", db->qtable);
+	return rc;
+}
+
+int strata_history_read(struct strata_db *db, struct strata_applied **rows, size_t *n, struct strata_err *err)
+{
+	struct strata_buf b;
+	struct strata_rows *r;
+	struct strata_applied *a;
+	size_t i;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	rc = strata_history_exists(db, err);
+	if (rc <= 0)
+		return rc;
+	strata_buf_init(&b);
+	strata_buf_adds(&b, "SELECT version, name, checksum, down_script, ");
+	if (db->drv->engine == STRATA_ENGINE_POSTGRES)
+		strata_buf_adds(&b, "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), ");
+	else
+		strata_buf_adds(&b, "applied_at, ");
+	strata_buf_addf(&b, "duration_ms, applied_by, state, statements_done FROM %s ORDER BY version", db->qtable);
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = db->drv->query(db->conn, b.buf, 0, NULL, &r, err);
+	strata_buf_release(&b);
+	if (rc) {
+		strata_err_prefix(err, "cannot read the tracking table %s: ", db->qtable);
+		if (err) {
+			snprintf(err->hint, sizeof(err->hint),
+				 "is %s another tool's table? choose strata's with --table NAME", db->table);
+		}
+		return rc;
+	}
+	a = calloc(r->nrows ? r->nrows : 1, sizeof(*a));
+	if (!a) {
+		strata_rows_free(r);
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < r->nrows; i++) {
+		const char *d = strata_rows_get(r, i, 5), *s = strata_rows_get(r, i, 8);
+
+		a[i].version = version_from_text(strata_rows_get(r, i, 0));
+		a[i].name = strata_strdup(strata_rows_get(r, i, 1) ? strata_rows_get(r, i, 1) : "");
+		a[i].checksum = strata_strdup(strata_rows_get(r, i, 2) ? strata_rows_get(r, i, 2) : "");
+		a[i].down = strata_strdup(strata_rows_get(r, i, 3));
+		a[i].applied_at = strata_strdup(strata_rows_get(r, i, 4) ? strata_rows_get(r, i, 4) : "");
+		a[i].duration_ms = d ? atoll(d) : 0;
+		a[i].applied_by = strata_strdup(strata_rows_get(r, i, 6) ? strata_rows_get(r, i, 6) : "");
+		a[i].state = strata_strdup(strata_rows_get(r, i, 7) ? strata_rows_get(r, i, 7) : "applied");
+		a[i].stmts_done = s ? atoi(s) : 0;
+		if (!a[i].name || !a[i].checksum || !a[i].applied_at || !a[i].applied_by || !a[i].state) {
+			strata_applied_free(a, i + 1);
+			strata_rows_free(r);
+			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+		}
+	}
+	*n = r->nrows;
+	*rows = a;
+	strata_rows_free(r);
+	return 0;
+}
+
+int strata_history_insert(struct strata_db *db, const struct strata_migration *m, double ms,
+			  struct strata_err *err)
+{
+	struct strata_buf b;
+	char ver[24], dur[32], when[40];
+	const char *params[7];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	strata_version_param(m->version, ver);
+	snprintf(dur, sizeof(dur), "%lld", (long long)(ms + 0.5));
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when),
+		 db->drv->engine == STRATA_ENGINE_POSTGRES ? "%Y-%m-%d %H:%M:%S+00" : "%Y-%m-%d %H:%M:%S", &tm);
+	params[0] = ver;
+	params[1] = m->name;
+	params[2] = m->checksum;
+	params[3] = m->down;
+	params[4] = when;
+	params[5] = dur;
+	params[6] = db->applied_by;
+	strata_buf_init(&b);
+	strata_buf_addf(&b,
+			"INSERT INTO %s (version, name, checksum, down_script, applied_at, duration_ms, applied_by) "
+			"VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			db->qtable);
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = db->drv->query(db->conn, b.buf, 7, params, NULL, err);
+	strata_buf_release(&b);
+	return rc;
+}
+
+int strata_history_delete(struct strata_db *db, uint64_t version, struct strata_err *err)
+{
+	struct strata_buf b;
+	char ver[24];
+	const char *params[1] = { ver };
+	int rc;
+
+	strata_version_param(version, ver);
+	strata_buf_init(&b);
+	strata_buf_addf(&b, "DELETE FROM %s WHERE version = $1", db->qtable);
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = db->drv->query(db->conn, b.buf, 1, params, NULL, err);
+	strata_buf_release(&b);
+	return rc;
+}
+
+int strata_history_has(struct strata_db *db, uint64_t version, struct strata_err *err)
+{
+	struct strata_buf b;
+	struct strata_rows *r;
+	char ver[24];
+	const char *params[1] = { ver };
+	int rc;
+
+	strata_version_param(version, ver);
+	strata_buf_init(&b);
+	strata_buf_addf(&b, "SELECT 1 FROM %s WHERE version = $1", db->qtable);
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = db->drv->query(db->conn, b.buf, 1, params, &r, err);
+	strata_buf_release(&b);
+	if (rc)
+		return rc;
+	rc = r->nrows > 0;
+	strata_rows_free(r);
+	return rc;
+}

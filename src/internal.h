@@ -1,0 +1,262 @@
+/*
+ * internal.h - what the modules of libstrata share and the CLI does not see
+ * through strata.h: the growable buffer, small helpers, the SQL splitter and
+ * the driver vtable.
+ *
+ * The buffer follows git's strbuf / PostgreSQL's PQExpBuffer: never NULL
+ * after init, out-of-memory marks it broken (callers check once at the end),
+ * detach hands the memory to the caller.
+ */
+#ifndef STRATA_INTERNAL_H
+#define STRATA_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strata.h"
+
+/* ---------------------------------------------------------------- buffer */
+
+struct strata_buf {
+	char *buf;      /* NUL-terminated contents; points at a static "" until first growth */
+	size_t len;     /* bytes used, not counting the NUL */
+	size_t alloc;   /* bytes allocated, 0 while buf is the static "" */
+	int broken;     /* an allocation failed; contents are incomplete */
+};
+
+void strata_buf_init(struct strata_buf *b);
+void strata_buf_release(struct strata_buf *b);
+void strata_buf_reset(struct strata_buf *b);
+int strata_buf_grow(struct strata_buf *b, size_t extra);
+void strata_buf_add(struct strata_buf *b, const char *p, size_t len);
+void strata_buf_adds(struct strata_buf *b, const char *s);
+void strata_buf_addc(struct strata_buf *b, char c);
+void strata_buf_addf(struct strata_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strata_buf_vaddf(struct strata_buf *b, const char *fmt, va_list ap);
+/* Append `s` as a quoted SQL identifier ("a""b") or literal ('it''s'). */
+void strata_buf_add_ident(struct strata_buf *b, const char *s);
+void strata_buf_add_literal(struct strata_buf *b, const char *s, size_t len);
+/* Hand the contents to the caller (malloc'ed, NULL if broken) and re-init. */
+char *strata_buf_detach(struct strata_buf *b, size_t *len);
+
+/* ---------------------------------------------------------------- helpers */
+
+char *strata_strdup(const char *s);
+char *strata_strndup(const char *s, size_t n);
+/* 1-based line number of byte offset `off` in text (counting '\n'). */
+int strata_line_of(const char *text, size_t len, size_t off);
+/* Monotonic clock in milliseconds. */
+double strata_now_ms(void);
+/* "user@host" of this process. Caller frees. */
+char *strata_whoami(void);
+/* Parse a whole string of decimal digits into *v. 0 ok, -1 not digits, -2 overflow. */
+int strata_parse_u64(const char *s, size_t len, uint64_t *v);
+/* Fill err from a template error (copies everything). */
+void strata_err_copy(struct strata_err *dst, const struct strata_err *src);
+void strata_err_setv(struct strata_err *err, int code, const char *fmt, va_list ap);
+/* Put a printf-style prefix in front of err->message (cut to fit). */
+void strata_err_prefix(struct strata_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---------------------------------------------------------------- SQL splitting */
+
+enum strata_dialect {
+	STRATA_DIALECT_POSTGRES = 1,
+	STRATA_DIALECT_SQLITE,
+};
+
+enum {
+	STRATA_STMT_EMPTY = 1 << 0, /* only white space and comments (trailing piece, or ";;") */
+	STRATA_STMT_NO_TX = 1 << 1, /* PostgreSQL refuses it inside a transaction block */
+};
+
+/*
+ * One piece of a script. Pieces are in order and cover the input exactly:
+ * piece k+1 starts at piece k's `end`. Leading white space and comments
+ * belong to the piece that follows them.
+ */
+struct strata_stmt {
+	size_t start;    /* first byte of the piece (may be white space or a comment) */
+	size_t body;     /* first byte of the statement's first token (== end for EMPTY pieces) */
+	size_t end;      /* one past the terminating ';', or the end of input */
+	int line;        /* 1-based line of `body` */
+	unsigned flags;  /* STRATA_STMT_* */
+};
+
+struct strata_split {
+	struct strata_stmt *s; /* pieces */
+	size_t n;              /* pieces used */
+	size_t cap;            /* pieces allocated */
+};
+
+/*
+ * Split `sql` into statements as the database would see them. On an
+ * unterminated quote, dollar quote or comment returns STRATA_ESOURCE with
+ * err->line set to the line where it opened and err->message saying what is
+ * unterminated (err->file is left for the caller). `out` must be zeroed or
+ * previously used; it is reused without freeing. Release with
+ * strata_split_release().
+ */
+int strata_sql_split(const char *sql, size_t len, enum strata_dialect d, struct strata_split *out,
+		     struct strata_err *err);
+void strata_split_release(struct strata_split *s);
+/* Number of non-empty statements. */
+size_t strata_split_count(const struct strata_split *s);
+
+/* ---------------------------------------------------------------- drivers */
+
+enum {
+	STRATA_CAP_TRANSACTIONAL_DDL = 1 << 0, /* DDL rolls back with the transaction */
+	STRATA_CAP_ADVISORY_LOCK = 1 << 1,     /* lock() holds a lock for the whole session */
+};
+
+struct strata_conn; /* a driver's connection, opaque outside the driver */
+
+/* Rows of a query result, all values as text (NULL for SQL NULL). */
+struct strata_rows {
+	size_t nrows;
+	size_t ncols;
+	char **cells;   /* nrows * ncols, row-major; each malloc'ed or NULL */
+};
+void strata_rows_free(struct strata_rows *r);
+static inline const char *strata_rows_get(const struct strata_rows *r, size_t row, size_t col)
+{
+	return r->cells[row * r->ncols + col];
+}
+
+/* Called while lock() waits: who holds the lock, as one sentence. */
+typedef void (*strata_lock_wait_fn)(void *ud, const char *holder, double waited_ms);
+
+/*
+ * A database driver. Contracts:
+ * - every method fills err on failure (code STRATA_EDB, sqlstate, message,
+ *   detail, hint) and returns its negative code;
+ * - exec() runs a script of one or more statements as the database's own
+ *   client would; on error *errpos is the byte offset in `sql` of the error
+ *   (or of the failing statement), -1 when unknown;
+ * - query() runs one statement with $1..$n text parameters;
+ * - begin() starts a write transaction (SQLite: BEGIN IMMEDIATE, waiting up
+ *   to the lock wait for other writers);
+ * - lock()/unlock() are optional (NULL): a session-long lock that never
+ *   holds a transaction open, polling until `wait` seconds (<0: forever).
+ */
+struct strata_driver {
+	const char *name;           /* "sqlite", "postgres" */
+	enum strata_engine engine;
+	enum strata_dialect dialect;
+	unsigned caps;              /* STRATA_CAP_* */
+	int (*connect)(const struct strata_target *t, const struct strata_opts *o, struct strata_conn **out,
+		       struct strata_err *err);
+	void (*close)(struct strata_conn *c);
+	int (*exec)(struct strata_conn *c, const char *sql, size_t len, long *errpos, struct strata_err *err);
+	int (*query)(struct strata_conn *c, const char *sql, int nparams, const char *const *params,
+		     struct strata_rows **rows, struct strata_err *err);
+	int (*begin)(struct strata_conn *c, struct strata_err *err);
+	int (*commit)(struct strata_conn *c, struct strata_err *err);
+	int (*rollback)(struct strata_conn *c, struct strata_err *err);
+	int (*lock)(struct strata_conn *c, const char *key, double wait, strata_lock_wait_fn fn, void *ud,
+		    struct strata_err *err);
+	int (*unlock)(struct strata_conn *c, const char *key, struct strata_err *err);
+	/* Does this table exist? (schema-qualified names allowed). 1 yes, 0 no, <0 error. */
+	int (*table_exists)(struct strata_conn *c, const char *schema, const char *table, struct strata_err *err);
+};
+
+extern const struct strata_driver strata_driver_sqlite;
+extern const struct strata_driver strata_driver_postgres;
+/* NULL-terminated registry. */
+extern const struct strata_driver *const strata_drivers[];
+const struct strata_driver *strata_driver_for(enum strata_engine e);
+
+/* ---------------------------------------------------------------- source */
+
+/* What a directory entry's name says it is (strata_source_parse_name). */
+enum strata_name_kind {
+	STRATA_NAME_IGNORE = 0,  /* not a migration (not .sql, hidden, dir without a leading digit): skip */
+	STRATA_NAME_UNVERSIONED, /* a .sql file whose name has no version: skip with a warning */
+	STRATA_NAME_UP,          /* V[_name].up.sql */
+	STRATA_NAME_DOWN,        /* V[_name].down.sql */
+	STRATA_NAME_SINGLE,      /* V[_name].sql: markers or plain, decided by the contents */
+	STRATA_NAME_DIESEL,      /* directory V[_name], V = digits and dashes */
+};
+
+/* Errors of strata_source_parse_name(); out->why says what is wrong. */
+enum {
+	STRATA_NAME_EBAD = -1,      /* starts with a digit but is no layout's name */
+	STRATA_NAME_EOVERFLOW = -2, /* the version does not fit in 64 bits */
+};
+
+/* A parsed name: offsets into the name that was parsed, nothing allocated. */
+struct strata_name {
+	enum strata_name_kind kind;
+	uint64_t version;   /* numeric version (Diesel: digits with the dashes removed) */
+	size_t ver_off;     /* the version as written: name + ver_off, ver_len bytes (Diesel: with dashes) */
+	size_t ver_len;
+	size_t ndigits;     /* digits in the version (ver_len minus the dashes) */
+	size_t name_off;    /* the title ("create_users"), possibly empty */
+	size_t name_len;
+	const char *why;    /* on error: a static phrase saying what is wrong, else NULL */
+};
+
+/*
+ * Classify one directory entry by its name alone (`is_dir`: it is a
+ * directory, after following symlinks). Returns 0 and fills `out` (kind may
+ * be IGNORE or UNVERSIONED), or STRATA_NAME_EBAD / STRATA_NAME_EOVERFLOW with
+ * out->why set. Never allocates; safe on any NUL-terminated input.
+ */
+int strata_source_parse_name(const char *name, int is_dir, struct strata_name *out);
+
+#endif
+
+/* ---------------------------------------------------------------- an open target */
+
+struct strata_db {
+	const struct strata_driver *drv;
+	struct strata_conn *conn;
+	const struct strata_target *target; /* borrowed from the caller */
+	struct strata_opts opts;            /* copy of the caller's options */
+	char *schema;                       /* schema part of the tracking table, or NULL */
+	char *table;                        /* tracking table name */
+	char *qtable;                       /* quoted, schema-qualified tracking table */
+	char *lockkey;                      /* identity of the migration lock */
+	char *applied_by;                   /* recorded user@host */
+};
+
+/* Send an event to the caller's callback, if any. */
+void strata_emit(struct strata_db *db, struct strata_event *ev);
+
+/* ---------------------------------------------------------------- tracking table */
+
+/* One row of the tracking table. */
+struct strata_applied {
+	uint64_t version;
+	char *name;
+	char *checksum;
+	char *down;         /* recorded down script, or NULL */
+	char *applied_at;   /* "YYYY-MM-DD HH:MM:SS" UTC */
+	char *applied_by;
+	char *state;        /* "applied" or "partial" */
+	long long duration_ms;
+	int stmts_done;     /* partial: statements completed */
+};
+
+void strata_applied_free(struct strata_applied *a, size_t n);
+/* 1 when the tracking table exists, 0 when not, <0 on error. */
+int strata_history_exists(struct strata_db *db, struct strata_err *err);
+/* Create the tracking table when missing. */
+int strata_history_ensure(struct strata_db *db, struct strata_err *err);
+/* Every row, ordered by version. *rows is NULL and *n 0 when the table does not exist. */
+int strata_history_read(struct strata_db *db, struct strata_applied **rows, size_t *n, struct strata_err *err);
+/* Record a migration as applied (inside the caller's transaction, if any). */
+int strata_history_insert(struct strata_db *db, const struct strata_migration *m, double ms,
+			  struct strata_err *err);
+int strata_history_delete(struct strata_db *db, uint64_t version, struct strata_err *err);
+/* Is this version recorded? 1 yes, 0 no, <0 error. */
+int strata_history_has(struct strata_db *db, uint64_t version, struct strata_err *err);
+/* Text of a recorded version (signed 64-bit in the database). */
+void strata_version_param(uint64_t v, char buf[24]);
+
+/* ---------------------------------------------------------------- status */
+
+/* Merge recorded rows with the files (pure: no database). */
+int strata_status_build(const struct strata_source *src, const struct strata_applied *rows, size_t n,
+			struct strata_status **out, struct strata_err *err);
