@@ -134,8 +134,12 @@ struct run {
 	char fallback_file[96];
 };
 
-/* Byte offset -> file:line:column in err. */
-static void locate(struct strata_err *err, const struct step *s, long pos)
+/*
+ * Byte offset -> file:line:column in err. Without an offset, the driver may
+ * still know which statement failed (err->statement): the lexer finds where
+ * that statement starts.
+ */
+static void locate(struct strata_db *db, struct strata_err *err, const struct step *s, long pos)
 {
 	size_t lstart;
 	int line;
@@ -143,6 +147,23 @@ static void locate(struct strata_err *err, const struct step *s, long pos)
 	if (!err)
 		return;
 	snprintf(err->file, sizeof(err->file), "%s", s->file);
+	if (pos < 0 && err->statement > 0) {
+		struct strata_split sp = { 0 };
+		struct strata_err e;
+		size_t i, k = 0;
+
+		if (strata_sql_split(s->script, s->len, db->drv->dialect, &sp, &e) == 0) {
+			for (i = 0; i < sp.n; i++) {
+				if (sp.s[i].flags & STRATA_STMT_EMPTY)
+					continue;
+				if ((int)++k == err->statement) {
+					pos = (long)sp.s[i].body;
+					break;
+				}
+			}
+		}
+		strata_split_release(&sp);
+	}
 	if (pos < 0 || (size_t)pos > s->len)
 		return;
 	line = strata_line_of(s->script, s->len, (size_t)pos);
@@ -270,7 +291,7 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 	if (!s->record_only && s->len) {
 		rc = d->exec(db->conn, s->script, s->len, &pos, err);
 		if (rc) {
-			locate(err, s, pos);
+			locate(db, err, s, pos);
 			goto fail;
 		}
 	}

@@ -190,7 +190,7 @@ static int pg_exec(struct strata_conn *c, const char *sql, size_t len, long *err
 {
 	PGresult *r;
 	ExecStatusType st;
-	int rc = 0;
+	int rc = 0, done = 0;
 
 	if (errpos)
 		*errpos = -1;
@@ -203,23 +203,38 @@ static int pg_exec(struct strata_conn *c, const char *sql, size_t len, long *err
 		free(copy);
 		return rc;
 	}
-	r = PQexec(c->pg, sql);
-	st = PQresultStatus(r);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY &&
-	    st != PGRES_COPY_IN && st != PGRES_COPY_OUT) {
-		const char *pos = r ? PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION) : NULL;
+	/*
+	 * Send the whole script at once (simple protocol, as psql -f would for a
+	 * file) and read one result per statement, so that when the server gives
+	 * no error position we still know which statement failed.
+	 */
+	if (!PQsendQuery(c->pg, sql))
+		return result_error(c, NULL, err);
+	while ((r = PQgetResult(c->pg)) != NULL) {
+		st = PQresultStatus(r);
+		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT) {
+			if (st == PGRES_COPY_IN)
+				PQputCopyEnd(c->pg, "COPY FROM STDIN is not supported in a migration");
+			if (!rc)
+				rc = strata_err_set(err, STRATA_EDB,
+						    "COPY ... FROM STDIN / TO STDOUT is not supported in a migration");
+		} else if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
+			done++;
+		} else if (!rc) {
+			const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
 
-		rc = result_error(c, r, err);
-		if (pos && errpos)
-			*errpos = char_to_byte(sql, len, atol(pos));
-	} else if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT) {
+			rc = result_error(c, r, err);
+			if (err)
+				err->statement = done + 1;
+			if (pos && errpos)
+				*errpos = char_to_byte(sql, len, atol(pos));
+		}
 		PQclear(r);
-		while ((r = PQgetResult(c->pg)) != NULL)
-			PQclear(r);
-		return strata_err_set(err, STRATA_EDB,
-				      "COPY ... FROM STDIN / TO STDOUT is not supported in a migration");
+		if (PQstatus(c->pg) == CONNECTION_BAD)
+			break;
 	}
-	PQclear(r);
+	if (!rc && PQstatus(c->pg) == CONNECTION_BAD)
+		rc = result_error(c, NULL, err);
 	return rc;
 }
 

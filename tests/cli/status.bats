@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+# status, version, validate: where a database stands, without changing it.
+
+load helpers
+
+setup() {
+	strata_setup
+	write_migration migrations 000001 create_projects "CREATE TABLE projects (id INTEGER PRIMARY KEY);" "DROP TABLE projects;"
+	write_migration migrations 000002 create_tasks "CREATE TABLE tasks (id INTEGER PRIMARY KEY);" "DROP TABLE tasks;"
+	write_migration migrations 000003 create_runs "CREATE TABLE runs (id INTEGER PRIMARY KEY);" "DROP TABLE runs;"
+}
+
+@test "status lists applied and pending migrations with when, who and how long" {
+	strata -d sqlite:app.db up 2
+	run strata -d sqlite:app.db status
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "version"*"name"*"state"*"applied" ]]
+	[[ "${lines[1]}" =~ ^000001\ +create_projects\ +applied\ +20[0-9-]+\ [0-9:]+\ \([0-9]+\ ms,\ .+@.+\)$ ]]
+	[[ "${lines[3]}" =~ ^000003\ +create_runs\ +pending ]]
+	[[ "$output" == *"2 applied, 1 pending; at 000002"* ]]
+}
+
+@test "status never creates the database or the tracking table" {
+	run strata -d sqlite:new.db status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"0 applied, 3 pending; nothing applied"* ]]
+	[ ! -e new.db ]
+	touch empty.db
+	run strata -d sqlite:empty.db status
+	[ "$status" -eq 0 ]
+	[ -z "$(sqlite_sql empty.db "SELECT name FROM sqlite_master")" ]
+}
+
+@test "status shows modified and missing migrations" {
+	strata -d sqlite:app.db up
+	echo "-- edited" >> migrations/000002_create_tasks.up.sql
+	rm migrations/000003_create_runs.*
+	run strata -d sqlite:app.db status
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ 000002\ +create_tasks\ +modified ]]
+	[[ "$output" =~ 3\ +create_runs\ +missing ]]
+	[[ "$output" == *"3 applied, 0 pending, 1 modified, 1 missing"* ]]
+}
+
+@test "status --json parses and says the same" {
+	strata -d sqlite:app.db up 1
+	run --separate-stderr strata -d sqlite:app.db status --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.current' <<<"$output")" = 000001 ]
+	[ "$(jq -r '.migrations | map(.state) | join(",")' <<<"$output")" = "applied,pending,pending" ]
+	[ "$(jq -r '.counts.pending' <<<"$output")" = 2 ]
+	[ "$(jq -r '.migrations[0].file' <<<"$output")" = "000001_create_projects.up.sql" ]
+}
+
+@test "version prints the number alone on stdout" {
+	run --separate-stderr strata -d sqlite:app.db version
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"no migration applied"* ]]
+	strata -d sqlite:app.db up 2
+	run --separate-stderr strata -d sqlite:app.db version
+	[ "$status" -eq 0 ]
+	[ "$output" = 2 ]
+	run strata -d sqlite:app.db version --json
+	[ "$(jq -r .version <<<"$output")" = 2 ]
+	# works without the migrations directory
+	rm -r migrations
+	run --separate-stderr strata -d sqlite:app.db version
+	[ "$status" -eq 0 ]
+	[ "$output" = 2 ]
+}
+
+@test "status and version on PostgreSQL" {
+	require_pg
+	url=$(make_pg_db)
+	run strata -d "$url" status
+	[ "$status" -eq 0 ]
+	[ "$(pg_sql "$url" "SELECT to_regclass('strata_migrations') IS NULL")" = t ]
+	strata -d "$url" up
+	run strata -d "$url" status
+	[[ "$output" == *"3 applied, 0 pending; at 000003"* ]]
+	run --separate-stderr strata -d "$url" version
+	[ "$output" = 3 ]
+}
+
+@test "validate checks files without a database and checksums with one" {
+	run strata -p migrations validate
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"3 migrations"* ]]
+	strata -d sqlite:app.db up
+	run strata -d sqlite:app.db validate
+	[ "$status" -eq 0 ]
+	printf 'CREATE TABLE tasks (id INTEGER PRIMARY KEY, x TEXT);\n' > migrations/000002_create_tasks.up.sql
+	run --separate-stderr strata -d sqlite:app.db validate
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"000002_create_tasks.up.sql: changed after it was applied"* ]]
+}
+
+@test "an edited applied migration stops up until restored or allowed" {
+	strata -d sqlite:app.db up 2
+	printf 'CREATE TABLE projects (id INTEGER PRIMARY KEY, extra TEXT);\n' > migrations/000001_create_projects.up.sql
+	run --separate-stderr strata -d sqlite:app.db up
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"000001_create_projects.up.sql was changed after it was applied"* ]]
+	[[ "$stderr" == *"--allow-modified"* ]]
+	[ "$(sqlite_sql app.db 'SELECT count(*) FROM strata_migrations')" = 2 ]
+	run strata -d sqlite:app.db up --allow-modified
+	[ "$status" -eq 0 ]
+	[ "$(sqlite_sql app.db 'SELECT count(*) FROM strata_migrations')" = 3 ]
+}
+
+@test "line endings alone are not a modification" {
+	strata -d sqlite:app.db up
+	printf 'CREATE TABLE tasks (id INTEGER PRIMARY KEY);\r\n' > migrations/000002_create_tasks.up.sql
+	run strata -d sqlite:app.db validate
+	[ "$status" -eq 0 ]
+}
+
+@test "a pending migration older than the newest applied is refused unless allowed" {
+	# a branch added 000002 while main applied 000003
+	mkdir branch
+	mv migrations/000002_* branch/
+	strata -d sqlite:app.db up
+	mv branch/* migrations/
+	run --separate-stderr strata -d sqlite:app.db up
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"000002 create_tasks is pending but is older than 000003 create_runs, which is already applied"* ]]
+	[[ "$stderr" == *"--allow-out-of-order"* ]]
+	[ "$(sqlite_sql app.db 'SELECT count(*) FROM strata_migrations')" = 2 ]
+	run strata -d sqlite:app.db status
+	[[ "$output" == *"(older than the newest applied)"* ]]
+	run strata -d sqlite:app.db up --allow-out-of-order
+	[ "$status" -eq 0 ]
+	[ "$(sqlite_sql app.db 'SELECT count(*) FROM strata_migrations')" = 3 ]
+}

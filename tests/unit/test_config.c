@@ -1,0 +1,180 @@
+/*
+ * test_config.c - strata.ini parsing and the precedence flags > environment
+ * > file, as the CLI layers them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+static char *write_ini(const char *text)
+{
+	static char path[64];
+	FILE *f;
+	int fd;
+
+	strcpy(path, "/tmp/strata-test-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static const char *fake_env(const char *name)
+{
+	if (strcmp(name, "DATABASE_URL") == 0)
+		return "postgres://env@h/db";
+	if (strcmp(name, "STRATA_PATH") == 0)
+		return "env_migrations";
+	return NULL;
+}
+
+static const char *no_env(const char *name)
+{
+	(void)name;
+	return NULL;
+}
+
+static void test_file_keys(void **state)
+{
+	struct strata_config c;
+	struct strata_err err;
+	char *p = write_ini("; comment\n# comment\ndatabase = sqlite:file.db\npath=db/migrations\n"
+			    "[strata]\ntable = my_table\nlock_wait = 2m\nsingle_transaction = yes\n"
+			    "[other_tool]\nanything = goes\n");
+
+	(void)state;
+	strata_config_init(&c);
+	strata_err_clear(&err);
+	assert_int_equal(strata_config_read_file(p, &c, &err), 0);
+	assert_string_equal(c.database, "sqlite:file.db");
+	assert_string_equal(c.path, "db/migrations");
+	assert_string_equal(c.table, "my_table");
+	assert_true(c.lock_wait_set);
+	assert_true(c.lock_wait == 120.0);
+	assert_int_equal(c.single_transaction, 1);
+	assert_int_equal(c.allow_out_of_order, -1);
+	strata_config_release(&c);
+	unlink(p);
+}
+
+static void test_file_errors(void **state)
+{
+	struct strata_config c;
+	struct strata_err err;
+	char *p;
+
+	(void)state;
+	p = write_ini("database = x.db\n\ntabel = oops\n");
+	strata_config_init(&c);
+	strata_err_clear(&err);
+	assert_int_equal(strata_config_read_file(p, &c, &err), STRATA_EUSAGE);
+	assert_non_null(strstr(err.message, ":3: unknown setting \"tabel\""));
+	assert_int_equal(err.line, 3);
+	strata_config_release(&c);
+	unlink(p);
+
+	p = write_ini("lock_wait = soon\n");
+	strata_config_init(&c);
+	assert_int_equal(strata_config_read_file(p, &c, &err), STRATA_EUSAGE);
+	assert_non_null(strstr(err.message, ":1: bad value \"soon\" for lock_wait"));
+	strata_config_release(&c);
+	unlink(p);
+
+	p = write_ini("this is not ini\n");
+	strata_config_init(&c);
+	assert_int_equal(strata_config_read_file(p, &c, &err), STRATA_EUSAGE);
+	assert_non_null(strstr(err.message, ":1:"));
+	strata_config_release(&c);
+	unlink(p);
+
+	strata_config_init(&c);
+	assert_int_equal(strata_config_read_file("/nonexistent/strata.ini", &c, &err), STRATA_EUSAGE);
+	assert_non_null(strstr(err.message, "/nonexistent/strata.ini"));
+	strata_config_release(&c);
+}
+
+/* flags > environment > file, each layer only overriding what it sets */
+static void test_precedence(void **state)
+{
+	struct strata_config merged, env, flags;
+	struct strata_err err;
+	char *p = write_ini("database = sqlite:file.db\npath = file_migrations\ntable = file_table\n");
+
+	(void)state;
+	strata_config_init(&merged);
+	strata_config_init(&env);
+	strata_config_init(&flags);
+	assert_int_equal(strata_config_read_file(p, &merged, &err), 0);
+	assert_int_equal(strata_config_read_env(&env, fake_env, &err), 0);
+	flags.path = strdup("flag_migrations");
+	flags.allow_out_of_order = 1;
+	assert_int_equal(strata_config_overlay(&merged, &env), 0);
+	assert_int_equal(strata_config_overlay(&merged, &flags), 0);
+	assert_string_equal(merged.database, "postgres://env@h/db"); /* env beats file */
+	assert_string_equal(merged.path, "flag_migrations");         /* flag beats env */
+	assert_string_equal(merged.table, "file_table");             /* only the file set it */
+	assert_int_equal(merged.allow_out_of_order, 1);
+	assert_int_equal(merged.single_transaction, -1);
+	strata_config_release(&merged);
+	strata_config_release(&env);
+	strata_config_release(&flags);
+
+	/* no environment: the file stands */
+	strata_config_init(&merged);
+	strata_config_init(&env);
+	assert_int_equal(strata_config_read_file(p, &merged, &err), 0);
+	assert_int_equal(strata_config_read_env(&env, no_env, &err), 0);
+	assert_int_equal(strata_config_overlay(&merged, &env), 0);
+	assert_string_equal(merged.database, "sqlite:file.db");
+	strata_config_release(&merged);
+	strata_config_release(&env);
+	unlink(p);
+}
+
+static void test_durations(void **state)
+{
+	double s;
+
+	(void)state;
+	assert_int_equal(strata_parse_duration("30", &s), 0);
+	assert_true(s == 30);
+	assert_int_equal(strata_parse_duration("1.5s", &s), 0);
+	assert_true(s == 1.5);
+	assert_int_equal(strata_parse_duration("500ms", &s), 0);
+	assert_true(s == 0.5);
+	assert_int_equal(strata_parse_duration("2m", &s), 0);
+	assert_true(s == 120);
+	assert_int_equal(strata_parse_duration("1h", &s), 0);
+	assert_true(s == 3600);
+	assert_int_equal(strata_parse_duration("forever", &s), 0);
+	assert_true(s < 0);
+	assert_int_equal(strata_parse_duration("-5", &s), -1);
+	assert_int_equal(strata_parse_duration("abc", &s), -1);
+	assert_int_equal(strata_parse_duration("5 days", &s), -1);
+	assert_int_equal(strata_parse_bool("Yes"), 1);
+	assert_int_equal(strata_parse_bool("off"), 0);
+	assert_int_equal(strata_parse_bool("maybe"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_file_keys),
+		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_durations),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

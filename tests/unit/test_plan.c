@@ -1,0 +1,202 @@
+/*
+ * test_plan.c - the merge of recorded rows with files: states, order
+ * (including Diesel's string order across version widths), the current
+ * version and out-of-order detection.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+#define MAXM 16
+
+struct fixture {
+	struct strata_source src;
+	struct strata_migration m[MAXM];
+	char keys[MAXM][24];
+	struct strata_applied a[MAXM];
+	size_t na;
+};
+
+static void add_file(struct fixture *f, uint64_t v, const char *vtext, const char *sortkey, const char *up)
+{
+	struct strata_migration *m = &f->m[f->src.n];
+
+	memset(m, 0, sizeof(*m));
+	m->version = v;
+	m->vtext = (char *)vtext;
+	if (sortkey) {
+		m->sortkey = (char *)sortkey;
+	} else {
+		snprintf(f->keys[f->src.n], 24, "%020llu", (unsigned long long)v);
+		m->sortkey = f->keys[f->src.n];
+	}
+	m->name = (char *)"m";
+	m->up = (char *)up;
+	m->up_len = strlen(up);
+	m->up_file = (char *)"file.up.sql";
+	strata_checksum(up, strlen(up), m->checksum);
+	f->src.n++;
+	f->src.m = f->m;
+}
+
+static void add_row(struct fixture *f, uint64_t v, const char *up, const char *state)
+{
+	struct strata_applied *a = &f->a[f->na++];
+	char sum[65];
+
+	strata_checksum(up, strlen(up), sum);
+	memset(a, 0, sizeof(*a));
+	a->version = v;
+	a->name = strdup("m");
+	a->checksum = strdup(sum);
+	a->applied_at = strdup("2026-01-01 00:00:00");
+	a->applied_by = strdup("me@here");
+	a->state = strdup(state);
+}
+
+static void release(struct fixture *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->na; i++) {
+		free(f->a[i].name);
+		free(f->a[i].checksum);
+		free(f->a[i].applied_at);
+		free(f->a[i].applied_by);
+		free(f->a[i].state);
+	}
+}
+
+static struct strata_status *build(struct fixture *f)
+{
+	struct strata_status *st = NULL;
+	struct strata_err err;
+
+	strata_err_clear(&err);
+	assert_int_equal(strata_status_build(&f->src, f->a, f->na, &st, &err), 0);
+	assert_non_null(st);
+	return st;
+}
+
+static void test_states(void **state)
+{
+	struct fixture f = { 0 };
+	struct strata_status *st;
+
+	(void)state;
+	add_file(&f, 1, "000001", NULL, "create table a(x int);");
+	add_file(&f, 2, "000002", NULL, "create table b(x int);");
+	add_file(&f, 3, "000003", NULL, "create table c(x int);");
+	add_file(&f, 5, "000005", NULL, "create table e(x int);");
+	add_row(&f, 1, "create table a(x int);", "applied");
+	add_row(&f, 2, "create table b(x int); -- edited", "applied"); /* file changed since */
+	add_row(&f, 4, "create table d(x int);", "applied");          /* file gone */
+	st = build(&f);
+	assert_int_equal(st->n, 5);
+	assert_int_equal(st->rows[0].state, STRATA_APPLIED);
+	assert_int_equal(st->rows[1].state, STRATA_MODIFIED);
+	assert_int_equal(st->rows[2].state, STRATA_PENDING);
+	assert_int_equal(st->rows[2].out_of_order, 1); /* 3 pending below applied 4 */
+	assert_int_equal(st->rows[3].version, 4);
+	assert_int_equal(st->rows[3].state, STRATA_MISSING);
+	assert_null(st->rows[3].mig);
+	assert_string_equal(st->rows[3].vtext, "4");
+	assert_int_equal(st->rows[4].state, STRATA_PENDING);
+	assert_int_equal(st->rows[4].out_of_order, 0);
+	assert_int_equal(st->have_current, 1);
+	assert_int_equal(st->current, 4);
+	assert_int_equal(st->napplied, 3);
+	assert_int_equal(st->npending, 2);
+	assert_int_equal(st->nmodified, 1);
+	assert_int_equal(st->nmissing, 1);
+	strata_status_free(st);
+	release(&f);
+}
+
+static void test_empty_and_partial(void **state)
+{
+	struct fixture f = { 0 };
+	struct strata_status *st;
+
+	(void)state;
+	st = build(&f);
+	assert_int_equal(st->n, 0);
+	assert_int_equal(st->have_current, 0);
+	strata_status_free(st);
+
+	add_file(&f, 10, "10", NULL, "select 1;");
+	add_file(&f, 20, "20", NULL, "select 2;");
+	add_row(&f, 10, "select 1;", "applied");
+	add_row(&f, 20, "select 2;", "partial");
+	st = build(&f);
+	assert_int_equal(st->rows[1].state, STRATA_PARTIAL);
+	assert_int_equal(st->npartial, 1);
+	assert_int_equal(st->current, 20);
+	strata_status_free(st);
+	release(&f);
+}
+
+/* Diesel orders dash-less versions as strings: 18-digit and 14-digit versions interleave. */
+static void test_diesel_order(void **state)
+{
+	struct fixture f = { 0 };
+	struct strata_status *st;
+
+	(void)state;
+	add_file(&f, 202605261200000000ULL, "202605261200000000", "202605261200000000", "select 1;");
+	add_file(&f, 20260527120000ULL, "20260527120000", "20260527120000", "select 2;");
+	add_file(&f, 202605271200000000ULL, "202605271200000000", "202605271200000000", "select 3;");
+	add_row(&f, 20260527120000ULL, "select 2;", "applied");
+	add_row(&f, 202605261200000000ULL, "select 1;", "applied");
+	/* rows come ordered by version from the database */
+	{
+		struct strata_applied t = f.a[0];
+
+		f.a[0] = f.a[1];
+		f.a[1] = t;
+		t = f.a[0];
+		f.a[0] = f.a[1];
+		f.a[1] = t;
+	}
+	st = build(&f);
+	assert_int_equal(st->rows[0].state, STRATA_APPLIED);
+	assert_int_equal(st->rows[1].state, STRATA_APPLIED);
+	assert_int_equal(st->rows[2].state, STRATA_PENDING);
+	assert_int_equal(st->rows[2].out_of_order, 0);
+	assert_int_equal(st->current, 20260527120000ULL);
+	strata_status_free(st);
+	release(&f);
+}
+
+static void test_checksum_line_endings(void **state)
+{
+	char a[65], b[65], c[65];
+
+	(void)state;
+	strata_checksum("create table a(x int);\nselect 1;\n", 33, a);
+	strata_checksum("create table a(x int);\r\nselect 1;\r\n", 35, b);
+	strata_checksum("create table a(x int);\nselect 2;\n", 33, c);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_int_equal(strlen(a), 64);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_states),
+		cmocka_unit_test(test_empty_and_partial),
+		cmocka_unit_test(test_diesel_order),
+		cmocka_unit_test(test_checksum_line_endings),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
