@@ -35,6 +35,7 @@ enum {
 	STRATA_EHISTORY = -8,  /* applied history cannot be trusted (modified, out of order, partial) */
 	STRATA_EREFUSED = -9,  /* a destructive action was not confirmed, or is irreversible */
 	STRATA_EINTR = -10,    /* interrupted by a signal; the current migration was rolled back */
+	STRATA_ECONDITION = -11, /* a -- strata:require or -- strata:verify condition was false */
 };
 
 /*
@@ -166,6 +167,7 @@ struct strata_status_row {
 	char *checksum;       /* recorded checksum, or NULL */
 	char *down;           /* recorded down script, or NULL */
 	int stmts_done;       /* partial: statements completed */
+	char *progress;       /* partial: checksum of the statements completed, or NULL */
 	int out_of_order;     /* pending but older than the newest applied */
 };
 
@@ -224,6 +226,9 @@ struct strata_event {
 	size_t count;
 	const char *text;
 	const struct strata_err *err;
+	int outside_tx;           /* MIG_FAILED: the migration ran outside a transaction; `count`
+				     statements of it ran and stay (recorded as partial for an up) */
+	size_t total;             /* MIG_FAILED outside a transaction: its number of statements */
 };
 
 /* Open a target (connects, does not lock, does not create anything). */
@@ -248,6 +253,8 @@ struct strata_request {
 	uint64_t target;     /* goto/force: version (0 with goto: everything down) */
 	int target_set;
 	int dry_run;         /* plan and report only (as opts.dry_run, for this call) */
+	char **script;       /* when set: build the SQL script a DBA would run instead of running
+				anything (no lock, nothing written); caller frees *script */
 };
 
 /*

@@ -122,6 +122,10 @@ struct step {
 	int line;                /* line of `file` where `script` starts */
 	int recorded_down;       /* the down comes from the tracking table, not the file */
 	int record_only;         /* force: change the record, run nothing */
+	struct strata_split sp;  /* the script's statements */
+	struct strata_directives dv;
+	int notx;                /* run statement by statement outside a transaction */
+	int resume;              /* statements already done by an earlier, partial run */
 };
 
 struct run {
@@ -130,16 +134,10 @@ struct run {
 	struct strata_status *st;
 	struct step *steps;
 	size_t nsteps;
-	const char *current;     /* vtext of the version the database is at */
-	char fallback_file[96];
 };
 
-/*
- * Byte offset -> file:line:column in err. Without an offset, the driver may
- * still know which statement failed (err->statement): the lexer finds where
- * that statement starts.
- */
-static void locate(struct strata_db *db, struct strata_err *err, const struct step *s, long pos)
+/* Byte offset -> file:line:column in err. */
+static void locate_pos(struct strata_err *err, const struct step *s, long pos)
 {
 	size_t lstart;
 	int line;
@@ -147,23 +145,6 @@ static void locate(struct strata_db *db, struct strata_err *err, const struct st
 	if (!err)
 		return;
 	snprintf(err->file, sizeof(err->file), "%s", s->file);
-	if (pos < 0 && err->statement > 0) {
-		struct strata_split sp = { 0 };
-		struct strata_err e;
-		size_t i, k = 0;
-
-		if (strata_sql_split(s->script, s->len, db->drv->dialect, &sp, &e) == 0) {
-			for (i = 0; i < sp.n; i++) {
-				if (sp.s[i].flags & STRATA_STMT_EMPTY)
-					continue;
-				if ((int)++k == err->statement) {
-					pos = (long)sp.s[i].body;
-					break;
-				}
-			}
-		}
-		strata_split_release(&sp);
-	}
 	if (pos < 0 || (size_t)pos > s->len)
 		return;
 	line = strata_line_of(s->script, s->len, (size_t)pos);
@@ -174,21 +155,31 @@ static void locate(struct strata_db *db, struct strata_err *err, const struct st
 	err->column = (int)((size_t)pos - lstart) + 1;
 }
 
-static int has_statements(struct strata_db *db, const char *script, size_t len)
+/* Index in s->sp of the k-th (1-based) non-empty statement, or -1. */
+static long nth_statement(const struct step *s, int k)
 {
-	struct strata_split sp = { 0 };
-	struct strata_err e;
-	size_t n;
+	size_t i;
+	int seen = 0;
 
-	if (!script)
-		return 0;
-	if (strata_sql_split(script, len, db->drv->dialect, &sp, &e) != 0) {
-		strata_split_release(&sp);
-		return 1; /* let the database report what is wrong with it */
+	for (i = 0; i < s->sp.n; i++)
+		if (!(s->sp.s[i].flags & STRATA_STMT_EMPTY) && ++seen == k)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * Where an error of a whole-script exec is: the driver's offset, or, without
+ * one, the start of the statement the driver says failed.
+ */
+static void locate(struct strata_err *err, const struct step *s, long pos)
+{
+	if (err && pos < 0 && err->statement > 0) {
+		long i = nth_statement(s, err->statement);
+
+		if (i >= 0)
+			pos = (long)s->sp.s[i].body;
 	}
-	n = strata_split_count(&sp);
-	strata_split_release(&sp);
-	return n > 0;
+	locate_pos(err, s, pos);
 }
 
 static void emit_mig(struct strata_db *db, enum strata_event_kind kind, const struct step *s, double ms,
@@ -226,36 +217,146 @@ static void note(struct strata_db *db, const char *fmt, ...)
 
 static void emit_statements(struct strata_db *db, const struct step *s)
 {
-	struct strata_split sp = { 0 };
 	struct strata_event ev = { 0 };
-	struct strata_err e;
 	size_t i;
+	int k = 0;
 
 	ev.kind = STRATA_EV_STATEMENT;
 	ev.version = s->row->version;
 	ev.vtext = s->row->vtext;
 	ev.name = s->row->name;
 	ev.down = s->down;
-	if (strata_sql_split(s->script, s->len, db->drv->dialect, &sp, &e) != 0) {
-		ev.text = s->script;
-		strata_emit(db, &ev);
-		strata_split_release(&sp);
-		return;
-	}
-	for (i = 0; i < sp.n; i++) {
+	for (i = 0; i < s->sp.n; i++) {
 		char *text;
 
-		if (sp.s[i].flags & STRATA_STMT_EMPTY)
+		if (s->sp.s[i].flags & STRATA_STMT_EMPTY)
 			continue;
-		text = strata_strndup(s->script + sp.s[i].body, sp.s[i].end - sp.s[i].body);
+		if (++k <= s->resume)
+			continue;
+		text = strata_strndup(s->script + s->sp.s[i].body, s->sp.s[i].end - s->sp.s[i].body);
 		if (!text)
 			continue;
 		ev.text = text;
-		ev.count = i + 1;
+		ev.count = (size_t)k;
 		strata_emit(db, &ev);
 		free(text);
 	}
-	strata_split_release(&sp);
+}
+
+/* Checksum of the first k statements of a step (what a partial run has done). */
+static void prefix_checksum(const struct step *s, int k, char hex[65])
+{
+	struct strata_buf b;
+	size_t i;
+	int seen = 0;
+
+	strata_buf_init(&b);
+	for (i = 0; i < s->sp.n && seen < k; i++) {
+		if (s->sp.s[i].flags & STRATA_STMT_EMPTY)
+			continue;
+		seen++;
+		strata_buf_add(&b, s->script + s->sp.s[i].body, s->sp.s[i].end - s->sp.s[i].body);
+		strata_buf_addc(&b, '\n');
+	}
+	strata_checksum(b.buf, b.len, hex);
+	strata_buf_release(&b);
+}
+
+static int is_true(const char *v)
+{
+	return v && (strcmp(v, "t") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
+/* Evaluate -- strata:require / verify conditions; false is STRATA_ECONDITION naming the line. */
+static int check_conditions(struct strata_db *db, const struct step *s, char **conds, const int *lines, size_t n,
+			    const char *what, struct strata_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct strata_rows *r;
+		int rc = db->drv->query(db->conn, conds[i], 0, NULL, &r, err);
+
+		if (rc) {
+			strata_err_prefix(err, "-- strata:%s %s: ", what, conds[i]);
+			if (err) {
+				snprintf(err->file, sizeof(err->file), "%s", s->file);
+				err->line = s->line + lines[i] - 1;
+			}
+			return rc;
+		}
+		if (r->nrows != 1 || r->ncols < 1 || !is_true(strata_rows_get(r, 0, 0))) {
+			strata_err_set(err, STRATA_ECONDITION, "-- strata:%s is not true: %s", what, conds[i]);
+			if (err) {
+				snprintf(err->file, sizeof(err->file), "%s", s->file);
+				err->line = s->line + lines[i] - 1;
+				snprintf(err->hint, sizeof(err->hint), "%s",
+					 strcmp(what, "require") == 0
+						 ? "nothing was run; make the condition hold, then run strata again"
+						 : "the migration was rolled back");
+			}
+			strata_rows_free(r);
+			return STRATA_ECONDITION;
+		}
+		strata_rows_free(r);
+	}
+	return 0;
+}
+
+static int set_timeout(struct strata_db *db, const struct step *s, int local, struct strata_err *err)
+{
+	char sql[96];
+	long pos;
+
+	if (s->dv.timeout <= 0 || db->drv->engine != STRATA_ENGINE_POSTGRES)
+		return 0;
+	snprintf(sql, sizeof(sql), "SET %sstatement_timeout = %.0f", local ? "LOCAL " : "", s->dv.timeout * 1000.0);
+	return db->drv->exec(db->conn, sql, strlen(sql), &pos, err);
+}
+
+/*
+ * A migration that cannot run in a transaction: its statements one by one,
+ * its progress recorded after each, so that a failure at statement k leaves
+ * a partial record from which a later run resumes at k.
+ */
+static int run_notx(struct run *r, const struct step *s, double t0, struct strata_err *err)
+{
+	struct strata_db *db = r->db;
+	const struct strata_migration *m = s->row->mig;
+	int total = (int)strata_split_count(&s->sp), k, rc;
+	char sum[65];
+
+	rc = set_timeout(db, s, 0, err);
+	if (rc)
+		return rc;
+	for (k = s->resume + 1; k <= total; k++) {
+		const struct strata_stmt *st = &s->sp.s[nth_statement(s, k)];
+		long pos = -1;
+
+		rc = db->drv->exec(db->conn, s->script + st->body, st->end - st->body, &pos, err);
+		if (rc) {
+			locate_pos(err, s, pos >= 0 ? (long)st->body + pos : (long)st->body);
+			if (err)
+				err->statement = k;
+			return rc;
+		}
+		if (!s->down && k < total) {
+			prefix_checksum(s, k, sum);
+			rc = strata_history_progress(db, m, k, sum, err);
+			if (rc)
+				return rc;
+		}
+	}
+	if (s->dv.timeout > 0 && db->drv->engine == STRATA_ENGINE_POSTGRES) {
+		long pos;
+
+		db->drv->exec(db->conn, "RESET statement_timeout", 23, &pos, NULL);
+	}
+	if (s->down)
+		return strata_history_delete(db, s->row->version, err);
+	if (total > 1 || s->resume)
+		return strata_history_complete(db, m, strata_now_ms() - t0, err);
+	return strata_history_insert(db, m, strata_now_ms() - t0, err);
 }
 
 /* Run one step; in_batch: inside the caller's single transaction. */
@@ -264,13 +365,21 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 	struct strata_db *db = r->db;
 	const struct strata_driver *d = db->drv;
 	const struct strata_migration *m = s->row->mig;
-	int notx = m && m->no_transaction && d->engine == STRATA_ENGINE_POSTGRES && !in_batch;
-	int own_tx = !in_batch && !notx;
+	int own_tx = !in_batch && !s->notx;
 	double t0 = strata_now_ms();
 	long pos = -1;
 	int rc;
 
 	*skipped = 0;
+	if (!s->record_only && s->dv.nrequire) {
+		rc = check_conditions(db, s, s->dv.require, s->dv.require_line, s->dv.nrequire, "require", err);
+		if (rc)
+			goto out;
+	}
+	if (s->notx && !s->record_only) {
+		rc = run_notx(r, s, t0, err);
+		goto out;
+	}
 	if (own_tx) {
 		rc = d->begin(db->conn, err);
 		if (rc)
@@ -289,10 +398,18 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 		}
 	}
 	if (!s->record_only && s->len) {
+		rc = set_timeout(db, s, 1, err);
+		if (rc)
+			goto fail;
 		rc = d->exec(db->conn, s->script, s->len, &pos, err);
 		if (rc) {
-			locate(db, err, s, pos);
+			locate(err, s, pos);
 			goto fail;
+		}
+		if (s->dv.nverify) {
+			rc = check_conditions(db, s, s->dv.verify, s->dv.verify_line, s->dv.nverify, "verify", err);
+			if (rc)
+				goto fail;
 		}
 	}
 	rc = s->down ? strata_history_delete(db, s->row->version, err)
@@ -311,11 +428,95 @@ fail:
 
 		d->rollback(db->conn, &ignored);
 	}
-	if (err && s->row) {
+out:
+	if (rc && err && s->row) {
 		err->version = s->row->version;
 		err->has_version = 1;
 	}
-	return rc ? rc : STRATA_EDB;
+	return rc;
+}
+
+/*
+ * Read a step's statements and directives before anything runs, so that an
+ * unterminated quote or an unknown directive stops the run untouched, and
+ * decide whether it must run outside a transaction.
+ */
+static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
+{
+	struct strata_db *db = r->db;
+	const struct strata_migration *m = s->row->mig;
+	size_t i;
+	int rc;
+
+	if (!s->script || s->record_only)
+		return 0;
+	rc = strata_sql_split(s->script, s->len, db->drv->dialect, &s->sp, err);
+	if (!rc)
+		rc = strata_directives_parse(s->script, s->len, db->drv->dialect, &s->dv, err);
+	if (rc) {
+		if (err) {
+			snprintf(err->file, sizeof(err->file), "%s", s->file);
+			err->line = err->line ? s->line + err->line - 1 : 0;
+			err->version = s->row->version;
+			err->has_version = 1;
+		}
+		return rc;
+	}
+	s->notx = s->dv.no_transaction || (m && m->no_transaction && !s->recorded_down);
+	if (!s->notx && db->drv->engine == STRATA_ENGINE_POSTGRES) {
+		for (i = 0; i < s->sp.n; i++) {
+			if (s->sp.s[i].flags & STRATA_STMT_NO_TX) {
+				s->notx = 1;
+				if (!db->opts.dry_run && !db->opts.single_transaction)
+					note(db, "%s %s: runs outside a transaction, statement by statement, because %s:%d "
+						 "cannot run inside one (add -- strata:no-transaction to say so)",
+					     s->row->vtext, s->row->name, s->file, s->line + s->sp.s[i].line - 1);
+				break;
+			}
+		}
+	}
+	if (s->notx && s->dv.nverify)
+		return strata_err_set(err, STRATA_ESOURCE,
+				      "%s: -- strata:verify needs a transaction to roll back, but this migration runs "
+				      "outside one",
+				      s->file);
+	if (!s->down && s->row->state == STRATA_PARTIAL) {
+		char sum[65];
+
+		s->resume = s->row->stmts_done;
+		if (s->resume > (int)strata_split_count(&s->sp)) {
+			strata_err_set(err, STRATA_EHISTORY,
+				       "%s: %d statements of it already ran, but the file now has only %zu",
+				       s->file, s->resume, strata_split_count(&s->sp));
+			return STRATA_EHISTORY;
+		}
+		prefix_checksum(s, s->resume, sum);
+		if (!s->row->progress || strcmp(sum, s->row->progress) != 0) {
+			strata_err_set(err, STRATA_EHISTORY,
+				       "%s: statements 1-%d already ran, and have been edited since", s->file,
+				       s->resume);
+			if (err) {
+				snprintf(err->file, sizeof(err->file), "%s", s->file);
+				snprintf(err->hint, sizeof(err->hint),
+					 "restore them as they ran (only statement %d onwards may change), or, after "
+					 "fixing the database by hand, record the migration with `strata force %s`",
+					 s->resume + 1, s->row->vtext);
+			}
+			return STRATA_EHISTORY;
+		}
+	}
+	return 0;
+}
+
+static void release_steps(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsteps; i++) {
+		strata_split_release(&r->steps[i].sp);
+		strata_directives_release(&r->steps[i].dv);
+	}
+	free(r->steps);
 }
 
 /* ------------------------------------------------------------------ planning */
@@ -376,7 +577,7 @@ static int refuse_untrusted(struct run *r, int up, struct strata_err *err)
 	for (i = 0; i < r->st->n; i++) {
 		const struct strata_status_row *row = &r->st->rows[i];
 
-		if (row->state == STRATA_PARTIAL) {
+		if (row->state == STRATA_PARTIAL && !up) {
 			strata_buf_addf(&b, "%s%s %s stopped part way (%d statements done)", bad ? "\n" : "",
 					row->vtext, row->name, row->stmts_done);
 			bad++;
@@ -403,7 +604,6 @@ static int refuse_untrusted(struct run *r, int up, struct strata_err *err)
 		return STRATA_EHISTORY;
 	}
 	strata_buf_release(&b);
-	(void)up;
 	return 0;
 }
 
@@ -453,7 +653,7 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 	switch (req->action) {
 	case STRATA_UP:
 		for (i = 0; i < (long)st->n && (count <= 0 || (long)r->nsteps < count); i++)
-			if (st->rows[i].state == STRATA_PENDING)
+			if (st->rows[i].state == STRATA_PENDING || st->rows[i].state == STRATA_PARTIAL)
 				add_step(r, &st->rows[i], 0);
 		break;
 	case STRATA_DOWN:
@@ -477,7 +677,7 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 			if (is_applied(&st->rows[i]))
 				add_step(r, &st->rows[i], 1);
 		for (i = 0; i <= idx; i++)
-			if (st->rows[i].state == STRATA_PENDING)
+			if (st->rows[i].state == STRATA_PENDING || st->rows[i].state == STRATA_PARTIAL)
 				add_step(r, &st->rows[i], 0);
 		break;
 	case STRATA_REDO:
@@ -518,14 +718,24 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 		return 0;
 	}
 	(void)last;
-	/* every down must have something to run */
-	for (i = 0; i < (long)r->nsteps; i++) {
+	return 0;
+}
+
+/* Every step read and checked before anything runs. */
+static int prepare(struct run *r, struct strata_err *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->nsteps; i++) {
 		struct step *s = &r->steps[i];
 
-		if (s->down && !has_statements(r->db, s->script, s->len)) {
-			strata_err_set(err, STRATA_EREFUSED,
-				       "%s %s cannot be rolled back: its down script %s", s->row->vtext,
-				       s->row->name, s->script ? "holds no statements" : "is missing");
+		rc = prepare_step(r, s, err);
+		if (rc)
+			return rc;
+		if (s->down && !s->record_only && (!s->script || strata_split_count(&s->sp) == 0)) {
+			strata_err_set(err, STRATA_EREFUSED, "%s %s cannot be rolled back: its down script %s",
+				       s->row->vtext, s->row->name, s->script ? "holds no statements" : "is missing");
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s",
 					 s->row->mig && s->row->mig->down_file ? s->row->mig->down_file : "");
@@ -537,7 +747,69 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 			}
 			return STRATA_EREFUSED;
 		}
+		if (s->notx && !s->record_only && r->db->opts.single_transaction) {
+			strata_err_set(err, STRATA_EUSAGE,
+				       "%s %s must run outside a transaction, so it cannot be part of "
+				       "--single-transaction",
+				       s->row->vtext, s->row->name);
+			if (err)
+				snprintf(err->file, sizeof(err->file), "%s", s->file);
+			return STRATA_EUSAGE;
+		}
 	}
+	return 0;
+}
+
+/*
+ * The offline script: what `strata up` would do, as SQL a DBA runs with
+ * `psql -v ON_ERROR_STOP=1 -f` or `sqlite3`. Each migration in BEGIN/COMMIT
+ * with its tracking row; no-transaction migrations unwrapped.
+ */
+static int build_script(struct run *r, char **out, struct strata_err *err)
+{
+	struct strata_db *db = r->db;
+	struct strata_buf b;
+	size_t i;
+
+	strata_buf_init(&b);
+	strata_buf_addf(&b, "-- strata: %zu migration%s for %s\n-- run with: %s\n\n", r->nsteps,
+			r->nsteps == 1 ? "" : "s", db->target->display,
+			db->drv->engine == STRATA_ENGINE_POSTGRES ? "psql -X -v ON_ERROR_STOP=1 -f FILE"
+								  : "sqlite3 -bail DB < FILE");
+	strata_history_create_sql(db, &b);
+	strata_buf_adds(&b, ";\n");
+	for (i = 0; i < r->nsteps; i++) {
+		const struct step *s = &r->steps[i];
+		const struct strata_migration *m = s->row->mig;
+		size_t k;
+
+		if (s->down || s->record_only || s->resume)
+			return strata_err_set(err, STRATA_EUSAGE,
+					      "--sql writes scripts that apply pending migrations; %s %s is not one",
+					      s->row->vtext, s->row->name);
+		strata_buf_addf(&b, "\n-- %s %s (%s)\n", m->vtext, m->name, m->up_file);
+		if (!s->notx)
+			strata_buf_adds(&b, "BEGIN;\n");
+		else
+			strata_buf_adds(&b, "-- runs outside a transaction\n");
+		for (k = 0; k < s->sp.n; k++) {
+			const struct strata_stmt *st = &s->sp.s[k];
+
+			if (st->flags & STRATA_STMT_EMPTY)
+				continue;
+			strata_buf_add(&b, s->script + st->body, st->end - st->body);
+			/* a last statement without its semicolon gets one */
+			if (s->script[st->end - 1] != ';')
+				strata_buf_adds(&b, "\n;");
+			strata_buf_addc(&b, '\n');
+		}
+		strata_history_insert_sql(db, m, &b);
+		if (!s->notx)
+			strata_buf_adds(&b, "COMMIT;\n");
+	}
+	*out = strata_buf_detach(&b, NULL);
+	if (!*out)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -579,11 +851,12 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	int locked = 0, rc, in_batch = 0;
 	size_t i, done = 0;
 	const char *at;
-
-	int dry = db->opts.dry_run || req->dry_run;
+	int dry = db->opts.dry_run || req->dry_run || req->script;
 
 	if (applied)
 		*applied = 0;
+	if (req->script)
+		*req->script = NULL;
 	memset(&r, 0, sizeof(r));
 	r.db = db;
 	r.src = src;
@@ -599,7 +872,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	if (rc)
 		goto out;
 	if (req->action != STRATA_FORCE) {
-		rc = refuse_untrusted(&r, req->action != STRATA_DOWN, err);
+		rc = refuse_untrusted(&r, req->action == STRATA_UP || req->action == STRATA_GOTO, err);
 		if (rc)
 			goto out;
 	}
@@ -611,25 +884,16 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (rc)
 			goto out;
 	}
+	rc = prepare(&r, err);
+	if (rc)
+		goto out;
+	if (req->script) {
+		rc = build_script(&r, req->script, err);
+		goto out;
+	}
 	for (i = 0; i < r.st->n; i++)
 		if (r.st->rows[i].state == STRATA_MISSING && req->action != STRATA_FORCE)
 			note(db, "%s %s is applied but its file is gone", r.st->rows[i].vtext, r.st->rows[i].name);
-	if (db->opts.single_transaction) {
-		for (i = 0; i < r.nsteps; i++) {
-			const struct strata_migration *m = r.steps[i].row->mig;
-
-			if (m && m->no_transaction && db->drv->engine == STRATA_ENGINE_POSTGRES &&
-			    !r.steps[i].record_only) {
-				rc = strata_err_set(err, STRATA_EUSAGE,
-						    "%s %s must run outside a transaction, so it cannot be part of "
-						    "--single-transaction",
-						    m->vtext, m->name);
-				if (err)
-					snprintf(err->file, sizeof(err->file), "%s", m->up_file);
-				goto out;
-			}
-		}
-	}
 	ev.kind = STRATA_EV_PLAN;
 	ev.count = r.nsteps;
 	strata_emit(db, &ev);
@@ -659,7 +923,24 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (rc) {
 			if (in_batch)
 				at = r.st->have_current ? r.st->current_vtext : NULL;
-			emit_mig(db, STRATA_EV_MIG_FAILED, s, strata_now_ms() - t0, err, at);
+			{
+				struct strata_event fe = { 0 };
+
+				fe.kind = STRATA_EV_MIG_FAILED;
+				fe.version = s->row->version;
+				fe.vtext = s->row->vtext;
+				fe.name = s->row->name;
+				fe.down = s->down;
+				fe.ms = strata_now_ms() - t0;
+				fe.err = err;
+				fe.text = at;
+				if (s->notx) {
+					fe.outside_tx = 1;
+					fe.total = strata_split_count(&s->sp);
+					fe.count = err && err->statement > 0 ? (size_t)err->statement - 1 : 0;
+				}
+				strata_emit(db, &fe);
+			}
 			in_batch = 0;
 			goto out;
 		}
@@ -695,7 +976,7 @@ out:
 		db->drv->rollback(db->conn, NULL);
 	if (locked)
 		db->drv->unlock(db->conn, db->lockkey, NULL);
+	release_steps(&r);
 	strata_status_free(r.st);
-	free(r.steps);
 	return rc;
 }

@@ -40,6 +40,7 @@ void strata_applied_free(struct strata_applied *a, size_t n)
 		free(a[i].applied_at);
 		free(a[i].applied_by);
 		free(a[i].state);
+		free(a[i].progress);
 	}
 	free(a);
 }
@@ -47,6 +48,34 @@ void strata_applied_free(struct strata_applied *a, size_t n)
 int strata_history_exists(struct strata_db *db, struct strata_err *err)
 {
 	return db->drv->table_exists(db->conn, db->schema, db->table, err);
+}
+
+void strata_history_create_sql(struct strata_db *db, struct strata_buf *b)
+{
+	strata_buf_addf(b, "CREATE TABLE IF NOT EXISTS %s (\n", db->qtable);
+	if (db->drv->engine == STRATA_ENGINE_POSTGRES) {
+		strata_buf_adds(b, "  version bigint PRIMARY KEY,\n"
+				   "  name text NOT NULL,\n"
+				   "  checksum text NOT NULL,\n"
+				   "  down_script text,\n"
+				   "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+				   "  duration_ms bigint NOT NULL DEFAULT 0,\n"
+				   "  applied_by text NOT NULL,\n"
+				   "  state text NOT NULL DEFAULT 'applied',\n"
+				   "  statements_done integer NOT NULL DEFAULT 0,\n"
+				   "  progress_checksum text\n)");
+	} else {
+		strata_buf_adds(b, "  version INTEGER PRIMARY KEY,\n"
+				   "  name TEXT NOT NULL,\n"
+				   "  checksum TEXT NOT NULL,\n"
+				   "  down_script TEXT,\n"
+				   "  applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),\n"
+				   "  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
+				   "  applied_by TEXT NOT NULL,\n"
+				   "  state TEXT NOT NULL DEFAULT 'applied',\n"
+				   "  statements_done INTEGER NOT NULL DEFAULT 0,\n"
+				   "  progress_checksum TEXT\n)");
+	}
 }
 
 int strata_history_ensure(struct strata_db *db, struct strata_err *err)
@@ -59,28 +88,7 @@ int strata_history_ensure(struct strata_db *db, struct strata_err *err)
 	if (rc < 0 || rc == 1)
 		return rc < 0 ? rc : 0;
 	strata_buf_init(&b);
-	strata_buf_addf(&b, "CREATE TABLE IF NOT EXISTS %s (\n", db->qtable);
-	if (db->drv->engine == STRATA_ENGINE_POSTGRES) {
-		strata_buf_adds(&b, "  version bigint PRIMARY KEY,\n"
-				    "  name text NOT NULL,\n"
-				    "  checksum text NOT NULL,\n"
-				    "  down_script text,\n"
-				    "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
-				    "  duration_ms bigint NOT NULL DEFAULT 0,\n"
-				    "  applied_by text NOT NULL,\n"
-				    "  state text NOT NULL DEFAULT 'applied',\n"
-				    "  statements_done integer NOT NULL DEFAULT 0\n)");
-	} else {
-		strata_buf_adds(&b, "  version INTEGER PRIMARY KEY,\n"
-				    "  name TEXT NOT NULL,\n"
-				    "  checksum TEXT NOT NULL,\n"
-				    "  down_script TEXT,\n"
-				    "  applied_at TEXT NOT NULL,\n"
-				    "  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
-				    "  applied_by TEXT NOT NULL,\n"
-				    "  state TEXT NOT NULL DEFAULT 'applied',\n"
-				    "  statements_done INTEGER NOT NULL DEFAULT 0\n)");
-	}
+	strata_history_create_sql(db, &b);
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	rc = db->drv->exec(db->conn, b.buf, b.len, &pos, err);
@@ -109,7 +117,8 @@ int strata_history_read(struct strata_db *db, struct strata_applied **rows, size
 		strata_buf_adds(&b, "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), ");
 	else
 		strata_buf_adds(&b, "applied_at, ");
-	strata_buf_addf(&b, "duration_ms, applied_by, state, statements_done FROM %s ORDER BY version", db->qtable);
+	strata_buf_addf(&b, "duration_ms, applied_by, state, statements_done, progress_checksum FROM %s ORDER BY version",
+			db->qtable);
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	rc = db->drv->query(db->conn, b.buf, 0, NULL, &r, err);
@@ -139,6 +148,7 @@ int strata_history_read(struct strata_db *db, struct strata_applied **rows, size
 		a[i].applied_by = strata_strdup(strata_rows_get(r, i, 6) ? strata_rows_get(r, i, 6) : "");
 		a[i].state = strata_strdup(strata_rows_get(r, i, 7) ? strata_rows_get(r, i, 7) : "applied");
 		a[i].stmts_done = s ? atoi(s) : 0;
+		a[i].progress = strata_strdup(strata_rows_get(r, i, 9));
 		if (!a[i].name || !a[i].checksum || !a[i].applied_at || !a[i].applied_by || !a[i].state) {
 			strata_applied_free(a, i + 1);
 			strata_rows_free(r);
@@ -151,21 +161,111 @@ int strata_history_read(struct strata_db *db, struct strata_applied **rows, size
 	return 0;
 }
 
+/* Now, as the engine's timestamp column wants it. */
+static void now_text(struct strata_db *db, char when[40])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(when, 40, db->drv->engine == STRATA_ENGINE_POSTGRES ? "%Y-%m-%d %H:%M:%S+00" : "%Y-%m-%d %H:%M:%S",
+		 &tm);
+}
+
+/* Run one bookkeeping statement with text parameters. */
+static int bookkeep(struct strata_db *db, const char *fmt, int n, const char *const *params, struct strata_err *err)
+{
+	struct strata_buf b;
+	int rc;
+
+	strata_buf_init(&b);
+	strata_buf_addf(&b, fmt, db->qtable);
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = db->drv->query(db->conn, b.buf, n, params, NULL, err);
+	strata_buf_release(&b);
+	return rc;
+}
+
+int strata_history_progress(struct strata_db *db, const struct strata_migration *m, int done, const char *progress,
+			    struct strata_err *err)
+{
+	char ver[24], n[16], when[40];
+	const char *params[8];
+
+	strata_version_param(m->version, ver);
+	snprintf(n, sizeof(n), "%d", done);
+	now_text(db, when);
+	params[0] = ver;
+	params[1] = m->name;
+	params[2] = m->checksum;
+	params[3] = m->down;
+	params[4] = when;
+	params[5] = db->applied_by;
+	params[6] = n;
+	params[7] = progress;
+	return bookkeep(db,
+			"INSERT INTO %s (version, name, checksum, down_script, applied_at, applied_by, state, "
+			"statements_done, progress_checksum) VALUES ($1, $2, $3, $4, $5, $6, 'partial', $7, $8) "
+			"ON CONFLICT (version) DO UPDATE SET state = 'partial', statements_done = excluded.statements_done, "
+			"progress_checksum = excluded.progress_checksum",
+			8, params, err);
+}
+
+int strata_history_complete(struct strata_db *db, const struct strata_migration *m, double ms,
+			    struct strata_err *err)
+{
+	char ver[24], dur[32], when[40];
+	const char *params[7];
+
+	strata_version_param(m->version, ver);
+	snprintf(dur, sizeof(dur), "%lld", (long long)(ms + 0.5));
+	now_text(db, when);
+	params[0] = ver;
+	params[1] = m->checksum;
+	params[2] = m->down;
+	params[3] = when;
+	params[4] = dur;
+	params[5] = db->applied_by;
+	params[6] = m->name;
+	return bookkeep(db,
+			"UPDATE %s SET state = 'applied', checksum = $2, down_script = $3, applied_at = $4, "
+			"duration_ms = $5, applied_by = $6, name = $7, statements_done = 0, progress_checksum = NULL "
+			"WHERE version = $1",
+			7, params, err);
+}
+
+void strata_history_insert_sql(struct strata_db *db, const struct strata_migration *m, struct strata_buf *b)
+{
+	char ver[24];
+
+	strata_version_param(m->version, ver);
+	strata_buf_addf(b, "INSERT INTO %s (version, name, checksum, down_script, duration_ms, applied_by) VALUES (%s, ",
+			db->qtable, ver);
+	strata_buf_add_literal(b, m->name, strlen(m->name));
+	strata_buf_adds(b, ", ");
+	strata_buf_add_literal(b, m->checksum, strlen(m->checksum));
+	strata_buf_adds(b, ", ");
+	if (m->down)
+		strata_buf_add_literal(b, m->down, m->down_len);
+	else
+		strata_buf_adds(b, "NULL");
+	strata_buf_adds(b, ", 0, ");
+	strata_buf_add_literal(b, db->applied_by, strlen(db->applied_by));
+	strata_buf_adds(b, ");\n");
+}
+
 int strata_history_insert(struct strata_db *db, const struct strata_migration *m, double ms,
 			  struct strata_err *err)
 {
 	struct strata_buf b;
 	char ver[24], dur[32], when[40];
 	const char *params[7];
-	time_t now = time(NULL);
-	struct tm tm;
 	int rc;
 
 	strata_version_param(m->version, ver);
 	snprintf(dur, sizeof(dur), "%lld", (long long)(ms + 0.5));
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when),
-		 db->drv->engine == STRATA_ENGINE_POSTGRES ? "%Y-%m-%d %H:%M:%S+00" : "%Y-%m-%d %H:%M:%S", &tm);
+	now_text(db, when);
 	params[0] = ver;
 	params[1] = m->name;
 	params[2] = m->checksum;

@@ -237,6 +237,7 @@ struct strata_applied {
 	char *state;        /* "applied" or "partial" */
 	long long duration_ms;
 	int stmts_done;     /* partial: statements completed */
+	char *progress;     /* partial: checksum of the statements completed */
 };
 
 void strata_applied_free(struct strata_applied *a, size_t n);
@@ -250,6 +251,16 @@ int strata_history_read(struct strata_db *db, struct strata_applied **rows, size
 int strata_history_insert(struct strata_db *db, const struct strata_migration *m, double ms,
 			  struct strata_err *err);
 int strata_history_delete(struct strata_db *db, uint64_t version, struct strata_err *err);
+/* A no-transaction migration ran `done` statements (whose checksum is `progress`): record it partial. */
+int strata_history_progress(struct strata_db *db, const struct strata_migration *m, int done, const char *progress,
+			    struct strata_err *err);
+/* A partial migration finished: record it applied. */
+int strata_history_complete(struct strata_db *db, const struct strata_migration *m, double ms,
+			    struct strata_err *err);
+/* The statements that create the tracking table (for the offline script). */
+void strata_history_create_sql(struct strata_db *db, struct strata_buf *b);
+/* An INSERT recording `m` with literal values (for the offline script). */
+void strata_history_insert_sql(struct strata_db *db, const struct strata_migration *m, struct strata_buf *b);
 /* Is this version recorded? 1 yes, 0 no, <0 error. */
 int strata_history_has(struct strata_db *db, uint64_t version, struct strata_err *err);
 /* Text of a recorded version (signed 64-bit in the database). */
@@ -260,3 +271,27 @@ void strata_version_param(uint64_t v, char buf[24]);
 /* Merge recorded rows with the files (pure: no database). */
 int strata_status_build(const struct strata_source *src, const struct strata_applied *rows, size_t n,
 			struct strata_status **out, struct strata_err *err);
+
+/* ---------------------------------------------------------------- directives */
+
+/* What the -- strata:... comment lines of a script ask for. */
+struct strata_directives {
+	int no_transaction;      /* -- strata:no-transaction */
+	char **require;          /* -- strata:require <SQL>: each must yield true before the migration */
+	size_t nrequire;
+	int *require_line;       /* line of each, in the script */
+	char **verify;           /* -- strata:verify <SQL>: each must yield true inside its transaction */
+	size_t nverify;
+	int *verify_line;
+	double timeout;          /* -- strata:timeout 30s: seconds, 0 when unset */
+};
+
+/*
+ * Read the directives of a script: comment lines of the form
+ * `-- strata:NAME [ARGUMENT]` standing outside any statement. An unknown
+ * name or a bad argument is STRATA_ESOURCE with err->line set (relative to
+ * the script). Release with strata_directives_release().
+ */
+int strata_directives_parse(const char *script, size_t len, enum strata_dialect d, struct strata_directives *out,
+			    struct strata_err *err);
+void strata_directives_release(struct strata_directives *dv);

@@ -39,6 +39,7 @@ void strata_status_free(struct strata_status *st)
 		free(r->applied_by);
 		free(r->checksum);
 		free(r->down);
+		free(r->progress);
 	}
 	free(st->rows);
 	free(st);
@@ -87,7 +88,11 @@ static int fill_recorded(struct strata_status_row *r, const struct strata_applie
 	r->down = strata_strdup(a->down);
 	r->duration_ms = a->duration_ms;
 	r->stmts_done = a->stmts_done;
-	return r->applied_at && r->applied_by && r->checksum && (r->down || !a->down) ? 0 : -1;
+	r->progress = strata_strdup(a->progress);
+	return r->applied_at && r->applied_by && r->checksum && (r->down || !a->down) &&
+			       (r->progress || !a->progress)
+		       ? 0
+		       : -1;
 }
 
 int strata_status_build(const struct strata_source *src, const struct strata_applied *rows, size_t n,

@@ -152,6 +152,7 @@ const char *strata_strerror(int rc)
 	case STRATA_EHISTORY: return "history cannot be trusted";
 	case STRATA_EREFUSED: return "refused";
 	case STRATA_EINTR: return "interrupted";
+	case STRATA_ECONDITION: return "condition not met";
 	default: return "unknown error";
 	}
 }

@@ -23,7 +23,7 @@ struct cli {
 	struct strata_config flags;   /* what flags set (overlaid last) */
 	struct strata_config cfg;     /* the merged configuration */
 	const char *config_file;
-	int all, seq, json, yes, dry_run, quiet, verbose, color;
+	int all, seq, json, yes, dry_run, sql, quiet, verbose, color;
 	int help;
 	const char *ext;              /* create -ext (golang-migrate); only "sql" */
 	/* the command */

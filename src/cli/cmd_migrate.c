@@ -83,12 +83,32 @@ static int ask_first(struct cli *c, const struct strata_request *req)
 	return ok ? 0 : 2;
 }
 
+/* --sql: print the script a DBA would run, run nothing. */
+static int print_script(struct cli *c, const struct strata_request *req)
+{
+	struct strata_request r = *req;
+	struct strata_err err;
+	char *script = NULL;
+	int rc;
+
+	strata_err_clear(&err);
+	r.script = &script;
+	rc = strata_run(c->db, c->src, &r, NULL, &err);
+	if (rc)
+		return out_error(c, rc, &err);
+	fputs(script, stdout);
+	free(script);
+	return 0;
+}
+
 static int run(struct cli *c, const struct strata_request *req, int destructive)
 {
 	struct strata_err err;
 	size_t done = 0;
 	int rc;
 
+	if (c->sql)
+		return print_script(c, req);
 	if (destructive) {
 		rc = ask_first(c, req);
 		if (rc)
@@ -107,7 +127,7 @@ static int run(struct cli *c, const struct strata_request *req, int destructive)
 
 int cmd_up(struct cli *c)
 {
-	struct strata_request req = { STRATA_UP, 0, 0, 0, 0, 0 };
+	struct strata_request req = { .action = STRATA_UP };
 	int rc = parse_count(c, &req.count);
 
 	return rc ? rc : run(c, &req, 0);
@@ -115,7 +135,7 @@ int cmd_up(struct cli *c)
 
 int cmd_down(struct cli *c)
 {
-	struct strata_request req = { STRATA_DOWN, 0, 0, 0, 0, 0 };
+	struct strata_request req = { .action = STRATA_DOWN };
 	int rc = parse_count(c, &req.count);
 
 	if (rc)
@@ -130,7 +150,7 @@ int cmd_down(struct cli *c)
 
 int cmd_goto(struct cli *c)
 {
-	struct strata_request req = { STRATA_GOTO, 0, 0, 0, 1, 0 };
+	struct strata_request req = { .action = STRATA_GOTO, .target_set = 1 };
 	int rc = need_version(c, &req.target);
 
 	return rc ? rc : run(c, &req, 1);
@@ -138,7 +158,7 @@ int cmd_goto(struct cli *c)
 
 int cmd_redo(struct cli *c)
 {
-	struct strata_request req = { STRATA_REDO, 0, 0, 0, 0, 0 };
+	struct strata_request req = { .action = STRATA_REDO };
 
 	if (c->nargs) {
 		fprintf(stderr, "strata redo: takes no arguments\n");
@@ -149,7 +169,7 @@ int cmd_redo(struct cli *c)
 
 int cmd_force(struct cli *c)
 {
-	struct strata_request req = { STRATA_FORCE, 0, 0, 0, 1, 0 };
+	struct strata_request req = { .action = STRATA_FORCE, .target_set = 1 };
 	int rc = need_version(c, &req.target);
 
 	return rc ? rc : run(c, &req, 1);

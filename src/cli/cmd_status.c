@@ -109,7 +109,7 @@ int cmd_status(struct cli *c)
 		if (r->applied_at)
 			printf("  %.16s (%lld ms, %s)", r->applied_at, r->duration_ms, r->applied_by);
 		if (r->state == STRATA_PARTIAL)
-			printf("  %d statements done", r->stmts_done);
+			printf("  %d statement%s done", r->stmts_done, r->stmts_done == 1 ? "" : "s");
 		if (r->out_of_order)
 			printf("  (older than the newest applied)");
 		if (r->state == STRATA_MODIFIED)

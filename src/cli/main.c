@@ -37,7 +37,7 @@ const struct command commands[] = {
 enum opt_id {
 	O_DATABASE = 1, O_PATH, O_SOURCE, O_CONFIG, O_TABLE, O_SINGLE_TX, O_LOCK_WAIT, O_ALL, O_SEQ, O_JSON,
 	O_YES, O_NO_COLOR, O_QUIET, O_VERBOSE, O_HELP, O_VERSION, O_DRY_RUN, O_ALLOW_MODIFIED,
-	O_ALLOW_OOO, O_EXT, O_DIR, O_IGNORED_ARG,
+	O_ALLOW_OOO, O_EXT, O_DIR, O_IGNORED_ARG, O_SQL,
 };
 
 struct option_def {
@@ -61,6 +61,7 @@ static const struct option_def options[] = {
 	{ NULL, "all", O_ALL, 0, "", "with down: roll back every applied migration" },
 	{ NULL, "seq", O_SEQ, 0, "", "with create: next sequential number instead of a timestamp" },
 	{ NULL, "dry-run", O_DRY_RUN, 0, "", "show what would run, statement by statement; change nothing" },
+	{ NULL, "sql", O_SQL, 0, "", "with up: print the SQL script (bookkeeping included) instead of running it" },
 	{ NULL, "allow-modified", O_ALLOW_MODIFIED, 0, "", "do not refuse applied migrations whose file changed" },
 	{ NULL, "allow-out-of-order", O_ALLOW_OOO, 0, "", "apply pending migrations older than the newest applied" },
 	{ NULL, "json", O_JSON, 0, "", "machine-readable output (status, version)" },
@@ -236,6 +237,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case O_DRY_RUN:
 			c->dry_run = 1;
+			break;
+		case O_SQL:
+			c->sql = 1;
 			break;
 		case O_ALLOW_MODIFIED:
 			c->flags.allow_modified = 1;

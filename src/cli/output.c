@@ -166,7 +166,18 @@ void out_event(void *ud, const struct strata_event *ev)
 		fprintf(stderr, "  %sERR%s  %s %s\n", col(c, "31;1"), col(c, "0"), ev->vtext, ev->name);
 		if (ev->err)
 			print_err_body(c, ev->err, "       ");
-		if (c->opts.single_transaction)
+		if (ev->outside_tx && ev->count && !ev->down)
+			fprintf(stderr, "       statement %zu of %zu failed; statements 1-%zu ran outside a transaction and are "
+				"recorded: %s is partial.\n       Fix the file and run `strata up` to resume at statement %zu.\n",
+				ev->count + 1, ev->total, ev->count, ev->vtext, ev->count + 1);
+		else if (ev->outside_tx && ev->count)
+			fprintf(stderr, "       statement %zu of %zu of the down script failed; statements 1-%zu of it ran "
+				"outside a transaction and were not undone; %s stays recorded as applied.\n",
+				ev->count + 1, ev->total, ev->count, ev->vtext);
+		else if (ev->outside_tx)
+			fprintf(stderr, "       nothing of it ran; the database is %s%s. Fix the file and run `strata %s` again.\n",
+				ev->text ? "at " : "at no version", ev->text ? ev->text : "", c->cmd ? c->cmd->name : "up");
+		else if (c->opts.single_transaction)
 			fprintf(stderr, "       rolled back the whole batch; the database is %s%s.\n",
 				ev->text ? "still at " : "still empty", ev->text ? ev->text : "");
 		else

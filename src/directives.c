@@ -1,0 +1,165 @@
+/*
+ * directives.c - the `-- strata:...` comment lines of a migration.
+ *
+ * A directive is an SQL comment, so every other tool (and the database)
+ * ignores it. Only comments that stand between statements count: the lexer
+ * says where statements begin, so a "-- strata:" inside a string or a
+ * function body is never mistaken for one. Known directives:
+ *
+ *   -- strata:no-transaction        run statement by statement, outside a transaction
+ *   -- strata:require <SQL>         must yield true before the migration starts
+ *   -- strata:verify <SQL>          must yield true after its statements, inside its transaction
+ *   -- strata:timeout <duration>    statement timeout for this migration
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void strata_directives_release(struct strata_directives *dv)
+{
+	size_t i;
+
+	for (i = 0; i < dv->nrequire; i++)
+		free(dv->require[i]);
+	for (i = 0; i < dv->nverify; i++)
+		free(dv->verify[i]);
+	free(dv->require);
+	free(dv->require_line);
+	free(dv->verify);
+	free(dv->verify_line);
+	memset(dv, 0, sizeof(*dv));
+}
+
+static int push(char ***list, int **lines, size_t *n, const char *text, size_t len, int line)
+{
+	char **l = realloc(*list, (*n + 1) * sizeof(char *));
+	int *ln;
+
+	if (!l)
+		return -1;
+	*list = l;
+	ln = realloc(*lines, (*n + 1) * sizeof(int));
+	if (!ln)
+		return -1;
+	*lines = ln;
+	l[*n] = strata_strndup(text, len);
+	if (!l[*n])
+		return -1;
+	ln[*n] = line;
+	(*n)++;
+	return 0;
+}
+
+/* One comment line "-- strata:..." starting at p (after the dashes' leading blanks). */
+static int directive(struct strata_directives *dv, const char *p, size_t n, int line, struct strata_err *err)
+{
+	const char *name = p, *arg;
+	size_t nlen, alen;
+
+	for (nlen = 0; nlen < n && name[nlen] != ' ' && name[nlen] != '\t' && name[nlen] != '\r'; nlen++)
+		;
+	arg = name + nlen;
+	alen = n - nlen;
+	while (alen && (*arg == ' ' || *arg == '\t')) {
+		arg++;
+		alen--;
+	}
+	while (alen && (arg[alen - 1] == ' ' || arg[alen - 1] == '\t' || arg[alen - 1] == '\r'))
+		alen--;
+	if (alen && arg[alen - 1] == ';')
+		alen--;
+#define IS(s) (nlen == strlen(s) && strncmp(name, s, nlen) == 0)
+	if (IS("no-transaction") || IS("no_transaction")) {
+		dv->no_transaction = 1;
+	} else if (IS("require") || IS("verify")) {
+		if (!alen) {
+			strata_err_set(err, STRATA_ESOURCE, "-- strata:%.*s needs an SQL condition, e.g. "
+				       "-- strata:%.*s SELECT count(*) = 0 FROM t", (int)nlen, name, (int)nlen, name);
+			goto fail;
+		}
+		if (IS("require") ? push(&dv->require, &dv->require_line, &dv->nrequire, arg, alen, line)
+				  : push(&dv->verify, &dv->verify_line, &dv->nverify, arg, alen, line))
+			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	} else if (IS("timeout")) {
+		char buf[32];
+
+		if (alen == 0 || alen >= sizeof(buf))
+			goto bad_timeout;
+		memcpy(buf, arg, alen);
+		buf[alen] = '\0';
+		if (strata_parse_duration(buf, &dv->timeout) || dv->timeout <= 0)
+			goto bad_timeout;
+	} else {
+		strata_err_set(err, STRATA_ESOURCE,
+			       "unknown directive -- strata:%.*s (known: no-transaction, require, verify, timeout)",
+			       (int)nlen, name);
+		goto fail;
+	}
+#undef IS
+	return 0;
+bad_timeout:
+	strata_err_set(err, STRATA_ESOURCE, "-- strata:timeout needs a duration such as 30s, 500ms or 2m");
+fail:
+	if (err)
+		err->line = line;
+	return STRATA_ESOURCE;
+}
+
+/* Scan the comment region [from, to) for directive lines. */
+static int scan(struct strata_directives *dv, const char *s, size_t from, size_t to, int line,
+		struct strata_err *err)
+{
+	size_t i = from;
+
+	while (i < to) {
+		size_t eol = i, j = i;
+
+		while (eol < to && s[eol] != '\n')
+			eol++;
+		while (j < eol && (s[j] == ' ' || s[j] == '\t'))
+			j++;
+		if (eol - j > 9 && strncmp(s + j, "--", 2) == 0) {
+			size_t k = j + 2;
+
+			while (k < eol && (s[k] == ' ' || s[k] == '\t'))
+				k++;
+			if (eol - k > 7 && strncmp(s + k, "strata:", 7) == 0) {
+				int rc = directive(dv, s + k + 7, eol - k - 7, line, err);
+
+				if (rc)
+					return rc;
+			}
+		}
+		i = eol + 1;
+		line++;
+	}
+	return 0;
+}
+
+int strata_directives_parse(const char *script, size_t len, enum strata_dialect d, struct strata_directives *out,
+			    struct strata_err *err)
+{
+	struct strata_split sp = { 0 };
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!script || !len || !memmem(script, len, "strata:", 7))
+		return 0;
+	rc = strata_sql_split(script, len, d, &sp, err);
+	if (rc) {
+		strata_split_release(&sp);
+		return rc;
+	}
+	for (i = 0; i < sp.n && !rc; i++) {
+		size_t to = sp.s[i].flags & STRATA_STMT_EMPTY ? sp.s[i].end : sp.s[i].body;
+
+		rc = scan(out, script, sp.s[i].start, to, strata_line_of(script, len, sp.s[i].start), err);
+	}
+	strata_split_release(&sp);
+	if (rc)
+		strata_directives_release(out);
+	return rc;
+}
