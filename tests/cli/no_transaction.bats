@@ -1,0 +1,97 @@
+#!/usr/bin/env bats
+# Migrations that cannot run inside a transaction: statement by statement,
+# progress recorded, resumed after a fix.
+
+load helpers
+
+@test "a no-transaction migration failing at statement 2 of 3 resumes at 2 after the fix" {
+	require_pg
+	url=$(make_pg_db)
+	write_migration migrations 001 create_t "CREATE TABLE t (id int, v int);"
+	write_migration migrations 002 indexes "-- strata:no-transaction
+CREATE INDEX CONCURRENTLY t_id ON t (id);
+CREATE INDEX CONCURRENTLY t_v ON t (nope);
+CREATE INDEX CONCURRENTLY t_idv ON t (id, v);"
+	run --separate-stderr strata -d "$url" up
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"002_indexes.up.sql:3: column \"nope\" does not exist"* ]]
+	[[ "$stderr" == *"statement 2 of 3 failed"* ]]
+	[[ "$stderr" == *"002 is partial"* ]]
+	[ "$(pg_sql "$url" "SELECT state || ':' || statements_done FROM strata_migrations WHERE version = 2")" = "partial:1" ]
+	[ "$(pg_sql "$url" "SELECT count(*) FROM pg_indexes WHERE tablename = 't'")" = 1 ]
+	run strata -d "$url" status
+	[[ "$output" =~ 002\ +indexes\ +partial ]]
+	[[ "$output" == *"1 statement done"* ]]
+	run --separate-stderr strata -d "$url" version
+	[ "$output" = "2 (partial)" ]
+	# up does not pass it while it still fails
+	write_migration migrations 003 later "CREATE TABLE later (id int);"
+	run --separate-stderr strata -d "$url" up
+	[ "$status" -eq 1 ]
+	[ "$(pg_sql "$url" "SELECT to_regclass('later') IS NULL")" = t ]
+	# fixed: statement 1 is not run again (it would fail: t_id exists), 2 and 3 are
+	sed -i 's/(nope)/(v)/' migrations/002_indexes.up.sql
+	run strata -d "$url" up
+	[ "$status" -eq 0 ]
+	[ "$(pg_sql "$url" "SELECT state FROM strata_migrations WHERE version = 2")" = applied ]
+	[ "$(pg_sql "$url" "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 't'")" = "t_id,t_idv,t_v" ]
+	[ "$(pg_sql "$url" "SELECT count(*) FROM strata_migrations")" = 3 ]
+}
+
+@test "editing statements that already ran is refused" {
+	require_pg
+	url=$(make_pg_db)
+	write_migration migrations 001 create_t "CREATE TABLE t (id int, v int);"
+	write_migration migrations 002 indexes "-- strata:no-transaction
+CREATE INDEX CONCURRENTLY t_id ON t (id);
+CREATE INDEX CONCURRENTLY t_v ON t (nope);"
+	run strata -d "$url" up
+	[ "$status" -eq 1 ]
+	sed -i 's/t_id ON t (id)/t_id ON t (id, v)/; s/(nope)/(v)/' migrations/002_indexes.up.sql
+	run --separate-stderr strata -d "$url" up
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"002_indexes.up.sql: statements 1-1 already ran, and have been edited since"* ]]
+	[ "$(pg_sql "$url" "SELECT state FROM strata_migrations WHERE version = 2")" = partial ]
+	# force closes a partial migration by hand
+	run strata -d "$url" force 2 -y
+	[ "$status" -eq 0 ]
+	[ "$(pg_sql "$url" "SELECT state FROM strata_migrations WHERE version = 2")" = applied ]
+}
+
+@test "CREATE INDEX CONCURRENTLY without the directive runs outside a transaction, with a note" {
+	require_pg
+	url=$(make_pg_db)
+	write_migration migrations 001 create_t "CREATE TABLE t (id int);"
+	write_migration migrations 002 index "CREATE INDEX CONCURRENTLY t_id ON t (id);
+VACUUM t;" "DROP INDEX CONCURRENTLY t_id;"
+	run --separate-stderr strata -d "$url" up
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"002 index: runs outside a transaction, statement by statement, because 002_index.up.sql:1 cannot run inside one"* ]]
+	[ "$(pg_sql "$url" "SELECT indexname FROM pg_indexes WHERE tablename = 't'")" = t_id ]
+	run strata -d "$url" down -y
+	[ "$status" -eq 0 ]
+	[ -z "$(pg_sql "$url" "SELECT indexname FROM pg_indexes WHERE tablename = 't'")" ]
+}
+
+@test "a no-transaction migration cannot be part of --single-transaction" {
+	require_pg
+	url=$(make_pg_db)
+	write_migration migrations 001 create_t "CREATE TABLE t (id int);"
+	write_migration migrations 002 index "CREATE INDEX CONCURRENTLY t_id ON t (id);"
+	run --separate-stderr strata -d "$url" up --single-transaction
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"002 index must run outside a transaction"* ]]
+	[ "$(pg_sql "$url" "SELECT to_regclass('t') IS NULL")" = t ]
+}
+
+@test "an unterminated quote stops the run before anything, naming where it opened" {
+	write_migration migrations 001 a "CREATE TABLE a (x TEXT);"
+	write_migration migrations 002 b "INSERT INTO a VALUES ('ok');
+INSERT INTO a VALUES ('oops);
+SELECT 1;"
+	run --separate-stderr strata -d sqlite:app.db up
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"002_b.up.sql:2:"* ]]
+	[[ "$stderr" == *"unterminated"* ]]
+	[ -z "$(sqlite_sql app.db "SELECT name FROM sqlite_master WHERE name = 'a'")" ]
+}
