@@ -205,7 +205,6 @@ struct strata_name {
  */
 int strata_source_parse_name(const char *name, int is_dir, struct strata_name *out);
 
-#endif
 
 /* ---------------------------------------------------------------- an open target */
 
@@ -295,3 +294,5 @@ struct strata_directives {
 int strata_directives_parse(const char *script, size_t len, enum strata_dialect d, struct strata_directives *out,
 			    struct strata_err *err);
 void strata_directives_release(struct strata_directives *dv);
+
+#endif

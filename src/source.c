@@ -1,0 +1,1554 @@
+/*
+ * source.c - read a directory of migrations, in every layout users already
+ * have, into one ordered list.
+ *
+ * Users arrive with golang-migrate pairs (V_name.up.sql + V_name.down.sql),
+ * dbmate or goose single files with up/down markers, plain numbered files
+ * (V_name.sql, optional V_name.down.sql) or Diesel directories
+ * (V_name/up.sql, down.sql, metadata.toml), sometimes mixed in one
+ * directory. The layout is decided per entry: first by its name alone
+ * (strata_source_parse_name(), allocation-free so that it can be fuzzed),
+ * then, for V_name.sql, by whether the contents hold markers.
+ *
+ * Shaped for two things:
+ * - Every problem is reported before any database work, and all of them at
+ *   once: a user fixing a directory should not have to run strata once per
+ *   mistake. Problems are collected, sorted by file, and returned one per
+ *   line in err->message.
+ * - Ten thousand migrations load in a blink: one readdir, a stat only when
+ *   d_type does not say what an entry is, each file read with one read(),
+ *   pairing and duplicate detection by sorting (never a nested loop).
+ *
+ * Ordering: Diesel orders its directories by the version with dashes removed,
+ * compared as a string, and real directories mix 14- and 18-digit versions
+ * (crates.io), so a Diesel migration's sortkey is that digit string; every
+ * other layout's is the version zero-padded to 20 digits (numeric order).
+ *
+ * Decisions on names that no tool defines (see strata_source_parse_name):
+ * - V.sql, V.up.sql, V.down.sql (no title) are accepted, with an empty name;
+ * - a name starting with a digit that is no layout's name (0003-add.sql,
+ *   12abc.sql, 1.x.sql) is an error, never silently skipped;
+ * - .up/.down/.sql must be lower case: 001_x.UP.sql or 001_x.SQL is an error
+ *   rather than a plain file named "x.UP" whose down would run as an up;
+ * - control characters in a migration's name are an error (they would break
+ *   the one-problem-per-line report and the status table);
+ * - an up and a down with the same version but different names
+ *   (001_a.up.sql, 001_b.down.sql) are an error naming both.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "internal.h"
+
+/* Versions with this many digits or more look like timestamps (YYYYMMDDHHMM...). */
+#define TIMESTAMP_DIGITS 12
+
+/* ---------------------------------------------------------------- names */
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static int has_suffix(const char *s, size_t len, const char *suf)
+{
+	size_t n = strlen(suf);
+
+	return len >= n && memcmp(s + len - n, suf, n) == 0;
+}
+
+static int has_suffix_ci(const char *s, size_t len, const char *suf)
+{
+	size_t n = strlen(suf), i;
+
+	if (len < n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (lower(s[len - n + i]) != suf[i])
+			return 0;
+	return 1;
+}
+
+static int name_bad(struct strata_name *out, int rc, const char *why)
+{
+	out->why = why;
+	return rc;
+}
+
+static int has_control(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* Diesel directory: digits and single dashes between digits, then '_' + name or the end. */
+static int parse_dir_name(const char *name, size_t len, struct strata_name *out)
+{
+	uint64_t v = 0;
+	int overflow = 0;
+	size_t i;
+
+	if (has_suffix_ci(name, len, ".sql"))
+		return name_bad(out, STRATA_NAME_EBAD, "is a directory, but is named like a migration file");
+	for (i = 0; i < len && (is_digit(name[i]) || name[i] == '-'); i++) {
+		unsigned d;
+
+		if (name[i] == '-') {
+			if (name[i - 1] == '-')
+				return name_bad(out, STRATA_NAME_EBAD,
+						"has two dashes in a row in its version");
+			continue;
+		}
+		out->ndigits++;
+		d = (unsigned)(name[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			overflow = 1;
+		else
+			v = v * 10 + d;
+	}
+	if (name[i - 1] == '-')
+		return name_bad(out, STRATA_NAME_EBAD, "has a version ending in a dash");
+	if (i < len && name[i] != '_')
+		return name_bad(out, STRATA_NAME_EBAD,
+				"starts with a digit but is not VERSION_NAME (a Diesel migration directory)");
+	out->ver_off = 0;
+	out->ver_len = i;
+	out->name_off = i < len ? i + 1 : len;
+	out->name_len = len - out->name_off;
+	if (has_control(name + out->name_off, out->name_len))
+		return name_bad(out, STRATA_NAME_EBAD, "has a control character in its name");
+	if (overflow)
+		return name_bad(out, STRATA_NAME_EOVERFLOW, "has a version that overflows 64 bits");
+	out->version = v;
+	out->kind = STRATA_NAME_DIESEL;
+	return 0;
+}
+
+int strata_source_parse_name(const char *name, int is_dir, struct strata_name *out)
+{
+	size_t len = strlen(name), stem, end, i;
+	enum strata_name_kind kind = STRATA_NAME_SINGLE;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = STRATA_NAME_IGNORE;
+	if (len == 0 || name[0] == '.')
+		return 0; /* hidden, "." and ".." */
+	if (is_dir)
+		return is_digit(name[0]) ? parse_dir_name(name, len, out) : 0;
+	if (!has_suffix_ci(name, len, ".sql"))
+		return 0;
+	if (!is_digit(name[0])) {
+		out->kind = STRATA_NAME_UNVERSIONED;
+		return 0;
+	}
+	if (!has_suffix(name, len, ".sql"))
+		return name_bad(out, STRATA_NAME_EBAD,
+				"has a version but its extension is not \".sql\" in lower case");
+	stem = len - 4;
+	for (i = 0; i < stem && is_digit(name[i]); i++)
+		;
+	end = stem;
+	if (has_suffix(name, stem, ".up")) {
+		kind = STRATA_NAME_UP;
+		end -= 3;
+	} else if (has_suffix(name, stem, ".down")) {
+		kind = STRATA_NAME_DOWN;
+		end -= 5;
+	} else if (has_suffix_ci(name, stem, ".up") || has_suffix_ci(name, stem, ".down")) {
+		return name_bad(out, STRATA_NAME_EBAD,
+				"must end in \".up.sql\" or \".down.sql\" in lower case");
+	}
+	/* the digits stop at the '.' of a suffix, so end >= i */
+	if (i == end) {
+		out->name_off = end;
+		out->name_len = 0;
+	} else if (name[i] == '_') {
+		out->name_off = i + 1;
+		out->name_len = end - i - 1;
+	} else {
+		return name_bad(out, STRATA_NAME_EBAD,
+				"starts with a digit but is not VERSION_NAME.sql, VERSION_NAME.up.sql or "
+				"VERSION_NAME.down.sql");
+	}
+	if (has_control(name + out->name_off, out->name_len))
+		return name_bad(out, STRATA_NAME_EBAD, "has a control character in its name");
+	out->ver_off = 0;
+	out->ver_len = i;
+	out->ndigits = i;
+	rc = strata_parse_u64(name, i, &out->version);
+	if (rc == -2)
+		return name_bad(out, STRATA_NAME_EOVERFLOW, "has a version that overflows 64 bits");
+	out->kind = kind;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- checksums */
+
+static const char hexdigits[] = "0123456789abcdef";
+
+void strata_checksum(const char *text, size_t len, char hex[65])
+{
+	const char *p = text, *end = text + len, *cr;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok;
+
+	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while (ok && len && (cr = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+		/* Hash up to the CR; a CR before LF is dropped, a lone CR kept. */
+		size_t n = (size_t)(cr - p) + (cr + 1 < end && cr[1] == '\n' ? 0 : 1);
+
+		ok = EVP_DigestUpdate(ctx, p, n);
+		p = cr + 1;
+	}
+	if (ok && len)
+		ok = EVP_DigestUpdate(ctx, p, (size_t)(end - p));
+	if (ok)
+		ok = EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == 32;
+	EVP_MD_CTX_free(ctx);
+	if (!ok) {
+		hex[0] = '\0';
+		return;
+	}
+	for (i = 0; i < mdlen; i++) {
+		hex[2 * i] = hexdigits[md[i] >> 4];
+		hex[2 * i + 1] = hexdigits[md[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+/* ---------------------------------------------------------------- loading */
+
+/* One directory entry that names a migration file or directory. */
+struct entry {
+	size_t off;            /* offset of its name in loader.names while scanning */
+	const char *fname;     /* its name, once scanning is over */
+	int regular;           /* readdir said it is a regular file (not a symlink) */
+	struct strata_name pn; /* what the name says */
+};
+
+/* One problem: sorted by file, then line, then text before reporting. */
+struct problem {
+	char *file; /* path as shown to the user */
+	int line;   /* 0 when not about a line */
+	char *text; /* the whole report line: "file:line: message" */
+};
+
+struct loader {
+	const char *pfx;         /* "dir/" for messages ("" when dir is empty) */
+	int dfd;                 /* the source directory */
+	struct strata_buf names; /* every entry's name, NUL-separated */
+	struct entry *e;
+	size_t ne, ce;
+	struct problem *p;
+	size_t np, cp;
+	char **w;
+	size_t nw, cw;
+	struct strata_migration *m;
+	size_t nm, cm;
+	char *scratch; /* SCRATCH_SIZE bytes to read files into */
+	int oom;       /* an allocation failed: give up with STRATA_ENOMEM */
+};
+
+/* `arr` (holding n of cap elements) with room for one more: the same or a larger array, NULL on OOM. */
+static void *grow(struct loader *L, void *arr, size_t *cap, size_t n, size_t size)
+{
+	size_t c;
+	void *p;
+
+	if (n < *cap)
+		return arr;
+	c = *cap ? *cap * 2 : 64;
+	p = c <= SIZE_MAX / size ? realloc(arr, c * size) : NULL;
+	if (!p) {
+		L->oom = 1;
+		return NULL;
+	}
+	*cap = c;
+	return p;
+}
+
+/* Record a problem about `rel` (relative to the source dir), at `line` if > 0. */
+static void problem(struct loader *L, const char *rel, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void problem(struct loader *L, const char *rel, int line, const char *fmt, ...)
+{
+	struct strata_buf b;
+	struct problem *p;
+	va_list ap;
+	char *file;
+
+	p = grow(L, L->p, &L->cp, L->np, sizeof(*L->p));
+	if (!p)
+		return;
+	L->p = p;
+	strata_buf_init(&b);
+	strata_buf_addf(&b, "%s%s", L->pfx, rel);
+	file = strata_buf_detach(&b, NULL);
+	strata_buf_addf(&b, "%s%s", L->pfx, rel);
+	if (line > 0)
+		strata_buf_addf(&b, ":%d", line);
+	strata_buf_adds(&b, ": ");
+	va_start(ap, fmt);
+	strata_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	p += L->np;
+	p->text = strata_buf_detach(&b, NULL);
+	p->file = file;
+	p->line = line;
+	if (!p->text || !p->file) {
+		free(p->text);
+		free(p->file);
+		L->oom = 1;
+		return;
+	}
+	L->np++;
+}
+
+static void warning(struct loader *L, const char *rel)
+{
+	struct strata_buf b;
+	char *s, **w;
+
+	w = grow(L, L->w, &L->cw, L->nw, sizeof(*L->w));
+	if (!w)
+		return;
+	L->w = w;
+	strata_buf_init(&b);
+	strata_buf_addf(&b,
+			"Skipped %s%s: a .sql file whose name does not start with a version number "
+			"is not a migration.",
+			L->pfx, rel);
+	s = strata_buf_detach(&b, NULL);
+	if (!s) {
+		L->oom = 1;
+		return;
+	}
+	L->w[L->nw++] = s;
+}
+
+/* Offset of the first byte that does not belong to well-formed UTF-8, or len. */
+static size_t utf8_check(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n, k;
+	uint64_t word;
+	unsigned c;
+
+	while (i < len) {
+		if (len - i >= 8) {
+			memcpy(&word, s + i, 8);
+			if (!(word & 0x8080808080808080ull)) {
+				i += 8;
+				continue;
+			}
+		}
+		c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3;
+		else
+			return i;
+		if (len - i <= n)
+			return i;
+		for (k = 1; k <= n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+		/* overlong 3- and 4-byte forms, surrogates, beyond U+10FFFF */
+		if ((c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] > 0x9f) ||
+		    (c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] > 0x8f))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+/* Small files (nearly all migrations) are read whole by one read() into this. */
+#define SCRATCH_SIZE (64 * 1024)
+
+/* Read the rest of `fd` after `have` bytes already in `buf` (capacity `cap`), growing it. */
+static int read_rest(int fd, char **bufp, size_t *lenp, size_t cap)
+{
+	char *buf = *bufp, *p;
+	size_t len = *lenp;
+	ssize_t n;
+
+	for (;;) {
+		if (cap - len < 2) {
+			if (cap > SIZE_MAX / 2)
+				return ENOMEM;
+			p = realloc(buf, cap * 2);
+			if (!p)
+				return ENOMEM;
+			buf = *bufp = p;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		*lenp = len;
+	}
+	return 0;
+}
+
+/*
+ * Read `rel` whole into a malloc'ed, NUL-terminated text with a leading
+ * UTF-8 BOM removed, checked to be UTF-8 without NUL bytes. `regular`: the
+ * directory entry said it is a regular file, so the fstat() is skipped.
+ * Returns 0, 1 when it does not exist and `optional`, or -1 after recording
+ * a problem (or setting L->oom).
+ */
+static int read_text(struct loader *L, const char *rel, int optional, int regular, char **text, size_t *lenp)
+{
+	struct stat st;
+	size_t len = 0, cap, bad;
+	ssize_t n;
+	char *buf = NULL;
+	int fd, e;
+
+	*text = NULL;
+	*lenp = 0;
+	fd = openat(L->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT && optional)
+			return 1;
+		problem(L, rel, 0, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	if (!regular) {
+		if (fstat(fd, &st) != 0) {
+			problem(L, rel, 0, "cannot read: %s", strerror(errno));
+			goto fail;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			problem(L, rel, 0,
+				S_ISDIR(st.st_mode) ? "is a directory, not a file" : "is not a regular file");
+			goto fail;
+		}
+	}
+	do
+		n = read(fd, L->scratch, SCRATCH_SIZE);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		problem(L, rel, 0, "cannot read: %s", strerror(errno));
+		goto fail;
+	}
+	len = (size_t)n;
+	cap = len < SCRATCH_SIZE ? len + 1 : 2 * SCRATCH_SIZE;
+	buf = malloc(cap);
+	if (!buf)
+		goto oom;
+	memcpy(buf, L->scratch, len);
+	/* a short read of a regular file is its end; a full one may have more behind it */
+	if (len == SCRATCH_SIZE) {
+		e = read_rest(fd, &buf, &len, cap);
+		if (e == ENOMEM)
+			goto oom;
+		if (e) {
+			problem(L, rel, 0, "cannot read: %s", strerror(e));
+			goto fail;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		memmove(buf, buf + 3, len - 3 + 1);
+		len -= 3;
+	}
+	bad = utf8_check((const unsigned char *)buf, len);
+	if (bad < len) {
+		problem(L, rel, strata_line_of(buf, len, bad), "is not valid UTF-8 (byte 0x%02x)",
+			(unsigned char)buf[bad]);
+		free(buf);
+		return -1;
+	}
+	if (memchr(buf, '\0', len)) {
+		bad = (size_t)((char *)memchr(buf, '\0', len) - buf);
+		problem(L, rel, strata_line_of(buf, len, bad), "contains a NUL byte (is it a text file?)");
+		free(buf);
+		return -1;
+	}
+	*text = buf;
+	*lenp = len;
+	return 0;
+oom:
+	L->oom = 1;
+fail:
+	free(buf);
+	close(fd);
+	return -1;
+}
+
+/* ---------------------------------------------------------------- markers */
+
+enum mark {
+	MARK_NONE = 0,
+	MARK_DBMATE_UP,
+	MARK_DBMATE_DOWN,
+	MARK_GOOSE_UP,
+	MARK_GOOSE_DOWN,
+	MARK_GOOSE_NOTX,    /* -- +goose NO TRANSACTION */
+	MARK_GOOSE_COMMENT, /* StatementBegin/End, ENVSUB OFF: nothing for us */
+	MARK_GOOSE_ENVSUB,  /* ENVSUB ON: not supported */
+	MARK_GOOSE_UNKNOWN, /* -- +goose something else */
+	MARK_DBMATE_CASE,   /* -- migrate:UP: dbmate would not see it, we refuse it */
+};
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\r';
+}
+
+static int word_ci(const char *p, size_t n, const char *w)
+{
+	size_t i;
+
+	if (strlen(w) != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (lower(p[i]) != w[i])
+			return 0;
+	return 1;
+}
+
+/* Goose's annotation after "+goose ": case-insensitive, runs of blanks as one space. */
+static enum mark goose_mark(const char *p, size_t n)
+{
+	static const struct {
+		const char *w1, *w2;
+		enum mark m;
+	} words[] = {
+		{ "up", NULL, MARK_GOOSE_UP },
+		{ "down", NULL, MARK_GOOSE_DOWN },
+		{ "statementbegin", NULL, MARK_GOOSE_COMMENT },
+		{ "statementend", NULL, MARK_GOOSE_COMMENT },
+		{ "no", "transaction", MARK_GOOSE_NOTX },
+		{ "envsub", "off", MARK_GOOSE_COMMENT },
+		{ "envsub", "on", MARK_GOOSE_ENVSUB },
+	};
+	size_t a = 0, b, c, d, i;
+
+	/* split into at most two words */
+	for (b = a; b < n && !is_space(p[b]); b++)
+		;
+	for (c = b; c < n && is_space(p[c]); c++)
+		;
+	for (d = c; d < n && !is_space(p[d]); d++)
+		;
+	for (i = d; i < n && is_space(p[i]); i++)
+		;
+	if (i < n)
+		return MARK_GOOSE_UNKNOWN; /* three words or more */
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (!word_ci(p + a, b - a, words[i].w1))
+			continue;
+		if (words[i].w2 ? word_ci(p + c, d - c, words[i].w2) : c == d)
+			return words[i].m;
+	}
+	return MARK_GOOSE_UNKNOWN;
+}
+
+/*
+ * What a line says, following dbmate (`^--\s*migrate:(up|down)(\s+options)?`)
+ * and goose (`-- +goose Up`, case-insensitive), both allowing leading blanks.
+ * `opts`/`optslen` get dbmate's options after the marker.
+ */
+static enum mark line_mark(const char *p, size_t n, const char **opts, size_t *optslen)
+{
+	size_t i = 0, kw;
+
+	while (n && is_space(p[n - 1]))
+		n--;
+	while (i < n && is_space(p[i]))
+		i++;
+	if (n - i < 2 || p[i] != '-' || p[i + 1] != '-')
+		return MARK_NONE;
+	for (i += 2; i < n && is_space(p[i]); i++)
+		;
+	if (n - i >= 6 && p[i] == '+' && word_ci(p + i + 1, 5, "goose") &&
+	    (i + 6 == n || is_space(p[i + 6]))) {
+		for (i += 6; i < n && is_space(p[i]); i++)
+			;
+		return goose_mark(p + i, n - i);
+	}
+	if (n - i < 8 || !word_ci(p + i, 8, "migrate:"))
+		return MARK_NONE;
+	kw = i + 8;
+	for (i = kw; i < n && !is_space(p[i]); i++)
+		;
+	if (!word_ci(p + kw, i - kw, "up") && !word_ci(p + kw, i - kw, "down"))
+		return MARK_NONE;
+	if (memcmp(p + kw - 8, "migrate:", 8) != 0 ||
+	    memcmp(p + kw, i - kw == 2 ? "up" : "down", i - kw) != 0)
+		return MARK_DBMATE_CASE;
+	*opts = p + i;
+	*optslen = n - i;
+	return i - kw == 2 ? MARK_DBMATE_UP : MARK_DBMATE_DOWN;
+}
+
+/* dbmate's options: blank-separated key:value pairs; transaction:false is the one we honour. */
+static int dbmate_no_transaction(const char *p, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		while (i < n && is_space(p[i]))
+			i++;
+		for (j = i; j < n && !is_space(p[j]); j++)
+			;
+		if (j - i == 17 && memcmp(p + i, "transaction:false", 17) == 0)
+			return 1;
+		i = j;
+	}
+	return 0;
+}
+
+static int is_goose(enum mark k)
+{
+	return k >= MARK_GOOSE_UP && k <= MARK_GOOSE_UNKNOWN;
+}
+
+/*
+ * Split a V_name.sql file on dbmate or goose markers. Returns 0 when the file
+ * has no markers (a plain up script; nothing changed), 1 when m->up/down,
+ * up_line/down_line and no_transaction were filled (copies; `text` is left to
+ * the caller), -1 after recording a problem. Like dbmate and goose, only
+ * blank lines and -- comments may come before the up marker: anything else
+ * there would silently never run.
+ */
+static int split_markers(struct loader *L, const char *rel, struct strata_migration *m, const char *text,
+			 size_t len)
+{
+	size_t pos = 0, eol, next, up_start = 0, up_end = len, down_start = 0;
+	int line = 0, up_at = 0, down_at = 0, first_mark = 0, first_sql = 0, family = 0, notx = 0;
+	const char *opts = NULL;
+	size_t optslen = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		enum mark k;
+		int fam;
+
+		eol = nl ? (size_t)(nl - text) : len;
+		next = nl ? eol + 1 : len;
+		line++;
+		k = line_mark(text + pos, eol - pos, &opts, &optslen);
+		if (k == MARK_NONE) {
+			if (!up_at && !first_sql) {
+				size_t i = pos;
+
+				while (i < eol && (is_space(text[i])))
+					i++;
+				if (i < eol && !(eol - i >= 2 && text[i] == '-' && text[i + 1] == '-'))
+					first_sql = line;
+			}
+			pos = next;
+			continue;
+		}
+		switch (k) {
+		case MARK_DBMATE_CASE:
+			problem(L, rel, line,
+				"a dbmate marker must be written in lower case "
+				"(\"-- migrate:up\", \"-- migrate:down\")");
+			return -1;
+		case MARK_GOOSE_ENVSUB:
+			problem(L, rel, line,
+				"\"-- +goose ENVSUB ON\" is not supported: strata does not "
+				"substitute environment variables");
+			return -1;
+		case MARK_GOOSE_UNKNOWN:
+			problem(L, rel, line,
+				"unknown goose annotation (expected Up, Down, StatementBegin, "
+				"StatementEnd or NO TRANSACTION)");
+			return -1;
+		default:
+			break;
+		}
+		fam = is_goose(k) ? 'g' : 'd';
+		if (family && fam != family) {
+			problem(L, rel, line, "a %s marker in a file that uses %s markers (line %d)",
+				fam == 'g' ? "goose" : "dbmate", family == 'g' ? "goose" : "dbmate",
+				first_mark);
+			return -1;
+		}
+		if (!family) {
+			family = fam;
+			first_mark = line;
+		}
+		switch (k) {
+		case MARK_DBMATE_UP:
+		case MARK_GOOSE_UP:
+			if (up_at) {
+				problem(L, rel, line, "a second up marker (the first is on line %d)", up_at);
+				return -1;
+			}
+			up_at = line;
+			up_start = next;
+			if (k == MARK_DBMATE_UP && dbmate_no_transaction(opts, optslen))
+				notx = 1;
+			break;
+		case MARK_DBMATE_DOWN:
+		case MARK_GOOSE_DOWN:
+			if (down_at) {
+				problem(L, rel, line, "a second down marker (the first is on line %d)",
+					down_at);
+				return -1;
+			}
+			if (!up_at) {
+				problem(L, rel, line, "a down marker before any up marker");
+				return -1;
+			}
+			down_at = line;
+			up_end = pos;
+			down_start = next;
+			break;
+		case MARK_GOOSE_NOTX:
+			notx = 1;
+			break;
+		default:
+			break;
+		}
+		pos = next;
+	}
+	if (!family)
+		return 0;
+	if (!up_at) {
+		problem(L, rel, first_mark, "has %s annotations but no up marker (%s)",
+			family == 'g' ? "goose" : "dbmate", family == 'g' ? "-- +goose Up" : "-- migrate:up");
+		return -1;
+	}
+	if (first_sql) {
+		problem(L, rel, first_sql, "SQL before the up marker (line %d) would never run", up_at);
+		return -1;
+	}
+	m->up = strata_strndup(text + up_start, up_end - up_start);
+	m->up_len = up_end - up_start;
+	m->up_line = up_at + 1;
+	if (down_at) {
+		m->down = strata_strndup(text + down_start, len - down_start);
+		m->down_len = len - down_start;
+		m->down_line = down_at + 1;
+	}
+	m->no_transaction = notx;
+	if (!m->up || (down_at && !m->down))
+		L->oom = 1;
+	return 1;
+}
+
+/* ---------------------------------------------------------------- metadata.toml */
+
+struct toml {
+	struct loader *L;
+	const char *rel;
+	const char *s;
+	size_t len, i;
+	int line;
+};
+
+static int toml_fail(struct toml *t, const char *what)
+{
+	problem(t->L, t->rel, t->line, "%s", what);
+	return -1;
+}
+
+static void toml_blank(struct toml *t)
+{
+	while (t->i < t->len && (t->s[t->i] == ' ' || t->s[t->i] == '\t'))
+		t->i++;
+}
+
+/* Blanks, then a comment, then the end of the line (or input). */
+static int toml_eol(struct toml *t)
+{
+	toml_blank(t);
+	if (t->i < t->len && t->s[t->i] == '#')
+		while (t->i < t->len && t->s[t->i] != '\n')
+			t->i++;
+	if (t->i < t->len && t->s[t->i] == '\r' && t->i + 1 < t->len && t->s[t->i + 1] == '\n')
+		t->i++;
+	if (t->i < t->len && t->s[t->i] != '\n')
+		return toml_fail(t, "cannot parse (expected the end of the line)");
+	return 0;
+}
+
+/* A quoted string at t->i (", ', """ or '''); leaves t->i after it. */
+static int toml_string(struct toml *t)
+{
+	char q = t->s[t->i];
+	int multi = t->len - t->i >= 3 && t->s[t->i + 1] == q && t->s[t->i + 2] == q;
+
+	t->i += multi ? 3 : 1;
+	while (t->i < t->len) {
+		char c = t->s[t->i];
+
+		if (c == '\\' && q == '"') {
+			if (t->i + 1 < t->len && t->s[t->i + 1] == '\n')
+				t->line++;
+			t->i += 2;
+			continue;
+		}
+		if (c == '\n') {
+			if (!multi)
+				return toml_fail(t, "cannot parse (unterminated string)");
+			t->line++;
+		}
+		if (c == q &&
+		    (!multi || (t->len - t->i >= 3 && t->s[t->i + 1] == q && t->s[t->i + 2] == q))) {
+			t->i += multi ? 3 : 1;
+			/* a closing """ may be followed by up to two more quotes that belong to the text */
+			while (multi && t->i < t->len && t->s[t->i] == q)
+				t->i++;
+			return 0;
+		}
+		t->i++;
+	}
+	return toml_fail(t, "cannot parse (unterminated string)");
+}
+
+/* Skip any value: string, array or inline table (nested), or a bare word (number, date, bool). */
+static int toml_skip_value(struct toml *t)
+{
+	int depth = 0;
+
+	do {
+		char c;
+
+		if (t->i >= t->len)
+			return toml_fail(t, "cannot parse (a value is missing)");
+		c = t->s[t->i];
+		if (c == '"' || c == '\'') {
+			if (toml_string(t))
+				return -1;
+		} else if (c == '[' || c == '{') {
+			depth++;
+			t->i++;
+		} else if (c == ']' || c == '}') {
+			if (!depth)
+				return toml_fail(t, "cannot parse (unbalanced brackets)");
+			depth--;
+			t->i++;
+		} else if (depth && (c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '=')) {
+			t->i++;
+		} else if (depth && (c == '\n' || c == '#')) {
+			while (c == '#' && t->i < t->len && t->s[t->i] != '\n')
+				t->i++;
+			if (t->i < t->len) {
+				t->i++;
+				t->line++;
+			}
+		} else {
+			size_t from = t->i;
+
+			while (t->i < t->len && !strchr(" \t\r\n#,]}=", t->s[t->i]))
+				t->i++;
+			if (t->i == from)
+				return toml_fail(t, "cannot parse (a value is missing)");
+			/* a date and a time may be separated by a space: 1979-05-27 07:32:00Z */
+			if (t->i - from == 10 && t->s[from + 4] == '-' && t->s[from + 7] == '-' &&
+			    t->len - t->i >= 2 && t->s[t->i] == ' ' && is_digit(t->s[t->i + 1])) {
+				t->i++;
+				while (t->i < t->len && !strchr(" \t\r\n#,]}=", t->s[t->i]))
+					t->i++;
+			}
+		}
+	} while (depth);
+	return 0;
+}
+
+/*
+ * Diesel's metadata.toml. Only the top-level key run_in_transaction matters
+ * (a boolean, default true); other keys and tables are skipped but must be
+ * well-formed enough to be skipped.
+ */
+static int parse_metadata(struct loader *L, const char *rel, const char *s, size_t len, int *notx)
+{
+	struct toml t = { L, rel, s, len, 0, 1 };
+	int root = 1, seen = 0;
+
+	*notx = 0;
+	for (;;) {
+		size_t k0, k1;
+		int parts = 0, ours;
+
+		/* blank lines and comments */
+		toml_blank(&t);
+		if (t.i < t.len && (t.s[t.i] == '#' || t.s[t.i] == '\r' || t.s[t.i] == '\n')) {
+			if (toml_eol(&t))
+				return -1;
+		}
+		if (t.i >= t.len)
+			break;
+		if (t.s[t.i] == '\n') {
+			t.i++;
+			t.line++;
+			continue;
+		}
+		if (t.s[t.i] == '[') {
+			/* [table] or [[array of tables]]: keys after it are not top-level */
+			while (t.i < t.len && t.s[t.i] != ']' && t.s[t.i] != '\n')
+				t.i++;
+			if (t.i >= t.len || t.s[t.i] != ']')
+				return toml_fail(&t, "cannot parse (unterminated table header)");
+			while (t.i < t.len && t.s[t.i] == ']')
+				t.i++;
+			root = 0;
+			if (toml_eol(&t))
+				return -1;
+			continue;
+		}
+		/* key, possibly dotted or quoted */
+		k0 = k1 = t.i;
+		for (;;) {
+			size_t from = t.i;
+
+			toml_blank(&t);
+			if (t.i < t.len && (t.s[t.i] == '"' || t.s[t.i] == '\'')) {
+				from = t.i;
+				if (toml_string(&t))
+					return -1;
+				k0 = from + 1;
+				k1 = t.i - 1;
+			} else {
+				from = t.i;
+				while (t.i < t.len && (is_digit(t.s[t.i]) ||
+						       (lower(t.s[t.i]) >= 'a' && lower(t.s[t.i]) <= 'z') ||
+						       t.s[t.i] == '_' || t.s[t.i] == '-'))
+					t.i++;
+				if (t.i == from)
+					return toml_fail(&t, "cannot parse (expected key = value)");
+				k0 = from;
+				k1 = t.i;
+			}
+			parts++;
+			toml_blank(&t);
+			if (t.i < t.len && t.s[t.i] == '.') {
+				t.i++;
+				continue;
+			}
+			break;
+		}
+		if (t.i >= t.len || t.s[t.i] != '=')
+			return toml_fail(&t, "cannot parse (expected key = value)");
+		t.i++;
+		toml_blank(&t);
+		ours = root && parts == 1 && k1 - k0 == 18 && memcmp(t.s + k0, "run_in_transaction", 18) == 0;
+		if (!ours) {
+			if (toml_skip_value(&t) || toml_eol(&t))
+				return -1;
+			continue;
+		}
+		if (seen)
+			return toml_fail(&t, "run_in_transaction is set twice");
+		seen = 1;
+		if (t.len - t.i >= 4 && memcmp(t.s + t.i, "true", 4) == 0) {
+			t.i += 4;
+			*notx = 0;
+		} else if (t.len - t.i >= 5 && memcmp(t.s + t.i, "false", 5) == 0) {
+			t.i += 5;
+			*notx = 1;
+		} else {
+			return toml_fail(&t, "run_in_transaction must be true or false");
+		}
+		if (t.i < t.len && !strchr(" \t\r\n#", t.s[t.i]))
+			return toml_fail(&t, "run_in_transaction must be true or false");
+		if (toml_eol(&t))
+			return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- building migrations */
+
+static void migration_release(struct strata_migration *m)
+{
+	free(m->vtext);
+	free(m->sortkey);
+	free(m->name);
+	free(m->up_file);
+	free(m->down_file);
+	free(m->up);
+	free(m->down);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Version text, sortkey and name from a parsed entry name. */
+static int migration_names(struct loader *L, struct strata_migration *m, const char *fname,
+			   const struct strata_name *pn)
+{
+	char *d;
+	size_t i;
+
+	m->version = pn->version;
+	m->vtext = malloc(pn->ndigits + 1);
+	m->name = strata_strndup(fname + pn->name_off, pn->name_len);
+	if (!m->vtext || !m->name)
+		goto oom;
+	for (d = m->vtext, i = 0; i < pn->ver_len; i++)
+		if (fname[pn->ver_off + i] != '-')
+			*d++ = fname[pn->ver_off + i];
+	*d = '\0';
+	if (pn->kind == STRATA_NAME_DIESEL) {
+		m->sortkey = strata_strdup(m->vtext);
+	} else {
+		m->sortkey = malloc(21);
+		if (m->sortkey)
+			snprintf(m->sortkey, 21, "%020" PRIu64, m->version);
+	}
+	if (!m->sortkey)
+		goto oom;
+	return 0;
+oom:
+	L->oom = 1;
+	return -1;
+}
+
+static char *path2(struct loader *L, const char *dir, const char *file)
+{
+	struct strata_buf b;
+	char *s;
+
+	strata_buf_init(&b);
+	strata_buf_addf(&b, "%s/%s", dir, file);
+	s = strata_buf_detach(&b, NULL);
+	if (!s)
+		L->oom = 1;
+	return s;
+}
+
+/* A Diesel directory: up.sql (required), down.sql and metadata.toml (optional). */
+static int build_diesel(struct loader *L, struct strata_migration *m, const char *dname)
+{
+	char *meta = NULL, *mpath = NULL;
+	size_t mlen;
+	int rc, ok = 0;
+
+	m->layout = STRATA_LAYOUT_DIESEL;
+	m->up_file = path2(L, dname, "up.sql");
+	m->down_file = path2(L, dname, "down.sql");
+	mpath = path2(L, dname, "metadata.toml");
+	if (!m->up_file || !m->down_file || !mpath)
+		goto out;
+	rc = read_text(L, m->up_file, 1, 0, &m->up, &m->up_len);
+	if (rc == 1)
+		problem(L, dname, 0, "is a migration directory without an up.sql");
+	if (rc)
+		goto out;
+	m->up_line = 1;
+	rc = read_text(L, m->down_file, 1, 0, &m->down, &m->down_len);
+	if (rc < 0)
+		goto out;
+	if (rc == 1) {
+		free(m->down_file);
+		m->down_file = NULL;
+	} else {
+		m->down_line = 1;
+	}
+	rc = read_text(L, mpath, 1, 0, &meta, &mlen);
+	if (rc < 0)
+		goto out;
+	if (rc == 0 && parse_metadata(L, mpath, meta, mlen, &m->no_transaction))
+		goto out;
+	ok = 1;
+out:
+	free(meta);
+	free(mpath);
+	return ok ? 0 : -1;
+}
+
+/* The stem of a file name: without ".up.sql", ".down.sql" or ".sql". */
+static size_t stem_len(const char *fname, enum strata_name_kind kind)
+{
+	size_t n = strlen(fname);
+
+	return n - (kind == STRATA_NAME_UP ? 7 : kind == STRATA_NAME_DOWN ? 9 : 4);
+}
+
+/* One version's migration from its primary entry and its down file (or NULL). */
+static void build(struct loader *L, const struct entry *pe, const struct entry *de)
+{
+	struct strata_migration m, *mp;
+	const char *pname = pe->fname, *dname = de ? de->fname : NULL;
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	if (migration_names(L, &m, pname, &pe->pn))
+		goto fail;
+	if (pe->pn.kind == STRATA_NAME_DIESEL) {
+		if (build_diesel(L, &m, pname))
+			goto fail;
+	} else {
+		m.up_file = strata_strdup(pname);
+		if (!m.up_file) {
+			L->oom = 1;
+			goto fail;
+		}
+		if (read_text(L, pname, 0, pe->regular, &text, &len))
+			goto fail;
+		rc = 0;
+		if (pe->pn.kind == STRATA_NAME_SINGLE) {
+			rc = split_markers(L, pname, &m, text, len);
+			if (rc < 0)
+				goto fail;
+		}
+		if (rc == 1) {
+			m.layout = STRATA_LAYOUT_MARKERS;
+			free(text);
+			text = NULL;
+			if (de) {
+				problem(L, dname, 0,
+					"is a down file for %s%s, which has up/down markers already", L->pfx,
+					pname);
+				goto fail;
+			}
+		} else {
+			m.layout = pe->pn.kind == STRATA_NAME_UP ? STRATA_LAYOUT_PAIR : STRATA_LAYOUT_PLAIN;
+			m.up = text;
+			m.up_len = len;
+			m.up_line = 1;
+			text = NULL;
+		}
+		if (de) {
+			m.down_file = strata_strdup(dname);
+			if (!m.down_file) {
+				L->oom = 1;
+				goto fail;
+			}
+			if (read_text(L, dname, 0, de->regular, &m.down, &m.down_len))
+				goto fail;
+			m.down_line = 1;
+		}
+	}
+	if (L->oom)
+		goto fail;
+	strata_checksum(m.up, m.up_len, m.checksum);
+	mp = grow(L, L->m, &L->cm, L->nm, sizeof(*L->m));
+	if (!mp)
+		goto fail;
+	L->m = mp;
+	L->m[L->nm++] = m;
+	return;
+fail:
+	free(text);
+	migration_release(&m);
+}
+
+/* Entries in version order; for one version the ups (and singles, dirs) before the downs, then by name. */
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int dx = x->pn.kind == STRATA_NAME_DOWN, dy = y->pn.kind == STRATA_NAME_DOWN;
+
+	if (x->pn.version != y->pn.version)
+		return x->pn.version < y->pn.version ? -1 : 1;
+	if (dx != dy)
+		return dx - dy;
+	return strcmp(x->fname, y->fname);
+}
+
+/* Entries [a, b) share one version: pair them, or report why they cannot be. */
+static void build_group(struct loader *L, const struct entry *a, const struct entry *b)
+{
+	const struct entry *e, *downs;
+	size_t np = 0, nd;
+
+	for (e = a; e < b && e->pn.kind != STRATA_NAME_DOWN; e++)
+		np++;
+	downs = a + np;
+	nd = (size_t)(b - downs);
+	if (np == 0) {
+		for (e = downs; e < b; e++)
+			problem(L, e->fname, 0,
+				"is a down file with no up file (expected %.*s.up.sql or %.*s.sql)",
+				(int)stem_len(e->fname, e->pn.kind), e->fname,
+				(int)stem_len(e->fname, e->pn.kind), e->fname);
+		return;
+	}
+	if (np > 1) {
+		for (e = a + 1; e < downs; e++)
+			problem(L, a->fname, 0, "duplicate version %" PRIu64 ": %s%s has the same version",
+				a->pn.version, L->pfx, e->fname);
+		return;
+	}
+	if (nd > 1) {
+		for (e = downs + 1; e < b; e++)
+			problem(L, downs->fname, 0,
+				"duplicate down file for version %" PRIu64 ": %s%s has the same version",
+				a->pn.version, L->pfx, e->fname);
+		return;
+	}
+	if (nd == 1 && a->pn.kind == STRATA_NAME_DIESEL) {
+		problem(L, downs->fname, 0,
+			"is a down file with no up file (version %" PRIu64 " is the Diesel directory %s%s)",
+			a->pn.version, L->pfx, a->fname);
+		return;
+	}
+	if (nd == 1) {
+		size_t sa = stem_len(a->fname, a->pn.kind), sd = stem_len(downs->fname, downs->pn.kind);
+
+		if (sa != sd || memcmp(a->fname, downs->fname, sa) != 0) {
+			problem(L, downs->fname, 0, "does not match %s%s: same version, different names",
+				L->pfx, a->fname);
+			return;
+		}
+	}
+	build(L, a, nd ? downs : NULL);
+}
+
+static int is_dir_entry(struct loader *L, struct dirent *de, int *is_dir)
+{
+	struct stat st;
+
+	if (de->d_type == DT_DIR || de->d_type == DT_REG) {
+		*is_dir = de->d_type == DT_DIR;
+		return 0;
+	}
+	/* symlinks and file systems without d_type: follow */
+	if (fstatat(L->dfd, de->d_name, &st, 0) != 0)
+		return -1;
+	*is_dir = S_ISDIR(st.st_mode);
+	return 0;
+}
+
+static void scan(struct loader *L, DIR *d)
+{
+	struct entry *grown;
+	struct dirent *de;
+	int is_dir, rc;
+
+	for (;;) {
+		struct strata_name pn;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno)
+				problem(L, ".", 0, "cannot read the directory: %s", strerror(errno));
+			return;
+		}
+		if (de->d_name[0] == '.')
+			continue;
+		if (is_dir_entry(L, de, &is_dir) != 0) {
+			int e = errno;
+
+			/* a dangling or looping symlink matters only if its name is a migration's */
+			if (strata_source_parse_name(de->d_name, 0, &pn) == 0 &&
+			    pn.kind == STRATA_NAME_IGNORE &&
+			    strata_source_parse_name(de->d_name, 1, &pn) == 0 &&
+			    pn.kind == STRATA_NAME_IGNORE)
+				continue;
+			problem(L, de->d_name, 0, "cannot read: %s", strerror(e));
+			continue;
+		}
+		rc = strata_source_parse_name(de->d_name, is_dir, &pn);
+		if (rc < 0) {
+			problem(L, de->d_name, 0, "%s", pn.why);
+			continue;
+		}
+		if (pn.kind == STRATA_NAME_IGNORE)
+			continue;
+		if (pn.kind == STRATA_NAME_UNVERSIONED) {
+			warning(L, de->d_name);
+			continue;
+		}
+		grown = grow(L, L->e, &L->ce, L->ne, sizeof(*L->e));
+		if (!grown)
+			return;
+		L->e = grown;
+		L->e[L->ne].off = L->names.len;
+		L->e[L->ne].regular = de->d_type == DT_REG;
+		L->e[L->ne].pn = pn;
+		strata_buf_add(&L->names, de->d_name, strlen(de->d_name) + 1);
+		if (L->names.broken) {
+			L->oom = 1;
+			return;
+		}
+		L->ne++;
+	}
+}
+
+static int problem_cmp(const void *a, const void *b)
+{
+	const struct problem *x = a, *y = b;
+	int c = strcmp(x->file, y->file);
+
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return strcmp(x->text, y->text);
+}
+
+static int warning_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int migration_cmp(const void *a, const void *b)
+{
+	const struct strata_migration *x = a, *y = b;
+	int c = strcmp(x->sortkey, y->sortkey);
+
+	if (c)
+		return c;
+	return x->version < y->version ? -1 : x->version > y->version;
+}
+
+/* All problems, one per line, into err (cut at a line boundary when they do not fit). */
+static void report(struct loader *L, struct strata_err *err)
+{
+	size_t i, used = 0, room = sizeof(err->message);
+	char more[64];
+
+	qsort(L->p, L->np, sizeof(*L->p), problem_cmp);
+	if (!err)
+		return;
+	strata_err_clear(err);
+	err->code = STRATA_ESOURCE;
+	snprintf(err->file, sizeof(err->file), "%s", L->p[0].file);
+	err->line = L->p[0].line;
+	for (i = 0; i < L->np; i++) {
+		size_t n = (i ? 1 : 0) + strlen(L->p[i].text), reserve = 0;
+
+		snprintf(more, sizeof(more), "\n(and %zu more problem%s)", L->np - i,
+			 L->np - i > 1 ? "s" : "");
+		if (i + 1 < L->np)
+			reserve = strlen(more);
+		if (i && used + n + reserve >= room) {
+			snprintf(err->message + used, room - used, "%s", more);
+			return;
+		}
+		snprintf(err->message + used, room - used, "%s%s", i ? "\n" : "", L->p[i].text);
+		used = strlen(err->message);
+	}
+}
+
+static void loader_release(struct loader *L)
+{
+	size_t i;
+
+	for (i = 0; i < L->np; i++) {
+		free(L->p[i].file);
+		free(L->p[i].text);
+	}
+	free(L->p);
+	for (i = 0; i < L->nw; i++)
+		free(L->w[i]);
+	free(L->w);
+	for (i = 0; i < L->nm; i++)
+		migration_release(&L->m[i]);
+	free(L->m);
+	free(L->e);
+	free(L->scratch);
+	strata_buf_release(&L->names);
+}
+
+int strata_source_load(const char *dir, struct strata_source **out, struct strata_err *err)
+{
+	struct loader L;
+	struct strata_source *src = NULL;
+	struct strata_buf pfx;
+	size_t i, j, dlen;
+	DIR *d = NULL;
+	int fd, rc = STRATA_ENOMEM;
+
+	*out = NULL;
+	memset(&L, 0, sizeof(L));
+	strata_buf_init(&L.names);
+	strata_buf_init(&pfx);
+	dlen = strlen(dir);
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
+	if (dlen && !(dlen == 1 && dir[0] == '/'))
+		strata_buf_addf(&pfx, "%.*s/", (int)dlen, dir);
+	else if (dlen)
+		strata_buf_adds(&pfx, "/");
+	if (pfx.broken)
+		goto oom;
+	L.pfx = pfx.buf;
+	L.dfd = -1;
+
+	fd = open(dlen ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		strata_err_clear(err);
+		strata_err_set(err, STRATA_ESOURCE, "%s: cannot open the migrations directory: %s", dir,
+			       strerror(e));
+		if (err)
+			snprintf(err->file, sizeof(err->file), "%s", dir);
+		strata_buf_release(&pfx);
+		return STRATA_ESOURCE;
+	}
+	L.dfd = dirfd(d);
+	L.scratch = malloc(SCRATCH_SIZE);
+	if (!L.scratch)
+		goto oom;
+	scan(&L, d);
+	if (L.oom)
+		goto oom;
+
+	for (i = 0; i < L.ne; i++)
+		L.e[i].fname = L.names.buf + L.e[i].off;
+	if (L.ne > 1)
+		qsort(L.e, L.ne, sizeof(*L.e), entry_cmp);
+	for (i = 0; i < L.ne && !L.oom; i = j) {
+		for (j = i + 1; j < L.ne && L.e[j].pn.version == L.e[i].pn.version; j++)
+			;
+		build_group(&L, L.e + i, L.e + j);
+	}
+	if (L.oom)
+		goto oom;
+	if (L.np) {
+		report(&L, err);
+		rc = STRATA_ESOURCE;
+		goto out;
+	}
+
+	src = calloc(1, sizeof(*src));
+	if (!src || !(src->dir = strata_strdup(dir)))
+		goto oom;
+	if (L.nm > 1)
+		qsort(L.m, L.nm, sizeof(*L.m), migration_cmp);
+	if (L.nw > 1)
+		qsort(L.w, L.nw, sizeof(*L.w), warning_cmp);
+	src->m = L.m;
+	src->n = L.nm;
+	src->warnings = L.w;
+	src->nwarnings = L.nw;
+	L.m = NULL;
+	L.nm = 0;
+	L.w = NULL;
+	L.nw = 0;
+	for (i = 0; i < src->n; i++) {
+		int w = (int)strlen(src->m[i].vtext);
+
+		if (w < TIMESTAMP_DIGITS && w > src->width)
+			src->width = w;
+	}
+	src->timestamps = src->n && strlen(src->m[src->n - 1].vtext) >= TIMESTAMP_DIGITS;
+	*out = src;
+	src = NULL;
+	rc = 0;
+	goto out;
+oom:
+	rc = STRATA_ENOMEM;
+	strata_err_clear(err);
+	strata_err_set(err, STRATA_ENOMEM, "out of memory while reading %s", dir);
+out:
+	if (src) {
+		free(src->dir);
+		free(src);
+	}
+	if (d)
+		closedir(d);
+	loader_release(&L);
+	strata_buf_release(&pfx);
+	return rc;
+}
+
+void strata_source_free(struct strata_source *src)
+{
+	size_t i;
+
+	if (!src)
+		return;
+	for (i = 0; i < src->n; i++)
+		migration_release(&src->m[i]);
+	free(src->m);
+	for (i = 0; i < src->nwarnings; i++)
+		free(src->warnings[i]);
+	free(src->warnings);
+	free(src->dir);
+	free(src);
+}
+
+/*
+ * Migrations are in sortkey order, which is version order except across
+ * Diesel versions of different widths: a binary search finds nearly every
+ * version, a linear scan the rest (and proves a version absent).
+ */
+long strata_source_find(const struct strata_source *src, uint64_t version)
+{
+	size_t lo = 0, hi, i;
+
+	if (!src)
+		return -1;
+	hi = src->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (src->m[mid].version == version)
+			return (long)mid;
+		if (src->m[mid].version < version)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = 0; i < src->n; i++)
+		if (src->m[i].version == version)
+			return (long)i;
+	return -1;
+}
+
+char *strata_next_version(const struct strata_source *src, int seq)
+{
+	uint64_t hi = 0, now;
+	size_t i, n = src ? src->n : 0;
+	char buf[32];
+	struct tm tm;
+	time_t t;
+
+	for (i = 0; i < n; i++)
+		if (src->m[i].version > hi)
+			hi = src->m[i].version;
+	if (n && hi == UINT64_MAX)
+		return NULL;
+	if (seq) {
+		snprintf(buf, sizeof(buf), "%0*" PRIu64, src && src->width ? src->width : 6, n ? hi + 1 : 1);
+		return strata_strdup(buf);
+	}
+	t = time(NULL);
+	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y%m%d%H%M%S", &tm) ||
+	    strata_parse_u64(buf, strlen(buf), &now) != 0)
+		return NULL;
+	if (n && now <= hi)
+		snprintf(buf, sizeof(buf), "%" PRIu64, hi + 1);
+	return strata_strdup(buf);
+}
