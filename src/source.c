@@ -1548,6 +1548,13 @@ char *strata_next_version(const struct strata_source *src, int seq)
 	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y%m%d%H%M%S", &tm) ||
 	    strata_parse_u64(buf, strlen(buf), &now) != 0)
 		return NULL;
+	/*
+	 * Diesel orders by the digits as a string: a timestamp that sorts after
+	 * the last sortkey is fine even when an 18-digit version is numerically
+	 * larger (crates.io's 2026-07-30-140000-0000 style).
+	 */
+	if (n && src->m[n - 1].layout == STRATA_LAYOUT_DIESEL && strcmp(buf, src->m[n - 1].sortkey) > 0)
+		return strata_strdup(buf);
 	if (n && now <= hi)
 		snprintf(buf, sizeof(buf), "%" PRIu64, hi + 1);
 	return strata_strdup(buf);

@@ -63,3 +63,15 @@ load helpers
 	[ "$status" -eq 0 ]
 	[ -f migrations/000002_a.up.sql ]
 }
+
+@test "create in a Diesel directory writes a dated directory that sorts last" {
+	mkdir -p migrations/2026-07-30-140000-0000_newest migrations/2024-02-12-120203_older
+	echo "SELECT 1;" > migrations/2026-07-30-140000-0000_newest/up.sql
+	echo "SELECT 1;" > migrations/2024-02-12-120203_older/up.sql
+	run strata create add_thing
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^migrations/[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{6}_add_thing/up\.sql$ ]]
+	[[ "${lines[1]}" =~ /down\.sql$ ]]
+	run strata -d sqlite:app.db status
+	[[ "${lines[3]}" == *"add_thing"*"pending"* ]]
+}
