@@ -1,0 +1,2 @@
+DROP INDEX tasks_project_id_idx;
+DROP TABLE tasks;

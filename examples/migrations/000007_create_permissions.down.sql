@@ -1,0 +1,2 @@
+DROP TABLE session_permissions;
+DROP TABLE permissions;

@@ -1,0 +1,1 @@
+DROP INDEX runs_task_id_status_idx;
