@@ -243,8 +243,33 @@ int strata_status_get(struct strata_db *db, const struct strata_source *src,
 		      struct strata_status **out, struct strata_err *err);
 void strata_status_free(struct strata_status *st);
 
+/* One entry of the append-only history log. */
+struct strata_log_row {
+	long long id;
+	char *at;             /* "YYYY-MM-DD HH:MM:SS" UTC */
+	char *action;         /* up, down, force, baseline, accept, adopt, drop */
+	int has_version;
+	uint64_t version;
+	char *name;           /* migration name, or "" */
+	char *by;             /* user@host */
+	long long duration_ms;
+	char *result;         /* "ok" or "failed: ..." */
+};
+
+/* Every log entry, oldest first; none when the log does not exist yet. */
+int strata_log_get(struct strata_db *db, struct strata_log_row **rows, size_t *n, struct strata_err *err);
+void strata_log_free(struct strata_log_row *rows, size_t n);
+
 /* What to do. */
-enum strata_action { STRATA_UP = 1, STRATA_DOWN, STRATA_GOTO, STRATA_REDO, STRATA_FORCE };
+enum strata_action {
+	STRATA_UP = 1,
+	STRATA_DOWN,
+	STRATA_GOTO,
+	STRATA_REDO,
+	STRATA_FORCE,     /* record exactly the migrations up to target as applied, running nothing */
+	STRATA_BASELINE,  /* record pending migrations up to target as applied, running nothing */
+	STRATA_ACCEPT,    /* record the file's new checksum for the modified migration `target` */
+};
 
 struct strata_request {
 	enum strata_action action;

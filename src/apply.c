@@ -47,6 +47,8 @@ void strata_db_close(struct strata_db *db)
 	free(db->schema);
 	free(db->table);
 	free(db->qtable);
+	free(db->logtable);
+	free(db->qlog);
 	free(db->lockkey);
 	free(db->applied_by);
 	free(db);
@@ -95,10 +97,21 @@ int strata_db_open(const struct strata_target *t, const struct strata_opts *o, s
 	if (db->table)
 		strata_buf_add_ident(&b, db->table);
 	db->qtable = strata_buf_detach(&b, NULL);
+	if (db->table) {
+		strata_buf_addf(&b, "%s_log", db->table);
+		db->logtable = strata_buf_detach(&b, NULL);
+	}
+	if (db->schema) {
+		strata_buf_add_ident(&b, db->schema);
+		strata_buf_addc(&b, '.');
+	}
+	if (db->logtable)
+		strata_buf_add_ident(&b, db->logtable);
+	db->qlog = strata_buf_detach(&b, NULL);
 	strata_buf_addf(&b, "strata:%s", db->qtable ? db->qtable : "");
 	db->lockkey = strata_buf_detach(&b, NULL);
 	db->applied_by = db->opts.applied_by ? strata_strdup(db->opts.applied_by) : strata_whoami();
-	if (!db->table || !db->qtable || !db->lockkey || !db->applied_by || (dot && dot != name && !db->schema)) {
+	if (!db->table || !db->qtable || !db->logtable || !db->qlog || !db->lockkey || !db->applied_by || (dot && dot != name && !db->schema)) {
 		strata_db_close(db);
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	}
@@ -121,7 +134,9 @@ struct step {
 	const char *file;        /* where it comes from, for messages */
 	int line;                /* line of `file` where `script` starts */
 	int recorded_down;       /* the down comes from the tracking table, not the file */
-	int record_only;         /* force: change the record, run nothing */
+	int record_only;         /* force/baseline/accept: change the record, run nothing */
+	int accept;              /* accept: record the file's new checksum */
+	const char *action;      /* for the history log: up, down, force, baseline, accept */
 	struct strata_split sp;  /* the script's statements */
 	struct strata_directives dv;
 	int notx;                /* run statement by statement outside a transaction */
@@ -353,10 +368,12 @@ static int run_notx(struct run *r, const struct step *s, double t0, struct strat
 		db->drv->exec(db->conn, "RESET statement_timeout", 23, &pos, NULL);
 	}
 	if (s->down)
-		return strata_history_delete(db, s->row->version, err);
-	if (total > 1 || s->resume)
-		return strata_history_complete(db, m, strata_now_ms() - t0, err);
-	return strata_history_insert(db, m, strata_now_ms() - t0, err);
+		rc = strata_history_delete(db, s->row->version, err);
+	else if (total > 1 || s->resume)
+		rc = strata_history_complete(db, m, strata_now_ms() - t0, err);
+	else
+		rc = strata_history_insert(db, m, strata_now_ms() - t0, err);
+	return rc ? rc : strata_history_log(db, s->action, s->row, strata_now_ms() - t0, "ok", err);
 }
 
 /* Run one step; in_batch: inside the caller's single transaction. */
@@ -412,8 +429,14 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 				goto fail;
 		}
 	}
-	rc = s->down ? strata_history_delete(db, s->row->version, err)
-		     : strata_history_insert(db, m, strata_now_ms() - t0, err);
+	if (s->accept)
+		rc = strata_history_accept(db, m, err);
+	else if (s->down)
+		rc = strata_history_delete(db, s->row->version, err);
+	else
+		rc = strata_history_insert(db, m, strata_now_ms() - t0, err);
+	if (!rc)
+		rc = strata_history_log(db, s->action, s->row, strata_now_ms() - t0, "ok", err);
 	if (rc)
 		goto fail;
 	if (own_tx) {
@@ -544,6 +567,7 @@ static int add_step(struct run *r, const struct strata_status_row *row, int down
 	memset(s, 0, sizeof(*s));
 	s->row = row;
 	s->down = down;
+	s->action = down ? "down" : "up";
 	if (!down) {
 		s->script = m->up;
 		s->len = m->up_len;
@@ -712,13 +736,46 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 			if (st->rows[i].state == STRATA_PENDING || st->rows[i].state == STRATA_PARTIAL)
 				add_step(r, &st->rows[i], 0);
 		}
-		for (i = 0; i < (long)r->nsteps; i++)
+		for (i = 0; i < (long)r->nsteps; i++) {
 			r->steps[i].record_only = 1;
-		(void)last;
+			r->steps[i].action = "force";
+		}
+		return 0;
+	case STRATA_BASELINE:
+		idx = find_row(st, req->target);
+		if (idx < 0 || !st->rows[idx].mig)
+			return strata_err_set(err, STRATA_EUSAGE,
+					      "no migration file has version %llu; `strata status` lists them",
+					      (unsigned long long)req->target);
+		for (i = 0; i <= idx; i++) {
+			if (st->rows[i].state != STRATA_PENDING)
+				continue;
+			add_step(r, &st->rows[i], 0);
+			r->steps[r->nsteps - 1].record_only = 1;
+			r->steps[r->nsteps - 1].action = "baseline";
+		}
+		return 0;
+	case STRATA_ACCEPT:
+		idx = find_row(st, req->target);
+		if (idx < 0)
+			return strata_err_set(err, STRATA_EUSAGE, "no migration has version %llu; `strata status` lists them",
+					      (unsigned long long)req->target);
+		if (st->rows[idx].state != STRATA_MODIFIED)
+			return strata_err_set(err, STRATA_EUSAGE, "%s %s is %s, not modified: there is nothing to accept",
+					      st->rows[idx].vtext, st->rows[idx].name, strata_state_name(st->rows[idx].state));
+		add_step(r, &st->rows[idx], 0);
+		r->steps[0].record_only = 1;
+		r->steps[0].accept = 1;
+		r->steps[0].action = "accept";
 		return 0;
 	}
 	(void)last;
 	return 0;
+}
+
+static int records_only(enum strata_action a)
+{
+	return a == STRATA_FORCE || a == STRATA_BASELINE || a == STRATA_ACCEPT;
 }
 
 /* Every step read and checked before anything runs. */
@@ -777,7 +834,6 @@ static int build_script(struct run *r, char **out, struct strata_err *err)
 			db->drv->engine == STRATA_ENGINE_POSTGRES ? "psql -X -v ON_ERROR_STOP=1 -f FILE"
 								  : "sqlite3 -bail DB < FILE");
 	strata_history_create_sql(db, &b);
-	strata_buf_adds(&b, ";\n");
 	for (i = 0; i < r->nsteps; i++) {
 		const struct step *s = &r->steps[i];
 		const struct strata_migration *m = s->row->mig;
@@ -871,7 +927,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	rc = strata_status_get(db, src, &r.st, err);
 	if (rc)
 		goto out;
-	if (req->action != STRATA_FORCE) {
+	if (!records_only(req->action)) {
 		rc = refuse_untrusted(&r, req->action == STRATA_UP || req->action == STRATA_GOTO, err);
 		if (rc)
 			goto out;
@@ -892,13 +948,13 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		goto out;
 	}
 	for (i = 0; i < r.st->n; i++)
-		if (r.st->rows[i].state == STRATA_MISSING && req->action != STRATA_FORCE)
+		if (r.st->rows[i].state == STRATA_MISSING && !records_only(req->action))
 			note(db, "%s %s is applied but its file is gone", r.st->rows[i].vtext, r.st->rows[i].name);
 	ev.kind = STRATA_EV_PLAN;
 	ev.count = r.nsteps;
 	strata_emit(db, &ev);
 	at = r.st->have_current ? r.st->current_vtext : NULL;
-	if (!dry && r.nsteps && (db->opts.single_transaction || req->action == STRATA_FORCE)) {
+	if (!dry && r.nsteps && (db->opts.single_transaction || records_only(req->action))) {
 		rc = db->drv->begin(db->conn, err);
 		if (rc)
 			goto out;
@@ -940,6 +996,18 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 					fe.count = err && err->statement > 0 ? (size_t)err->statement - 1 : 0;
 				}
 				strata_emit(db, &fe);
+			}
+			if (!s->record_only) {
+				/* best effort: the failure joins the log, outside the rolled back transaction */
+				struct strata_buf msg;
+				struct strata_err ignored;
+
+				strata_buf_init(&msg);
+				strata_buf_addf(&msg, "failed: %s%s%.0d: %s", err ? err->file : "", err && err->line ? ":" : "",
+						err ? err->line : 0, err ? err->message : "");
+				if (db->drv->rollback(db->conn, &ignored) == 0 && !msg.broken)
+					strata_history_log(db, s->action, s->row, strata_now_ms() - t0, msg.buf, &ignored);
+				strata_buf_release(&msg);
 			}
 			in_batch = 0;
 			goto out;

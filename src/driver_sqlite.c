@@ -213,8 +213,15 @@ static int sq_query(struct strata_conn *c, const char *sql, int nparams, const c
 	if (rc != SQLITE_OK)
 		return fill_err(c, rc, err);
 	for (i = 0; i < nparams; i++) {
-		rc = params[i] ? sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_STATIC)
-			       : sqlite3_bind_null(st, i + 1);
+		/* "$2" is a named parameter to SQLite, numbered by first appearance: bind by name */
+		char name[16];
+		int idx;
+
+		snprintf(name, sizeof(name), "$%d", i + 1);
+		idx = sqlite3_bind_parameter_index(st, name);
+		if (idx == 0)
+			continue;
+		rc = params[i] ? sqlite3_bind_text(st, idx, params[i], -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
 		if (rc != SQLITE_OK)
 			goto fail;
 	}

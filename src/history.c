@@ -17,6 +17,9 @@
 
 #include "internal.h"
 
+static void now_text(struct strata_db *db, char when[40]);
+static int bookkeep(struct strata_db *db, const char *fmt, int n, const char *const *params, struct strata_err *err);
+
 void strata_version_param(uint64_t v, char buf[24])
 {
 	snprintf(buf, 24, "%lld", (long long)v);
@@ -50,7 +53,7 @@ int strata_history_exists(struct strata_db *db, struct strata_err *err)
 	return db->drv->table_exists(db->conn, db->schema, db->table, err);
 }
 
-void strata_history_create_sql(struct strata_db *db, struct strata_buf *b)
+static void tracking_create_sql(struct strata_db *db, struct strata_buf *b)
 {
 	strata_buf_addf(b, "CREATE TABLE IF NOT EXISTS %s (\n", db->qtable);
 	if (db->drv->engine == STRATA_ENGINE_POSTGRES) {
@@ -78,24 +81,177 @@ void strata_history_create_sql(struct strata_db *db, struct strata_buf *b)
 	}
 }
 
-int strata_history_ensure(struct strata_db *db, struct strata_err *err)
+static void log_create_sql(struct strata_db *db, struct strata_buf *b)
+{
+	strata_buf_addf(b, "CREATE TABLE IF NOT EXISTS %s (\n", db->qlog);
+	if (db->drv->engine == STRATA_ENGINE_POSTGRES)
+		strata_buf_adds(b, "  id bigserial PRIMARY KEY,\n"
+				   "  at timestamptz NOT NULL DEFAULT now(),\n"
+				   "  action text NOT NULL,\n"
+				   "  version bigint,\n"
+				   "  name text,\n"
+				   "  applied_by text NOT NULL,\n"
+				   "  duration_ms bigint NOT NULL DEFAULT 0,\n"
+				   "  result text NOT NULL\n)");
+	else
+		strata_buf_adds(b, "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+				   "  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),\n"
+				   "  action TEXT NOT NULL,\n"
+				   "  version INTEGER,\n"
+				   "  name TEXT,\n"
+				   "  applied_by TEXT NOT NULL,\n"
+				   "  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
+				   "  result TEXT NOT NULL\n)");
+}
+
+static int create_if_missing(struct strata_db *db, const char *table, void (*sql)(struct strata_db *, struct strata_buf *),
+			     const char *what, const char *qname, struct strata_err *err)
 {
 	struct strata_buf b;
 	long pos;
 	int rc;
 
-	rc = strata_history_exists(db, err);
+	rc = db->drv->table_exists(db->conn, db->schema, table, err);
 	if (rc < 0 || rc == 1)
 		return rc < 0 ? rc : 0;
 	strata_buf_init(&b);
-	strata_history_create_sql(db, &b);
+	sql(db, &b);
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	rc = db->drv->exec(db->conn, b.buf, b.len, &pos, err);
 	strata_buf_release(&b);
 	if (rc)
-		strata_err_prefix(err, "cannot create the tracking table %s: ", db->qtable);
+		strata_err_prefix(err, "cannot create the %s %s: ", what, qname);
 	return rc;
+}
+
+void strata_history_create_sql(struct strata_db *db, struct strata_buf *b)
+{
+	tracking_create_sql(db, b);
+	strata_buf_adds(b, ";\n");
+	log_create_sql(db, b);
+	strata_buf_adds(b, ";\n");
+}
+
+int strata_history_ensure(struct strata_db *db, struct strata_err *err)
+{
+	int rc = create_if_missing(db, db->table, tracking_create_sql, "tracking table", db->qtable, err);
+
+	return rc ? rc : create_if_missing(db, db->logtable, log_create_sql, "history log table", db->qlog, err);
+}
+
+int strata_history_log(struct strata_db *db, const char *action, const struct strata_status_row *row, double ms,
+		       const char *result, struct strata_err *err)
+{
+	char ver[24], dur[32], when[40];
+	const char *params[7];
+	struct strata_buf b;
+	int rc;
+
+	if (row)
+		strata_version_param(row->version, ver);
+	snprintf(dur, sizeof(dur), "%lld", (long long)(ms + 0.5));
+	now_text(db, when);
+	params[0] = when;
+	params[1] = action;
+	params[2] = row ? ver : NULL;
+	params[3] = row ? row->name : NULL;
+	params[4] = db->applied_by;
+	params[5] = dur;
+	params[6] = result;
+	strata_buf_init(&b);
+	strata_buf_addf(&b, "INSERT INTO %s (at, action, version, name, applied_by, duration_ms, result) "
+			    "VALUES ($1, $2, $3, $4, $5, $6, $7)", db->qlog);
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = db->drv->query(db->conn, b.buf, 7, params, NULL, err);
+	strata_buf_release(&b);
+	return rc;
+}
+
+int strata_history_accept(struct strata_db *db, const struct strata_migration *m, struct strata_err *err)
+{
+	char ver[24];
+	const char *params[4];
+
+	strata_version_param(m->version, ver);
+	params[0] = ver;
+	params[1] = m->checksum;
+	params[2] = m->down;
+	params[3] = m->name;
+	return bookkeep(db, "UPDATE %s SET checksum = $2, down_script = $3, name = $4 WHERE version = $1", 4, params,
+			err);
+}
+
+void strata_log_free(struct strata_log_row *rows, size_t n)
+{
+	size_t i;
+
+	if (!rows)
+		return;
+	for (i = 0; i < n; i++) {
+		free(rows[i].at);
+		free(rows[i].action);
+		free(rows[i].name);
+		free(rows[i].by);
+		free(rows[i].result);
+	}
+	free(rows);
+}
+
+int strata_log_get(struct strata_db *db, struct strata_log_row **out, size_t *n, struct strata_err *err)
+{
+	struct strata_buf b;
+	struct strata_rows *r;
+	struct strata_log_row *rows;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = db->drv->table_exists(db->conn, db->schema, db->logtable, err);
+	if (rc <= 0)
+		return rc;
+	strata_buf_init(&b);
+	strata_buf_adds(&b, "SELECT id, ");
+	if (db->drv->engine == STRATA_ENGINE_POSTGRES)
+		strata_buf_adds(&b, "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), ");
+	else
+		strata_buf_adds(&b, "at, ");
+	strata_buf_addf(&b, "action, version, name, applied_by, duration_ms, result FROM %s ORDER BY id", db->qlog);
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = db->drv->query(db->conn, b.buf, 0, NULL, &r, err);
+	strata_buf_release(&b);
+	if (rc)
+		return rc;
+	rows = calloc(r->nrows ? r->nrows : 1, sizeof(*rows));
+	if (!rows) {
+		strata_rows_free(r);
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < r->nrows; i++) {
+		const char *v = strata_rows_get(r, i, 3), *d = strata_rows_get(r, i, 6), *id = strata_rows_get(r, i, 0);
+
+		rows[i].id = id ? atoll(id) : 0;
+		rows[i].at = strata_strdup(strata_rows_get(r, i, 1) ? strata_rows_get(r, i, 1) : "");
+		rows[i].action = strata_strdup(strata_rows_get(r, i, 2) ? strata_rows_get(r, i, 2) : "");
+		rows[i].has_version = v != NULL;
+		rows[i].version = version_from_text(v);
+		rows[i].name = strata_strdup(strata_rows_get(r, i, 4) ? strata_rows_get(r, i, 4) : "");
+		rows[i].by = strata_strdup(strata_rows_get(r, i, 5) ? strata_rows_get(r, i, 5) : "");
+		rows[i].duration_ms = d ? atoll(d) : 0;
+		rows[i].result = strata_strdup(strata_rows_get(r, i, 7) ? strata_rows_get(r, i, 7) : "");
+		if (!rows[i].at || !rows[i].action || !rows[i].name || !rows[i].by || !rows[i].result) {
+			strata_log_free(rows, i + 1);
+			strata_rows_free(r);
+			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+		}
+	}
+	*out = rows;
+	*n = r->nrows;
+	strata_rows_free(r);
+	return 0;
 }
 
 int strata_history_read(struct strata_db *db, struct strata_applied **rows, size_t *n, struct strata_err *err)
@@ -253,6 +409,11 @@ void strata_history_insert_sql(struct strata_db *db, const struct strata_migrati
 	strata_buf_adds(b, ", 0, ");
 	strata_buf_add_literal(b, db->applied_by, strlen(db->applied_by));
 	strata_buf_adds(b, ");\n");
+	strata_buf_addf(b, "INSERT INTO %s (action, version, name, applied_by, result) VALUES ('up', %s, ", db->qlog, ver);
+	strata_buf_add_literal(b, m->name, strlen(m->name));
+	strata_buf_adds(b, ", ");
+	strata_buf_add_literal(b, db->applied_by, strlen(db->applied_by));
+	strata_buf_adds(b, ", 'ok (offline script)');\n");
 }
 
 int strata_history_insert(struct strata_db *db, const struct strata_migration *m, double ms,

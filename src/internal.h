@@ -216,6 +216,8 @@ struct strata_db {
 	char *schema;                       /* schema part of the tracking table, or NULL */
 	char *table;                        /* tracking table name */
 	char *qtable;                       /* quoted, schema-qualified tracking table */
+	char *logtable;                     /* history log table name (tracking table + "_log") */
+	char *qlog;                         /* quoted, schema-qualified history log table */
 	char *lockkey;                      /* identity of the migration lock */
 	char *applied_by;                   /* recorded user@host */
 };
@@ -260,6 +262,11 @@ int strata_history_complete(struct strata_db *db, const struct strata_migration 
 void strata_history_create_sql(struct strata_db *db, struct strata_buf *b);
 /* An INSERT recording `m` with literal values (for the offline script). */
 void strata_history_insert_sql(struct strata_db *db, const struct strata_migration *m, struct strata_buf *b);
+/* Append to the history log (inside the caller's transaction, if any). */
+int strata_history_log(struct strata_db *db, const char *action, const struct strata_status_row *row, double ms,
+		       const char *result, struct strata_err *err);
+/* Record the new checksum (and down script) of a modified migration's file. */
+int strata_history_accept(struct strata_db *db, const struct strata_migration *m, struct strata_err *err);
 /* Is this version recorded? 1 yes, 0 no, <0 error. */
 int strata_history_has(struct strata_db *db, uint64_t version, struct strata_err *err);
 /* Text of a recorded version (signed 64-bit in the database). */

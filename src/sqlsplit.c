@@ -14,7 +14,8 @@
  *   PostgreSQL  src/fe_utils/psqlscan.l (psql's lexer: the flex patterns of
  *               src/backend/parser/scan.l plus paren_depth and the
  *               BEGIN ... END tracking for SQL-standard function bodies),
- *               as of PostgreSQL 15 (postgres/postgres 029c5ac0).
+ *               at postgres/postgres 029c5ac0 (2021), and checked against
+ *               the PostgreSQL 15 grammar by tests/unit/test_sqlsplit_oracle.c.
  *   SQLite      src/tokenize.c (sqlite3GetToken: token shapes) and
  *               src/complete.c (sqlite3_complete: the CREATE TRIGGER state
  *               machine), as of SQLite 3.40.
@@ -31,7 +32,14 @@
  * Like psql, standard_conforming_strings starts on and follows
  * `SET [SESSION|LOCAL] standard_conforming_strings ...` / `RESET` statements
  * of the script itself (psql learns it from the server after each
- * statement; here it changes after the statement that sets it).
+ * statement; here it changes after the statement that sets it), so the
+ * boundaries are right for running the pieces one by one. Also like psql,
+ * and unlike the server's grammar, any unquoted word BEGIN at paren depth 0
+ * in a CREATE [OR REPLACE] FUNCTION|PROCEDURE statement opens a block that
+ * only END closes (see pg_word()). Numbers are lexed as at 029c5ac0;
+ * PostgreSQL 15 made a number glued to a letter (123abc, 1e'x') a junk token
+ * that the server rejects, so only such broken statements could be cut
+ * differently.
  *
  * Shape: one forward pass over the bytes; a 256-entry class table says what a
  * byte can start, and tight loops (memchr inside strings, quoted identifiers
@@ -128,8 +136,8 @@ struct lexer {
 	size_t line_start;
 	int line_no;
 	/* PostgreSQL (psqlscan.l PsqlScanStateData) */
-	int paren_depth;             /* paren_depth */
-	int begin_depth;             /* begin_depth: BEGIN ... END nesting in a function body */
+	size_t paren_depth;          /* paren_depth */
+	size_t begin_depth;          /* begin_depth: BEGIN ... END nesting in a function body */
 	unsigned ident_count;        /* identifier_count: identifiers since the statement began */
 	char idents[4];              /* identifiers[]: first letters of create/or/replace/function/procedure */
 	int in_routine;              /* idents say CREATE [OR REPLACE] FUNCTION|PROCEDURE */
@@ -412,6 +420,15 @@ static int pg_no_tx(const struct lexer *lx)
 	static const char *const pub_verbs[] = { "set", "add", "drop", NULL };
 	int i;
 
+	/* most statements start with a word none of these start with */
+	if (lx->ntoks == 0 || lx->toks[0].kind != T_WORD)
+		return 0;
+	switch (lower(lx->s[lx->toks[0].off])) {
+	case 'a': case 'c': case 'd': case 'r': case 'v':
+		break;
+	default:
+		return 0;
+	}
 	if (tok_is(lx, 0, "create")) {
 		i = tok_is(lx, 1, "unique") ? 2 : 1;
 		if (tok_is(lx, i, "index") && tok_is(lx, i + 1, "concurrently"))
@@ -473,8 +490,14 @@ static int pg_bool_value(const struct lexer *lx, const struct tok *t)
 /* SET [SESSION|LOCAL] standard_conforming_strings {TO|=} v; RESET standard_conforming_strings|ALL. */
 static void pg_track_settings(struct lexer *lx)
 {
+	unsigned char c0;
 	int i, v;
 
+	if (lx->ntoks < 2 || lx->toks[0].kind != T_WORD)
+		return;
+	c0 = lower(lx->s[lx->toks[0].off]);
+	if (c0 != 's' && c0 != 'r')
+		return;
 	if (tok_is(lx, 0, "reset")) {
 		if (tok_is(lx, 1, "standard_conforming_strings") || tok_is(lx, 1, "all"))
 			lx->std_strings = 1;

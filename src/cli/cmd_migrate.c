@@ -67,8 +67,12 @@ static int ask_first(struct cli *c, const struct strata_request *req)
 		return out_error(c, rc, &err);
 	for (i = 0; i < c->nplan; i++)
 		ndown += c->plan[i].down || req->action == STRATA_FORCE;
-	if (!ndown)
+	if (!ndown || (c->yes && c->quiet)) {
+		free(c->plan);
+		c->plan = NULL;
+		c->nplan = 0;
 		return 0;
+	}
 	fprintf(stderr, "strata: on %s this will %s:\n", c->target->display,
 		req->action == STRATA_FORCE ? "change the recorded state, running nothing" : "roll back");
 	for (i = 0; i < c->nplan; i++)
@@ -173,4 +177,20 @@ int cmd_force(struct cli *c)
 	int rc = need_version(c, &req.target);
 
 	return rc ? rc : run(c, &req, 1);
+}
+
+int cmd_baseline(struct cli *c)
+{
+	struct strata_request req = { .action = STRATA_BASELINE, .target_set = 1 };
+	int rc = need_version(c, &req.target);
+
+	return rc ? rc : run(c, &req, 0);
+}
+
+int cmd_accept(struct cli *c)
+{
+	struct strata_request req = { .action = STRATA_ACCEPT, .target_set = 1 };
+	int rc = need_version(c, &req.target);
+
+	return rc ? rc : run(c, &req, 0);
 }

@@ -219,3 +219,54 @@ int cmd_validate(struct cli *c)
 	strata_status_free(st);
 	return bad ? 1 : 0;
 }
+
+int cmd_history(struct cli *c)
+{
+	struct strata_log_row *rows;
+	struct strata_err err;
+	size_t i, n;
+	int rc;
+
+	strata_err_clear(&err);
+	rc = strata_log_get(c->db, &rows, &n, &err);
+	if (rc)
+		return out_error(c, rc, &err);
+	if (c->json) {
+		cJSON *root = cJSON_CreateArray();
+
+		for (i = 0; i < n; i++) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(o, "id", (double)rows[i].id);
+			cJSON_AddStringToObject(o, "at", rows[i].at);
+			cJSON_AddStringToObject(o, "action", rows[i].action);
+			if (rows[i].has_version)
+				cJSON_AddNumberToObject(o, "version", (double)rows[i].version);
+			else
+				cJSON_AddNullToObject(o, "version");
+			cJSON_AddStringToObject(o, "name", rows[i].name);
+			cJSON_AddStringToObject(o, "by", rows[i].by);
+			cJSON_AddNumberToObject(o, "duration_ms", (double)rows[i].duration_ms);
+			cJSON_AddStringToObject(o, "result", rows[i].result);
+			cJSON_AddItemToArray(root, o);
+		}
+		strata_log_free(rows, n);
+		return print_json(root);
+	}
+	if (n == 0 && !c->quiet)
+		fprintf(stderr, "strata: the history log is empty\n");
+	else
+		printf("%-19s  %-8s  %-14s  %-24s  %-20s  %8s  %s\n", "at (UTC)", "action", "version", "name", "by",
+		       "ms", "result");
+	for (i = 0; i < n; i++) {
+		char ver[24] = "";
+
+		if (rows[i].has_version)
+			snprintf(ver, sizeof(ver), "%llu", (unsigned long long)rows[i].version);
+		printf("%-19s  %-8s  %-14s  %-24s  %-20s  %8lld  %s%s%s\n", rows[i].at, rows[i].action, ver, rows[i].name,
+		       rows[i].by, rows[i].duration_ms, strncmp(rows[i].result, "ok", 2) ? col(c, "31") : "",
+		       rows[i].result, strncmp(rows[i].result, "ok", 2) ? col(c, "0") : "");
+	}
+	strata_log_free(rows, n);
+	return 0;
+}

@@ -31,6 +31,10 @@ const struct command commands[] = {
 	{ "create", cmd_create, WANT_SOURCE, "NAME", "write a new migration pair (timestamp version; --seq: next number)" },
 	{ "force", cmd_force, NEED_SOURCE | NEED_DB, "V",
 	  "record V as the current version without running anything (recovery)" },
+	{ "baseline", cmd_baseline, NEED_SOURCE | NEED_DB, "V",
+	  "record every pending migration up to V as applied without running it (adopting a database)" },
+	{ "accept", cmd_accept, NEED_SOURCE | NEED_DB, "V", "record the changed file of applied migration V as its new checksum" },
+	{ "history", cmd_history, NEED_DB | READ_ONLY, "", "print the log of every up, down, force, baseline, accept" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 
@@ -364,6 +368,7 @@ static void cleanup(struct cli *c)
 	strata_source_free(c->src);
 	strata_config_release(&c->cfg);
 	strata_config_release(&c->flags);
+	free(c->plan);
 	free(c->args);
 }
 

@@ -146,8 +146,12 @@ void out_event(void *ud, const struct strata_event *ev)
 	case STRATA_EV_MIG_DONE:
 		if (c->quiet || c->dry_run)
 			break;
-		verb = c->cmd && strcmp(c->cmd->name, "force") == 0 ? (ev->down ? "unrecorded" : "recorded")
-								      : (ev->down ? "down" : "ok");
+		if (c->cmd && (strcmp(c->cmd->name, "force") == 0 || strcmp(c->cmd->name, "baseline") == 0))
+			verb = ev->down ? "unrecorded" : "recorded";
+		else if (c->cmd && strcmp(c->cmd->name, "accept") == 0)
+			verb = "accepted";
+		else
+			verb = ev->down ? "down" : "ok";
 		printf("  %s%-4s%s %s %-*s ", col(c, "32"), verb, col(c, "0"), ev->vtext, c->name_width, ev->name);
 		print_ms(stdout, ev->ms);
 		printf("\n");
