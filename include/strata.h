@@ -293,6 +293,27 @@ struct strata_request {
 int strata_run(struct strata_db *db, const struct strata_source *src,
 	       const struct strata_request *req, size_t *applied, struct strata_err *err);
 
+/* What `adopt` found and recorded. */
+struct strata_adopt_result {
+	const char *tool;     /* "golang-migrate", "dbmate", "diesel", "goose" (static) */
+	const char *table;    /* the table it read (static or from the caller) */
+	size_t recorded;      /* migrations recorded as applied */
+	size_t unknown;       /* versions the other tool recorded that have no file here */
+	int have_version;
+	uint64_t version;     /* the newest version recorded */
+};
+
+/*
+ * Import what another tool recorded (golang-migrate's schema_migrations
+ * (version, dirty), dbmate's schema_migrations (version), Diesel's
+ * __diesel_schema_migrations, goose's goose_db_version; `from_table` NULL:
+ * look for each): every matching migration file is recorded as applied with
+ * its current checksum, running nothing. Refused while golang-migrate's
+ * state is dirty, and when strata already records migrations here.
+ */
+int strata_adopt(struct strata_db *db, const struct strata_source *src, const char *from_table,
+		 struct strata_adopt_result *res, struct strata_err *err);
+
 /* The version to write for `create`: a UTC timestamp YYYYMMDDHHMMSS, or with
  * `seq` the next number after the source's highest, zero padded to its width
  * (default 6). Caller frees. */

@@ -869,8 +869,6 @@ static int build_script(struct run *r, char **out, struct strata_err *err)
 	return 0;
 }
 
-static int lock(struct strata_db *db, int *locked, struct strata_err *err);
-
 static void lock_waiting(void *ud, const char *holder, double waited_ms)
 {
 	struct strata_db *db = ud;
@@ -882,7 +880,13 @@ static void lock_waiting(void *ud, const char *holder, double waited_ms)
 	strata_emit(db, &ev);
 }
 
-static int lock(struct strata_db *db, int *locked, struct strata_err *err)
+void strata_unlock(struct strata_db *db, int locked)
+{
+	if (locked)
+		db->drv->unlock(db->conn, db->lockkey, NULL);
+}
+
+int strata_lock(struct strata_db *db, int *locked, struct strata_err *err)
 {
 	struct strata_event ev = { 0 };
 	int rc;
@@ -917,7 +921,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	r.db = db;
 	r.src = src;
 	if (!dry) {
-		rc = lock(db, &locked, err);
+		rc = strata_lock(db, &locked, err);
 		if (rc)
 			return rc;
 		rc = strata_history_ensure(db, err);
@@ -1042,8 +1046,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 out:
 	if (in_batch)
 		db->drv->rollback(db->conn, NULL);
-	if (locked)
-		db->drv->unlock(db->conn, db->lockkey, NULL);
+	strata_unlock(db, locked);
 	release_steps(&r);
 	strata_status_free(r.st);
 	return rc;

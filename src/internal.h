@@ -222,6 +222,10 @@ struct strata_db {
 	char *applied_by;                   /* recorded user@host */
 };
 
+/* Take the migration lock (no-op for drivers without one); *locked says whether to unlock. */
+int strata_lock(struct strata_db *db, int *locked, struct strata_err *err);
+void strata_unlock(struct strata_db *db, int locked);
+
 /* Send an event to the caller's callback, if any. */
 void strata_emit(struct strata_db *db, struct strata_event *ev);
 

@@ -26,6 +26,7 @@ struct cli {
 	int all, seq, json, yes, dry_run, sql, quiet, verbose, color;
 	int help;
 	const char *ext;              /* create -ext (golang-migrate); only "sql" */
+	const char *from;             /* adopt --from TABLE */
 	/* the command */
 	const struct command *cmd;
 	char **args;                  /* positional arguments after the command */
@@ -65,6 +66,7 @@ int cmd_force(struct cli *c);
 int cmd_baseline(struct cli *c);
 int cmd_accept(struct cli *c);
 int cmd_history(struct cli *c);
+int cmd_adopt(struct cli *c);
 int cmd_status(struct cli *c);
 int cmd_version(struct cli *c);
 int cmd_validate(struct cli *c);

@@ -194,3 +194,31 @@ int cmd_accept(struct cli *c)
 
 	return rc ? rc : run(c, &req, 0);
 }
+
+int cmd_adopt(struct cli *c)
+{
+	struct strata_adopt_result res;
+	struct strata_err err;
+	int rc;
+
+	if (c->nargs) {
+		fprintf(stderr, "strata adopt: takes no arguments (the other tool's table goes with --from TABLE)\n");
+		return 2;
+	}
+	strata_err_clear(&err);
+	rc = strata_adopt(c->db, c->src, c->from, &res, &err);
+	if (rc)
+		return out_error(c, rc, &err);
+	if (!c->quiet) {
+		printf("strata: adopted %s's state from %s: %zu migration%s recorded as applied", res.tool, res.table,
+		       res.recorded, res.recorded == 1 ? "" : "s");
+		if (res.have_version)
+			printf(", at %llu", (unsigned long long)res.version);
+		printf("\n");
+		if (res.unknown)
+			fprintf(stderr, "strata: %zu version%s recorded by %s %s no file in %s; not recorded\n",
+				res.unknown, res.unknown == 1 ? "" : "s", res.tool, res.unknown == 1 ? "has" : "have",
+				c->src->dir);
+	}
+	return 0;
+}

@@ -34,6 +34,8 @@ const struct command commands[] = {
 	{ "baseline", cmd_baseline, NEED_SOURCE | NEED_DB, "V",
 	  "record every pending migration up to V as applied without running it (adopting a database)" },
 	{ "accept", cmd_accept, NEED_SOURCE | NEED_DB, "V", "record the changed file of applied migration V as its new checksum" },
+	{ "adopt", cmd_adopt, NEED_SOURCE | NEED_DB, "",
+	  "import the state of golang-migrate, dbmate, Diesel or goose (--from TABLE)" },
 	{ "history", cmd_history, NEED_DB | READ_ONLY, "", "print the log of every up, down, force, baseline, accept" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
@@ -41,7 +43,7 @@ const struct command commands[] = {
 enum opt_id {
 	O_DATABASE = 1, O_PATH, O_SOURCE, O_CONFIG, O_TABLE, O_SINGLE_TX, O_LOCK_WAIT, O_ALL, O_SEQ, O_JSON,
 	O_YES, O_NO_COLOR, O_QUIET, O_VERBOSE, O_HELP, O_VERSION, O_DRY_RUN, O_ALLOW_MODIFIED,
-	O_ALLOW_OOO, O_EXT, O_DIR, O_IGNORED_ARG, O_SQL,
+	O_ALLOW_OOO, O_EXT, O_DIR, O_IGNORED_ARG, O_SQL, O_FROM,
 };
 
 struct option_def {
@@ -68,6 +70,7 @@ static const struct option_def options[] = {
 	{ NULL, "sql", O_SQL, 0, "", "with up: print the SQL script (bookkeeping included) instead of running it" },
 	{ NULL, "allow-modified", O_ALLOW_MODIFIED, 0, "", "do not refuse applied migrations whose file changed" },
 	{ NULL, "allow-out-of-order", O_ALLOW_OOO, 0, "", "apply pending migrations older than the newest applied" },
+	{ NULL, "from", O_FROM, 1, "TABLE", "with adopt: the other tool's table (default: look for it)" },
 	{ NULL, "json", O_JSON, 0, "", "machine-readable output (status, version)" },
 	{ "y", "yes", O_YES, 0, "", "answer yes to confirmations" },
 	{ NULL, "no-color", O_NO_COLOR, 0, "", "never colour (NO_COLOR is honoured too)" },
@@ -244,6 +247,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case O_SQL:
 			c->sql = 1;
+			break;
+		case O_FROM:
+			c->from = val;
 			break;
 		case O_ALLOW_MODIFIED:
 			c->flags.allow_modified = 1;
