@@ -195,6 +195,11 @@ struct strata_opts {
 	const char *applied_by;      /* recorded user@host (NULL: computed) */
 	const char *application_name; /* PostgreSQL application_name (NULL: "strata") */
 	int read_only;               /* status/version: never create the database or the tracking table */
+	double lock_timeout;         /* PostgreSQL lock_timeout for the migration session, seconds (0: server's) */
+	double statement_timeout;    /* PostgreSQL statement_timeout for the session, seconds (0: server's) */
+	int lock_retries;            /* retries of a migration that hit lock_timeout (55P03); < 0: 3 when
+					lock_timeout is set, else 0 */
+	const char *backup_dir;      /* take a backup into this directory before changing anything */
 	/* Progress callback; may be NULL. */
 	void (*on_event)(void *ud, const struct strata_event *ev);
 	void *ud;
@@ -213,6 +218,7 @@ enum strata_event_kind {
 	STRATA_EV_MIG_SKIPPED,    /* mig applied meanwhile by another runner */
 	STRATA_EV_NOTE,           /* informational sentence in text */
 	STRATA_EV_STATEMENT,      /* dry run: a statement that would run; text = SQL */
+	STRATA_EV_BACKUP,         /* a backup was written; text = its path */
 };
 
 struct strata_event {
@@ -313,6 +319,24 @@ struct strata_adopt_result {
  */
 int strata_adopt(struct strata_db *db, const struct strata_source *src, const char *from_table,
 		 struct strata_adopt_result *res, struct strata_err *err);
+
+/*
+ * Remove everything from the target, for development resets: every table,
+ * view, index and trigger of an SQLite file (tracking tables too); the
+ * current schema of a PostgreSQL database, dropped and created again empty.
+ * `what` (may be NULL) gets a sentence saying what was dropped; caller frees.
+ */
+int strata_drop(struct strata_db *db, char **what, struct strata_err *err);
+/* Describe what strata_drop would remove, without removing it. Caller frees *what. */
+int strata_drop_preview(struct strata_db *db, char **what, struct strata_err *err);
+
+/*
+ * Back the target up into `dir` (created if needed) as a file named after
+ * the database, the time and the current version, mode 0600: SQLite's online
+ * backup API, or pg_dump -Fc (found on PATH, run without a shell, the
+ * password passed in its environment). *path gets the file's path.
+ */
+int strata_backup(struct strata_db *db, const char *dir, char **path, struct strata_err *err);
 
 /* The version to write for `create`: a UTC timestamp YYYYMMDDHHMMSS, or with
  * `seq` the next number after the source's highest, zero padded to its width

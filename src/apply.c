@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -957,6 +958,20 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	ev.kind = STRATA_EV_PLAN;
 	ev.count = r.nsteps;
 	strata_emit(db, &ev);
+	if (!dry && r.nsteps && db->opts.backup_dir) {
+		char *path = NULL;
+		struct strata_event bev = { 0 };
+
+		rc = strata_backup(db, db->opts.backup_dir, &path, err);
+		if (rc) {
+			strata_err_prefix(err, "nothing was changed: ");
+			goto out;
+		}
+		bev.kind = STRATA_EV_BACKUP;
+		bev.text = path;
+		strata_emit(db, &bev);
+		free(path);
+	}
 	at = r.st->have_current ? r.st->current_vtext : NULL;
 	if (!dry && r.nsteps && (db->opts.single_transaction || records_only(req->action))) {
 		rc = db->drv->begin(db->conn, err);
@@ -980,6 +995,26 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			continue;
 		}
 		rc = run_step(&r, s, in_batch, &skipped, err);
+		{
+			int retries = db->opts.lock_retries >= 0 ? db->opts.lock_retries : db->opts.lock_timeout > 0 ? 3 : 0;
+			int attempt;
+
+			/* gave up on a lock (lock_timeout): rolled back whole, so try it again after a pause */
+			for (attempt = 1; rc && err && strcmp(err->sqlstate, "55P03") == 0 && attempt <= retries &&
+					  !in_batch && (!s->notx || err->statement <= 1);
+			     attempt++) {
+				double wait = 0.5 * (double)(1 << (attempt - 1));
+				struct timespec ts;
+
+				note(db, "%s %s: %s; retrying in %.1f s (retry %d of %d)", s->row->vtext, s->row->name,
+				     err->message, wait, attempt, retries);
+				ts.tv_sec = (time_t)wait;
+				ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+				nanosleep(&ts, NULL);
+				strata_err_clear(err);
+				rc = run_step(&r, s, in_batch, &skipped, err);
+			}
+		}
 		if (rc) {
 			if (in_batch)
 				at = r.st->have_current ? r.st->current_vtext : NULL;

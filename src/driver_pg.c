@@ -9,7 +9,13 @@
  * because a runner blocked inside pg_advisory_lock holds a snapshot, and a
  * CREATE INDEX CONCURRENTLY run by the lock holder would wait for it forever.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +100,31 @@ static int pg_connect(const struct strata_target *t, const struct strata_opts *o
 		return STRATA_ECONNECT;
 	}
 	PQsetNoticeReceiver(c->pg, notice_receiver, c);
+	if (o && (o->lock_timeout > 0 || o->statement_timeout > 0)) {
+		char sql[160];
+		PGresult *r;
+		int ok;
+
+		snprintf(sql, sizeof(sql), "SET lock_timeout = %.0f; SET statement_timeout = %.0f",
+			 o->lock_timeout > 0 ? o->lock_timeout * 1000.0 : 0.0,
+			 o->statement_timeout > 0 ? o->statement_timeout * 1000.0 : 0.0);
+		if (o->lock_timeout <= 0 || o->statement_timeout <= 0) {
+			/* only the one asked for: the other keeps the server's setting */
+			snprintf(sql, sizeof(sql), "SET %s = %.0f", o->lock_timeout > 0 ? "lock_timeout" : "statement_timeout",
+				 (o->lock_timeout > 0 ? o->lock_timeout : o->statement_timeout) * 1000.0);
+		}
+		r = PQexec(c->pg, sql);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+		if (!ok) {
+			strata_err_set(err, STRATA_EDB, "cannot set timeouts: %s", PQerrorMessage(c->pg));
+			PQfinish(c->pg);
+			free(c->conninfo);
+			free(c->display);
+			free(c);
+			return STRATA_EDB;
+		}
+	}
 	if (t->schema) {
 		struct strata_buf b;
 		PGresult *r;
@@ -465,6 +496,172 @@ static int pg_table_exists(struct strata_conn *c, const char *schema, const char
 	return rc;
 }
 
+static int pg_drop(struct strata_conn *c, int preview, char **what, struct strata_err *err)
+{
+	struct strata_rows *r;
+	struct strata_buf b;
+	const char *schema, *ntab, *nother;
+	int rc;
+
+	if (what)
+		*what = NULL;
+	rc = pg_query(c,
+		      "SELECT current_schema(), "
+		      "(SELECT count(*) FROM pg_class WHERE relnamespace = n.oid AND relkind IN ('r', 'p')), "
+		      "(SELECT count(*) FROM pg_class WHERE relnamespace = n.oid AND relkind IN ('v', 'm', 'S', 'f')) "
+		      "+ (SELECT count(*) FROM pg_proc WHERE pronamespace = n.oid) "
+		      "+ (SELECT count(*) FROM pg_type t WHERE typnamespace = n.oid AND typtype IN ('e', 'd', 'c') "
+		      "   AND NOT EXISTS (SELECT 1 FROM pg_class WHERE reltype = t.oid)), "
+		      "current_setting('server_version_num')::int >= 150000 "
+		      "FROM pg_namespace n WHERE n.nspname = current_schema()",
+		      0, NULL, &r, err);
+	if (rc)
+		return rc;
+	if (r->nrows != 1 || !strata_rows_get(r, 0, 0)) {
+		strata_rows_free(r);
+		return strata_err_set(err, STRATA_EDB, "no current schema to drop (check search_path)");
+	}
+	schema = strata_rows_get(r, 0, 0);
+	ntab = strata_rows_get(r, 0, 1);
+	nother = strata_rows_get(r, 0, 2);
+	strata_buf_init(&b);
+	if (!preview) {
+		strata_buf_adds(&b, "BEGIN; DROP SCHEMA ");
+		strata_buf_add_ident(&b, schema);
+		strata_buf_adds(&b, " CASCADE; CREATE SCHEMA ");
+		strata_buf_add_ident(&b, schema);
+		strata_buf_adds(&b, ";");
+		if (strcmp(schema, "public") == 0) {
+			/* as initdb leaves it */
+			if (strcmp(strata_rows_get(r, 0, 3), "t") == 0)
+				strata_buf_adds(&b, " ALTER SCHEMA public OWNER TO pg_database_owner;"
+						    " GRANT USAGE ON SCHEMA public TO PUBLIC;");
+			else
+				strata_buf_adds(&b, " GRANT ALL ON SCHEMA public TO PUBLIC;");
+		}
+		strata_buf_adds(&b, " COMMIT;");
+		rc = b.broken ? strata_err_set(err, STRATA_ENOMEM, "out of memory") : simple(c, b.buf, err);
+		if (rc)
+			pg_rollback(c, NULL);
+		strata_buf_reset(&b);
+	}
+	if (!rc && what) {
+		strata_buf_addf(&b, "schema %s of database %s (%s tables and %s other objects)", schema, PQdb(c->pg), ntab,
+				nother);
+		*what = strata_buf_detach(&b, NULL);
+	}
+	strata_buf_release(&b);
+	strata_rows_free(r);
+	return rc;
+}
+
+/*
+ * pg_dump -Fc into `path`, started with execvp (no shell). The connection
+ * parameters in use are passed as a conninfo string without the password,
+ * which travels in PGPASSWORD, never in argv where ps would show it.
+ */
+static int pg_backup(struct strata_conn *c, const char *path, struct strata_err *err)
+{
+	PQconninfoOption *opts = PQconninfo(c->pg), *o;
+	struct strata_buf ci, out;
+	char *password = NULL;
+	int pipefd[2], status, fd;
+	pid_t pid;
+	ssize_t n;
+	char buf[512];
+
+	if (!opts)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	strata_buf_init(&ci);
+	strata_buf_init(&out);
+	for (o = opts; o->keyword; o++) {
+		if (!o->val || !*o->val)
+			continue;
+		if (strcmp(o->keyword, "password") == 0) {
+			password = strata_strdup(o->val);
+			continue;
+		}
+		if (strcmp(o->keyword, "fallback_application_name") == 0 || strcmp(o->keyword, "application_name") == 0)
+			continue;
+		strata_buf_addf(&ci, "%s%s=", ci.len ? " " : "", o->keyword);
+		strata_buf_addc(&ci, '\'');
+		for (const char *p = o->val; *p; p++) {
+			if (*p == '\'' || *p == '\\')
+				strata_buf_addc(&ci, '\\');
+			strata_buf_addc(&ci, *p);
+		}
+		strata_buf_addc(&ci, '\'');
+	}
+	PQconninfoFree(opts);
+	strata_buf_adds(&ci, " application_name='strata backup'");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0) {
+		strata_err_set(err, STRATA_EIO, "cannot create backup %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	if (ci.broken || pipe(pipefd) != 0) {
+		strata_err_set(err, STRATA_EIO, "cannot start pg_dump: %s", strerror(errno));
+		goto fail;
+	}
+	pid = fork();
+	if (pid < 0) {
+		strata_err_set(err, STRATA_EIO, "cannot start pg_dump: %s", strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
+		goto fail;
+	}
+	if (pid == 0) {
+		char *argv[] = { "pg_dump", "-Fc", "-f", (char *)path, "-d", ci.buf, NULL };
+
+		umask(077);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		if (password)
+			setenv("PGPASSWORD", password, 1);
+		execvp("pg_dump", argv);
+		fprintf(stderr, "cannot run pg_dump: %s (install the PostgreSQL client, e.g. postgresql-client-15)",
+			strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while ((n = read(pipefd[0], buf, sizeof(buf))) > 0)
+		strata_buf_add(&out, buf, (size_t)n);
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		while (out.len && (out.buf[out.len - 1] == '\n' || out.buf[out.len - 1] == ' '))
+			out.buf[--out.len] = '\0';
+		strata_err_set(err, STRATA_EIO, "backup with pg_dump failed (%s %d)%s%s",
+			       WIFEXITED(status) ? "exit" : "signal", WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			       out.len ? ": " : "", out.len ? out.buf : "");
+		unlink(path);
+		goto fail;
+	}
+	strata_buf_release(&ci);
+	strata_buf_release(&out);
+	if (password) {
+		memset(password, 0, strlen(password));
+		free(password);
+	}
+	return 0;
+fail:
+	strata_buf_release(&ci);
+	strata_buf_release(&out);
+	if (password) {
+		memset(password, 0, strlen(password));
+		free(password);
+	}
+	return err ? err->code : STRATA_EIO;
+}
+
+static char *pg_dbname(struct strata_conn *c)
+{
+	return strata_strdup(PQdb(c->pg));
+}
+
 const struct strata_driver strata_driver_postgres = {
 	.name = "postgres",
 	.engine = STRATA_ENGINE_POSTGRES,
@@ -479,5 +676,8 @@ const struct strata_driver strata_driver_postgres = {
 	.rollback = pg_rollback,
 	.lock = pg_lock,
 	.unlock = pg_unlock,
+	.drop = pg_drop,
+	.backup = pg_backup,
+	.dbname = pg_dbname,
 	.table_exists = pg_table_exists,
 };

@@ -10,6 +10,7 @@
  * wait, rather than SQLite's silent sleep.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,7 +123,7 @@ static int sq_connect(const struct strata_target *t, const struct strata_opts *o
 	/* a file that is not a database shows here, not in the middle of a migration */
 	rc = sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		strata_err_set(err, rc == SQLITE_NOTADB ? STRATA_ECONNECT : STRATA_EDB,
+		strata_err_set(err, rc == SQLITE_NOTADB ? STRATA_ECONNECT : (rc & 0xff) == SQLITE_BUSY ? STRATA_ELOCK : STRATA_EDB,
 			       "cannot read SQLite database %s: %s", t->conninfo, sqlite3_errmsg(c->db));
 		if (err)
 			err->driver_code = rc;
@@ -328,6 +329,100 @@ static int sq_table_exists(struct strata_conn *c, const char *schema, const char
 	return rc;
 }
 
+static int sq_drop(struct strata_conn *c, int preview, char **what, struct strata_err *err)
+{
+	struct strata_rows *r;
+	struct strata_buf b;
+	size_t i, ntab = 0, nview = 0, ntrig = 0;
+	int rc;
+
+	if (what)
+		*what = NULL;
+	rc = sq_query(c,
+		      "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+		      "AND type IN ('view', 'trigger', 'table') ORDER BY type = 'table', name",
+		      0, NULL, &r, err);
+	if (rc)
+		return rc;
+	strata_buf_init(&b);
+	for (i = 0; i < r->nrows; i++) {
+		const char *type = strata_rows_get(r, i, 0), *name = strata_rows_get(r, i, 1);
+
+		ntab += strcmp(type, "table") == 0;
+		nview += strcmp(type, "view") == 0;
+		ntrig += strcmp(type, "trigger") == 0;
+		strata_buf_addf(&b, "DROP %s IF EXISTS ", type);
+		strata_buf_add_ident(&b, name);
+		strata_buf_adds(&b, ";\n");
+	}
+	strata_rows_free(r);
+	if (!preview) {
+		rc = simple(c, "PRAGMA foreign_keys = OFF", err);
+		if (!rc)
+			rc = sq_begin(c, err);
+		if (!rc && b.len)
+			rc = simple(c, b.buf, err);
+		if (!rc) /* AUTOINCREMENT counters start again; the table may not exist */
+			simple(c, "DELETE FROM sqlite_sequence", NULL);
+		if (!rc)
+			rc = sq_commit(c, err);
+		else
+			sq_rollback(c, NULL);
+	}
+	strata_buf_release(&b);
+	if (!rc && what) {
+		strata_buf_addf(&b, "%zu table%s, %zu view%s and %zu trigger%s of %s", ntab, ntab == 1 ? "" : "s",
+				nview, nview == 1 ? "" : "s", ntrig, ntrig == 1 ? "" : "s", c->path);
+		*what = strata_buf_detach(&b, NULL);
+	}
+	return rc;
+}
+
+static int sq_backup(struct strata_conn *c, const char *path, struct strata_err *err)
+{
+	sqlite3 *dst = NULL;
+	sqlite3_backup *bk;
+	int fd, rc;
+
+	/* the file exists with mode 0600 before SQLite writes a byte of it */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return strata_err_set(err, STRATA_EIO, "cannot create backup %s: %s", path, strerror(errno));
+	close(fd);
+	rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK) {
+		bk = sqlite3_backup_init(dst, "main", c->db, "main");
+		if (bk) {
+			while ((rc = sqlite3_backup_step(bk, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+				sqlite3_sleep(rc == SQLITE_OK ? 0 : 10);
+			sqlite3_backup_finish(bk);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		}
+		if (rc == SQLITE_OK)
+			rc = sqlite3_errcode(dst);
+	}
+	if (rc != SQLITE_OK) {
+		strata_err_set(err, STRATA_EIO, "backup to %s failed: %s", path,
+			       dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+		sqlite3_close(dst);
+		unlink(path);
+		return STRATA_EIO;
+	}
+	sqlite3_close(dst);
+	return 0;
+}
+
+static char *sq_dbname(struct strata_conn *c)
+{
+	const char *base = strrchr(c->path, '/');
+	char *name, *dot;
+
+	name = strata_strdup(base ? base + 1 : c->path);
+	if (name && (dot = strrchr(name, '.')) != NULL && dot != name)
+		*dot = '\0';
+	return name;
+}
+
 const struct strata_driver strata_driver_sqlite = {
 	.name = "sqlite",
 	.engine = STRATA_ENGINE_SQLITE,
@@ -342,5 +437,8 @@ const struct strata_driver strata_driver_sqlite = {
 	.rollback = sq_rollback,
 	.lock = NULL,
 	.unlock = NULL,
+	.drop = sq_drop,
+	.backup = sq_backup,
+	.dbname = sq_dbname,
 	.table_exists = sq_table_exists,
 };

@@ -94,7 +94,7 @@ static void log_create_sql(struct strata_db *db, struct strata_buf *b)
 				   "  duration_ms bigint NOT NULL DEFAULT 0,\n"
 				   "  result text NOT NULL\n)");
 	else
-		strata_buf_adds(b, "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+		strata_buf_adds(b, "  id INTEGER PRIMARY KEY,\n"
 				   "  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),\n"
 				   "  action TEXT NOT NULL,\n"
 				   "  version INTEGER,\n"

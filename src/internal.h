@@ -157,6 +157,12 @@ struct strata_driver {
 	int (*lock)(struct strata_conn *c, const char *key, double wait, strata_lock_wait_fn fn, void *ud,
 		    struct strata_err *err);
 	int (*unlock)(struct strata_conn *c, const char *key, struct strata_err *err);
+	/* Remove every object (see strata_drop); what: sentence for people. Optional. */
+	int (*drop)(struct strata_conn *c, int preview, char **what, struct strata_err *err);
+	/* Write a backup to `path` (a new file, mode 0600). Optional. */
+	int (*backup)(struct strata_conn *c, const char *path, struct strata_err *err);
+	/* A short name for the database for file names ("app" for app.db), malloc'ed. */
+	char *(*dbname)(struct strata_conn *c);
 	/* Does this table exist? (schema-qualified names allowed). 1 yes, 0 no, <0 error. */
 	int (*table_exists)(struct strata_conn *c, const char *schema, const char *table, struct strata_err *err);
 };

@@ -55,13 +55,14 @@ static void redact_conninfo(struct strata_buf *b, const char *s, int *hidden)
 				if (*p)
 					p++;
 			} else {
+				/* unquoted values may hold backslash-escaped blanks too */
 				while (*p && *p != ' ' && *p != '\t')
-					p++;
+					p += (*p == '\\' && p[1]) ? 2 : 1;
 			}
 		} else {
 			p += strlen(p);
 		}
-		if (klen == 8 && strncmp(w, "password", 8) == 0) {
+		if (klen == 8 && strncasecmp(w, "password", 8) == 0) {
 			strata_buf_adds(b, "password=***");
 			*hidden = 1;
 		} else {

@@ -27,6 +27,9 @@ struct cli {
 	int help;
 	const char *ext;              /* create -ext (golang-migrate); only "sql" */
 	const char *from;             /* adopt --from TABLE */
+	const char *backup_dir;       /* --backup DIR */
+	double lock_timeout, statement_timeout;
+	int lock_retries;             /* -1: default */
 	/* the command */
 	const struct command *cmd;
 	char **args;                  /* positional arguments after the command */
@@ -67,6 +70,7 @@ int cmd_baseline(struct cli *c);
 int cmd_accept(struct cli *c);
 int cmd_history(struct cli *c);
 int cmd_adopt(struct cli *c);
+int cmd_drop(struct cli *c);
 int cmd_status(struct cli *c);
 int cmd_version(struct cli *c);
 int cmd_validate(struct cli *c);

@@ -222,3 +222,35 @@ int cmd_adopt(struct cli *c)
 	}
 	return 0;
 }
+
+int cmd_drop(struct cli *c)
+{
+	struct strata_err err;
+	char *what = NULL, question[600];
+	int rc;
+
+	if (c->nargs) {
+		fprintf(stderr, "strata drop: takes no arguments\n");
+		return 2;
+	}
+	strata_err_clear(&err);
+	rc = strata_drop_preview(c->db, &what, &err);
+	if (rc)
+		return out_error(c, rc, &err);
+	snprintf(question, sizeof(question), "Drop everything on %s: %s?", c->target->display, what);
+	free(what);
+	what = NULL;
+	if (c->dry_run) {
+		printf("strata: would drop %s\n", question + 19);
+		return 0;
+	}
+	if (!confirm(c, question))
+		return 2;
+	rc = strata_drop(c->db, &what, &err);
+	if (rc)
+		return out_error(c, rc, &err);
+	if (!c->quiet)
+		printf("strata: dropped %s\n", what);
+	free(what);
+	return 0;
+}

@@ -176,8 +176,8 @@ int cmd_validate(struct cli *c)
 
 	if (!c->db) {
 		if (!c->quiet)
-			printf("strata: %zu migrations in %s are valid (no database given: checksums not compared)\n",
-			       c->src->n, c->src->dir);
+			printf("strata: %zu migration%s in %s %s valid (no database given: checksums not compared)\n",
+			       c->src->n, c->src->n == 1 ? "" : "s", c->src->dir, c->src->n == 1 ? "is" : "are");
 		return 0;
 	}
 	strata_err_clear(&err);
@@ -214,8 +214,8 @@ int cmd_validate(struct cli *c)
 		}
 	}
 	if (!bad && !c->quiet)
-		printf("strata: %zu migrations valid; %zu applied match their files, %zu pending\n", c->src->n,
-		       st->napplied, st->npending);
+		printf("strata: %zu migration%s valid; %zu applied match their files, %zu pending\n", c->src->n,
+		       c->src->n == 1 ? "" : "s", st->napplied, st->npending);
 	strata_status_free(st);
 	return bad ? 1 : 0;
 }

@@ -36,6 +36,7 @@ const struct command commands[] = {
 	{ "accept", cmd_accept, NEED_SOURCE | NEED_DB, "V", "record the changed file of applied migration V as its new checksum" },
 	{ "adopt", cmd_adopt, NEED_SOURCE | NEED_DB, "",
 	  "import the state of golang-migrate, dbmate, Diesel or goose (--from TABLE)" },
+	{ "drop", cmd_drop, NEED_DB, "", "remove every table (SQLite) or the current schema (PostgreSQL): development resets" },
 	{ "history", cmd_history, NEED_DB | READ_ONLY, "", "print the log of every up, down, force, baseline, accept" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
@@ -43,7 +44,7 @@ const struct command commands[] = {
 enum opt_id {
 	O_DATABASE = 1, O_PATH, O_SOURCE, O_CONFIG, O_TABLE, O_SINGLE_TX, O_LOCK_WAIT, O_ALL, O_SEQ, O_JSON,
 	O_YES, O_NO_COLOR, O_QUIET, O_VERBOSE, O_HELP, O_VERSION, O_DRY_RUN, O_ALLOW_MODIFIED,
-	O_ALLOW_OOO, O_EXT, O_DIR, O_IGNORED_ARG, O_SQL, O_FROM,
+	O_ALLOW_OOO, O_EXT, O_DIR, O_IGNORED_ARG, O_SQL, O_FROM, O_BACKUP, O_PG_LOCK_TIMEOUT, O_STATEMENT_TIMEOUT, O_LOCK_RETRIES,
 };
 
 struct option_def {
@@ -63,7 +64,12 @@ static const struct option_def options[] = {
 	{ NULL, "table", O_TABLE, 1, "NAME", "tracking table (default strata_migrations; schema.name allowed)" },
 	{ NULL, "single-transaction", O_SINGLE_TX, 0, "", "run the whole batch in one transaction" },
 	{ NULL, "lock-wait", O_LOCK_WAIT, 1, "SECONDS", "give up waiting for another runner's lock (exit 3)" },
-	{ NULL, "lock-timeout", O_LOCK_WAIT, 1, NULL, NULL },
+	{ NULL, "lock-timeout", O_PG_LOCK_TIMEOUT, 1, "SECONDS",
+	  "PostgreSQL lock_timeout for migrations (a statement waiting longer fails, and is retried)" },
+	{ NULL, "statement-timeout", O_STATEMENT_TIMEOUT, 1, "SECONDS", "PostgreSQL statement_timeout for migrations" },
+	{ NULL, "lock-retries", O_LOCK_RETRIES, 1, "N",
+	  "retries of a migration that hit lock_timeout, with backoff (default 3)" },
+	{ NULL, "backup", O_BACKUP, 1, "DIR", "back the database up into DIR before changing it" },
 	{ NULL, "all", O_ALL, 0, "", "with down: roll back every applied migration" },
 	{ NULL, "seq", O_SEQ, 0, "", "with create: next sequential number instead of a timestamp" },
 	{ NULL, "dry-run", O_DRY_RUN, 0, "", "show what would run, statement by statement; change nothing" },
@@ -128,6 +134,14 @@ static const struct option_def *find_option(const char *arg, const char **inline
 		dashes = 2;
 	}
 	n = strcspn(name, "=");
+	/* golang-migrate's -lock-timeout is how long to wait for its lock: our --lock-wait */
+	if (dashes == 1 && n == 12 && strncmp(name, "lock-timeout", 12) == 0) {
+		for (o = options; o->longname && strcmp(o->longname, "lock-wait") != 0; o++)
+			;
+		if (name[n] == '=')
+			*inline_value = name + n + 1;
+		return o;
+	}
 	for (o = options; o->longname; o++) {
 		if (strlen(o->longname) == n && strncmp(o->longname, name, n) == 0)
 			break;
@@ -251,6 +265,31 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case O_FROM:
 			c->from = val;
 			break;
+		case O_BACKUP:
+			c->backup_dir = val;
+			break;
+		case O_PG_LOCK_TIMEOUT:
+		case O_STATEMENT_TIMEOUT: {
+			double v;
+
+			if (strata_parse_duration(val, &v) || v <= 0) {
+				fprintf(stderr, "strata: %s %s: expected a duration (5, 5s, 500ms, 2m)\n", a, val);
+				return 2;
+			}
+			*(o->id == O_PG_LOCK_TIMEOUT ? &c->lock_timeout : &c->statement_timeout) = v;
+			break;
+		}
+		case O_LOCK_RETRIES: {
+			char *end;
+			long v = strtol(val, &end, 10);
+
+			if (*end || v < 0 || v > 100) {
+				fprintf(stderr, "strata: --lock-retries %s: expected a number from 0 to 100\n", val);
+				return 2;
+			}
+			c->lock_retries = (int)v;
+			break;
+		}
 		case O_ALLOW_MODIFIED:
 			c->flags.allow_modified = 1;
 			break;
@@ -359,6 +398,10 @@ static int open_db(struct cli *c)
 	c->opts.allow_out_of_order = c->cfg.allow_out_of_order > 0;
 	c->opts.dry_run = c->dry_run;
 	c->opts.read_only = (c->cmd->flags & READ_ONLY) != 0;
+	c->opts.lock_timeout = c->lock_timeout;
+	c->opts.statement_timeout = c->statement_timeout;
+	c->opts.lock_retries = c->lock_retries;
+	c->opts.backup_dir = c->backup_dir;
 	c->opts.on_event = out_event;
 	c->opts.ud = c;
 	rc = strata_db_open(c->target, &c->opts, &c->db, &err);
@@ -385,6 +428,7 @@ int main(int argc, char **argv)
 
 	memset(&c, 0, sizeof(c));
 	strata_config_init(&c.flags);
+	c.lock_retries = -1;
 	c.color = isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) && !getenv("NO_COLOR");
 	signal(SIGPIPE, SIG_IGN);
 	rc = parse_args(&c, argc, argv);

@@ -78,6 +78,8 @@ int out_error(struct cli *c, int rc, const struct strata_err *err)
 			snprintf(where, sizeof(where), "%s:%d: ", err->file, err->line);
 		else if (err->file[0] && !strstr(err->message, err->file))
 			snprintf(where, sizeof(where), "%s: ", err->file);
+		if (where[0] && strncmp(err->message, where, strlen(where)) == 0)
+			where[0] = '\0'; /* the message names the place already */
 		/* a multi-line message lists several problems: one per line */
 		if (strchr(err->message, '\n')) {
 			fprintf(stderr, "strata: %s%s\n", where, strata_strerror(rc));
@@ -170,7 +172,11 @@ void out_event(void *ud, const struct strata_event *ev)
 		fprintf(stderr, "  %sERR%s  %s %s\n", col(c, "31;1"), col(c, "0"), ev->vtext, ev->name);
 		if (ev->err)
 			print_err_body(c, ev->err, "       ");
-		if (ev->outside_tx && ev->count && !ev->down)
+		if (ev->err && ev->err->code == STRATA_ELOCK)
+			fprintf(stderr, "       nothing of it ran: another process held the database, which is %s%s. Run `strata %s` "
+				"again, or wait longer with --lock-wait.\n", ev->text ? "at " : "at no version",
+				ev->text ? ev->text : "", c->cmd ? c->cmd->name : "up");
+		else if (ev->outside_tx && ev->count && !ev->down)
 			fprintf(stderr, "       statement %zu of %zu failed; statements 1-%zu ran outside a transaction and are "
 				"recorded: %s is partial.\n       Fix the file and run `strata up` to resume at statement %zu.\n",
 				ev->count + 1, ev->total, ev->count, ev->vtext, ev->count + 1);
@@ -188,6 +194,10 @@ void out_event(void *ud, const struct strata_event *ev)
 			fprintf(stderr, "       rolled back; the database is %s%s. Fix the file and run `strata %s` again.\n",
 				ev->text ? "at " : "at no version", ev->text ? ev->text : "",
 				c->cmd ? c->cmd->name : "up");
+		break;
+	case STRATA_EV_BACKUP:
+		if (!c->quiet)
+			fprintf(stderr, "strata: backup written to %s\n", ev->text);
 		break;
 	case STRATA_EV_NOTE:
 		if (!c->quiet)
