@@ -293,11 +293,16 @@ struct strata_request {
  * migration runs in its own transaction with its tracking row unless
  * opts->single_transaction. On failure the failing migration was rolled back
  * and err names its file and line; migrations before it stay applied (or
- * nothing stays, with single_transaction). `*applied` (may be NULL) gets the
- * number of migrations run.
+ * nothing stays, with single_transaction). `*res` (may be NULL) gets the
+ * number of migrations run and the version the database is at afterwards.
  */
+struct strata_run_result {
+	size_t applied;        /* migrations run (or recorded, for force/baseline/accept) */
+	int have_current;      /* the database is at a version afterwards */
+	char current[32];      /* that version, as written in its file name */
+};
 int strata_run(struct strata_db *db, const struct strata_source *src,
-	       const struct strata_request *req, size_t *applied, struct strata_err *err);
+	       const struct strata_request *req, struct strata_run_result *res, struct strata_err *err);
 
 /* What `adopt` found and recorded. */
 struct strata_adopt_result {
@@ -337,6 +342,65 @@ int strata_drop_preview(struct strata_db *db, char **what, struct strata_err *er
  * password passed in its environment). *path gets the file's path.
  */
 int strata_backup(struct strata_db *db, const char *dir, char **path, struct strata_err *err);
+
+/* ---------------------------------------------------------------------------
+ * Fleets: the same work on many targets, in parallel.
+ */
+
+struct strata_targets; /* a stream of targets; opaque */
+
+/* Does this configuration name a fleet rather than one database? */
+int strata_is_fleet(const char *database, const char *targets_file, const char *schemas);
+
+/*
+ * Open the stream of targets: `database` with a glob (sqlite:data/project_*.db),
+ * a file of URLs (`targets_file`, one per line, # comments, read as it goes),
+ * or every schema of the PostgreSQL `database` whose name matches the glob
+ * `schemas` (one tracking table per schema).
+ */
+int strata_targets_open(const char *database, const char *targets_file, const char *schemas,
+			struct strata_targets **out, struct strata_err *err);
+/* Next target (owned by the caller, free with strata_target_free): 1, or 0 at the end, or < 0. */
+int strata_targets_next(struct strata_targets *ts, struct strata_target **out, struct strata_err *err);
+void strata_targets_close(struct strata_targets *ts);
+
+/* What happened on one target of a fleet. */
+struct strata_fleet_item {
+	const struct strata_target *target;
+	size_t index;            /* 0-based position in the stream */
+	int rc;                  /* 0 or STRATA_E* */
+	struct strata_err err;   /* when rc != 0 */
+	double ms;               /* time spent on it */
+	size_t applied;          /* migrations run (up/down/goto) */
+	int have_current;
+	char current[32];        /* version the target is at afterwards */
+	size_t npending, napplied, nproblems; /* status/validate: pending, applied, modified+missing+partial */
+};
+
+/* The work done on each target; runs on a worker thread with its own db. */
+typedef int (*strata_fleet_work_fn)(struct strata_db *db, struct strata_fleet_item *item, void *ud);
+/* Called once per target when it is done, one at a time (under a lock). */
+typedef void (*strata_fleet_done_fn)(const struct strata_fleet_item *item, void *ud);
+
+struct strata_fleet_opts {
+	int jobs;                 /* workers (<= 0: number of cores) */
+	int fail_fast;            /* stop starting targets after the first failure */
+	size_t canary;            /* first run this many targets; stop if one of them fails */
+	const struct strata_opts *db_opts; /* for every target (on_event is not called from workers) */
+};
+
+struct strata_fleet_summary {
+	size_t total;             /* targets seen */
+	size_t done;              /* targets finished, failed or not */
+	size_t failed;
+	size_t changed;           /* targets where migrations ran */
+	size_t not_started;       /* stopped by --fail-fast or a failed canary */
+	int canary_failed;
+	double ms;
+};
+
+int strata_fleet_run(struct strata_targets *ts, const struct strata_fleet_opts *fo, strata_fleet_work_fn work,
+		     strata_fleet_done_fn done, void *ud, struct strata_fleet_summary *sum, struct strata_err *err);
 
 /* The version to write for `create`: a UTC timestamp YYYYMMDDHHMMSS, or with
  * `seq` the next number after the source's highest, zero padded to its width

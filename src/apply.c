@@ -55,30 +55,20 @@ void strata_db_close(struct strata_db *db)
 	free(db);
 }
 
-int strata_db_open(const struct strata_target *t, const struct strata_opts *o, struct strata_db **out,
-		   struct strata_err *err)
+/* (Re)compute the tracking and log table names and the lock key for db->target. */
+static int set_names(struct strata_db *db, struct strata_err *err)
 {
-	struct strata_db *db;
+	const struct strata_target *t = db->target;
 	struct strata_buf b;
 	const char *name, *dot;
-	int rc;
 
-	*out = NULL;
-	if (o && o->version != STRATA_OPTS_VERSION)
-		return strata_err_set(err, STRATA_EUSAGE, "strata_opts version %d is not supported", o->version);
-	db = calloc(1, sizeof(*db));
-	if (!db)
-		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
-	if (o)
-		db->opts = *o;
-	else
-		strata_opts_init(&db->opts);
-	db->target = t;
-	db->drv = strata_driver_for(t->engine);
-	if (!db->drv) {
-		strata_db_close(db);
-		return strata_err_set(err, STRATA_EUSAGE, "no driver for %s", t->display);
-	}
+	free(db->schema);
+	free(db->table);
+	free(db->qtable);
+	free(db->logtable);
+	free(db->qlog);
+	free(db->lockkey);
+	db->schema = db->table = db->qtable = db->logtable = db->qlog = db->lockkey = NULL;
 	name = db->opts.table && *db->opts.table ? db->opts.table : t->table && *t->table ? t->table
 											    : "strata_migrations";
 	dot = strchr(name, '.');
@@ -111,18 +101,59 @@ int strata_db_open(const struct strata_target *t, const struct strata_opts *o, s
 	db->qlog = strata_buf_detach(&b, NULL);
 	strata_buf_addf(&b, "strata:%s", db->qtable ? db->qtable : "");
 	db->lockkey = strata_buf_detach(&b, NULL);
-	db->applied_by = db->opts.applied_by ? strata_strdup(db->opts.applied_by) : strata_whoami();
-	if (!db->table || !db->qtable || !db->logtable || !db->qlog || !db->lockkey || !db->applied_by || (dot && dot != name && !db->schema)) {
-		strata_db_close(db);
+	if (!db->table || !db->qtable || !db->logtable || !db->qlog || !db->lockkey ||
+	    (dot && dot != name && dot[1] && !db->schema))
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	return 0;
+}
+
+int strata_db_open(const struct strata_target *t, const struct strata_opts *o, struct strata_db **out,
+		   struct strata_err *err)
+{
+	struct strata_db *db;
+	int rc;
+
+	*out = NULL;
+	if (o && o->version != STRATA_OPTS_VERSION)
+		return strata_err_set(err, STRATA_EUSAGE, "strata_opts version %d is not supported", o->version);
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	if (o)
+		db->opts = *o;
+	else
+		strata_opts_init(&db->opts);
+	db->target = t;
+	db->drv = strata_driver_for(t->engine);
+	if (!db->drv) {
+		strata_db_close(db);
+		return strata_err_set(err, STRATA_EUSAGE, "no driver for %s", t->display);
 	}
-	rc = db->drv->connect(t, &db->opts, &db->conn, err);
+	db->applied_by = db->opts.applied_by ? strata_strdup(db->opts.applied_by) : strata_whoami();
+	rc = set_names(db, err);
+	if (!rc && !db->applied_by)
+		rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	if (!rc)
+		rc = db->drv->connect(t, &db->opts, &db->conn, err);
 	if (rc) {
 		strata_db_close(db);
 		return rc;
 	}
 	*out = db;
 	return 0;
+}
+
+int strata_db_retarget(struct strata_db *db, const struct strata_target *t, struct strata_err *err)
+{
+	int rc;
+
+	if (t->engine != db->drv->engine || strcmp(t->conninfo, db->target->conninfo) != 0 || !db->drv->set_schema)
+		return strata_err_set(err, STRATA_EUSAGE, "cannot move this connection to %s", t->display);
+	db->target = t;
+	rc = set_names(db, err);
+	if (!rc)
+		rc = db->drv->set_schema(db->conn, t->schema, err);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ steps */
@@ -905,17 +936,17 @@ int strata_lock(struct strata_db *db, int *locked, struct strata_err *err)
 }
 
 int strata_run(struct strata_db *db, const struct strata_source *src, const struct strata_request *req,
-	       size_t *applied, struct strata_err *err)
+	       struct strata_run_result *res, struct strata_err *err)
 {
 	struct run r;
 	struct strata_event ev = { 0 };
 	int locked = 0, rc, in_batch = 0;
 	size_t i, done = 0;
-	const char *at;
+	const char *at = NULL;
 	int dry = db->opts.dry_run || req->dry_run || req->script;
 
-	if (applied)
-		*applied = 0;
+	if (res)
+		memset(res, 0, sizeof(*res));
 	if (req->script)
 		*req->script = NULL;
 	memset(&r, 0, sizeof(r));
@@ -932,6 +963,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	rc = strata_status_get(db, src, &r.st, err);
 	if (rc)
 		goto out;
+	at = r.st->have_current ? r.st->current_vtext : NULL;
 	if (!records_only(req->action)) {
 		rc = refuse_untrusted(&r, req->action == STRATA_UP || req->action == STRATA_GOTO, err);
 		if (rc)
@@ -1075,10 +1107,14 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (rc)
 			goto out;
 	}
-	if (applied)
-		*applied = done;
 	rc = 0;
 out:
+	if (res && r.st) {
+		res->applied = done;
+		res->have_current = at != NULL;
+		if (at)
+			snprintf(res->current, sizeof(res->current), "%s", at);
+	}
 	if (in_batch)
 		db->drv->rollback(db->conn, NULL);
 	strata_unlock(db, locked);

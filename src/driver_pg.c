@@ -68,6 +68,31 @@ static void notice_receiver(void *arg, const PGresult *res)
 	c->on_event(c->ud, &ev);
 }
 
+static int pg_set_schema(struct strata_conn *c, const char *schema, struct strata_err *err)
+{
+	struct strata_buf b;
+	PGresult *r;
+	int ok;
+
+	strata_buf_init(&b);
+	if (schema) {
+		strata_buf_adds(&b, "SET search_path TO ");
+		strata_buf_add_ident(&b, schema);
+	} else {
+		strata_buf_adds(&b, "RESET search_path");
+	}
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	r = PQexec(c->pg, b.buf);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	strata_buf_release(&b);
+	PQclear(r);
+	if (!ok)
+		return strata_err_set(err, STRATA_EDB, "cannot set search_path to %s: %s", schema ? schema : "default",
+				      PQerrorMessage(c->pg));
+	return 0;
+}
+
 static PGconn *open_pg(const char *conninfo, const char *appname)
 {
 	const char *keys[] = { "dbname", "fallback_application_name", NULL };
@@ -125,27 +150,12 @@ static int pg_connect(const struct strata_target *t, const struct strata_opts *o
 			return STRATA_EDB;
 		}
 	}
-	if (t->schema) {
-		struct strata_buf b;
-		PGresult *r;
-		int ok;
-
-		strata_buf_init(&b);
-		strata_buf_adds(&b, "SET search_path TO ");
-		strata_buf_add_ident(&b, t->schema);
-		r = PQexec(c->pg, b.buf);
-		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-		strata_buf_release(&b);
-		if (!ok) {
-			strata_err_set(err, STRATA_EDB, "cannot set search_path: %s", PQerrorMessage(c->pg));
-			PQclear(r);
-			PQfinish(c->pg);
-			free(c->conninfo);
-			free(c->display);
-			free(c);
-			return STRATA_EDB;
-		}
-		PQclear(r);
+	if (t->schema && pg_set_schema(c, t->schema, err)) {
+		PQfinish(c->pg);
+		free(c->conninfo);
+		free(c->display);
+		free(c);
+		return STRATA_EDB;
 	}
 	*out = c;
 	return 0;
@@ -679,5 +689,6 @@ const struct strata_driver strata_driver_postgres = {
 	.drop = pg_drop,
 	.backup = pg_backup,
 	.dbname = pg_dbname,
+	.set_schema = pg_set_schema,
 	.table_exists = pg_table_exists,
 };

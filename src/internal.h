@@ -161,6 +161,8 @@ struct strata_driver {
 	int (*drop)(struct strata_conn *c, int preview, char **what, struct strata_err *err);
 	/* Write a backup to `path` (a new file, mode 0600). Optional. */
 	int (*backup)(struct strata_conn *c, const char *path, struct strata_err *err);
+	/* Make `schema` the session's search_path (NULL: the server's default). Optional. */
+	int (*set_schema)(struct strata_conn *c, const char *schema, struct strata_err *err);
 	/* A short name for the database for file names ("app" for app.db), malloc'ed. */
 	char *(*dbname)(struct strata_conn *c);
 	/* Does this table exist? (schema-qualified names allowed). 1 yes, 0 no, <0 error. */
@@ -227,6 +229,9 @@ struct strata_db {
 	char *lockkey;                      /* identity of the migration lock */
 	char *applied_by;                   /* recorded user@host */
 };
+
+/* Point an open connection at another target of the same database (another schema). */
+int strata_db_retarget(struct strata_db *db, const struct strata_target *t, struct strata_err *err);
 
 /* Take the migration lock (no-op for drivers without one); *locked says whether to unlock. */
 int strata_lock(struct strata_db *db, int *locked, struct strata_err *err);

@@ -16,6 +16,7 @@ enum {
 	NEED_DB = 1 << 2,       /* a database must be given and opened */
 	WANT_DB = 1 << 3,       /* open a database when one is configured */
 	READ_ONLY = 1 << 4,     /* never create the database or the tracking table */
+	FLEET = 1 << 5,         /* runs over a fleet of targets too */
 };
 
 struct cli {
@@ -30,6 +31,11 @@ struct cli {
 	const char *backup_dir;       /* --backup DIR */
 	double lock_timeout, statement_timeout;
 	int lock_retries;             /* -1: default */
+	const char *targets_file;     /* --targets FILE */
+	const char *schemas;          /* --schemas PATTERN */
+	int jobs, fail_fast;          /* -j N, --fail-fast */
+	size_t canary;                /* --canary N */
+	int fleet;                    /* the database names a fleet */
 	/* the command */
 	const struct command *cmd;
 	char **args;                  /* positional arguments after the command */
@@ -75,6 +81,9 @@ int cmd_status(struct cli *c);
 int cmd_version(struct cli *c);
 int cmd_validate(struct cli *c);
 int cmd_create(struct cli *c);
+
+/* Run a command over a fleet; req is the request for up/down/goto (NULL otherwise). */
+int cmd_fleet(struct cli *c, const struct strata_request *req);
 
 /* output.c */
 void out_event(void *ud, const struct strata_event *ev);

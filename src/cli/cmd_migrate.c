@@ -108,9 +108,18 @@ static int print_script(struct cli *c, const struct strata_request *req)
 static int run(struct cli *c, const struct strata_request *req, int destructive)
 {
 	struct strata_err err;
-	size_t done = 0;
+	struct strata_run_result res;
 	int rc;
 
+	if (c->fleet && (c->sql || c->dry_run)) {
+		fprintf(stderr, "strata: --sql and --dry-run work on one database at a time\n");
+		return 2;
+	}
+	if (c->fleet) {
+		if (destructive && !confirm(c, "This rolls back migrations on every target of the fleet. Go ahead?"))
+			return 2;
+		return cmd_fleet(c, req);
+	}
 	if (c->sql)
 		return print_script(c, req);
 	if (destructive) {
@@ -120,7 +129,7 @@ static int run(struct cli *c, const struct strata_request *req, int destructive)
 	}
 	strata_err_clear(&err);
 	c->nfailed = 0;
-	rc = strata_run(c->db, c->src, req, &done, &err);
+	rc = strata_run(c->db, c->src, req, &res, &err);
 	if (rc) {
 		if (c->nfailed) /* the failing migration was already reported, with its file and line */
 			return strata_exit_code(rc);

@@ -88,6 +88,9 @@ int cmd_status(struct cli *c)
 	size_t i;
 	int rc, vw = 7;
 
+	if (c->fleet)
+		return cmd_fleet(c, NULL);
+
 	strata_err_clear(&err);
 	rc = strata_status_get(c->db, source_or_empty(c), &st, &err);
 	if (rc)
@@ -138,6 +141,9 @@ int cmd_version(struct cli *c)
 	int rc, partial = 0;
 	size_t i;
 
+	if (c->fleet)
+		return cmd_fleet(c, NULL);
+
 	strata_err_clear(&err);
 	rc = strata_status_get(c->db, source_or_empty(c), &st, &err);
 	if (rc)
@@ -173,6 +179,9 @@ int cmd_validate(struct cli *c)
 	struct strata_err err;
 	size_t i, bad = 0;
 	int rc;
+
+	if (c->fleet)
+		return cmd_fleet(c, NULL);
 
 	if (!c->db) {
 		if (!c->quiet)

@@ -19,14 +19,14 @@
 #include "cli.h"
 
 const struct command commands[] = {
-	{ "up", cmd_up, NEED_SOURCE | NEED_DB, "[N]", "apply all pending migrations, or the next N" },
-	{ "down", cmd_down, NEED_SOURCE | NEED_DB, "[N]", "roll back the last migration, or the last N (--all: every one)" },
-	{ "goto", cmd_goto, NEED_SOURCE | NEED_DB, "V", "migrate up or down to version V (0: roll everything back)" },
+	{ "up", cmd_up, NEED_SOURCE | NEED_DB | FLEET, "[N]", "apply all pending migrations, or the next N" },
+	{ "down", cmd_down, NEED_SOURCE | NEED_DB | FLEET, "[N]", "roll back the last migration, or the last N (--all: every one)" },
+	{ "goto", cmd_goto, NEED_SOURCE | NEED_DB | FLEET, "V", "migrate up or down to version V (0: roll everything back)" },
 	{ "redo", cmd_redo, NEED_SOURCE | NEED_DB, "", "roll back the last migration and apply it again" },
-	{ "status", cmd_status, NEED_SOURCE | NEED_DB | READ_ONLY, "",
+	{ "status", cmd_status, NEED_SOURCE | NEED_DB | READ_ONLY | FLEET, "",
 	  "list every migration: applied, pending, modified, missing, partial" },
-	{ "version", cmd_version, WANT_SOURCE | NEED_DB | READ_ONLY, "", "print the current version alone" },
-	{ "validate", cmd_validate, NEED_SOURCE | WANT_DB | READ_ONLY, "",
+	{ "version", cmd_version, WANT_SOURCE | NEED_DB | READ_ONLY | FLEET, "", "print the current version alone" },
+	{ "validate", cmd_validate, NEED_SOURCE | WANT_DB | READ_ONLY | FLEET, "",
 	  "check the files (and, with a database, the checksums)" },
 	{ "create", cmd_create, WANT_SOURCE, "NAME", "write a new migration pair (timestamp version; --seq: next number)" },
 	{ "force", cmd_force, NEED_SOURCE | NEED_DB, "V",
@@ -44,7 +44,7 @@ const struct command commands[] = {
 enum opt_id {
 	O_DATABASE = 1, O_PATH, O_SOURCE, O_CONFIG, O_TABLE, O_SINGLE_TX, O_LOCK_WAIT, O_ALL, O_SEQ, O_JSON,
 	O_YES, O_NO_COLOR, O_QUIET, O_VERBOSE, O_HELP, O_VERSION, O_DRY_RUN, O_ALLOW_MODIFIED,
-	O_ALLOW_OOO, O_EXT, O_DIR, O_IGNORED_ARG, O_SQL, O_FROM, O_BACKUP, O_PG_LOCK_TIMEOUT, O_STATEMENT_TIMEOUT, O_LOCK_RETRIES,
+	O_ALLOW_OOO, O_EXT, O_DIR, O_IGNORED_ARG, O_SQL, O_FROM, O_BACKUP, O_TARGETS, O_SCHEMAS, O_JOBS, O_FAIL_FAST, O_CANARY, O_PG_LOCK_TIMEOUT, O_STATEMENT_TIMEOUT, O_LOCK_RETRIES,
 };
 
 struct option_def {
@@ -69,6 +69,11 @@ static const struct option_def options[] = {
 	{ NULL, "statement-timeout", O_STATEMENT_TIMEOUT, 1, "SECONDS", "PostgreSQL statement_timeout for migrations" },
 	{ NULL, "lock-retries", O_LOCK_RETRIES, 1, "N",
 	  "retries of a migration that hit lock_timeout, with backoff (default 3)" },
+	{ NULL, "targets", O_TARGETS, 1, "FILE", "fleet: one database URL per line (# comments; - for stdin)" },
+	{ NULL, "schemas", O_SCHEMAS, 1, "PATTERN", "fleet: every schema of the -d PostgreSQL database matching PATTERN" },
+	{ "j", "jobs", O_JOBS, 1, "N", "fleet: targets migrated in parallel (default: number of cores)" },
+	{ NULL, "fail-fast", O_FAIL_FAST, 0, "", "fleet: start no more targets after one failed" },
+	{ NULL, "canary", O_CANARY, 1, "N", "fleet: migrate N targets first, stop if one of them fails" },
 	{ NULL, "backup", O_BACKUP, 1, "DIR", "back the database up into DIR before changing it" },
 	{ NULL, "all", O_ALL, 0, "", "with down: roll back every applied migration" },
 	{ NULL, "seq", O_SEQ, 0, "", "with create: next sequential number instead of a timestamp" },
@@ -268,6 +273,30 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case O_BACKUP:
 			c->backup_dir = val;
 			break;
+		case O_TARGETS:
+			c->targets_file = val;
+			break;
+		case O_SCHEMAS:
+			c->schemas = val;
+			break;
+		case O_FAIL_FAST:
+			c->fail_fast = 1;
+			break;
+		case O_JOBS:
+		case O_CANARY: {
+			char *end;
+			long v = strtol(val, &end, 10);
+
+			if (*end || v < 1 || v > 100000) {
+				fprintf(stderr, "strata: %s %s: expected a positive number\n", a, val);
+				return 2;
+			}
+			if (o->id == O_JOBS)
+				c->jobs = (int)v;
+			else
+				c->canary = (size_t)v;
+			break;
+		}
 		case O_PG_LOCK_TIMEOUT:
 		case O_STATEMENT_TIMEOUT: {
 			double v;
@@ -381,15 +410,8 @@ static int load_source(struct cli *c)
 	return 0;
 }
 
-static int open_db(struct cli *c)
+static void make_opts(struct cli *c)
 {
-	struct strata_err err;
-	int rc;
-
-	strata_err_clear(&err);
-	rc = strata_target_parse(c->cfg.database, &c->target, &err);
-	if (rc)
-		return out_error(c, rc, &err);
 	strata_opts_init(&c->opts);
 	c->opts.table = c->cfg.table;
 	c->opts.lock_wait = c->cfg.lock_wait_set ? c->cfg.lock_wait : -1;
@@ -404,6 +426,18 @@ static int open_db(struct cli *c)
 	c->opts.backup_dir = c->backup_dir;
 	c->opts.on_event = out_event;
 	c->opts.ud = c;
+}
+
+static int open_db(struct cli *c)
+{
+	struct strata_err err;
+	int rc;
+
+	strata_err_clear(&err);
+	rc = strata_target_parse(c->cfg.database, &c->target, &err);
+	if (rc)
+		return out_error(c, rc, &err);
+	make_opts(c);
 	rc = strata_db_open(c->target, &c->opts, &c->db, &err);
 	if (rc)
 		return out_error(c, rc, &err);
@@ -447,7 +481,15 @@ int main(int argc, char **argv)
 		if (rc)
 			goto out;
 	}
-	if ((c.cmd->flags & NEED_DB) || ((c.cmd->flags & WANT_DB) && c.cfg.database)) {
+	c.fleet = strata_is_fleet(c.cfg.database, c.targets_file, c.schemas);
+	if (c.fleet && !(c.cmd->flags & FLEET)) {
+		fprintf(stderr, "strata: %s works on one database at a time, not on a fleet\n", c.cmd->name);
+		rc = 2;
+		goto out;
+	}
+	if (c.fleet) {
+		make_opts(&c);
+	} else if ((c.cmd->flags & NEED_DB) || ((c.cmd->flags & WANT_DB) && c.cfg.database)) {
 		rc = open_db(&c);
 		if (rc)
 			goto out;

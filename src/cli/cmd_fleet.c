@@ -1,0 +1,243 @@
+/*
+ * cmd_fleet.c - running a command over a fleet of targets (a glob of SQLite
+ * files, --targets FILE, --schemas PATTERN): one worker per job, a progress
+ * line on a terminal or a line per target otherwise, a summary that names
+ * every failed target with its first error, and --json as a stream of one
+ * object per target, so memory stays flat however many targets there are.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct fleet_cli {
+	struct cli *c;
+	struct strata_request req;
+	int progress;            /* a terminal: one progress line */
+	double t0;
+	size_t done, failed, changed;
+	char **failures;         /* "target: error" of each failed target */
+	size_t nfailures;
+	int first_rc;
+	int json_first;
+};
+
+static const struct strata_source empty_source;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int work(struct strata_db *db, struct strata_fleet_item *item, void *ud)
+{
+	struct fleet_cli *f = ud;
+	struct cli *c = f->c;
+	const struct strata_source *src = c->src ? c->src : &empty_source;
+	struct strata_status *st;
+	struct strata_run_result res;
+	int rc;
+
+	if (!strcmp(c->cmd->name, "status") || !strcmp(c->cmd->name, "version") || !strcmp(c->cmd->name, "validate")) {
+		rc = strata_status_get(db, src, &st, &item->err);
+		if (rc)
+			return rc;
+		item->npending = st->npending;
+		item->napplied = st->napplied;
+		item->nproblems = st->nmodified + st->nmissing + st->npartial;
+		if (!strcmp(c->cmd->name, "validate")) {
+			size_t i;
+
+			for (i = 0; i < st->n; i++)
+				item->nproblems += st->rows[i].out_of_order;
+		}
+		item->have_current = st->have_current;
+		if (st->have_current)
+			snprintf(item->current, sizeof(item->current), "%s", st->current_vtext);
+		strata_status_free(st);
+		if (!strcmp(c->cmd->name, "validate") && item->nproblems)
+			return strata_err_set(&item->err, STRATA_EHISTORY, "%zu applied migrations do not match their files",
+					      item->nproblems);
+		return 0;
+	}
+	rc = strata_run(db, src, &f->req, &res, &item->err);
+	item->applied = res.applied;
+	item->have_current = res.have_current;
+	snprintf(item->current, sizeof(item->current), "%s", res.current);
+	return rc;
+}
+
+static void one_line_error(const struct strata_err *err, char *buf, size_t n)
+{
+	if (err->file[0] && err->line)
+		snprintf(buf, n, "%s:%d: %s", err->file, err->line, err->message);
+	else
+		snprintf(buf, n, "%s", err->message);
+	for (char *p = buf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
+static void json_item(struct fleet_cli *f, const struct strata_fleet_item *it)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *text;
+
+	cJSON_AddStringToObject(o, "target", it->target->display);
+	cJSON_AddStringToObject(o, "status", it->rc ? "failed" : it->applied ? "migrated" : "current");
+	cJSON_AddNumberToObject(o, "applied", (double)it->applied);
+	if (it->have_current)
+		cJSON_AddStringToObject(o, "version", it->current);
+	else
+		cJSON_AddNullToObject(o, "version");
+	if (!strcmp(f->c->cmd->name, "status") || !strcmp(f->c->cmd->name, "validate")) {
+		cJSON_AddNumberToObject(o, "pending", (double)it->npending);
+		cJSON_AddNumberToObject(o, "problems", (double)it->nproblems);
+	}
+	cJSON_AddNumberToObject(o, "ms", (double)(long long)it->ms);
+	if (it->rc) {
+		cJSON *e = cJSON_AddObjectToObject(o, "error");
+
+		cJSON_AddStringToObject(e, "message", it->err.message);
+		if (it->err.file[0])
+			cJSON_AddStringToObject(e, "file", it->err.file);
+		if (it->err.line)
+			cJSON_AddNumberToObject(e, "line", it->err.line);
+		if (it->err.sqlstate[0])
+			cJSON_AddStringToObject(e, "sqlstate", it->err.sqlstate);
+		if (it->err.detail[0])
+			cJSON_AddStringToObject(e, "detail", it->err.detail);
+		if (it->err.hint[0])
+			cJSON_AddStringToObject(e, "hint", it->err.hint);
+		cJSON_AddNumberToObject(e, "exit_code", strata_exit_code(it->rc));
+	}
+	text = cJSON_PrintUnformatted(o);
+	if (text)
+		printf("%s\n    %s", f->json_first ? "" : ",", text);
+	f->json_first = 0;
+	free(text);
+	cJSON_Delete(o);
+}
+
+/* Called under the fleet's lock, one target at a time. */
+static void done(const struct strata_fleet_item *it, void *ud)
+{
+	struct fleet_cli *f = ud;
+	struct cli *c = f->c;
+	char msg[1400];
+
+	f->done++;
+	if (it->rc) {
+		char **p;
+
+		f->failed++;
+		if (!f->first_rc)
+			f->first_rc = it->rc;
+		one_line_error(&it->err, msg, sizeof(msg));
+		p = realloc(f->failures, (f->nfailures + 1) * sizeof(*p));
+		if (p) {
+			f->failures = p;
+			p[f->nfailures] = malloc(strlen(it->target->display) + strlen(msg) + 3);
+			if (p[f->nfailures])
+				sprintf(p[f->nfailures++], "%s: %s", it->target->display, msg);
+		}
+	} else if (it->applied) {
+		f->changed++;
+	}
+	if (c->json) {
+		json_item(f, it);
+		return;
+	}
+	if (f->progress) {
+		double secs = (now_ms() - f->t0) / 1000.0;
+
+		if (it->rc)
+			fprintf(stderr, "\r\033[K  %sFAIL%s %s: %s\n", col(c, "31;1"), col(c, "0"), it->target->display, msg);
+		fprintf(stderr, "\r\033[K  %zu done, %zu failed, %.0f targets/s", f->done, f->failed,
+			secs > 0 ? (double)f->done / secs : 0.0);
+		fflush(stderr);
+		return;
+	}
+	if (c->quiet && !it->rc)
+		return;
+	if (it->rc) {
+		fprintf(stderr, "  %sFAIL%s %s: %s\n", col(c, "31;1"), col(c, "0"), it->target->display, msg);
+		return;
+	}
+	if (!strcmp(c->cmd->name, "status") || !strcmp(c->cmd->name, "validate"))
+		printf("  %-4s %s: %s%s, %zu applied, %zu pending%s\n", it->nproblems ? "!!" : "ok", it->target->display,
+		       it->have_current ? "at " : "nothing applied", it->have_current ? it->current : "", it->napplied,
+		       it->npending, it->nproblems ? " (modified, missing or partial migrations)" : "");
+	else if (!strcmp(c->cmd->name, "version"))
+		printf("%s %s\n", it->target->display, it->have_current ? it->current : "-");
+	else
+		printf("  %-4s %s: %s%zu run, %s%s (%.0f ms)\n", it->applied ? "ok" : "--", it->target->display,
+		       it->applied ? "" : "already current; ", it->applied, it->have_current ? "at " : "at no version",
+		       it->have_current ? it->current : "", it->ms);
+	fflush(stdout);
+}
+
+int cmd_fleet(struct cli *c, const struct strata_request *req)
+{
+	struct fleet_cli f;
+	struct strata_fleet_opts fo;
+	struct strata_fleet_summary sum;
+	struct strata_targets *ts;
+	struct strata_err err;
+	size_t i;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	f.c = c;
+	if (req)
+		f.req = *req;
+	f.progress = !c->json && !c->quiet && isatty(STDERR_FILENO);
+	f.json_first = 1;
+	strata_err_clear(&err);
+	rc = strata_targets_open(c->cfg.database, c->targets_file, c->schemas, &ts, &err);
+	if (rc)
+		return out_error(c, rc, &err);
+	memset(&fo, 0, sizeof(fo));
+	fo.jobs = c->jobs;
+	fo.fail_fast = c->fail_fast;
+	fo.canary = c->canary;
+	fo.db_opts = &c->opts;
+	if (c->json)
+		printf("{\n  \"targets\": [");
+	f.t0 = now_ms();
+	rc = strata_fleet_run(ts, &fo, work, done, &f, &sum, &err);
+	strata_targets_close(ts);
+	if (f.progress)
+		fprintf(stderr, "\r\033[K");
+	if (c->json) {
+		printf("\n  ],\n  \"summary\": {\"targets\": %zu, \"done\": %zu, \"changed\": %zu, \"current\": %zu, "
+		       "\"failed\": %zu, \"not_started\": %zu, \"canary_failed\": %s, \"ms\": %.0f}\n}\n",
+		       sum.total, sum.done, sum.changed, sum.done - sum.failed - sum.changed, sum.failed, sum.not_started,
+		       sum.canary_failed ? "true" : "false", sum.ms);
+	} else if (!c->quiet || sum.failed) {
+		fprintf(stderr, "strata: %zu target%s in %.1f s: %zu changed, %zu already current, %zu failed", sum.total,
+			sum.total == 1 ? "" : "s", sum.ms / 1000.0, sum.changed, sum.done - sum.failed - sum.changed,
+			sum.failed);
+		if (sum.not_started)
+			fprintf(stderr, ", %zu not started (%s)", sum.not_started,
+				sum.canary_failed ? "a canary failed" : "--fail-fast");
+		fprintf(stderr, "\n");
+		for (i = 0; i < f.nfailures; i++)
+			fprintf(stderr, "  %sFAIL%s %s\n", col(c, "31;1"), col(c, "0"), f.failures[i]);
+	}
+	for (i = 0; i < f.nfailures; i++)
+		free(f.failures[i]);
+	free(f.failures);
+	if (rc)
+		return out_error(c, rc, &err);
+	if (sum.failed || sum.not_started)
+		return f.first_rc ? strata_exit_code(f.first_rc) : 1;
+	return 0;
+}
