@@ -241,6 +241,14 @@ struct strata_event {
 int strata_db_open(const struct strata_target *t, const struct strata_opts *o,
 		   struct strata_db **out, struct strata_err *err);
 void strata_db_close(struct strata_db *db);
+/*
+ * Ask a run in progress to stop: the statement running is cancelled, its
+ * migration rolled back, and strata_run returns STRATA_EINTR. Safe to call
+ * from a signal handler (it only sets a flag and sends the driver's cancel).
+ */
+void strata_interrupt(struct strata_db *db);
+/* Stop every run in this process at the next migration boundary (fleets); signal-safe. */
+void strata_interrupt_all(void);
 const char *strata_db_engine(const struct strata_db *db);
 
 /* Compare the recorded history with the files. Read only; works before the

@@ -26,6 +26,27 @@ void strata_opts_init(struct strata_opts *o)
 	o->lock_wait = -1;
 }
 
+volatile int strata_interrupted_all;
+
+void strata_interrupt(struct strata_db *db)
+{
+	if (!db)
+		return;
+	db->interrupted = 1;
+	if (db->conn && db->drv->interrupt)
+		db->drv->interrupt(db->conn);
+}
+
+void strata_interrupt_all(void)
+{
+	strata_interrupted_all = 1;
+}
+
+static int interrupted(struct strata_db *db)
+{
+	return db->interrupted || strata_interrupted_all;
+}
+
 void strata_emit(struct strata_db *db, struct strata_event *ev)
 {
 	if (!db->opts.on_event)
@@ -1016,6 +1037,12 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		double t0 = strata_now_ms();
 		int skipped;
 
+		if (interrupted(db) && !dry) {
+			rc = strata_err_set(err, STRATA_EINTR, "interrupted before %s %s; the database is %s%s",
+					    s->row->vtext, s->row->name, in_batch ? "as it was before this run" : at ? "at " : "at no version",
+					    in_batch ? "" : at ? at : "");
+			goto out;
+		}
 		emit_mig(db, STRATA_EV_MIG_START, s, 0, NULL, NULL);
 		if (s->recorded_down)
 			note(db, "%s %s: running the down script recorded when it was applied (%s)", s->row->vtext,
@@ -1027,6 +1054,14 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			continue;
 		}
 		rc = run_step(&r, s, in_batch, &skipped, err);
+		if (rc && interrupted(db) && err) {
+			/* the cancelled statement's error is not the news: the interruption is */
+			err->code = rc = STRATA_EINTR;
+			if (strcmp(err->message, "interrupted") != 0)
+				snprintf(err->detail, sizeof(err->detail), "%s", err->message);
+			snprintf(err->message, sizeof(err->message), "interrupted by a signal");
+			err->hint[0] = '\0';
+		}
 		{
 			int retries = db->opts.lock_retries >= 0 ? db->opts.lock_retries : db->opts.lock_timeout > 0 ? 3 : 0;
 			int attempt;

@@ -26,6 +26,7 @@
 struct strata_conn {
 	PGconn *pg;                /* the migration session */
 	PGconn *lockpg;            /* dedicated lock session, NULL when not locked */
+	PGcancel *cancel;          /* prepared at connect, so that a signal handler can cancel */
 	char *conninfo;            /* to open the lock session */
 	char *display;             /* redacted URL for messages */
 	const char *appname;
@@ -125,6 +126,7 @@ static int pg_connect(const struct strata_target *t, const struct strata_opts *o
 		return STRATA_ECONNECT;
 	}
 	PQsetNoticeReceiver(c->pg, notice_receiver, c);
+	c->cancel = PQgetCancel(c->pg);
 	if (o && (o->lock_timeout > 0 || o->statement_timeout > 0)) {
 		char sql[160];
 		PGresult *r;
@@ -165,6 +167,7 @@ static void pg_close(struct strata_conn *c)
 {
 	if (!c)
 		return;
+	PQfreeCancel(c->cancel);
 	PQfinish(c->lockpg);
 	PQfinish(c->pg);
 	free(c->conninfo);
@@ -667,6 +670,15 @@ fail:
 	return err ? err->code : STRATA_EIO;
 }
 
+static void pg_interrupt(struct strata_conn *c)
+{
+	char buf[64];
+
+	/* PQcancel is documented as safe to call from a signal handler */
+	if (c->cancel)
+		PQcancel(c->cancel, buf, sizeof(buf));
+}
+
 static char *pg_dbname(struct strata_conn *c)
 {
 	return strata_strdup(PQdb(c->pg));
@@ -689,6 +701,7 @@ const struct strata_driver strata_driver_postgres = {
 	.drop = pg_drop,
 	.backup = pg_backup,
 	.dbname = pg_dbname,
+	.interrupt = pg_interrupt,
 	.set_schema = pg_set_schema,
 	.table_exists = pg_table_exists,
 };

@@ -412,6 +412,11 @@ static int sq_backup(struct strata_conn *c, const char *path, struct strata_err 
 	return 0;
 }
 
+static void sq_interrupt(struct strata_conn *c)
+{
+	sqlite3_interrupt(c->db);
+}
+
 static char *sq_dbname(struct strata_conn *c)
 {
 	const char *base = strrchr(c->path, '/');
@@ -440,5 +445,6 @@ const struct strata_driver strata_driver_sqlite = {
 	.drop = sq_drop,
 	.backup = sq_backup,
 	.dbname = sq_dbname,
+	.interrupt = sq_interrupt,
 	.table_exists = sq_table_exists,
 };

@@ -275,6 +275,8 @@ static void *worker(void *arg)
 		int rc;
 
 		pthread_mutex_lock(&f->mu);
+		if (strata_interrupted_all)
+			f->stop = 1;
 		if (f->stop || (f->limit && f->handed >= f->limit)) {
 			pthread_mutex_unlock(&f->mu);
 			break;

@@ -161,6 +161,8 @@ struct strata_driver {
 	int (*drop)(struct strata_conn *c, int preview, char **what, struct strata_err *err);
 	/* Write a backup to `path` (a new file, mode 0600). Optional. */
 	int (*backup)(struct strata_conn *c, const char *path, struct strata_err *err);
+	/* Cancel the statement running on c; must be async-signal-safe. Optional. */
+	void (*interrupt)(struct strata_conn *c);
 	/* Make `schema` the session's search_path (NULL: the server's default). Optional. */
 	int (*set_schema)(struct strata_conn *c, const char *schema, struct strata_err *err);
 	/* A short name for the database for file names ("app" for app.db), malloc'ed. */
@@ -228,7 +230,11 @@ struct strata_db {
 	char *qlog;                         /* quoted, schema-qualified history log table */
 	char *lockkey;                      /* identity of the migration lock */
 	char *applied_by;                   /* recorded user@host */
+	volatile int interrupted;           /* strata_interrupt() was called */
 };
+
+/* Set by strata_interrupt_all(). */
+extern volatile int strata_interrupted_all;
 
 /* Point an open connection at another target of the same database (another schema). */
 int strata_db_retarget(struct strata_db *db, const struct strata_target *t, struct strata_err *err);

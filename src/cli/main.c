@@ -455,6 +455,31 @@ static void cleanup(struct cli *c)
 	free(c->args);
 }
 
+static struct strata_db *volatile running_db;
+
+/*
+ * SIGINT/SIGTERM: cancel the statement running, let the library roll back
+ * the migration and stop; a second signal ends the process at once (the
+ * server or SQLite then rolls back the open transaction by itself).
+ */
+static void on_signal(int sig)
+{
+	static volatile sig_atomic_t seen;
+	static const char msg[] = "\nstrata: interrupted; rolling back the migration in progress "
+				  "(again to quit at once)\n";
+	ssize_t n;
+
+	if (seen++) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)n;
+	strata_interrupt_all();
+	strata_interrupt(running_db);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c;
@@ -494,7 +519,11 @@ int main(int argc, char **argv)
 		if (rc)
 			goto out;
 	}
+	running_db = c.db;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	rc = c.cmd->fn(&c);
+	running_db = NULL;
 out:
 	cleanup(&c);
 	return rc;

@@ -172,7 +172,10 @@ void out_event(void *ud, const struct strata_event *ev)
 		fprintf(stderr, "  %sERR%s  %s %s\n", col(c, "31;1"), col(c, "0"), ev->vtext, ev->name);
 		if (ev->err)
 			print_err_body(c, ev->err, "       ");
-		if (ev->err && ev->err->code == STRATA_ELOCK)
+		if (ev->err && ev->err->code == STRATA_EINTR && !ev->outside_tx)
+			fprintf(stderr, "       rolled back; the database is %s%s. Run `strata %s` again to go on.\n",
+				ev->text ? "at " : "at no version", ev->text ? ev->text : "", c->cmd ? c->cmd->name : "up");
+		else if (ev->err && ev->err->code == STRATA_ELOCK)
 			fprintf(stderr, "       nothing of it ran: another process held the database, which is %s%s. Run `strata %s` "
 				"again, or wait longer with --lock-wait.\n", ev->text ? "at " : "at no version",
 				ev->text ? ev->text : "", c->cmd ? c->cmd->name : "up");
