@@ -131,7 +131,7 @@ static void done(const struct strata_fleet_item *it, void *ud)
 {
 	struct fleet_cli *f = ud;
 	struct cli *c = f->c;
-	char msg[1400];
+	char msg[1600];
 
 	f->done++;
 	if (it->rc) {
