@@ -435,6 +435,8 @@ void strata_config_release(struct strata_config *c);
 /* Read an INI file: keys at top level or in [strata]. Unknown keys and bad
  * values are STRATA_EUSAGE errors naming the file and line. */
 int strata_config_read_file(const char *file, struct strata_config *c, struct strata_err *err);
+/* The same from an open stream; `name` is used in messages. */
+int strata_config_read_stream(void *fp, const char *name, struct strata_config *c, struct strata_err *err);
 /* DATABASE_URL, STRATA_PATH, STRATA_TABLE, STRATA_LOCK_WAIT through `get` (getenv when NULL). */
 int strata_config_read_env(struct strata_config *c, const char *(*get)(const char *name), struct strata_err *err);
 /* Copy every value set in `over` onto `base`. */

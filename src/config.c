@@ -164,14 +164,22 @@ fail:
 
 int strata_config_read_file(const char *file, struct strata_config *c, struct strata_err *err)
 {
-	struct ini_state s = { c, err, file, NULL, 0, 0 };
+	FILE *fp = fopen(file, "r");
 	int rc;
 
-	s.fp = fopen(file, "r");
-	if (!s.fp)
+	if (!fp)
 		return strata_err_set(err, STRATA_EUSAGE, "cannot read config file %s: %s", file, strerror(errno));
+	rc = strata_config_read_stream(fp, file, c, err);
+	fclose(fp);
+	return rc;
+}
+
+int strata_config_read_stream(void *fp, const char *file, struct strata_config *c, struct strata_err *err)
+{
+	struct ini_state s = { c, err, file, fp, 0, 0 };
+	int rc;
+
 	rc = ini_parse_stream(read_line, &s, on_setting, &s);
-	fclose(s.fp);
 
 	if (s.failed)
 		return err ? err->code : STRATA_EUSAGE;
