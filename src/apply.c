@@ -429,6 +429,55 @@ static int run_notx(struct run *r, const struct step *s, double t0, struct strat
 	return rc ? rc : strata_history_log(db, s->action, s->row, strata_now_ms() - t0, "ok", err);
 }
 
+/*
+ * The common case on a server, in one round trip: BEGIN, the script, its
+ * bookkeeping and COMMIT sent together. The server runs them in order and
+ * stops at the first error, leaving the transaction aborted for our ROLLBACK;
+ * offsets and statement numbers are mapped back past the BEGIN.
+ */
+static int run_batched(struct run *r, const struct step *s, struct strata_err *err)
+{
+	static const char begin[] = "BEGIN;\n";
+	struct strata_db *db = r->db;
+	struct strata_buf b;
+	long pos = -1;
+	size_t script_end;
+	int rc;
+
+	strata_buf_init(&b);
+	strata_buf_adds(&b, begin);
+	strata_buf_add(&b, s->script, s->len);
+	strata_buf_adds(&b, "\n;\n");
+	script_end = b.len;
+	strata_history_batch_sql(db, s->row->mig, s->row->version, s->row->name, s->action, s->down, &b);
+	strata_buf_adds(&b, "COMMIT;");
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = db->drv->exec(db->conn, b.buf, b.len, &pos, err);
+	if (rc) {
+		struct strata_err ignored;
+
+		db->drv->rollback(db->conn, &ignored);
+		if (err && err->statement > 0)
+			err->statement -= 1; /* BEGIN was statement 1 */
+		if (pos >= (long)script_end || (err && err->statement > (int)strata_split_count(&s->sp))) {
+			strata_err_prefix(err, "recording %s %s failed: ", s->row->vtext, s->row->name);
+			if (err)
+				err->statement = 0;
+			pos = -1;
+		} else if (pos >= 0) {
+			pos -= (long)(sizeof(begin) - 1);
+		}
+		locate(err, s, pos);
+		if (err) {
+			err->version = s->row->version;
+			err->has_version = 1;
+		}
+	}
+	strata_buf_release(&b);
+	return rc;
+}
+
 /* Run one step; in_batch: inside the caller's single transaction. */
 static int run_step(struct run *r, const struct step *s, int in_batch, int *skipped, struct strata_err *err)
 {
@@ -448,6 +497,11 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 	}
 	if (s->notx && !s->record_only) {
 		rc = run_notx(r, s, t0, err);
+		goto out;
+	}
+	if ((d->caps & STRATA_CAP_BATCH) && own_tx && !s->record_only && !s->accept && !s->dv.nverify &&
+	    s->dv.timeout <= 0 && s->row->mig) {
+		rc = run_batched(r, s, err);
 		goto out;
 	}
 	if (own_tx) {

@@ -28,6 +28,7 @@ struct strata_targets {
 	enum targets_kind kind;
 	glob_t g;                  /* T_GLOB: the matching files */
 	size_t gi;
+	char *query;               /* T_GLOB: the URL's query (x-migrations-table=...), or NULL */
 	FILE *fp;                  /* T_FILE: the list, read as it goes */
 	const char *file;
 	int lineno;
@@ -54,9 +55,27 @@ static const char *sqlite_path(const char *url)
 	return NULL;
 }
 
+/* Length of the path part of an SQLite URL's path: a '?' followed by key=value starts its query. */
+static size_t path_len(const char *p)
+{
+	const char *q = p;
+
+	while ((q = strchr(q, '?')) != NULL) {
+		if (strchr(q, '='))
+			return (size_t)(q - p);
+		q++;
+	}
+	return strlen(p);
+}
+
 static int has_glob(const char *s)
 {
-	return strpbrk(s, "*?[") != NULL;
+	size_t i, n = path_len(s);
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '*' || s[i] == '?' || s[i] == '[')
+			return 1;
+	return 0;
 }
 
 int strata_is_fleet(const char *database, const char *targets_file, const char *schemas)
@@ -82,6 +101,7 @@ void strata_targets_close(struct strata_targets *ts)
 		free(ts->schemas[i]);
 	free(ts->schemas);
 	free(ts->base);
+	free(ts->query);
 	free(ts);
 }
 
@@ -162,12 +182,24 @@ int strata_targets_open(const char *database, const char *targets_file, const ch
 		rc = !database ? strata_err_set(err, STRATA_EUSAGE, "--schemas needs -d with the PostgreSQL database")
 			       : list_schemas(ts, database, schemas, err);
 	} else if (database && (path = sqlite_path(database)) != NULL) {
+		size_t n = path_len(path);
+		char *pattern = strata_strndup(path, n);
+
 		ts->kind = T_GLOB;
-		rc = glob(path, 0, NULL, &ts->g);
+		if (path[n])
+			ts->query = strata_strdup(path + n);
+		if (!pattern || (path[n] && !ts->query)) {
+			free(pattern);
+			ts->kind = 0;
+			strata_targets_close(ts);
+			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+		}
+		rc = glob(pattern, 0, NULL, &ts->g);
 		if (rc == GLOB_NOMATCH)
-			rc = strata_err_set(err, STRATA_EUSAGE, "no file matches %s", path);
+			rc = strata_err_set(err, STRATA_EUSAGE, "no file matches %s", pattern);
 		else if (rc)
-			rc = strata_err_set(err, STRATA_EIO, "cannot expand %s", path);
+			rc = strata_err_set(err, STRATA_EIO, "cannot expand %s", pattern);
+		free(pattern);
 	} else {
 		rc = strata_err_set(err, STRATA_EUSAGE, "not a fleet: %s", database ? database : "(no database)");
 	}
@@ -192,7 +224,7 @@ int strata_targets_next(struct strata_targets *ts, struct strata_target **out, s
 		if (ts->gi >= ts->g.gl_pathc)
 			return 0;
 		strata_buf_init(&b);
-		strata_buf_addf(&b, "sqlite:%s", ts->g.gl_pathv[ts->gi++]);
+		strata_buf_addf(&b, "sqlite:%s%s", ts->g.gl_pathv[ts->gi++], ts->query ? ts->query : "");
 		if (b.broken)
 			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 		rc = strata_target_parse(b.buf, out, err);

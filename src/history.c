@@ -391,6 +391,39 @@ int strata_history_complete(struct strata_db *db, const struct strata_migration 
 			7, params, err);
 }
 
+void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, uint64_t version,
+			      const char *name, const char *action, int down, struct strata_buf *b)
+{
+	static const char elapsed[] = "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint";
+	char ver[24];
+
+	strata_version_param(version, ver);
+	if (down) {
+		strata_buf_addf(b, "DELETE FROM %s WHERE version = %s;\n", db->qtable, ver);
+	} else {
+		strata_buf_addf(b, "INSERT INTO %s (version, name, checksum, down_script, duration_ms, applied_by) VALUES (%s, ",
+				db->qtable, ver);
+		strata_buf_add_literal(b, m->name, strlen(m->name));
+		strata_buf_adds(b, ", ");
+		strata_buf_add_literal(b, m->checksum, strlen(m->checksum));
+		strata_buf_adds(b, ", ");
+		if (m->down)
+			strata_buf_add_literal(b, m->down, m->down_len);
+		else
+			strata_buf_adds(b, "NULL");
+		strata_buf_addf(b, ", %s, ", elapsed);
+		strata_buf_add_literal(b, db->applied_by, strlen(db->applied_by));
+		strata_buf_adds(b, ");\n");
+	}
+	strata_buf_addf(b, "INSERT INTO %s (action, version, name, applied_by, duration_ms, result) VALUES (", db->qlog);
+	strata_buf_add_literal(b, action, strlen(action));
+	strata_buf_addf(b, ", %s, ", ver);
+	strata_buf_add_literal(b, name, strlen(name));
+	strata_buf_adds(b, ", ");
+	strata_buf_add_literal(b, db->applied_by, strlen(db->applied_by));
+	strata_buf_addf(b, ", %s, 'ok');\n", elapsed);
+}
+
 void strata_history_insert_sql(struct strata_db *db, const struct strata_migration *m, struct strata_buf *b)
 {
 	char ver[24];

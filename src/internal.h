@@ -108,6 +108,8 @@ size_t strata_split_count(const struct strata_split *s);
 enum {
 	STRATA_CAP_TRANSACTIONAL_DDL = 1 << 0, /* DDL rolls back with the transaction */
 	STRATA_CAP_ADVISORY_LOCK = 1 << 1,     /* lock() holds a lock for the whole session */
+	STRATA_CAP_BATCH = 1 << 2,             /* exec() of BEGIN; script; bookkeeping; COMMIT in one round trip
+						  pays: the server reports per statement, and stops at an error */
 };
 
 struct strata_conn; /* a driver's connection, opaque outside the driver */
@@ -281,6 +283,13 @@ int strata_history_complete(struct strata_db *db, const struct strata_migration 
 			    struct strata_err *err);
 /* The statements that create the tracking table (for the offline script). */
 void strata_history_create_sql(struct strata_db *db, struct strata_buf *b);
+/*
+ * The bookkeeping of one migration as literal SQL, to travel in the same
+ * round trip as its script: the tracking INSERT (or DELETE when `down`) and
+ * the log entry, timed by the server from the start of the transaction.
+ */
+void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, uint64_t version,
+			      const char *name, const char *action, int down, struct strata_buf *b);
 /* An INSERT recording `m` with literal values (for the offline script). */
 void strata_history_insert_sql(struct strata_db *db, const struct strata_migration *m, struct strata_buf *b);
 /* Append to the history log (inside the caller's transaction, if any). */

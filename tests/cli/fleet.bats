@@ -124,3 +124,14 @@ setup() {
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"no file matches data/none_*.db"* ]]
 }
+
+@test "a glob fleet keeps the URL's query: ?x-migrations-table names every target's table" {
+	run strata -d 'sqlite:data/project_1*.db?x-migrations-table=mig' up -q
+	[ "$status" -eq 0 ]
+	[ "$(sqlite_sql data/project_11.db 'SELECT count(*) FROM mig')" = 3 ]
+	[ -z "$(sqlite_sql data/project_11.db "SELECT name FROM sqlite_master WHERE name = 'strata_migrations'")" ]
+	# a single file with a query is not a fleet
+	run strata -d 'sqlite:data/project_2.db?x-migrations-table=mig' up -q
+	[ "$status" -eq 0 ]
+	[ "$(sqlite_sql data/project_2.db 'SELECT count(*) FROM mig')" = 3 ]
+}
