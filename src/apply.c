@@ -145,10 +145,10 @@ int strata_db_open(const struct strata_target *t, const struct strata_opts *o, s
 	else
 		strata_opts_init(&db->opts);
 	db->target = t;
-	db->drv = strata_driver_for(t->engine);
+	db->drv = strata_driver_load(t->engine, err);
 	if (!db->drv) {
 		strata_db_close(db);
-		return strata_err_set(err, STRATA_EUSAGE, "no driver for %s", t->display);
+		return err ? err->code : STRATA_EUSAGE;
 	}
 	db->applied_by = db->opts.applied_by ? strata_strdup(db->opts.applied_by) : strata_whoami();
 	rc = set_names(db, err);

@@ -8,6 +8,9 @@
  * by polling pg_try_advisory_lock rather than blocking in pg_advisory_lock,
  * because a runner blocked inside pg_advisory_lock holds a snapshot, and a
  * CREATE INDEX CONCURRENTLY run by the lock holder would wait for it forever.
+ *
+ * Built as the module strata-pg.so (see driver.c), so that libpq is loaded
+ * only when a PostgreSQL target is opened.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -684,7 +687,7 @@ static char *pg_dbname(struct strata_conn *c)
 	return strata_strdup(PQdb(c->pg));
 }
 
-const struct strata_driver strata_driver_postgres = {
+__attribute__((visibility("default"))) const struct strata_driver strata_driver_postgres = {
 	.name = "postgres",
 	.engine = STRATA_ENGINE_POSTGRES,
 	.dialect = STRATA_DIALECT_POSTGRES,

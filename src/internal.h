@@ -174,10 +174,8 @@ struct strata_driver {
 };
 
 extern const struct strata_driver strata_driver_sqlite;
-extern const struct strata_driver strata_driver_postgres;
-/* NULL-terminated registry. */
-extern const struct strata_driver *const strata_drivers[];
-const struct strata_driver *strata_driver_for(enum strata_engine e);
+/* The driver for an engine, loading its module the first time; NULL with err filled. Thread-safe. */
+const struct strata_driver *strata_driver_load(enum strata_engine e, struct strata_err *err);
 
 /* ---------------------------------------------------------------- source */
 

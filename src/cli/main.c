@@ -25,7 +25,7 @@ const struct command commands[] = {
 	{ "redo", cmd_redo, NEED_SOURCE | NEED_DB, "", "roll back the last migration and apply it again" },
 	{ "status", cmd_status, NEED_SOURCE | NEED_DB | READ_ONLY | FLEET, "",
 	  "list every migration: applied, pending, modified, missing, partial" },
-	{ "version", cmd_version, WANT_SOURCE | NEED_DB | READ_ONLY | FLEET, "", "print the current version alone" },
+	{ "version", cmd_version, NEED_DB | READ_ONLY | FLEET, "", "print the current version alone (from the database only)" },
 	{ "validate", cmd_validate, NEED_SOURCE | WANT_DB | READ_ONLY | FLEET, "",
 	  "check the files (and, with a database, the checksums)" },
 	{ "create", cmd_create, WANT_SOURCE, "NAME", "write a new migration pair (timestamp version; --seq: next number)" },

@@ -75,7 +75,7 @@ setup() {
 	[[ "$output" == *"sqlite:data/project_4.db: at 000002, 2 applied, 1 pending"* ]]
 	[[ "$output" == *"sqlite:data/project_3.db: at 000003, 3 applied, 0 pending"* ]]
 	run --separate-stderr strata -d 'sqlite:data/project_*.db' version -j 1
-	[[ "$output" == *"sqlite:data/project_4.db 000002"* ]]
+	[[ "$output" == *"sqlite:data/project_4.db 2"* ]]
 	run --separate-stderr strata -d 'sqlite:data/project_*.db' down </dev/null
 	[ "$status" -eq 2 ]
 	run strata -d 'sqlite:data/project_*.db' down -y -q
