@@ -98,15 +98,6 @@ static int try_query(struct strata_db *db, const char *sql, const char *table, s
 	return rc;
 }
 
-static void quote_table(struct strata_db *db, const char *name, struct strata_buf *b)
-{
-	if (db->schema) {
-		strata_buf_add_ident(b, db->schema);
-		strata_buf_addc(b, '.');
-	}
-	strata_buf_add_ident(b, name);
-}
-
 /* Read the other tool's state from `table` into set; res->tool says which tool. */
 static int read_state(struct strata_db *db, const char *table, struct applied_set *set,
 		      struct strata_adopt_result *res, struct strata_err *err)
@@ -118,7 +109,7 @@ static int read_state(struct strata_db *db, const char *table, struct applied_se
 	int rc = 0;
 
 	strata_buf_init(&q);
-	quote_table(db, table, &q);
+	strata_buf_add_qualified(&q, db->schema, table);
 	if (q.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	if (try_query(db, "SELECT version, dirty FROM %s", q.buf, &r) == 0) {

@@ -102,24 +102,16 @@ static int set_names(struct strata_db *db, struct strata_err *err)
 			db->schema = strata_strdup(t->schema);
 	}
 	strata_buf_init(&b);
-	if (db->schema) {
-		strata_buf_add_ident(&b, db->schema);
-		strata_buf_addc(&b, '.');
-	}
-	if (db->table)
-		strata_buf_add_ident(&b, db->table);
-	db->qtable = strata_buf_detach(&b, NULL);
 	if (db->table) {
+		strata_buf_add_qualified(&b, db->schema, db->table);
+		db->qtable = strata_buf_detach(&b, NULL);
 		strata_buf_addf(&b, "%s_log", db->table);
 		db->logtable = strata_buf_detach(&b, NULL);
 	}
-	if (db->schema) {
-		strata_buf_add_ident(&b, db->schema);
-		strata_buf_addc(&b, '.');
+	if (db->logtable) {
+		strata_buf_add_qualified(&b, db->schema, db->logtable);
+		db->qlog = strata_buf_detach(&b, NULL);
 	}
-	if (db->logtable)
-		strata_buf_add_ident(&b, db->logtable);
-	db->qlog = strata_buf_detach(&b, NULL);
 	strata_buf_addf(&b, "strata:%s", db->qtable ? db->qtable : "");
 	db->lockkey = strata_buf_detach(&b, NULL);
 	if (!db->table || !db->qtable || !db->logtable || !db->qlog || !db->lockkey ||
@@ -966,7 +958,7 @@ static int build_script(struct run *r, char **out, struct strata_err *err)
 				strata_buf_adds(&b, "\n;");
 			strata_buf_addc(&b, '\n');
 		}
-		strata_history_insert_sql(db, m, &b);
+		strata_history_batch_sql(db, m, m->version, m->name, "up", 0, &b);
 		if (!s->notx)
 			strata_buf_adds(&b, "COMMIT;\n");
 	}

@@ -125,6 +125,15 @@ void strata_buf_add_ident(struct strata_buf *b, const char *s)
 	strata_buf_addc(b, '"');
 }
 
+void strata_buf_add_qualified(struct strata_buf *b, const char *schema, const char *name)
+{
+	if (schema) {
+		strata_buf_add_ident(b, schema);
+		strata_buf_addc(b, '.');
+	}
+	strata_buf_add_ident(b, name);
+}
+
 void strata_buf_add_literal(struct strata_buf *b, const char *s, size_t len)
 {
 	size_t i, from = 0;

@@ -497,11 +497,7 @@ static int pg_table_exists(struct strata_conn *c, const char *schema, const char
 	int rc;
 
 	strata_buf_init(&b);
-	if (schema) {
-		strata_buf_add_ident(&b, schema);
-		strata_buf_addc(&b, '.');
-	}
-	strata_buf_add_ident(&b, table);
+	strata_buf_add_qualified(&b, schema, table);
 	params[0] = b.buf;
 	rc = pg_query(c, "SELECT to_regclass($1) IS NOT NULL", 1, params, &r, err);
 	strata_buf_release(&b);

@@ -394,7 +394,10 @@ int strata_history_complete(struct strata_db *db, const struct strata_migration 
 void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, uint64_t version,
 			      const char *name, const char *action, int down, struct strata_buf *b)
 {
-	static const char elapsed[] = "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint";
+	/* PostgreSQL times the transaction so far; an offline SQLite script records 0 */
+	const char *elapsed = db->drv->engine == STRATA_ENGINE_POSTGRES
+				      ? "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint"
+				      : "0";
 	char ver[24];
 
 	strata_version_param(version, ver);
@@ -422,31 +425,6 @@ void strata_history_batch_sql(struct strata_db *db, const struct strata_migratio
 	strata_buf_adds(b, ", ");
 	strata_buf_add_literal(b, db->applied_by, strlen(db->applied_by));
 	strata_buf_addf(b, ", %s, 'ok');\n", elapsed);
-}
-
-void strata_history_insert_sql(struct strata_db *db, const struct strata_migration *m, struct strata_buf *b)
-{
-	char ver[24];
-
-	strata_version_param(m->version, ver);
-	strata_buf_addf(b, "INSERT INTO %s (version, name, checksum, down_script, duration_ms, applied_by) VALUES (%s, ",
-			db->qtable, ver);
-	strata_buf_add_literal(b, m->name, strlen(m->name));
-	strata_buf_adds(b, ", ");
-	strata_buf_add_literal(b, m->checksum, strlen(m->checksum));
-	strata_buf_adds(b, ", ");
-	if (m->down)
-		strata_buf_add_literal(b, m->down, m->down_len);
-	else
-		strata_buf_adds(b, "NULL");
-	strata_buf_adds(b, ", 0, ");
-	strata_buf_add_literal(b, db->applied_by, strlen(db->applied_by));
-	strata_buf_adds(b, ");\n");
-	strata_buf_addf(b, "INSERT INTO %s (action, version, name, applied_by, result) VALUES ('up', %s, ", db->qlog, ver);
-	strata_buf_add_literal(b, m->name, strlen(m->name));
-	strata_buf_adds(b, ", ");
-	strata_buf_add_literal(b, db->applied_by, strlen(db->applied_by));
-	strata_buf_adds(b, ", 'ok (offline script)');\n");
 }
 
 int strata_history_insert(struct strata_db *db, const struct strata_migration *m, double ms,

@@ -37,6 +37,8 @@ void strata_buf_vaddf(struct strata_buf *b, const char *fmt, va_list ap);
 /* Append `s` as a quoted SQL identifier ("a""b") or literal ('it''s'). */
 void strata_buf_add_ident(struct strata_buf *b, const char *s);
 void strata_buf_add_literal(struct strata_buf *b, const char *s, size_t len);
+/* "schema"."name", or just "name" when schema is NULL. */
+void strata_buf_add_qualified(struct strata_buf *b, const char *schema, const char *name);
 /* Hand the contents to the caller (malloc'ed, NULL if broken) and re-init. */
 char *strata_buf_detach(struct strata_buf *b, size_t *len);
 
@@ -283,13 +285,12 @@ int strata_history_complete(struct strata_db *db, const struct strata_migration 
 void strata_history_create_sql(struct strata_db *db, struct strata_buf *b);
 /*
  * The bookkeeping of one migration as literal SQL, to travel in the same
- * round trip as its script: the tracking INSERT (or DELETE when `down`) and
- * the log entry, timed by the server from the start of the transaction.
+ * round trip as its script (or into the offline script): the tracking INSERT
+ * (or DELETE when `down`) and the log entry, timed by PostgreSQL from the
+ * start of the transaction.
  */
 void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, uint64_t version,
 			      const char *name, const char *action, int down, struct strata_buf *b);
-/* An INSERT recording `m` with literal values (for the offline script). */
-void strata_history_insert_sql(struct strata_db *db, const struct strata_migration *m, struct strata_buf *b);
 /* Append to the history log (inside the caller's transaction, if any). */
 int strata_history_log(struct strata_db *db, const char *action, const struct strata_status_row *row, double ms,
 		       const char *result, struct strata_err *err);
