@@ -70,6 +70,8 @@ const char *strata_strerror(int rc);
  * Migration sources
  */
 
+enum strata_engine { STRATA_ENGINE_SQLITE = 1, STRATA_ENGINE_POSTGRES };
+
 enum strata_layout {
 	STRATA_LAYOUT_PAIR = 1,  /* golang-migrate: V_name.up.sql + V_name.down.sql */
 	STRATA_LAYOUT_MARKERS,   /* dbmate (-- migrate:up/down) or goose (-- +goose Up/Down) single file */
@@ -117,6 +119,14 @@ void strata_source_free(struct strata_source *src);
 /* Index of the migration with this version, or -1. */
 long strata_source_find(const struct strata_source *src, uint64_t version);
 
+/*
+ * Read every up and down script as `engine` would (statement boundaries,
+ * -- strata: directives) without a database: unterminated quotes, comments
+ * and dollar quotes and unknown directives are STRATA_ESOURCE, one line per
+ * problem in err->message, err->file and err->line set for the first.
+ */
+int strata_source_check(const struct strata_source *src, enum strata_engine engine, struct strata_err *err);
+
 /* SHA-256 hex of a script with CRLF normalised to LF (the recorded checksum). */
 void strata_checksum(const char *text, size_t len, char hex[65]);
 
@@ -124,7 +134,6 @@ void strata_checksum(const char *text, size_t len, char hex[65]);
  * Targets (database URLs)
  */
 
-enum strata_engine { STRATA_ENGINE_SQLITE = 1, STRATA_ENGINE_POSTGRES };
 
 struct strata_target {
 	enum strata_engine engine;

@@ -221,8 +221,8 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 		goto out;
 	if (nrows) {
 		rc = strata_err_set(err, STRATA_EHISTORY,
-				    "strata already records %zu migrations in %s: there is nothing to adopt", nrows,
-				    db->qtable);
+				    "strata already records %zu migration%s in %s: there is nothing to adopt", nrows,
+				    nrows == 1 ? "" : "s", db->qtable);
 		goto out;
 	}
 	rc = read_state(db, table, &set, res, err);

@@ -93,6 +93,11 @@ static int set_names(struct strata_db *db, struct strata_err *err)
 	name = db->opts.table && *db->opts.table ? db->opts.table : t->table && *t->table ? t->table
 											    : "strata_migrations";
 	dot = strchr(name, '.');
+	if (dot && dot != name && dot[1] && t->schema)
+		return strata_err_set(err, STRATA_EUSAGE,
+				      "--table %s names a schema, but each schema of a --schemas fleet keeps its own "
+				      "tracking table: give the table name alone",
+				      name);
 	if (dot && dot != name && dot[1]) {
 		db->schema = strata_strndup(name, (size_t)(dot - name));
 		db->table = strata_strdup(dot + 1);
@@ -701,8 +706,8 @@ static int refuse_untrusted(struct run *r, int up, struct strata_err *err)
 		const struct strata_status_row *row = &r->st->rows[i];
 
 		if (row->state == STRATA_PARTIAL && !up) {
-			strata_buf_addf(&b, "%s%s %s stopped part way (%d statements done)", bad ? "\n" : "",
-					row->vtext, row->name, row->stmts_done);
+			strata_buf_addf(&b, "%s%s %s stopped part way (%d statement%s done)", bad ? "\n" : "",
+					row->vtext, row->name, row->stmts_done, row->stmts_done == 1 ? "" : "s");
 			bad++;
 			first = first ? first : row;
 		} else if (row->state == STRATA_MODIFIED && !db->opts.allow_modified) {

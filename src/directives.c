@@ -12,6 +12,7 @@
  *   -- strata:timeout <duration>    statement timeout for this migration
  */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,4 +163,65 @@ int strata_directives_parse(const char *script, size_t len, enum strata_dialect 
 	if (rc)
 		strata_directives_release(out);
 	return rc;
+}
+
+/* Check one script; append a problem line to b. Returns 1 when there was one. */
+static int check_script(const char *file, const char *script, size_t len, int first_line, enum strata_dialect d,
+			struct strata_buf *b, struct strata_err *first)
+{
+	struct strata_split sp = { 0 };
+	struct strata_directives dv;
+	struct strata_err e;
+	int rc;
+
+	strata_err_clear(&e);
+	rc = strata_sql_split(script, len, d, &sp, &e);
+	strata_split_release(&sp);
+	if (!rc)
+		rc = strata_directives_parse(script, len, d, &dv, &e);
+	if (!rc) {
+		strata_directives_release(&dv);
+		return 0;
+	}
+	if (e.line)
+		e.line += first_line - 1;
+	snprintf(e.file, sizeof(e.file), "%s", file);
+	if (!first->code)
+		strata_err_copy(first, &e);
+	if (e.line)
+		strata_buf_addf(b, "%s%s:%d: %s", b->len ? "\n" : "", file, e.line, e.message);
+	else
+		strata_buf_addf(b, "%s%s: %s", b->len ? "\n" : "", file, e.message);
+	return 1;
+}
+
+int strata_source_check(const struct strata_source *src, enum strata_engine engine, struct strata_err *err)
+{
+	enum strata_dialect d = engine == STRATA_ENGINE_SQLITE ? STRATA_DIALECT_SQLITE : STRATA_DIALECT_POSTGRES;
+	struct strata_err first;
+	struct strata_buf b;
+	size_t i, bad = 0;
+
+	strata_err_clear(&first);
+	strata_buf_init(&b);
+	for (i = 0; i < src->n; i++) {
+		const struct strata_migration *m = &src->m[i];
+
+		bad += check_script(m->up_file, m->up, m->up_len, m->up_line, d, &b, &first);
+		if (m->down)
+			bad += check_script(m->down_file, m->down, m->down_len, m->down_line, d, &b, &first);
+	}
+	if (!bad) {
+		strata_buf_release(&b);
+		return 0;
+	}
+	strata_err_copy(err, &first);
+	if (bad > 1 && err && !b.broken) {
+		snprintf(err->message, sizeof(err->message), "%s", b.buf);
+		err->line = 0;
+	}
+	strata_buf_release(&b);
+	if (err)
+		err->code = STRATA_ESOURCE;
+	return STRATA_ESOURCE;
 }

@@ -572,7 +572,7 @@ static int pg_drop(struct strata_conn *c, int preview, char **what, struct strat
  * parameters in use are passed as a conninfo string without the password,
  * which travels in PGPASSWORD, never in argv where ps would show it.
  */
-static int pg_backup(struct strata_conn *c, const char *path, struct strata_err *err)
+static int pg_backup(struct strata_conn *c, const char *path, const char *schema, struct strata_err *err)
 {
 	PQconninfoOption *opts = PQconninfo(c->pg), *o;
 	struct strata_buf ci, out;
@@ -624,7 +624,12 @@ static int pg_backup(struct strata_conn *c, const char *path, struct strata_err 
 		goto fail;
 	}
 	if (pid == 0) {
-		char *argv[] = { "pg_dump", "-Fc", "-f", (char *)path, "-d", ci.buf, NULL };
+		char *argv[] = { "pg_dump", "-Fc", "-f", (char *)path, "-d", ci.buf, NULL, NULL, NULL };
+
+		if (schema) { /* a fleet's schema: that tenant alone */
+			argv[6] = "-n";
+			argv[7] = (char *)schema;
+		}
 
 		umask(077);
 		dup2(pipefd[1], 2);

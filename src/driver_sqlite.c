@@ -378,7 +378,7 @@ static int sq_drop(struct strata_conn *c, int preview, char **what, struct strat
 	return rc;
 }
 
-static int sq_backup(struct strata_conn *c, const char *path, struct strata_err *err)
+static int sq_backup(struct strata_conn *c, const char *path, const char *schema, struct strata_err *err)
 {
 	sqlite3 *dst = NULL;
 	sqlite3_backup *bk;

@@ -173,9 +173,23 @@ int strata_targets_open(const char *database, const char *targets_file, const ch
 		ts->kind = T_FILE;
 		ts->file = targets_file;
 		ts->fp = strcmp(targets_file, "-") == 0 ? fdopen(dup(0), "r") : fopen(targets_file, "r");
-		if (!ts->fp)
+		if (!ts->fp) {
 			rc = strata_err_set(err, STRATA_EUSAGE, "cannot read targets file %s: %s", targets_file,
 					    strerror(errno));
+		} else if (strcmp(targets_file, "-") != 0) {
+			/* a bad line is found before any target is touched: read it all once, keeping nothing */
+			struct strata_target *t;
+			size_t n = 0;
+
+			while ((rc = strata_targets_next(ts, &t, err)) == 1) {
+				strata_target_free(t);
+				n++;
+			}
+			if (!rc && !n)
+				rc = strata_err_set(err, STRATA_EUSAGE, "%s lists no database", targets_file);
+			rewind(ts->fp);
+			ts->lineno = 0;
+		}
 	} else if (schemas) {
 		ts->kind = T_SCHEMAS;
 		ts->base = strata_strdup(database);

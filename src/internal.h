@@ -163,8 +163,8 @@ struct strata_driver {
 	int (*unlock)(struct strata_conn *c, const char *key, struct strata_err *err);
 	/* Remove every object (see strata_drop); what: sentence for people. Optional. */
 	int (*drop)(struct strata_conn *c, int preview, char **what, struct strata_err *err);
-	/* Write a backup to `path` (a new file, mode 0600). Optional. */
-	int (*backup)(struct strata_conn *c, const char *path, struct strata_err *err);
+	/* Write a backup to `path` (a new file, mode 0600): of `schema` alone when not NULL. Optional. */
+	int (*backup)(struct strata_conn *c, const char *path, const char *schema, struct strata_err *err);
 	/* Cancel the statement running on c; must be async-signal-safe. Optional. */
 	void (*interrupt)(struct strata_conn *c);
 	/* Make `schema` the session's search_path (NULL: the server's default). Optional. */

@@ -16,6 +16,13 @@
 
 #include "internal.h"
 
+/* Append a name for a file name: nothing that could climb out of the directory. */
+static void add_safe(struct strata_buf *b, const char *s)
+{
+	for (; *s; s++)
+		strata_buf_addc(b, *s == '/' || *s == '\\' || (unsigned char)*s < 0x20 ? '_' : *s);
+}
+
 int strata_backup(struct strata_db *db, const char *dir, char **path, struct strata_err *err)
 {
 	struct strata_applied *rows = NULL;
@@ -45,14 +52,16 @@ int strata_backup(struct strata_db *db, const char *dir, char **path, struct str
 	name = db->drv->dbname(db->conn);
 	if (!name)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
-	/* a file name from a database name: nothing that could climb out of dir */
-	for (i = 0; name[i]; i++)
-		if (name[i] == '/' || name[i] == '\\' || (unsigned char)name[i] < 0x20)
-			name[i] = '_';
 	strata_buf_init(&b);
 	for (k = 1; k < 100; k++) {
 		strata_buf_reset(&b);
-		strata_buf_addf(&b, "%s/%s-%s-v", dir, name, stamp);
+		strata_buf_addf(&b, "%s/", dir);
+		add_safe(&b, name);
+		if (db->target->schema) {
+			strata_buf_addc(&b, '-');
+			add_safe(&b, db->target->schema);
+		}
+		strata_buf_addf(&b, "-%s-v", stamp);
 		if (n)
 			strata_buf_addf(&b, "%llu", (unsigned long long)hi);
 		else
@@ -66,7 +75,7 @@ int strata_backup(struct strata_db *db, const char *dir, char **path, struct str
 	free(name);
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
-	rc = db->drv->backup(db->conn, b.buf, err);
+	rc = db->drv->backup(db->conn, b.buf, db->target->schema, err);
 	if (rc) {
 		strata_buf_release(&b);
 		return rc;

@@ -36,6 +36,7 @@ struct cli {
 	int jobs, fail_fast;          /* -j N, --fail-fast */
 	size_t canary;                /* --canary N */
 	int fleet;                    /* the database names a fleet */
+	void *jsteps;                 /* --json on one database: cJSON array of what ran */
 	/* the command */
 	const struct command *cmd;
 	char **args;                  /* positional arguments after the command */

@@ -52,6 +52,23 @@ static int write_new(const char *path, const char *text)
 	return 0;
 }
 
+/* Is the newest single-file migration goose's (-- +goose Up) rather than dbmate's? */
+static int uses_goose(struct cli *c, const char *dir)
+{
+	char path[4096], line[256];
+	FILE *f;
+	int goose = 0, n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, c->src->m[c->src->n - 1].up_file);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (!goose && n++ < 50 && fgets(line, sizeof(line), f))
+		goose = strstr(line, "+goose") != NULL;
+	fclose(f);
+	return goose;
+}
+
 int cmd_create(struct cli *c)
 {
 	const char *dir = c->cfg.path ? c->cfg.path : "migrations";
@@ -88,7 +105,9 @@ int cmd_create(struct cli *c)
 	switch (layout) {
 	case STRATA_LAYOUT_MARKERS:
 		snprintf(path, sizeof(path), "%s/%s_%s.sql", dir, version, name);
-		rc = write_new(path, "-- migrate:up\n\n\n-- migrate:down\n\n");
+		rc = write_new(path, uses_goose(c, dir) ? "-- +goose Up\n-- +goose StatementBegin\n\n-- +goose StatementEnd\n\n"
+							   "-- +goose Down\n-- +goose StatementBegin\n\n-- +goose StatementEnd\n"
+							 : "-- migrate:up\n\n\n-- migrate:down\n\n");
 		break;
 	case STRATA_LAYOUT_DIESEL:
 		if (!c->seq && strlen(version) == 14) /* Diesel writes 2024-02-12-120203 */

@@ -24,6 +24,7 @@ struct fleet_cli {
 	size_t nfailures;
 	int first_rc;
 	int json_first;
+	size_t uptodate, pending, problems; /* status/validate/version */
 };
 
 static const struct strata_source empty_source;
@@ -151,6 +152,14 @@ static void done(const struct strata_fleet_item *it, void *ud)
 	} else if (it->applied) {
 		f->changed++;
 	}
+	if (!it->rc && !f->req.action) {
+		if (it->nproblems)
+			f->problems++;
+		else if (it->npending)
+			f->pending++;
+		else
+			f->uptodate++;
+	}
 	if (c->json) {
 		json_item(f, it);
 		return;
@@ -222,9 +231,15 @@ int cmd_fleet(struct cli *c, const struct strata_request *req)
 		       sum.total, sum.done, sum.changed, sum.done - sum.failed - sum.changed, sum.failed, sum.not_started,
 		       sum.canary_failed ? "true" : "false", sum.ms);
 	} else if (!c->quiet || sum.failed) {
-		fprintf(stderr, "strata: %zu target%s in %.1f s: %zu changed, %zu already current, %zu failed", sum.total,
-			sum.total == 1 ? "" : "s", sum.ms / 1000.0, sum.changed, sum.done - sum.failed - sum.changed,
-			sum.failed);
+		if (f.req.action)
+			fprintf(stderr, "strata: %zu target%s in %.1f s: %zu changed, %zu already current, %zu failed",
+				sum.total, sum.total == 1 ? "" : "s", sum.ms / 1000.0, sum.changed,
+				sum.done - sum.failed - sum.changed, sum.failed);
+		else
+			fprintf(stderr, "strata: %zu target%s in %.1f s: %zu up to date, %zu with pending migrations, "
+				"%zu with problems, %zu failed",
+				sum.total, sum.total == 1 ? "" : "s", sum.ms / 1000.0, f.uptodate, f.pending, f.problems,
+				sum.failed);
 		if (sum.not_started)
 			fprintf(stderr, ", %zu not started (%s)", sum.not_started,
 				sum.canary_failed ? "a canary failed" : "--fail-fast");

@@ -4,6 +4,7 @@
  * they must ask first: a run that undoes anything lists what it will undo
  * and asks on a terminal, and refuses without --yes when there is none.
  */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,44 @@ static int print_script(struct cli *c, const struct strata_request *req)
 	return 0;
 }
 
+/* --json on one database: what ran, where the database is, and the error. */
+static void print_run_json(struct cli *c, int rc, const struct strata_run_result *res, const struct strata_err *err)
+{
+	cJSON *root = cJSON_CreateObject();
+	char *text;
+
+	cJSON_AddStringToObject(root, "database", c->target->display);
+	cJSON_AddStringToObject(root, "command", c->cmd->name);
+	cJSON_AddItemToObject(root, "migrations", (cJSON *)c->jsteps);
+	c->jsteps = NULL;
+	cJSON_AddNumberToObject(root, "applied", rc ? 0 : (double)res->applied);
+	if (!rc && res->have_current)
+		cJSON_AddStringToObject(root, "version", res->current);
+	else if (!rc)
+		cJSON_AddNullToObject(root, "version");
+	if (rc) {
+		cJSON *e = cJSON_AddObjectToObject(root, "error");
+
+		cJSON_AddStringToObject(e, "message", err->message);
+		if (err->file[0])
+			cJSON_AddStringToObject(e, "file", err->file);
+		if (err->line)
+			cJSON_AddNumberToObject(e, "line", err->line);
+		if (err->sqlstate[0])
+			cJSON_AddStringToObject(e, "sqlstate", err->sqlstate);
+		if (err->detail[0])
+			cJSON_AddStringToObject(e, "detail", err->detail);
+		if (err->hint[0])
+			cJSON_AddStringToObject(e, "hint", err->hint);
+		cJSON_AddNumberToObject(e, "exit_code", strata_exit_code(rc));
+	}
+	text = cJSON_Print(root);
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	cJSON_Delete(root);
+}
+
 static int run(struct cli *c, const struct strata_request *req, int destructive)
 {
 	struct strata_err err;
@@ -116,7 +155,9 @@ static int run(struct cli *c, const struct strata_request *req, int destructive)
 		return 2;
 	}
 	if (c->fleet) {
-		if (destructive && !confirm(c, "This rolls back migrations on every target of the fleet. Go ahead?"))
+		if (destructive &&
+		    !confirm(c, req->action == STRATA_GOTO ? "goto may roll back migrations on the targets of the fleet. Go ahead?"
+							   : "This rolls back migrations on every target of the fleet. Go ahead?"))
 			return 2;
 		return cmd_fleet(c, req);
 	}
@@ -129,7 +170,11 @@ static int run(struct cli *c, const struct strata_request *req, int destructive)
 	}
 	strata_err_clear(&err);
 	c->nfailed = 0;
+	if (c->json)
+		c->jsteps = cJSON_CreateArray();
 	rc = strata_run(c->db, c->src, req, &res, &err);
+	if (c->json)
+		print_run_json(c, rc, &res, &err);
 	if (rc) {
 		if (c->nfailed) /* the failing migration was already reported, with its file and line */
 			return strata_exit_code(rc);
@@ -247,12 +292,13 @@ int cmd_drop(struct cli *c)
 	if (rc)
 		return out_error(c, rc, &err);
 	snprintf(question, sizeof(question), "Drop everything on %s: %s?", c->target->display, what);
-	free(what);
-	what = NULL;
 	if (c->dry_run) {
-		printf("strata: would drop %s\n", question + 19);
+		printf("strata: --dry-run: nothing dropped; drop would remove, on %s: %s\n", c->target->display, what ? what : "");
+		free(what);
 		return 0;
 	}
+	free(what);
+	what = NULL;
 	if (!confirm(c, question))
 		return 2;
 	rc = strata_drop(c->db, &what, &err);

@@ -183,6 +183,11 @@ int cmd_validate(struct cli *c)
 	if (c->fleet)
 		return cmd_fleet(c, NULL);
 
+	strata_err_clear(&err);
+	/* the scripts as the database would read them: what `up` refuses, validate refuses */
+	rc = strata_source_check(c->src, c->target ? c->target->engine : STRATA_ENGINE_POSTGRES, &err);
+	if (rc)
+		return out_error(c, rc, &err);
 	if (!c->db) {
 		if (!c->quiet)
 			printf("strata: %zu migration%s in %s %s valid (no database given: checksums not compared)\n",
@@ -207,8 +212,8 @@ int cmd_validate(struct cli *c)
 			bad++;
 			break;
 		case STRATA_PARTIAL:
-			fprintf(stderr, "strata: %s %s stopped part way (%d statements done)\n", r->vtext, r->name,
-				r->stmts_done);
+			fprintf(stderr, "strata: %s %s stopped part way (%d statement%s done)\n", r->vtext, r->name,
+				r->stmts_done, r->stmts_done == 1 ? "" : "s");
 			bad++;
 			break;
 		case STRATA_PENDING:

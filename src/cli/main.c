@@ -82,8 +82,9 @@ static const struct option_def options[] = {
 	{ NULL, "allow-modified", O_ALLOW_MODIFIED, 0, "", "do not refuse applied migrations whose file changed" },
 	{ NULL, "allow-out-of-order", O_ALLOW_OOO, 0, "", "apply pending migrations older than the newest applied" },
 	{ NULL, "from", O_FROM, 1, "TABLE", "with adopt: the other tool's table (default: look for it)" },
-	{ NULL, "json", O_JSON, 0, "", "machine-readable output (status, version)" },
+	{ NULL, "json", O_JSON, 0, "", "machine-readable output on stdout (every command that reports)" },
 	{ "y", "yes", O_YES, 0, "", "answer yes to confirmations" },
+	{ "f", "force-yes", O_YES, 0, NULL, NULL }, /* golang-migrate's drop -f */
 	{ NULL, "no-color", O_NO_COLOR, 0, "", "never colour (NO_COLOR is honoured too)" },
 	{ "q", "quiet", O_QUIET, 0, "", "print errors only" },
 	{ "v", "verbose", O_VERBOSE, 0, "", "print more" },
@@ -152,6 +153,14 @@ static const struct option_def *find_option(const char *arg, const char **inline
 			break;
 		if (dashes == 1 && o->shortname && strlen(o->shortname) == n && strncmp(o->shortname, name, n) == 0)
 			break;
+	}
+	if (!o->longname && dashes == 1 && name[0] && name[1]) {
+		/* a short option with its value attached: -j2, -dapp.db */
+		for (o = options; o->longname; o++)
+			if (o->takes_arg && o->shortname && o->shortname[0] == name[0] && !o->shortname[1]) {
+				*inline_value = name + 1;
+				return o;
+			}
 	}
 	if (!o->longname)
 		return NULL;
@@ -249,8 +258,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case O_LOCK_WAIT:
 			if (strata_parse_duration(val, &c->flags.lock_wait)) {
-				fprintf(stderr, "strata: %s %s: expected seconds (30, 30s, 500ms, 2m) or \"forever\"\n",
-					a, val);
+				fprintf(stderr, "strata: %s: \"%s\" is not a duration: expected seconds (30, 30s, 500ms, 2m) "
+						"or \"forever\"\n", o->longname, val);
 				return 2;
 			}
 			c->flags.lock_wait_set = 1;
@@ -288,7 +297,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			long v = strtol(val, &end, 10);
 
 			if (*end || v < 1 || v > 100000) {
-				fprintf(stderr, "strata: %s %s: expected a positive number\n", a, val);
+				fprintf(stderr, "strata: --%s: \"%s\" is not a positive number\n", o->longname, val);
 				return 2;
 			}
 			if (o->id == O_JOBS)
@@ -302,7 +311,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			double v;
 
 			if (strata_parse_duration(val, &v) || v <= 0) {
-				fprintf(stderr, "strata: %s %s: expected a duration (5, 5s, 500ms, 2m)\n", a, val);
+				fprintf(stderr, "strata: --%s: \"%s\" is not a duration (5, 5s, 500ms, 2m)\n", o->longname, val);
 				return 2;
 			}
 			*(o->id == O_PG_LOCK_TIMEOUT ? &c->lock_timeout : &c->statement_timeout) = v;
@@ -419,7 +428,8 @@ static void make_opts(struct cli *c)
 	c->opts.allow_modified = c->cfg.allow_modified > 0;
 	c->opts.allow_out_of_order = c->cfg.allow_out_of_order > 0;
 	c->opts.dry_run = c->dry_run;
-	c->opts.read_only = (c->cmd->flags & READ_ONLY) != 0;
+	/* looking (status, --dry-run, --sql) never creates a database file */
+	c->opts.read_only = (c->cmd->flags & READ_ONLY) != 0 || c->dry_run || c->sql;
 	c->opts.lock_timeout = c->lock_timeout;
 	c->opts.statement_timeout = c->statement_timeout;
 	c->opts.lock_retries = c->lock_retries;
@@ -441,6 +451,9 @@ static int open_db(struct cli *c)
 	rc = strata_db_open(c->target, &c->opts, &c->db, &err);
 	if (rc)
 		return out_error(c, rc, &err);
+	if (c->target->engine == STRATA_ENGINE_SQLITE && (c->lock_timeout > 0 || c->statement_timeout > 0) && !c->quiet)
+		fprintf(stderr, "strata: --lock-timeout and --statement-timeout are PostgreSQL settings; "
+				"ignored for SQLite (--lock-wait bounds waiting for another writer)\n");
 	return 0;
 }
 
@@ -506,7 +519,12 @@ int main(int argc, char **argv)
 		if (rc)
 			goto out;
 	}
-	c.fleet = strata_is_fleet(c.cfg.database, c.targets_file, c.schemas);
+	if (c.targets_file && c.flags.database) {
+		fprintf(stderr, "strata: give the databases either with -d or with --targets FILE, not both\n");
+		rc = 2;
+		goto out;
+	}
+	c.fleet = strata_is_fleet(c.targets_file ? NULL : c.cfg.database, c.targets_file, c.schemas);
 	if (c.fleet && !(c.cmd->flags & FLEET)) {
 		fprintf(stderr, "strata: %s works on one database at a time, not on a fleet\n", c.cmd->name);
 		rc = 2;

@@ -7,6 +7,7 @@
  * interleave correctly in a CI log. Colour only when both are terminals and
  * NO_COLOR is not set.
  */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,19 @@ void out_event(void *ud, const struct strata_event *ev)
 	struct cli *c = ud;
 	const char *verb;
 
+	if (c->jsteps && (ev->kind == STRATA_EV_MIG_DONE || ev->kind == STRATA_EV_MIG_FAILED ||
+			  ev->kind == STRATA_EV_MIG_SKIPPED)) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "version", ev->vtext);
+		cJSON_AddStringToObject(o, "name", ev->name);
+		cJSON_AddStringToObject(o, "direction", ev->down ? "down" : "up");
+		cJSON_AddStringToObject(o, "result", ev->kind == STRATA_EV_MIG_DONE	  ? (c->dry_run ? "would run" : "ok")
+						     : ev->kind == STRATA_EV_MIG_SKIPPED ? "skipped"
+											 : "failed");
+		cJSON_AddNumberToObject(o, "ms", (double)(long long)(ev->ms * 10.0 + 0.5) / 10.0);
+		cJSON_AddItemToArray((cJSON *)c->jsteps, o);
+	}
 	if (c->capturing) {
 		if (ev->kind == STRATA_EV_MIG_START) {
 			struct plan_line *p = realloc(c->plan, (c->nplan + 1) * sizeof(*p));
@@ -124,29 +138,38 @@ void out_event(void *ud, const struct strata_event *ev)
 		break;
 	case STRATA_EV_PLAN:
 		if (!c->quiet && !c->json) {
+			int records = c->cmd && (!strcmp(c->cmd->name, "force") || !strcmp(c->cmd->name, "baseline") ||
+						 !strcmp(c->cmd->name, "accept"));
+
 			if (ev->count == 0)
 				printf("strata: %s - nothing to do\n", ev->target);
 			else
-				printf("strata: %s%s - %zu to run%s\n", ev->target,
+				printf("strata: %s%s - %zu to %s%s\n", ev->target,
 				       c->target && c->target->password_hidden ? " (password hidden)" : "", ev->count,
-				       c->dry_run ? " (dry run: nothing will change)" : "");
+				       records ? "record" : "run", c->dry_run ? " (dry run: nothing will change)" : "");
 			fflush(stdout);
 		}
 		break;
 	case STRATA_EV_MIG_START:
-		if (c->dry_run && !c->quiet) {
-			printf("  %s %s %s\n", ev->down ? "would roll back" : "would apply", ev->vtext, ev->name);
+		if (c->dry_run && !c->quiet && !c->json) {
+			int records = c->cmd && (!strcmp(c->cmd->name, "force") || !strcmp(c->cmd->name, "baseline") ||
+						 !strcmp(c->cmd->name, "accept"));
+
+			printf("  %s %s %s\n",
+			       records ? (ev->down ? "would unrecord" : "would record")
+				       : (ev->down ? "would roll back" : "would apply"),
+			       ev->vtext, ev->name);
 			fflush(stdout);
 		}
 		break;
 	case STRATA_EV_STATEMENT:
-		if (!c->quiet) {
+		if (!c->quiet && !c->json) {
 			print_block(stdout, "      ", "", ev->text);
 			fflush(stdout);
 		}
 		break;
 	case STRATA_EV_MIG_DONE:
-		if (c->quiet || c->dry_run)
+		if (c->quiet || c->dry_run || c->json)
 			break;
 		if (c->cmd && (strcmp(c->cmd->name, "force") == 0 || strcmp(c->cmd->name, "baseline") == 0))
 			verb = ev->down ? "unrecorded" : "recorded";
@@ -154,13 +177,14 @@ void out_event(void *ud, const struct strata_event *ev)
 			verb = "accepted";
 		else
 			verb = ev->down ? "down" : "ok";
-		printf("  %s%-4s%s %s %-*s ", col(c, "32"), verb, col(c, "0"), ev->vtext, c->name_width, ev->name);
+		printf("  %s%-*s%s %s %-*s ", col(c, "32"), strlen(verb) > 4 ? 0 : 4, verb, col(c, "0"), ev->vtext,
+		       c->name_width, ev->name);
 		print_ms(stdout, ev->ms);
 		printf("\n");
 		fflush(stdout);
 		break;
 	case STRATA_EV_MIG_SKIPPED:
-		if (!c->quiet) {
+		if (!c->quiet && !c->json) {
 			printf("  %-4s %s %-*s (done meanwhile by another runner)\n", "skip", ev->vtext,
 			       c->name_width, ev->name);
 			fflush(stdout);

@@ -75,3 +75,13 @@ load helpers
 	run strata -d sqlite:app.db status
 	[[ "${lines[3]}" == *"add_thing"*"pending"* ]]
 }
+
+@test "create follows a goose directory with goose annotations" {
+	mkdir migrations
+	printf -- '-- +goose Up\nCREATE TABLE t (x INTEGER);\n-- +goose Down\nDROP TABLE t;\n' > migrations/00001_t.sql
+	run strata create --seq second
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "migrations/00002_second.sql" ]
+	grep -q -- '-- +goose Up' migrations/00002_second.sql
+	grep -q -- '-- +goose Down' migrations/00002_second.sql
+}

@@ -135,3 +135,37 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$(sqlite_sql data/project_2.db 'SELECT count(*) FROM mig')" = 3 ]
 }
+
+@test "a bad line in a targets file is found before any target is touched" {
+	printf 'sqlite:data/project_1.db\nmysql://nope\nsqlite:data/project_2.db\n' > bad.txt
+	run --separate-stderr strata --targets bad.txt up -j 1
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"bad.txt:2: unknown database"* ]]
+	[ -z "$(sqlite_sql data/project_1.db "SELECT name FROM sqlite_master WHERE name = 'strata_migrations'")" ]
+	run --separate-stderr strata --targets bad.txt -d sqlite:x.db up
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"either with -d or with --targets"* ]]
+}
+
+@test "a schema fleet refuses a schema-qualified --table: each schema keeps its own" {
+	require_pg
+	url=$(make_pg_db)
+	pg_sql "$url" "CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b; CREATE SCHEMA ops;"
+	run --separate-stderr strata -d "$url" --schemas 'tenant_*' --table ops.migrations up -j 1
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"give the table name alone"* ]]
+	[ "$(pg_sql "$url" "SELECT to_regclass('ops.migrations') IS NULL")" = t ]
+	run --separate-stderr strata -d "$url" --schemas 'tenant_*' --table my_migrations up -j 1
+	[ "$status" -eq 0 ]
+	[ "$(pg_sql "$url" "SELECT count(*) FROM tenant_b.my_migrations")" = 3 ]
+}
+
+@test "a schema fleet's backups are one pg_dump per schema, named after it" {
+	require_pg
+	url=$(make_pg_db)
+	pg_sql "$url" "CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b;"
+	run --separate-stderr strata -d "$url" --schemas 'tenant_*' up -j 1 --backup bk
+	[ "$status" -eq 0 ]
+	[ "$(ls bk | grep -c -- '-tenant_a-')" = 1 ]
+	[ "$(ls bk | grep -c -- '-tenant_b-')" = 1 ]
+}

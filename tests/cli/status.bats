@@ -133,3 +133,13 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$(sqlite_sql app.db 'SELECT count(*) FROM strata_migrations')" = 3 ]
 }
+
+@test "validate reads the scripts as up would: unterminated quotes and unknown directives fail it" {
+	write_migration migrations 000004 typo "-- strata:no-transation
+SELECT 1;"
+	write_migration migrations 000005 quote "SELECT 'oops;"
+	run --separate-stderr strata -p migrations validate
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"000004_typo.up.sql:1: unknown directive -- strata:no-transation"* ]]
+	[[ "$stderr" == *"000005_quote.up.sql:1: unterminated quoted string"* ]]
+}

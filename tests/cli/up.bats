@@ -189,3 +189,38 @@ INSERT INTO ü VALUES ('日本');" "DROP TABLE ü;"
 	[[ "$stderr" == *"nowhere"* ]]
 	[ ! -e app.db ]
 }
+
+@test "up --json on one database says what ran, where it stands, and the error" {
+	three_migrations
+	run --separate-stderr strata -d sqlite:app.db up 2 --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.migrations | map(.version + ":" + .result) | join(",")' <<<"$output")" = "000001:ok,000002:ok" ]
+	[ "$(jq -r .version <<<"$output")" = 000002 ]
+	write_migration migrations 000004 bad "SELECT nope FROM projects;"
+	run --separate-stderr strata -d sqlite:app.db up --json
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .error.file <<<"$output")" = 000004_bad.up.sql ]
+	[ "$(jq -r .error.line <<<"$output")" = 1 ]
+	[ "$(jq -r '.migrations[-1].result' <<<"$output")" = failed ]
+}
+
+@test "--dry-run and --sql never create the database file" {
+	three_migrations
+	run strata -d sqlite:new.db up --dry-run
+	[ "$status" -eq 0 ]
+	[ ! -e new.db ]
+	run strata -d sqlite:new.db up --sql
+	[ "$status" -eq 0 ]
+	[ ! -e new.db ]
+	[[ "$output" == *"CREATE TABLE projects"* ]]
+}
+
+@test "short options take attached values: -j2, -dapp.db" {
+	three_migrations
+	run strata -dapp.db -pmigrations up
+	[ "$status" -eq 0 ]
+	[ "$(sqlite_sql app.db 'SELECT count(*) FROM strata_migrations')" = 3 ]
+	run strata --lock-wait=soon -d app.db up
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"lock-wait: \"soon\" is not a duration"* ]]
+}
