@@ -1,0 +1,2 @@
+-- strata:timeout forever-ish
+SELECT 1;

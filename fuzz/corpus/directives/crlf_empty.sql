@@ -1,0 +1,3 @@
+-- strata:require
+-- strata:verify ;
+SELECT 1;

@@ -1,0 +1,2 @@
+-- strata:
+SELECT 1;

@@ -1,0 +1,2 @@
+-- strata:no-transaction
+CREATE INDEX CONCURRENTLY items_name_idx ON items (name);

@@ -1,0 +1,2 @@
+-- strata:timeout nan
+SELECT 1;

@@ -1,0 +1,2 @@
+-- strata:timeout 1h;
+/* never closed

@@ -1,0 +1,2 @@
+-- strata:timeout 2m
+SELECT $tag$ -- strata:no-transaction

@@ -1,0 +1,2 @@
+-- strata:verify SELECT 'x' = 'x'
+SELECT 'never closed

@@ -1,0 +1,2 @@
+-- strata:timeout 0
+SELECT 1;
