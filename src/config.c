@@ -7,6 +7,7 @@
  * what it set, which is the whole precedence rule.
  */
 #include <errno.h>
+#include <math.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +58,11 @@ int strata_parse_duration(const char *s, double *seconds)
 		*seconds = -1;
 		return 0;
 	}
+	/* digits only: strtod would also take "nan", "inf", hex and 1e999 */
+	if (!((*s >= '0' && *s <= '9') || (*s == '.' && s[1] >= '0' && s[1] <= '9')) || strpbrk(s, "xXpP"))
+		return -1;
 	v = strtod(s, &end);
-	if (end == s || v < 0)
+	if (end == s || v < 0 || !isfinite(v) || v > 1e9)
 		return -1;
 	if (*end == '\0' || strcmp(end, "s") == 0)
 		*seconds = v;

@@ -25,6 +25,17 @@ static int has_suffix(const char *s, size_t len, const char *suf)
 	return len >= n && strcasecmp(s + len - n, suf) == 0;
 }
 
+/* Does `s` start with "scheme://"? (libpq's own test for a URI) */
+static int is_url(const char *s)
+{
+	const char *p = s;
+
+	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '+' ||
+	       *p == '-' || *p == '.')
+		p++;
+	return p > s && strncmp(p, "://", 3) == 0;
+}
+
 /* Remove "password=..." words from a libpq key=value string. */
 static void redact_conninfo(struct strata_buf *b, const char *s, int *hidden)
 {
@@ -80,6 +91,9 @@ static char *redact_url(const char *url, int *hidden)
 
 	strata_buf_init(&b);
 	*hidden = 0;
+	/* a URL only when "scheme://" starts the string, as libpq decides; else key=value words */
+	if (!is_url(url))
+		sep = NULL;
 	if (!sep) {
 		if (strchr(url, '='))
 			redact_conninfo(&b, url, hidden);
@@ -87,7 +101,12 @@ static char *redact_url(const char *url, int *hidden)
 			strata_buf_adds(&b, url);
 		return strata_buf_detach(&b, NULL);
 	}
-	q = strchr(sep + 3, '?');
+	/*
+	 * The userinfo ends at the last '@' before the first '/': libpq looks
+	 * that far (a '?' does not stop it), so a password holding '?' or '@'
+	 * is still hidden whole.
+	 */
+	q = strchr(sep + 3, '/');
 	for (p = sep + 3; *p && (!q || p < q); p++)
 		if (*p == '@')
 			at = p;
@@ -211,7 +230,7 @@ int strata_target_parse(const char *url, struct strata_target **out, struct stra
 		for (i = 0; sqlite_prefixes[i]; i++)
 			if (has_prefix(url, sqlite_prefixes[i]))
 				break;
-		if (sqlite_prefixes[i] || (!strstr(url, "://") && !strchr(url, '=') &&
+		if (sqlite_prefixes[i] || (!is_url(url) && !strchr(url, '=') &&
 					   (has_suffix(url, len, ".db") || has_suffix(url, len, ".sqlite") ||
 					    has_suffix(url, len, ".sqlite3")))) {
 			const char *path = sqlite_prefixes[i] ? url + strlen(sqlite_prefixes[i]) : url;
@@ -228,7 +247,7 @@ int strata_target_parse(const char *url, struct strata_target **out, struct stra
 				return strata_err_set(err, STRATA_EUSAGE,
 						      "database URL \"%s\" names no file: write sqlite:PATH", url);
 			}
-		} else if (!strstr(url, "://") && strchr(url, '=')) {
+		} else if (!is_url(url) && strchr(url, '=')) {
 			t->engine = STRATA_ENGINE_POSTGRES;
 			t->conninfo = strata_strdup(url);
 		} else {

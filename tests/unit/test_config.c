@@ -162,6 +162,10 @@ static void test_durations(void **state)
 	assert_int_equal(strata_parse_duration("-5", &s), -1);
 	assert_int_equal(strata_parse_duration("abc", &s), -1);
 	assert_int_equal(strata_parse_duration("5 days", &s), -1);
+	assert_int_equal(strata_parse_duration("nan", &s), -1);
+	assert_int_equal(strata_parse_duration("inf", &s), -1);
+	assert_int_equal(strata_parse_duration("1e999", &s), -1);
+	assert_int_equal(strata_parse_duration("0x10", &s), -1);
 	assert_int_equal(strata_parse_bool("Yes"), 1);
 	assert_int_equal(strata_parse_bool("off"), 0);
 	assert_int_equal(strata_parse_bool("maybe"), -1);

@@ -107,6 +107,8 @@ static void test_redaction(void **state)
 		{ "host=db password=s3cret dbname=app", "host=db password=*** dbname=app" },
 		{ "host=db password='s3 cret' dbname=app", "host=db password=*** dbname=app" },
 		{ "postgres://app@db/app", "postgres://app@db/app" },
+		{ "postgres://app:p?ss@db/app", "postgres://app@db/app" },
+		{ "host=db password=s3cret options=x://y", "host=db password=*** options=x://y" },
 	};
 	size_t i;
 
