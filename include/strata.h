@@ -62,6 +62,12 @@ void strata_err_clear(struct strata_err *err);
 /* Set code and a printf-style message; returns code so callers can `return strata_err_set(...)`. */
 int strata_err_set(struct strata_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * Is this error about the surroundings rather than the migration's SQL: the
+ * connection lost or the server shutting down, a full disk, a read-only or
+ * corrupt database file? (Fixing the file will not help.)
+ */
+int strata_err_environmental(const struct strata_err *err);
 /* Exit code for a return code: 0 ok, 1 migration/database, 2 usage/files, 3 lock. */
 int strata_exit_code(int rc);
 const char *strata_strerror(int rc);

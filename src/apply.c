@@ -1026,9 +1026,13 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	r.src = src;
 	if (!dry) {
 		rc = strata_lock(db, &locked, err);
-		if (rc)
-			return rc;
-		rc = strata_history_ensure(db, err);
+		if (!rc)
+			rc = strata_history_ensure(db, err);
+		if (rc && interrupted(db)) {
+			rc = strata_err_set(err, STRATA_EINTR, "interrupted before any migration ran; nothing changed");
+			if (err)
+				err->hint[0] = '\0';
+		}
 		if (rc)
 			goto out;
 	}
@@ -1160,8 +1164,12 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 				struct strata_err ignored;
 
 				strata_buf_init(&msg);
-				strata_buf_addf(&msg, "failed: %s%s%.0d: %s", err ? err->file : "", err && err->line ? ":" : "",
-						err ? err->line : 0, err ? err->message : "");
+				if (err && err->file[0] && err->line)
+					strata_buf_addf(&msg, "failed: %s:%d: %s", err->file, err->line, err->message);
+				else if (err && err->file[0])
+					strata_buf_addf(&msg, "failed: %s: %s", err->file, err->message);
+				else
+					strata_buf_addf(&msg, "failed: %s", err ? err->message : "");
 				if (db->drv->rollback(db->conn, &ignored) == 0 && !msg.broken)
 					strata_history_log(db, s->action, s->row, strata_now_ms() - t0, msg.buf, &ignored);
 				strata_buf_release(&msg);

@@ -30,6 +30,7 @@ struct strata_conn {
 	PGconn *pg;                /* the migration session */
 	PGconn *lockpg;            /* dedicated lock session, NULL when not locked */
 	PGcancel *cancel;          /* prepared at connect, so that a signal handler can cancel */
+	char sessionkey[32];       /* the advisory lock the migration session holds, or "" */
 	char *conninfo;            /* to open the lock session */
 	char *display;             /* redacted URL for messages */
 	const char *appname;
@@ -148,6 +149,7 @@ static int pg_connect(const struct strata_target *t, const struct strata_opts *o
 		PQclear(r);
 		if (!ok) {
 			strata_err_set(err, STRATA_EDB, "cannot set timeouts: %s", PQerrorMessage(c->pg));
+			PQfreeCancel(c->cancel);
 			PQfinish(c->pg);
 			free(c->conninfo);
 			free(c->display);
@@ -156,6 +158,7 @@ static int pg_connect(const struct strata_target *t, const struct strata_opts *o
 		}
 	}
 	if (t->schema && pg_set_schema(c, t->schema, err)) {
+		PQfreeCancel(c->cancel);
 		PQfinish(c->pg);
 		free(c->conninfo);
 		free(c->display);
@@ -407,35 +410,21 @@ static char *lock_holder(struct strata_conn *c, const char *keytext)
 	return strata_buf_detach(&b, NULL);
 }
 
-static int pg_lock(struct strata_conn *c, const char *key, double wait, strata_lock_wait_fn fn, void *ud,
-		   struct strata_err *err)
+/* Poll pg_try_advisory_lock(keytext) on `on` until it is ours, or `wait` seconds from `start` ran out. */
+static int poll_lock(struct strata_conn *c, PGconn *on, const char *keytext, double start, double wait,
+		     strata_lock_wait_fn fn, void *ud, struct strata_err *err)
 {
-	char keytext[32];
 	const char *params[1] = { keytext };
-	double start = strata_now_ms(), last = 0;
+	double last = 0;
 	long sleep_ms = 25;
-	char appname[64];
 
-	snprintf(keytext, sizeof(keytext), "%lld", lock_key(key));
-	snprintf(appname, sizeof(appname), "%s (lock)", c->appname);
-	if (!c->lockpg) {
-		c->lockpg = open_pg(c->conninfo, appname);
-		if (!c->lockpg || PQstatus(c->lockpg) != CONNECTION_OK) {
-			connect_error(c->lockpg, c->display, err);
-			PQfinish(c->lockpg);
-			c->lockpg = NULL;
-			return STRATA_ECONNECT;
-		}
-	}
 	for (;;) {
-		PGresult *r = PQexecParams(c->lockpg, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, params,
-					   NULL, NULL, 0);
+		PGresult *r = PQexecParams(on, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, params, NULL, NULL, 0);
 		double now;
 		int got;
 
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			strata_err_set(err, STRATA_EDB, "cannot take the migration lock: %s",
-				       PQerrorMessage(c->lockpg));
+			strata_err_set(err, STRATA_EDB, "cannot take the migration lock: %s", PQerrorMessage(on));
 			PQclear(r);
 			return STRATA_EDB;
 		}
@@ -478,11 +467,60 @@ static int pg_lock(struct strata_conn *c, const char *key, double wait, strata_l
 	}
 }
 
+/*
+ * Two locks. The runner's lock is held by the dedicated session, which
+ * never has a transaction open. The second is held by the migration session
+ * itself: when a runner is killed while the server is still working on its
+ * migration, that backend keeps the second lock until it has committed or
+ * rolled back, so the next runner waits for it instead of reading a
+ * tracking table that is about to change. Both are taken by polling
+ * pg_try_advisory_lock, so a waiter never sits in a lock wait holding a
+ * snapshot.
+ */
+static int pg_lock(struct strata_conn *c, const char *key, double wait, strata_lock_wait_fn fn, void *ud,
+		   struct strata_err *err)
+{
+	char keytext[32], sessionkey[32], appname[64];
+	double start = strata_now_ms();
+	long long k = lock_key(key);
+	int rc;
+
+	snprintf(keytext, sizeof(keytext), "%lld", k);
+	snprintf(sessionkey, sizeof(sessionkey), "%lld", k ^ 1);
+	snprintf(appname, sizeof(appname), "%s (lock)", c->appname);
+	if (!c->lockpg) {
+		c->lockpg = open_pg(c->conninfo, appname);
+		if (!c->lockpg || PQstatus(c->lockpg) != CONNECTION_OK) {
+			connect_error(c->lockpg, c->display, err);
+			PQfinish(c->lockpg);
+			c->lockpg = NULL;
+			return STRATA_ECONNECT;
+		}
+	}
+	rc = poll_lock(c, c->lockpg, keytext, start, wait, fn, ud, err);
+	if (!rc) {
+		rc = poll_lock(c, c->pg, sessionkey, start, wait, fn, ud, err);
+		if (rc) {
+			PQfinish(c->lockpg);
+			c->lockpg = NULL;
+		} else {
+			snprintf(c->sessionkey, sizeof(c->sessionkey), "%s", sessionkey);
+		}
+	}
+	return rc;
+}
+
 static int pg_unlock(struct strata_conn *c, const char *key, struct strata_err *err)
 {
 	/* closing the dedicated session releases the lock, even if the server is unhappy */
 	(void)key;
 	(void)err;
+	if (c->sessionkey[0] && PQstatus(c->pg) == CONNECTION_OK) {
+		const char *params[1] = { c->sessionkey };
+
+		PQclear(PQexecParams(c->pg, "SELECT pg_advisory_unlock($1::bigint)", 1, NULL, params, NULL, NULL, 0));
+	}
+	c->sessionkey[0] = '\0';
 	PQfinish(c->lockpg);
 	c->lockpg = NULL;
 	return 0;

@@ -17,6 +17,7 @@ enum {
 	WANT_DB = 1 << 3,       /* open a database when one is configured */
 	READ_ONLY = 1 << 4,     /* never create the database or the tracking table */
 	FLEET = 1 << 5,         /* runs over a fleet of targets too */
+	RUNS_SCRIPTS = 1 << 6,  /* runs migration scripts: check them all before touching the database */
 };
 
 struct cli {

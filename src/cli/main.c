@@ -19,10 +19,10 @@
 #include "cli.h"
 
 const struct command commands[] = {
-	{ "up", cmd_up, NEED_SOURCE | NEED_DB | FLEET, "[N]", "apply all pending migrations, or the next N" },
-	{ "down", cmd_down, NEED_SOURCE | NEED_DB | FLEET, "[N]", "roll back the last migration, or the last N (--all: every one)" },
-	{ "goto", cmd_goto, NEED_SOURCE | NEED_DB | FLEET, "V", "migrate up or down to version V (0: roll everything back)" },
-	{ "redo", cmd_redo, NEED_SOURCE | NEED_DB, "", "roll back the last migration and apply it again" },
+	{ "up", cmd_up, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET, "[N]", "apply all pending migrations, or the next N" },
+	{ "down", cmd_down, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET, "[N]", "roll back the last migration, or the last N (--all: every one)" },
+	{ "goto", cmd_goto, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET, "V", "migrate up or down to version V (0: roll everything back)" },
+	{ "redo", cmd_redo, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS, "", "roll back the last migration and apply it again" },
 	{ "status", cmd_status, NEED_SOURCE | NEED_DB | READ_ONLY | FLEET, "",
 	  "list every migration: applied, pending, modified, missing, partial" },
 	{ "version", cmd_version, NEED_DB | READ_ONLY | FLEET, "", "print the current version alone (from the database only)" },
@@ -447,6 +447,12 @@ static int open_db(struct cli *c)
 	rc = strata_target_parse(c->cfg.database, &c->target, &err);
 	if (rc)
 		return out_error(c, rc, &err);
+	if (c->src && (c->cmd->flags & RUNS_SCRIPTS)) {
+		/* every script read as the database will, before the database is touched (or created) */
+		rc = strata_source_check(c->src, c->target->engine, &err);
+		if (rc)
+			return out_error(c, rc, &err);
+	}
 	make_opts(c);
 	rc = strata_db_open(c->target, &c->opts, &c->db, &err);
 	if (rc)
@@ -478,7 +484,7 @@ static struct strata_db *volatile running_db;
 static void on_signal(int sig)
 {
 	static volatile sig_atomic_t seen;
-	static const char msg[] = "\nstrata: interrupted; rolling back the migration in progress "
+	static const char msg[] = "\nstrata: interrupted; stopping, rolling back whatever is in progress "
 				  "(again to quit at once)\n";
 	ssize_t n;
 
@@ -531,6 +537,16 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (c.fleet) {
+		if (c.src && (c.cmd->flags & RUNS_SCRIPTS) && !c.targets_file) {
+			struct strata_err err;
+
+			strata_err_clear(&err);
+			rc = strata_source_check(c.src, c.schemas ? STRATA_ENGINE_POSTGRES : STRATA_ENGINE_SQLITE, &err);
+			if (rc) {
+				rc = out_error(&c, rc, &err);
+				goto out;
+			}
+		}
 		make_opts(&c);
 	} else if ((c.cmd->flags & NEED_DB) || ((c.cmd->flags & WANT_DB) && c.cfg.database)) {
 		rc = open_db(&c);

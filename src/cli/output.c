@@ -56,7 +56,10 @@ static void print_err_body(struct cli *c, const struct strata_err *err, const ch
 {
 	char where[600] = "";
 
-	if (err->file[0] && err->line > 0)
+	/* the surroundings' fault (connection, disk, read-only file): no file:line to send people to */
+	if (strata_err_environmental(err))
+		;
+	else if (err->file[0] && err->line > 0)
 		snprintf(where, sizeof(where), "%s:%d: ", err->file, err->line);
 	else if (err->file[0])
 		snprintf(where, sizeof(where), "%s: ", err->file);
@@ -213,6 +216,10 @@ void out_event(void *ud, const struct strata_event *ev)
 				ev->count + 1, ev->total, ev->count, ev->vtext);
 		else if (ev->outside_tx)
 			fprintf(stderr, "       nothing of it ran; the database is %s%s. Fix the file and run `strata %s` again.\n",
+				ev->text ? "at " : "at no version", ev->text ? ev->text : "", c->cmd ? c->cmd->name : "up");
+		else if (ev->err && strata_err_environmental(ev->err))
+			fprintf(stderr, "       rolled back; the database is %s%s. The file is not the problem: fix the cause "
+				"above, then run `strata %s` again.\n",
 				ev->text ? "at " : "at no version", ev->text ? ev->text : "", c->cmd ? c->cmd->name : "up");
 		else if (c->opts.single_transaction)
 			fprintf(stderr, "       rolled back the whole batch; the database is %s%s.\n",

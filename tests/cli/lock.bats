@@ -38,13 +38,16 @@ ms_since() {
 
 # advisory_holder URL: "pid|application_name|key" of the session holding an
 # advisory lock on URL's database, waiting up to 10 s for one to appear.
+# advisory_holder URL [APP]: pid|application|key of an advisory lock holder whose
+# application_name is LIKE APP (default: strata's dedicated lock session)
 advisory_holder() {
 	local i out
 	for i in $(seq 100); do
 		out=$(pg_sql "$1" "SELECT a.pid, a.application_name, (l.classid::bigint << 32) | l.objid::bigint
 			FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 			WHERE l.locktype = 'advisory' AND l.granted AND l.database =
-			(SELECT oid FROM pg_database WHERE datname = current_database())")
+			(SELECT oid FROM pg_database WHERE datname = current_database())
+			AND a.application_name LIKE '${2:-% (lock)}'")
 		if [ -n "$out" ]; then
 			printf '%s\n' "$out"
 			return 0
@@ -139,7 +142,7 @@ advisory_holder() {
 	(PGAPPNAME=someone-else psql -X -q -d "$url" -c "SELECT pg_advisory_lock($key)" -c "SELECT pg_sleep(60)" \
 		>/dev/null 2>&1) 3>&- &
 	psql_job=$!
-	holder=$(advisory_holder "$url")
+	holder=$(advisory_holder "$url" someone-else)
 	holder_pid=${holder%%|*}
 	[ "$(cut -d'|' -f2 <<<"$holder")" = someone-else ]
 
