@@ -31,6 +31,7 @@ struct strata_conn {
 	PGconn *lockpg;            /* dedicated lock session, NULL when not locked */
 	PGcancel *cancel;          /* prepared at connect, so that a signal handler can cancel */
 	char sessionkey[32];       /* the advisory lock the migration session holds, or "" */
+	char lockkey[32];          /* the advisory lock the dedicated session holds, or "" */
 	char *conninfo;            /* to open the lock session */
 	char *display;             /* redacted URL for messages */
 	const char *appname;
@@ -498,9 +499,12 @@ static int pg_lock(struct strata_conn *c, const char *key, double wait, strata_l
 		}
 	}
 	rc = poll_lock(c, c->lockpg, keytext, start, wait, fn, ud, err);
+	if (!rc)
+		snprintf(c->lockkey, sizeof(c->lockkey), "%s", keytext);
 	if (!rc) {
 		rc = poll_lock(c, c->pg, sessionkey, start, wait, fn, ud, err);
 		if (rc) {
+			c->lockkey[0] = '\0';
 			PQfinish(c->lockpg);
 			c->lockpg = NULL;
 		} else {
@@ -512,7 +516,6 @@ static int pg_lock(struct strata_conn *c, const char *key, double wait, strata_l
 
 static int pg_unlock(struct strata_conn *c, const char *key, struct strata_err *err)
 {
-	/* closing the dedicated session releases the lock, even if the server is unhappy */
 	(void)key;
 	(void)err;
 	if (c->sessionkey[0] && PQstatus(c->pg) == CONNECTION_OK) {
@@ -521,6 +524,23 @@ static int pg_unlock(struct strata_conn *c, const char *key, struct strata_err *
 		PQclear(PQexecParams(c->pg, "SELECT pg_advisory_unlock($1::bigint)", 1, NULL, params, NULL, NULL, 0));
 	}
 	c->sessionkey[0] = '\0';
+	/*
+	 * The dedicated session stays open for the next target of a fleet (a new
+	 * connection costs more than a migration); when unlocking fails, closing
+	 * it releases the lock all the same.
+	 */
+	if (c->lockkey[0] && c->lockpg && PQstatus(c->lockpg) == CONNECTION_OK) {
+		const char *params[1] = { c->lockkey };
+		PGresult *r = PQexecParams(c->lockpg, "SELECT pg_advisory_unlock($1::bigint)", 1, NULL, params, NULL, NULL, 0);
+		int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+
+		PQclear(r);
+		if (ok) {
+			c->lockkey[0] = '\0';
+			return 0;
+		}
+	}
+	c->lockkey[0] = '\0';
 	PQfinish(c->lockpg);
 	c->lockpg = NULL;
 	return 0;

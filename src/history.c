@@ -135,9 +135,35 @@ void strata_history_create_sql(struct strata_db *db, struct strata_buf *b)
 
 int strata_history_ensure(struct strata_db *db, struct strata_err *err)
 {
-	int rc = create_if_missing(db, db->table, tracking_create_sql, "tracking table", db->qtable, err);
+	struct strata_buf b;
+	long pos;
+	int rc, have_t, have_l;
 
-	return rc ? rc : create_if_missing(db, db->logtable, log_create_sql, "history log table", db->qlog, err);
+	have_t = db->drv->table_exists(db->conn, db->schema, db->table, err);
+	if (have_t < 0)
+		return have_t;
+	have_l = db->drv->table_exists(db->conn, db->schema, db->logtable, err);
+	if (have_l < 0)
+		return have_l;
+	if (have_t && have_l)
+		return 0;
+	if (have_t || have_l) /* one of them: create the other alone, naming it in any error */
+		return have_t ? create_if_missing(db, db->logtable, log_create_sql, "history log table", db->qlog, err)
+			      : create_if_missing(db, db->table, tracking_create_sql, "tracking table", db->qtable, err);
+	/* both, in one transaction: one commit (one fsync on SQLite) instead of two */
+	strata_buf_init(&b);
+	strata_buf_adds(&b, db->drv->engine == STRATA_ENGINE_SQLITE ? "BEGIN IMMEDIATE;\n" : "BEGIN;\n");
+	strata_history_create_sql(db, &b);
+	strata_buf_adds(&b, "COMMIT;");
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = db->drv->exec(db->conn, b.buf, b.len, &pos, err);
+	strata_buf_release(&b);
+	if (rc) {
+		db->drv->rollback(db->conn, NULL);
+		strata_err_prefix(err, "cannot create the tracking tables %s and %s: ", db->qtable, db->qlog);
+	}
+	return rc;
 }
 
 int strata_history_log(struct strata_db *db, const char *action, const struct strata_status_row *row, double ms,

@@ -184,7 +184,10 @@ int strata_err_environmental(const struct strata_err *err)
 
 	if (err->code == STRATA_ECONNECT || err->code == STRATA_EINTR || err->code == STRATA_ELOCK)
 		return 1;
-	/* PostgreSQL classes: 08 connection, 53 resources, 57 operator intervention, 58 system */
+	/* PostgreSQL classes: 08 connection, 53 resources, 57 operator intervention, 58 system;
+	 * but 57014 (a statement timeout, a cancel) belongs to the migration */
+	if (!strcmp(err->sqlstate, "57014"))
+		return 0;
 	if (err->sqlstate[0] && (!strncmp(err->sqlstate, "08", 2) || !strncmp(err->sqlstate, "53", 2) ||
 				 !strncmp(err->sqlstate, "57", 2) || !strncmp(err->sqlstate, "58", 2)))
 		return 1;
