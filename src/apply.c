@@ -247,19 +247,26 @@ static void locate(struct strata_err *err, const struct step *s, long pos)
 	locate_pos(err, s, pos);
 }
 
+static void mig_event(struct strata_event *ev, enum strata_event_kind kind, const struct step *s, double ms,
+		      const struct strata_err *err, const char *text)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->version = s->row->version;
+	ev->vtext = s->row->vtext;
+	ev->name = s->row->name;
+	ev->down = s->down;
+	ev->ms = ms;
+	ev->err = err;
+	ev->text = text;
+}
+
 static void emit_mig(struct strata_db *db, enum strata_event_kind kind, const struct step *s, double ms,
 		     const struct strata_err *err, const char *text)
 {
-	struct strata_event ev = { 0 };
+	struct strata_event ev;
 
-	ev.kind = kind;
-	ev.version = s->row->version;
-	ev.vtext = s->row->vtext;
-	ev.name = s->row->name;
-	ev.down = s->down;
-	ev.ms = ms;
-	ev.err = err;
-	ev.text = text;
+	mig_event(&ev, kind, s, ms, err, text);
 	strata_emit(db, &ev);
 }
 
@@ -1141,16 +1148,9 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			if (in_batch)
 				at = r.st->have_current ? r.st->current_vtext : NULL;
 			{
-				struct strata_event fe = { 0 };
+				struct strata_event fe;
 
-				fe.kind = STRATA_EV_MIG_FAILED;
-				fe.version = s->row->version;
-				fe.vtext = s->row->vtext;
-				fe.name = s->row->name;
-				fe.down = s->down;
-				fe.ms = strata_now_ms() - t0;
-				fe.err = err;
-				fe.text = at;
+				mig_event(&fe, STRATA_EV_MIG_FAILED, s, strata_now_ms() - t0, err, at);
 				if (s->notx) {
 					fe.outside_tx = 1;
 					fe.total = strata_split_count(&s->sp);
