@@ -143,3 +143,19 @@ write_migration() {
 		printf '%s\n' "$5" >"$dir/${version}_$name.down.sql" || return 1
 	fi
 }
+
+# hold_sqlite FILE SECONDS [KIND [SQL]]: an sqlite3 process that runs BEGIN KIND
+# (IMMEDIATE by default; EXCLUSIVE shuts readers out too) and SQL, holds the
+# lock for SECONDS and rolls back. Returns once the lock is really taken;
+# $holder is its pid, to `wait` for.
+hold_sqlite() {
+	local file=$1 secs=$2 kind=${3:-IMMEDIATE} sql=${4:-} i
+	( (echo "BEGIN $kind;"; [ -z "$sql" ] || echo "$sql"; echo "SELECT 'held';"; sleep "$secs"; echo 'ROLLBACK;') |
+		sqlite3 "$file" >holder.out 2>&1) 3>&- &
+	holder=$!
+	for i in $(seq 100); do
+		grep -q held holder.out 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}

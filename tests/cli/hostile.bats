@@ -415,24 +415,11 @@ big_migration() {
 	[[ "$stderr" != *"000002_two.up.sql:1:"* ]]
 }
 
-# hold_exclusive FILE SECONDS: another process holds FILE's EXCLUSIVE lock
-# (readers are shut out too) for SECONDS; returns once the lock is taken.
-hold_exclusive() {
-	( (echo 'BEGIN EXCLUSIVE;'; echo "INSERT INTO one (v) VALUES ('held');"; echo "SELECT 'held';"; sleep "$2"; echo 'ROLLBACK;') |
-		sqlite3 "$1" >holder.out 2>&1) 3>&- &
-	holder=$!
-	for i in $(seq 100); do
-		grep -q held holder.out 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 @test "SQLite: a database another writer holds exclusively: status, version and up give up after --lock-wait, exit 3, no damage" {
 	three_migrations
 	strata -d sqlite:app.db up 1 >/dev/null
 	before=$(sum app.db)
-	hold_exclusive app.db 5
+	hold_sqlite app.db 5 EXCLUSIVE "INSERT INTO one (v) VALUES ('held');"
 	for cmd in status version up; do
 		start=$(date +%s%N)
 		strata_run -d sqlite:app.db $cmd --lock-wait 1

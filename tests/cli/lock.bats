@@ -210,23 +210,11 @@ INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 20000) g;" "DRO
 	[ -z "$(pg_sql "$url" "SELECT relname FROM pg_class WHERE relname = 'items_name_idx'")" ]
 }
 
-# hold_sqlite_write FILE SECONDS: an sqlite3 process that holds FILE's write
-# lock (BEGIN IMMEDIATE) for SECONDS; waits until the lock is really taken.
-hold_sqlite_write() {
-	( (echo 'BEGIN IMMEDIATE;'; echo "SELECT 'held';"; sleep "$2"; echo 'COMMIT;') | sqlite3 "$1" >holder.out 2>&1) 3>&- &
-	holder=$!
-	for i in $(seq 50); do
-		grep -q held holder.out 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 @test "SQLite: --lock-wait gives up with exit 3 while another process holds a write transaction" {
 	twenty_migrations
 	run strata -d sqlite:app.db up 3
 	[ "$status" -eq 0 ]
-	hold_sqlite_write app.db 4
+	hold_sqlite app.db 4
 
 	start=$(date +%s%N)
 	run --separate-stderr strata -d sqlite:app.db up --lock-wait 1
@@ -248,7 +236,7 @@ hold_sqlite_write() {
 @test "SQLite: --lock-wait on a new database: the tracking table cannot be created, exit 3" {
 	twenty_migrations
 	sqlite_sql app.db "CREATE TABLE other (x)"
-	hold_sqlite_write app.db 3
+	hold_sqlite app.db 3
 	run --separate-stderr strata -d sqlite:app.db up --lock-wait 1
 	[ "$status" -eq 3 ]
 	[[ "$stderr" == *"database is locked"* ]]
@@ -260,7 +248,7 @@ hold_sqlite_write() {
 @test "SQLite: a lock timeout does not tell the user to fix the migration file" {
 	twenty_migrations
 	strata -d sqlite:app.db up 3 >/dev/null
-	hold_sqlite_write app.db 3
+	hold_sqlite app.db 3
 	run --separate-stderr strata -d sqlite:app.db up --lock-wait 1
 	[ "$status" -eq 3 ]
 	[[ "$stderr" != *"Fix the file"* ]]

@@ -88,15 +88,21 @@ setup() {
 	[ "$status" -eq 0 ]
 }
 
-@test "--lock-timeout gives up on a busy table and retries with backoff until it is free" {
-	require_pg
+# busy_projects: on a fresh PostgreSQL database migrated to 000003, a pending
+# 000004 alters projects while another session holds that table for ~2 s
+# ($holder is that session's psql, $url the database).
+busy_projects() {
 	url=$(make_pg_db)
 	strata -d "$url" up
 	write_migration migrations 000004 alter_projects "ALTER TABLE projects ADD COLUMN path text;"
-	# another session holds the table for ~2 s
 	psql -X -q -d "$url" -c "BEGIN; LOCK TABLE projects IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;" &
 	holder=$!
 	sleep 0.5
+}
+
+@test "--lock-timeout gives up on a busy table and retries with backoff until it is free" {
+	require_pg
+	busy_projects
 	run --separate-stderr strata -d "$url" up --lock-timeout 200ms --lock-retries 6
 	wait "$holder"
 	[ "$status" -eq 0 ]
@@ -106,12 +112,7 @@ setup() {
 
 @test "--lock-timeout without retries fails at once, rolled back, exit 1" {
 	require_pg
-	url=$(make_pg_db)
-	strata -d "$url" up
-	write_migration migrations 000004 alter_projects "ALTER TABLE projects ADD COLUMN path text;"
-	psql -X -q -d "$url" -c "BEGIN; LOCK TABLE projects IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;" &
-	holder=$!
-	sleep 0.5
+	busy_projects
 	run --separate-stderr strata -d "$url" up --lock-timeout 200ms --lock-retries 0
 	wait "$holder"
 	[ "$status" -eq 1 ]
