@@ -30,6 +30,16 @@ struct strata_conn {
 	void (*on_event)(void *ud, const struct strata_event *ev);
 	void *ud;
 	int gave_up;               /* the busy handler ran out of time */
+	/*
+	 * Statements with parameters (the bookkeeping: the same few texts for
+	 * every migration) stay compiled: preparing them anew each time was
+	 * more than half of strata's own CPU per migration.
+	 */
+	struct {
+		char *sql;
+		sqlite3_stmt *st;
+	} cache[8];
+	unsigned next_slot; /* the slot to replace next when all are taken */
 };
 
 static int fill_err(struct strata_conn *c, int rc, struct strata_err *err)
@@ -139,8 +149,14 @@ static int sq_connect(const struct strata_target *t, const struct strata_opts *o
 
 static void sq_close(struct strata_conn *c)
 {
+	size_t i;
+
 	if (!c)
 		return;
+	for (i = 0; i < sizeof(c->cache) / sizeof(c->cache[0]); i++) {
+		sqlite3_finalize(c->cache[i].st);
+		free(c->cache[i].sql);
+	}
 	sqlite3_close(c->db);
 	free(c->path);
 	free(c);
@@ -202,17 +218,61 @@ static int sq_exec(struct strata_conn *c, const char *sql, size_t len, long *err
 	return 0;
 }
 
+/*
+ * A compiled statement for `sql`: from the cache when `cacheable` (it is
+ * then marked *cached and must go back through done_stmt, not finalize).
+ */
+static int prepare_cached(struct strata_conn *c, const char *sql, int cacheable, sqlite3_stmt **st, int *cached)
+{
+	const size_t nslots = sizeof(c->cache) / sizeof(c->cache[0]);
+	size_t i;
+	int rc;
+
+	*cached = 0;
+	if (cacheable)
+		for (i = 0; i < nslots; i++)
+			if (c->cache[i].sql && strcmp(c->cache[i].sql, sql) == 0) {
+				*st = c->cache[i].st;
+				*cached = 1;
+				return SQLITE_OK;
+			}
+	rc = sqlite3_prepare_v3(c->db, sql, -1, cacheable ? SQLITE_PREPARE_PERSISTENT : 0, st, NULL);
+	if (rc != SQLITE_OK || !cacheable)
+		return rc;
+	i = c->next_slot++ % nslots;
+	sqlite3_finalize(c->cache[i].st);
+	free(c->cache[i].sql);
+	c->cache[i].st = NULL;
+	c->cache[i].sql = strata_strdup(sql);
+	if (c->cache[i].sql) {
+		c->cache[i].st = *st;
+		*cached = 1;
+	}
+	return SQLITE_OK;
+}
+
+/* Done with a statement: a cached one is reset for its next use (so it holds no lock), others finalized. */
+static void done_stmt(sqlite3_stmt *st, int cached)
+{
+	if (cached) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	} else {
+		sqlite3_finalize(st);
+	}
+}
+
 static int sq_query(struct strata_conn *c, const char *sql, int nparams, const char *const *params,
 		    struct strata_rows **rows, struct strata_err *err)
 {
 	sqlite3_stmt *st;
 	struct strata_rows *r = NULL;
 	size_t cap = 0;
-	int rc, i;
+	int rc, i, cached;
 
 	if (rows)
 		*rows = NULL;
-	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	rc = prepare_cached(c, sql, nparams > 0, &st, &cached);
 	if (rc != SQLITE_OK)
 		return fill_err(c, rc, err);
 	for (i = 0; i < nparams; i++) {
@@ -261,17 +321,17 @@ static int sq_query(struct strata_conn *c, const char *sql, int nparams, const c
 	}
 	if (rc != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	done_stmt(st, cached);
 	if (rows)
 		*rows = r;
 	return 0;
 oom:
-	sqlite3_finalize(st);
+	done_stmt(st, cached);
 	strata_rows_free(r);
 	return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 fail:
 	fill_err(c, rc, err);
-	sqlite3_finalize(st);
+	done_stmt(st, cached);
 	strata_rows_free(r);
 	return err ? err->code : STRATA_EDB;
 }
