@@ -199,7 +199,11 @@ struct run {
 	struct strata_status *st;
 	struct step *steps;
 	size_t nsteps;
+	struct strata_deferred held; /* bookkeeping held back in a server's batch transaction */
 };
+
+/* Held bookkeeping is sent in statements of at most this many rows. */
+#define HOLD_MAX 1000
 
 /* Byte offset -> file:line:column in err. */
 static void locate_pos(struct strata_err *err, const struct step *s, long pos)
@@ -539,6 +543,17 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 			if (rc)
 				goto fail;
 		}
+	}
+	if (in_batch && (d->caps & STRATA_CAP_BATCH) && !s->record_only && !s->accept && (s->down || m)) {
+		/* inside --single-transaction: the rows go with later ones (see strata_deferred) */
+		if (r->held.n >= HOLD_MAX || (r->held.n && r->held.down != s->down)) {
+			rc = strata_history_flush(db, &r->held, err);
+			if (rc)
+				goto fail;
+		}
+		strata_history_defer(db, &r->held, m, s->row->version, s->row->name, s->action, s->down,
+				     strata_now_ms() - t0);
+		return 0;
 	}
 	if (s->accept)
 		rc = strata_history_accept(db, m, err);
@@ -1029,6 +1044,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	if (req->script)
 		*req->script = NULL;
 	memset(&r, 0, sizeof(r));
+	strata_deferred_init(&r.held);
 	r.db = db;
 	r.src = src;
 	if (!dry) {
@@ -1196,10 +1212,16 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		emit_mig(db, STRATA_EV_MIG_DONE, s, strata_now_ms() - t0, NULL, NULL);
 	}
 	if (in_batch) {
-		rc = db->drv->commit(db->conn, err);
-		in_batch = 0;
-		if (rc)
+		rc = strata_history_flush(db, &r.held, err);
+		if (!rc) {
+			rc = db->drv->commit(db->conn, err);
+			in_batch = 0;
+		}
+		if (rc) { /* nothing of the batch stays (rolled back below, if still open) */
+			done = 0;
+			at = r.st->have_current ? r.st->current_vtext : NULL;
 			goto out;
+		}
 	}
 	rc = 0;
 out:
@@ -1212,6 +1234,7 @@ out:
 	if (in_batch)
 		db->drv->rollback(db->conn, NULL);
 	strata_unlock(db, locked);
+	strata_deferred_release(&r.held);
 	release_steps(&r);
 	strata_status_free(r.st);
 	return rc;

@@ -420,9 +420,13 @@ int strata_history_complete(struct strata_db *db, const struct strata_migration 
 void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, uint64_t version,
 			      const char *name, const char *action, int down, struct strata_buf *b)
 {
-	/* PostgreSQL times the transaction so far; an offline SQLite script records 0 */
+	/*
+	 * PostgreSQL times the message carrying BEGIN, the script and this (its
+	 * statement_timestamp() is when the message arrived); an offline SQLite
+	 * script records 0.
+	 */
 	const char *elapsed = db->drv->engine == STRATA_ENGINE_POSTGRES
-				      ? "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint"
+				      ? "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint"
 				      : "0";
 	char ver[24];
 
@@ -451,6 +455,91 @@ void strata_history_batch_sql(struct strata_db *db, const struct strata_migratio
 	strata_buf_adds(b, ", ");
 	strata_buf_add_literal(b, db->applied_by, strlen(db->applied_by));
 	strata_buf_addf(b, ", %s, 'ok');\n", elapsed);
+}
+
+void strata_deferred_init(struct strata_deferred *d)
+{
+	memset(d, 0, sizeof(*d));
+	strata_buf_init(&d->track);
+	strata_buf_init(&d->del);
+	strata_buf_init(&d->log);
+}
+
+void strata_deferred_release(struct strata_deferred *d)
+{
+	strata_buf_release(&d->track);
+	strata_buf_release(&d->del);
+	strata_buf_release(&d->log);
+	strata_deferred_init(d);
+}
+
+void strata_history_defer(struct strata_db *db, struct strata_deferred *d, const struct strata_migration *m,
+			  uint64_t version, const char *name, const char *action, int down, double ms)
+{
+	char ver[24], dur[32];
+
+	strata_version_param(version, ver);
+	snprintf(dur, sizeof(dur), "%lld", (long long)(ms + 0.5));
+	if (down) {
+		strata_buf_addf(&d->del, "%s%s", d->del.len ? ", " : "", ver);
+	} else {
+		strata_buf_addf(&d->track, "%s(%s, ", d->track.len ? ",\n" : "", ver);
+		strata_buf_add_literal(&d->track, m->name, strlen(m->name));
+		strata_buf_adds(&d->track, ", ");
+		strata_buf_add_literal(&d->track, m->checksum, strlen(m->checksum));
+		strata_buf_adds(&d->track, ", ");
+		if (m->down)
+			strata_buf_add_literal(&d->track, m->down, m->down_len);
+		else
+			strata_buf_adds(&d->track, "NULL");
+		strata_buf_addf(&d->track, ", %s, ", dur);
+		strata_buf_add_literal(&d->track, db->applied_by, strlen(db->applied_by));
+		strata_buf_adds(&d->track, ")");
+	}
+	strata_buf_addf(&d->log, "%s(", d->log.len ? ",\n" : "");
+	strata_buf_add_literal(&d->log, action, strlen(action));
+	strata_buf_addf(&d->log, ", %s, ", ver);
+	strata_buf_add_literal(&d->log, name, strlen(name));
+	strata_buf_adds(&d->log, ", ");
+	strata_buf_add_literal(&d->log, db->applied_by, strlen(db->applied_by));
+	strata_buf_addf(&d->log, ", %s, 'ok')", dur);
+	d->down = down;
+	d->n++;
+}
+
+int strata_history_flush(struct strata_db *db, struct strata_deferred *d, struct strata_err *err)
+{
+	struct strata_buf b;
+	long pos;
+	int rc;
+
+	if (!d->n)
+		return 0;
+	strata_buf_init(&b);
+	if (d->del.len) {
+		strata_buf_addf(&b, "DELETE FROM %s WHERE version IN (", db->qtable);
+		strata_buf_add(&b, d->del.buf, d->del.len);
+		strata_buf_adds(&b, ");\n");
+	}
+	if (d->track.len) {
+		strata_buf_addf(&b, "INSERT INTO %s (version, name, checksum, down_script, duration_ms, applied_by) VALUES\n",
+				db->qtable);
+		strata_buf_add(&b, d->track.buf, d->track.len);
+		strata_buf_adds(&b, ";\n");
+	}
+	strata_buf_addf(&b, "INSERT INTO %s (action, version, name, applied_by, duration_ms, result) VALUES\n", db->qlog);
+	strata_buf_add(&b, d->log.buf, d->log.len);
+	strata_buf_adds(&b, ";");
+	if (b.broken || d->track.broken || d->del.broken || d->log.broken) {
+		strata_buf_release(&b);
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	rc = db->drv->exec(db->conn, b.buf, b.len, &pos, err);
+	strata_buf_release(&b);
+	if (rc)
+		strata_err_prefix(err, "recording %zu migrations in %s failed: ", d->n, db->qtable);
+	strata_deferred_release(d);
+	return rc;
 }
 
 int strata_history_insert(struct strata_db *db, const struct strata_migration *m, double ms,

@@ -287,10 +287,29 @@ void strata_history_create_sql(struct strata_db *db, struct strata_buf *b);
  * The bookkeeping of one migration as literal SQL, to travel in the same
  * round trip as its script (or into the offline script): the tracking INSERT
  * (or DELETE when `down`) and the log entry, timed by PostgreSQL from the
- * start of the transaction.
+ * arrival of the message that carries them.
  */
 void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, uint64_t version,
 			      const char *name, const char *action, int down, struct strata_buf *b);
+/*
+ * Bookkeeping held back inside one batch transaction (--single-transaction on
+ * a server) and sent as a few multi-row statements: the rows become visible
+ * at COMMIT either way, and N migrations cost N round trips, not 3N.
+ */
+struct strata_deferred {
+	struct strata_buf track; /* "(...), (...)" tuples for the tracking INSERT */
+	struct strata_buf del;   /* "v, v" versions to DELETE from it */
+	struct strata_buf log;   /* tuples for the log INSERT, in order */
+	size_t n;                /* migrations held */
+	int down;                /* the direction of those held */
+};
+void strata_deferred_init(struct strata_deferred *d);
+void strata_deferred_release(struct strata_deferred *d);
+/* Hold one migration's bookkeeping (`ms`: how long its script took). */
+void strata_history_defer(struct strata_db *db, struct strata_deferred *d, const struct strata_migration *m,
+			  uint64_t version, const char *name, const char *action, int down, double ms);
+/* Send what is held (nothing to do when empty) and empty it. */
+int strata_history_flush(struct strata_db *db, struct strata_deferred *d, struct strata_err *err);
 /* Append to the history log (inside the caller's transaction, if any). */
 int strata_history_log(struct strata_db *db, const char *action, const struct strata_status_row *row, double ms,
 		       const char *result, struct strata_err *err);

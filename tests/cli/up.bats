@@ -137,6 +137,28 @@ INSERT INTO ü VALUES ('日本');" "DROP TABLE ü;"
 	[ "$(pg_sql "$url" 'SELECT count(*) FROM strata_migrations')" = 0 ]
 }
 
+@test "--single-transaction on PostgreSQL records every row, down script and log entry, both ways" {
+	require_pg
+	url=$(make_pg_db)
+	three_migrations
+	write_migration migrations 000004 "it's_quoted" "CREATE TABLE q (s text DEFAULT 'a''b');" "DROP TABLE q; -- it's gone"
+	run --separate-stderr strata -d "$url" --single-transaction up
+	[ "$status" -eq 0 ]
+	[ "$(pg_sql "$url" 'SELECT count(*) FROM strata_migrations')" = 4 ]
+	[ "$(pg_sql "$url" "SELECT down_script FROM strata_migrations WHERE version = 4")" = "DROP TABLE q; -- it's gone" ]
+	[ "$(pg_sql "$url" "SELECT name FROM strata_migrations WHERE version = 4")" = "it's_quoted" ]
+	[ "$(pg_sql "$url" "SELECT string_agg(action || version, ',' ORDER BY id) FROM strata_migrations_log")" = "up1,up2,up3,up4" ]
+	# redo in one transaction: the down's DELETE must reach the table before the up's INSERT
+	run --separate-stderr strata -d "$url" --single-transaction -y redo
+	[ "$status" -eq 0 ]
+	[ "$(pg_sql "$url" 'SELECT count(*) FROM strata_migrations')" = 4 ]
+	run --separate-stderr strata -d "$url" --single-transaction -y down --all
+	[ "$status" -eq 0 ]
+	[ "$(pg_sql "$url" 'SELECT count(*) FROM strata_migrations')" = 0 ]
+	[ "$(pg_sql "$url" "SELECT to_regclass('projects') IS NULL")" = t ]
+	[ "$(pg_sql "$url" "SELECT string_agg(action || version, ',' ORDER BY id) FROM strata_migrations_log")" = "up1,up2,up3,up4,down4,up4,down4,down3,down2,down1" ]
+}
+
 @test "options may stand before or after the command, and golang-migrate spellings work" {
 	three_migrations
 	run strata up -d sqlite:a.db -p migrations 1
