@@ -271,6 +271,12 @@ const char *strata_db_engine(const struct strata_db *db);
 int strata_status_get(struct strata_db *db, const struct strata_source *src,
 		      struct strata_status **out, struct strata_err *err);
 void strata_status_free(struct strata_status *st);
+/*
+ * What `version` prints, with one indexed query and no files: the highest
+ * recorded version (*have = 0 when nothing is recorded), and whether that
+ * migration stopped part-way (*partial).
+ */
+int strata_version_get(struct strata_db *db, uint64_t *version, int *have, int *partial, struct strata_err *err);
 
 /* One entry of the append-only history log. */
 struct strata_log_row {

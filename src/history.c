@@ -610,3 +610,47 @@ int strata_history_has(struct strata_db *db, uint64_t version, struct strata_err
 	strata_rows_free(r);
 	return rc;
 }
+
+int strata_version_get(struct strata_db *db, uint64_t *version, int *have, int *partial, struct strata_err *err)
+{
+	struct strata_buf b;
+	struct strata_rows *r;
+	size_t i, pick = 0;
+	int rc;
+
+	*version = 0;
+	*have = *partial = 0;
+	rc = strata_history_exists(db, err);
+	if (rc <= 0)
+		return rc;
+	/*
+	 * Versions above 2^63 are stored negative (see the top of this file) and
+	 * are then the highest: the first branch finds those, the second the rest.
+	 */
+	strata_buf_init(&b);
+	strata_buf_addf(&b,
+			"SELECT version, state FROM (SELECT version, state FROM %s WHERE version < 0 "
+			"ORDER BY version DESC LIMIT 1) AS high UNION ALL "
+			"SELECT version, state FROM (SELECT version, state FROM %s ORDER BY version DESC LIMIT 1) AS low",
+			db->qtable, db->qtable);
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = db->drv->query(db->conn, b.buf, 0, NULL, &r, err);
+	strata_buf_release(&b);
+	if (rc) {
+		strata_err_prefix(err, "cannot read the tracking table %s: ", db->qtable);
+		return rc;
+	}
+	for (i = 0; i < r->nrows; i++)
+		if ((int64_t)version_from_text(strata_rows_get(r, i, 0)) < 0)
+			pick = i;
+	if (r->nrows) {
+		const char *state = strata_rows_get(r, pick, 1);
+
+		*have = 1;
+		*version = version_from_text(strata_rows_get(r, pick, 0));
+		*partial = state && strcmp(state, "partial") == 0;
+	}
+	strata_rows_free(r);
+	return 0;
+}

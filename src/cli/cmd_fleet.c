@@ -46,7 +46,16 @@ static int work(struct strata_db *db, struct strata_fleet_item *item, void *ud)
 	struct strata_run_result res;
 	int rc;
 
-	if (!strcmp(c->cmd->name, "status") || !strcmp(c->cmd->name, "version") || !strcmp(c->cmd->name, "validate")) {
+	if (!strcmp(c->cmd->name, "version")) {
+		uint64_t v;
+		int partial;
+
+		rc = strata_version_get(db, &v, &item->have_current, &partial, &item->err);
+		if (!rc && item->have_current)
+			snprintf(item->current, sizeof(item->current), "%llu", (unsigned long long)v);
+		return rc;
+	}
+	if (!strcmp(c->cmd->name, "status") || !strcmp(c->cmd->name, "validate")) {
 		rc = strata_status_get(db, src, &st, &item->err);
 		if (rc)
 			return rc;

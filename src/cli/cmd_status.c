@@ -136,40 +136,31 @@ int cmd_status(struct cli *c)
 
 int cmd_version(struct cli *c)
 {
-	struct strata_status *st;
 	struct strata_err err;
-	int rc, partial = 0;
-	size_t i;
+	uint64_t v;
+	int rc, have, partial;
 
 	if (c->fleet)
 		return cmd_fleet(c, NULL);
 
 	strata_err_clear(&err);
-	rc = strata_status_get(c->db, source_or_empty(c), &st, &err);
+	rc = strata_version_get(c->db, &v, &have, &partial, &err);
 	if (rc)
 		return out_error(c, rc, &err);
-	for (i = st->n; i-- > 0;) {
-		if (st->rows[i].state == STRATA_PENDING)
-			continue;
-		partial = st->rows[i].state == STRATA_PARTIAL;
-		break;
-	}
 	if (c->json) {
 		cJSON *root = cJSON_CreateObject();
 
-		if (st->have_current)
-			cJSON_AddNumberToObject(root, "version", (double)st->current);
+		if (have)
+			cJSON_AddNumberToObject(root, "version", (double)v);
 		else
 			cJSON_AddNullToObject(root, "version");
 		cJSON_AddBoolToObject(root, "partial", partial);
-		strata_status_free(st);
 		return print_json(root);
 	}
-	if (st->have_current)
-		printf("%llu%s\n", (unsigned long long)st->current, partial ? " (partial)" : "");
+	if (have)
+		printf("%llu%s\n", (unsigned long long)v, partial ? " (partial)" : "");
 	else if (!c->quiet)
 		fprintf(stderr, "strata: no migration applied\n");
-	strata_status_free(st);
 	return 0;
 }
 

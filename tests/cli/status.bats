@@ -83,6 +83,21 @@ setup() {
 	[ "$output" = 3 ]
 }
 
+@test "version: versions above 2^63 are the highest, a partial one says so" {
+	mkdir big
+	write_migration big 5 small "CREATE TABLE a (x INTEGER);" "DROP TABLE a;"
+	write_migration big 9223372036854775808 huge "CREATE TABLE b (x INTEGER);" "DROP TABLE b;"
+	run --separate-stderr strata -d sqlite:big.db -p big up
+	[ "$status" -eq 0 ]
+	run --separate-stderr strata -d sqlite:big.db version
+	[ "$output" = 9223372036854775808 ]
+	sqlite_sql big.db "UPDATE strata_migrations SET state = 'partial' WHERE name = 'huge'"
+	run --separate-stderr strata -d sqlite:big.db version
+	[ "$output" = "9223372036854775808 (partial)" ]
+	run strata -d sqlite:big.db version --json
+	[ "$(jq -r .partial <<<"$output")" = true ]
+}
+
 @test "validate checks files without a database and checksums with one" {
 	run strata -p migrations validate
 	[ "$status" -eq 0 ]
