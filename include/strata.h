@@ -111,6 +111,7 @@ struct strata_source {
 	size_t nwarnings;
 	int width;                       /* widest sequential version in use (for create --seq), 0 if none */
 	int timestamps;                  /* versions look like timestamps (>= 12 digits) */
+	int ups_only;                    /* loaded with STRATA_SOURCE_UPS_ONLY: down files not read */
 };
 
 /*
@@ -121,6 +122,15 @@ struct strata_source {
  * err->message may list several problems, one per line.
  */
 int strata_source_load(const char *dir, struct strata_source **out, struct strata_err *err);
+/*
+ * The same with flags. STRATA_SOURCE_UPS_ONLY: for commands that only
+ * compare the files with the history, like status. Ups are read and hashed
+ * (checksum set) but no text is kept (up and down are NULL); .down.sql files
+ * beside their ups are named (down_file) but not read. Such a source cannot
+ * be run (strata_run refuses it).
+ */
+enum { STRATA_SOURCE_UPS_ONLY = 1 };
+int strata_source_load_flags(const char *dir, unsigned flags, struct strata_source **out, struct strata_err *err);
 void strata_source_free(struct strata_source *src);
 /* Index of the migration with this version, or -1. */
 long strata_source_find(const struct strata_source *src, uint64_t version);
@@ -180,7 +190,7 @@ struct strata_status_row {
 	char *applied_by;     /* user@host, or NULL */
 	long long duration_ms;
 	char *checksum;       /* recorded checksum, or NULL */
-	char *down;           /* recorded down script, or NULL */
+	char *down;           /* recorded down script (not filled by strata_status_get), or NULL */
 	int stmts_done;       /* partial: statements completed */
 	char *progress;       /* partial: checksum of the statements completed, or NULL */
 	int out_of_order;     /* pending but older than the newest applied */

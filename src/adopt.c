@@ -216,7 +216,7 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 	rc = strata_history_ensure(db, err);
 	if (rc)
 		goto out;
-	rc = strata_history_read(db, &rows, &nrows, err);
+	rc = strata_history_read(db, 1, &rows, &nrows, err);
 	if (rc)
 		goto out;
 	if (nrows) {

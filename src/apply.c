@@ -1043,6 +1043,9 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		memset(res, 0, sizeof(*res));
 	if (req->script)
 		*req->script = NULL;
+	if (src->ups_only)
+		return strata_err_set(err, STRATA_EUSAGE, "this source was loaded without its down scripts "
+							  "(STRATA_SOURCE_UPS_ONLY) and cannot be run");
 	memset(&r, 0, sizeof(r));
 	strata_deferred_init(&r.held);
 	r.db = db;
@@ -1059,7 +1062,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (rc)
 			goto out;
 	}
-	rc = strata_status_get(db, src, &r.st, err);
+	rc = strata_status_read(db, src, 1, &r.st, err);
 	if (rc)
 		goto out;
 	at = r.st->have_current ? r.st->current_vtext : NULL;

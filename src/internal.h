@@ -270,7 +270,8 @@ int strata_history_exists(struct strata_db *db, struct strata_err *err);
 /* Create the tracking table when missing. */
 int strata_history_ensure(struct strata_db *db, struct strata_err *err);
 /* Every row, ordered by version. *rows is NULL and *n 0 when the table does not exist. */
-int strata_history_read(struct strata_db *db, struct strata_applied **rows, size_t *n, struct strata_err *err);
+int strata_history_read(struct strata_db *db, int with_down, struct strata_applied **rows, size_t *n,
+			struct strata_err *err);
 /* Record a migration as applied (inside the caller's transaction, if any). */
 int strata_history_insert(struct strata_db *db, const struct strata_migration *m, double ms,
 			  struct strata_err *err);
@@ -322,9 +323,12 @@ void strata_version_param(uint64_t v, char buf[24]);
 
 /* ---------------------------------------------------------------- status */
 
-/* Merge recorded rows with the files (pure: no database). */
-int strata_status_build(const struct strata_source *src, const struct strata_applied *rows, size_t n,
+/* Merge recorded rows with the files (pure: no database). The rows' strings move into the status. */
+int strata_status_build(const struct strata_source *src, struct strata_applied *rows, size_t n,
 			struct strata_status **out, struct strata_err *err);
+/* strata_status_get, with the recorded down scripts when `with_down` (what a run needs). */
+int strata_status_read(struct strata_db *db, const struct strata_source *src, int with_down,
+		       struct strata_status **out, struct strata_err *err);
 
 /* ---------------------------------------------------------------- directives */
 

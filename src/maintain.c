@@ -40,7 +40,7 @@ int strata_backup(struct strata_db *db, const char *dir, char **path, struct str
 		return strata_err_set(err, STRATA_EUSAGE, "%s databases cannot be backed up by strata", db->drv->name);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return strata_err_set(err, STRATA_EIO, "cannot create backup directory %s: %s", dir, strerror(errno));
-	rc = strata_history_read(db, &rows, &n, err);
+	rc = strata_history_read(db, 1, &rows, &n, err);
 	if (rc)
 		return rc;
 	for (i = 0; i < n; i++)

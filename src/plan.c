@@ -80,38 +80,50 @@ static int cmp_keyed(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static int fill_recorded(struct strata_status_row *r, const struct strata_applied *a)
+/* The recorded columns move from `a` to `r` (a's pointers are left NULL). */
+static void fill_recorded(struct strata_status_row *r, struct strata_applied *a)
 {
-	r->applied_at = strata_strdup(a->applied_at);
-	r->applied_by = strata_strdup(a->applied_by);
-	r->checksum = strata_strdup(a->checksum);
-	r->down = strata_strdup(a->down);
+	r->applied_at = a->applied_at;
+	r->applied_by = a->applied_by;
+	r->checksum = a->checksum;
+	r->down = a->down;
 	r->duration_ms = a->duration_ms;
 	r->stmts_done = a->stmts_done;
-	r->progress = strata_strdup(a->progress);
-	return r->applied_at && r->applied_by && r->checksum && (r->down || !a->down) &&
-			       (r->progress || !a->progress)
-		       ? 0
-		       : -1;
+	r->progress = a->progress;
+	a->applied_at = a->applied_by = a->checksum = a->down = a->progress = NULL;
 }
 
-int strata_status_build(const struct strata_source *src, const struct strata_applied *rows, size_t n,
+int strata_status_build(const struct strata_source *src, struct strata_applied *rows, size_t n,
 			struct strata_status **out, struct strata_err *err)
 {
 	struct strata_status *st;
 	struct keyed *order;
 	char *seen;
-	size_t i, total, k = 0;
+	size_t i, total, nmissing, k = 0;
 	int64_t sv;
 
 	*out = NULL;
+	order = NULL;
 	st = calloc(1, sizeof(*st));
 	seen = calloc(n ? n : 1, 1);
-	total = src->n + n;
-	order = calloc(total ? total : 1, sizeof(*order));
-	if (st)
-		st->rows = calloc(total ? total : 1, sizeof(*st->rows));
-	if (!st || !seen || !order || !st->rows)
+	if (!st || !seen)
+		goto oom;
+	/* rows whose file is gone are the only ones to sort in; mostly there are none */
+	for (i = 0, total = 0; i < src->n; i++) {
+		const struct strata_applied *a = find_applied(rows, n, src->m[i].version);
+
+		if (a && !seen[a - rows]) {
+			seen[a - rows] = 1;
+			total++;
+		}
+	}
+	nmissing = n - total;
+	memset(seen, 0, n ? n : 1);
+	total = src->n + nmissing;
+	st->rows = calloc(total ? total : 1, sizeof(*st->rows));
+	if (nmissing)
+		order = calloc(total, sizeof(*order));
+	if (!st->rows || (nmissing && !order))
 		goto oom;
 
 	/* files first, each matched with its recorded row */
@@ -119,8 +131,10 @@ int strata_status_build(const struct strata_source *src, const struct strata_app
 		const struct strata_migration *m = &src->m[i];
 		const struct strata_applied *a = find_applied(rows, n, m->version);
 
-		order[k].sortkey = m->sortkey;
-		order[k].idx = k;
+		if (order) {
+			order[k].sortkey = m->sortkey;
+			order[k].idx = k;
+		}
 		st->rows[k].version = m->version;
 		st->rows[k].vtext = strata_strdup(m->vtext);
 		st->rows[k].name = strata_strdup(m->name);
@@ -129,14 +143,13 @@ int strata_status_build(const struct strata_source *src, const struct strata_app
 			goto oom;
 		if (a) {
 			seen[a - rows] = 1;
-			if (fill_recorded(&st->rows[k], a))
-				goto oom;
 			if (strcmp(a->state, "partial") == 0)
 				st->rows[k].state = STRATA_PARTIAL;
 			else if (strcmp(a->checksum, m->checksum) != 0)
 				st->rows[k].state = STRATA_MODIFIED;
 			else
 				st->rows[k].state = STRATA_APPLIED;
+			fill_recorded(&st->rows[k], &rows[a - rows]);
 		} else {
 			st->rows[k].state = STRATA_PENDING;
 		}
@@ -152,8 +165,10 @@ int strata_status_build(const struct strata_source *src, const struct strata_app
 		order[k].idx = k;
 		st->rows[k].version = rows[i].version;
 		st->rows[k].vtext = malloc(24);
-		st->rows[k].name = strata_strdup(rows[i].name);
-		if (!st->rows[k].vtext || !st->rows[k].name || fill_recorded(&st->rows[k], &rows[i]))
+		st->rows[k].name = rows[i].name;
+		rows[i].name = NULL;
+		fill_recorded(&st->rows[k], &rows[i]);
+		if (!st->rows[k].vtext || !st->rows[k].name)
 			goto oom;
 		snprintf(st->rows[k].vtext, 24, "%llu", (unsigned long long)(uint64_t)sv);
 		st->rows[k].state = strcmp(rows[i].state, "partial") == 0 ? STRATA_PARTIAL : STRATA_MISSING;
@@ -161,10 +176,10 @@ int strata_status_build(const struct strata_source *src, const struct strata_app
 	}
 	st->n = k;
 	/* order everything: files keep their order; missing rows slot in by version */
-	qsort(order, k, sizeof(*order), cmp_keyed);
-	{
+	if (order) {
 		struct strata_status_row *sorted = calloc(k ? k : 1, sizeof(*sorted));
 
+		qsort(order, k, sizeof(*order), cmp_keyed);
 		if (!sorted)
 			goto oom;
 		for (i = 0; i < k; i++)
@@ -212,12 +227,18 @@ oom:
 int strata_status_get(struct strata_db *db, const struct strata_source *src, struct strata_status **out,
 		      struct strata_err *err)
 {
+	return strata_status_read(db, src, 0, out, err);
+}
+
+int strata_status_read(struct strata_db *db, const struct strata_source *src, int with_down,
+		       struct strata_status **out, struct strata_err *err)
+{
 	struct strata_applied *rows;
 	size_t n;
 	int rc;
 
 	*out = NULL;
-	rc = strata_history_read(db, &rows, &n, err);
+	rc = strata_history_read(db, with_down, &rows, &n, err);
 	if (rc)
 		return rc;
 	rc = strata_status_build(src, rows, n, out, err);

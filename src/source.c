@@ -270,6 +270,7 @@ struct loader {
 	size_t nm, cm;
 	char *scratch; /* SCRATCH_SIZE bytes to read files into */
 	int oom;       /* an allocation failed: give up with STRATA_ENOMEM */
+	unsigned flags; /* STRATA_SOURCE_* */
 };
 
 /* `arr` (holding n of cap elements) with room for one more: the same or a larger array, NULL on OOM. */
@@ -1148,7 +1149,8 @@ static void build(struct loader *L, const struct entry *pe, const struct entry *
 				L->oom = 1;
 				goto fail;
 			}
-			if (read_text(L, dname, 0, de->regular, &m.down, &m.down_len))
+			if (!(L->flags & STRATA_SOURCE_UPS_ONLY) &&
+			    read_text(L, dname, 0, de->regular, &m.down, &m.down_len))
 				goto fail;
 			m.down_line = 1;
 		}
@@ -1156,6 +1158,13 @@ static void build(struct loader *L, const struct entry *pe, const struct entry *
 	if (L->oom)
 		goto fail;
 	strata_checksum(m.up, m.up_len, m.checksum);
+	if (L->flags & STRATA_SOURCE_UPS_ONLY) {
+		/* only the checksum is wanted: keep no text (that was most of status's memory) */
+		free(m.up);
+		free(m.down);
+		m.up = m.down = NULL;
+		m.up_len = m.down_len = 0;
+	}
 	mp = grow(L, L->m, &L->cm, L->nm, sizeof(*L->m));
 	if (!mp)
 		goto fail;
@@ -1379,6 +1388,11 @@ static void loader_release(struct loader *L)
 
 int strata_source_load(const char *dir, struct strata_source **out, struct strata_err *err)
 {
+	return strata_source_load_flags(dir, 0, out, err);
+}
+
+int strata_source_load_flags(const char *dir, unsigned flags, struct strata_source **out, struct strata_err *err)
+{
 	struct loader L;
 	struct strata_source *src = NULL;
 	struct strata_buf pfx;
@@ -1388,6 +1402,7 @@ int strata_source_load(const char *dir, struct strata_source **out, struct strat
 
 	*out = NULL;
 	memset(&L, 0, sizeof(L));
+	L.flags = flags;
 	strata_buf_init(&L.names);
 	strata_buf_init(&pfx);
 	dlen = strlen(dir);
@@ -1428,6 +1443,15 @@ int strata_source_load(const char *dir, struct strata_source **out, struct strat
 		L.e[i].fname = L.names.buf + L.e[i].off;
 	if (L.ne > 1)
 		qsort(L.e, L.ne, sizeof(*L.e), entry_cmp);
+	/* one migration per version at most: size the array once (doubling it held up to twice that) */
+	for (i = 0, j = 0; i < L.ne; i++)
+		j += i == 0 || L.e[i].pn.version != L.e[i - 1].pn.version;
+	if (j) {
+		L.m = malloc(j * sizeof(*L.m));
+		if (!L.m)
+			goto oom;
+		L.cm = j;
+	}
 	for (i = 0; i < L.ne && !L.oom; i = j) {
 		for (j = i + 1; j < L.ne && L.e[j].pn.version == L.e[i].pn.version; j++)
 			;
@@ -1444,6 +1468,7 @@ int strata_source_load(const char *dir, struct strata_source **out, struct strat
 	src = calloc(1, sizeof(*src));
 	if (!src || !(src->dir = strata_strdup(dir)))
 		goto oom;
+	src->ups_only = (flags & STRATA_SOURCE_UPS_ONLY) != 0;
 	if (L.nm > 1)
 		qsort(L.m, L.nm, sizeof(*L.m), migration_cmp);
 	if (L.nw > 1)

@@ -18,6 +18,7 @@ enum {
 	READ_ONLY = 1 << 4,     /* never create the database or the tracking table */
 	FLEET = 1 << 5,         /* runs over a fleet of targets too */
 	RUNS_SCRIPTS = 1 << 6,  /* runs migration scripts: check them all before touching the database */
+	UPS_ONLY = 1 << 7,      /* only compares: the down files need not be read */
 };
 
 struct cli {

@@ -23,7 +23,7 @@ const struct command commands[] = {
 	{ "down", cmd_down, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET, "[N]", "roll back the last migration, or the last N (--all: every one)" },
 	{ "goto", cmd_goto, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET, "V", "migrate up or down to version V (0: roll everything back)" },
 	{ "redo", cmd_redo, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS, "", "roll back the last migration and apply it again" },
-	{ "status", cmd_status, NEED_SOURCE | NEED_DB | READ_ONLY | FLEET, "",
+	{ "status", cmd_status, NEED_SOURCE | NEED_DB | READ_ONLY | FLEET | UPS_ONLY, "",
 	  "list every migration: applied, pending, modified, missing, partial" },
 	{ "version", cmd_version, NEED_DB | READ_ONLY | FLEET, "", "print the current version alone (from the database only)" },
 	{ "validate", cmd_validate, NEED_SOURCE | WANT_DB | READ_ONLY | FLEET, "",
@@ -403,7 +403,7 @@ static int load_source(struct cli *c)
 	strata_err_clear(&err);
 	if ((c->cmd->flags & WANT_SOURCE) && stat(dir, &st) != 0 && errno == ENOENT)
 		return 0;
-	rc = strata_source_load(dir, &c->src, &err);
+	rc = strata_source_load_flags(dir, (c->cmd->flags & UPS_ONLY) ? STRATA_SOURCE_UPS_ONLY : 0, &c->src, &err);
 	if (rc)
 		return out_error(c, rc, &err);
 	if (!c->quiet)
