@@ -277,7 +277,8 @@ void strata_interrupt_all(void);
 const char *strata_db_engine(const struct strata_db *db);
 
 /* Compare the recorded history with the files. Read only; works before the
- * tracking table exists (everything pending). */
+ * tracking table exists (everything pending). The status points into `src`
+ * (mig, and the vtext and name of rows with a file): free it first. */
 int strata_status_get(struct strata_db *db, const struct strata_source *src,
 		      struct strata_status **out, struct strata_err *err);
 void strata_status_free(struct strata_status *st);

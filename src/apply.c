@@ -188,10 +188,12 @@ struct step {
 	int accept;              /* accept: record the file's new checksum */
 	const char *action;      /* for the history log: up, down, force, baseline, accept */
 	struct strata_split sp;  /* the script's statements */
-	struct strata_directives dv;
+	struct strata_directives *dv; /* never NULL: no_directives when the script has none */
 	int notx;                /* run statement by statement outside a transaction */
 	int resume;              /* statements already done by an earlier, partial run */
 };
+
+static struct strata_directives no_directives;
 
 struct run {
 	struct strata_db *db;
@@ -384,9 +386,9 @@ static int set_timeout(struct strata_db *db, const struct step *s, int local, st
 	char sql[96];
 	long pos;
 
-	if (s->dv.timeout <= 0 || db->drv->engine != STRATA_ENGINE_POSTGRES)
+	if (s->dv->timeout <= 0 || db->drv->engine != STRATA_ENGINE_POSTGRES)
 		return 0;
-	snprintf(sql, sizeof(sql), "SET %sstatement_timeout = %.0f", local ? "LOCAL " : "", s->dv.timeout * 1000.0);
+	snprintf(sql, sizeof(sql), "SET %sstatement_timeout = %.0f", local ? "LOCAL " : "", s->dv->timeout * 1000.0);
 	return db->drv->exec(db->conn, sql, strlen(sql), &pos, err);
 }
 
@@ -423,7 +425,7 @@ static int run_notx(struct run *r, const struct step *s, double t0, struct strat
 				return rc;
 		}
 	}
-	if (s->dv.timeout > 0 && db->drv->engine == STRATA_ENGINE_POSTGRES) {
+	if (s->dv->timeout > 0 && db->drv->engine == STRATA_ENGINE_POSTGRES) {
 		long pos;
 
 		db->drv->exec(db->conn, "RESET statement_timeout", 23, &pos, NULL);
@@ -498,8 +500,8 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 	int rc;
 
 	*skipped = 0;
-	if (!s->record_only && s->dv.nrequire) {
-		rc = check_conditions(db, s, s->dv.require, s->dv.require_line, s->dv.nrequire, "require", err);
+	if (!s->record_only && s->dv->nrequire) {
+		rc = check_conditions(db, s, s->dv->require, s->dv->require_line, s->dv->nrequire, "require", err);
 		if (rc)
 			goto out;
 	}
@@ -507,8 +509,8 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 		rc = run_notx(r, s, t0, err);
 		goto out;
 	}
-	if ((d->caps & STRATA_CAP_BATCH) && own_tx && !s->record_only && !s->accept && !s->dv.nverify &&
-	    s->dv.timeout <= 0 && s->row->mig) {
+	if ((d->caps & STRATA_CAP_BATCH) && own_tx && !s->record_only && !s->accept && !s->dv->nverify &&
+	    s->dv->timeout <= 0 && s->row->mig) {
 		rc = run_batched(r, s, err);
 		goto out;
 	}
@@ -538,8 +540,8 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 			locate(err, s, pos);
 			goto fail;
 		}
-		if (s->dv.nverify) {
-			rc = check_conditions(db, s, s->dv.verify, s->dv.verify_line, s->dv.nverify, "verify", err);
+		if (s->dv->nverify) {
+			rc = check_conditions(db, s, s->dv->verify, s->dv->verify_line, s->dv->nverify, "verify", err);
 			if (rc)
 				goto fail;
 		}
@@ -594,14 +596,28 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 {
 	struct strata_db *db = r->db;
 	const struct strata_migration *m = s->row->mig;
+	struct strata_directives dv;
 	size_t i;
 	int rc;
 
 	if (!s->script || s->record_only)
 		return 0;
+	memset(&dv, 0, sizeof(dv));
 	rc = strata_sql_split(s->script, s->len, db->drv->dialect, &s->sp, err);
 	if (!rc)
-		rc = strata_directives_parse(s->script, s->len, db->drv->dialect, &s->dv, err);
+		rc = strata_directives_parse(s->script, s->len, db->drv->dialect, &dv, err);
+	if (!rc && (dv.no_transaction || dv.nrequire || dv.nverify || dv.timeout > 0)) {
+		/* most scripts have none: a step keeps a copy only when there are some */
+		s->dv = malloc(sizeof(*s->dv));
+		if (!s->dv) {
+			s->dv = &no_directives;
+			strata_directives_release(&dv);
+			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+		}
+		*s->dv = dv;
+	} else {
+		strata_directives_release(&dv);
+	}
 	if (rc) {
 		if (err) {
 			snprintf(err->file, sizeof(err->file), "%s", s->file);
@@ -611,7 +627,7 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 		}
 		return rc;
 	}
-	s->notx = s->dv.no_transaction || (m && m->no_transaction && !s->recorded_down);
+	s->notx = s->dv->no_transaction || (m && m->no_transaction && !s->recorded_down);
 	if (!s->notx && db->drv->engine == STRATA_ENGINE_POSTGRES) {
 		for (i = 0; i < s->sp.n; i++) {
 			if (s->sp.s[i].flags & STRATA_STMT_NO_TX) {
@@ -624,7 +640,7 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 			}
 		}
 	}
-	if (s->notx && s->dv.nverify)
+	if (s->notx && s->dv->nverify)
 		return strata_err_set(err, STRATA_ESOURCE,
 				      "%s: -- strata:verify needs a transaction to roll back, but this migration runs "
 				      "outside one",
@@ -663,7 +679,10 @@ static void release_steps(struct run *r)
 
 	for (i = 0; i < r->nsteps; i++) {
 		strata_split_release(&r->steps[i].sp);
-		strata_directives_release(&r->steps[i].dv);
+		if (r->steps[i].dv != &no_directives) {
+			strata_directives_release(r->steps[i].dv);
+			free(r->steps[i].dv);
+		}
 	}
 	free(r->steps);
 }
@@ -691,6 +710,7 @@ static int add_step(struct run *r, const struct strata_status_row *row, int down
 	const struct strata_migration *m = row->mig;
 
 	memset(s, 0, sizeof(*s));
+	s->dv = &no_directives;
 	s->row = row;
 	s->down = down;
 	s->action = down ? "down" : "up";
@@ -1074,6 +1094,12 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	rc = plan(&r, req, err);
 	if (rc)
 		goto out;
+	if (r.nsteps) { /* plan() allowed for the worst case (redo); give the rest back */
+		struct step *fit = realloc(r.steps, r.nsteps * sizeof(*r.steps));
+
+		if (fit)
+			r.steps = fit;
+	}
 	if (req->action == STRATA_UP || req->action == STRATA_GOTO) {
 		rc = check_out_of_order(&r, err);
 		if (rc)

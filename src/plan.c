@@ -33,8 +33,10 @@ void strata_status_free(struct strata_status *st)
 	for (i = 0; i < st->n; i++) {
 		struct strata_status_row *r = &st->rows[i];
 
-		free(r->vtext);
-		free(r->name);
+		if (!r->mig || r->vtext != r->mig->vtext)
+			free(r->vtext);
+		if (!r->mig || r->name != r->mig->name)
+			free(r->name);
 		free(r->applied_at);
 		free(r->applied_by);
 		free(r->checksum);
@@ -136,11 +138,10 @@ int strata_status_build(const struct strata_source *src, struct strata_applied *
 			order[k].idx = k;
 		}
 		st->rows[k].version = m->version;
-		st->rows[k].vtext = strata_strdup(m->vtext);
-		st->rows[k].name = strata_strdup(m->name);
+		/* a file's row shares its strings with the source, as `mig` does (see strata_status_free) */
+		st->rows[k].vtext = m->vtext;
+		st->rows[k].name = m->name;
 		st->rows[k].mig = m;
-		if (!st->rows[k].vtext || !st->rows[k].name)
-			goto oom;
 		if (a) {
 			seen[a - rows] = 1;
 			if (strcmp(a->state, "partial") == 0)

@@ -180,7 +180,7 @@ static int line_at(struct lexer *lx, size_t off)
 static int grow_pieces(struct strata_split *out)
 {
 	/* small first: a run keeps one array per migration, and most hold a few statements */
-	size_t cap = out->cap ? out->cap * 2 : 4;
+	size_t cap = out->cap ? out->cap * 2 : 2;
 	struct strata_stmt *s;
 
 	if (cap < out->cap || cap > SIZE_MAX / sizeof(*s))
