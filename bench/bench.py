@@ -342,7 +342,10 @@ def machine_info(a):
         "work_fs": fs,
         "versions": {
             "strata": os.environ.get("STRATA_DESC") or "%s (binary %s; source tree at commit %s%s)" % (
-                out([a.strata, "--version"]), a.strata,
+                out([a.strata, "--version"]),
+                os.path.relpath(a.strata, os.path.dirname(HERE))
+                if os.path.abspath(a.strata).startswith(os.path.dirname(HERE) + os.sep)
+                else os.path.basename(a.strata),
                 out(["git", "-C", os.path.dirname(HERE), "rev-parse", "--short", "HEAD"]),
                 ", with uncommitted changes" if out(["sh", "-c", "git -C '%s' status --porcelain -- src include "
                                                      "| head -n 1" % os.path.dirname(HERE)]).strip() not in ("", "?")

@@ -93,6 +93,9 @@ cd "$work"
 fresh_files
 measure raw-sqlite3-loop bash -c 'for f in data/*.db; do sqlite3 -bail "$f" < raw.sql; done'
 fresh_files
+# the limit for two workers: the same loop split over two processes
+measure raw-sqlite3-2-procs bash -c 'ls data/*.db | xargs -P 2 -I{} sh -c "sqlite3 -bail {} < raw.sql"'
+fresh_files
 measure strata-j1 "$STRATA" -q -p migrations -d 'sqlite:data/project_*.db' up -j 1
 fresh_files
 measure strata-j2 "$STRATA" -q -p migrations -d 'sqlite:data/project_*.db' up -j 2
@@ -102,9 +105,11 @@ if [ -n "$DBMATE" ]; then
 	fresh_files
 	measure dbmate-shell-loop bash -c 'for f in data/*.db; do "$0" --no-dump-schema -d dbmate --url "sqlite:$f" up >/dev/null; done' "$DBMATE"
 fi
-report raw-sqlite3-loop "$FILES" raw-sqlite3-loop strata-j1 strata-j2 strata-shell-loop dbmate-shell-loop
+report raw-sqlite3-loop "$FILES" raw-sqlite3-loop raw-sqlite3-2-procs strata-j1 strata-j2 strata-shell-loop dbmate-shell-loop
 echo
-printf 'strata -j2 vs -j1: %.2fx faster\n' "$(echo "${WALL[strata-j1]} / ${WALL[strata-j2]}" | bc -l)"
+printf 'strata -j2 vs -j1: %.2fx faster (raw sqlite3, 2 processes vs 1: %.2fx)\n' \
+	"$(echo "${WALL[strata-j1]} / ${WALL[strata-j2]}" | bc -l)" \
+	"$(echo "${WALL[raw-sqlite3-loop]} / ${WALL[raw-sqlite3-2-procs]}" | bc -l)"
 [ -n "${WALL[dbmate-shell-loop]:-}" ] &&
 	printf 'strata -j2 vs dbmate loop: %.2fx faster\n' "$(echo "${WALL[dbmate-shell-loop]} / ${WALL[strata-j2]}" | bc -l)"
 
@@ -122,10 +127,20 @@ fresh_schemas() {
 fresh_schemas
 measure raw-psql-loop bash -c 'for i in $(seq 1 "$1"); do PGOPTIONS="-c search_path=project_$i" "$0" -X -q -v ON_ERROR_STOP=1 -d "$2" -f raw.sql; done' "$PSQL" "$SCHEMAS" "$url"
 fresh_schemas
+measure raw-psql-2-procs bash -c 'seq 1 "$1" | xargs -P 2 -I{} env PGOPTIONS="-c search_path=project_{}" "$0" -X -q -v ON_ERROR_STOP=1 -d "$2" -f raw.sql' "$PSQL" "$SCHEMAS" "$url"
+fresh_schemas
 measure strata-pg-j1 "$STRATA" -q -p migrations -d "$url" --schemas 'project_*' up -j 1
 fresh_schemas
 measure strata-pg-j2 "$STRATA" -q -p migrations -d "$url" --schemas 'project_*' up -j 2
 fresh_schemas
 measure strata-pg-shell-loop bash -c 'for i in $(seq 1 "$1"); do "$0" -q -p migrations -d "$2?options=-csearch_path%3Dproject_$i" up; done' "$STRATA" "$SCHEMAS" "$url"
-report raw-psql-loop "$SCHEMAS" raw-psql-loop strata-pg-j1 strata-pg-j2 strata-pg-shell-loop
-printf '\nstrata -j2 vs -j1: %.2fx faster\n' "$(echo "${WALL[strata-pg-j1]} / ${WALL[strata-pg-j2]}" | bc -l)"
+if [ -n "$DBMATE" ]; then
+	fresh_schemas
+	measure dbmate-pg-shell-loop bash -c 'for i in $(seq 1 "$1"); do "$0" --no-dump-schema -d dbmate --url "$2?sslmode=disable&search_path=project_$i" up >/dev/null; done' "$DBMATE" "$SCHEMAS" "$url"
+fi
+report raw-psql-loop "$SCHEMAS" raw-psql-loop raw-psql-2-procs strata-pg-j1 strata-pg-j2 strata-pg-shell-loop dbmate-pg-shell-loop
+printf '\nstrata -j2 vs -j1: %.2fx faster (raw psql, 2 processes vs 1: %.2fx)\n' \
+	"$(echo "${WALL[strata-pg-j1]} / ${WALL[strata-pg-j2]}" | bc -l)" \
+	"$(echo "${WALL[raw-psql-loop]} / ${WALL[raw-psql-2-procs]}" | bc -l)"
+[ -n "${WALL[dbmate-pg-shell-loop]:-}" ] &&
+	printf 'strata -j2 vs dbmate loop: %.2fx faster\n' "$(echo "${WALL[dbmate-pg-shell-loop]} / ${WALL[strata-pg-j2]}" | bc -l)"
