@@ -34,7 +34,8 @@ DBMATE=$(ls "$here"/.npm/node_modules/@dbmate/linux-x64/bin/dbmate 2>/dev/null |
 [ -x /usr/bin/time ] || { echo "fleet.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/strata-fleet.XXXXXX)
-trap 'rm -rf "$work"; [ -n "${pgdir:-}" ] && bash "$root/tests/pg.sh" stop "$pgdir" >/dev/null 2>&1 || true' EXIT
+# stop the cluster before removing $work: its directory is reached through a link in there
+trap '{ [ -n "${pgdir:-}" ] && bash "$root/tests/pg.sh" stop "$pgdir" >/dev/null 2>&1; } || true; rm -rf "$work"' EXIT
 
 # The migrations: small DDL, as tenants' schemas grow (tables, an index, an ALTER).
 mkdir -p "$work/migrations" "$work/dbmate"
