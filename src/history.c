@@ -280,6 +280,26 @@ int strata_log_get(struct strata_db *db, struct strata_log_row **out, size_t *n,
 	return 0;
 }
 
+/* Run a query of the tracking table built in `b` (released here); errors say which table, and why it may be. */
+static int read_tracking(struct strata_db *db, struct strata_buf *b, struct strata_rows **r, struct strata_err *err)
+{
+	int rc;
+
+	if (b->broken) {
+		strata_buf_release(b);
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	rc = db->drv->query(db->conn, b->buf, 0, NULL, r, err);
+	strata_buf_release(b);
+	if (rc) {
+		strata_err_prefix(err, "cannot read the tracking table %s: ", db->qtable);
+		if (err)
+			snprintf(err->hint, sizeof(err->hint),
+				 "is %s another tool's table? choose strata's with --table NAME", db->table);
+	}
+	return rc;
+}
+
 /* A result cell, now the caller's (the result keeps NULL); `dflt` copied when the cell is NULL. */
 static char *take_cell(struct strata_rows *r, size_t row, size_t col, const char *dflt)
 {
@@ -311,18 +331,9 @@ int strata_history_read(struct strata_db *db, int with_down, struct strata_appli
 		strata_buf_adds(&b, "applied_at, ");
 	strata_buf_addf(&b, "duration_ms, applied_by, state, statements_done, progress_checksum FROM %s ORDER BY version",
 			db->qtable);
-	if (b.broken)
-		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
-	rc = db->drv->query(db->conn, b.buf, 0, NULL, &r, err);
-	strata_buf_release(&b);
-	if (rc) {
-		strata_err_prefix(err, "cannot read the tracking table %s: ", db->qtable);
-		if (err) {
-			snprintf(err->hint, sizeof(err->hint),
-				 "is %s another tool's table? choose strata's with --table NAME", db->table);
-		}
+	rc = read_tracking(db, &b, &r, err);
+	if (rc)
 		return rc;
-	}
 	a = calloc(r->nrows ? r->nrows : 1, sizeof(*a));
 	if (!a) {
 		strata_rows_free(r);
@@ -644,14 +655,9 @@ int strata_version_get(struct strata_db *db, uint64_t *version, int *have, int *
 			"ORDER BY version DESC LIMIT 1) AS high UNION ALL "
 			"SELECT version, state FROM (SELECT version, state FROM %s ORDER BY version DESC LIMIT 1) AS low",
 			db->qtable, db->qtable);
-	if (b.broken)
-		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
-	rc = db->drv->query(db->conn, b.buf, 0, NULL, &r, err);
-	strata_buf_release(&b);
-	if (rc) {
-		strata_err_prefix(err, "cannot read the tracking table %s: ", db->qtable);
+	rc = read_tracking(db, &b, &r, err);
+	if (rc)
 		return rc;
-	}
 	for (i = 0; i < r->nrows; i++)
 		if ((int64_t)version_from_text(strata_rows_get(r, i, 0)) < 0)
 			pick = i;
