@@ -252,6 +252,22 @@ adapt() {
 	fi
 }
 
+# rerun_finishes ENGINE DB TRIAL: after an interrupted run, one more `up`
+# succeeds, leaves the database consistent and every migration applied.
+rerun_finishes() {
+	local engine=$1 db=$2 trial=$3
+	"$STRATA" -d "$(db_url "$engine" "$db")" -p migrations up >run.out 2>run.err || {
+		echo "trial $trial: the re-run failed (seed $SEED):" >&2
+		cat run.out run.err >&2
+		return 1
+	}
+	check_consistent "$engine" "$db" "trial $trial, after the re-run" || return 1
+	if [ "$APPLIED" -ne "$NMIG" ]; then
+		echo "trial $trial: the re-run left $APPLIED of $NMIG applied" >&2
+		return 1
+	fi
+}
+
 # kill_trials ENGINE DB: TRIALS trials of 1 to 3 SIGKILLs at random moments
 # of `strata up` (each followed by the check), then a run that must finish.
 kill_trials() {
@@ -299,18 +315,8 @@ kill_trials() {
 			fi
 			adapt "$rc" "$APPLIED"
 		done
-		# the re-run finishes the job
-		"$STRATA" -d "$(db_url "$engine" "$db")" -p migrations up >run.out 2>run.err || {
-			echo "trial $trial: the re-run failed (seed $SEED):" >&2
-			cat run.out run.err >&2
-			return 1
-		}
+		rerun_finishes "$engine" "$db" "$trial" || return 1
 		runs=$((runs + 1))
-		check_consistent "$engine" "$db" "trial $trial, after the re-run" || return 1
-		if [ "$APPLIED" -ne "$NMIG" ]; then
-			echo "trial $trial: the re-run left $APPLIED of $NMIG applied" >&2
-			return 1
-		fi
 	done
 	echo "# $engine SIGKILL: $TRIALS trials, $runs runs, $kills kills ($mid with 0 < applied < $NMIG, $before before the first commit, $after after the last), $missed runs finished before their kill; a run took ${FULL_MS} ms at the end; seed $SEED" >&3
 	# a run that was killed should have happened mid-way often enough to mean something
@@ -398,13 +404,7 @@ signal_trials() {
 		0) adapt 0 "$NMIG" ;;
 		130 | 143) adapt 1 0 ;;
 		esac
-		"$STRATA" -d "$(db_url "$engine" "$db")" -p migrations up >run.out 2>run.err || {
-			echo "trial $trial: the re-run failed (seed $SEED):" >&2
-			cat run.out run.err >&2
-			return 1
-		}
-		check_consistent "$engine" "$db" "trial $trial, after the re-run" || return 1
-		[ "$APPLIED" -eq "$NMIG" ]
+		rerun_finishes "$engine" "$db" "$trial" || return 1
 	done
 	echo "# $engine SIG$sig: $n trials, $stopped stopped mid-run (exit 1, rolled back), $setup while setting up (before any migration), $missed finished first, $early before the handler; seed $SEED" >&3
 	[ "$stopped" -ge $((n / 4)) ] || {
