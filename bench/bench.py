@@ -484,6 +484,12 @@ def report(results):
     ns = C.ns()
     out = []
     w = out.append
+
+    def table_head(first, ratio_col):
+        """The two header lines of a table with a time and a ratio column per N, then peak RSS."""
+        w("| %s |" % first + "".join(" N=%s | %s |" % (format(n, ","), ratio_col) for n in ns) + " peak RSS |")
+        w("|---|" + "---:|---:|" * len(ns) + "---:|")
+
     m = results.get("machine", {})
     w("Measured %s on %s CPU(s) (%s), %s memory, %s, kernel %s; databases on %s."
       % (m.get("measured", "?"), m.get("nproc", "?"), m.get("cpu", "?"), m.get("memory", "?"),
@@ -514,13 +520,7 @@ def report(results):
                 continue
             w("### `up`: %s, %s" % (ENGINE[engine], WORKLOAD[workload]))
             w("")
-            hdr = "| tool |"
-            sep = "|---|"
-            for n in ns:
-                hdr += " N=%s | ratio |" % format(n, ",")
-                sep += "---:|---:|"
-            w(hdr + " peak RSS |")
-            w(sep + "---:|")
+            table_head("tool", "ratio")
             for t in UP_TOOLS:
                 if not any(C.get(engine, workload, n, "up", t) for n in ns):
                     continue
@@ -548,13 +548,7 @@ def report(results):
             if any(C.get(engine, workload, n, "status", t + "-status") for n in ns for t in STATUS_TOOLS):
                 w("`status` with all N applied, each a cold process; the ratio is strata `status` ÷ the row's command:")
                 w("")
-                hdr = "| command |"
-                sep = "|---|"
-                for n in ns:
-                    hdr += " N=%s | strata ÷ it |" % format(n, ",")
-                    sep += "---:|---:|"
-                w(hdr + " peak RSS |")
-                w(sep + "---:|")
+                table_head("command", "strata ÷ it")
                 for name in ("raw-status", "strata-status", "strata-version", "dbmate-status", "alembic-status",
                              "sqitch-status"):
                     if not any(C.get(engine, workload, n, "status", name) for n in ns):
