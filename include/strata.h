@@ -39,6 +39,24 @@ enum {
 };
 
 /*
+ * A migration version: decimal digits of any length (sequential numbers,
+ * timestamps, 20-digit pop/Ory versions above 2^64 and longer), exact. `d`
+ * holds the digits without leading zeros ("0" for zero; "" for no version).
+ * Order versions with strata_version_cmp (numeric: by length, then digits),
+ * never with strcmp. A file name cannot hold more than STRATA_VERSION_MAX
+ * digits, so every version a file can have fits.
+ */
+#define STRATA_VERSION_MAX 255
+struct strata_version {
+	char d[STRATA_VERSION_MAX + 1]; /* digits, no leading zeros; "" when unset */
+};
+/* Digits (dashes skipped, as in Diesel's 2024-02-12-120203) into *v. 0 ok, -1 not
+ * a version (no digits, another character), -2 more than STRATA_VERSION_MAX digits. */
+int strata_version_parse(const char *s, size_t len, struct strata_version *v);
+/* <0, 0, >0 as a is numerically below, equal to or above b ("" below everything). */
+int strata_version_cmp(const struct strata_version *a, const struct strata_version *b);
+
+/*
  * Everything a caller needs to tell a person what went wrong. Fixed-size
  * buffers so that filling an error can never fail; longer texts are cut.
  */
@@ -54,7 +72,7 @@ struct strata_err {
 	int line;              /* 1-based line in that file, 0 if unknown */
 	int column;            /* 1-based column in that line, 0 if unknown */
 	int statement;         /* 1-based statement index in the script, 0 if unknown */
-	uint64_t version;      /* migration version concerned, 0 if none */
+	struct strata_version version; /* migration version concerned */
 	int has_version;       /* version above is meaningful */
 };
 
@@ -86,7 +104,7 @@ enum strata_layout {
 };
 
 struct strata_migration {
-	uint64_t version;        /* numeric version (Diesel: the digits with dashes removed) */
+	struct strata_version version; /* the version (Diesel: the digits with dashes removed) */
 	char *vtext;             /* version digits as written, leading zeros kept */
 	char *sortkey;           /* ordering key; compare with strcmp */
 	char *name;              /* description part of the name ("create_users") */
@@ -117,7 +135,7 @@ struct strata_source {
 /*
  * Read every migration under `dir`. On a bad directory (duplicate version, a
  * down with no up, an unparsable versioned name, unreadable or non-UTF-8
- * file, version overflow) returns STRATA_ESOURCE with err->file set; nothing
+ * file) returns STRATA_ESOURCE with err->file set; nothing
  * else is reported until the first such error is fixed... except that
  * err->message may list several problems, one per line.
  */
@@ -133,7 +151,7 @@ enum { STRATA_SOURCE_UPS_ONLY = 1 };
 int strata_source_load_flags(const char *dir, unsigned flags, struct strata_source **out, struct strata_err *err);
 void strata_source_free(struct strata_source *src);
 /* Index of the migration with this version, or -1. */
-long strata_source_find(const struct strata_source *src, uint64_t version);
+long strata_source_find(const struct strata_source *src, const struct strata_version *version);
 
 /*
  * Read every up and down script as `engine` would (statement boundaries,
@@ -181,7 +199,7 @@ const char *strata_state_name(enum strata_state s);
 
 /* One line of `status`. */
 struct strata_status_row {
-	uint64_t version;
+	struct strata_version version;
 	char *vtext;
 	char *name;
 	enum strata_state state;
@@ -200,7 +218,7 @@ struct strata_status {
 	struct strata_status_row *rows; /* in apply order: applied (by version order), then pending */
 	size_t n;
 	int have_current;
-	uint64_t current;     /* highest applied version */
+	struct strata_version current; /* highest applied version */
 	const char *current_vtext;
 	size_t napplied, npending, nmodified, nmissing, npartial;
 };
@@ -249,7 +267,7 @@ enum strata_event_kind {
 struct strata_event {
 	enum strata_event_kind kind;
 	const char *target;       /* display URL of the target */
-	uint64_t version;
+	struct strata_version version;
 	const char *vtext;
 	const char *name;
 	int down;                 /* rolling back */
@@ -287,7 +305,8 @@ void strata_status_free(struct strata_status *st);
  * recorded version (*have = 0 when nothing is recorded), and whether that
  * migration stopped part-way (*partial).
  */
-int strata_version_get(struct strata_db *db, uint64_t *version, int *have, int *partial, struct strata_err *err);
+int strata_version_get(struct strata_db *db, struct strata_version *version, int *have, int *partial,
+		       struct strata_err *err);
 
 /* One entry of the append-only history log. */
 struct strata_log_row {
@@ -295,7 +314,7 @@ struct strata_log_row {
 	char *at;             /* "YYYY-MM-DD HH:MM:SS" UTC */
 	char *action;         /* up, down, force, baseline, accept, adopt, drop */
 	int has_version;
-	uint64_t version;
+	struct strata_version version;
 	char *name;           /* migration name, or "" */
 	char *by;             /* user@host */
 	long long duration_ms;
@@ -321,7 +340,8 @@ struct strata_request {
 	enum strata_action action;
 	long count;          /* up/down: at most this many migrations; <= 0: up all / down 1 */
 	int all;             /* down: every applied migration */
-	uint64_t target;     /* goto/force: version (0 with goto: everything down) */
+	struct strata_version target; /* goto/force/baseline/accept: version; goto/force to "" (or to "0"
+					 when no migration has version 0): everything down */
 	int target_set;
 	int dry_run;         /* plan and report only (as opts.dry_run, for this call) */
 	char **script;       /* when set: build the SQL script a DBA would run instead of running
@@ -339,7 +359,7 @@ struct strata_request {
 struct strata_run_result {
 	size_t applied;        /* migrations run (or recorded, for force/baseline/accept) */
 	int have_current;      /* the database is at a version afterwards */
-	char current[32];      /* that version, as written in its file name */
+	char current[STRATA_VERSION_MAX + 1]; /* that version, as written in its file name */
 };
 int strata_run(struct strata_db *db, const struct strata_source *src,
 	       const struct strata_request *req, struct strata_run_result *res, struct strata_err *err);
@@ -351,7 +371,7 @@ struct strata_adopt_result {
 	size_t recorded;      /* migrations recorded as applied */
 	size_t unknown;       /* versions the other tool recorded that have no file here */
 	int have_version;
-	uint64_t version;     /* the newest version recorded */
+	struct strata_version version; /* the newest version recorded */
 };
 
 /*
@@ -413,7 +433,7 @@ struct strata_fleet_item {
 	double ms;               /* time spent on it */
 	size_t applied;          /* migrations run (up/down/goto) */
 	int have_current;
-	char current[32];        /* version the target is at afterwards */
+	char current[STRATA_VERSION_MAX + 1]; /* version the target is at afterwards */
 	size_t npending, napplied, nproblems; /* status/validate: pending, applied, modified+missing+partial */
 };
 

@@ -14,37 +14,37 @@
 #include "internal.h"
 
 struct applied_set {
-	uint64_t *v;
+	struct strata_version *v;
 	size_t n, cap;
 	int all_up_to;        /* golang-migrate: everything <= max is applied */
-	uint64_t max;
+	struct strata_version max;
 	int have_max;
 };
 
-static int add_version(struct applied_set *set, uint64_t v)
+static int add_version(struct applied_set *set, const struct strata_version *v)
 {
 	if (set->n == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 64;
-		uint64_t *p = realloc(set->v, cap * sizeof(*p));
+		struct strata_version *p = realloc(set->v, cap * sizeof(*p));
 
 		if (!p)
 			return -1;
 		set->v = p;
 		set->cap = cap;
 	}
-	set->v[set->n++] = v;
-	if (!set->have_max || v > set->max)
-		set->max = v;
+	set->v[set->n++] = *v;
+	if (!set->have_max || strata_version_cmp(v, &set->max) > 0)
+		set->max = *v;
 	set->have_max = 1;
 	return 0;
 }
 
-static int remove_version(struct applied_set *set, uint64_t v)
+static int remove_version(struct applied_set *set, const struct strata_version *v)
 {
 	size_t i;
 
 	for (i = 0; i < set->n; i++) {
-		if (set->v[i] == v) {
+		if (strata_version_cmp(&set->v[i], v) == 0) {
 			set->v[i] = set->v[--set->n];
 			return 1;
 		}
@@ -52,22 +52,25 @@ static int remove_version(struct applied_set *set, uint64_t v)
 	return 0;
 }
 
-static int contains(const struct applied_set *set, uint64_t v)
+static int contains(const struct applied_set *set, const struct strata_version *v)
 {
 	size_t i;
 
 	if (set->all_up_to)
-		return set->have_max && v <= set->max;
+		return set->have_max && strata_version_cmp(v, &set->max) <= 0;
 	for (i = 0; i < set->n; i++)
-		if (set->v[i] == v)
+		if (strata_version_cmp(&set->v[i], v) == 0)
 			return 1;
 	return 0;
 }
 
-/* A version as another tool stored it: digits, maybe with dashes (Diesel) or a sign (golang-migrate's -1). */
-static int parse_version(const char *s, uint64_t *v)
+/*
+ * A version as another tool stored it (bigint or varchar, any length):
+ * digits, maybe with dashes or underscores (Diesel) or a sign (golang-migrate's -1).
+ */
+static int parse_version(const char *s, struct strata_version *v)
 {
-	char digits[32];
+	char digits[2 * STRATA_VERSION_MAX];
 	size_t n = 0;
 
 	if (!s)
@@ -75,11 +78,11 @@ static int parse_version(const char *s, uint64_t *v)
 	for (; *s; s++) {
 		if (*s == '-' || *s == '_')
 			continue;
-		if (*s < '0' || *s > '9' || n >= sizeof(digits) - 1)
+		if (*s < '0' || *s > '9' || n >= sizeof(digits))
 			return -1;
 		digits[n++] = *s;
 	}
-	return strata_parse_u64(digits, n, v);
+	return strata_version_parse(digits, n, v);
 }
 
 /* Run a read query; a failure is "not this layout", not an error. */
@@ -105,7 +108,7 @@ static int read_state(struct strata_db *db, const char *table, struct applied_se
 	struct strata_buf q;
 	struct strata_rows *r = NULL;
 	size_t i;
-	uint64_t v;
+	struct strata_version v;
 	int rc = 0;
 
 	strata_buf_init(&q);
@@ -132,7 +135,7 @@ static int read_state(struct strata_db *db, const char *table, struct applied_se
 				rc = STRATA_EHISTORY;
 				goto out;
 			}
-			if (ver && strcmp(ver, "-1") != 0 && parse_version(ver, &v) == 0 && add_version(set, v))
+			if (ver && strcmp(ver, "-1") != 0 && parse_version(ver, &v) == 0 && add_version(set, &v))
 				goto oom;
 		}
 	} else if (try_query(db, "SELECT version_id, is_applied FROM %s ORDER BY id", q.buf, &r) == 0) {
@@ -141,19 +144,19 @@ static int read_state(struct strata_db *db, const char *table, struct applied_se
 			const char *ver = strata_rows_get(r, i, 0), *ap = strata_rows_get(r, i, 1);
 			int applied = ap && (strcmp(ap, "t") == 0 || strcmp(ap, "1") == 0 || strcmp(ap, "true") == 0);
 
-			if (!ver || parse_version(ver, &v) != 0 || v == 0)
+			if (!ver || parse_version(ver, &v) != 0 || strcmp(v.d, "0") == 0)
 				continue;
 			if (applied) {
-				if (!contains(set, v) && add_version(set, v))
+				if (!contains(set, &v) && add_version(set, &v))
 					goto oom;
 			} else {
-				remove_version(set, v);
+				remove_version(set, &v);
 			}
 		}
 	} else if (try_query(db, "SELECT version FROM %s", q.buf, &r) == 0) {
 		res->tool = strcmp(table, "__diesel_schema_migrations") == 0 ? "diesel" : "dbmate";
 		for (i = 0; i < r->nrows; i++)
-			if (parse_version(strata_rows_get(r, i, 0), &v) == 0 && add_version(set, v))
+			if (parse_version(strata_rows_get(r, i, 0), &v) == 0 && add_version(set, &v))
 				goto oom;
 	} else {
 		rc = strata_err_set(err, STRATA_EUSAGE,
@@ -236,7 +239,7 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 		const struct strata_migration *m = &src->m[i];
 		struct strata_status_row row = { 0 };
 
-		if (!contains(&set, m->version))
+		if (!contains(&set, &m->version))
 			continue;
 		row.version = m->version;
 		row.name = m->name;
@@ -248,7 +251,7 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 		res->recorded++;
 		res->have_version = 1;
 		res->version = m->version;
-		remove_version(&set, m->version);
+		remove_version(&set, &m->version);
 	}
 	res->unknown = set.all_up_to ? 0 : set.n;
 	rc = db->drv->commit(db->conn, err);

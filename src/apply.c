@@ -431,7 +431,7 @@ static int run_notx(struct run *r, const struct step *s, double t0, struct strat
 		db->drv->exec(db->conn, "RESET statement_timeout", 23, &pos, NULL);
 	}
 	if (s->down)
-		rc = strata_history_delete(db, s->row->version, err);
+		rc = strata_history_delete(db, &s->row->version, err);
 	else if (total > 1 || s->resume)
 		rc = strata_history_complete(db, m, strata_now_ms() - t0, err);
 	else
@@ -459,7 +459,7 @@ static int run_batched(struct run *r, const struct step *s, struct strata_err *e
 	strata_buf_add(&b, s->script, s->len);
 	strata_buf_adds(&b, "\n;\n");
 	script_end = b.len;
-	strata_history_batch_sql(db, s->row->mig, s->row->version, s->row->name, s->action, s->down, &b);
+	strata_history_batch_sql(db, s->row->mig, &s->row->version, s->row->name, s->action, s->down, &b);
 	strata_buf_adds(&b, "COMMIT;");
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
@@ -521,7 +521,7 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 	}
 	if (!(d->caps & STRATA_CAP_ADVISORY_LOCK) && !in_batch) {
 		/* without a session lock, another runner may have done this step meanwhile */
-		rc = strata_history_has(db, s->row->version, err);
+		rc = strata_history_has(db, &s->row->version, err);
 		if (rc < 0)
 			goto fail;
 		if (rc == (s->down ? 0 : 1)) {
@@ -553,14 +553,14 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 			if (rc)
 				goto fail;
 		}
-		strata_history_defer(db, &r->held, m, s->row->version, s->row->name, s->action, s->down,
+		strata_history_defer(db, &r->held, m, &s->row->version, s->row->name, s->action, s->down,
 				     strata_now_ms() - t0);
 		return 0;
 	}
 	if (s->accept)
 		rc = strata_history_accept(db, m, err);
 	else if (s->down)
-		rc = strata_history_delete(db, s->row->version, err);
+		rc = strata_history_delete(db, &s->row->version, err);
 	else
 		rc = strata_history_insert(db, m, strata_now_ms() - t0, err);
 	if (!rc)
@@ -689,14 +689,20 @@ static void release_steps(struct run *r)
 
 /* ------------------------------------------------------------------ planning */
 
-static long find_row(const struct strata_status *st, uint64_t v)
+static long find_row(const struct strata_status *st, const struct strata_version *v)
 {
 	size_t i;
 
 	for (i = 0; i < st->n; i++)
-		if (st->rows[i].version == v)
+		if (strata_version_cmp(&st->rows[i].version, v) == 0)
 			return (long)i;
 	return -1;
+}
+
+/* goto/force to no version: "" (golang-migrate's -1), or 0 when no migration has version 0. */
+static int to_nothing(const struct strata_status *st, const struct strata_version *v)
+{
+	return !v->d[0] || (strcmp(v->d, "0") == 0 && find_row(st, v) < 0);
 }
 
 static int is_applied(const struct strata_status_row *row)
@@ -834,14 +840,14 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 				add_step(r, &st->rows[i], 1);
 		break;
 	case STRATA_GOTO:
-		if (req->target == 0) {
+		if (to_nothing(st, &req->target)) {
 			idx = -1;
 		} else {
-			idx = find_row(st, req->target);
+			idx = find_row(st, &req->target);
 			if (idx < 0)
 				return strata_err_set(err, STRATA_EUSAGE,
-						      "no migration has version %llu; `strata status` lists them",
-						      (unsigned long long)req->target);
+						      "no migration has version %s; `strata status` lists them",
+						      req->target.d);
 		}
 		for (i = (long)st->n - 1; i > idx; i--)
 			if (is_applied(&st->rows[i]))
@@ -864,14 +870,14 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 		add_step(r, &st->rows[i], 0);
 		break;
 	case STRATA_FORCE:
-		if (req->target == 0) {
+		if (to_nothing(st, &req->target)) {
 			idx = -1;
 		} else {
-			idx = find_row(st, req->target);
+			idx = find_row(st, &req->target);
 			if (idx < 0 || !st->rows[idx].mig)
 				return strata_err_set(err, STRATA_EUSAGE,
-						      "no migration file has version %llu; `strata status` lists them",
-						      (unsigned long long)req->target);
+						      "no migration file has version %s; `strata status` lists them",
+						      req->target.d);
 		}
 		for (i = (long)st->n - 1; i > idx; i--)
 			if (st->rows[i].state != STRATA_PENDING)
@@ -888,11 +894,11 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 		}
 		return 0;
 	case STRATA_BASELINE:
-		idx = find_row(st, req->target);
+		idx = find_row(st, &req->target);
 		if (idx < 0 || !st->rows[idx].mig)
 			return strata_err_set(err, STRATA_EUSAGE,
-					      "no migration file has version %llu; `strata status` lists them",
-					      (unsigned long long)req->target);
+					      "no migration file has version %s; `strata status` lists them",
+					      req->target.d);
 		for (i = 0; i <= idx; i++) {
 			if (st->rows[i].state != STRATA_PENDING)
 				continue;
@@ -902,10 +908,10 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 		}
 		return 0;
 	case STRATA_ACCEPT:
-		idx = find_row(st, req->target);
+		idx = find_row(st, &req->target);
 		if (idx < 0)
-			return strata_err_set(err, STRATA_EUSAGE, "no migration has version %llu; `strata status` lists them",
-					      (unsigned long long)req->target);
+			return strata_err_set(err, STRATA_EUSAGE, "no migration has version %s; `strata status` lists them",
+					      req->target.d);
 		if (st->rows[idx].state != STRATA_MODIFIED)
 			return strata_err_set(err, STRATA_EUSAGE, "%s %s is %s, not modified: there is nothing to accept",
 					      st->rows[idx].vtext, st->rows[idx].name, strata_state_name(st->rows[idx].state));
@@ -1005,7 +1011,7 @@ static int build_script(struct run *r, char **out, struct strata_err *err)
 				strata_buf_adds(&b, "\n;");
 			strata_buf_addc(&b, '\n');
 		}
-		strata_history_batch_sql(db, m, m->version, m->name, "up", 0, &b);
+		strata_history_batch_sql(db, m, &m->version, m->name, "up", 0, &b);
 		if (!s->notx)
 			strata_buf_adds(&b, "COMMIT;\n");
 	}

@@ -3,9 +3,15 @@
  *
  * A row holds what is needed to trust and to undo the past without the
  * files: the up script's checksum, the down script's text, who applied it,
- * when and for how long. Versions are unsigned 64-bit in strata and stored in
- * a signed 64-bit column (PostgreSQL bigint, SQLite INTEGER) by bit pattern,
- * so every version fits and ordinary versions read back unchanged.
+ * when and for how long. Versions are exact digit strings of any length
+ * (version.c): PostgreSQL keeps them as numeric (exact, ordered by the
+ * primary key's index), SQLite as TEXT without leading zeros, ordered by an
+ * index on (length(version), version).
+ *
+ * Tables made by strata 0.1 hold versions in a signed 64-bit column (bigint,
+ * INTEGER), those above 2^63 negative by bit pattern. Reading understands
+ * both; the first command that takes the lock to write upgrades them in place
+ * (upgrade_tables), in one transaction, so such a database keeps working.
  *
  * The SQL differs between engines only in types and timestamp formatting;
  * the statements use $1..$n parameters, which both engines accept.
@@ -20,14 +26,25 @@
 static void now_text(struct strata_db *db, char when[40]);
 static int bookkeep(struct strata_db *db, const char *fmt, int n, const char *const *params, struct strata_err *err);
 
-void strata_version_param(uint64_t v, char buf[24])
+/* A version read from a tracking table (either format); "" when the cell is not one. */
+static struct strata_version version_from_text(const char *s)
 {
-	snprintf(buf, 24, "%lld", (long long)v);
+	struct strata_version v;
+
+	if (strata_version_from_stored(s, &v) != 0)
+		v.d[0] = '\0';
+	return v;
 }
 
-static uint64_t version_from_text(const char *s)
+/* Name of the index that orders an SQLite tracking table by version. */
+static void order_index(struct strata_db *db, struct strata_buf *b)
 {
-	return s ? (uint64_t)strtoll(s, NULL, 10) : 0;
+	struct strata_buf n;
+
+	strata_buf_init(&n);
+	strata_buf_addf(&n, "%s_version_order", db->table);
+	strata_buf_add_qualified(b, db->schema, n.buf);
+	strata_buf_release(&n);
 }
 
 void strata_applied_free(struct strata_applied *a, size_t n)
@@ -57,7 +74,7 @@ static void tracking_create_sql(struct strata_db *db, struct strata_buf *b)
 {
 	strata_buf_addf(b, "CREATE TABLE IF NOT EXISTS %s (\n", db->qtable);
 	if (db->drv->engine == STRATA_ENGINE_POSTGRES) {
-		strata_buf_adds(b, "  version bigint PRIMARY KEY,\n"
+		strata_buf_adds(b, "  version numeric PRIMARY KEY,\n"
 				   "  name text NOT NULL,\n"
 				   "  checksum text NOT NULL,\n"
 				   "  down_script text,\n"
@@ -68,7 +85,7 @@ static void tracking_create_sql(struct strata_db *db, struct strata_buf *b)
 				   "  statements_done integer NOT NULL DEFAULT 0,\n"
 				   "  progress_checksum text\n)");
 	} else {
-		strata_buf_adds(b, "  version INTEGER PRIMARY KEY,\n"
+		strata_buf_adds(b, "  version TEXT PRIMARY KEY,\n"
 				   "  name TEXT NOT NULL,\n"
 				   "  checksum TEXT NOT NULL,\n"
 				   "  down_script TEXT,\n"
@@ -77,7 +94,12 @@ static void tracking_create_sql(struct strata_db *db, struct strata_buf *b)
 				   "  applied_by TEXT NOT NULL,\n"
 				   "  state TEXT NOT NULL DEFAULT 'applied',\n"
 				   "  statements_done INTEGER NOT NULL DEFAULT 0,\n"
-				   "  progress_checksum TEXT\n)");
+				   "  progress_checksum TEXT\n);\n");
+		strata_buf_adds(b, "CREATE INDEX IF NOT EXISTS ");
+		order_index(db, b);
+		strata_buf_adds(b, " ON ");
+		strata_buf_add_ident(b, db->table);
+		strata_buf_adds(b, " (length(version), version)");
 	}
 }
 
@@ -88,7 +110,7 @@ static void log_create_sql(struct strata_db *db, struct strata_buf *b)
 		strata_buf_adds(b, "  id bigserial PRIMARY KEY,\n"
 				   "  at timestamptz NOT NULL DEFAULT now(),\n"
 				   "  action text NOT NULL,\n"
-				   "  version bigint,\n"
+				   "  version numeric,\n"
 				   "  name text,\n"
 				   "  applied_by text NOT NULL,\n"
 				   "  duration_ms bigint NOT NULL DEFAULT 0,\n"
@@ -97,7 +119,7 @@ static void log_create_sql(struct strata_db *db, struct strata_buf *b)
 		strata_buf_adds(b, "  id INTEGER PRIMARY KEY,\n"
 				   "  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),\n"
 				   "  action TEXT NOT NULL,\n"
-				   "  version INTEGER,\n"
+				   "  version TEXT,\n"
 				   "  name TEXT,\n"
 				   "  applied_by TEXT NOT NULL,\n"
 				   "  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
@@ -133,6 +155,205 @@ void strata_history_create_sql(struct strata_db *db, struct strata_buf *b)
 	strata_buf_adds(b, ";\n");
 }
 
+/*
+ * Which of the two tables still have strata 0.1's signed 64-bit version
+ * column: one catalog query for both.
+ */
+static int old_format(struct strata_db *db, int *t_old, int *l_old, struct strata_err *err)
+{
+	struct strata_rows *r;
+	struct strata_buf t, l;
+	const char *params[3];
+	int rc, np = 2;
+
+	*t_old = *l_old = 0;
+	strata_buf_init(&t);
+	strata_buf_init(&l);
+	if (db->drv->engine == STRATA_ENGINE_POSTGRES) {
+		strata_buf_add_qualified(&t, db->schema, db->table);
+		strata_buf_add_qualified(&l, db->schema, db->logtable);
+	} else {
+		strata_buf_adds(&t, db->table);
+		strata_buf_adds(&l, db->logtable);
+	}
+	params[0] = t.buf;
+	params[1] = l.buf;
+	params[2] = db->schema;
+	if (t.broken || l.broken) {
+		rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	} else if (db->drv->engine == STRATA_ENGINE_POSTGRES) {
+		rc = db->drv->query(db->conn,
+				    "SELECT (SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+				    "WHERE attrelid = to_regclass($1) AND attname = 'version'), "
+				    "(SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+				    "WHERE attrelid = to_regclass($2) AND attname = 'version')",
+				    np, params, &r, err);
+	} else {
+		np = db->schema ? 3 : 2;
+		rc = db->drv->query(db->conn,
+				    db->schema ? "SELECT (SELECT type FROM pragma_table_info($1, $3) WHERE name = 'version'), "
+						 "(SELECT type FROM pragma_table_info($2, $3) WHERE name = 'version')"
+					       : "SELECT (SELECT type FROM pragma_table_info($1) WHERE name = 'version'), "
+						 "(SELECT type FROM pragma_table_info($2) WHERE name = 'version')",
+				    np, params, &r, err);
+	}
+	strata_buf_release(&t);
+	strata_buf_release(&l);
+	if (rc)
+		return rc;
+	if (r->nrows == 1) {
+		const char *a = strata_rows_get(r, 0, 0), *b = strata_rows_get(r, 0, 1);
+
+		*t_old = a && (strcmp(a, "bigint") == 0 || strcmp(a, "INTEGER") == 0);
+		*l_old = b && (strcmp(b, "bigint") == 0 || strcmp(b, "INTEGER") == 0);
+	}
+	strata_rows_free(r);
+	return 0;
+}
+
+/* Quoted names of the columns of an SQLite table, "a", "b", ... into b. */
+static int sqlite_columns(struct strata_db *db, const char *table, struct strata_buf *b, struct strata_err *err)
+{
+	struct strata_rows *r;
+	const char *params[2] = { table, db->schema };
+	size_t i;
+	int rc;
+
+	rc = db->drv->query(db->conn,
+			    db->schema ? "SELECT name FROM pragma_table_info($1, $2) ORDER BY cid"
+				       : "SELECT name FROM pragma_table_info($1) ORDER BY cid",
+			    db->schema ? 2 : 1, params, &r, err);
+	if (rc)
+		return rc;
+	for (i = 0; i < r->nrows; i++) {
+		if (i)
+			strata_buf_adds(b, ", ");
+		strata_buf_add_ident(b, strata_rows_get(r, i, 0));
+	}
+	strata_rows_free(r);
+	return 0;
+}
+
+/*
+ * SQLite cannot change a column's type: the old table is renamed, made again
+ * with TEXT versions and copied over (an INTEGER stored into a TEXT column
+ * becomes its digits). Every column of the old table is copied, so columns
+ * added since 0.1 survive too.
+ */
+static int sqlite_rebuild(struct strata_db *db, const char *table, const char *qname,
+			  void (*create)(struct strata_db *, struct strata_buf *), struct strata_err *err)
+{
+	struct strata_buf b, cols, old;
+	long pos;
+	int rc;
+
+	strata_buf_init(&b);
+	strata_buf_init(&cols);
+	strata_buf_init(&old);
+	strata_buf_addf(&old, "%s_strata_0_1", table);
+	rc = sqlite_columns(db, table, &cols, err);
+	if (rc)
+		goto out;
+	strata_buf_addf(&b, "ALTER TABLE %s RENAME TO ", qname);
+	strata_buf_add_ident(&b, old.buf);
+	strata_buf_adds(&b, ";\n");
+	create(db, &b);
+	strata_buf_addf(&b, ";\nINSERT INTO %s (%s) SELECT %s FROM ", qname, cols.buf, cols.buf);
+	strata_buf_add_qualified(&b, db->schema, old.buf);
+	strata_buf_adds(&b, ";\nDROP TABLE ");
+	strata_buf_add_qualified(&b, db->schema, old.buf);
+	strata_buf_adds(&b, ";");
+	if (b.broken || cols.broken || old.broken) {
+		rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = db->drv->exec(db->conn, b.buf, b.len, &pos, err);
+out:
+	strata_buf_release(&b);
+	strata_buf_release(&cols);
+	strata_buf_release(&old);
+	return rc;
+}
+
+/* Versions above 2^63, stored negative by 0.1, written as their digits (SQLite; PostgreSQL does it in ALTER). */
+static int sqlite_fix_negative(struct strata_db *db, const char *qname, struct strata_err *err)
+{
+	struct strata_buf b;
+	struct strata_rows *r;
+	size_t i;
+	int rc;
+
+	strata_buf_init(&b);
+	strata_buf_addf(&b, "SELECT DISTINCT version FROM %s WHERE substr(version, 1, 1) = '-'", qname);
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = db->drv->query(db->conn, b.buf, 0, NULL, &r, err);
+	strata_buf_reset(&b);
+	strata_buf_addf(&b, "UPDATE %s SET version = $1 WHERE version = $2", qname);
+	for (i = 0; !rc && i < r->nrows; i++) {
+		struct strata_version v = version_from_text(strata_rows_get(r, i, 0));
+		const char *params[2] = { v.d, strata_rows_get(r, i, 0) };
+
+		rc = b.broken ? strata_err_set(err, STRATA_ENOMEM, "out of memory")
+			      : db->drv->query(db->conn, b.buf, 2, params, NULL, err);
+	}
+	if (r)
+		strata_rows_free(r);
+	strata_buf_release(&b);
+	return rc;
+}
+
+/*
+ * Bring tables made by strata 0.1 to exact versions, in place and in one
+ * transaction (the caller holds the migration lock): PostgreSQL's bigint
+ * columns become numeric, SQLite's tables are rebuilt with TEXT versions;
+ * versions stored negative become the digits they stood for.
+ */
+static int upgrade_tables(struct strata_db *db, struct strata_err *err)
+{
+	struct strata_buf b;
+	int rc, t_old, l_old;
+	long pos;
+
+	rc = old_format(db, &t_old, &l_old, err);
+	if (rc || (!t_old && !l_old))
+		return rc;
+	rc = db->drv->begin(db->conn, err);
+	if (rc)
+		return rc;
+	strata_buf_init(&b);
+	if (db->drv->engine == STRATA_ENGINE_POSTGRES) {
+		static const char using[] =
+			" ALTER COLUMN version TYPE numeric USING "
+			"(CASE WHEN version < 0 THEN version::numeric + 18446744073709551616 ELSE version::numeric END);\n";
+
+		if (t_old)
+			strata_buf_addf(&b, "ALTER TABLE %s%s", db->qtable, using);
+		if (l_old)
+			strata_buf_addf(&b, "ALTER TABLE %s%s", db->qlog, using);
+		rc = b.broken ? strata_err_set(err, STRATA_ENOMEM, "out of memory")
+			      : db->drv->exec(db->conn, b.buf, b.len, &pos, err);
+	} else {
+		if (t_old)
+			rc = sqlite_rebuild(db, db->table, db->qtable, tracking_create_sql, err);
+		if (!rc && t_old)
+			rc = sqlite_fix_negative(db, db->qtable, err);
+		if (!rc && l_old)
+			rc = sqlite_rebuild(db, db->logtable, db->qlog, log_create_sql, err);
+		if (!rc && l_old)
+			rc = sqlite_fix_negative(db, db->qlog, err);
+	}
+	strata_buf_release(&b);
+	if (!rc)
+		rc = db->drv->commit(db->conn, err);
+	if (rc) {
+		db->drv->rollback(db->conn, NULL);
+		strata_err_prefix(err, "cannot upgrade the tracking tables %s and %s to exact versions: ", db->qtable,
+				  db->qlog);
+	}
+	return rc;
+}
+
 int strata_history_ensure(struct strata_db *db, struct strata_err *err)
 {
 	struct strata_buf b;
@@ -146,10 +367,12 @@ int strata_history_ensure(struct strata_db *db, struct strata_err *err)
 	if (have_l < 0)
 		return have_l;
 	if (have_t && have_l)
-		return 0;
-	if (have_t || have_l) /* one of them: create the other alone, naming it in any error */
-		return have_t ? create_if_missing(db, db->logtable, log_create_sql, "history log table", db->qlog, err)
-			      : create_if_missing(db, db->table, tracking_create_sql, "tracking table", db->qtable, err);
+		return upgrade_tables(db, err);
+	if (have_t || have_l) { /* one of them: create the other alone, naming it in any error */
+		rc = have_t ? create_if_missing(db, db->logtable, log_create_sql, "history log table", db->qlog, err)
+			    : create_if_missing(db, db->table, tracking_create_sql, "tracking table", db->qtable, err);
+		return rc ? rc : upgrade_tables(db, err);
+	}
 	/* both, in one transaction: one commit (one fsync on SQLite) instead of two */
 	strata_buf_init(&b);
 	strata_buf_adds(&b, db->drv->engine == STRATA_ENGINE_SQLITE ? "BEGIN IMMEDIATE;\n" : "BEGIN;\n");
@@ -169,18 +392,16 @@ int strata_history_ensure(struct strata_db *db, struct strata_err *err)
 int strata_history_log(struct strata_db *db, const char *action, const struct strata_status_row *row, double ms,
 		       const char *result, struct strata_err *err)
 {
-	char ver[24], dur[32], when[40];
+	char dur[32], when[40];
 	const char *params[7];
 	struct strata_buf b;
 	int rc;
 
-	if (row)
-		strata_version_param(row->version, ver);
 	snprintf(dur, sizeof(dur), "%lld", (long long)(ms + 0.5));
 	now_text(db, when);
 	params[0] = when;
 	params[1] = action;
-	params[2] = row ? ver : NULL;
+	params[2] = row && row->version.d[0] ? row->version.d : NULL;
 	params[3] = row ? row->name : NULL;
 	params[4] = db->applied_by;
 	params[5] = dur;
@@ -197,11 +418,9 @@ int strata_history_log(struct strata_db *db, const char *action, const struct st
 
 int strata_history_accept(struct strata_db *db, const struct strata_migration *m, struct strata_err *err)
 {
-	char ver[24];
 	const char *params[4];
 
-	strata_version_param(m->version, ver);
-	params[0] = ver;
+	params[0] = m->version.d;
 	params[1] = m->checksum;
 	params[2] = m->down;
 	params[3] = m->name;
@@ -262,8 +481,8 @@ int strata_log_get(struct strata_db *db, struct strata_log_row **out, size_t *n,
 		rows[i].id = id ? atoll(id) : 0;
 		rows[i].at = strata_strdup(strata_rows_get(r, i, 1) ? strata_rows_get(r, i, 1) : "");
 		rows[i].action = strata_strdup(strata_rows_get(r, i, 2) ? strata_rows_get(r, i, 2) : "");
-		rows[i].has_version = v != NULL;
 		rows[i].version = version_from_text(v);
+		rows[i].has_version = rows[i].version.d[0] != '\0';
 		rows[i].name = strata_strdup(strata_rows_get(r, i, 4) ? strata_rows_get(r, i, 4) : "");
 		rows[i].by = strata_strdup(strata_rows_get(r, i, 5) ? strata_rows_get(r, i, 5) : "");
 		rows[i].duration_ms = d ? atoll(d) : 0;
@@ -298,6 +517,12 @@ static int read_tracking(struct strata_db *db, struct strata_buf *b, struct stra
 				 "is %s another tool's table? choose strata's with --table NAME", db->table);
 	}
 	return rc;
+}
+
+static int applied_cmp(const void *x, const void *y)
+{
+	return strata_version_cmp(&((const struct strata_applied *)x)->version,
+				  &((const struct strata_applied *)y)->version);
 }
 
 /* A result cell, now the caller's (the result keeps NULL); `dflt` copied when the cell is NULL. */
@@ -359,6 +584,9 @@ int strata_history_read(struct strata_db *db, int with_down, struct strata_appli
 			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 		}
 	}
+	/* SQLite orders TEXT versions as text, 0.1's tables signed: put them in version order */
+	if (r->nrows > 1)
+		qsort(a, r->nrows, sizeof(*a), applied_cmp);
 	*n = r->nrows;
 	*rows = a;
 	strata_rows_free(r);
@@ -394,13 +622,12 @@ static int bookkeep(struct strata_db *db, const char *fmt, int n, const char *co
 int strata_history_progress(struct strata_db *db, const struct strata_migration *m, int done, const char *progress,
 			    struct strata_err *err)
 {
-	char ver[24], n[16], when[40];
+	char n[16], when[40];
 	const char *params[8];
 
-	strata_version_param(m->version, ver);
 	snprintf(n, sizeof(n), "%d", done);
 	now_text(db, when);
-	params[0] = ver;
+	params[0] = m->version.d;
 	params[1] = m->name;
 	params[2] = m->checksum;
 	params[3] = m->down;
@@ -419,13 +646,12 @@ int strata_history_progress(struct strata_db *db, const struct strata_migration 
 int strata_history_complete(struct strata_db *db, const struct strata_migration *m, double ms,
 			    struct strata_err *err)
 {
-	char ver[24], dur[32], when[40];
+	char dur[32], when[40];
 	const char *params[7];
 
-	strata_version_param(m->version, ver);
 	snprintf(dur, sizeof(dur), "%lld", (long long)(ms + 0.5));
 	now_text(db, when);
-	params[0] = ver;
+	params[0] = m->version.d;
 	params[1] = m->checksum;
 	params[2] = m->down;
 	params[3] = when;
@@ -439,7 +665,7 @@ int strata_history_complete(struct strata_db *db, const struct strata_migration 
 			7, params, err);
 }
 
-void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, uint64_t version,
+void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, const struct strata_version *version,
 			      const char *name, const char *action, int down, struct strata_buf *b)
 {
 	/*
@@ -450,13 +676,13 @@ void strata_history_batch_sql(struct strata_db *db, const struct strata_migratio
 	const char *elapsed = db->drv->engine == STRATA_ENGINE_POSTGRES
 				      ? "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint"
 				      : "0";
-	char ver[24];
+	/* quoted: a long version is no SQL integer literal (SQLite would read it as a REAL) */
+	const char *ver = version->d;
 
-	strata_version_param(version, ver);
 	if (down) {
-		strata_buf_addf(b, "DELETE FROM %s WHERE version = %s;\n", db->qtable, ver);
+		strata_buf_addf(b, "DELETE FROM %s WHERE version = '%s';\n", db->qtable, ver);
 	} else {
-		strata_buf_addf(b, "INSERT INTO %s (version, name, checksum, down_script, duration_ms, applied_by) VALUES (%s, ",
+		strata_buf_addf(b, "INSERT INTO %s (version, name, checksum, down_script, duration_ms, applied_by) VALUES ('%s', ",
 				db->qtable, ver);
 		strata_buf_add_literal(b, m->name, strlen(m->name));
 		strata_buf_adds(b, ", ");
@@ -472,7 +698,7 @@ void strata_history_batch_sql(struct strata_db *db, const struct strata_migratio
 	}
 	strata_buf_addf(b, "INSERT INTO %s (action, version, name, applied_by, duration_ms, result) VALUES (", db->qlog);
 	strata_buf_add_literal(b, action, strlen(action));
-	strata_buf_addf(b, ", %s, ", ver);
+	strata_buf_addf(b, ", '%s', ", ver);
 	strata_buf_add_literal(b, name, strlen(name));
 	strata_buf_adds(b, ", ");
 	strata_buf_add_literal(b, db->applied_by, strlen(db->applied_by));
@@ -496,16 +722,16 @@ void strata_deferred_release(struct strata_deferred *d)
 }
 
 void strata_history_defer(struct strata_db *db, struct strata_deferred *d, const struct strata_migration *m,
-			  uint64_t version, const char *name, const char *action, int down, double ms)
+			  const struct strata_version *version, const char *name, const char *action, int down, double ms)
 {
-	char ver[24], dur[32];
+	const char *ver = version->d;
+	char dur[32];
 
-	strata_version_param(version, ver);
 	snprintf(dur, sizeof(dur), "%lld", (long long)(ms + 0.5));
 	if (down) {
-		strata_buf_addf(&d->del, "%s%s", d->del.len ? ", " : "", ver);
+		strata_buf_addf(&d->del, "%s'%s'", d->del.len ? ", " : "", ver);
 	} else {
-		strata_buf_addf(&d->track, "%s(%s, ", d->track.len ? ",\n" : "", ver);
+		strata_buf_addf(&d->track, "%s('%s', ", d->track.len ? ",\n" : "", ver);
 		strata_buf_add_literal(&d->track, m->name, strlen(m->name));
 		strata_buf_adds(&d->track, ", ");
 		strata_buf_add_literal(&d->track, m->checksum, strlen(m->checksum));
@@ -520,7 +746,7 @@ void strata_history_defer(struct strata_db *db, struct strata_deferred *d, const
 	}
 	strata_buf_addf(&d->log, "%s(", d->log.len ? ",\n" : "");
 	strata_buf_add_literal(&d->log, action, strlen(action));
-	strata_buf_addf(&d->log, ", %s, ", ver);
+	strata_buf_addf(&d->log, ", '%s', ", ver);
 	strata_buf_add_literal(&d->log, name, strlen(name));
 	strata_buf_adds(&d->log, ", ");
 	strata_buf_add_literal(&d->log, db->applied_by, strlen(db->applied_by));
@@ -568,14 +794,13 @@ int strata_history_insert(struct strata_db *db, const struct strata_migration *m
 			  struct strata_err *err)
 {
 	struct strata_buf b;
-	char ver[24], dur[32], when[40];
+	char dur[32], when[40];
 	const char *params[7];
 	int rc;
 
-	strata_version_param(m->version, ver);
 	snprintf(dur, sizeof(dur), "%lld", (long long)(ms + 0.5));
 	now_text(db, when);
-	params[0] = ver;
+	params[0] = m->version.d;
 	params[1] = m->name;
 	params[2] = m->checksum;
 	params[3] = m->down;
@@ -594,14 +819,12 @@ int strata_history_insert(struct strata_db *db, const struct strata_migration *m
 	return rc;
 }
 
-int strata_history_delete(struct strata_db *db, uint64_t version, struct strata_err *err)
+int strata_history_delete(struct strata_db *db, const struct strata_version *version, struct strata_err *err)
 {
 	struct strata_buf b;
-	char ver[24];
-	const char *params[1] = { ver };
+	const char *params[1] = { version->d };
 	int rc;
 
-	strata_version_param(version, ver);
 	strata_buf_init(&b);
 	strata_buf_addf(&b, "DELETE FROM %s WHERE version = $1", db->qtable);
 	if (b.broken)
@@ -611,15 +834,13 @@ int strata_history_delete(struct strata_db *db, uint64_t version, struct strata_
 	return rc;
 }
 
-int strata_history_has(struct strata_db *db, uint64_t version, struct strata_err *err)
+int strata_history_has(struct strata_db *db, const struct strata_version *version, struct strata_err *err)
 {
 	struct strata_buf b;
 	struct strata_rows *r;
-	char ver[24];
-	const char *params[1] = { ver };
+	const char *params[1] = { version->d };
 	int rc;
 
-	strata_version_param(version, ver);
 	strata_buf_init(&b);
 	strata_buf_addf(&b, "SELECT 1 FROM %s WHERE version = $1", db->qtable);
 	if (b.broken)
@@ -633,34 +854,41 @@ int strata_history_has(struct strata_db *db, uint64_t version, struct strata_err
 	return rc;
 }
 
-int strata_version_get(struct strata_db *db, uint64_t *version, int *have, int *partial, struct strata_err *err)
+int strata_version_get(struct strata_db *db, struct strata_version *version, int *have, int *partial,
+		       struct strata_err *err)
 {
 	struct strata_buf b;
 	struct strata_rows *r;
 	size_t i, pick = 0;
 	int rc;
 
-	*version = 0;
+	version->d[0] = '\0';
 	*have = *partial = 0;
 	rc = strata_history_exists(db, err);
 	if (rc <= 0)
 		return rc;
 	/*
-	 * Versions above 2^63 are stored negative (see the top of this file) and
-	 * are then the highest: the first branch finds those, the second the rest.
+	 * One indexed query for both formats. PostgreSQL's numeric and 0.1's
+	 * bigint order by value; SQLite's TEXT versions by (length, text), as its
+	 * index does. In 0.1's tables versions above 2^63 are negative and then
+	 * the highest: the first branch finds those (none in exact tables).
 	 */
 	strata_buf_init(&b);
 	strata_buf_addf(&b,
 			"SELECT version, state FROM (SELECT version, state FROM %s WHERE version < 0 "
 			"ORDER BY version DESC LIMIT 1) AS high UNION ALL "
-			"SELECT version, state FROM (SELECT version, state FROM %s ORDER BY version DESC LIMIT 1) AS low",
-			db->qtable, db->qtable);
+			"SELECT version, state FROM (SELECT version, state FROM %s ORDER BY %s LIMIT 1) AS low",
+			db->qtable, db->qtable,
+			db->drv->engine == STRATA_ENGINE_POSTGRES ? "version DESC" : "length(version) DESC, version DESC");
 	rc = read_tracking(db, &b, &r, err);
 	if (rc)
 		return rc;
-	for (i = 0; i < r->nrows; i++)
-		if ((int64_t)version_from_text(strata_rows_get(r, i, 0)) < 0)
+	for (i = 0; i < r->nrows; i++) {
+		const char *v = strata_rows_get(r, i, 0);
+
+		if (v && v[0] == '-')
 			pick = i;
+	}
 	if (r->nrows) {
 		const char *state = strata_rows_get(r, pick, 1);
 

@@ -54,6 +54,25 @@ double strata_now_ms(void);
 char *strata_whoami(void);
 /* Parse a whole string of decimal digits into *v. 0 ok, -1 not digits, -2 overflow. */
 int strata_parse_u64(const char *s, size_t len, uint64_t *v);
+
+/* ---------------------------------------------------------------- versions (version.c) */
+
+/* Room for a sort key of a version (strata_version_sortkey). */
+#define STRATA_VERSION_KEY (STRATA_VERSION_MAX + 5)
+/*
+ * A key that orders versions numerically under strcmp: up to 20 digits
+ * zero-padded to 20 (comparable with Diesel's digit strings as before), longer
+ * ones after those, by length.
+ */
+void strata_version_sortkey(const struct strata_version *v, char key[STRATA_VERSION_KEY]);
+/* v + 1 into *out (an unset v gives 1). 0 ok, -2 too long. */
+int strata_version_next(const struct strata_version *v, struct strata_version *out);
+/*
+ * A version as a tracking table holds it: digits, or (tables made before
+ * versions were exact) a negative signed 64-bit number standing for a version
+ * above 2^63. 0 ok, -1 not a version.
+ */
+int strata_version_from_stored(const char *s, struct strata_version *v);
 /* Fill err from a template error (copies everything). */
 void strata_err_copy(struct strata_err *dst, const struct strata_err *src);
 void strata_err_setv(struct strata_err *err, int code, const char *fmt, va_list ap);
@@ -194,13 +213,13 @@ enum strata_name_kind {
 /* Errors of strata_source_parse_name(); out->why says what is wrong. */
 enum {
 	STRATA_NAME_EBAD = -1,      /* starts with a digit but is no layout's name */
-	STRATA_NAME_EOVERFLOW = -2, /* the version does not fit in 64 bits */
+	STRATA_NAME_EOVERFLOW = -2, /* the version has more digits than STRATA_VERSION_MAX */
 };
 
 /* A parsed name: offsets into the name that was parsed, nothing allocated. */
 struct strata_name {
 	enum strata_name_kind kind;
-	uint64_t version;   /* numeric version (Diesel: digits with the dashes removed) */
+	struct strata_version version; /* the version (Diesel: digits with the dashes removed) */
 	size_t ver_off;     /* the version as written: name + ver_off, ver_len bytes (Diesel: with dashes) */
 	size_t ver_len;
 	size_t ndigits;     /* digits in the version (ver_len minus the dashes) */
@@ -252,7 +271,7 @@ void strata_emit(struct strata_db *db, struct strata_event *ev);
 
 /* One row of the tracking table. */
 struct strata_applied {
-	uint64_t version;
+	struct strata_version version;
 	char *name;
 	char *checksum;
 	char *down;         /* recorded down script, or NULL */
@@ -275,7 +294,7 @@ int strata_history_read(struct strata_db *db, int with_down, struct strata_appli
 /* Record a migration as applied (inside the caller's transaction, if any). */
 int strata_history_insert(struct strata_db *db, const struct strata_migration *m, double ms,
 			  struct strata_err *err);
-int strata_history_delete(struct strata_db *db, uint64_t version, struct strata_err *err);
+int strata_history_delete(struct strata_db *db, const struct strata_version *version, struct strata_err *err);
 /* A no-transaction migration ran `done` statements (whose checksum is `progress`): record it partial. */
 int strata_history_progress(struct strata_db *db, const struct strata_migration *m, int done, const char *progress,
 			    struct strata_err *err);
@@ -290,7 +309,7 @@ void strata_history_create_sql(struct strata_db *db, struct strata_buf *b);
  * (or DELETE when `down`) and the log entry, timed by PostgreSQL from the
  * arrival of the message that carries them.
  */
-void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, uint64_t version,
+void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, const struct strata_version *version,
 			      const char *name, const char *action, int down, struct strata_buf *b);
 /*
  * Bookkeeping held back inside one batch transaction (--single-transaction on
@@ -308,7 +327,7 @@ void strata_deferred_init(struct strata_deferred *d);
 void strata_deferred_release(struct strata_deferred *d);
 /* Hold one migration's bookkeeping (`ms`: how long its script took). */
 void strata_history_defer(struct strata_db *db, struct strata_deferred *d, const struct strata_migration *m,
-			  uint64_t version, const char *name, const char *action, int down, double ms);
+			  const struct strata_version *version, const char *name, const char *action, int down, double ms);
 /* Send what is held (nothing to do when empty) and empty it. */
 int strata_history_flush(struct strata_db *db, struct strata_deferred *d, struct strata_err *err);
 /* Append to the history log (inside the caller's transaction, if any). */
@@ -317,9 +336,7 @@ int strata_history_log(struct strata_db *db, const char *action, const struct st
 /* Record the new checksum (and down script) of a modified migration's file. */
 int strata_history_accept(struct strata_db *db, const struct strata_migration *m, struct strata_err *err);
 /* Is this version recorded? 1 yes, 0 no, <0 error. */
-int strata_history_has(struct strata_db *db, uint64_t version, struct strata_err *err);
-/* Text of a recorded version (signed 64-bit in the database). */
-void strata_version_param(uint64_t v, char buf[24]);
+int strata_history_has(struct strata_db *db, const struct strata_version *version, struct strata_err *err);
 
 /* ---------------------------------------------------------------- status */
 

@@ -29,7 +29,7 @@ int strata_backup(struct strata_db *db, const char *dir, char **path, struct str
 	struct strata_buf b;
 	char stamp[32], *name;
 	size_t n = 0, i;
-	uint64_t hi = 0;
+	struct strata_version hi = { "" };
 	time_t now = time(NULL);
 	struct tm tm;
 	struct stat st;
@@ -44,7 +44,7 @@ int strata_backup(struct strata_db *db, const char *dir, char **path, struct str
 	if (rc)
 		return rc;
 	for (i = 0; i < n; i++)
-		if (rows[i].version > hi)
+		if (strata_version_cmp(&rows[i].version, &hi) > 0)
 			hi = rows[i].version;
 	strata_applied_free(rows, n);
 	gmtime_r(&now, &tm);
@@ -63,7 +63,7 @@ int strata_backup(struct strata_db *db, const char *dir, char **path, struct str
 		}
 		strata_buf_addf(&b, "-%s-v", stamp);
 		if (n)
-			strata_buf_addf(&b, "%llu", (unsigned long long)hi);
+			strata_buf_adds(&b, hi.d);
 		else
 			strata_buf_adds(&b, "none");
 		if (k > 1)

@@ -47,18 +47,19 @@ void strata_status_free(struct strata_status *st)
 	free(st);
 }
 
-/* Recorded rows are ordered by version; find one by binary search. */
-static const struct strata_applied *find_applied(const struct strata_applied *rows, size_t n, uint64_t v)
+/* Recorded rows are ordered by version (strata_version_cmp); find one by binary search. */
+static const struct strata_applied *find_applied(const struct strata_applied *rows, size_t n,
+						 const struct strata_version *v)
 {
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int64_t a = (int64_t)rows[mid].version, b = (int64_t)v;
+		int c = strata_version_cmp(&rows[mid].version, v);
 
-		if (a == b)
+		if (c == 0)
 			return &rows[mid];
-		if (a < b)
+		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -67,7 +68,7 @@ static const struct strata_applied *find_applied(const struct strata_applied *ro
 }
 
 struct keyed {
-	char key[24];
+	char key[STRATA_VERSION_KEY];
 	const char *sortkey;
 	size_t idx;
 };
@@ -102,7 +103,6 @@ int strata_status_build(const struct strata_source *src, struct strata_applied *
 	struct keyed *order;
 	char *seen;
 	size_t i, total, nmissing, k = 0;
-	int64_t sv;
 
 	*out = NULL;
 	order = NULL;
@@ -112,7 +112,7 @@ int strata_status_build(const struct strata_source *src, struct strata_applied *
 		goto oom;
 	/* rows whose file is gone are the only ones to sort in; mostly there are none */
 	for (i = 0, total = 0; i < src->n; i++) {
-		const struct strata_applied *a = find_applied(rows, n, src->m[i].version);
+		const struct strata_applied *a = find_applied(rows, n, &src->m[i].version);
 
 		if (a && !seen[a - rows]) {
 			seen[a - rows] = 1;
@@ -131,7 +131,7 @@ int strata_status_build(const struct strata_source *src, struct strata_applied *
 	/* files first, each matched with its recorded row */
 	for (i = 0; i < src->n; i++) {
 		const struct strata_migration *m = &src->m[i];
-		const struct strata_applied *a = find_applied(rows, n, m->version);
+		const struct strata_applied *a = find_applied(rows, n, &m->version);
 
 		if (order) {
 			order[k].sortkey = m->sortkey;
@@ -160,18 +160,16 @@ int strata_status_build(const struct strata_source *src, struct strata_applied *
 	for (i = 0; i < n; i++) {
 		if (seen[i])
 			continue;
-		sv = (int64_t)rows[i].version;
-		snprintf(order[k].key, sizeof(order[k].key), "%020llu", (unsigned long long)rows[i].version);
+		strata_version_sortkey(&rows[i].version, order[k].key);
 		order[k].sortkey = order[k].key;
 		order[k].idx = k;
 		st->rows[k].version = rows[i].version;
-		st->rows[k].vtext = malloc(24);
+		st->rows[k].vtext = strata_strdup(rows[i].version.d);
 		st->rows[k].name = rows[i].name;
 		rows[i].name = NULL;
 		fill_recorded(&st->rows[k], &rows[i]);
 		if (!st->rows[k].vtext || !st->rows[k].name)
 			goto oom;
-		snprintf(st->rows[k].vtext, 24, "%llu", (unsigned long long)(uint64_t)sv);
 		st->rows[k].state = strcmp(rows[i].state, "partial") == 0 ? STRATA_PARTIAL : STRATA_MISSING;
 		k++;
 	}

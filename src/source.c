@@ -105,15 +105,11 @@ static int has_control(const char *s, size_t len)
 /* Diesel directory: digits and single dashes between digits, then '_' + name or the end. */
 static int parse_dir_name(const char *name, size_t len, struct strata_name *out)
 {
-	uint64_t v = 0;
-	int overflow = 0;
 	size_t i;
 
 	if (has_suffix_ci(name, len, ".sql"))
 		return name_bad(out, STRATA_NAME_EBAD, "is a directory, but is named like a migration file");
 	for (i = 0; i < len && (is_digit(name[i]) || name[i] == '-'); i++) {
-		unsigned d;
-
 		if (name[i] == '-') {
 			if (name[i - 1] == '-')
 				return name_bad(out, STRATA_NAME_EBAD,
@@ -121,11 +117,6 @@ static int parse_dir_name(const char *name, size_t len, struct strata_name *out)
 			continue;
 		}
 		out->ndigits++;
-		d = (unsigned)(name[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			overflow = 1;
-		else
-			v = v * 10 + d;
 	}
 	if (name[i - 1] == '-')
 		return name_bad(out, STRATA_NAME_EBAD, "has a version ending in a dash");
@@ -138,9 +129,8 @@ static int parse_dir_name(const char *name, size_t len, struct strata_name *out)
 	out->name_len = len - out->name_off;
 	if (has_control(name + out->name_off, out->name_len))
 		return name_bad(out, STRATA_NAME_EBAD, "has a control character in its name");
-	if (overflow)
-		return name_bad(out, STRATA_NAME_EOVERFLOW, "has a version that overflows 64 bits");
-	out->version = v;
+	if (strata_version_parse(name, i, &out->version) != 0)
+		return name_bad(out, STRATA_NAME_EOVERFLOW, "has a version of more than 255 digits");
 	out->kind = STRATA_NAME_DIESEL;
 	return 0;
 }
@@ -197,9 +187,9 @@ int strata_source_parse_name(const char *name, int is_dir, struct strata_name *o
 	out->ver_off = 0;
 	out->ver_len = i;
 	out->ndigits = i;
-	rc = strata_parse_u64(name, i, &out->version);
-	if (rc == -2)
-		return name_bad(out, STRATA_NAME_EOVERFLOW, "has a version that overflows 64 bits");
+	rc = strata_version_parse(name, i, &out->version);
+	if (rc != 0)
+		return name_bad(out, STRATA_NAME_EOVERFLOW, "has a version of more than 255 digits");
 	out->kind = kind;
 	return 0;
 }
@@ -1039,9 +1029,10 @@ static int migration_names(struct loader *L, struct strata_migration *m, const c
 	if (pn->kind == STRATA_NAME_DIESEL) {
 		m->sortkey = strata_strdup(m->vtext);
 	} else {
-		m->sortkey = malloc(21);
-		if (m->sortkey)
-			snprintf(m->sortkey, 21, "%020" PRIu64, m->version);
+		char key[STRATA_VERSION_KEY];
+
+		strata_version_sortkey(&m->version, key);
+		m->sortkey = strata_strdup(key);
 	}
 	if (!m->sortkey)
 		goto oom;
@@ -1197,8 +1188,10 @@ static int entry_cmp(const void *a, const void *b)
 	const struct entry *x = a, *y = b;
 	int dx = x->pn.kind == STRATA_NAME_DOWN, dy = y->pn.kind == STRATA_NAME_DOWN;
 
-	if (x->pn.version != y->pn.version)
-		return x->pn.version < y->pn.version ? -1 : 1;
+	int c = strata_version_cmp(&x->pn.version, &y->pn.version);
+
+	if (c)
+		return c;
 	if (dx != dy)
 		return dx - dy;
 	return strcmp(x->fname, y->fname);
@@ -1224,21 +1217,21 @@ static void build_group(struct loader *L, const struct entry *a, const struct en
 	}
 	if (np > 1) {
 		for (e = a + 1; e < downs; e++)
-			problem(L, a->fname, 0, "duplicate version %" PRIu64 ": %s%s has the same version",
-				a->pn.version, L->pfx, e->fname);
+			problem(L, a->fname, 0, "duplicate version %s: %s%s has the same version",
+				a->pn.version.d, L->pfx, e->fname);
 		return;
 	}
 	if (nd > 1) {
 		for (e = downs + 1; e < b; e++)
 			problem(L, downs->fname, 0,
-				"duplicate down file for version %" PRIu64 ": %s%s has the same version",
-				a->pn.version, L->pfx, e->fname);
+				"duplicate down file for version %s: %s%s has the same version",
+				a->pn.version.d, L->pfx, e->fname);
 		return;
 	}
 	if (nd == 1 && a->pn.kind == STRATA_NAME_DIESEL) {
 		problem(L, downs->fname, 0,
-			"is a down file with no up file (version %" PRIu64 " is the Diesel directory %s%s)",
-			a->pn.version, L->pfx, a->fname);
+			"is a down file with no up file (version %s is the Diesel directory %s%s)",
+			a->pn.version.d, L->pfx, a->fname);
 		return;
 	}
 	if (nd == 1) {
@@ -1349,7 +1342,7 @@ static int migration_cmp(const void *a, const void *b)
 
 	if (c)
 		return c;
-	return x->version < y->version ? -1 : x->version > y->version;
+	return strata_version_cmp(&x->version, &y->version);
 }
 
 /* All problems, one per line, into err (cut at a line boundary when they do not fit). */
@@ -1460,7 +1453,7 @@ int strata_source_load_flags(const char *dir, unsigned flags, struct strata_sour
 		qsort(L.e, L.ne, sizeof(*L.e), entry_cmp);
 	/* one migration per version at most: size the array once (doubling it held up to twice that) */
 	for (i = 0, j = 0; i < L.ne; i++)
-		j += i == 0 || L.e[i].pn.version != L.e[i - 1].pn.version;
+		j += i == 0 || strata_version_cmp(&L.e[i].pn.version, &L.e[i - 1].pn.version) != 0;
 	if (j) {
 		L.m = malloc(j * sizeof(*L.m));
 		if (!L.m)
@@ -1468,7 +1461,7 @@ int strata_source_load_flags(const char *dir, unsigned flags, struct strata_sour
 		L.cm = j;
 	}
 	for (i = 0; i < L.ne && !L.oom; i = j) {
-		for (j = i + 1; j < L.ne && L.e[j].pn.version == L.e[i].pn.version; j++)
+		for (j = i + 1; j < L.ne && strata_version_cmp(&L.e[j].pn.version, &L.e[i].pn.version) == 0; j++)
 			;
 		build_group(&L, L.e + i, L.e + j);
 	}
@@ -1544,7 +1537,7 @@ void strata_source_free(struct strata_source *src)
  * Diesel versions of different widths: a binary search finds nearly every
  * version, a linear scan the rest (and proves a version absent).
  */
-long strata_source_find(const struct strata_source *src, uint64_t version)
+long strata_source_find(const struct strata_source *src, const struct strata_version *version)
 {
 	size_t lo = 0, hi, i;
 
@@ -1553,40 +1546,44 @@ long strata_source_find(const struct strata_source *src, uint64_t version)
 	hi = src->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		int c = strata_version_cmp(&src->m[mid].version, version);
 
-		if (src->m[mid].version == version)
+		if (c == 0)
 			return (long)mid;
-		if (src->m[mid].version < version)
+		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	for (i = 0; i < src->n; i++)
-		if (src->m[i].version == version)
+		if (strata_version_cmp(&src->m[i].version, version) == 0)
 			return (long)i;
 	return -1;
 }
 
 char *strata_next_version(const struct strata_source *src, int seq)
 {
-	uint64_t hi = 0, now;
+	struct strata_version hi = { "" }, next, now;
 	size_t i, n = src ? src->n : 0;
-	char buf[32];
+	char buf[STRATA_VERSION_MAX + 32];
 	struct tm tm;
 	time_t t;
 
 	for (i = 0; i < n; i++)
-		if (src->m[i].version > hi)
+		if (strata_version_cmp(&src->m[i].version, &hi) > 0)
 			hi = src->m[i].version;
-	if (n && hi == UINT64_MAX)
+	if (strata_version_next(&hi, &next) != 0)
 		return NULL;
 	if (seq) {
-		snprintf(buf, sizeof(buf), "%0*" PRIu64, src && src->width ? src->width : 6, n ? hi + 1 : 1);
+		size_t w = src && src->width ? (size_t)src->width : 6, len = strlen(next.d), pad = w > len ? w - len : 0;
+
+		memset(buf, '0', pad);
+		memcpy(buf + pad, next.d, len + 1);
 		return strata_strdup(buf);
 	}
 	t = time(NULL);
 	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y%m%d%H%M%S", &tm) ||
-	    strata_parse_u64(buf, strlen(buf), &now) != 0)
+	    strata_version_parse(buf, strlen(buf), &now) != 0)
 		return NULL;
 	/*
 	 * Diesel orders by the digits as a string: a timestamp that sorts after
@@ -1595,7 +1592,7 @@ char *strata_next_version(const struct strata_source *src, int seq)
 	 */
 	if (n && src->m[n - 1].layout == STRATA_LAYOUT_DIESEL && strcmp(buf, src->m[n - 1].sortkey) > 0)
 		return strata_strdup(buf);
-	if (n && now <= hi)
-		snprintf(buf, sizeof(buf), "%" PRIu64, hi + 1);
+	if (n && strata_version_cmp(&now, &hi) <= 0)
+		snprintf(buf, sizeof(buf), "%s", next.d);
 	return strata_strdup(buf);
 }

@@ -96,6 +96,6 @@ const char *col(struct cli *c, const char *code);
 /* Ask [y/N] on the terminal; without one, refuse unless --yes. 1 yes, 0 no. */
 int confirm(struct cli *c, const char *question);
 /* Parse a version argument ("42", "000042", "2024-02-12-120203"). 0 ok. */
-int parse_version_arg(const char *s, uint64_t *v);
+int parse_version_arg(const char *s, struct strata_version *v);
 
 #endif

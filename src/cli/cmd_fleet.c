@@ -47,12 +47,12 @@ static int work(struct strata_db *db, struct strata_fleet_item *item, void *ud)
 	int rc;
 
 	if (!strcmp(c->cmd->name, "version")) {
-		uint64_t v;
+		struct strata_version v;
 		int partial;
 
 		rc = strata_version_get(db, &v, &item->have_current, &partial, &item->err);
 		if (!rc && item->have_current)
-			snprintf(item->current, sizeof(item->current), "%llu", (unsigned long long)v);
+			snprintf(item->current, sizeof(item->current), "%s", v.d);
 		return rc;
 	}
 	if (!strcmp(c->cmd->name, "status") || !strcmp(c->cmd->name, "validate")) {

@@ -30,7 +30,7 @@ static int parse_count(struct cli *c, long *n)
 	return 0;
 }
 
-static int need_version(struct cli *c, uint64_t *v)
+static int need_version(struct cli *c, struct strata_version *v)
 {
 	if (c->nargs != 1) {
 		fprintf(stderr, "strata %s: expected one version, e.g. `strata %s 20240101120000`\n", c->cmd->name,
@@ -38,7 +38,7 @@ static int need_version(struct cli *c, uint64_t *v)
 		return 2;
 	}
 	if (strcmp(c->args[0], "-1") == 0) { /* golang-migrate's "no version" */
-		*v = 0;
+		v->d[0] = '\0';
 		return 0;
 	}
 	if (parse_version_arg(c->args[0], v)) {
@@ -267,7 +267,7 @@ int cmd_adopt(struct cli *c)
 		printf("strata: adopted %s's state from %s: %zu migration%s recorded as applied", res.tool, res.table,
 		       res.recorded, res.recorded == 1 ? "" : "s");
 		if (res.have_version)
-			printf(", at %llu", (unsigned long long)res.version);
+			printf(", at %s", res.version.d);
 		printf("\n");
 		if (res.unknown)
 			fprintf(stderr, "strata: %zu version%s recorded by %s %s no file in %s; not recorded\n",

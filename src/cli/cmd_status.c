@@ -137,7 +137,7 @@ int cmd_status(struct cli *c)
 int cmd_version(struct cli *c)
 {
 	struct strata_err err;
-	uint64_t v;
+	struct strata_version v;
 	int rc, have, partial;
 
 	if (c->fleet)
@@ -151,14 +151,14 @@ int cmd_version(struct cli *c)
 		cJSON *root = cJSON_CreateObject();
 
 		if (have)
-			cJSON_AddNumberToObject(root, "version", (double)v);
+			cJSON_AddRawToObject(root, "version", v.d); /* digits: a JSON number of any length, exact */
 		else
 			cJSON_AddNullToObject(root, "version");
 		cJSON_AddBoolToObject(root, "partial", partial);
 		return print_json(root);
 	}
 	if (have)
-		printf("%llu%s\n", (unsigned long long)v, partial ? " (partial)" : "");
+		printf("%s%s\n", v.d, partial ? " (partial)" : "");
 	else if (!c->quiet)
 		fprintf(stderr, "strata: no migration applied\n");
 	return 0;
@@ -246,7 +246,7 @@ int cmd_history(struct cli *c)
 			cJSON_AddStringToObject(o, "at", rows[i].at);
 			cJSON_AddStringToObject(o, "action", rows[i].action);
 			if (rows[i].has_version)
-				cJSON_AddNumberToObject(o, "version", (double)rows[i].version);
+				cJSON_AddRawToObject(o, "version", rows[i].version.d);
 			else
 				cJSON_AddNullToObject(o, "version");
 			cJSON_AddStringToObject(o, "name", rows[i].name);
@@ -264,10 +264,8 @@ int cmd_history(struct cli *c)
 		printf("%-19s  %-8s  %-14s  %-24s  %-20s  %8s  %s\n", "at (UTC)", "action", "version", "name", "by",
 		       "ms", "result");
 	for (i = 0; i < n; i++) {
-		char ver[24] = "";
+		const char *ver = rows[i].has_version ? rows[i].version.d : "";
 
-		if (rows[i].has_version)
-			snprintf(ver, sizeof(ver), "%llu", (unsigned long long)rows[i].version);
 		printf("%-19s  %-8s  %-14s  %-24s  %-20s  %8lld  %s%s%s\n", rows[i].at, rows[i].action, ver, rows[i].name,
 		       rows[i].by, rows[i].duration_ms, strncmp(rows[i].result, "ok", 2) ? col(c, "31") : "",
 		       rows[i].result, strncmp(rows[i].result, "ok", 2) ? col(c, "0") : "");

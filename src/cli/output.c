@@ -261,33 +261,7 @@ int confirm(struct cli *c, const char *question)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
-int parse_version_arg(const char *s, uint64_t *v)
+int parse_version_arg(const char *s, struct strata_version *v)
 {
-	char digits[32];
-	size_t n = 0;
-
-	for (; *s; s++) {
-		if (*s == '-')
-			continue;
-		if (*s < '0' || *s > '9' || n >= sizeof(digits) - 1)
-			return -1;
-		digits[n++] = *s;
-	}
-	digits[n] = '\0';
-	if (!n)
-		return -1;
-	{
-		uint64_t x = 0;
-		size_t i;
-
-		for (i = 0; i < n; i++) {
-			unsigned d = (unsigned)(digits[i] - '0');
-
-			if (x > (UINT64_MAX - d) / 10)
-				return -1;
-			x = x * 10 + d;
-		}
-		*v = x;
-	}
-	return 0;
+	return strata_version_parse(s, strlen(s), v) == 0 ? 0 : -1;
 }

@@ -111,13 +111,6 @@ files_are_refused() {
 	[[ "$stderr" == *"3"* ]]
 }
 
-@test "a version that overflows 64 bits is refused" {
-	mkdir migrations
-	echo "SELECT 1;" > migrations/123456789012345678901234567890_big.up.sql
-	files_are_refused
-	[[ "$stderr" == *"123456789012345678901234567890_big.up.sql"* ]]
-}
-
 @test "an unreadable file (a dangling link) is refused" {
 	mkdir migrations
 	ln -s /nonexistent/file.sql migrations/1_a.up.sql

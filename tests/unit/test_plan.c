@@ -20,22 +20,32 @@
 struct fixture {
 	struct strata_source src;
 	struct strata_migration m[MAXM];
-	char keys[MAXM][24];
+	char keys[MAXM][STRATA_VERSION_KEY];
 	struct strata_applied a[MAXM];
 	size_t na;
 };
 
-static void add_file(struct fixture *f, uint64_t v, const char *vtext, const char *sortkey, const char *up)
+/* A version from its digits (any length). */
+static struct strata_version ver(const char *digits)
+{
+	struct strata_version v;
+
+	assert_int_equal(strata_version_parse(digits, strlen(digits), &v), 0);
+	return v;
+}
+
+/* A file of version `vtext` (sortkey NULL: the numeric one every layout but Diesel's has). */
+static void add_file_v(struct fixture *f, const char *vtext, const char *sortkey, const char *up)
 {
 	struct strata_migration *m = &f->m[f->src.n];
 
 	memset(m, 0, sizeof(*m));
-	m->version = v;
+	m->version = ver(vtext);
 	m->vtext = (char *)vtext;
 	if (sortkey) {
 		m->sortkey = (char *)sortkey;
 	} else {
-		snprintf(f->keys[f->src.n], 24, "%020llu", (unsigned long long)v);
+		strata_version_sortkey(&m->version, f->keys[f->src.n]);
 		m->sortkey = f->keys[f->src.n];
 	}
 	m->name = (char *)"m";
@@ -47,19 +57,36 @@ static void add_file(struct fixture *f, uint64_t v, const char *vtext, const cha
 	f->src.m = f->m;
 }
 
-static void add_row(struct fixture *f, uint64_t v, const char *up, const char *state)
+static void add_file(struct fixture *f, uint64_t v, const char *vtext, const char *sortkey, const char *up)
+{
+	char digits[24];
+
+	snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+	add_file_v(f, vtext, sortkey, up);
+	assert_string_equal(f->m[f->src.n - 1].version.d, digits);
+}
+
+static void add_row_v(struct fixture *f, const char *v, const char *up, const char *state)
 {
 	struct strata_applied *a = &f->a[f->na++];
 	char sum[65];
 
 	strata_checksum(up, strlen(up), sum);
 	memset(a, 0, sizeof(*a));
-	a->version = v;
+	a->version = ver(v);
 	a->name = strdup("m");
 	a->checksum = strdup(sum);
 	a->applied_at = strdup("2026-01-01 00:00:00");
 	a->applied_by = strdup("me@here");
 	a->state = strdup(state);
+}
+
+static void add_row(struct fixture *f, uint64_t v, const char *up, const char *state)
+{
+	char digits[24];
+
+	snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+	add_row_v(f, digits, up, state);
 }
 
 static void release(struct fixture *f)
@@ -105,14 +132,14 @@ static void test_states(void **state)
 	assert_int_equal(st->rows[1].state, STRATA_MODIFIED);
 	assert_int_equal(st->rows[2].state, STRATA_PENDING);
 	assert_int_equal(st->rows[2].out_of_order, 1); /* 3 pending below applied 4 */
-	assert_int_equal(st->rows[3].version, 4);
+	assert_string_equal(st->rows[3].version.d, "4");
 	assert_int_equal(st->rows[3].state, STRATA_MISSING);
 	assert_null(st->rows[3].mig);
 	assert_string_equal(st->rows[3].vtext, "4");
 	assert_int_equal(st->rows[4].state, STRATA_PENDING);
 	assert_int_equal(st->rows[4].out_of_order, 0);
 	assert_int_equal(st->have_current, 1);
-	assert_int_equal(st->current, 4);
+	assert_string_equal(st->current.d, "4");
 	assert_int_equal(st->napplied, 3);
 	assert_int_equal(st->npending, 2);
 	assert_int_equal(st->nmodified, 1);
@@ -139,7 +166,7 @@ static void test_empty_and_partial(void **state)
 	st = build(&f);
 	assert_int_equal(st->rows[1].state, STRATA_PARTIAL);
 	assert_int_equal(st->npartial, 1);
-	assert_int_equal(st->current, 20);
+	assert_string_equal(st->current.d, "20");
 	strata_status_free(st);
 	release(&f);
 }
@@ -171,7 +198,39 @@ static void test_diesel_order(void **state)
 	assert_int_equal(st->rows[1].state, STRATA_APPLIED);
 	assert_int_equal(st->rows[2].state, STRATA_PENDING);
 	assert_int_equal(st->rows[2].out_of_order, 0);
-	assert_int_equal(st->current, 20260527120000ULL);
+	assert_string_equal(st->current.d, "20260527120000");
+	strata_status_free(st);
+	release(&f);
+}
+
+/* Versions beyond 64 bits order numerically; a missing one slots in by length, then digits. */
+static void test_long_versions(void **state)
+{
+	struct fixture f = { 0 };
+	struct strata_status *st;
+
+	(void)state;
+	add_file_v(&f, "000009", NULL, "select 9;");
+	add_file_v(&f, "18446744073709551616", NULL, "select 1;");
+	add_file_v(&f, "20210410175418000001", NULL, "select 2;");
+	add_file_v(&f, "123456789012345678901234567890", NULL, "select 3;");
+	/* rows ordered by version, as strata_history_read returns them */
+	add_row_v(&f, "18446744073709551616", "select 1;", "applied");
+	add_row_v(&f, "20210410175418000001", "select 2;", "applied");
+	add_row_v(&f, "99999999999999999999999", "select 4;", "applied");
+	st = build(&f);
+	assert_int_equal(st->n, 5);
+	assert_string_equal(st->rows[0].vtext, "000009");
+	assert_int_equal(st->rows[0].state, STRATA_PENDING);
+	assert_int_equal(st->rows[0].out_of_order, 1);
+	assert_int_equal(st->rows[1].state, STRATA_APPLIED);
+	assert_int_equal(st->rows[2].state, STRATA_APPLIED);
+	assert_string_equal(st->rows[3].vtext, "99999999999999999999999");
+	assert_int_equal(st->rows[3].state, STRATA_MISSING);
+	assert_string_equal(st->rows[4].version.d, "123456789012345678901234567890");
+	assert_int_equal(st->rows[4].state, STRATA_PENDING);
+	assert_int_equal(st->rows[4].out_of_order, 0);
+	assert_string_equal(st->current.d, "99999999999999999999999");
 	strata_status_free(st);
 	release(&f);
 }
@@ -195,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_empty_and_partial),
 		cmocka_unit_test(test_diesel_order),
+		cmocka_unit_test(test_long_versions),
 		cmocka_unit_test(test_checksum_line_endings),
 	};
 
