@@ -103,3 +103,111 @@ pg_recorded() {
 	[ "$status" -eq 0 ]
 	[ -e migrations/18446744073709551616_next.up.sql ]
 }
+
+# strata 0.1 (commit 40966f9, before versions were exact), built once from the
+# repository's history beside the binary under test, for the upgrade tests.
+setup_file() {
+	local dir
+	dir=$(cd "$(dirname "$STRATA")" && pwd)/strata-0.1
+	if [ ! -x "$dir/build/strata" ]; then
+		rm -rf "$dir" && mkdir -p "$dir/src" &&
+			git -C "$STRATA_SOURCE_DIR" archive 40966f9 | tar -x -C "$dir/src" &&
+			cmake -S "$dir/src" -B "$dir/build" -DSTRATA_TESTS=OFF >/dev/null &&
+			make -C "$dir/build" -j2 strata >/dev/null || return 1
+	fi
+	export OLD_STRATA=$dir/build/strata
+}
+
+# Directory "old" as strata 0.1 can read it (9300000000000000000 is above 2^63:
+# 0.1 stored it negative), "new" the same plus a pop version 0.1 refused.
+old_and_new() {
+	write_migration old 000001 create_a "CREATE TABLE a (id INTEGER PRIMARY KEY);" "DROP TABLE a;"
+	write_migration old 000002 create_b "CREATE TABLE b (id INTEGER PRIMARY KEY);" "DROP TABLE b;"
+	write_migration old 9300000000000000000 create_c "CREATE TABLE c (id INTEGER PRIMARY KEY);" "DROP TABLE c;"
+	cp -r old new
+	write_migration new 20210410175418000001 create_d "CREATE TABLE d (id INTEGER PRIMARY KEY);" "DROP TABLE d;"
+}
+
+# $1 URL, $2 a function printing the SQL type of the version columns ("tracking|log"),
+# $3 one printing the recorded versions in order, $4 one printing the log's versions,
+# $5 the types 0.1 made.
+upgrade_session() {
+	local url=$1 types=$2 recorded=$3 logged=$4 old_types=$5
+	old_and_new
+	run "$OLD_STRATA" -d "$url" -p old up
+	[ "$status" -eq 0 ]
+	run "$OLD_STRATA" -d "$url" -p old down -y
+	[ "$status" -eq 0 ]
+	run "$OLD_STRATA" -d "$url" -p old up
+	[ "$status" -eq 0 ]
+	[ "$($types)" = "$old_types" ]
+	# reading leaves 0.1's tables as they are, and understands them
+	run --separate-stderr strata -d "$url" -p new version
+	[ "$status" -eq 0 ]
+	[ "$output" = 9300000000000000000 ]
+	run strata -d "$url" -p new status
+	[ "$status" -eq 0 ]
+	[[ "${lines[3]}" == "9300000000000000000 "*"create_c"*"applied"* ]]
+	[[ "$output" == *"3 applied, 1 pending; at 9300000000000000000"* ]]
+	run strata -d "$url" -p new history
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"down      9300000000000000000  create_c"* ]]
+	[ "$($types)" = "$old_types" ]
+	# the first command that writes upgrades them, and applies
+	run strata -d "$url" -p new up
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ok   20210410175418000001 create_d"* ]]
+	[ "$($recorded)" = "1,2,9300000000000000000,20210410175418000001" ]
+	[ "$($logged)" = "1,2,9300000000000000000,9300000000000000000,9300000000000000000,20210410175418000001" ]
+	run strata -d "$url" -p new status
+	[[ "$output" == *"4 applied, 0 pending; at 20210410175418000001"* ]]
+	run strata -d "$url" -p new down 2 -y
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"down 20210410175418000001 create_d"* ]]
+	[[ "$output" == *"down 9300000000000000000 create_c"* ]]
+	[ "$($recorded)" = "1,2" ]
+	run --separate-stderr strata -d "$url" -p new version
+	[ "$output" = 2 ]
+	run strata -d "$url" -p new history
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"up        9300000000000000000  create_c"* ]]
+	[[ "$output" != *"-9146744073709551616"* ]]
+	run strata -d "$url" -p new up
+	[ "$status" -eq 0 ]
+	[ "$($recorded)" = "1,2,9300000000000000000,20210410175418000001" ]
+}
+
+sqlite_types() {
+	sqlite_sql app.db "SELECT (SELECT type FROM pragma_table_info('strata_migrations') WHERE name = 'version')
+		|| '|' || (SELECT type FROM pragma_table_info('strata_migrations_log') WHERE name = 'version')"
+}
+
+sqlite_logged() {
+	sqlite_sql app.db "SELECT group_concat(version) FROM (SELECT version FROM strata_migrations_log ORDER BY id)"
+}
+
+pg_types() {
+	pg_sql "$url" "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attname = 'version'
+		AND attrelid IN ('strata_migrations'::regclass, 'strata_migrations_log'::regclass) ORDER BY attrelid::regclass::text" |
+		paste -sd'|'
+}
+
+pg_logged() {
+	pg_sql "$url" "SELECT string_agg(version::text, ',' ORDER BY id) FROM strata_migrations_log"
+}
+
+@test "SQLite tracking tables made by strata 0.1 keep working and are upgraded in place" {
+	upgrade_session sqlite:app.db sqlite_types sqlite_recorded sqlite_logged "INTEGER|INTEGER"
+	[ "$(sqlite_types)" = "TEXT|TEXT" ]
+	# the old tables are gone, the index that keeps `version` one indexed query is there
+	[ "$(sqlite_sql app.db "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master
+		WHERE name LIKE '%strata%' AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name)")" = \
+		"strata_migrations,strata_migrations_log,strata_migrations_version_order" ]
+}
+
+@test "PostgreSQL tracking tables made by strata 0.1 keep working and are upgraded in place" {
+	require_pg
+	url=$(make_pg_db)
+	upgrade_session "$url" pg_types pg_recorded pg_logged "bigint|bigint"
+	[ "$(pg_types)" = "numeric|numeric" ]
+}
