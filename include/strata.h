@@ -130,6 +130,9 @@ struct strata_source {
 	int width;                       /* widest sequential version in use (for create --seq), 0 if none */
 	int timestamps;                  /* versions look like timestamps (>= 12 digits) */
 	int ups_only;                    /* loaded with STRATA_SOURCE_UPS_ONLY: down files not read */
+	char **notes;                    /* fine but worth a look (an up and a down paired by version
+					    under different names), each a sentence naming the files */
+	size_t nnotes;
 };
 
 /*

@@ -5,8 +5,12 @@
  * files: the up script's checksum, the down script's text, who applied it,
  * when and for how long. Versions are exact digit strings of any length
  * (version.c): PostgreSQL keeps them as numeric (exact, ordered by the
- * primary key's index), SQLite as TEXT without leading zeros, ordered by an
- * index on (length(version), version).
+ * primary key's index). SQLite has no exact type that long, so its version
+ * column has no type: versions below 10^18 are stored as INTEGER (ORDER BY
+ * version and max(version) work as they always did), longer ones as TEXT
+ * without leading zeros, which SQLite sorts after every integer; an index on
+ * (length(version), version) orders them all. Every version going into
+ * SQLite passes through version_param/version_literal, which pick the type.
  *
  * Tables made by strata 0.1 hold versions in a signed 64-bit column (bigint,
  * INTEGER), those above 2^63 negative by bit pattern. Reading understands
@@ -34,6 +38,27 @@ static struct strata_version version_from_text(const char *s)
 	if (strata_version_from_stored(s, &v) != 0)
 		v.d[0] = '\0';
 	return v;
+}
+
+/*
+ * Parameter $n as a version for the tracking tables: on SQLite an INTEGER
+ * when it has at most 18 digits, else the TEXT as bound (see the top).
+ */
+static void version_param(struct strata_db *db, int n, char out[96])
+{
+	if (db->drv->engine == STRATA_ENGINE_SQLITE)
+		snprintf(out, 96, "(CASE WHEN length($%d) <= 18 THEN CAST($%d AS INTEGER) ELSE $%d END)", n, n, n);
+	else
+		snprintf(out, 96, "$%d", n);
+}
+
+/* A version as an SQL literal of the same type (versions are digits only: nothing to escape). */
+static void version_literal(struct strata_db *db, struct strata_buf *b, const struct strata_version *v)
+{
+	if (db->drv->engine == STRATA_ENGINE_SQLITE && strlen(v->d) <= 18)
+		strata_buf_adds(b, v->d);
+	else
+		strata_buf_addf(b, "'%s'", v->d);
 }
 
 /* Name of the index that orders an SQLite tracking table by version. */
@@ -85,7 +110,7 @@ static void tracking_create_sql(struct strata_db *db, struct strata_buf *b)
 				   "  statements_done integer NOT NULL DEFAULT 0,\n"
 				   "  progress_checksum text\n)");
 	} else {
-		strata_buf_adds(b, "  version TEXT PRIMARY KEY,\n"
+		strata_buf_adds(b, "  version PRIMARY KEY,\n"
 				   "  name TEXT NOT NULL,\n"
 				   "  checksum TEXT NOT NULL,\n"
 				   "  down_script TEXT,\n"
@@ -119,7 +144,7 @@ static void log_create_sql(struct strata_db *db, struct strata_buf *b)
 		strata_buf_adds(b, "  id INTEGER PRIMARY KEY,\n"
 				   "  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),\n"
 				   "  action TEXT NOT NULL,\n"
-				   "  version TEXT,\n"
+				   "  version,\n"
 				   "  name TEXT,\n"
 				   "  applied_by TEXT NOT NULL,\n"
 				   "  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
@@ -236,9 +261,9 @@ static int sqlite_columns(struct strata_db *db, const char *table, struct strata
 
 /*
  * SQLite cannot change a column's type: the old table is renamed, made again
- * with TEXT versions and copied over (an INTEGER stored into a TEXT column
- * becomes its digits). Every column of the old table is copied, so columns
- * added since 0.1 survive too.
+ * with an untyped version column and copied over (its integers stay
+ * integers). Every column of the old table is copied, so columns added
+ * since 0.1 survive too.
  */
 static int sqlite_rebuild(struct strata_db *db, const char *table, const char *qname,
 			  void (*create)(struct strata_db *, struct strata_buf *), struct strata_err *err)
@@ -289,7 +314,12 @@ static int sqlite_fix_negative(struct strata_db *db, const char *qname, struct s
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	rc = db->drv->query(db->conn, b.buf, 0, NULL, &r, err);
 	strata_buf_reset(&b);
-	strata_buf_addf(&b, "UPDATE %s SET version = $1 WHERE version = $2", qname);
+	{
+		char v1[96];
+
+		version_param(db, 1, v1);
+		strata_buf_addf(&b, "UPDATE %s SET version = %s WHERE version = CAST($2 AS INTEGER)", qname, v1);
+	}
 	for (i = 0; !rc && i < r->nrows; i++) {
 		struct strata_version v = version_from_text(strata_rows_get(r, i, 0));
 		const char *params[2] = { v.d, strata_rows_get(r, i, 0) };
@@ -407,8 +437,13 @@ int strata_history_log(struct strata_db *db, const char *action, const struct st
 	params[5] = dur;
 	params[6] = result;
 	strata_buf_init(&b);
-	strata_buf_addf(&b, "INSERT INTO %s (at, action, version, name, applied_by, duration_ms, result) "
-			    "VALUES ($1, $2, $3, $4, $5, $6, $7)", db->qlog);
+	{
+		char v3[96];
+
+		version_param(db, 3, v3);
+		strata_buf_addf(&b, "INSERT INTO %s (at, action, version, name, applied_by, duration_ms, result) "
+				    "VALUES ($1, $2, %s, $4, $5, $6, $7)", db->qlog, v3);
+	}
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	rc = db->drv->query(db->conn, b.buf, 7, params, NULL, err);
@@ -424,7 +459,7 @@ int strata_history_accept(struct strata_db *db, const struct strata_migration *m
 	params[1] = m->checksum;
 	params[2] = m->down;
 	params[3] = m->name;
-	return bookkeep(db, "UPDATE %s SET checksum = $2, down_script = $3, name = $4 WHERE version = $1", 4, params,
+	return bookkeep(db, "UPDATE %s SET checksum = $2, down_script = $3, name = $4 WHERE version = %s", 4, params,
 			err);
 }
 
@@ -604,14 +639,16 @@ static void now_text(struct strata_db *db, char when[40])
 		 &tm);
 }
 
-/* Run one bookkeeping statement with text parameters. */
+/* Run one bookkeeping statement with text parameters: fmt's %s are the table, then the version ($1). */
 static int bookkeep(struct strata_db *db, const char *fmt, int n, const char *const *params, struct strata_err *err)
 {
 	struct strata_buf b;
+	char v1[96];
 	int rc;
 
+	version_param(db, 1, v1);
 	strata_buf_init(&b);
-	strata_buf_addf(&b, fmt, db->qtable);
+	strata_buf_addf(&b, fmt, db->qtable, v1);
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	rc = db->drv->query(db->conn, b.buf, n, params, NULL, err);
@@ -637,7 +674,7 @@ int strata_history_progress(struct strata_db *db, const struct strata_migration 
 	params[7] = progress;
 	return bookkeep(db,
 			"INSERT INTO %s (version, name, checksum, down_script, applied_at, applied_by, state, "
-			"statements_done, progress_checksum) VALUES ($1, $2, $3, $4, $5, $6, 'partial', $7, $8) "
+			"statements_done, progress_checksum) VALUES (%s, $2, $3, $4, $5, $6, 'partial', $7, $8) "
 			"ON CONFLICT (version) DO UPDATE SET state = 'partial', statements_done = excluded.statements_done, "
 			"progress_checksum = excluded.progress_checksum",
 			8, params, err);
@@ -661,7 +698,7 @@ int strata_history_complete(struct strata_db *db, const struct strata_migration 
 	return bookkeep(db,
 			"UPDATE %s SET state = 'applied', checksum = $2, down_script = $3, applied_at = $4, "
 			"duration_ms = $5, applied_by = $6, name = $7, statements_done = 0, progress_checksum = NULL "
-			"WHERE version = $1",
+			"WHERE version = %s",
 			7, params, err);
 }
 
@@ -676,14 +713,16 @@ void strata_history_batch_sql(struct strata_db *db, const struct strata_migratio
 	const char *elapsed = db->drv->engine == STRATA_ENGINE_POSTGRES
 				      ? "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint"
 				      : "0";
-	/* quoted: a long version is no SQL integer literal (SQLite would read it as a REAL) */
-	const char *ver = version->d;
+	struct strata_buf ver;
 
+	/* a long version is no SQL integer literal (SQLite would read it as a REAL): version_literal */
+	strata_buf_init(&ver);
+	version_literal(db, &ver, version);
 	if (down) {
-		strata_buf_addf(b, "DELETE FROM %s WHERE version = '%s';\n", db->qtable, ver);
+		strata_buf_addf(b, "DELETE FROM %s WHERE version = %s;\n", db->qtable, ver.buf);
 	} else {
-		strata_buf_addf(b, "INSERT INTO %s (version, name, checksum, down_script, duration_ms, applied_by) VALUES ('%s', ",
-				db->qtable, ver);
+		strata_buf_addf(b, "INSERT INTO %s (version, name, checksum, down_script, duration_ms, applied_by) VALUES (%s, ",
+				db->qtable, ver.buf);
 		strata_buf_add_literal(b, m->name, strlen(m->name));
 		strata_buf_adds(b, ", ");
 		strata_buf_add_literal(b, m->checksum, strlen(m->checksum));
@@ -698,11 +737,14 @@ void strata_history_batch_sql(struct strata_db *db, const struct strata_migratio
 	}
 	strata_buf_addf(b, "INSERT INTO %s (action, version, name, applied_by, duration_ms, result) VALUES (", db->qlog);
 	strata_buf_add_literal(b, action, strlen(action));
-	strata_buf_addf(b, ", '%s', ", ver);
+	strata_buf_addf(b, ", %s, ", ver.buf);
 	strata_buf_add_literal(b, name, strlen(name));
 	strata_buf_adds(b, ", ");
 	strata_buf_add_literal(b, db->applied_by, strlen(db->applied_by));
 	strata_buf_addf(b, ", %s, 'ok');\n", elapsed);
+	if (ver.broken)
+		b->broken = 1;
+	strata_buf_release(&ver);
 }
 
 void strata_deferred_init(struct strata_deferred *d)
@@ -724,14 +766,16 @@ void strata_deferred_release(struct strata_deferred *d)
 void strata_history_defer(struct strata_db *db, struct strata_deferred *d, const struct strata_migration *m,
 			  const struct strata_version *version, const char *name, const char *action, int down, double ms)
 {
-	const char *ver = version->d;
 	char dur[32];
 
 	snprintf(dur, sizeof(dur), "%lld", (long long)(ms + 0.5));
 	if (down) {
-		strata_buf_addf(&d->del, "%s'%s'", d->del.len ? ", " : "", ver);
+		strata_buf_adds(&d->del, d->del.len ? ", " : "");
+		version_literal(db, &d->del, version);
 	} else {
-		strata_buf_addf(&d->track, "%s('%s', ", d->track.len ? ",\n" : "", ver);
+		strata_buf_adds(&d->track, d->track.len ? ",\n(" : "(");
+		version_literal(db, &d->track, version);
+		strata_buf_adds(&d->track, ", ");
 		strata_buf_add_literal(&d->track, m->name, strlen(m->name));
 		strata_buf_adds(&d->track, ", ");
 		strata_buf_add_literal(&d->track, m->checksum, strlen(m->checksum));
@@ -746,7 +790,9 @@ void strata_history_defer(struct strata_db *db, struct strata_deferred *d, const
 	}
 	strata_buf_addf(&d->log, "%s(", d->log.len ? ",\n" : "");
 	strata_buf_add_literal(&d->log, action, strlen(action));
-	strata_buf_addf(&d->log, ", '%s', ", ver);
+	strata_buf_adds(&d->log, ", ");
+	version_literal(db, &d->log, version);
+	strata_buf_adds(&d->log, ", ");
 	strata_buf_add_literal(&d->log, name, strlen(name));
 	strata_buf_adds(&d->log, ", ");
 	strata_buf_add_literal(&d->log, db->applied_by, strlen(db->applied_by));
@@ -808,10 +854,15 @@ int strata_history_insert(struct strata_db *db, const struct strata_migration *m
 	params[5] = dur;
 	params[6] = db->applied_by;
 	strata_buf_init(&b);
-	strata_buf_addf(&b,
-			"INSERT INTO %s (version, name, checksum, down_script, applied_at, duration_ms, applied_by) "
-			"VALUES ($1, $2, $3, $4, $5, $6, $7)",
-			db->qtable);
+	{
+		char v1[96];
+
+		version_param(db, 1, v1);
+		strata_buf_addf(&b,
+				"INSERT INTO %s (version, name, checksum, down_script, applied_at, duration_ms, applied_by) "
+				"VALUES (%s, $2, $3, $4, $5, $6, $7)",
+				db->qtable, v1);
+	}
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	rc = db->drv->query(db->conn, b.buf, 7, params, NULL, err);
@@ -826,7 +877,12 @@ int strata_history_delete(struct strata_db *db, const struct strata_version *ver
 	int rc;
 
 	strata_buf_init(&b);
-	strata_buf_addf(&b, "DELETE FROM %s WHERE version = $1", db->qtable);
+	{
+		char v1[96];
+
+		version_param(db, 1, v1);
+		strata_buf_addf(&b, "DELETE FROM %s WHERE version = %s", db->qtable, v1);
+	}
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	rc = db->drv->query(db->conn, b.buf, 1, params, NULL, err);
@@ -842,7 +898,12 @@ int strata_history_has(struct strata_db *db, const struct strata_version *versio
 	int rc;
 
 	strata_buf_init(&b);
-	strata_buf_addf(&b, "SELECT 1 FROM %s WHERE version = $1", db->qtable);
+	{
+		char v1[96];
+
+		version_param(db, 1, v1);
+		strata_buf_addf(&b, "SELECT 1 FROM %s WHERE version = %s", db->qtable, v1);
+	}
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	rc = db->drv->query(db->conn, b.buf, 1, params, &r, err);

@@ -204,10 +204,11 @@ const struct strata_driver *strata_driver_load(enum strata_engine e, struct stra
 enum strata_name_kind {
 	STRATA_NAME_IGNORE = 0,  /* not a migration (not .sql, hidden, dir without a leading digit): skip */
 	STRATA_NAME_UNVERSIONED, /* a .sql file whose name has no version: skip with a warning */
-	STRATA_NAME_UP,          /* V[_name].up.sql */
+	STRATA_NAME_UP,          /* V[_name].up.sql ('-' as well as '_' before the name) */
 	STRATA_NAME_DOWN,        /* V[_name].down.sql */
 	STRATA_NAME_SINGLE,      /* V[_name].sql: markers or plain, decided by the contents */
 	STRATA_NAME_DIESEL,      /* directory V[_name], V = digits and dashes */
+	STRATA_NAME_GO,          /* goose's Go migration V_name.go (strata cannot run it) */
 };
 
 /* Errors of strata_source_parse_name(); out->why says what is wrong. */

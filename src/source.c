@@ -24,16 +24,22 @@
  * (crates.io), so a Diesel migration's sortkey is that digit string; every
  * other layout's is the version zero-padded to 20 digits (numeric order).
  *
+ * Names follow the other tools' own rules: golang-migrate pairs an up and a
+ * down by version alone (^([0-9]+)_(.*)\.(down|up)\.(.*)$), so
+ * 30_add_x.up.sql and 30_drop_x.down.sql are one migration named after the
+ * up (a note says so, for validate); dbmate's names may be hyphenated
+ * (00000000000000-initial-schema.sql); goose's V_name.go files are named
+ * (STRATA_NAME_GO) for the loader to decide about.
+ *
  * Decisions on names that no tool defines (see strata_source_parse_name):
  * - V.sql, V.up.sql, V.down.sql (no title) are accepted, with an empty name;
- * - a name starting with a digit that is no layout's name (0003-add.sql,
- *   12abc.sql, 1.x.sql) is an error, never silently skipped;
+ * - a name starting with a digit that is no layout's name (12abc.sql,
+ *   1.x.sql, 2024-02-12-120203_x.sql, Diesel's version on a file) is an
+ *   error, never silently skipped;
  * - .up/.down/.sql must be lower case: 001_x.UP.sql or 001_x.SQL is an error
  *   rather than a plain file named "x.UP" whose down would run as an up;
  * - control characters in a migration's name are an error (they would break
- *   the one-problem-per-line report and the status table);
- * - an up and a down with the same version but different names
- *   (001_a.up.sql, 001_b.down.sql) are an error naming both.
+ *   the one-problem-per-line report and the status table).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -147,6 +153,18 @@ int strata_source_parse_name(const char *name, int is_dir, struct strata_name *o
 		return 0; /* hidden, "." and ".." */
 	if (is_dir)
 		return is_digit(name[0]) ? parse_dir_name(name, len, out) : 0;
+	if (has_suffix(name, len, ".go") && is_digit(name[0])) {
+		/* goose: ^(\d+)_.*\.go$ */
+		for (i = 0; i < len && is_digit(name[i]); i++)
+			;
+		if (name[i] != '_' || has_control(name, len) || strata_version_parse(name, i, &out->version) != 0)
+			return 0;
+		out->ver_len = out->ndigits = i;
+		out->name_off = i + 1;
+		out->name_len = len - 3 - out->name_off;
+		out->kind = STRATA_NAME_GO;
+		return 0;
+	}
 	if (!has_suffix_ci(name, len, ".sql"))
 		return 0;
 	if (!is_digit(name[0])) {
@@ -174,7 +192,8 @@ int strata_source_parse_name(const char *name, int is_dir, struct strata_name *o
 	if (i == end) {
 		out->name_off = end;
 		out->name_len = 0;
-	} else if (name[i] == '_') {
+	} else if (name[i] == '_' || (name[i] == '-' && !is_digit(name[i + 1]))) {
+		/* '-': dbmate's 00000000000000-initial-schema.sql (digits after it look like a Diesel version) */
 		out->name_off = i + 1;
 		out->name_len = end - i - 1;
 	} else {
@@ -271,6 +290,8 @@ struct loader {
 	size_t np, cp;
 	char **w;
 	size_t nw, cw;
+	char **notes;            /* sentences for validate (see strata_source.notes) */
+	size_t nn, cn;
 	struct strata_migration *m;
 	size_t nm, cm;
 	char *scratch; /* SCRATCH_SIZE bytes to read files into */
@@ -353,6 +374,29 @@ static void warning(struct loader *L, const char *rel)
 		return;
 	}
 	L->w[L->nw++] = s;
+}
+
+static void note(struct loader *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct loader *L, const char *fmt, ...)
+{
+	struct strata_buf b;
+	va_list ap;
+	char *s, **n;
+
+	n = grow(L, L->notes, &L->cn, L->nn, sizeof(*L->notes));
+	if (!n)
+		return;
+	L->notes = n;
+	strata_buf_init(&b);
+	va_start(ap, fmt);
+	strata_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	s = strata_buf_detach(&b, NULL);
+	if (!s) {
+		L->oom = 1;
+		return;
+	}
+	L->notes[L->nn++] = s;
 }
 
 /* Offset of the first byte that does not belong to well-formed UTF-8, or len. */
@@ -1237,11 +1281,11 @@ static void build_group(struct loader *L, const struct entry *a, const struct en
 	if (nd == 1) {
 		size_t sa = stem_len(a->fname, a->pn.kind), sd = stem_len(downs->fname, downs->pn.kind);
 
-		if (sa != sd || memcmp(a->fname, downs->fname, sa) != 0) {
-			problem(L, downs->fname, 0, "does not match %s%s: same version, different names",
-				L->pfx, a->fname);
-			return;
-		}
+		/* golang-migrate pairs by version alone; the up names the migration */
+		if (sa != sd || memcmp(a->fname, downs->fname, sa) != 0)
+			note(L, "%s%s is the down of %s%s: same version, different names (paired by version, as "
+				"golang-migrate does; the migration is named after the up)",
+			     L->pfx, downs->fname, L->pfx, a->fname);
 	}
 	build(L, a, nd ? downs : NULL);
 }
@@ -1284,7 +1328,7 @@ static void scan(struct loader *L, DIR *d)
 
 			/* a dangling or looping symlink matters only if its name is a migration's */
 			if (strata_source_parse_name(de->d_name, 0, &pn) == 0 &&
-			    pn.kind == STRATA_NAME_IGNORE &&
+			    (pn.kind == STRATA_NAME_IGNORE || pn.kind == STRATA_NAME_GO) &&
 			    strata_source_parse_name(de->d_name, 1, &pn) == 0 &&
 			    pn.kind == STRATA_NAME_IGNORE)
 				continue;
@@ -1296,7 +1340,7 @@ static void scan(struct loader *L, DIR *d)
 			problem(L, de->d_name, 0, "%s", pn.why);
 			continue;
 		}
-		if (pn.kind == STRATA_NAME_IGNORE)
+		if (pn.kind == STRATA_NAME_IGNORE || pn.kind == STRATA_NAME_GO) /* Go: not read (yet) */
 			continue;
 		if (pn.kind == STRATA_NAME_UNVERSIONED) {
 			warning(L, de->d_name);
@@ -1386,6 +1430,9 @@ static void loader_release(struct loader *L)
 	for (i = 0; i < L->nw; i++)
 		free(L->w[i]);
 	free(L->w);
+	for (i = 0; i < L->nn; i++)
+		free(L->notes[i]);
+	free(L->notes);
 	for (i = 0; i < L->nm; i++)
 		migration_release(&L->m[i]);
 	free(L->m);
@@ -1485,10 +1532,14 @@ int strata_source_load_flags(const char *dir, unsigned flags, struct strata_sour
 	src->n = L.nm;
 	src->warnings = L.w;
 	src->nwarnings = L.nw;
+	src->notes = L.notes;
+	src->nnotes = L.nn;
 	L.m = NULL;
 	L.nm = 0;
 	L.w = NULL;
 	L.nw = 0;
+	L.notes = NULL;
+	L.nn = 0;
 	for (i = 0; i < src->n; i++) {
 		int w = (int)strlen(src->m[i].vtext);
 
@@ -1528,6 +1579,9 @@ void strata_source_free(struct strata_source *src)
 	for (i = 0; i < src->nwarnings; i++)
 		free(src->warnings[i]);
 	free(src->warnings);
+	for (i = 0; i < src->nnotes; i++)
+		free(src->notes[i]);
+	free(src->notes);
 	free(src->dir);
 	free(src);
 }

@@ -179,6 +179,8 @@ int cmd_validate(struct cli *c)
 	rc = strata_source_check(c->src, c->target ? c->target->engine : STRATA_ENGINE_POSTGRES, &err);
 	if (rc)
 		return out_error(c, rc, &err);
+	for (i = 0; i < c->src->nnotes && !c->quiet; i++)
+		fprintf(stderr, "strata: note: %s\n", c->src->notes[i]);
 	if (!c->db) {
 		if (!c->quiet)
 			printf("strata: %zu migration%s in %s %s valid (no database given: checksums not compared)\n",

@@ -97,9 +97,9 @@ files_are_refused() {
 
 @test "a name that starts with a version but does not parse is refused" {
 	mkdir migrations
-	echo "SELECT 1;" > migrations/0003-add-things.sql
+	echo "SELECT 1;" > migrations/2024-02-12-120203_add_things.sql
 	files_are_refused
-	[[ "$stderr" == *"0003-add-things.sql"* ]]
+	[[ "$stderr" == *"2024-02-12-120203_add_things.sql: starts with a digit but is not VERSION_NAME.sql"* ]]
 }
 
 @test "a non-UTF-8 file is refused naming its line" {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
-# Versions as other tools write them: of any length (pop's and Ory's 20-digit
-# versions above 2^64, and longer), ordered numerically, stored exactly; and
-# tracking tables made by strata 0.1 (signed 64-bit versions) upgraded in place.
+# File names and versions as the other tools read them: golang-migrate pairs
+# by version alone, dbmate's hyphenated names, versions of any length (pop's
+# and Ory's 20-digit versions above 2^64, and longer) ordered numerically and
+# stored exactly; tracking tables made by strata 0.1 (signed 64-bit versions)
+# upgraded in place.
 
 load helpers
 
@@ -71,7 +73,9 @@ pg_recorded() {
 
 @test "20-digit and longer versions apply, show, go to and roll back on SQLite" {
 	long_versions_session sqlite:app.db sqlite_recorded
-	[ "$(sqlite_sql app.db "SELECT DISTINCT typeof(version) FROM strata_migrations")" = text ]
+	# below 10^18 an INTEGER as always (ORDER BY version works), longer ones TEXT, exact
+	[ "$(sqlite_sql app.db "SELECT group_concat(typeof(version)) FROM (SELECT version FROM strata_migrations
+		ORDER BY version)")" = integer,text,text ]
 }
 
 @test "20-digit and longer versions apply, show, go to and roll back on PostgreSQL" {
@@ -198,7 +202,7 @@ pg_logged() {
 
 @test "SQLite tracking tables made by strata 0.1 keep working and are upgraded in place" {
 	upgrade_session sqlite:app.db sqlite_types sqlite_recorded sqlite_logged "INTEGER|INTEGER"
-	[ "$(sqlite_types)" = "TEXT|TEXT" ]
+	[ "$(sqlite_types)" = "|" ] # untyped: integers below 10^18, TEXT above
 	# the old tables are gone, the index that keeps `version` one indexed query is there
 	[ "$(sqlite_sql app.db "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master
 		WHERE name LIKE '%strata%' AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name)")" = \
@@ -210,4 +214,103 @@ pg_logged() {
 	url=$(make_pg_db)
 	upgrade_session "$url" pg_types pg_recorded pg_logged "bigint|bigint"
 	[ "$(pg_types)" = "numeric|numeric" ]
+}
+
+@test "golang-migrate pairs by version: an up and a down named differently are one migration" {
+	mkdir migrations
+	echo "CREATE TABLE a (id INTEGER PRIMARY KEY);" > migrations/30_add_magic_metadata.up.sql
+	echo "ALTER TABLE a ADD COLUMN magic TEXT;" >> migrations/30_add_magic_metadata.up.sql
+	echo "DROP TABLE a;" > migrations/30_drop_magic_metadata.down.sql
+	echo "CREATE INDEX a_magic ON a (magic);" > migrations/31_add_index..up.sql
+	echo "DROP INDEX a_magic;" > migrations/31_add_index.down.sql
+	run --separate-stderr strata -d sqlite:app.db validate
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"strata: note: migrations/30_drop_magic_metadata.down.sql is the down of migrations/30_add_magic_metadata.up.sql: same version, different names (paired by version, as golang-migrate does; the migration is named after the up)"* ]]
+	[[ "$stderr" == *"strata: note: migrations/31_add_index.down.sql is the down of migrations/31_add_index..up.sql"* ]]
+	[[ "$output" == *"2 migrations valid"* ]]
+	run --separate-stderr strata -d sqlite:app.db up
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ok   30 add_magic_metadata"* ]]
+	[[ "$output" == *"ok   31 add_index."* ]]
+	[[ "$stderr" != *"note"* ]] # said by validate, not by every command
+	run strata -d sqlite:app.db status
+	[[ "${lines[1]}" == "30 "*"add_magic_metadata"*"applied"* ]]
+	run strata -d sqlite:app.db down --all -y
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"down 31 add_index."* ]]
+	[[ "$output" == *"down 30 add_magic_metadata"* ]]
+	[ -z "$(sqlite_sql app.db "SELECT name FROM sqlite_master WHERE name IN ('a', 'a_magic')")" ]
+}
+
+# dbmate's own layout: hyphenated names, an initial schema at version 0.
+dbmate_dir() {
+	mkdir migrations
+	printf -- '-- migrate:up\nCREATE TABLE accounts (id INTEGER PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE accounts;\n' \
+		> migrations/00000000000000-initial-schema.sql
+	printf -- '-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE users;\n' \
+		> migrations/20240101120000-add-users.sql
+}
+
+dbmate_session() {
+	local url=$1 tables=$2
+	dbmate_dir
+	run strata -d "$url" up
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ok   00000000000000 initial-schema"* ]]
+	[[ "$output" == *"ok   20240101120000 add-users"* ]]
+	run strata -d "$url" status
+	[[ "${lines[1]}" == "00000000000000 "*"initial-schema"*"applied"* ]]
+	[[ "${lines[2]}" == "20240101120000 "*"add-users"*"applied"* ]]
+	# version 0 is a migration here: goto 0 goes to it, -1 (golang-migrate's "none") below it
+	run strata -d "$url" goto 0 -y
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"down 20240101120000 add-users"* ]]
+	[[ "$output" != *"initial-schema"* ]]
+	run --separate-stderr strata -d "$url" version
+	[ "$output" = 0 ]
+	[ "$($tables)" = accounts ]
+	run strata -d "$url" goto -1 -y
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"down 00000000000000 initial-schema"* ]]
+	[ -z "$($tables)" ]
+	run --separate-stderr strata -d "$url" version
+	[ "$stderr" = "strata: no migration applied" ]
+}
+
+@test "dbmate's hyphenated names, with an initial schema at version 0, on SQLite" {
+	sqlite_tables() { sqlite_sql app.db "SELECT group_concat(name) FROM sqlite_master WHERE name IN ('accounts', 'users')"; }
+	dbmate_session sqlite:app.db sqlite_tables
+}
+
+@test "dbmate's hyphenated names, with an initial schema at version 0, on PostgreSQL" {
+	require_pg
+	url=$(make_pg_db)
+	pg_tables() { pg_sql "$url" "SELECT string_agg(tablename, ',') FROM pg_tables WHERE tablename IN ('accounts', 'users')"; }
+	dbmate_session "$url" pg_tables
+}
+
+@test "adopt reads 20-digit versions from dbmate's varchar and golang-migrate's bigint tables" {
+	require_pg
+	long_versions
+	url=$(make_pg_db)
+	pg_sql "$url" "CREATE TABLE first (id int); CREATE TABLE identities (id int);
+		CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);
+		INSERT INTO schema_migrations VALUES ('20200101000000'), ('20210410175418000001');"
+	run strata -d "$url" adopt
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"adopted dbmate's state from schema_migrations: 2 migrations recorded as applied, at 20210410175418000001"* ]]
+	[ "$(pg_recorded)" = "20200101000000,20210410175418000001" ]
+	# golang-migrate's bigint holds up to 2^63: everything up to it is applied
+	url=$(make_pg_db t_versions_adopt_gm)
+	pg_sql "$url" "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL);
+		INSERT INTO schema_migrations VALUES (20200101000000, false);"
+	run strata -d "$url" adopt
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"adopted golang-migrate's state from schema_migrations: 1 migration recorded as applied, at 20200101000000"* ]]
+	sqlite_sql app.db "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL);
+		INSERT INTO __diesel_schema_migrations (version) VALUES ('20210410175418000002');"
+	run strata -d sqlite:app.db adopt
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"adopted diesel's state from __diesel_schema_migrations: 1 migration recorded as applied, at 20210410175418000002"* ]]
+	[ "$(sqlite_recorded)" = "20210410175418000002" ]
 }
