@@ -33,7 +33,7 @@ static void check_one(const char *name, int is_dir)
 	struct strata_name pn;
 	size_t len = strlen(name), i, nd = 0, end;
 	char digits[256];
-	uint64_t v;
+	struct strata_version v;
 	int rc;
 
 	memset(&pn, 0xa5, sizeof(pn)); /* the parser must not rely on a zeroed struct */
@@ -49,7 +49,7 @@ static void check_one(const char *name, int is_dir)
 		CHECK(!is_dir || pn.kind == STRATA_NAME_IGNORE);
 		return;
 	}
-	CHECK(pn.kind >= STRATA_NAME_UP && pn.kind <= STRATA_NAME_DIESEL);
+	CHECK(pn.kind >= STRATA_NAME_UP && pn.kind <= STRATA_NAME_GO);
 	CHECK(is_dir == (pn.kind == STRATA_NAME_DIESEL));
 	CHECK(pn.ver_off == 0);
 	CHECK(pn.ver_len >= 1 && pn.ver_len <= len);
@@ -61,12 +61,14 @@ static void check_one(const char *name, int is_dir)
 			digits[nd++] = name[i];
 	}
 	CHECK(nd == pn.ndigits);
-	CHECK(strata_parse_u64(digits, nd, &v) == 0 && v == pn.version);
+	CHECK(strata_version_parse(digits, nd, &v) == 0 && strata_version_cmp(&v, &pn.version) == 0);
+	CHECK(strlen(pn.version.d) >= 1 && (pn.version.d[0] != '0' || strcmp(pn.version.d, "0") == 0));
 	for (i = 0; i < pn.name_len; i++)
 		CHECK((unsigned char)name[pn.name_off + i] >= 0x20 && name[pn.name_off + i] != 0x7f);
 
-	/* put back together: version, then "_" + title (or nothing), then the suffix */
-	CHECK(pn.name_off == pn.ver_len || (pn.name_off == pn.ver_len + 1 && name[pn.ver_len] == '_'));
+	/* put back together: version, then "_" or "-" + title (or nothing), then the suffix */
+	CHECK(pn.name_off == pn.ver_len ||
+	      (pn.name_off == pn.ver_len + 1 && (name[pn.ver_len] == '_' || (name[pn.ver_len] == '-' && !is_dir))));
 	end = pn.name_off + pn.name_len;
 	switch (pn.kind) {
 	case STRATA_NAME_UP:
@@ -77,6 +79,9 @@ static void check_one(const char *name, int is_dir)
 		break;
 	case STRATA_NAME_SINGLE:
 		CHECK(strcmp(name + end, ".sql") == 0);
+		break;
+	case STRATA_NAME_GO:
+		CHECK(strcmp(name + end, ".go") == 0 && name[pn.ver_len] == '_');
 		break;
 	default:
 		CHECK(end == len);
