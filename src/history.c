@@ -380,6 +380,10 @@ static int upgrade_tables(struct strata_db *db, struct strata_err *err)
 		db->drv->rollback(db->conn, NULL);
 		strata_err_prefix(err, "cannot upgrade the tracking tables %s and %s to exact versions: ", db->qtable,
 				  db->qlog);
+		if (err && !err->hint[0])
+			snprintf(err->hint, sizeof(err->hint),
+				 "both tables were left as they were (status, version and history still read them); "
+				 "fix the cause and run the command again");
 	}
 	return rc;
 }

@@ -314,3 +314,24 @@ dbmate_session() {
 	[[ "$output" == *"adopted diesel's state from __diesel_schema_migrations: 1 migration recorded as applied, at 20210410175418000002"* ]]
 	[ "$(sqlite_recorded)" = "20210410175418000002" ]
 }
+
+@test "the upgrade of 0.1's tables is one transaction: a failure leaves both as they were" {
+	require_pg
+	url=$(make_pg_db)
+	old_and_new
+	run "$OLD_STRATA" -d "$url" -p old up
+	[ "$status" -eq 0 ]
+	# something of the user's that depends on the log's version column stops its ALTER
+	pg_sql "$url" "CREATE VIEW recent AS SELECT version FROM strata_migrations_log"
+	run --separate-stderr strata -d "$url" -p new up
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *'cannot upgrade the tracking tables "strata_migrations" and "strata_migrations_log" to exact versions: '*'view recent depends on column "version"'* ]]
+	[[ "$stderr" == *"both tables were left as they were"* ]]
+	[ "$(pg_types)" = "bigint|bigint" ]
+	[ "$(pg_sql "$url" "SELECT count(*) FROM strata_migrations")" = 3 ]
+	pg_sql "$url" "DROP VIEW recent"
+	run strata -d "$url" -p new up
+	[ "$status" -eq 0 ]
+	[ "$(pg_types)" = "numeric|numeric" ]
+	[ "$(pg_recorded)" = "1,2,9300000000000000000,20210410175418000001" ]
+}
