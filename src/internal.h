@@ -70,7 +70,12 @@ enum strata_dialect {
 enum {
 	STRATA_STMT_EMPTY = 1 << 0, /* only white space and comments (trailing piece, or ";;") */
 	STRATA_STMT_NO_TX = 1 << 1, /* PostgreSQL refuses it inside a transaction block */
+	/* transaction control at the top level of the script: the file manages its own transactions */
+	STRATA_STMT_TX_BEGIN = 1 << 2,  /* starts one: BEGIN, START TRANSACTION (COMMIT AND CHAIN too) */
+	STRATA_STMT_TX_END = 1 << 3,    /* ends one: COMMIT, END, ROLLBACK, ABORT, PREPARE TRANSACTION */
+	STRATA_STMT_TX_PRAGMA = 1 << 4, /* SQLite's PRAGMA foreign_keys = ..., which a transaction ignores */
 };
+#define STRATA_STMT_TX (STRATA_STMT_TX_BEGIN | STRATA_STMT_TX_END | STRATA_STMT_TX_PRAGMA)
 
 /*
  * One piece of a script. Pieces are in order and cover the input exactly:

@@ -173,7 +173,7 @@ MAYBE_UNUSED static const char *check_invariants(const char *sql, size_t len, co
  *
  *   === name [postgres|sqlite|both] [noeol] [esc]
  *   input lines
- *   --- [no-tx] [line=N]        one per expected statement (trimmed body),
+ *   --- [no-tx] [tx=K] [line=N] one per expected statement (trimmed body),
  *   statement lines             or "--- [none]" when there are none,
  *   --- error N: substring      or the expected error instead.
  */
@@ -181,6 +181,7 @@ struct expect {
 	char *text;     /* expected trimmed body */
 	size_t len;     /* its length (it may hold NUL bytes) */
 	int no_tx;      /* STRATA_STMT_NO_TX expected */
+	unsigned tx;    /* STRATA_STMT_TX_* bits expected (tx=begin|end|chain|pragma) */
 	int line;       /* expected line, 0 = not checked */
 };
 
@@ -378,6 +379,14 @@ MAYBE_UNUSED static void parse_cases(struct tfile *tf, const char *text, size_t 
 				for (tok = strtok_r(attrs, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 					if (!strcmp(tok, "no-tx"))
 						cur->no_tx = 1;
+					else if (!strcmp(tok, "tx=begin"))
+						cur->tx = STRATA_STMT_TX_BEGIN;
+					else if (!strcmp(tok, "tx=end"))
+						cur->tx = STRATA_STMT_TX_END;
+					else if (!strcmp(tok, "tx=chain"))
+						cur->tx = STRATA_STMT_TX_END | STRATA_STMT_TX_BEGIN;
+					else if (!strcmp(tok, "tx=pragma"))
+						cur->tx = STRATA_STMT_TX_PRAGMA;
 					else if (!strncmp(tok, "line=", 5))
 						cur->line = atoi(tok + 5);
 					else
@@ -487,6 +496,11 @@ static int run_case(const struct tfile *tf, const struct tcase *tc, enum strata_
 		if (!!(st->flags & STRATA_STMT_NO_TX) != (d == STRATA_DIALECT_POSTGRES && ex->no_tx)) {
 			print_error("%s:%d: %s [%s]: statement %zu: no-tx flag %s\n", tf->path, tc->line, tc->name, dn,
 				    k, st->flags & STRATA_STMT_NO_TX ? "set" : "not set");
+			fails++;
+		}
+		if ((st->flags & STRATA_STMT_TX) != ex->tx) {
+			print_error("%s:%d: %s [%s]: statement %zu: transaction control flags %#x, want %#x\n",
+				    tf->path, tc->line, tc->name, dn, k, st->flags & STRATA_STMT_TX, ex->tx);
 			fails++;
 		}
 		if (ex->line && ex->line != st->line) {
@@ -605,8 +619,19 @@ static void split_corpus(const char *sub, enum strata_dialect d, int check_diese
 			print_error("%s: %s\n", path, bad);
 			fails++;
 		}
-		for (j = 0; j < sp.n; j++)
+		for (j = 0; j < sp.n; j++) {
 			notx += !!(sp.s[j].flags & STRATA_STMT_NO_TX);
+			/*
+			 * No file of these corpora manages its own transactions
+			 * (Diesel wraps each one): every BEGIN and COMMIT in them
+			 * is in a function body, a DO block or a comment.
+			 */
+			if (sp.s[j].flags & STRATA_STMT_TX) {
+				print_error("%s:%d: taken for transaction control: %.*s\n", path, sp.s[j].line,
+					    (int)(sp.s[j].end - sp.s[j].body), text + sp.s[j].body);
+				fails++;
+			}
+		}
 		stmts += strata_split_count(&sp);
 		bytes += len;
 		if (check_diesel) {
