@@ -260,6 +260,8 @@ struct strata_event {
 	int outside_tx;           /* MIG_FAILED: the migration ran outside a transaction; `count`
 				     statements of it ran and stay (recorded as partial for an up) */
 	size_t total;             /* MIG_FAILED outside a transaction: its number of statements */
+	int own_tx;               /* MIG_FAILED outside a transaction: the file manages its own transactions;
+				     statements count+1 .. err->statement-1 were rolled back with the one that failed */
 };
 
 /* Open a target (connects, does not lock, does not create anything). */

@@ -190,6 +190,8 @@ struct step {
 	struct strata_split sp;  /* the script's statements */
 	struct strata_directives *dv; /* never NULL: no_directives when the script has none */
 	int notx;                /* run statement by statement outside a transaction */
+	int own_tx;              /* the file manages its own transactions (BEGIN/COMMIT, PRAGMA foreign_keys) */
+	int own_tx_line;         /* line of `file` of its first such statement */
 	int resume;              /* statements already done by an earlier, partial run */
 };
 
@@ -202,6 +204,7 @@ struct run {
 	struct step *steps;
 	size_t nsteps;
 	struct strata_deferred held; /* bookkeeping held back in a server's batch transaction */
+	int notx_done;           /* after run_notx() failed: statements of it that ran and stay */
 };
 
 /* Held bookkeeping is sent in statements of at most this many rows. */
@@ -396,17 +399,43 @@ static int set_timeout(struct strata_db *db, const struct step *s, int local, st
  * A migration that cannot run in a transaction: its statements one by one,
  * its progress recorded after each, so that a failure at statement k leaves
  * a partial record from which a later run resumes at k.
+ *
+ * A file that manages its own transactions runs the same way, as written:
+ * its BEGIN ... COMMIT blocks are the server's transactions, and the
+ * progress recorded inside one commits or rolls back with it. So when a
+ * statement inside such a block fails, the block is rolled back (by the
+ * caller) and what stays, and is recorded, ends before its BEGIN:
+ * r->notx_done says how many statements that is. Resuming on a new
+ * connection first runs the file's PRAGMA foreign_keys statements that came
+ * before the resume point again, because that setting belongs to the
+ * connection: a table rebuild resumed with foreign keys back on would let
+ * DROP TABLE cascade into the child tables.
  */
 static int run_notx(struct run *r, const struct step *s, double t0, struct strata_err *err)
 {
 	struct strata_db *db = r->db;
 	const struct strata_migration *m = s->row->mig;
-	int total = (int)strata_split_count(&s->sp), k, rc;
+	int total = (int)strata_split_count(&s->sp), k, rc, in_tx = 0;
 	char sum[65];
 
+	r->notx_done = s->resume;
 	rc = set_timeout(db, s, 0, err);
 	if (rc)
 		return rc;
+	for (k = 1; s->own_tx && k <= s->resume; k++) {
+		const struct strata_stmt *st = &s->sp.s[nth_statement(s, k)];
+		long pos = -1;
+
+		if (!(st->flags & STRATA_STMT_TX_PRAGMA))
+			continue;
+		rc = db->drv->exec(db->conn, s->script + st->body, st->end - st->body, &pos, err);
+		if (rc) {
+			locate_pos(err, s, (long)st->body);
+			if (err)
+				err->statement = k;
+			return rc;
+		}
+	}
 	for (k = s->resume + 1; k <= total; k++) {
 		const struct strata_stmt *st = &s->sp.s[nth_statement(s, k)];
 		long pos = -1;
@@ -418,6 +447,12 @@ static int run_notx(struct run *r, const struct step *s, double t0, struct strat
 				err->statement = k;
 			return rc;
 		}
+		if (st->flags & STRATA_STMT_TX_END)
+			in_tx = 0;
+		if (st->flags & STRATA_STMT_TX_BEGIN)
+			in_tx = 1;
+		if (!in_tx)
+			r->notx_done = k;
 		if (!s->down && k < total) {
 			prefix_checksum(s, k, sum);
 			rc = strata_history_progress(db, m, k, sum, err);
@@ -588,6 +623,45 @@ out:
 }
 
 /*
+ * Does the script manage its own transactions? Then it must not end inside
+ * one: strata records the migration after its last statement, and that
+ * record would go into the file's open transaction and vanish with it.
+ */
+static int own_transactions(struct step *s, struct strata_err *err)
+{
+	size_t i;
+	int open_line = 0;
+
+	for (i = 0; i < s->sp.n; i++) {
+		const struct strata_stmt *st = &s->sp.s[i];
+
+		if (!(st->flags & STRATA_STMT_TX))
+			continue;
+		if (!s->own_tx) {
+			s->own_tx = 1;
+			s->own_tx_line = s->line + st->line - 1;
+		}
+		if (st->flags & STRATA_STMT_TX_END)
+			open_line = 0;
+		if (st->flags & STRATA_STMT_TX_BEGIN)
+			open_line = s->line + st->line - 1;
+	}
+	if (open_line) {
+		strata_err_set(err, STRATA_ESOURCE,
+			       "the transaction started here is never committed: the %s script ends inside it",
+			       s->down ? "down" : "up");
+		if (err) {
+			err->line = open_line;
+			snprintf(err->hint, sizeof(err->hint),
+				 "end the file with COMMIT; strata records the migration after its last statement, "
+				 "outside the file's transactions");
+		}
+		return STRATA_ESOURCE;
+	}
+	return 0;
+}
+
+/*
  * Read a step's statements and directives before anything runs, so that an
  * unterminated quote or an unknown directive stops the run untouched, and
  * decide whether it must run outside a transaction.
@@ -628,6 +702,17 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 		return rc;
 	}
 	s->notx = s->dv->no_transaction || (m && m->no_transaction && !s->recorded_down);
+	rc = own_transactions(s, err);
+	if (rc) {
+		if (err) {
+			snprintf(err->file, sizeof(err->file), "%s", s->file);
+			err->version = s->row->version;
+			err->has_version = 1;
+		}
+		return rc;
+	}
+	if (s->own_tx)
+		s->notx = 1;
 	if (!s->notx && db->drv->engine == STRATA_ENGINE_POSTGRES) {
 		for (i = 0; i < s->sp.n; i++) {
 			if (s->sp.s[i].flags & STRATA_STMT_NO_TX) {
@@ -950,6 +1035,20 @@ static int prepare(struct run *r, struct strata_err *err)
 			}
 			return STRATA_EREFUSED;
 		}
+		if (s->own_tx && !s->record_only && r->db->opts.single_transaction) {
+			strata_err_set(err, STRATA_EUSAGE,
+				       "%s %s manages its own transactions (BEGIN/COMMIT), so it cannot be part of "
+				       "--single-transaction; nothing was run",
+				       s->row->vtext, s->row->name);
+			if (err) {
+				snprintf(err->file, sizeof(err->file), "%s", s->file);
+				err->line = s->own_tx_line;
+				snprintf(err->hint, sizeof(err->hint),
+					 "run `strata up` without --single-transaction: each migration then runs in its "
+					 "own transaction, and this one as written");
+			}
+			return STRATA_EUSAGE;
+		}
 		if (s->notx && !s->record_only && r->db->opts.single_transaction) {
 			strata_err_set(err, STRATA_EUSAGE,
 				       "%s %s must run outside a transaction, so it cannot be part of "
@@ -1151,6 +1250,10 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			goto out;
 		}
 		emit_mig(db, STRATA_EV_MIG_START, s, 0, NULL, NULL);
+		if (s->own_tx && !s->record_only)
+			note(db, "%s %s manages its own transactions (%s:%d): %s as written, statement by "
+				 "statement, outside a transaction of strata's",
+			     s->row->vtext, s->row->name, s->file, s->own_tx_line, dry ? "it would run" : "running it");
 		if (s->recorded_down)
 			note(db, "%s %s: running the down script recorded when it was applied (%s)", s->row->vtext,
 			     s->row->name, s->row->mig ? "its up file was changed" : "its file is gone");
@@ -1198,8 +1301,9 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 				mig_event(&fe, STRATA_EV_MIG_FAILED, s, strata_now_ms() - t0, err, at);
 				if (s->notx) {
 					fe.outside_tx = 1;
+					fe.own_tx = s->own_tx;
 					fe.total = strata_split_count(&s->sp);
-					fe.count = err && err->statement > 0 ? (size_t)err->statement - 1 : 0;
+					fe.count = err && err->statement > 0 ? (size_t)r.notx_done : 0;
 				}
 				strata_emit(db, &fe);
 			}
