@@ -242,16 +242,85 @@ static long nth_statement(const struct step *s, int k)
 }
 
 /*
+ * A server error without a position, raised in PL/pgSQL: its CONTEXT says
+ * "PL/pgSQL function NAME line N at ...", innermost call first. The first
+ * frame whose body is in this script gives the place: the DO block of the
+ * failing statement `i` (NAME is inline_code_block), or a function or
+ * procedure this script creates before it. PL/pgSQL counts line 1 from the
+ * byte after the body's opening dollar quote, so the file line is that
+ * byte's line plus N-1. Returns the offset in s->script of the first
+ * non-blank byte of that line, or -1.
+ */
+static long context_pos(const struct step *s, long i, const struct strata_err *err)
+{
+	static const char frame[] = "PL/pgSQL function ";
+	const char *c = err->context;
+
+	while (c && (c = strstr(c, frame)) != NULL) {
+		const char *name = c + sizeof(frame) - 1, *eol = strchr(name, '\n'), *at, *q, *dot = NULL;
+		size_t namelen;
+		long k, n, def = -1, body;
+		int line;
+
+		c = name;
+		at = strstr(name, " line ");
+		if (!at || (eol && at > eol))
+			continue;
+		line = atoi(at + 6);
+		if (line <= 0)
+			continue;
+		/* NAME is [schema.]name(argument types), each part quoted when it needs to be */
+		for (q = name; q < at && *q != '('; q++)
+			if (*q == '.')
+				dot = q;
+		if (dot)
+			name = dot + 1;
+		namelen = (size_t)(q - name);
+		if (namelen >= 2 && name[0] == '"' && name[namelen - 1] == '"') {
+			name++;
+			namelen -= 2;
+		}
+		if (namelen == 17 && !strncmp(name, "inline_code_block", 17) && q == at) {
+			def = i;
+		} else {
+			for (k = 0; k <= i; k++)
+				if (!(s->sp.s[k].flags & STRATA_STMT_EMPTY) &&
+				    strata_sql_defines_routine(s->script + s->sp.s[k].body,
+							       s->sp.s[k].end - s->sp.s[k].body, name, namelen))
+					def = k;
+		}
+		if (def < 0)
+			continue;
+		body = strata_sql_dollar_body(s->script + s->sp.s[def].body, s->sp.s[def].end - s->sp.s[def].body);
+		if (body < 0)
+			continue;
+		body += (long)s->sp.s[def].body;
+		for (n = 1; n < line && body < (long)s->sp.s[def].end; body++)
+			n += s->script[body] == '\n';
+		if (n < line)
+			continue;
+		while (body < (long)s->sp.s[def].end && (s->script[body] == ' ' || s->script[body] == '\t'))
+			body++;
+		return body;
+	}
+	return -1;
+}
+
+/*
  * Where an error of a whole-script exec is: the driver's offset, or, without
- * one, the start of the statement the driver says failed.
+ * one, the PL/pgSQL line its CONTEXT names, or the start of the statement
+ * the driver says failed.
  */
 static void locate(struct strata_err *err, const struct step *s, long pos)
 {
 	if (err && pos < 0 && err->statement > 0) {
 		long i = nth_statement(s, err->statement);
 
-		if (i >= 0)
-			pos = (long)s->sp.s[i].body;
+		if (i >= 0) {
+			pos = context_pos(s, i, err);
+			if (pos < 0)
+				pos = (long)s->sp.s[i].body;
+		}
 	}
 	locate_pos(err, s, pos);
 }
@@ -442,7 +511,11 @@ static int run_notx(struct run *r, const struct step *s, double t0, struct strat
 
 		rc = db->drv->exec(db->conn, s->script + st->body, st->end - st->body, &pos, err);
 		if (rc) {
-			locate_pos(err, s, pos >= 0 ? (long)st->body + pos : (long)st->body);
+			if (pos >= 0)
+				pos += (long)st->body;
+			else if (err)
+				pos = context_pos(s, nth_statement(s, k), err);
+			locate_pos(err, s, pos >= 0 ? pos : (long)st->body);
 			if (err)
 				err->statement = k;
 			return rc;
@@ -809,7 +882,7 @@ static int add_step(struct run *r, const struct strata_status_row *row, int down
 	if (m && m->down && row->state != STRATA_MODIFIED) {
 		s->script = m->down;
 		s->len = m->down_len;
-		s->file = m->down_file;
+		s->file = m->down_file ? m->down_file : m->up_file; /* markers: the down section of the same file */
 		s->line = m->down_line;
 	} else if (row->down) {
 		s->script = row->down;

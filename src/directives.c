@@ -209,7 +209,8 @@ int strata_source_check(const struct strata_source *src, enum strata_engine engi
 
 		bad += check_script(m->up_file, m->up, m->up_len, m->up_line, d, &b, &first);
 		if (m->down)
-			bad += check_script(m->down_file, m->down, m->down_len, m->down_line, d, &b, &first);
+			bad += check_script(m->down_file ? m->down_file : m->up_file, m->down, m->down_len, m->down_line,
+					    d, &b, &first);
 	}
 	if (!bad) {
 		strata_buf_release(&b);

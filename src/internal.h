@@ -109,6 +109,17 @@ int strata_sql_split(const char *sql, size_t len, enum strata_dialect d, struct 
 void strata_split_release(struct strata_split *s);
 /* Number of non-empty statements. */
 size_t strata_split_count(const struct strata_split *s);
+/*
+ * In one PostgreSQL statement's text: the offset of the byte after the
+ * opening tag of its first dollar-quoted string (where PL/pgSQL counts line
+ * 1 of a DO block or a function body), or -1 when it has none.
+ */
+long strata_sql_dollar_body(const char *sql, size_t len);
+/*
+ * Is this PostgreSQL statement CREATE [OR REPLACE] FUNCTION|PROCEDURE of a
+ * routine named `name` (unqualified; compared without case unless quoted)?
+ */
+int strata_sql_defines_routine(const char *sql, size_t len, const char *name, size_t namelen);
 
 /* ---------------------------------------------------------------- drivers */
 

@@ -1030,3 +1030,127 @@ size_t strata_split_count(const struct strata_split *s)
 		n += !(s->s[i].flags & STRATA_STMT_EMPTY);
 	return n;
 }
+
+/* ---------------------------------------------------------------- looking inside one statement */
+
+/*
+ * The next token of a PostgreSQL statement from p: white space and comments
+ * skipped, *kind T_WORD for an identifier or keyword, T_OTHER for a quoted
+ * identifier (its quotes included), a string, a dollar-quoted string or one
+ * byte. Returns its end, or NULL at the end of input or on an unterminated
+ * construct; *tok gets its start.
+ */
+static const unsigned char *pg_next(const unsigned char *p, const unsigned char *e, const unsigned char **tok,
+				    int *kind, const unsigned char **dollar_body)
+{
+	const unsigned char *q;
+
+	*dollar_body = NULL;
+	for (;;) {
+		while (p < e && byte_class[*p] == K_SPACE)
+			p++;
+		if (p + 1 < e && p[0] == '-' && p[1] == '-') {
+			while (p < e && *p != '\n' && *p != '\r')
+				p++;
+		} else if (p + 1 < e && p[0] == '/' && p[1] == '*') {
+			p = pg_block_comment(p, e);
+			if (!p)
+				return NULL;
+		} else {
+			break;
+		}
+	}
+	if (p >= e)
+		return NULL;
+	*tok = p;
+	*kind = T_OTHER;
+	switch (byte_class[*p]) {
+	case K_IDENT:
+		if (p + 1 < e && p[1] == '\'')
+			return pg_string(p + 2, e, *p == 'e' || *p == 'E');
+		for (q = p + 1; q < e && ident_cont[*q]; q++)
+			;
+		*kind = T_WORD;
+		return q;
+	case K_QUOTE:
+		return pg_string(p + 1, e, 0);
+	case K_DQUOTE:
+		return quoted_ident(p + 1, e, '"');
+	case K_DOLLAR:
+		q = p + 1;
+		if (q < e && byte_class[*q] == K_IDENT)
+			while (q < e && dolq_cont[*q])
+				q++;
+		if (q < e && *q == '$') {
+			size_t taglen = (size_t)(q + 1 - p);
+			const unsigned char *b = q + 1;
+
+			*dollar_body = b;
+			for (;;) {
+				b = memchr(b, '$', (size_t)(e - b));
+				if (!b || (size_t)(e - b) < taglen)
+					return NULL;
+				if (memcmp(b, p, taglen) == 0)
+					return b + taglen;
+				b++;
+			}
+		}
+		while (q < e && byte_class[*q] == K_DIGIT) /* $1, or a lone $ */
+			q++;
+		return q > p + 1 ? q : p + 1;
+	}
+	return p + 1;
+}
+
+long strata_sql_dollar_body(const char *sql, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)sql, *p = s, *e = s + len, *tok, *body;
+	int kind;
+
+	while ((p = pg_next(p, e, &tok, &kind, &body)) != NULL)
+		if (body)
+			return (long)(body - s);
+	return -1;
+}
+
+int strata_sql_defines_routine(const char *sql, size_t len, const char *name, size_t namelen)
+{
+	const unsigned char *s = (const unsigned char *)sql, *p = s, *e = s + len, *tok, *body, *last = NULL;
+	size_t lastlen = 0;
+	int kind, i;
+
+	for (i = 0; (p = pg_next(p, e, &tok, &kind, &body)) != NULL; i++) {
+		size_t n = (size_t)(p - tok);
+
+		if (i == 0 && !(kind == T_WORD && word_eq(tok, n, "create")))
+			return 0;
+		if (i == 1 && kind == T_WORD && word_eq(tok, n, "or")) {
+			p = pg_next(p, e, &tok, &kind, &body); /* REPLACE */
+			if (!p)
+				return 0;
+			continue;
+		}
+		if (i == 1)
+			if (!(kind == T_WORD && (word_eq(tok, n, "function") || word_eq(tok, n, "procedure"))))
+				return 0;
+		if (i >= 2) {
+			/* the name: the last part of [schema.]name, up to its "(" */
+			if (n == 1 && *tok == '(')
+				break;
+			if (!(n == 1 && *tok == '.')) {
+				last = tok;
+				lastlen = n;
+			}
+		}
+	}
+	if (!last)
+		return 0;
+	if (*last == '"')
+		return lastlen == namelen + 2 && memcmp(last + 1, name, namelen) == 0;
+	if (lastlen != namelen)
+		return 0;
+	for (i = 0; i < (int)namelen; i++)
+		if (lower(last[i]) != lower((unsigned char)name[i]))
+			return 0;
+	return 1;
+}
