@@ -35,7 +35,7 @@
 static void check_split(const char *sql, size_t len, enum strata_dialect d)
 {
 	struct strata_split sp = { 0 }, again = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	size_t i, at = 0, nonempty = 0;
 	int rc;
 

@@ -100,7 +100,7 @@ static void add_password(struct strata_buf *b, const char *p, size_t n, const ch
 
 static void check_secret(const char *url, const char *pw)
 {
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	struct strata_target *t;
 	char *red = strata_redact(url);
 
@@ -220,7 +220,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	struct strata_target *t;
 	char *s;
 	size_t len;

@@ -440,7 +440,7 @@ static int check_conditions(struct strata_db *db, const struct step *s, char **c
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
 				err->line = s->line + lines[i] - 1;
-				snprintf(err->hint, sizeof(err->hint), "%s",
+				strata_err_hint(err, "%s",
 					 strcmp(what, "require") == 0
 						 ? "nothing was run; make the condition hold, then run strata again"
 						 : "the migration was rolled back");
@@ -573,9 +573,10 @@ static int run_batched(struct run *r, const struct step *s, struct strata_err *e
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	rc = db->drv->exec(db->conn, b.buf, b.len, &pos, err);
 	if (rc) {
-		struct strata_err ignored;
+		struct strata_err ignored = { 0 };
 
 		db->drv->rollback(db->conn, &ignored);
+		strata_err_release(&ignored);
 		if (err && err->statement > 0)
 			err->statement -= 1; /* BEGIN was statement 1 */
 		if (pos >= (long)script_end || (err && err->statement > (int)strata_split_count(&s->sp))) {
@@ -683,9 +684,10 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 	return 0;
 fail:
 	if (own_tx || in_batch) {
-		struct strata_err ignored;
+		struct strata_err ignored = { 0 };
 
 		d->rollback(db->conn, &ignored);
+		strata_err_release(&ignored);
 	}
 out:
 	if (rc && err && s->row) {
@@ -725,7 +727,7 @@ static int own_transactions(struct step *s, struct strata_err *err)
 			       s->down ? "down" : "up");
 		if (err) {
 			err->line = open_line;
-			snprintf(err->hint, sizeof(err->hint),
+			strata_err_hint(err,
 				 "end the file with COMMIT; strata records the migration after its last statement, "
 				 "outside the file's transactions");
 		}
@@ -820,7 +822,7 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 				       s->resume);
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
-				snprintf(err->hint, sizeof(err->hint),
+				strata_err_hint(err,
 					 "restore them as they ran (only statement %d onwards may change), or, after "
 					 "fixing the database by hand, record the migration with `strata force %s`",
 					 s->resume + 1, s->row->vtext);
@@ -923,7 +925,7 @@ static int refuse_untrusted(struct run *r, int up, struct strata_err *err)
 			snprintf(err->file, sizeof(err->file), "%s", first->mig ? first->mig->up_file : "");
 			err->version = first->version;
 			err->has_version = 1;
-			snprintf(err->hint, sizeof(err->hint), "%s",
+			strata_err_hint(err, "%s",
 				 first->state == STRATA_PARTIAL
 					 ? "fix the migration and record its state by hand with `strata force VERSION`"
 					 : "restore the applied file, or run with --allow-modified if the change is harmless");
@@ -957,7 +959,7 @@ static int check_out_of_order(struct run *r, struct strata_err *err)
 				snprintf(err->file, sizeof(err->file), "%s", s->row->mig->up_file);
 				err->version = s->row->version;
 				err->has_version = 1;
-				snprintf(err->hint, sizeof(err->hint),
+				strata_err_hint(err,
 					 "two branches added migrations; apply it anyway with --allow-out-of-order");
 			}
 			return STRATA_EHISTORY;
@@ -1102,7 +1104,7 @@ static int prepare(struct run *r, struct strata_err *err)
 					 s->row->mig && s->row->mig->down_file ? s->row->mig->down_file : "");
 				err->version = s->row->version;
 				err->has_version = 1;
-				snprintf(err->hint, sizeof(err->hint),
+				strata_err_hint(err,
 					 "write a down script that undoes it, or, if the database was undone by "
 					 "hand, record it with `strata force VERSION`");
 			}
@@ -1116,7 +1118,7 @@ static int prepare(struct run *r, struct strata_err *err)
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
 				err->line = s->own_tx_line;
-				snprintf(err->hint, sizeof(err->hint),
+				strata_err_hint(err,
 					 "run `strata up` without --single-transaction: each migration then runs in its "
 					 "own transaction, and this one as written");
 			}
@@ -1249,7 +1251,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (rc && interrupted(db)) {
 			rc = strata_err_set(err, STRATA_EINTR, "interrupted before any migration ran; nothing changed");
 			if (err)
-				err->hint[0] = '\0';
+				strata_err_hint(err, NULL);
 		}
 		if (rc)
 			goto out;
@@ -1341,9 +1343,9 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			/* the cancelled statement's error is not the news: the interruption is */
 			err->code = rc = STRATA_EINTR;
 			if (strcmp(err->message, "interrupted") != 0)
-				snprintf(err->detail, sizeof(err->detail), "%s", err->message);
-			snprintf(err->message, sizeof(err->message), "interrupted by a signal");
-			err->hint[0] = '\0';
+				strata_err_detail(err, "%s", err->message);
+			strata_err_set(err, rc, "interrupted by a signal");
+			strata_err_hint(err, NULL);
 		}
 		{
 			int retries = db->opts.lock_retries >= 0 ? db->opts.lock_retries : db->opts.lock_timeout > 0 ? 3 : 0;
@@ -1361,7 +1363,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 				ts.tv_sec = (time_t)wait;
 				ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
 				nanosleep(&ts, NULL);
-				strata_err_clear(err);
+				strata_err_release(err);
 				rc = run_step(&r, s, in_batch, &skipped, err);
 			}
 		}
@@ -1383,7 +1385,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			if (!s->record_only) {
 				/* best effort: the failure joins the log, outside the rolled back transaction */
 				struct strata_buf msg;
-				struct strata_err ignored;
+				struct strata_err ignored = { 0 };
 
 				strata_buf_init(&msg);
 				if (err && err->file[0] && err->line)
@@ -1395,6 +1397,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 				if (db->drv->rollback(db->conn, &ignored) == 0 && !msg.broken)
 					strata_history_log(db, s->action, s->row, strata_now_ms() - t0, msg.buf, &ignored);
 				strata_buf_release(&msg);
+				strata_err_release(&ignored);
 			}
 			in_batch = 0;
 			goto out;

@@ -192,6 +192,7 @@ static int check_script(const char *file, const char *script, size_t len, int fi
 		strata_buf_addf(b, "%s%s:%d: %s", b->len ? "\n" : "", file, e.line, e.message);
 	else
 		strata_buf_addf(b, "%s%s: %s", b->len ? "\n" : "", file, e.message);
+	strata_err_release(&e);
 	return 1;
 }
 
@@ -217,8 +218,9 @@ int strata_source_check(const struct strata_source *src, enum strata_engine engi
 		return 0;
 	}
 	strata_err_copy(err, &first);
+	strata_err_release(&first);
 	if (bad > 1 && err && !b.broken) {
-		snprintf(err->message, sizeof(err->message), "%s", b.buf);
+		strata_err_set(err, err->code, "%s", b.buf);
 		err->line = 0;
 	}
 	strata_buf_release(&b);

@@ -52,7 +52,7 @@ static int fill_err(struct strata_conn *c, int rc, struct strata_err *err)
 	if (err) {
 		err->driver_code = rc;
 		if (code == STRATA_ELOCK) {
-			snprintf(err->hint, sizeof(err->hint),
+			strata_err_hint(err,
 				 "another process is writing to %s; waited %.0f s (--lock-wait)", c->path,
 				 c->lock_wait < 0 ? 0 : c->lock_wait);
 		}

@@ -294,7 +294,7 @@ static int read_tracking(struct strata_db *db, struct strata_buf *b, struct stra
 	if (rc) {
 		strata_err_prefix(err, "cannot read the tracking table %s: ", db->qtable);
 		if (err)
-			snprintf(err->hint, sizeof(err->hint),
+			strata_err_hint(err,
 				 "is %s another tool's table? choose strata's with --table NAME", db->table);
 	}
 	return rc;

@@ -221,7 +221,7 @@ int cmd_fleet(struct cli *c, const struct strata_request *req)
 	strata_err_clear(&err);
 	rc = strata_targets_open(c->cfg.database, c->targets_file, c->schemas, &ts, &err);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	memset(&fo, 0, sizeof(fo));
 	fo.jobs = c->jobs;
 	fo.fail_fast = c->fail_fast;
@@ -260,7 +260,7 @@ int cmd_fleet(struct cli *c, const struct strata_request *req)
 		free(f.failures[i]);
 	free(f.failures);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	if (sum.failed || sum.not_started)
 		return f.first_rc ? strata_exit_code(f.first_rc) : 1;
 	return 0;

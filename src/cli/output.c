@@ -128,6 +128,14 @@ static void print_own_tx_failure(const struct strata_event *ev)
 			failed, ev->total, ev->count, ev->vtext, ev->count + 1);
 }
 
+int out_error_release(struct cli *c, int rc, struct strata_err *err)
+{
+	int code = out_error(c, rc, err);
+
+	strata_err_release(err);
+	return code;
+}
+
 void out_event(void *ud, const struct strata_event *ev)
 {
 	struct cli *c = ud;

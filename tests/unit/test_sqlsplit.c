@@ -435,7 +435,7 @@ static int run_case(const struct tfile *tf, const struct tcase *tc, enum strata_
 {
 	const char *dn = d == STRATA_DIALECT_POSTGRES ? "postgres" : "sqlite";
 	struct strata_split sp = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	const char *bad;
 	size_t i, k = 0;
 	int rc, fails = 0;
@@ -601,7 +601,7 @@ static void split_corpus(const char *sub, enum strata_dialect d, int check_diese
 	for (i = 0; i < n; i++) {
 		char path[8192];
 		struct strata_split sp = { 0 };
-		struct strata_err err;
+		struct strata_err err = { 0 };
 		size_t len, j, notx = 0;
 		char *text;
 		const char *bad;
@@ -681,7 +681,7 @@ static void test_corpus_sqlite(void **state)
 static void test_empty_input(void **state)
 {
 	struct strata_split sp = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 
 	assert_int_equal(strata_sql_split("", 0, STRATA_DIALECT_POSTGRES, &sp, &err), 0);
 	assert_int_equal(sp.n, 0);
@@ -705,7 +705,7 @@ static void test_empty_input(void **state)
 static void test_reuse_and_growth(void **state)
 {
 	struct strata_split sp = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	char *big = malloc(10 * 1000 + 1);
 	size_t i;
 
@@ -732,7 +732,7 @@ static void test_error_fields(void **state)
 {
 	static const char sql[] = "SELECT 1;\nSELECT 2;\nSELECT $fn$ body;\n\n";
 	struct strata_split sp = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 
 	strata_err_clear(&err);
 	assert_int_equal(strata_sql_split(sql, sizeof(sql) - 1, STRATA_DIALECT_POSTGRES, &sp, &err), STRATA_ESOURCE);
@@ -753,7 +753,7 @@ static void test_bom(void **state)
 	static const char sql[] = "\xef\xbb\xbf"
 				  "CREATE TABLE t (a int);\nSELECT 1;";
 	struct strata_split sp = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 
 	assert_int_equal(strata_sql_split(sql, sizeof(sql) - 1, STRATA_DIALECT_POSTGRES, &sp, &err), 0);
 	assert_int_equal(strata_split_count(&sp), 2);
@@ -768,7 +768,7 @@ static void test_bom(void **state)
 static void test_bad_dialect(void **state)
 {
 	struct strata_split sp = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 
 	strata_err_clear(&err);
 	assert_int_equal(strata_sql_split("SELECT 1", 8, (enum strata_dialect)42, &sp, &err), STRATA_EUSAGE);
