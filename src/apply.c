@@ -705,31 +705,21 @@ out:
 static int own_transactions(struct step *s, struct strata_err *err)
 {
 	size_t i;
-	int open_line = 0;
+	int open_line = strata_split_open_tx(&s->sp);
 
-	for (i = 0; i < s->sp.n; i++) {
-		const struct strata_stmt *st = &s->sp.s[i];
-
-		if (!(st->flags & STRATA_STMT_TX))
-			continue;
-		if (!s->own_tx) {
+	for (i = 0; i < s->sp.n && !s->own_tx; i++) {
+		if (s->sp.s[i].flags & STRATA_STMT_TX) {
 			s->own_tx = 1;
-			s->own_tx_line = s->line + st->line - 1;
+			s->own_tx_line = s->line + s->sp.s[i].line - 1;
 		}
-		if (st->flags & STRATA_STMT_TX_END)
-			open_line = 0;
-		if (st->flags & STRATA_STMT_TX_BEGIN)
-			open_line = s->line + st->line - 1;
 	}
 	if (open_line) {
 		strata_err_set(err, STRATA_ESOURCE,
-			       "the transaction started here is never committed: the %s script ends inside it",
-			       s->down ? "down" : "up");
+			       "the transaction started here is never committed: the script ends inside it");
 		if (err) {
-			err->line = open_line;
-			strata_err_hint(err,
-				 "end the file with COMMIT; strata records the migration after its last statement, "
-				 "outside the file's transactions");
+			err->line = s->line + open_line - 1;
+			strata_err_hint(err, "end it with COMMIT; strata records the migration after its last "
+					     "statement, outside the script's own transactions");
 		}
 		return STRATA_ESOURCE;
 	}

@@ -172,10 +172,18 @@ static int check_script(const char *file, const char *script, size_t len, int fi
 	struct strata_split sp = { 0 };
 	struct strata_directives dv;
 	struct strata_err e;
-	int rc;
+	int rc, open;
 
 	strata_err_clear(&e);
 	rc = strata_sql_split(script, len, d, &sp, &e);
+	if (!rc && (open = strata_split_open_tx(&sp)) > 0) {
+		/* the same refusal as the run's (apply.c), before the database is touched */
+		rc = strata_err_set(&e, STRATA_ESOURCE,
+				    "the transaction started here is never committed: the script ends inside it");
+		strata_err_hint(&e, "end it with COMMIT; strata records the migration after its last statement, "
+				    "outside the script's own transactions");
+		e.line = open;
+	}
 	strata_split_release(&sp);
 	if (!rc)
 		rc = strata_directives_parse(script, len, d, &dv, &e);

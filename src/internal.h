@@ -116,6 +116,11 @@ void strata_split_release(struct strata_split *s);
 /* Number of non-empty statements. */
 size_t strata_split_count(const struct strata_split *s);
 /*
+ * A script that manages its own transactions must not end inside one: the
+ * line (1-based, in the script) of a BEGIN that nothing after it ends, or 0.
+ */
+int strata_split_open_tx(const struct strata_split *s);
+/*
  * In one PostgreSQL statement's text: the offset of the byte after the
  * opening tag of its first dollar-quoted string (where PL/pgSQL counts line
  * 1 of a DO block or a function body), or -1 when it has none.

@@ -1031,6 +1031,20 @@ size_t strata_split_count(const struct strata_split *s)
 	return n;
 }
 
+int strata_split_open_tx(const struct strata_split *s)
+{
+	size_t i;
+	int open = 0;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->s[i].flags & STRATA_STMT_TX_END)
+			open = 0;
+		if (s->s[i].flags & STRATA_STMT_TX_BEGIN)
+			open = s->s[i].line;
+	}
+	return open;
+}
+
 /* ---------------------------------------------------------------- looking inside one statement */
 
 /*
