@@ -1130,31 +1130,37 @@ long strata_sql_dollar_body(const char *sql, size_t len)
 int strata_sql_defines_routine(const char *sql, size_t len, const char *name, size_t namelen)
 {
 	const unsigned char *s = (const unsigned char *)sql, *p = s, *e = s + len, *tok, *body, *last = NULL;
-	size_t lastlen = 0;
+	size_t lastlen = 0, n;
 	int kind, i;
 
-	for (i = 0; (p = pg_next(p, e, &tok, &kind, &body)) != NULL; i++) {
-		size_t n = (size_t)(p - tok);
-
-		if (i == 0 && !(kind == T_WORD && word_eq(tok, n, "create")))
+	/* CREATE [OR REPLACE] FUNCTION|PROCEDURE */
+	for (i = 0; i < 3; i++) {
+		p = pg_next(p, e, &tok, &kind, &body);
+		if (!p || kind != T_WORD)
 			return 0;
-		if (i == 1 && kind == T_WORD && word_eq(tok, n, "or")) {
-			p = pg_next(p, e, &tok, &kind, &body); /* REPLACE */
-			if (!p)
+		n = (size_t)(p - tok);
+		if (i == 0 && !word_eq(tok, n, "create"))
+			return 0;
+		if (i == 1 && word_eq(tok, n, "or")) {
+			p = pg_next(p, e, &tok, &kind, &body);
+			if (!p || kind != T_WORD || !word_eq(tok, (size_t)(p - tok), "replace"))
 				return 0;
+			i = 0; /* FUNCTION|PROCEDURE comes next */
 			continue;
 		}
+		if (i == 1 && !word_eq(tok, n, "function") && !word_eq(tok, n, "procedure"))
+			return 0;
 		if (i == 1)
-			if (!(kind == T_WORD && (word_eq(tok, n, "function") || word_eq(tok, n, "procedure"))))
-				return 0;
-		if (i >= 2) {
-			/* the name: the last part of [schema.]name, up to its "(" */
-			if (n == 1 && *tok == '(')
-				break;
-			if (!(n == 1 && *tok == '.')) {
-				last = tok;
-				lastlen = n;
-			}
+			break;
+	}
+	/* the name: the last part of [schema.]name, up to its "(" */
+	while ((p = pg_next(p, e, &tok, &kind, &body)) != NULL) {
+		n = (size_t)(p - tok);
+		if (n == 1 && *tok == '(')
+			break;
+		if (!(n == 1 && *tok == '.')) {
+			last = tok;
+			lastlen = n;
 		}
 	}
 	if (!last)

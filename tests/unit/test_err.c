@@ -120,6 +120,7 @@ static void test_defines_routine(void **state)
 	static const char f1[] = "CREATE OR REPLACE FUNCTION public.check_rows(x int) RETURNS int AS $$ $$";
 	static const char f2[] = "create /* c */ procedure \"Move\" () language sql as $$ $$";
 	static const char f3[] = "CREATE TRIGGER check_rows AFTER INSERT ON t EXECUTE FUNCTION check_rows()";
+	static const char view[] = "CREATE OR REPLACE VIEW v AS SELECT count(*) FROM t";
 
 	(void)state;
 	assert_true(strata_sql_defines_routine(f1, sizeof(f1) - 1, "check_rows", 10));
@@ -130,6 +131,8 @@ static void test_defines_routine(void **state)
 	assert_false(strata_sql_defines_routine(f2, sizeof(f2) - 1, "move", 4));
 	assert_false(strata_sql_defines_routine(f3, sizeof(f3) - 1, "check_rows", 10));
 	assert_false(strata_sql_defines_routine("SELECT 1", 8, "f", 1));
+	assert_false(strata_sql_defines_routine(view, sizeof(view) - 1, "count", 5));
+	assert_false(strata_sql_defines_routine(view, sizeof(view) - 1, "v", 1));
 }
 
 static void test_open_tx(void **state)
