@@ -5,8 +5,12 @@
  * read where the database stands, refuse a history that cannot be trusted,
  * then run each step in its own transaction together with the row that
  * records it. A failed step is rolled back; the error names the file and the
- * line, computed from the driver's error offset and where the script starts
- * in its file.
+ * line, computed from the driver's error offset (or, for PL/pgSQL, from the
+ * line its CONTEXT names) and where the script starts in its file. A step
+ * that cannot run in a transaction, or whose file manages its own (BEGIN ...
+ * COMMIT, SQLite's PRAGMA foreign_keys), runs as written, statement by
+ * statement, recording its progress so that a failed run resumes where it
+ * stopped (run_notx).
  *
  * SQLite has no session lock: each step takes the write lock with BEGIN
  * IMMEDIATE and first checks that no other runner recorded the same version
