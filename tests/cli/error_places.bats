@@ -155,3 +155,18 @@ INSERT INTO t VALUES (1);"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"001_long.up.sql:3: ${long}END"* ]]
 }
+
+@test "a fleet's FAIL line and --json keep a long message whole" {
+	long=$(printf 'y%.0s' $(seq 3000))
+	mkdir data
+	write_migration migrations 001 t "CREATE TABLE t (id int);"
+	write_migration migrations 002 long "CREATE TRIGGER t_no BEFORE INSERT ON t BEGIN SELECT RAISE(ABORT, '${long}END'); END;
+INSERT INTO t VALUES (1);"
+	sqlite3 data/a.db "CREATE TABLE x (id int);"
+	run --separate-stderr strata -d 'sqlite:data/*.db' up
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"FAIL sqlite:data/a.db: 002_long.up.sql:2: ${long}END"* ]]
+	run --separate-stderr strata -d 'sqlite:data/*.db' up --json
+	[ "$status" -eq 1 ]
+	[ "$(jq -r '.targets[0].error.message | length' <<<"$output")" -eq 3003 ]
+}
