@@ -240,3 +240,15 @@ END;
 	[[ "$stderr" != *"manages its own transactions"* ]]
 	[ "$(pg_sql "$url" "SELECT count(*) FROM t")" = 1 ]
 }
+
+@test "statements its own COMMIT made durable may not be edited before the resume" {
+	two_blocks
+	run strata -d sqlite:app.db up
+	[ "$status" -eq 1 ]
+	sed -i 's/CREATE TABLE a (id int)/CREATE TABLE a (id int, v int)/; s/FROM nope/FROM base/' migrations/002_two_blocks.up.sql
+	run --separate-stderr strata -d sqlite:app.db up
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"002_two_blocks.up.sql: statements 1-3 already ran, and have been edited since"* ]]
+	[[ "$stderr" == *"only statement 4 onwards may change"* ]]
+	[ "$(sqlite_sql app.db "SELECT state || ':' || statements_done FROM strata_migrations WHERE version = 2")" = "partial:3" ]
+}
