@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 	int runs = 5, c, r;
 	size_t len, lines = 0;
 	struct strata_split sp = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	char *sql;
 
 	while ((c = getopt(argc, argv, "D:n:d:s:o:")) != -1) {

@@ -68,11 +68,11 @@ static int same(const struct strata_directives *a, const struct strata_directive
 static void check_parse(const char *s, size_t len, enum strata_dialect d)
 {
 	struct strata_directives dv, again;
-	struct strata_err err, err2;
+	struct strata_err err = { 0 }, err2 = { 0 };
 	int rc, rc2, nlines = strata_line_of(s, len, len);
 
 	memset(&dv, 0x5a, sizeof(dv)); /* the parser must not rely on a zeroed struct */
-	strata_err_clear(&err);
+	strata_err_release(&err);
 	rc = strata_directives_parse(s, len, d, &dv, &err);
 	if (rc) {
 		CHECK(rc == STRATA_ESOURCE || rc == STRATA_ENOMEM, "rc %d", rc);
@@ -95,7 +95,7 @@ static void check_parse(const char *s, size_t len, enum strata_dialect d)
 	}
 
 	/* the same input gives the same answer */
-	strata_err_clear(&err2);
+	strata_err_release(&err2);
 	rc2 = strata_directives_parse(s, len, d, &again, &err2);
 	CHECK(rc2 == rc, "second parse: rc %d, first %d", rc2, rc);
 	if (rc)
@@ -104,6 +104,8 @@ static void check_parse(const char *s, size_t len, enum strata_dialect d)
 		CHECK(same(&dv, &again), "second parse differs");
 	strata_directives_release(&again);
 	strata_directives_release(&dv);
+	strata_err_release(&err);
+	strata_err_release(&err2);
 	CHECK(dv.require == NULL && dv.nrequire == 0 && dv.verify == NULL && dv.nverify == 0, "release left data");
 }
 

@@ -44,7 +44,7 @@ static int read_into(const uint8_t *data, size_t size, struct strata_config *c, 
 		return -100;
 	if (!size)
 		(void)fgetc(fp);
-	strata_err_clear(err);
+	strata_err_release(err);
 	rc = strata_config_read_stream(fp, NAME, c, err);
 	fclose(fp);
 	return rc;
@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct strata_config c, c2;
-	struct strata_err err, err2;
+	struct strata_err err = { 0 }, err2 = { 0 };
 	int rc, rc2;
 
 	if (size > 65536)
@@ -111,6 +111,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		strata_config_release(&c2);
 	}
 	strata_config_release(&c);
+	strata_err_release(&err);
+	strata_err_release(&err2);
 	CHECK(c.database == NULL && c.path == NULL && c.table == NULL, "release left values");
 	return 0;
 }

@@ -35,11 +35,10 @@
 static void check_split(const char *sql, size_t len, enum strata_dialect d)
 {
 	struct strata_split sp = { 0 }, again = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	size_t i, at = 0, nonempty = 0;
 	int rc;
 
-	strata_err_clear(&err);
 	rc = strata_sql_split(sql, len, d, &sp, &err);
 	if (rc != 0) {
 		CHECK(rc == STRATA_ESOURCE, "dialect %d: rc %d", d, rc);
@@ -50,6 +49,7 @@ static void check_split(const char *sql, size_t len, enum strata_dialect d)
 		CHECK(err.column >= 1, "error column %d", err.column);
 		CHECK(sp.n == 0, "%zu pieces after an error", sp.n);
 		strata_split_release(&sp);
+		strata_err_release(&err);
 		return;
 	}
 	CHECK(len > 0 || sp.n == 0, "pieces for empty input");
@@ -62,10 +62,14 @@ static void check_split(const char *sql, size_t len, enum strata_dialect d)
 		CHECK(st->end > st->start && st->end <= len, "piece %zu: end %zu, start %zu, len %zu", i, st->end,
 		      st->start, len);
 		CHECK(st->body >= st->start && st->body <= st->end, "piece %zu: body %zu outside", i, st->body);
-		CHECK(!(st->flags & ~(unsigned)(STRATA_STMT_EMPTY | STRATA_STMT_NO_TX)), "flags %#x", st->flags);
+		CHECK(!(st->flags & ~(unsigned)(STRATA_STMT_EMPTY | STRATA_STMT_NO_TX | STRATA_STMT_TX)), "flags %#x",
+		      st->flags);
+		CHECK(d == STRATA_DIALECT_SQLITE || !(st->flags & STRATA_STMT_TX_PRAGMA), "PostgreSQL PRAGMA");
+		CHECK(!(st->flags & STRATA_STMT_TX_PRAGMA) || !(st->flags & (STRATA_STMT_TX_BEGIN | STRATA_STMT_TX_END)),
+		      "a PRAGMA that begins or ends a transaction");
 		if (empty) {
 			CHECK(st->body == st->end, "empty piece %zu: body != end", i);
-			CHECK(!(st->flags & STRATA_STMT_NO_TX), "empty piece %zu flagged NO_TX", i);
+			CHECK(!(st->flags & (STRATA_STMT_NO_TX | STRATA_STMT_TX)), "empty piece %zu flagged", i);
 		} else {
 			CHECK(st->body < st->end, "piece %zu: empty body", i);
 			CHECK(!strchr(" \t\n\r\f", sql[st->body]) || sql[st->body] == '\0',
@@ -91,6 +95,7 @@ static void check_split(const char *sql, size_t len, enum strata_dialect d)
 	      "second split differs");
 	strata_split_release(&again);
 	strata_split_release(&sp);
+	strata_err_release(&err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -58,7 +58,7 @@ static struct strata_target *parse_checked(const char *url, struct strata_err *e
 
 	current = url;
 	CHECK(red != NULL, "strata_redact returned NULL");
-	strata_err_clear(err);
+	strata_err_release(err);
 	rc = strata_target_parse(url, &t, err);
 	if (rc) {
 		CHECK(rc == STRATA_EUSAGE, "rc %d", rc);
@@ -100,7 +100,7 @@ static void add_password(struct strata_buf *b, const char *p, size_t n, const ch
 
 static void check_secret(const char *url, const char *pw)
 {
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	struct strata_target *t;
 	char *red = strata_redact(url);
 
@@ -120,6 +120,7 @@ static void check_secret(const char *url, const char *pw)
 	t = parse_checked(url, &err);
 	if (!t) {
 		CHECK(strstr(err.message, pw) == NULL, "error shows the password: %s", err.message);
+		strata_err_release(&err);
 		return;
 	}
 	CHECK(strstr(t->display, pw) == NULL, "display shows the password: \"%s\"", t->display);
@@ -220,7 +221,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	struct strata_target *t;
 	char *s;
 	size_t len;
@@ -249,5 +250,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0)
 		constructed(s + 1, len ? len - 1 : 0, (unsigned char)data[0]);
 	free(s);
+	strata_err_release(&err);
 	return 0;
 }

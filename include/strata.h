@@ -57,17 +57,23 @@ int strata_version_parse(const char *s, size_t len, struct strata_version *v);
 int strata_version_cmp(const struct strata_version *a, const struct strata_version *b);
 
 /*
- * Everything a caller needs to tell a person what went wrong. Fixed-size
- * buffers so that filling an error can never fail; longer texts are cut.
+ * Everything a caller needs to tell a person what went wrong. The texts are
+ * whole, however long the server's message: they are heap copies that belong
+ * to the err. So an err must be initialised, with strata_err_clear() or by
+ * zeroing it, before a function fills it (filling frees what it replaces),
+ * and released with strata_err_release() when done. The texts are never
+ * NULL once the err was cleared or filled ("" when absent); only the library
+ * writes them. Filling an err cannot fail: out of memory, a text reads
+ * "out of memory".
  */
 struct strata_err {
 	int code;              /* STRATA_E*, 0 when no error */
 	char sqlstate[6];      /* driver's SQLSTATE (PostgreSQL) or "" */
 	int driver_code;       /* driver's numeric code (SQLite extended result code) or 0 */
-	char message[1024];    /* primary message, one line */
-	char detail[1024];     /* DETAIL from the server, or "" */
-	char hint[512];        /* HINT from the server or from strata, or "" */
-	char context[512];     /* CONTEXT (e.g. PL/pgSQL line), or "" */
+	const char *message;   /* primary message */
+	const char *detail;    /* DETAIL from the server, or "" */
+	const char *hint;      /* HINT from the server or from strata, or "" */
+	const char *context;   /* CONTEXT (e.g. PL/pgSQL line), or "" */
 	char file[512];        /* migration file the error is in, or "" */
 	int line;              /* 1-based line in that file, 0 if unknown */
 	int column;            /* 1-based column in that line, 0 if unknown */
@@ -76,7 +82,10 @@ struct strata_err {
 	int has_version;       /* version above is meaningful */
 };
 
+/* Initialise err to no error (forgetting, not freeing, what it held). */
 void strata_err_clear(struct strata_err *err);
+/* Free the texts of an initialised err and clear it. */
+void strata_err_release(struct strata_err *err);
 /* Set code and a printf-style message; returns code so callers can `return strata_err_set(...)`. */
 int strata_err_set(struct strata_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -281,6 +290,8 @@ struct strata_event {
 	int outside_tx;           /* MIG_FAILED: the migration ran outside a transaction; `count`
 				     statements of it ran and stay (recorded as partial for an up) */
 	size_t total;             /* MIG_FAILED outside a transaction: its number of statements */
+	int own_tx;               /* MIG_FAILED outside a transaction: the file manages its own transactions;
+				     statements count+1 .. err->statement-1 were rolled back with the one that failed */
 };
 
 /* Open a target (connects, does not lock, does not create anything). */

@@ -89,7 +89,7 @@ static int parse_version(const char *s, struct strata_version *v)
 static int try_query(struct strata_db *db, const char *sql, const char *table, struct strata_rows **r)
 {
 	struct strata_buf b;
-	struct strata_err ignored;
+	struct strata_err ignored = { 0 };
 	int rc;
 
 	strata_buf_init(&b);
@@ -98,6 +98,7 @@ static int try_query(struct strata_db *db, const char *sql, const char *table, s
 		return STRATA_ENOMEM;
 	rc = db->drv->query(db->conn, b.buf, 0, NULL, r, &ignored);
 	strata_buf_release(&b);
+	strata_err_release(&ignored);
 	return rc;
 }
 
@@ -127,7 +128,7 @@ static int read_state(struct strata_db *db, const char *table, struct applied_se
 					       "way, and nobody knows how much of it ran",
 					       ver ? ver : "?", table);
 				if (err)
-					snprintf(err->hint, sizeof(err->hint),
+					strata_err_hint(err,
 						 "check the database by hand and finish or undo migration %s, then clear "
 						 "the flag as golang-migrate does it (`migrate force %s` if it is now "
 						 "complete, `migrate force <previous version>` if undone), and adopt again",
@@ -202,7 +203,7 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 					    "found no other tool's table here (looked for schema_migrations, "
 					    "__diesel_schema_migrations, goose_db_version)");
 			if (err)
-				snprintf(err->hint, sizeof(err->hint),
+				strata_err_hint(err,
 					 "name it with --from TABLE, or, for a database no tool tracked, use "
 					 "`strata baseline VERSION`");
 			goto out;

@@ -5,8 +5,12 @@
  * read where the database stands, refuse a history that cannot be trusted,
  * then run each step in its own transaction together with the row that
  * records it. A failed step is rolled back; the error names the file and the
- * line, computed from the driver's error offset and where the script starts
- * in its file.
+ * line, computed from the driver's error offset (or, for PL/pgSQL, from the
+ * line its CONTEXT names) and where the script starts in its file. A step
+ * that cannot run in a transaction, or whose file manages its own (BEGIN ...
+ * COMMIT, SQLite's PRAGMA foreign_keys), runs as written, statement by
+ * statement, recording its progress so that a failed run resumes where it
+ * stopped (run_notx).
  *
  * SQLite has no session lock: each step takes the write lock with BEGIN
  * IMMEDIATE and first checks that no other runner recorded the same version
@@ -190,6 +194,8 @@ struct step {
 	struct strata_split sp;  /* the script's statements */
 	struct strata_directives *dv; /* never NULL: no_directives when the script has none */
 	int notx;                /* run statement by statement outside a transaction */
+	int own_tx;              /* the file manages its own transactions (BEGIN/COMMIT, PRAGMA foreign_keys) */
+	int own_tx_line;         /* line of `file` of its first such statement */
 	int resume;              /* statements already done by an earlier, partial run */
 };
 
@@ -202,6 +208,7 @@ struct run {
 	struct step *steps;
 	size_t nsteps;
 	struct strata_deferred held; /* bookkeeping held back in a server's batch transaction */
+	int notx_done;           /* after run_notx() failed: statements of it that ran and stay */
 };
 
 /* Held bookkeeping is sent in statements of at most this many rows. */
@@ -239,16 +246,85 @@ static long nth_statement(const struct step *s, int k)
 }
 
 /*
+ * A server error without a position, raised in PL/pgSQL: its CONTEXT says
+ * "PL/pgSQL function NAME line N at ...", innermost call first. The first
+ * frame whose body is in this script gives the place: the DO block of the
+ * failing statement `i` (NAME is inline_code_block), or a function or
+ * procedure this script creates before it. PL/pgSQL counts line 1 from the
+ * byte after the body's opening dollar quote, so the file line is that
+ * byte's line plus N-1. Returns the offset in s->script of the first
+ * non-blank byte of that line, or -1.
+ */
+static long context_pos(const struct step *s, long i, const struct strata_err *err)
+{
+	static const char frame[] = "PL/pgSQL function ";
+	const char *c = err->context;
+
+	while (c && (c = strstr(c, frame)) != NULL) {
+		const char *name = c + sizeof(frame) - 1, *eol = strchr(name, '\n'), *at, *q, *dot = NULL;
+		size_t namelen;
+		long k, n, def = -1, body;
+		int line;
+
+		c = name;
+		at = strstr(name, " line ");
+		if (!at || (eol && at > eol))
+			continue;
+		line = atoi(at + 6);
+		if (line <= 0)
+			continue;
+		/* NAME is [schema.]name(argument types), each part quoted when it needs to be */
+		for (q = name; q < at && *q != '('; q++)
+			if (*q == '.')
+				dot = q;
+		if (dot)
+			name = dot + 1;
+		namelen = (size_t)(q - name);
+		if (namelen >= 2 && name[0] == '"' && name[namelen - 1] == '"') {
+			name++;
+			namelen -= 2;
+		}
+		if (namelen == 17 && !strncmp(name, "inline_code_block", 17) && q == at) {
+			def = i;
+		} else {
+			for (k = 0; k <= i; k++)
+				if (!(s->sp.s[k].flags & STRATA_STMT_EMPTY) &&
+				    strata_sql_defines_routine(s->script + s->sp.s[k].body,
+							       s->sp.s[k].end - s->sp.s[k].body, name, namelen))
+					def = k;
+		}
+		if (def < 0)
+			continue;
+		body = strata_sql_dollar_body(s->script + s->sp.s[def].body, s->sp.s[def].end - s->sp.s[def].body);
+		if (body < 0)
+			continue;
+		body += (long)s->sp.s[def].body;
+		for (n = 1; n < line && body < (long)s->sp.s[def].end; body++)
+			n += s->script[body] == '\n';
+		if (n < line)
+			continue;
+		while (body < (long)s->sp.s[def].end && (s->script[body] == ' ' || s->script[body] == '\t'))
+			body++;
+		return body;
+	}
+	return -1;
+}
+
+/*
  * Where an error of a whole-script exec is: the driver's offset, or, without
- * one, the start of the statement the driver says failed.
+ * one, the PL/pgSQL line its CONTEXT names, or the start of the statement
+ * the driver says failed.
  */
 static void locate(struct strata_err *err, const struct step *s, long pos)
 {
 	if (err && pos < 0 && err->statement > 0) {
 		long i = nth_statement(s, err->statement);
 
-		if (i >= 0)
-			pos = (long)s->sp.s[i].body;
+		if (i >= 0) {
+			pos = context_pos(s, i, err);
+			if (pos < 0)
+				pos = (long)s->sp.s[i].body;
+		}
 	}
 	locate_pos(err, s, pos);
 }
@@ -368,7 +444,7 @@ static int check_conditions(struct strata_db *db, const struct step *s, char **c
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
 				err->line = s->line + lines[i] - 1;
-				snprintf(err->hint, sizeof(err->hint), "%s",
+				strata_err_hint(err, "%s",
 					 strcmp(what, "require") == 0
 						 ? "nothing was run; make the condition hold, then run strata again"
 						 : "the migration was rolled back");
@@ -396,28 +472,64 @@ static int set_timeout(struct strata_db *db, const struct step *s, int local, st
  * A migration that cannot run in a transaction: its statements one by one,
  * its progress recorded after each, so that a failure at statement k leaves
  * a partial record from which a later run resumes at k.
+ *
+ * A file that manages its own transactions runs the same way, as written:
+ * its BEGIN ... COMMIT blocks are the server's transactions, and the
+ * progress recorded inside one commits or rolls back with it. So when a
+ * statement inside such a block fails, the block is rolled back (by the
+ * caller) and what stays, and is recorded, ends before its BEGIN:
+ * r->notx_done says how many statements that is. Resuming on a new
+ * connection first runs the file's PRAGMA foreign_keys statements that came
+ * before the resume point again, because that setting belongs to the
+ * connection: a table rebuild resumed with foreign keys back on would let
+ * DROP TABLE cascade into the child tables.
  */
 static int run_notx(struct run *r, const struct step *s, double t0, struct strata_err *err)
 {
 	struct strata_db *db = r->db;
 	const struct strata_migration *m = s->row->mig;
-	int total = (int)strata_split_count(&s->sp), k, rc;
+	int total = (int)strata_split_count(&s->sp), k, rc, in_tx = 0;
 	char sum[65];
 
+	r->notx_done = s->resume;
 	rc = set_timeout(db, s, 0, err);
 	if (rc)
 		return rc;
+	for (k = 1; s->own_tx && k <= s->resume; k++) {
+		const struct strata_stmt *st = &s->sp.s[nth_statement(s, k)];
+		long pos = -1;
+
+		if (!(st->flags & STRATA_STMT_TX_PRAGMA))
+			continue;
+		rc = db->drv->exec(db->conn, s->script + st->body, st->end - st->body, &pos, err);
+		if (rc) {
+			locate_pos(err, s, (long)st->body);
+			if (err)
+				err->statement = k;
+			return rc;
+		}
+	}
 	for (k = s->resume + 1; k <= total; k++) {
 		const struct strata_stmt *st = &s->sp.s[nth_statement(s, k)];
 		long pos = -1;
 
 		rc = db->drv->exec(db->conn, s->script + st->body, st->end - st->body, &pos, err);
 		if (rc) {
-			locate_pos(err, s, pos >= 0 ? (long)st->body + pos : (long)st->body);
+			if (pos >= 0)
+				pos += (long)st->body;
+			else if (err)
+				pos = context_pos(s, nth_statement(s, k), err);
+			locate_pos(err, s, pos >= 0 ? pos : (long)st->body);
 			if (err)
 				err->statement = k;
 			return rc;
 		}
+		if (st->flags & STRATA_STMT_TX_END)
+			in_tx = 0;
+		if (st->flags & STRATA_STMT_TX_BEGIN)
+			in_tx = 1;
+		if (!in_tx)
+			r->notx_done = k;
 		if (!s->down && k < total) {
 			prefix_checksum(s, k, sum);
 			rc = strata_history_progress(db, m, k, sum, err);
@@ -465,9 +577,10 @@ static int run_batched(struct run *r, const struct step *s, struct strata_err *e
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	rc = db->drv->exec(db->conn, b.buf, b.len, &pos, err);
 	if (rc) {
-		struct strata_err ignored;
+		struct strata_err ignored = { 0 };
 
 		db->drv->rollback(db->conn, &ignored);
+		strata_err_release(&ignored);
 		if (err && err->statement > 0)
 			err->statement -= 1; /* BEGIN was statement 1 */
 		if (pos >= (long)script_end || (err && err->statement > (int)strata_split_count(&s->sp))) {
@@ -575,9 +688,10 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 	return 0;
 fail:
 	if (own_tx || in_batch) {
-		struct strata_err ignored;
+		struct strata_err ignored = { 0 };
 
 		d->rollback(db->conn, &ignored);
+		strata_err_release(&ignored);
 	}
 out:
 	if (rc && err && s->row) {
@@ -585,6 +699,35 @@ out:
 		err->has_version = 1;
 	}
 	return rc;
+}
+
+/*
+ * Does the script manage its own transactions? Then it must not end inside
+ * one: strata records the migration after its last statement, and that
+ * record would go into the file's open transaction and vanish with it.
+ */
+static int own_transactions(struct step *s, struct strata_err *err)
+{
+	size_t i;
+	int open_line = strata_split_open_tx(&s->sp);
+
+	for (i = 0; i < s->sp.n && !s->own_tx; i++) {
+		if (s->sp.s[i].flags & STRATA_STMT_TX) {
+			s->own_tx = 1;
+			s->own_tx_line = s->line + s->sp.s[i].line - 1;
+		}
+	}
+	if (open_line) {
+		strata_err_set(err, STRATA_ESOURCE,
+			       "the transaction started here is never committed: the script ends inside it");
+		if (err) {
+			err->line = s->line + open_line - 1;
+			strata_err_hint(err, "end it with COMMIT; strata records the migration after its last "
+					     "statement, outside the script's own transactions");
+		}
+		return STRATA_ESOURCE;
+	}
+	return 0;
 }
 
 /*
@@ -628,6 +771,17 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 		return rc;
 	}
 	s->notx = s->dv->no_transaction || (m && m->no_transaction && !s->recorded_down);
+	rc = own_transactions(s, err);
+	if (rc) {
+		if (err) {
+			snprintf(err->file, sizeof(err->file), "%s", s->file);
+			err->version = s->row->version;
+			err->has_version = 1;
+		}
+		return rc;
+	}
+	if (s->own_tx)
+		s->notx = 1;
 	if (!s->notx && db->drv->engine == STRATA_ENGINE_POSTGRES) {
 		for (i = 0; i < s->sp.n; i++) {
 			if (s->sp.s[i].flags & STRATA_STMT_NO_TX) {
@@ -662,7 +816,7 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 				       s->resume);
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
-				snprintf(err->hint, sizeof(err->hint),
+				strata_err_hint(err,
 					 "restore them as they ran (only statement %d onwards may change), or, after "
 					 "fixing the database by hand, record the migration with `strata force %s`",
 					 s->resume + 1, s->row->vtext);
@@ -730,7 +884,7 @@ static int add_step(struct run *r, const struct strata_status_row *row, int down
 	if (m && m->down && row->state != STRATA_MODIFIED) {
 		s->script = m->down;
 		s->len = m->down_len;
-		s->file = m->down_file;
+		s->file = m->down_file ? m->down_file : m->up_file; /* markers: the down section of the same file */
 		s->line = m->down_line;
 	} else if (row->down) {
 		s->script = row->down;
@@ -771,7 +925,7 @@ static int refuse_untrusted(struct run *r, int up, struct strata_err *err)
 			snprintf(err->file, sizeof(err->file), "%s", first->mig ? first->mig->up_file : "");
 			err->version = first->version;
 			err->has_version = 1;
-			snprintf(err->hint, sizeof(err->hint), "%s",
+			strata_err_hint(err, "%s",
 				 first->state == STRATA_PARTIAL
 					 ? "fix the migration and record its state by hand with `strata force VERSION`"
 					 : "restore the applied file, or run with --allow-modified if the change is harmless");
@@ -805,7 +959,7 @@ static int check_out_of_order(struct run *r, struct strata_err *err)
 				snprintf(err->file, sizeof(err->file), "%s", s->row->mig->up_file);
 				err->version = s->row->version;
 				err->has_version = 1;
-				snprintf(err->hint, sizeof(err->hint),
+				strata_err_hint(err,
 					 "two branches added migrations; apply it anyway with --allow-out-of-order");
 			}
 			return STRATA_EHISTORY;
@@ -950,11 +1104,25 @@ static int prepare(struct run *r, struct strata_err *err)
 					 s->row->mig && s->row->mig->down_file ? s->row->mig->down_file : "");
 				err->version = s->row->version;
 				err->has_version = 1;
-				snprintf(err->hint, sizeof(err->hint),
+				strata_err_hint(err,
 					 "write a down script that undoes it, or, if the database was undone by "
 					 "hand, record it with `strata force VERSION`");
 			}
 			return STRATA_EREFUSED;
+		}
+		if (s->own_tx && !s->record_only && r->db->opts.single_transaction) {
+			strata_err_set(err, STRATA_EUSAGE,
+				       "%s %s manages its own transactions (BEGIN/COMMIT), so it cannot be part of "
+				       "--single-transaction; nothing was run",
+				       s->row->vtext, s->row->name);
+			if (err) {
+				snprintf(err->file, sizeof(err->file), "%s", s->file);
+				err->line = s->own_tx_line;
+				strata_err_hint(err,
+					 "run `strata up` without --single-transaction: each migration then runs in its "
+					 "own transaction, and this one as written");
+			}
+			return STRATA_EUSAGE;
 		}
 		if (s->notx && !s->record_only && r->db->opts.single_transaction) {
 			strata_err_set(err, STRATA_EUSAGE,
@@ -1083,7 +1251,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (rc && interrupted(db)) {
 			rc = strata_err_set(err, STRATA_EINTR, "interrupted before any migration ran; nothing changed");
 			if (err)
-				err->hint[0] = '\0';
+				strata_err_hint(err, NULL);
 		}
 		if (rc)
 			goto out;
@@ -1157,6 +1325,10 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			goto out;
 		}
 		emit_mig(db, STRATA_EV_MIG_START, s, 0, NULL, NULL);
+		if (s->own_tx && !s->record_only)
+			note(db, "%s %s manages its own transactions (%s:%d): %s as written, statement by "
+				 "statement, outside a transaction of strata's",
+			     s->row->vtext, s->row->name, s->file, s->own_tx_line, dry ? "it would run" : "running it");
 		if (s->recorded_down)
 			note(db, "%s %s: running the down script recorded when it was applied (%s)", s->row->vtext,
 			     s->row->name, s->row->mig ? "its up file was changed" : "its file is gone");
@@ -1171,9 +1343,9 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			/* the cancelled statement's error is not the news: the interruption is */
 			err->code = rc = STRATA_EINTR;
 			if (strcmp(err->message, "interrupted") != 0)
-				snprintf(err->detail, sizeof(err->detail), "%s", err->message);
-			snprintf(err->message, sizeof(err->message), "interrupted by a signal");
-			err->hint[0] = '\0';
+				strata_err_detail(err, "%s", err->message);
+			strata_err_set(err, rc, "interrupted by a signal");
+			strata_err_hint(err, NULL);
 		}
 		{
 			int retries = db->opts.lock_retries >= 0 ? db->opts.lock_retries : db->opts.lock_timeout > 0 ? 3 : 0;
@@ -1191,7 +1363,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 				ts.tv_sec = (time_t)wait;
 				ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
 				nanosleep(&ts, NULL);
-				strata_err_clear(err);
+				strata_err_release(err);
 				rc = run_step(&r, s, in_batch, &skipped, err);
 			}
 		}
@@ -1204,15 +1376,16 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 				mig_event(&fe, STRATA_EV_MIG_FAILED, s, strata_now_ms() - t0, err, at);
 				if (s->notx) {
 					fe.outside_tx = 1;
+					fe.own_tx = s->own_tx;
 					fe.total = strata_split_count(&s->sp);
-					fe.count = err && err->statement > 0 ? (size_t)err->statement - 1 : 0;
+					fe.count = err && err->statement > 0 ? (size_t)r.notx_done : 0;
 				}
 				strata_emit(db, &fe);
 			}
 			if (!s->record_only) {
 				/* best effort: the failure joins the log, outside the rolled back transaction */
 				struct strata_buf msg;
-				struct strata_err ignored;
+				struct strata_err ignored = { 0 };
 
 				strata_buf_init(&msg);
 				if (err && err->file[0] && err->line)
@@ -1224,6 +1397,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 				if (db->drv->rollback(db->conn, &ignored) == 0 && !msg.broken)
 					strata_history_log(db, s->action, s->row, strata_now_ms() - t0, msg.buf, &ignored);
 				strata_buf_release(&msg);
+				strata_err_release(&ignored);
 			}
 			in_batch = 0;
 			goto out;

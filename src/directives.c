@@ -172,10 +172,18 @@ static int check_script(const char *file, const char *script, size_t len, int fi
 	struct strata_split sp = { 0 };
 	struct strata_directives dv;
 	struct strata_err e;
-	int rc;
+	int rc, open;
 
 	strata_err_clear(&e);
 	rc = strata_sql_split(script, len, d, &sp, &e);
+	if (!rc && (open = strata_split_open_tx(&sp)) > 0) {
+		/* the same refusal as the run's (apply.c), before the database is touched */
+		rc = strata_err_set(&e, STRATA_ESOURCE,
+				    "the transaction started here is never committed: the script ends inside it");
+		strata_err_hint(&e, "end it with COMMIT; strata records the migration after its last statement, "
+				    "outside the script's own transactions");
+		e.line = open;
+	}
 	strata_split_release(&sp);
 	if (!rc)
 		rc = strata_directives_parse(script, len, d, &dv, &e);
@@ -192,6 +200,7 @@ static int check_script(const char *file, const char *script, size_t len, int fi
 		strata_buf_addf(b, "%s%s:%d: %s", b->len ? "\n" : "", file, e.line, e.message);
 	else
 		strata_buf_addf(b, "%s%s: %s", b->len ? "\n" : "", file, e.message);
+	strata_err_release(&e);
 	return 1;
 }
 
@@ -209,15 +218,17 @@ int strata_source_check(const struct strata_source *src, enum strata_engine engi
 
 		bad += check_script(m->up_file, m->up, m->up_len, m->up_line, d, &b, &first);
 		if (m->down)
-			bad += check_script(m->down_file, m->down, m->down_len, m->down_line, d, &b, &first);
+			bad += check_script(m->down_file ? m->down_file : m->up_file, m->down, m->down_len, m->down_line,
+					    d, &b, &first);
 	}
 	if (!bad) {
 		strata_buf_release(&b);
 		return 0;
 	}
 	strata_err_copy(err, &first);
+	strata_err_release(&first);
 	if (bad > 1 && err && !b.broken) {
-		snprintf(err->message, sizeof(err->message), "%s", b.buf);
+		strata_err_set(err, err->code, "%s", b.buf);
 		err->line = 0;
 	}
 	strata_buf_release(&b);

@@ -92,7 +92,7 @@ static const struct strata_driver *load_module(const struct driver_row *row, str
 			       row->engine == STRATA_ENGINE_POSTGRES ? "PostgreSQL" : "database", row->module,
 			       tried.len ? tried.buf : "no candidate path");
 		if (err)
-			snprintf(err->hint, sizeof(err->hint),
+			strata_err_hint(err,
 				 "install strata with its drivers (make install), or point STRATA_DRIVER_DIR at the "
 				 "directory holding %s; it needs %s",
 				 row->module, row->package);

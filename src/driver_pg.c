@@ -189,6 +189,14 @@ static void copy_field(char *dst, size_t n, const PGresult *r, int field)
 	snprintf(dst, n, "%s", v ? v : "");
 }
 
+/* One of the server's texts into err, whole. */
+static void copy_text(struct strata_err *err, enum strata_err_text which, const PGresult *r, int field)
+{
+	const char *v = r ? PQresultErrorField(r, field) : NULL;
+
+	strata_err_text(err, which, v, v ? strlen(v) : 0);
+}
+
 /* Byte offset of the 1-based character position `pos` in UTF-8 text. */
 static long char_to_byte(const char *s, size_t len, long pos)
 {
@@ -224,15 +232,15 @@ static int result_error(struct strata_conn *c, const PGresult *r, struct strata_
 		if (PQstatus(c->pg) == CONNECTION_BAD)
 			code = STRATA_ECONNECT;
 		if (err && code == STRATA_ECONNECT)
-			snprintf(err->hint, sizeof(err->hint), "the connection to the server was lost");
+			strata_err_hint(err, "the connection to the server was lost");
 		return code;
 	}
 	strata_err_set(err, code, "%s", msg);
 	if (err) {
 		copy_field(err->sqlstate, sizeof(err->sqlstate), r, PG_DIAG_SQLSTATE);
-		copy_field(err->detail, sizeof(err->detail), r, PG_DIAG_MESSAGE_DETAIL);
-		copy_field(err->hint, sizeof(err->hint), r, PG_DIAG_MESSAGE_HINT);
-		copy_field(err->context, sizeof(err->context), r, PG_DIAG_CONTEXT);
+		copy_text(err, STRATA_ERR_DETAIL, r, PG_DIAG_MESSAGE_DETAIL);
+		copy_text(err, STRATA_ERR_HINT, r, PG_DIAG_MESSAGE_HINT);
+		copy_text(err, STRATA_ERR_CONTEXT, r, PG_DIAG_CONTEXT);
 	}
 	return code;
 }
@@ -475,7 +483,7 @@ static int poll_lock(struct strata_conn *c, PGconn *on, const char *keytext, dou
 				       "another runner holds the migration lock on %s (%s); gave up after %.0f s",
 				       c->display, who ? who : "holder unknown", wait);
 			if (err)
-				snprintf(err->hint, sizeof(err->hint),
+				strata_err_hint(err,
 					 "wait longer with --lock-wait SECONDS, or stop the other runner");
 			free(who);
 			return STRATA_ELOCK;

@@ -52,7 +52,7 @@ static int fill_err(struct strata_conn *c, int rc, struct strata_err *err)
 	if (err) {
 		err->driver_code = rc;
 		if (code == STRATA_ELOCK) {
-			snprintf(err->hint, sizeof(err->hint),
+			strata_err_hint(err,
 				 "another process is writing to %s; waited %.0f s (--lock-wait)", c->path,
 				 c->lock_wait < 0 ? 0 : c->lock_wait);
 		}
@@ -162,6 +162,32 @@ static void sq_close(struct strata_conn *c)
 	free(c);
 }
 
+/* Offset of the first token at or after `at`: past white space, -- and block comments (tokenize.c). */
+static long first_token(const char *sql, size_t len, long at)
+{
+	size_t i = (size_t)at;
+
+	while (i < len) {
+		if (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r' || sql[i] == '\f') {
+			i++;
+		} else if (sql[i] == '-' && i + 1 < len && sql[i + 1] == '-') {
+			while (i < len && sql[i] != '\n')
+				i++;
+		} else if (sql[i] == '/' && i + 1 < len && sql[i + 1] == '*') {
+			size_t j = i + 2;
+
+			while (j + 1 < len && !(sql[j] == '*' && sql[j + 1] == '/'))
+				j++;
+			if (j + 1 >= len)
+				break;
+			i = j + 2;
+		} else {
+			break;
+		}
+	}
+	return i < len ? (long)i : at;
+}
+
 static int sq_exec(struct strata_conn *c, const char *sql, size_t len, long *errpos, struct strata_err *err)
 {
 	const char *p = sql, *end = sql + len, *tail;
@@ -179,12 +205,8 @@ static int sq_exec(struct strata_conn *c, const char *sql, size_t len, long *err
 
 			if (errpos)
 				*errpos = (long)(p - sql) + (off >= 0 ? off : 0);
-			if (off < 0 && errpos) {
-				/* point at the statement's first token, not the comments before it */
-				while (*errpos < (long)len && (sql[*errpos] == ' ' || sql[*errpos] == '\n' ||
-							       sql[*errpos] == '\t' || sql[*errpos] == '\r'))
-					(*errpos)++;
-			}
+			if (off < 0 && errpos) /* point at the statement's first token, not the comments before it */
+				*errpos = first_token(sql, len, *errpos);
 			return fill_err(c, rc, err);
 		}
 		if (!st) { /* only white space or comments left */
@@ -206,8 +228,10 @@ static int sq_exec(struct strata_conn *c, const char *sql, size_t len, long *err
 				if (f && f < tail)
 					at = (long)(f - sql);
 			}
+			/* a run-time error is the statement's: point at its first token, not at the
+			 * white space and comments after the previous one */
 			if (errpos)
-				*errpos = at;
+				*errpos = first_token(sql, len, at);
 			fill_err(c, rc, err);
 			sqlite3_finalize(st);
 			return err ? err->code : STRATA_EDB;

@@ -337,6 +337,7 @@ static void *worker(void *arg)
 			break;
 		}
 		memset(&item, 0, sizeof(item));
+		strata_err_clear(&item.err);
 		item.index = f->handed++;
 		f->sum->total++;
 		pthread_mutex_unlock(&f->mu);
@@ -361,7 +362,7 @@ static void *worker(void *arg)
 		strata_target_free(cur);
 		cur = t;
 		if (rc == 0) {
-			strata_err_clear(&item.err);
+			strata_err_release(&item.err);
 			rc = f->work(db, &item, f->ud);
 		}
 		item.rc = rc;
@@ -379,6 +380,7 @@ static void *worker(void *arg)
 		if (f->done)
 			f->done(&item, f->ud);
 		pthread_mutex_unlock(&f->mu);
+		strata_err_release(&item.err);
 		if (rc && db) {
 			/* after a failure the session may be in any state: do not reuse it */
 			strata_db_close(db);
@@ -414,13 +416,14 @@ static int run_workers(struct fleet *f, int jobs)
 static size_t drain(struct strata_targets *ts)
 {
 	struct strata_target *t;
-	struct strata_err e;
+	struct strata_err e = { 0 };
 	size_t n = 0;
 
 	while (strata_targets_next(ts, &t, &e) == 1) {
 		strata_target_free(t);
 		n++;
 	}
+	strata_err_release(&e);
 	return n;
 }
 
@@ -473,7 +476,9 @@ int strata_fleet_run(struct strata_targets *ts, const struct strata_fleet_opts *
 	free(who);
 	if (f.rc) {
 		strata_err_copy(err, &f.err);
+		strata_err_release(&f.err);
 		return f.rc;
 	}
+	strata_err_release(&f.err);
 	return 0;
 }

@@ -381,7 +381,7 @@ static int upgrade_tables(struct strata_db *db, struct strata_err *err)
 		strata_err_prefix(err, "cannot upgrade the tracking tables %s and %s to exact versions: ", db->qtable,
 				  db->qlog);
 		if (err && !err->hint[0])
-			snprintf(err->hint, sizeof(err->hint),
+			strata_err_hint(err,
 				 "both tables were left as they were (status, version and history still read them); "
 				 "fix the cause and run the command again");
 	}
@@ -552,7 +552,7 @@ static int read_tracking(struct strata_db *db, struct strata_buf *b, struct stra
 	if (rc) {
 		strata_err_prefix(err, "cannot read the tracking table %s: ", db->qtable);
 		if (err)
-			snprintf(err->hint, sizeof(err->hint),
+			strata_err_hint(err,
 				 "is %s another tool's table? choose strata's with --table NAME", db->table);
 	}
 	return rc;

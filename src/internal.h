@@ -73,11 +73,17 @@ int strata_version_next(const struct strata_version *v, struct strata_version *o
  * above 2^63. 0 ok, -1 not a version.
  */
 int strata_version_from_stored(const char *s, struct strata_version *v);
-/* Fill err from a template error (copies everything). */
+/* Fill err from a template error (copies everything, texts too: dst owns its own). */
 void strata_err_copy(struct strata_err *dst, const struct strata_err *src);
 void strata_err_setv(struct strata_err *err, int code, const char *fmt, va_list ap);
-/* Put a printf-style prefix in front of err->message (cut to fit). */
+/* Put a printf-style prefix in front of err->message. */
 void strata_err_prefix(struct strata_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set err->hint or err->detail (printf-style; NULL fmt: empty), keeping the rest. NULL err: nothing. */
+void strata_err_hint(struct strata_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strata_err_detail(struct strata_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set one text of err to a copy of [s, s+len) (s NULL: empty). */
+enum strata_err_text { STRATA_ERR_MESSAGE, STRATA_ERR_DETAIL, STRATA_ERR_HINT, STRATA_ERR_CONTEXT };
+void strata_err_text(struct strata_err *err, enum strata_err_text which, const char *s, size_t len);
 
 /* ---------------------------------------------------------------- SQL splitting */
 
@@ -89,7 +95,12 @@ enum strata_dialect {
 enum {
 	STRATA_STMT_EMPTY = 1 << 0, /* only white space and comments (trailing piece, or ";;") */
 	STRATA_STMT_NO_TX = 1 << 1, /* PostgreSQL refuses it inside a transaction block */
+	/* transaction control at the top level of the script: the file manages its own transactions */
+	STRATA_STMT_TX_BEGIN = 1 << 2,  /* starts one: BEGIN, START TRANSACTION (COMMIT AND CHAIN too) */
+	STRATA_STMT_TX_END = 1 << 3,    /* ends one: COMMIT, END, ROLLBACK, ABORT, PREPARE TRANSACTION */
+	STRATA_STMT_TX_PRAGMA = 1 << 4, /* SQLite's PRAGMA foreign_keys = ..., which a transaction ignores */
 };
+#define STRATA_STMT_TX (STRATA_STMT_TX_BEGIN | STRATA_STMT_TX_END | STRATA_STMT_TX_PRAGMA)
 
 /*
  * One piece of a script. Pieces are in order and cover the input exactly:
@@ -123,6 +134,22 @@ int strata_sql_split(const char *sql, size_t len, enum strata_dialect d, struct 
 void strata_split_release(struct strata_split *s);
 /* Number of non-empty statements. */
 size_t strata_split_count(const struct strata_split *s);
+/*
+ * A script that manages its own transactions must not end inside one: the
+ * line (1-based, in the script) of a BEGIN that nothing after it ends, or 0.
+ */
+int strata_split_open_tx(const struct strata_split *s);
+/*
+ * In one PostgreSQL statement's text: the offset of the byte after the
+ * opening tag of its first dollar-quoted string (where PL/pgSQL counts line
+ * 1 of a DO block or a function body), or -1 when it has none.
+ */
+long strata_sql_dollar_body(const char *sql, size_t len);
+/*
+ * Is this PostgreSQL statement CREATE [OR REPLACE] FUNCTION|PROCEDURE of a
+ * routine named `name` (unqualified; compared without case unless quoted)?
+ */
+int strata_sql_defines_routine(const char *sql, size_t len, const char *name, size_t namelen);
 
 /* ---------------------------------------------------------------- drivers */
 

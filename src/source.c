@@ -1389,19 +1389,23 @@ static int migration_cmp(const void *a, const void *b)
 	return strata_version_cmp(&x->version, &y->version);
 }
 
-/* All problems, one per line, into err (cut at a line boundary when they do not fit). */
+/* Problems listed in one message, in bytes: more are counted, not listed. */
+#define REPORT_ROOM 1024
+
+/* All problems, one per line, into err (cut at a line boundary past REPORT_ROOM bytes). */
 static void report(struct loader *L, struct strata_err *err)
 {
-	size_t i, used = 0, room = sizeof(err->message);
+	struct strata_buf b;
+	size_t i;
 	char more[64];
 
 	qsort(L->p, L->np, sizeof(*L->p), problem_cmp);
 	if (!err)
 		return;
-	strata_err_clear(err);
-	err->code = STRATA_ESOURCE;
+	strata_err_release(err);
 	snprintf(err->file, sizeof(err->file), "%s", L->p[0].file);
 	err->line = L->p[0].line;
+	strata_buf_init(&b);
 	for (i = 0; i < L->np; i++) {
 		size_t n = (i ? 1 : 0) + strlen(L->p[i].text), reserve = 0;
 
@@ -1409,13 +1413,14 @@ static void report(struct loader *L, struct strata_err *err)
 			 L->np - i > 1 ? "s" : "");
 		if (i + 1 < L->np)
 			reserve = strlen(more);
-		if (i && used + n + reserve >= room) {
-			snprintf(err->message + used, room - used, "%s", more);
-			return;
+		if (i && b.len + n + reserve >= REPORT_ROOM) {
+			strata_buf_adds(&b, more);
+			break;
 		}
-		snprintf(err->message + used, room - used, "%s%s", i ? "\n" : "", L->p[i].text);
-		used = strlen(err->message);
+		strata_buf_addf(&b, "%s%s", i ? "\n" : "", L->p[i].text);
 	}
+	strata_err_set(err, STRATA_ESOURCE, "%s", b.buf);
+	strata_buf_release(&b);
 }
 
 static void loader_release(struct loader *L)
@@ -1478,7 +1483,7 @@ int strata_source_load_flags(const char *dir, unsigned flags, struct strata_sour
 
 		if (fd >= 0)
 			close(fd);
-		strata_err_clear(err);
+		strata_err_release(err);
 		strata_err_set(err, STRATA_ESOURCE, "%s: cannot open the migrations directory: %s", dir,
 			       strerror(e));
 		if (err)
@@ -1553,7 +1558,7 @@ int strata_source_load_flags(const char *dir, unsigned flags, struct strata_sour
 	goto out;
 oom:
 	rc = STRATA_ENOMEM;
-	strata_err_clear(err);
+	strata_err_release(err);
 	strata_err_set(err, STRATA_ENOMEM, "out of memory while reading %s", dir);
 out:
 	if (src) {

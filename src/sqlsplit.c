@@ -46,8 +46,10 @@
  * and dollar quotes) consume each token. Nothing is allocated except the
  * pieces array, which grows geometrically. Line numbers are worked out
  * lazily with memchr, only for the offsets that need one. The first few
- * tokens of each PostgreSQL statement are remembered (offsets only) to
- * recognise the statements PostgreSQL refuses inside a transaction block.
+ * tokens of each statement are remembered (offsets only) to recognise the
+ * statements PostgreSQL refuses inside a transaction block, and top-level
+ * transaction control (BEGIN, COMMIT, ...; SQLite's PRAGMA foreign_keys),
+ * which marks a file that manages its own transactions.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -466,6 +468,47 @@ static int pg_no_tx(const struct lexer *lx)
 	return 0;
 }
 
+/*
+ * Transaction control at the top level (gram.y TransactionStmt): BEGIN,
+ * START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, each with an optional
+ * WORK|TRANSACTION, and PREPARE TRANSACTION. COMMIT|ROLLBACK AND CHAIN end
+ * one and start the next. Not flagged, because they neither start nor end a
+ * transaction and need one to be open (the server refuses them outside a
+ * block): SAVEPOINT, RELEASE [SAVEPOINT], ROLLBACK [WORK|TRANSACTION] TO;
+ * nor COMMIT|ROLLBACK PREPARED, which are NO_TX. A BEGIN in a DO block or a
+ * function body is inside a dollar quote, or not the statement's first word
+ * (BEGIN ATOMIC), so it is never seen here.
+ */
+static unsigned pg_tx(const struct lexer *lx)
+{
+	static const char *const work[] = { "work", "transaction", NULL };
+	int i;
+
+	if (lx->ntoks == 0 || lx->toks[0].kind != T_WORD)
+		return 0;
+	switch (lower(lx->s[lx->toks[0].off])) {
+	case 'a': case 'b': case 'c': case 'e': case 'p': case 'r': case 's':
+		break;
+	default:
+		return 0;
+	}
+	if (tok_is(lx, 0, "begin"))
+		return STRATA_STMT_TX_BEGIN;
+	if (tok_is(lx, 0, "start"))
+		return tok_is(lx, 1, "transaction") ? STRATA_STMT_TX_BEGIN : 0;
+	if (tok_is(lx, 0, "prepare"))
+		return tok_is(lx, 1, "transaction") ? STRATA_STMT_TX_END : 0;
+	if (!tok_is(lx, 0, "commit") && !tok_is(lx, 0, "end") && !tok_is(lx, 0, "rollback") &&
+	    !tok_is(lx, 0, "abort"))
+		return 0;
+	i = tok_is_any(lx, 1, work) ? 2 : 1;
+	if (tok_is(lx, i, "to") || tok_is(lx, 1, "prepared"))
+		return 0;
+	if (tok_is(lx, i, "and") && tok_is(lx, i + 1, "chain"))
+		return STRATA_STMT_TX_END | STRATA_STMT_TX_BEGIN;
+	return STRATA_STMT_TX_END;
+}
+
 /* Value of a SET for a boolean setting: 1 on, 0 off, -1 not understood. */
 static int pg_bool_value(const struct lexer *lx, const struct tok *t)
 {
@@ -525,6 +568,7 @@ static int pg_end_statement(struct lexer *lx, size_t end)
 	if (lx->body != NO_BODY) {
 		if (pg_no_tx(lx))
 			flags |= STRATA_STMT_NO_TX;
+		flags |= pg_tx(lx);
 		pg_track_settings(lx);
 	}
 	lx->ident_count = 0;
@@ -752,6 +796,65 @@ static inline void sqlite_token(struct lexer *lx, size_t off, int token)
 	lx->state = sqlite_trans[lx->state][token];
 }
 
+/* Keep the statement's leading tokens (for sqlite_tx()). */
+static inline void sqlite_keep(struct lexer *lx, size_t off, size_t len, int kind)
+{
+	if (lx->ntoks < NTOKS) {
+		lx->toks[lx->ntoks].off = off;
+		lx->toks[lx->ntoks].len = len;
+		lx->toks[lx->ntoks].kind = kind;
+		lx->ntoks++;
+	}
+}
+
+/*
+ * Transaction control at the top level (parse.y cmd): BEGIN [DEFERRED|
+ * IMMEDIATE|EXCLUSIVE] [TRANSACTION [name]], COMMIT|END [TRANSACTION],
+ * ROLLBACK [TRANSACTION] without TO; and PRAGMA [schema.]foreign_keys = v,
+ * which SQLite ignores inside a transaction (pragma.c: "this pragma is a
+ * no-op within a transaction"), so a file that sets it means to run outside
+ * one. SAVEPOINT and RELEASE work inside strata's transaction as nested
+ * savepoints and are not flagged. BEGIN and END of a CREATE TRIGGER body are
+ * never a statement's first word.
+ */
+static unsigned sqlite_tx(const struct lexer *lx)
+{
+	int i;
+
+	if (lx->ntoks == 0 || lx->toks[0].kind != T_WORD)
+		return 0;
+	switch (lower(lx->s[lx->toks[0].off])) {
+	case 'b': case 'c': case 'e': case 'p': case 'r':
+		break;
+	default:
+		return 0;
+	}
+	if (tok_is(lx, 0, "begin"))
+		return STRATA_STMT_TX_BEGIN;
+	if (tok_is(lx, 0, "commit") || tok_is(lx, 0, "end"))
+		return STRATA_STMT_TX_END;
+	if (tok_is(lx, 0, "rollback")) {
+		i = tok_is(lx, 1, "transaction") ? 2 : 1;
+		return tok_is(lx, i, "to") ? 0 : STRATA_STMT_TX_END;
+	}
+	if (tok_is(lx, 0, "pragma")) {
+		i = lx->ntoks > 2 && lx->toks[2].len == 1 && lx->s[lx->toks[2].off] == '.' ? 3 : 1;
+		if (tok_is(lx, i, "foreign_keys") && i + 1 < lx->ntoks && lx->toks[i + 1].len == 1 &&
+		    (lx->s[lx->toks[i + 1].off] == '=' || lx->s[lx->toks[i + 1].off] == '('))
+			return STRATA_STMT_TX_PRAGMA;
+	}
+	return 0;
+}
+
+/* End of an SQLite statement at `end`. */
+static int sqlite_end_statement(struct lexer *lx, size_t end)
+{
+	unsigned flags = lx->body != NO_BODY ? sqlite_tx(lx) : 0;
+
+	lx->ntoks = 0;
+	return emit(lx, end, flags);
+}
+
 /* complete.c's keyword test for an identifier, in the states where one matters. */
 static int sqlite_keyword(const unsigned char *w, size_t n)
 {
@@ -816,6 +919,7 @@ static int split_sqlite(struct lexer *lx)
 						    c == '\'' ? "unterminated quoted string" : "unterminated quoted identifier",
 						    NULL, 0);
 			sqlite_token(lx, (size_t)(p - s), tkOTHER);
+			sqlite_keep(lx, (size_t)(p - s), (size_t)(q - p), T_OTHER);
 			p = q;
 			continue;
 		case K_LBRACKET:
@@ -823,6 +927,7 @@ static int split_sqlite(struct lexer *lx)
 			if (!q)
 				return unterminated(lx, (size_t)(p - s), "unterminated quoted identifier", NULL, 0);
 			sqlite_token(lx, (size_t)(p - s), tkOTHER);
+			sqlite_keep(lx, (size_t)(p - s), (size_t)(q + 1 - p), T_OTHER);
 			p = q + 1;
 			continue;
 		case K_IDENT:
@@ -834,26 +939,29 @@ static int split_sqlite(struct lexer *lx)
 			/* only states 0, 1, 3, 4 and 6 tell keywords from other words */
 			sqlite_token(lx, (size_t)(p - s),
 				     lx->state == 2 || lx->state == 5 ? tkOTHER : sqlite_keyword(p, (size_t)(q - p)));
+			sqlite_keep(lx, (size_t)(p - s), (size_t)(q - p), byte_class[c] == K_IDENT ? T_WORD : T_OTHER);
 			p = q;
 			continue;
 		case K_SEMI:
 			if (sqlite_trans[lx->state][tkSEMI] == 1) {
 				lx->state = 1;
 				p++;
-				rc = emit(lx, (size_t)(p - s), 0);
+				rc = sqlite_end_statement(lx, (size_t)(p - s));
 				if (rc)
 					return rc;
 				continue;
 			}
 			sqlite_token(lx, (size_t)(p - s), tkSEMI);
+			sqlite_keep(lx, (size_t)(p - s), 1, T_OTHER);
 			p++;
 			continue;
 		}
 		sqlite_token(lx, (size_t)(p - s), tkOTHER);
+		sqlite_keep(lx, (size_t)(p - s), 1, T_OTHER);
 		p++;
 	}
 	if (lx->start < lx->len)
-		return emit(lx, lx->len, 0);
+		return sqlite_end_statement(lx, lx->len);
 	return 0;
 }
 
@@ -921,4 +1029,148 @@ size_t strata_split_count(const struct strata_split *s)
 	for (i = 0; i < s->n; i++)
 		n += !(s->s[i].flags & STRATA_STMT_EMPTY);
 	return n;
+}
+
+int strata_split_open_tx(const struct strata_split *s)
+{
+	size_t i;
+	int open = 0;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->s[i].flags & STRATA_STMT_TX_END)
+			open = 0;
+		if (s->s[i].flags & STRATA_STMT_TX_BEGIN)
+			open = s->s[i].line;
+	}
+	return open;
+}
+
+/* ---------------------------------------------------------------- looking inside one statement */
+
+/*
+ * The next token of a PostgreSQL statement from p: white space and comments
+ * skipped, *kind T_WORD for an identifier or keyword, T_OTHER for a quoted
+ * identifier (its quotes included), a string, a dollar-quoted string or one
+ * byte. Returns its end, or NULL at the end of input or on an unterminated
+ * construct; *tok gets its start.
+ */
+static const unsigned char *pg_next(const unsigned char *p, const unsigned char *e, const unsigned char **tok,
+				    int *kind, const unsigned char **dollar_body)
+{
+	const unsigned char *q;
+
+	*dollar_body = NULL;
+	for (;;) {
+		while (p < e && byte_class[*p] == K_SPACE)
+			p++;
+		if (p + 1 < e && p[0] == '-' && p[1] == '-') {
+			while (p < e && *p != '\n' && *p != '\r')
+				p++;
+		} else if (p + 1 < e && p[0] == '/' && p[1] == '*') {
+			p = pg_block_comment(p, e);
+			if (!p)
+				return NULL;
+		} else {
+			break;
+		}
+	}
+	if (p >= e)
+		return NULL;
+	*tok = p;
+	*kind = T_OTHER;
+	switch (byte_class[*p]) {
+	case K_IDENT:
+		if (p + 1 < e && p[1] == '\'')
+			return pg_string(p + 2, e, *p == 'e' || *p == 'E');
+		for (q = p + 1; q < e && ident_cont[*q]; q++)
+			;
+		*kind = T_WORD;
+		return q;
+	case K_QUOTE:
+		return pg_string(p + 1, e, 0);
+	case K_DQUOTE:
+		return quoted_ident(p + 1, e, '"');
+	case K_DOLLAR:
+		q = p + 1;
+		if (q < e && byte_class[*q] == K_IDENT)
+			while (q < e && dolq_cont[*q])
+				q++;
+		if (q < e && *q == '$') {
+			size_t taglen = (size_t)(q + 1 - p);
+			const unsigned char *b = q + 1;
+
+			*dollar_body = b;
+			for (;;) {
+				b = memchr(b, '$', (size_t)(e - b));
+				if (!b || (size_t)(e - b) < taglen)
+					return NULL;
+				if (memcmp(b, p, taglen) == 0)
+					return b + taglen;
+				b++;
+			}
+		}
+		while (q < e && byte_class[*q] == K_DIGIT) /* $1, or a lone $ */
+			q++;
+		return q > p + 1 ? q : p + 1;
+	}
+	return p + 1;
+}
+
+long strata_sql_dollar_body(const char *sql, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)sql, *p = s, *e = s + len, *tok, *body;
+	int kind;
+
+	while ((p = pg_next(p, e, &tok, &kind, &body)) != NULL)
+		if (body)
+			return (long)(body - s);
+	return -1;
+}
+
+int strata_sql_defines_routine(const char *sql, size_t len, const char *name, size_t namelen)
+{
+	const unsigned char *s = (const unsigned char *)sql, *p = s, *e = s + len, *tok, *body, *last = NULL;
+	size_t lastlen = 0, n;
+	int kind, i;
+
+	/* CREATE [OR REPLACE] FUNCTION|PROCEDURE */
+	for (i = 0; i < 3; i++) {
+		p = pg_next(p, e, &tok, &kind, &body);
+		if (!p || kind != T_WORD)
+			return 0;
+		n = (size_t)(p - tok);
+		if (i == 0 && !word_eq(tok, n, "create"))
+			return 0;
+		if (i == 1 && word_eq(tok, n, "or")) {
+			p = pg_next(p, e, &tok, &kind, &body);
+			if (!p || kind != T_WORD || !word_eq(tok, (size_t)(p - tok), "replace"))
+				return 0;
+			i = 0; /* FUNCTION|PROCEDURE comes next */
+			continue;
+		}
+		if (i == 1 && !word_eq(tok, n, "function") && !word_eq(tok, n, "procedure"))
+			return 0;
+		if (i == 1)
+			break;
+	}
+	/* the name: the last part of [schema.]name, up to its "(" */
+	while ((p = pg_next(p, e, &tok, &kind, &body)) != NULL) {
+		n = (size_t)(p - tok);
+		if (n == 1 && *tok == '(')
+			break;
+		if (!(n == 1 && *tok == '.')) {
+			last = tok;
+			lastlen = n;
+		}
+	}
+	if (!last)
+		return 0;
+	if (*last == '"')
+		return lastlen == namelen + 2 && memcmp(last + 1, name, namelen) == 0;
+	if (lastlen != namelen)
+		return 0;
+	for (i = 0; i < (int)namelen; i++)
+		if (lower(last[i]) != lower((unsigned char)name[i]))
+			return 0;
+	return 1;
 }

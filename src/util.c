@@ -92,10 +92,93 @@ int strata_parse_u64(const char *s, size_t len, uint64_t *v)
 	return 0;
 }
 
+/* The texts of an err are heap copies or one of these, which are never freed. */
+static const char text_none[] = "";
+static const char text_nomem[] = "out of memory";
+
+static const char **text_slot(struct strata_err *err, enum strata_err_text which)
+{
+	switch (which) {
+	case STRATA_ERR_DETAIL: return &err->detail;
+	case STRATA_ERR_HINT: return &err->hint;
+	case STRATA_ERR_CONTEXT: return &err->context;
+	default: return &err->message;
+	}
+}
+
+static void text_free(const char *t)
+{
+	if (t && t != text_none && t != text_nomem)
+		free((char *)t);
+}
+
+/* A zeroed err has NULL texts: they read "". */
+static void own(struct strata_err *err)
+{
+	if (!err->message)
+		err->message = text_none;
+	if (!err->detail)
+		err->detail = text_none;
+	if (!err->hint)
+		err->hint = text_none;
+	if (!err->context)
+		err->context = text_none;
+}
+
+/* Replace one text with `t` (malloc'ed, taken over; NULL: out of memory). */
+static void text_put(struct strata_err *err, enum strata_err_text which, char *t)
+{
+	const char **slot;
+
+	own(err);
+	slot = text_slot(err, which);
+	text_free(*slot);
+	*slot = t ? t : text_nomem;
+}
+
 void strata_err_clear(struct strata_err *err)
 {
-	if (err)
-		memset(err, 0, sizeof(*err));
+	if (!err)
+		return;
+	memset(err, 0, sizeof(*err));
+	own(err);
+}
+
+void strata_err_release(struct strata_err *err)
+{
+	if (!err)
+		return;
+	text_free(err->message);
+	text_free(err->detail);
+	text_free(err->hint);
+	text_free(err->context);
+	strata_err_clear(err);
+}
+
+void strata_err_text(struct strata_err *err, enum strata_err_text which, const char *s, size_t len)
+{
+	if (!err)
+		return;
+	if (!s || !len) {
+		own(err);
+		text_free(*text_slot(err, which));
+		*text_slot(err, which) = text_none;
+		return;
+	}
+	text_put(err, which, strata_strndup(s, len));
+}
+
+static void text_vset(struct strata_err *err, enum strata_err_text which, const char *fmt, va_list ap)
+{
+	struct strata_buf b;
+
+	if (!fmt) {
+		strata_err_text(err, which, NULL, 0);
+		return;
+	}
+	strata_buf_init(&b);
+	strata_buf_vaddf(&b, fmt, ap);
+	text_put(err, which, strata_buf_detach(&b, NULL));
 }
 
 void strata_err_setv(struct strata_err *err, int code, const char *fmt, va_list ap)
@@ -103,7 +186,7 @@ void strata_err_setv(struct strata_err *err, int code, const char *fmt, va_list 
 	if (!err)
 		return;
 	err->code = code;
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	text_vset(err, STRATA_ERR_MESSAGE, fmt, ap);
 }
 
 int strata_err_set(struct strata_err *err, int code, const char *fmt, ...)
@@ -116,10 +199,46 @@ int strata_err_set(struct strata_err *err, int code, const char *fmt, ...)
 	return code;
 }
 
+void strata_err_hint(struct strata_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	text_vset(err, STRATA_ERR_HINT, fmt, ap);
+	va_end(ap);
+}
+
+void strata_err_detail(struct strata_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	text_vset(err, STRATA_ERR_DETAIL, fmt, ap);
+	va_end(ap);
+}
+
 void strata_err_copy(struct strata_err *dst, const struct strata_err *src)
 {
-	if (dst && src && dst != src)
-		memcpy(dst, src, sizeof(*dst));
+	const char *t[4];
+	int i;
+
+	if (!dst || !src || dst == src)
+		return;
+	strata_err_release(dst);
+	t[0] = src->message;
+	t[1] = src->detail;
+	t[2] = src->hint;
+	t[3] = src->context;
+	memcpy(dst, src, sizeof(*dst));
+	dst->message = dst->detail = dst->hint = dst->context = NULL;
+	own(dst);
+	for (i = 0; i < 4; i++)
+		if (t[i] && *t[i])
+			text_put(dst, (enum strata_err_text)i, strata_strdup(t[i]));
 }
 
 int strata_exit_code(int rc)
@@ -161,21 +280,19 @@ void strata_err_prefix(struct strata_err *err, const char *fmt, ...)
 {
 	struct strata_buf b;
 	va_list ap;
-	size_t n;
 
 	if (!err)
 		return;
+	own(err);
 	strata_buf_init(&b);
 	va_start(ap, fmt);
 	strata_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
 	strata_buf_adds(&b, err->message);
-	if (!b.broken) {
-		n = b.len < sizeof(err->message) - 1 ? b.len : sizeof(err->message) - 1;
-		memcpy(err->message, b.buf, n);
-		err->message[n] = '\0';
-	}
-	strata_buf_release(&b);
+	if (b.broken)
+		strata_buf_release(&b);
+	else
+		text_put(err, STRATA_ERR_MESSAGE, strata_buf_detach(&b, NULL));
 }
 
 int strata_err_environmental(const struct strata_err *err)

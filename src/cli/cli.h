@@ -92,6 +92,8 @@ int cmd_fleet(struct cli *c, const struct strata_request *req);
 void out_event(void *ud, const struct strata_event *ev);
 /* Print an error for a person on stderr; returns the exit code for rc. */
 int out_error(struct cli *c, int rc, const struct strata_err *err);
+/* The same, then release err (an error that ends here). */
+int out_error_release(struct cli *c, int rc, struct strata_err *err);
 const char *col(struct cli *c, const char *code);
 /* Ask [y/N] on the terminal; without one, refuse unless --yes. 1 yes, 0 no. */
 int confirm(struct cli *c, const char *question);

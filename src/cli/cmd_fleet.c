@@ -84,8 +84,14 @@ static int work(struct strata_db *db, struct strata_fleet_item *item, void *ud)
 	return rc;
 }
 
-static void one_line_error(const struct strata_err *err, char *buf, size_t n)
+/* The error on one line, whole (malloc'ed; NULL when out of memory). */
+static char *one_line_error(const struct strata_err *err)
 {
+	size_t n = strlen(err->file) + strlen(err->message) + 16;
+	char *buf = malloc(n);
+
+	if (!buf)
+		return NULL;
 	if (err->file[0] && err->line)
 		snprintf(buf, n, "%s:%d: %s", err->file, err->line, err->message);
 	else
@@ -93,6 +99,7 @@ static void one_line_error(const struct strata_err *err, char *buf, size_t n)
 	for (char *p = buf; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
+	return buf;
 }
 
 static void json_item(struct fleet_cli *f, const struct strata_fleet_item *it)
@@ -141,7 +148,8 @@ static void done(const struct strata_fleet_item *it, void *ud)
 {
 	struct fleet_cli *f = ud;
 	struct cli *c = f->c;
-	char msg[1600];
+	char *line = NULL;
+	const char *msg = "out of memory";
 
 	f->done++;
 	if (it->rc) {
@@ -150,7 +158,9 @@ static void done(const struct strata_fleet_item *it, void *ud)
 		f->failed++;
 		if (!f->first_rc)
 			f->first_rc = it->rc;
-		one_line_error(&it->err, msg, sizeof(msg));
+		line = one_line_error(&it->err);
+		if (line)
+			msg = line;
 		p = realloc(f->failures, (f->nfailures + 1) * sizeof(*p));
 		if (p) {
 			f->failures = p;
@@ -171,7 +181,7 @@ static void done(const struct strata_fleet_item *it, void *ud)
 	}
 	if (c->json) {
 		json_item(f, it);
-		return;
+		goto out;
 	}
 	if (f->progress) {
 		double secs = (now_ms() - f->t0) / 1000.0;
@@ -181,13 +191,13 @@ static void done(const struct strata_fleet_item *it, void *ud)
 		fprintf(stderr, "\r\033[K  %zu done, %zu failed, %.0f targets/s", f->done, f->failed,
 			secs > 0 ? (double)f->done / secs : 0.0);
 		fflush(stderr);
-		return;
+		goto out;
 	}
 	if (c->quiet && !it->rc)
-		return;
+		goto out;
 	if (it->rc) {
 		fprintf(stderr, "  %sFAIL%s %s: %s\n", col(c, "31;1"), col(c, "0"), it->target->display, msg);
-		return;
+		goto out;
 	}
 	if (!strcmp(c->cmd->name, "status") || !strcmp(c->cmd->name, "validate"))
 		printf("  %-4s %s: %s%s, %zu applied, %zu pending%s\n", it->nproblems ? "!!" : "ok", it->target->display,
@@ -200,6 +210,8 @@ static void done(const struct strata_fleet_item *it, void *ud)
 		       it->applied ? "" : "already current; ", it->applied, it->have_current ? "at " : "at no version",
 		       it->have_current ? it->current : "", it->ms);
 	fflush(stdout);
+out:
+	free(line);
 }
 
 int cmd_fleet(struct cli *c, const struct strata_request *req)
@@ -221,7 +233,7 @@ int cmd_fleet(struct cli *c, const struct strata_request *req)
 	strata_err_clear(&err);
 	rc = strata_targets_open(c->cfg.database, c->targets_file, c->schemas, &ts, &err);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	memset(&fo, 0, sizeof(fo));
 	fo.jobs = c->jobs;
 	fo.fail_fast = c->fail_fast;
@@ -260,7 +272,7 @@ int cmd_fleet(struct cli *c, const struct strata_request *req)
 		free(f.failures[i]);
 	free(f.failures);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	if (sum.failed || sum.not_started)
 		return f.first_rc ? strata_exit_code(f.first_rc) : 1;
 	return 0;

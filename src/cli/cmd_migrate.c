@@ -65,7 +65,7 @@ static int ask_first(struct cli *c, const struct strata_request *req)
 	rc = strata_run(c->db, c->src, &dry, NULL, &err);
 	c->capturing = 0;
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	for (i = 0; i < c->nplan; i++)
 		ndown += c->plan[i].down || req->action == STRATA_FORCE;
 	if (!ndown || (c->yes && c->quiet)) {
@@ -100,7 +100,7 @@ static int print_script(struct cli *c, const struct strata_request *req)
 	r.script = &script;
 	rc = strata_run(c->db, c->src, &r, NULL, &err);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	fputs(script, stdout);
 	free(script);
 	return 0;
@@ -176,10 +176,13 @@ static int run(struct cli *c, const struct strata_request *req, int destructive)
 	if (c->json)
 		print_run_json(c, rc, &res, &err);
 	if (rc) {
-		if (c->nfailed) /* the failing migration was already reported, with its file and line */
+		if (c->nfailed) { /* the failing migration was already reported, with its file and line */
+			strata_err_release(&err);
 			return strata_exit_code(rc);
-		return out_error(c, rc, &err);
+		}
+		return out_error_release(c, rc, &err);
 	}
+	strata_err_release(&err);
 	return 0;
 }
 
@@ -262,7 +265,7 @@ int cmd_adopt(struct cli *c)
 	strata_err_clear(&err);
 	rc = strata_adopt(c->db, c->src, c->from, &res, &err);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	if (!c->quiet) {
 		printf("strata: adopted %s's state from %s: %zu migration%s recorded as applied", res.tool, res.table,
 		       res.recorded, res.recorded == 1 ? "" : "s");
@@ -290,7 +293,7 @@ int cmd_drop(struct cli *c)
 	strata_err_clear(&err);
 	rc = strata_drop_preview(c->db, &what, &err);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	snprintf(question, sizeof(question), "Drop everything on %s: %s?", c->target->display, what);
 	if (c->dry_run) {
 		printf("strata: --dry-run: nothing dropped; drop would remove, on %s: %s\n", c->target->display, what ? what : "");
@@ -303,7 +306,7 @@ int cmd_drop(struct cli *c)
 		return 2;
 	rc = strata_drop(c->db, &what, &err);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	if (!c->quiet)
 		printf("strata: dropped %s\n", what);
 	free(what);

@@ -94,7 +94,7 @@ int cmd_status(struct cli *c)
 	strata_err_clear(&err);
 	rc = strata_status_get(c->db, source_or_empty(c), &st, &err);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	if (c->json) {
 		rc = status_json(c, st);
 		strata_status_free(st);
@@ -146,7 +146,7 @@ int cmd_version(struct cli *c)
 	strata_err_clear(&err);
 	rc = strata_version_get(c->db, &v, &have, &partial, &err);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	if (c->json) {
 		cJSON *root = cJSON_CreateObject();
 
@@ -178,7 +178,7 @@ int cmd_validate(struct cli *c)
 	/* the scripts as the database would read them: what `up` refuses, validate refuses */
 	rc = strata_source_check(c->src, c->target ? c->target->engine : STRATA_ENGINE_POSTGRES, &err);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	for (i = 0; i < c->src->nnotes && !c->quiet; i++)
 		fprintf(stderr, "strata: note: %s\n", c->src->notes[i]);
 	if (!c->db) {
@@ -190,7 +190,7 @@ int cmd_validate(struct cli *c)
 	strata_err_clear(&err);
 	rc = strata_status_get(c->db, c->src, &st, &err);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	for (i = 0; i < st->n; i++) {
 		const struct strata_status_row *r = &st->rows[i];
 
@@ -237,7 +237,7 @@ int cmd_history(struct cli *c)
 	strata_err_clear(&err);
 	rc = strata_log_get(c->db, &rows, &n, &err);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	if (c->json) {
 		cJSON *root = cJSON_CreateArray();
 

@@ -377,11 +377,11 @@ static int load_config(struct cli *c)
 	if (!file && stat("strata.ini", &st) == 0)
 		file = "strata.ini";
 	if (file && strata_config_read_file(file, &c->cfg, &err))
-		return out_error(c, err.code, &err);
+		return out_error_release(c, err.code, &err);
 	strata_config_init(&env);
 	if (strata_config_read_env(&env, NULL, &err)) {
 		strata_config_release(&env);
-		return out_error(c, err.code, &err);
+		return out_error_release(c, err.code, &err);
 	}
 	if (strata_config_overlay(&c->cfg, &env) || strata_config_overlay(&c->cfg, &c->flags)) {
 		strata_config_release(&env);
@@ -405,7 +405,7 @@ static int load_source(struct cli *c)
 		return 0;
 	rc = strata_source_load_flags(dir, (c->cmd->flags & UPS_ONLY) ? STRATA_SOURCE_UPS_ONLY : 0, &c->src, &err);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	if (!c->quiet)
 		for (i = 0; i < c->src->nwarnings; i++)
 			fprintf(stderr, "strata: %s%s%s\n", col(c, "33"), c->src->warnings[i], col(c, "0"));
@@ -446,17 +446,17 @@ static int open_db(struct cli *c)
 	strata_err_clear(&err);
 	rc = strata_target_parse(c->cfg.database, &c->target, &err);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	if (c->src && (c->cmd->flags & RUNS_SCRIPTS)) {
 		/* every script read as the database will, before the database is touched (or created) */
 		rc = strata_source_check(c->src, c->target->engine, &err);
 		if (rc)
-			return out_error(c, rc, &err);
+			return out_error_release(c, rc, &err);
 	}
 	make_opts(c);
 	rc = strata_db_open(c->target, &c->opts, &c->db, &err);
 	if (rc)
-		return out_error(c, rc, &err);
+		return out_error_release(c, rc, &err);
 	if (c->target->engine == STRATA_ENGINE_SQLITE && (c->lock_timeout > 0 || c->statement_timeout > 0) && !c->quiet)
 		fprintf(stderr, "strata: --lock-timeout and --statement-timeout are PostgreSQL settings; "
 				"ignored for SQLite (--lock-wait bounds waiting for another writer)\n");
@@ -543,7 +543,7 @@ int main(int argc, char **argv)
 			strata_err_clear(&err);
 			rc = strata_source_check(c.src, c.schemas ? STRATA_ENGINE_POSTGRES : STRATA_ENGINE_SQLITE, &err);
 			if (rc) {
-				rc = out_error(&c, rc, &err);
+				rc = out_error_release(&c, rc, &err);
 				goto out;
 			}
 		}

@@ -101,6 +101,41 @@ int out_error(struct cli *c, int rc, const struct strata_err *err)
 	return strata_exit_code(rc);
 }
 
+/*
+ * An up that manages its own transactions stopped: say what stays (what its
+ * own COMMITs made durable, recorded as partial) and what its failed
+ * transaction took back with it, never "rolled back" for committed work.
+ */
+static void print_own_tx_failure(const struct strata_event *ev)
+{
+	size_t failed = (size_t)ev->err->statement;
+
+	if (ev->count == 0 && failed > 1)
+		fprintf(stderr, "       statement %zu of %zu failed and the file's transaction was rolled back: nothing "
+			"of it stays, the database is %s%s.\n       Fix the file and run `strata up` again.\n",
+			failed, ev->total, ev->text ? "at " : "at no version", ev->text ? ev->text : "");
+	else if (ev->count == 0)
+		fprintf(stderr, "       nothing of it ran; the database is %s%s. Fix the file and run `strata up` again.\n",
+			ev->text ? "at " : "at no version", ev->text ? ev->text : "");
+	else if (ev->count + 1 < failed)
+		fprintf(stderr, "       statement %zu of %zu failed and the file's transaction (statements %zu-%zu) was "
+			"rolled back;\n       statements 1-%zu ran and stay, committed: %s is partial.\n"
+			"       Fix the file and run `strata up` to resume at statement %zu.\n",
+			failed, ev->total, ev->count + 1, failed, ev->count, ev->vtext, ev->count + 1);
+	else
+		fprintf(stderr, "       statement %zu of %zu failed; statements 1-%zu ran and stay, committed: %s is "
+			"partial.\n       Fix the file and run `strata up` to resume at statement %zu.\n",
+			failed, ev->total, ev->count, ev->vtext, ev->count + 1);
+}
+
+int out_error_release(struct cli *c, int rc, struct strata_err *err)
+{
+	int code = out_error(c, rc, err);
+
+	strata_err_release(err);
+	return code;
+}
+
 void out_event(void *ud, const struct strata_event *ev)
 {
 	struct cli *c = ud;
@@ -206,6 +241,8 @@ void out_event(void *ud, const struct strata_event *ev)
 			fprintf(stderr, "       nothing of it ran: another process held the database, which is %s%s. Run `strata %s` "
 				"again, or wait longer with --lock-wait.\n", ev->text ? "at " : "at no version",
 				ev->text ? ev->text : "", c->cmd ? c->cmd->name : "up");
+		else if (ev->own_tx && !ev->down && ev->err && ev->err->statement > 0)
+			print_own_tx_failure(ev);
 		else if (ev->outside_tx && ev->count && !ev->down)
 			fprintf(stderr, "       statement %zu of %zu failed; statements 1-%zu ran outside a transaction and are "
 				"recorded: %s is partial.\n       Fix the file and run `strata up` to resume at statement %zu.\n",

@@ -48,7 +48,7 @@ static const char *no_env(const char *name)
 static void test_file_keys(void **state)
 {
 	struct strata_config c;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	char *p = write_ini("; comment\n# comment\ndatabase = sqlite:file.db\npath=db/migrations\n"
 			    "[strata]\ntable = my_table\nlock_wait = 2m\nsingle_transaction = yes\n"
 			    "[other_tool]\nanything = goes\n");
@@ -71,7 +71,7 @@ static void test_file_keys(void **state)
 static void test_file_errors(void **state)
 {
 	struct strata_config c;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	char *p;
 
 	(void)state;
@@ -108,7 +108,7 @@ static void test_file_errors(void **state)
 static void test_precedence(void **state)
 {
 	struct strata_config merged, env, flags;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	char *p = write_ini("database = sqlite:file.db\npath = file_migrations\ntable = file_table\n");
 
 	(void)state;

@@ -105,7 +105,7 @@ static void release(struct fixture *f)
 static struct strata_status *build(struct fixture *f)
 {
 	struct strata_status *st = NULL;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 
 	strata_err_clear(&err);
 	assert_int_equal(strata_status_build(&f->src, f->a, f->na, &st, &err), 0);

@@ -115,7 +115,7 @@ static void mkd(const char *dir, const char *rel)
 static struct strata_source *load_ok(const char *dir)
 {
 	struct strata_source *src = (void *)1;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	int rc;
 
 	memset(&err, 0, sizeof(err));
@@ -500,7 +500,7 @@ static void test_marker_errors(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(marker_errors) / sizeof(marker_errors[0]); i++) {
-		struct strata_err err;
+		struct strata_err err = { 0 };
 		char sub[32], *dir, *expect;
 
 		snprintf(sub, sizeof(sub), "case%zu", i);
@@ -654,7 +654,7 @@ static void test_metadata_errors(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct strata_err err;
+		struct strata_err err = { 0 };
 		char sub[32], *dir, *expect;
 
 		snprintf(sub, sizeof(sub), "case%zu", i);
@@ -710,7 +710,7 @@ static void test_ignored_and_warnings(void **state)
 static void test_all_problems_reported(void **state)
 {
 	const char *d = *state;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	char cwd[4096];
 
 	put(d, "001_a.up.sql", "SELECT 1;\n");
@@ -791,7 +791,7 @@ static void test_names_as_other_tools_read_them(void **state)
 static void test_problem_list_is_cut(void **state)
 {
 	const char *d = *state;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	char name[64];
 	int i;
 
@@ -800,7 +800,7 @@ static void test_problem_list_is_cut(void **state)
 		put(d, name, "");
 	}
 	load_fail(d, &err);
-	assert_true(strlen(err.message) < sizeof(err.message));
+	assert_true(strlen(err.message) < 1024 + 64); /* listed up to 1024 bytes, then counted */
 	assert_contains(err.message, "more problems)");
 	assert_err_file(&err, d, "000_orphan_with_a_long_name.down.sql");
 }
@@ -808,7 +808,7 @@ static void test_problem_list_is_cut(void **state)
 static void test_markers_and_down_file(void **state)
 {
 	const char *d = *state;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	char *p;
 
 	put(d, "001_x.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n");
@@ -823,7 +823,7 @@ static void test_markers_and_down_file(void **state)
 static void test_duplicates_across_layouts(void **state)
 {
 	const char *d = *state;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	char *p;
 
 	put(d, "20240101000000_pair.up.sql", "SELECT 1;\n");
@@ -850,7 +850,7 @@ static void test_duplicates_across_layouts(void **state)
 static void test_diesel_dir_with_top_level_down(void **state)
 {
 	const char *d = *state;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 
 	mkd(d, "2024-01-01-000000_x");
 	put(d, "2024-01-01-000000_x/up.sql", "SELECT 1;\n");
@@ -863,7 +863,7 @@ static void test_diesel_dir_with_top_level_down(void **state)
 static void test_unreadable_and_links(void **state)
 {
 	const char *d = *state;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	char *p, *q;
 
 	put(d, "001_ok.up.sql", "SELECT 1;\n");
@@ -923,7 +923,7 @@ static void test_missing_directory(void **state)
 {
 	const char *d = *state;
 	struct strata_source *src = (void *)1;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	char *p = path_of(d, "nope");
 	int rc;
 
@@ -1027,7 +1027,7 @@ static void test_utf8(void **state)
 	};
 	const char *d = *state;
 	struct strata_source *src;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	size_t i;
 
 	put(d, "001_ok.up.sql", "SELECT 'café', '日本', '😀';\n");
@@ -1065,7 +1065,7 @@ static void test_overflow(void **state)
 {
 	const char *d = *state;
 	struct strata_source *src;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	char *dir;
 
 	char *v, name[300];

@@ -173,7 +173,7 @@ MAYBE_UNUSED static const char *check_invariants(const char *sql, size_t len, co
  *
  *   === name [postgres|sqlite|both] [noeol] [esc]
  *   input lines
- *   --- [no-tx] [line=N]        one per expected statement (trimmed body),
+ *   --- [no-tx] [tx=K] [line=N] one per expected statement (trimmed body),
  *   statement lines             or "--- [none]" when there are none,
  *   --- error N: substring      or the expected error instead.
  */
@@ -181,6 +181,7 @@ struct expect {
 	char *text;     /* expected trimmed body */
 	size_t len;     /* its length (it may hold NUL bytes) */
 	int no_tx;      /* STRATA_STMT_NO_TX expected */
+	unsigned tx;    /* STRATA_STMT_TX_* bits expected (tx=begin|end|chain|pragma) */
 	int line;       /* expected line, 0 = not checked */
 };
 
@@ -378,6 +379,14 @@ MAYBE_UNUSED static void parse_cases(struct tfile *tf, const char *text, size_t 
 				for (tok = strtok_r(attrs, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 					if (!strcmp(tok, "no-tx"))
 						cur->no_tx = 1;
+					else if (!strcmp(tok, "tx=begin"))
+						cur->tx = STRATA_STMT_TX_BEGIN;
+					else if (!strcmp(tok, "tx=end"))
+						cur->tx = STRATA_STMT_TX_END;
+					else if (!strcmp(tok, "tx=chain"))
+						cur->tx = STRATA_STMT_TX_END | STRATA_STMT_TX_BEGIN;
+					else if (!strcmp(tok, "tx=pragma"))
+						cur->tx = STRATA_STMT_TX_PRAGMA;
 					else if (!strncmp(tok, "line=", 5))
 						cur->line = atoi(tok + 5);
 					else
@@ -426,7 +435,7 @@ static int run_case(const struct tfile *tf, const struct tcase *tc, enum strata_
 {
 	const char *dn = d == STRATA_DIALECT_POSTGRES ? "postgres" : "sqlite";
 	struct strata_split sp = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	const char *bad;
 	size_t i, k = 0;
 	int rc, fails = 0;
@@ -487,6 +496,11 @@ static int run_case(const struct tfile *tf, const struct tcase *tc, enum strata_
 		if (!!(st->flags & STRATA_STMT_NO_TX) != (d == STRATA_DIALECT_POSTGRES && ex->no_tx)) {
 			print_error("%s:%d: %s [%s]: statement %zu: no-tx flag %s\n", tf->path, tc->line, tc->name, dn,
 				    k, st->flags & STRATA_STMT_NO_TX ? "set" : "not set");
+			fails++;
+		}
+		if ((st->flags & STRATA_STMT_TX) != ex->tx) {
+			print_error("%s:%d: %s [%s]: statement %zu: transaction control flags %#x, want %#x\n",
+				    tf->path, tc->line, tc->name, dn, k, st->flags & STRATA_STMT_TX, ex->tx);
 			fails++;
 		}
 		if (ex->line && ex->line != st->line) {
@@ -587,7 +601,7 @@ static void split_corpus(const char *sub, enum strata_dialect d, int check_diese
 	for (i = 0; i < n; i++) {
 		char path[8192];
 		struct strata_split sp = { 0 };
-		struct strata_err err;
+		struct strata_err err = { 0 };
 		size_t len, j, notx = 0;
 		char *text;
 		const char *bad;
@@ -605,8 +619,19 @@ static void split_corpus(const char *sub, enum strata_dialect d, int check_diese
 			print_error("%s: %s\n", path, bad);
 			fails++;
 		}
-		for (j = 0; j < sp.n; j++)
+		for (j = 0; j < sp.n; j++) {
 			notx += !!(sp.s[j].flags & STRATA_STMT_NO_TX);
+			/*
+			 * No file of these corpora manages its own transactions
+			 * (Diesel wraps each one): every BEGIN and COMMIT in them
+			 * is in a function body, a DO block or a comment.
+			 */
+			if (sp.s[j].flags & STRATA_STMT_TX) {
+				print_error("%s:%d: taken for transaction control: %.*s\n", path, sp.s[j].line,
+					    (int)(sp.s[j].end - sp.s[j].body), text + sp.s[j].body);
+				fails++;
+			}
+		}
 		stmts += strata_split_count(&sp);
 		bytes += len;
 		if (check_diesel) {
@@ -656,7 +681,7 @@ static void test_corpus_sqlite(void **state)
 static void test_empty_input(void **state)
 {
 	struct strata_split sp = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 
 	assert_int_equal(strata_sql_split("", 0, STRATA_DIALECT_POSTGRES, &sp, &err), 0);
 	assert_int_equal(sp.n, 0);
@@ -680,7 +705,7 @@ static void test_empty_input(void **state)
 static void test_reuse_and_growth(void **state)
 {
 	struct strata_split sp = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	char *big = malloc(10 * 1000 + 1);
 	size_t i;
 
@@ -707,7 +732,7 @@ static void test_error_fields(void **state)
 {
 	static const char sql[] = "SELECT 1;\nSELECT 2;\nSELECT $fn$ body;\n\n";
 	struct strata_split sp = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 
 	strata_err_clear(&err);
 	assert_int_equal(strata_sql_split(sql, sizeof(sql) - 1, STRATA_DIALECT_POSTGRES, &sp, &err), STRATA_ESOURCE);
@@ -728,7 +753,7 @@ static void test_bom(void **state)
 	static const char sql[] = "\xef\xbb\xbf"
 				  "CREATE TABLE t (a int);\nSELECT 1;";
 	struct strata_split sp = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 
 	assert_int_equal(strata_sql_split(sql, sizeof(sql) - 1, STRATA_DIALECT_POSTGRES, &sp, &err), 0);
 	assert_int_equal(strata_split_count(&sp), 2);
@@ -743,7 +768,7 @@ static void test_bom(void **state)
 static void test_bad_dialect(void **state)
 {
 	struct strata_split sp = { 0 };
-	struct strata_err err;
+	struct strata_err err = { 0 };
 
 	strata_err_clear(&err);
 	assert_int_equal(strata_sql_split("SELECT 1", 8, (enum strata_dialect)42, &sp, &err), STRATA_EUSAGE);

@@ -148,7 +148,7 @@ static int prepare_ends(sqlite3 *db, const char *what, const char *sql, struct b
 static int split_or_fail(const char *what, const char *sql, size_t len, enum strata_dialect d,
 			 struct strata_split *sp)
 {
-	struct strata_err err;
+	struct strata_err err = { 0 };
 
 	strata_err_clear(&err);
 	if (strata_sql_split(sql, len, d, sp, &err) != 0) {

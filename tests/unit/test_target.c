@@ -16,7 +16,7 @@
 static struct strata_target *parse_ok(const char *url)
 {
 	struct strata_target *t = NULL;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 
 	strata_err_clear(&err);
 	assert_int_equal(strata_target_parse(url, &t, &err), 0);
@@ -134,7 +134,7 @@ static void test_bad_urls(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct strata_target *t = (struct strata_target *)1;
-		struct strata_err err;
+		struct strata_err err = { 0 };
 
 		strata_err_clear(&err);
 		assert_int_equal(strata_target_parse(bad[i], &t, &err), STRATA_EUSAGE);
