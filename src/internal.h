@@ -189,6 +189,7 @@ enum strata_name_kind {
 	STRATA_NAME_DOWN,        /* V[_name].down.sql */
 	STRATA_NAME_SINGLE,      /* V[_name].sql: markers or plain, decided by the contents */
 	STRATA_NAME_DIESEL,      /* directory V[_name], V = digits and dashes */
+	STRATA_NAME_GO,          /* V_name.go: a goose Go migration, which strata cannot run */
 };
 
 /* Errors of strata_source_parse_name(); out->why says what is wrong. */
