@@ -76,6 +76,8 @@ static int status_json(struct cli *c, const struct strata_status *st)
 			cJSON_AddNumberToObject(o, "statements_done", r->stmts_done);
 		if (r->out_of_order)
 			cJSON_AddBoolToObject(o, "out_of_order", 1);
+		if (r->mig && r->mig->layout == STRATA_LAYOUT_GO)
+			cJSON_AddBoolToObject(o, "go_migration", 1);
 		cJSON_AddItemToArray(arr, o);
 	}
 	return print_json(root);
@@ -117,6 +119,11 @@ int cmd_status(struct cli *c)
 			printf("  (older than the newest applied)");
 		if (r->state == STRATA_MODIFIED)
 			printf("  file changed since applied");
+		if (r->mig && r->mig->layout == STRATA_LAYOUT_GO)
+			printf(r->state == STRATA_PENDING ? "  Go migration: strata cannot run it (run it with goose, "
+							    "then `strata baseline %s`)"
+							  : "  Go migration (run by goose)",
+			       r->vtext);
 		printf("\n");
 	}
 	printf("\n%zu applied, %zu pending", st->napplied, st->npending);
@@ -179,6 +186,11 @@ int cmd_validate(struct cli *c)
 	rc = strata_source_check(c->src, c->target ? c->target->engine : STRATA_ENGINE_POSTGRES, &err);
 	if (rc)
 		return out_error(c, rc, &err);
+	for (i = 0; i < c->src->n && !c->db && !c->quiet; i++)
+		if (c->src->m[i].layout == STRATA_LAYOUT_GO)
+			fprintf(stderr, "strata: %s: Go migration: strata cannot run it; `strata up` stops before it "
+					"(run it with goose, then `strata baseline %s`)\n",
+				c->src->m[i].up_file, c->src->m[i].vtext);
 	if (!c->db) {
 		if (!c->quiet)
 			printf("strata: %zu migration%s in %s %s valid (no database given: checksums not compared)\n",
@@ -208,6 +220,10 @@ int cmd_validate(struct cli *c)
 			bad++;
 			break;
 		case STRATA_PENDING:
+			if (r->mig->layout == STRATA_LAYOUT_GO && !c->quiet)
+				fprintf(stderr, "strata: %s: Go migration: strata cannot run it; `strata up` stops before "
+						"it (run it with goose, then `strata baseline %s`)\n",
+					r->mig->up_file, r->vtext);
 			if (r->out_of_order) {
 				fprintf(stderr, "strata: %s %s is pending but older than the newest applied migration\n",
 					r->vtext, r->name);
