@@ -30,6 +30,8 @@ struct strata_conn {
 	void (*on_event)(void *ud, const struct strata_event *ev);
 	void *ud;
 	int gave_up;               /* the busy handler ran out of time */
+	int created;               /* the file did not exist before this connection: removed on close
+				      if still empty (a refused `up` leaves no new file behind) */
 	/*
 	 * Statements with parameters (the bookkeeping: the same few texts for
 	 * every migration) stay compiled: preparing them anew each time was
@@ -110,12 +112,24 @@ static int sq_connect(const struct strata_target *t, const struct strata_opts *o
 	c->lock_wait = o ? o->lock_wait : -1;
 	c->on_event = o ? o->on_event : NULL;
 	c->ud = o ? o->ud : NULL;
+	if (o && o->must_exist && strcmp(path, ":memory:") != 0 && stat(path, &st) != 0 && errno == ENOENT) {
+		strata_err_set(err, STRATA_ECONNECT,
+			       "SQLite database %s does not exist (only `strata up` creates it): check the path",
+			       t->conninfo);
+		free(c->path);
+		free(c);
+		return STRATA_ECONNECT;
+	}
 	if (o && o->read_only) {
-		/* looking must not create the file: an absent database has nothing applied */
+		/* looking must not create the file: an absent database has nothing applied (up --dry-run) */
 		if (stat(path, &st) != 0 && errno == ENOENT)
 			path = ":memory:";
 		else
 			flags = SQLITE_OPEN_READONLY;
+	} else if (o && o->must_exist) {
+		flags = SQLITE_OPEN_READWRITE;
+	} else if (stat(path, &st) != 0 && errno == ENOENT) {
+		c->created = 1;
 	}
 	rc = sqlite3_open_v2(path, &c->db, flags, NULL);
 	if (rc != SQLITE_OK) {
@@ -149,6 +163,7 @@ static int sq_connect(const struct strata_target *t, const struct strata_opts *o
 
 static void sq_close(struct strata_conn *c)
 {
+	struct stat st;
 	size_t i;
 
 	if (!c)
@@ -158,6 +173,8 @@ static void sq_close(struct strata_conn *c)
 		free(c->cache[i].sql);
 	}
 	sqlite3_close(c->db);
+	if (c->created && stat(c->path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+		unlink(c->path);
 	free(c->path);
 	free(c);
 }

@@ -19,7 +19,7 @@
 #include "cli.h"
 
 const struct command commands[] = {
-	{ "up", cmd_up, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET, "[N]", "apply all pending migrations, or the next N" },
+	{ "up", cmd_up, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET | CREATES_DB, "[N]", "apply all pending migrations, or the next N" },
 	{ "down", cmd_down, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET, "[N]", "roll back the last migration, or the last N (--all: every one)" },
 	{ "goto", cmd_goto, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET, "V", "migrate up or down to version V (0: roll everything back)" },
 	{ "redo", cmd_redo, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS, "", "roll back the last migration and apply it again" },
@@ -453,6 +453,8 @@ static void make_opts(struct cli *c)
 	c->opts.dry_run = c->dry_run;
 	/* looking (status, --dry-run, --sql) never creates a database file */
 	c->opts.read_only = (c->cmd->flags & READ_ONLY) != 0 || c->dry_run || c->sql;
+	/* a mistyped path is not a new, empty database: only up creates one */
+	c->opts.must_exist = !(c->cmd->flags & CREATES_DB);
 	c->opts.lock_timeout = c->lock_timeout;
 	c->opts.statement_timeout = c->statement_timeout;
 	c->opts.lock_retries = c->lock_retries;
