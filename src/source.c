@@ -303,8 +303,8 @@ struct loader {
 	const char *pfx;         /* "dir/" for messages ("" when dir is empty, or when names carry their dir) */
 	int dfd;                 /* the source directory (AT_FDCWD when names carry their dir) */
 	int multi;               /* several directories: every name stored as "dir/name" */
-	size_t nunversioned;     /* .sql files skipped for having no version */
-	struct strata_buf unversioned; /* the first few of them, ", " between */
+	char **unv;              /* .sql files skipped for having no version, as shown */
+	size_t nunv, cunv;
 	struct strata_buf names; /* every entry's name, NUL-separated */
 	struct entry *e;
 	size_t ne, ce;
@@ -379,8 +379,17 @@ static void warning(struct loader *L, const char *rel)
 	struct strata_buf b;
 	char *s, **w;
 
-	if (L->nunversioned++ < 3)
-		strata_buf_addf(&L->unversioned, "%s%s%s", L->nunversioned > 1 ? ", " : "", L->pfx, rel);
+	w = grow(L, L->unv, &L->cunv, L->nunv, sizeof(*L->unv));
+	if (!w)
+		return;
+	L->unv = w;
+	strata_buf_init(&b);
+	strata_buf_addf(&b, "%s%s", L->pfx, rel);
+	if (!(L->unv[L->nunv] = strata_buf_detach(&b, NULL))) {
+		L->oom = 1;
+		return;
+	}
+	L->nunv++;
 	w = grow(L, L->w, &L->cw, L->nw, sizeof(*L->w));
 	if (!w)
 		return;
@@ -1464,7 +1473,9 @@ static void loader_release(struct loader *L)
 	free(L->e);
 	free(L->scratch);
 	strata_buf_release(&L->names);
-	strata_buf_release(&L->unversioned);
+	for (i = 0; i < L->nunv; i++)
+		free(L->unv[i]);
+	free(L->unv);
 }
 
 int strata_source_load(const char *dir, struct strata_source **out, struct strata_err *err)
@@ -1505,15 +1516,18 @@ static char *join_dirs(const char *const *dirs, size_t ndirs)
 /* Nothing found anywhere: say where we looked and what was there instead. */
 static void report_empty(struct loader *L, const char *const *dirs, size_t ndirs, struct strata_err *err)
 {
-	char *where = join_dirs(dirs, ndirs);
+	char *where = join_dirs(dirs, ndirs), *some;
 
+	if (L->nunv > 1)
+		qsort(L->unv, L->nunv, sizeof(*L->unv), warning_cmp);
+	some = join_dirs((const char *const *)L->unv, L->nunv < 3 ? L->nunv : 3);
 	strata_err_clear(err);
-	if (L->nunversioned)
+	if (L->nunv)
 		strata_err_set(err, STRATA_ESOURCE,
 			       "%s: no migrations found: %zu .sql file%s (%s%s), none named like a migration; "
 			       "expected names like 000001_create_users.up.sql or 20240101120000_create_users.sql",
-			       where ? where : dirs[0], L->nunversioned, L->nunversioned == 1 ? "" : "s",
-			       L->unversioned.buf, L->nunversioned > 3 ? ", ..." : "");
+			       where ? where : dirs[0], L->nunv, L->nunv == 1 ? "" : "s", some ? some : "",
+			       L->nunv > 3 ? ", ..." : "");
 	else
 		strata_err_set(err, STRATA_ESOURCE,
 			       "%s: no migrations found: no .sql file or migration directory in %s; expected names "
@@ -1526,6 +1540,7 @@ static void report_empty(struct loader *L, const char *const *dirs, size_t ndirs
 			 "writes a first migration");
 	}
 	free(where);
+	free(some);
 }
 
 int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flags, struct strata_source **out,
@@ -1548,7 +1563,6 @@ int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flag
 	L.pfx = "";
 	L.dfd = -1;
 	strata_buf_init(&L.names);
-	strata_buf_init(&L.unversioned);
 	pfx = calloc(ndirs, sizeof(*pfx));
 	ids = calloc(ndirs, sizeof(*ids));
 	d = calloc(ndirs, sizeof(*d));
@@ -1627,7 +1641,7 @@ int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flag
 			;
 		build_group(&L, L.e + i, L.e + j);
 	}
-	if (L.oom || L.unversioned.broken)
+	if (L.oom)
 		goto oom;
 	if (L.np) {
 		report(&L, err);
