@@ -1,10 +1,11 @@
 /*
  * apply.c - open a target and run a plan against it.
  *
- * The order of a run is fixed: take the lock, create the tracking table,
- * read where the database stands, refuse a history that cannot be trusted,
- * then run each step in its own transaction together with the row that
- * records it. A failed step is rolled back; the error names the file and the
+ * The order of a run is fixed: take the lock, read where the database
+ * stands, refuse a history that cannot be trusted and check every step,
+ * create the tracking table (only now: a refusal leaves the database as it
+ * was), then run each step in its own transaction together with the row that
+ * records it. `up` stops before a goose Go migration, which it cannot run. A failed step is rolled back; the error names the file and the
  * line, computed from the driver's error offset and where the script starts
  * in its file.
  *

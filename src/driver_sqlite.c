@@ -8,6 +8,10 @@
  * serialise and each migration is applied exactly once. Waiting for another
  * writer goes through a busy handler that reports and gives up after the lock
  * wait, rather than SQLite's silent sleep.
+ *
+ * A path that does not exist is a new database only for `up`: other commands
+ * ask for must_exist and get "does not exist", and a file that `up` created
+ * but never wrote to (it was refused) is removed when the connection closes.
  */
 #include <errno.h>
 #include <fcntl.h>

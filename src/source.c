@@ -1,6 +1,7 @@
 /*
- * source.c - read a directory of migrations, in every layout users already
- * have, into one ordered list.
+ * source.c - read a directory of migrations (or several, merged as dbmate
+ * merges its repeated --migrations-dir), in every layout users already have,
+ * into one ordered list.
  *
  * Users arrive with golang-migrate pairs (V_name.up.sql + V_name.down.sql),
  * dbmate or goose single files with up/down markers, plain numbered files
@@ -33,7 +34,12 @@
  * - control characters in a migration's name are an error (they would break
  *   the one-problem-per-line report and the status table);
  * - an up and a down with the same version but different names
- *   (001_a.up.sql, 001_b.down.sql) are an error naming both.
+ *   (001_a.up.sql, 001_b.down.sql) are an error naming both;
+ * - goose's Go migrations (V_name.go) are migrations strata cannot run:
+ *   loaded with an empty up so that status lists them, baseline records them
+ *   and up stops before them, never skipped;
+ * - with several directories every name is stored as "dir/name", so that a
+ *   version found in two directories is one duplicate naming both files.
  */
 #include <dirent.h>
 #include <errno.h>

@@ -1,7 +1,8 @@
 /*
  * cmd_status.c - the commands that only look: status, version, validate.
- * They open the database read-only (a missing SQLite file is an empty
- * database, not a new file) and never create the tracking table.
+ * They open the database read-only (a missing SQLite file is an error, never
+ * a new file) and never create the tracking table. goose Go migrations are
+ * listed as what they are: migrations strata cannot run.
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
