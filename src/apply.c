@@ -5,9 +5,10 @@
  * stands, refuse a history that cannot be trusted and check every step,
  * create the tracking table (only now: a refusal leaves the database as it
  * was), then run each step in its own transaction together with the row that
- * records it. `up` stops before a goose Go migration, which it cannot run. A failed step is rolled back; the error names the file and the
- * line, computed from the driver's error offset and where the script starts
- * in its file.
+ * records it; `up` stops before a goose Go migration, which it cannot run.
+ * A failed step is rolled back; the error names the file and the line,
+ * computed from the driver's error offset and where the script starts in its
+ * file.
  *
  * SQLite has no session lock: each step takes the write lock with BEGIN
  * IMMEDIATE and first checks that no other runner recorded the same version
