@@ -1193,6 +1193,11 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	}
 	if (!dry && r.nsteps) {
 		rc = strata_history_ensure(db, err);
+		if (rc && interrupted(db)) {
+			rc = strata_err_set(err, STRATA_EINTR, "interrupted before any migration ran; nothing changed");
+			if (err)
+				err->hint[0] = '\0';
+		}
 		if (rc)
 			goto out;
 	}
