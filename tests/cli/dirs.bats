@@ -130,6 +130,11 @@ fresh/000003_more.down.sql" ]
   HINT: run it with goose, then \`strata baseline 00002\` records it, and \`strata up\` continues after it" ]
 	[ "$(sqlite_sql app.db "SELECT group_concat(version) FROM strata_migrations")" = 1 ]
 	[ -z "$(sqlite_sql app.db "SELECT name FROM sqlite_master WHERE name = 'teams'")" ]
+	# --json says what ran before the stop, and why it stopped
+	sqlite_sql app.db "DELETE FROM strata_migrations; DROP TABLE users;"
+	run --separate-stderr strata -d sqlite:app.db up --json
+	[ "$status" -eq 1 ]
+	[ "$(jq -r '[.applied, .version, .error.exit_code, .error.file] | join(",")' <<<"$output")" = "1,00001,1,00002_backfill_names.go" ]
 	# again: the same stop, not "nothing to do"
 	run --separate-stderr strata -d sqlite:app.db up
 	[ "$status" -eq 1 ]
