@@ -36,6 +36,7 @@ enum {
 	STRATA_EREFUSED = -9,  /* a destructive action was not confirmed, or is irreversible */
 	STRATA_EINTR = -10,    /* interrupted by a signal; the current migration was rolled back */
 	STRATA_ECONDITION = -11, /* a -- strata:require or -- strata:verify condition was false */
+	STRATA_EUNSUPPORTED = -12, /* a migration strata cannot run (a goose Go migration): stopped before it */
 };
 
 /*
@@ -110,6 +111,7 @@ enum strata_layout {
 	STRATA_LAYOUT_MARKERS,   /* dbmate (-- migrate:up/down) or goose (-- +goose Up/Down) single file */
 	STRATA_LAYOUT_PLAIN,     /* V_name.sql, up only, optional V_name.down.sql */
 	STRATA_LAYOUT_DIESEL,    /* V_name/up.sql + down.sql (+ metadata.toml) */
+	STRATA_LAYOUT_GO,        /* goose's V_name.go: listed and recorded, never run (up and down are "", NULL) */
 };
 
 struct strata_migration {
@@ -118,7 +120,8 @@ struct strata_migration {
 	char *sortkey;           /* ordering key; compare with strcmp */
 	char *name;              /* description part of the name ("create_users") */
 	enum strata_layout layout;
-	char *up_file;           /* path of the file holding the up script, relative to the source dir */
+	char *up_file;           /* path of the file holding the up script, relative to the source dir
+				    (several dirs: the dir as given + "/" + the file, so that names never clash) */
 	char *down_file;         /* path of the file holding the down script, or NULL */
 	char *up;                /* up script (NUL-terminated; may be empty) */
 	size_t up_len;
@@ -131,7 +134,9 @@ struct strata_migration {
 };
 
 struct strata_source {
-	char *dir;                       /* directory as given */
+	char *dir;                       /* directory as given (several: joined with ", ", for messages) */
+	char **dirs;                     /* every directory as given, in the order given */
+	size_t ndirs;
 	struct strata_migration *m;      /* migrations in apply order */
 	size_t n;
 	char **warnings;                 /* things skipped, each a full sentence naming the file */
@@ -159,8 +164,21 @@ int strata_source_load(const char *dir, struct strata_source **out, struct strat
  * beside their ups are named (down_file) but not read. Such a source cannot
  * be run (strata_run refuses it).
  */
-enum { STRATA_SOURCE_UPS_ONLY = 1 };
+enum { STRATA_SOURCE_UPS_ONLY = 1, STRATA_SOURCE_NONEMPTY = 2 };
 int strata_source_load_flags(const char *dir, unsigned flags, struct strata_source **out, struct strata_err *err);
+/*
+ * Several directories merged into one ordered history (dbmate's repeated
+ * --migrations-dir): every directory must exist; a version found in two of
+ * them is an error naming both files, as is a directory given twice. With
+ * more than one directory, up_file and down_file (and every message) carry
+ * the directory as given ("init/001_x.sql"); with one, this is
+ * strata_source_load_flags. STRATA_SOURCE_NONEMPTY: holding no migration at
+ * all is STRATA_ESOURCE too, naming the .sql files that were not recognised
+ * (for every command but create: an empty or wrong directory is never
+ * "nothing to do").
+ */
+int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flags, struct strata_source **out,
+			    struct strata_err *err);
 void strata_source_free(struct strata_source *src);
 /* Index of the migration with this version, or -1. */
 long strata_source_find(const struct strata_source *src, const struct strata_version *version);
@@ -255,6 +273,8 @@ struct strata_opts {
 	int lock_retries;            /* retries of a migration that hit lock_timeout (55P03); < 0: 3 when
 					lock_timeout is set, else 0 */
 	const char *backup_dir;      /* take a backup into this directory before changing anything */
+	int must_exist;              /* the database must exist: an absent SQLite file is STRATA_ECONNECT
+					("does not exist"), never created (every command but up) */
 	/* Progress callback; may be NULL. */
 	void (*on_event)(void *ud, const struct strata_event *ev);
 	void *ud;
@@ -487,7 +507,8 @@ char *strata_next_version(const struct strata_source *src, int seq);
 
 struct strata_config {
 	char *database;          /* URL, or NULL when unset */
-	char *path;              /* migrations directory, or NULL */
+	char **paths;            /* migrations directories (-p repeated; "a, b" in strata.ini and STRATA_PATH) */
+	size_t npaths;           /* 0 when unset */
 	char *table;             /* tracking table, or NULL */
 	double lock_wait;        /* seconds; meaningful when lock_wait_set */
 	int lock_wait_set;
@@ -505,7 +526,9 @@ int strata_config_read_file(const char *file, struct strata_config *c, struct st
 int strata_config_read_stream(void *fp, const char *name, struct strata_config *c, struct strata_err *err);
 /* DATABASE_URL, STRATA_PATH, STRATA_TABLE, STRATA_LOCK_WAIT through `get` (getenv when NULL). */
 int strata_config_read_env(struct strata_config *c, const char *(*get)(const char *name), struct strata_err *err);
-/* Copy every value set in `over` onto `base`. */
+/* Append one migrations directory (-p DIR, repeatable; never split at commas). 0, or -1 out of memory. */
+int strata_config_add_path(struct strata_config *c, const char *dir);
+/* Copy every value set in `over` onto `base` (a list of paths replaces the list). */
 int strata_config_overlay(struct strata_config *base, const struct strata_config *over);
 /* "30", "30s", "500ms", "2m", "1h", "forever"/"-1" -> seconds (< 0 forever). 0 ok, -1 bad. */
 int strata_parse_duration(const char *s, double *seconds);

@@ -217,9 +217,6 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 		}
 	}
 	res->table = table;
-	rc = strata_history_ensure(db, err);
-	if (rc)
-		goto out;
 	rc = strata_history_read(db, 1, &rows, &nrows, err);
 	if (rc)
 		goto out;
@@ -230,6 +227,10 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 		goto out;
 	}
 	rc = read_state(db, table, &set, res, err);
+	if (rc)
+		goto out;
+	/* only now: a refusal above leaves the database without strata's tables */
+	rc = strata_history_ensure(db, err);
 	if (rc)
 		goto out;
 	rc = db->drv->begin(db->conn, err);

@@ -1,13 +1,15 @@
 /*
  * apply.c - open a target and run a plan against it.
  *
- * The order of a run is fixed: take the lock, create the tracking table,
- * read where the database stands, refuse a history that cannot be trusted,
- * then run each step in its own transaction together with the row that
- * records it. A failed step is rolled back; the error names the file and the
- * line, computed from the driver's error offset (or, for PL/pgSQL, from the
- * line its CONTEXT names) and where the script starts in its file. A step
- * that cannot run in a transaction, or whose file manages its own (BEGIN ...
+ * The order of a run is fixed: take the lock, read where the database
+ * stands, refuse a history that cannot be trusted and check every step,
+ * create the tracking table (only now: a refusal leaves the database as it
+ * was), then run each step in its own transaction together with the row that
+ * records it; `up` stops before a goose Go migration, which it cannot run.
+ * A failed step is rolled back; the error names the file and the line,
+ * computed from the driver's error offset (or, for PL/pgSQL, from the line
+ * its CONTEXT names) and where the script starts in its file. A step that
+ * cannot run in a transaction, or whose file manages its own (BEGIN ...
  * COMMIT, SQLite's PRAGMA foreign_keys), runs as written, statement by
  * statement, recording its progress so that a failed run resumes where it
  * stopped (run_notx).
@@ -209,6 +211,7 @@ struct run {
 	size_t nsteps;
 	struct strata_deferred held; /* bookkeeping held back in a server's batch transaction */
 	int notx_done;           /* after run_notx() failed: statements of it that ran and stay */
+	const struct strata_status_row *go_stop; /* up stops before this goose Go migration, or NULL */
 };
 
 /* Held bookkeeping is sent in statements of at most this many rows. */
@@ -896,6 +899,23 @@ static int add_step(struct run *r, const struct strata_status_row *row, int down
 	return 0;
 }
 
+/* A goose Go migration: compiled into goose's binary, so strata can list and record it, never run it. */
+static int is_go(const struct strata_status_row *row)
+{
+	return row->mig && row->mig->layout == STRATA_LAYOUT_GO;
+}
+
+/* Up to a pending row: a step, or, for a Go migration, the end of the plan (1). */
+static int add_up_step(struct run *r, const struct strata_status_row *row)
+{
+	if (is_go(row)) {
+		r->go_stop = row;
+		return 1;
+	}
+	add_step(r, row, 0);
+	return 0;
+}
+
 static int refuse_untrusted(struct run *r, int up, struct strata_err *err)
 {
 	struct strata_db *db = r->db;
@@ -983,8 +1003,9 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 	switch (req->action) {
 	case STRATA_UP:
 		for (i = 0; i < (long)st->n && (count <= 0 || (long)r->nsteps < count); i++)
-			if (st->rows[i].state == STRATA_PENDING || st->rows[i].state == STRATA_PARTIAL)
-				add_step(r, &st->rows[i], 0);
+			if ((st->rows[i].state == STRATA_PENDING || st->rows[i].state == STRATA_PARTIAL) &&
+			    add_up_step(r, &st->rows[i]))
+				break;
 		break;
 	case STRATA_DOWN:
 		if (count <= 0)
@@ -1007,8 +1028,9 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 			if (is_applied(&st->rows[i]))
 				add_step(r, &st->rows[i], 1);
 		for (i = 0; i <= idx; i++)
-			if (st->rows[i].state == STRATA_PENDING || st->rows[i].state == STRATA_PARTIAL)
-				add_step(r, &st->rows[i], 0);
+			if ((st->rows[i].state == STRATA_PENDING || st->rows[i].state == STRATA_PARTIAL) &&
+			    add_up_step(r, &st->rows[i]))
+				break;
 		break;
 	case STRATA_REDO:
 		for (i = (long)st->n - 1; i >= 0; i--)
@@ -1097,16 +1119,21 @@ static int prepare(struct run *r, struct strata_err *err)
 		if (rc)
 			return rc;
 		if (s->down && !s->record_only && (!s->script || strata_split_count(&s->sp) == 0)) {
-			strata_err_set(err, STRATA_EREFUSED, "%s %s cannot be rolled back: its down script %s",
-				       s->row->vtext, s->row->name, s->script ? "holds no statements" : "is missing");
+			strata_err_set(err, STRATA_EREFUSED, "%s %s cannot be rolled back: %s", s->row->vtext,
+				       s->row->name,
+				       is_go(s->row) ? "it is a goose Go migration, which strata cannot run"
+				       : s->script   ? "its down script holds no statements"
+						     : "its down script is missing");
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s",
 					 s->row->mig && s->row->mig->down_file ? s->row->mig->down_file : "");
 				err->version = s->row->version;
 				err->has_version = 1;
-				strata_err_hint(err,
-					 "write a down script that undoes it, or, if the database was undone by "
-					 "hand, record it with `strata force VERSION`");
+				strata_err_hint(err, "%s",
+					 is_go(s->row) ? "roll it back with goose, then record that with `strata force "
+							 "VERSION` (the version before it)"
+						       : "write a down script that undoes it, or, if the database was "
+							 "undone by hand, record it with `strata force VERSION`");
 			}
 			return STRATA_EREFUSED;
 		}
@@ -1189,6 +1216,35 @@ static int build_script(struct run *r, char **out, struct strata_err *err)
 	return 0;
 }
 
+/*
+ * Up reached a goose Go migration: what came before it ran, it cannot. A
+ * dry run (or --sql) says so as a note and succeeds, so that `goto` can ask
+ * first; a real run fails with STRATA_EUNSUPPORTED saying how to go on.
+ */
+static int go_stopped(struct run *r, const char *at, int dry, struct strata_err *err)
+{
+	const struct strata_status_row *row = r->go_stop;
+
+	if (dry) {
+		note(r->db, "%s %s (%s) is a goose Go migration, which strata cannot run: `strata up` stops before it",
+		     row->vtext, row->name, row->mig->up_file);
+		return 0;
+	}
+	strata_err_set(err, STRATA_EUNSUPPORTED,
+		       "%s %s (%s) is a goose Go migration, which strata cannot run: stopped before it; the "
+		       "database is %s%s",
+		       row->vtext, row->name, row->mig->up_file, at ? "at " : "at no version", at ? at : "");
+	if (err) {
+		snprintf(err->file, sizeof(err->file), "%s", row->mig->up_file);
+		err->version = row->version;
+		err->has_version = 1;
+		strata_err_hint(err,
+			 "run it with goose, then `strata baseline %s` records it, and `strata up` continues after it",
+			 row->vtext);
+	}
+	return STRATA_EUNSUPPORTED;
+}
+
 static void lock_waiting(void *ud, const char *holder, double waited_ms)
 {
 	struct strata_db *db = ud;
@@ -1245,9 +1301,9 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	r.db = db;
 	r.src = src;
 	if (!dry) {
+		/* the tracking tables are created only once the plan is known to run (below): a refusal
+		   leaves a new database as it was */
 		rc = strata_lock(db, &locked, err);
-		if (!rc)
-			rc = strata_history_ensure(db, err);
 		if (rc && interrupted(db)) {
 			rc = strata_err_set(err, STRATA_EINTR, "interrupted before any migration ran; nothing changed");
 			if (err)
@@ -1284,6 +1340,8 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		goto out;
 	if (req->script) {
 		rc = build_script(&r, req->script, err);
+		if (!rc && r.go_stop)
+			go_stopped(&r, NULL, 1, err);
 		goto out;
 	}
 	for (i = 0; i < r.st->n; i++)
@@ -1291,7 +1349,8 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			note(db, "%s %s is applied but its file is gone", r.st->rows[i].vtext, r.st->rows[i].name);
 	ev.kind = STRATA_EV_PLAN;
 	ev.count = r.nsteps;
-	strata_emit(db, &ev);
+	if (r.nsteps || !r.go_stop) /* not "nothing to do" when a Go migration is next */
+		strata_emit(db, &ev);
 	if (!dry && r.nsteps && db->opts.backup_dir) {
 		char *path = NULL;
 		struct strata_event bev = { 0 };
@@ -1305,6 +1364,15 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		bev.text = path;
 		strata_emit(db, &bev);
 		free(path);
+	}
+	if (!dry && r.nsteps) {
+		rc = strata_history_ensure(db, err);
+		if (rc && interrupted(db)) {
+			rc = strata_err_set(err, STRATA_EINTR, "interrupted before any migration ran; nothing changed");
+			strata_err_hint(err, NULL);
+		}
+		if (rc)
+			goto out;
 	}
 	at = r.st->have_current ? r.st->current_vtext : NULL;
 	if (!dry && r.nsteps && (db->opts.single_transaction || records_only(req->action))) {
@@ -1432,7 +1500,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			goto out;
 		}
 	}
-	rc = 0;
+	rc = r.go_stop ? go_stopped(&r, at, dry, err) : 0;
 out:
 	if (res && r.st) {
 		res->applied = done;

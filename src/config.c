@@ -24,12 +24,75 @@ void strata_config_init(struct strata_config *c)
 	c->allow_modified = -1;
 }
 
+static void free_paths(struct strata_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->npaths; i++)
+		free(c->paths[i]);
+	free(c->paths);
+	c->paths = NULL;
+	c->npaths = 0;
+}
+
 void strata_config_release(struct strata_config *c)
 {
 	free(c->database);
-	free(c->path);
+	free_paths(c);
 	free(c->table);
 	strata_config_init(c);
+}
+
+int strata_config_add_path(struct strata_config *c, const char *dir)
+{
+	char **p = realloc(c->paths, (c->npaths + 1) * sizeof(*c->paths));
+
+	if (!p)
+		return -1;
+	c->paths = p;
+	if (!(c->paths[c->npaths] = strata_strdup(dir)))
+		return -1;
+	c->npaths++;
+	return 0;
+}
+
+/*
+ * "a, b" (strata.ini's path, STRATA_PATH) replaces the list: split at
+ * commas, blanks around each name dropped. -1 out of memory, -2 an empty
+ * name ("a,,b", "a,").
+ */
+static int set_path_list(struct strata_config *c, const char *list)
+{
+	const char *p = list;
+
+	free_paths(c);
+	for (;;) {
+		const char *end = strchr(p, ','), *a = p, *b;
+		char *one;
+		int rc;
+
+		if (!end)
+			end = p + strlen(p);
+		b = end;
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+			b--;
+		if (a == b) {
+			free_paths(c);
+			return -2;
+		}
+		one = strata_strndup(a, (size_t)(b - a));
+		rc = one ? strata_config_add_path(c, one) : -1;
+		free(one);
+		if (rc) {
+			free_paths(c);
+			return -1;
+		}
+		if (!*end)
+			return 0;
+		p = end + 1;
+	}
 }
 
 int strata_parse_bool(const char *s)
@@ -124,8 +187,17 @@ static int on_setting(void *user, const char *section, const char *name, const c
 			goto oom;
 	} else if (strcasecmp(name, "path") == 0 || strcasecmp(name, "dir") == 0 ||
 		   strcasecmp(name, "migrations") == 0) {
-		if (set_string(&c->path, value))
+		int rc = set_path_list(c, value);
+
+		if (rc == -1)
 			goto oom;
+		if (rc == -2) {
+			strata_err_set(s->err, STRATA_EUSAGE,
+				       "%s:%d: path \"%s\": a directory name is missing (several are separated by commas: "
+				       "path = init, migrations)",
+				       s->file, lineno, value);
+			goto fail;
+		}
 	} else if (strcasecmp(name, "table") == 0) {
 		if (set_string(&c->table, value))
 			goto oom;
@@ -211,8 +283,17 @@ int strata_config_read_env(struct strata_config *c, const char *(*get)(const cha
 		get = (const char *(*)(const char *))getenv;
 	if ((v = get("DATABASE_URL")) && *v && set_string(&c->database, v))
 		goto oom;
-	if ((v = get("STRATA_PATH")) && *v && set_string(&c->path, v))
-		goto oom;
+	if ((v = get("STRATA_PATH")) && *v) {
+		int rc = set_path_list(c, v);
+
+		if (rc == -1)
+			goto oom;
+		if (rc == -2)
+			return strata_err_set(err, STRATA_EUSAGE,
+					      "STRATA_PATH=%s: a directory name is missing (several are separated by "
+					      "commas: STRATA_PATH=init,migrations)",
+					      v);
+	}
 	if ((v = get("STRATA_TABLE")) && *v && set_string(&c->table, v))
 		goto oom;
 	if ((v = get("STRATA_LOCK_WAIT")) && *v) {
@@ -229,8 +310,14 @@ int strata_config_overlay(struct strata_config *base, const struct strata_config
 {
 	if (over->database && set_string(&base->database, over->database))
 		return -1;
-	if (over->path && set_string(&base->path, over->path))
-		return -1;
+	if (over->npaths) {
+		size_t i;
+
+		free_paths(base);
+		for (i = 0; i < over->npaths; i++)
+			if (strata_config_add_path(base, over->paths[i]))
+				return -1;
+	}
 	if (over->table && set_string(&base->table, over->table))
 		return -1;
 	if (over->lock_wait_set) {

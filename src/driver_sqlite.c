@@ -8,6 +8,11 @@
  * serialise and each migration is applied exactly once. Waiting for another
  * writer goes through a busy handler that reports and gives up after the lock
  * wait, rather than SQLite's silent sleep.
+ *
+ * A path that does not exist is a new database only for `up`: other commands
+ * ask for must_exist and get "does not exist", and `up` reads an empty
+ * in-memory stand-in until its first write creates the file, so that a
+ * refused run leaves no file behind.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +35,8 @@ struct strata_conn {
 	void (*on_event)(void *ud, const struct strata_event *ev);
 	void *ud;
 	int gave_up;               /* the busy handler ran out of time */
+	int create_on_write;       /* the file does not exist yet: c->db is an empty in-memory stand-in
+				      until the first write (exec, begin), which creates the file */
 	/*
 	 * Statements with parameters (the bookkeeping: the same few texts for
 	 * every migration) stay compiled: preparing them anew each time was
@@ -110,12 +117,40 @@ static int sq_connect(const struct strata_target *t, const struct strata_opts *o
 	c->lock_wait = o ? o->lock_wait : -1;
 	c->on_event = o ? o->on_event : NULL;
 	c->ud = o ? o->ud : NULL;
+	if (o && o->must_exist && strcmp(path, ":memory:") != 0 && stat(path, &st) != 0 && errno == ENOENT) {
+		strata_err_set(err, STRATA_ECONNECT,
+			       "SQLite database %s does not exist (only `strata up` creates it): check the path",
+			       t->conninfo);
+		free(c->path);
+		free(c);
+		return STRATA_ECONNECT;
+	}
 	if (o && o->read_only) {
-		/* looking must not create the file: an absent database has nothing applied */
+		/* looking must not create the file: an absent database has nothing applied (up --dry-run) */
 		if (stat(path, &st) != 0 && errno == ENOENT)
 			path = ":memory:";
 		else
 			flags = SQLITE_OPEN_READONLY;
+	} else if (o && o->must_exist) {
+		flags = SQLITE_OPEN_READWRITE;
+	} else if (strcmp(path, ":memory:") != 0 && stat(path, &st) != 0 && errno == ENOENT) {
+		/* up on a new path: an empty database until something is written, so that a refused
+		   run leaves no file behind; a missing directory is said now, as opening would */
+		char *dir = strata_strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		if (slash && stat(dir, &st) != 0) {
+			strata_err_set(err, STRATA_ECONNECT, "cannot create SQLite database %s: directory %s: %s",
+				       t->conninfo, dir, strerror(errno));
+			free(dir);
+			free(c->path);
+			free(c);
+			return STRATA_ECONNECT;
+		}
+		free(dir);
+		c->create_on_write = 1;
+		path = ":memory:";
 	}
 	rc = sqlite3_open_v2(path, &c->db, flags, NULL);
 	if (rc != SQLITE_OK) {
@@ -147,16 +182,23 @@ static int sq_connect(const struct strata_target *t, const struct strata_opts *o
 	return 0;
 }
 
-static void sq_close(struct strata_conn *c)
+static void drop_cache(struct strata_conn *c)
 {
 	size_t i;
 
-	if (!c)
-		return;
 	for (i = 0; i < sizeof(c->cache) / sizeof(c->cache[0]); i++) {
 		sqlite3_finalize(c->cache[i].st);
 		free(c->cache[i].sql);
+		c->cache[i].st = NULL;
+		c->cache[i].sql = NULL;
 	}
+}
+
+static void sq_close(struct strata_conn *c)
+{
+	if (!c)
+		return;
+	drop_cache(c);
 	sqlite3_close(c->db);
 	free(c->path);
 	free(c);
@@ -188,6 +230,37 @@ static long first_token(const char *sql, size_t len, long at)
 	return i < len ? (long)i : at;
 }
 
+/*
+ * The first write on a new path: open (and so create) the real file in place
+ * of the in-memory stand-in, which held nothing (only reads ran on it).
+ * Another runner may have created the file meanwhile: that is fine, each
+ * step re-reads the tracking table under the write lock.
+ */
+static int materialize(struct strata_conn *c, struct strata_err *err)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	if (!c->create_on_write)
+		return 0;
+	rc = sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		strata_err_set(err, STRATA_ECONNECT, "cannot create SQLite database %s: %s", c->path,
+			       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		if (err)
+			err->driver_code = rc;
+		sqlite3_close(db);
+		return STRATA_ECONNECT;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_handler(db, busy_handler, c);
+	drop_cache(c);
+	sqlite3_close(c->db);
+	c->db = db;
+	c->create_on_write = 0;
+	return 0;
+}
+
 static int sq_exec(struct strata_conn *c, const char *sql, size_t len, long *errpos, struct strata_err *err)
 {
 	const char *p = sql, *end = sql + len, *tail;
@@ -196,6 +269,9 @@ static int sq_exec(struct strata_conn *c, const char *sql, size_t len, long *err
 
 	if (errpos)
 		*errpos = -1;
+	rc = materialize(c, err);
+	if (rc)
+		return rc;
 	while (p < end) {
 		/* counting the NUL lets SQLite read the text in place instead of copying the rest of
 		 * the script for every statement (quadratic in the script's size) */
@@ -374,7 +450,9 @@ static int simple(struct strata_conn *c, const char *sql, struct strata_err *err
 
 static int sq_begin(struct strata_conn *c, struct strata_err *err)
 {
-	return simple(c, "BEGIN IMMEDIATE", err);
+	int rc = materialize(c, err);
+
+	return rc ? rc : simple(c, "BEGIN IMMEDIATE", err);
 }
 
 static int sq_commit(struct strata_conn *c, struct strata_err *err)

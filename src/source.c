@@ -1,6 +1,7 @@
 /*
- * source.c - read a directory of migrations, in every layout users already
- * have, into one ordered list.
+ * source.c - read a directory of migrations (or several, merged as dbmate
+ * merges its repeated --migrations-dir), in every layout users already have,
+ * into one ordered list.
  *
  * Users arrive with golang-migrate pairs (V_name.up.sql + V_name.down.sql),
  * dbmate or goose single files with up/down markers, plain numbered files
@@ -39,7 +40,12 @@
  * - .up/.down/.sql must be lower case: 001_x.UP.sql or 001_x.SQL is an error
  *   rather than a plain file named "x.UP" whose down would run as an up;
  * - control characters in a migration's name are an error (they would break
- *   the one-problem-per-line report and the status table).
+ *   the one-problem-per-line report and the status table);
+ * - goose's Go migrations (V_name.go) are migrations strata cannot run:
+ *   loaded with an empty up so that status lists them, baseline records them
+ *   and up stops before them, never skipped;
+ * - with several directories every name is stored as "dir/name", so that a
+ *   version found in two directories is one duplicate naming both files.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -157,7 +163,7 @@ int strata_source_parse_name(const char *name, int is_dir, struct strata_name *o
 		/* goose: ^(\d+)_.*\.go$ */
 		for (i = 0; i < len && is_digit(name[i]); i++)
 			;
-		if (name[i] != '_' || has_control(name, len) || strata_version_parse(name, i, &out->version) != 0)
+		if (name[i] != '_' || has_suffix(name, len, "_test.go") || has_control(name, len) || strata_version_parse(name, i, &out->version) != 0)
 			return 0;
 		out->ver_len = out->ndigits = i;
 		out->name_off = i + 1;
@@ -270,7 +276,8 @@ struct entry {
 	size_t off;            /* offset of its name in loader.names while scanning */
 	const char *fname;     /* its name, once scanning is over */
 	int regular;           /* readdir said it is a regular file (not a symlink) */
-	struct strata_name pn; /* what the name says */
+	unsigned dir;          /* index of its directory (several directories) */
+	struct strata_name pn; /* what the name says; several directories: offsets into "dir/name" */
 };
 
 /* One problem: sorted by file, then line, then text before reporting. */
@@ -281,8 +288,11 @@ struct problem {
 };
 
 struct loader {
-	const char *pfx;         /* "dir/" for messages ("" when dir is empty) */
-	int dfd;                 /* the source directory */
+	const char *pfx;         /* "dir/" for messages ("" when dir is empty, or when names carry their dir) */
+	int dfd;                 /* the source directory (AT_FDCWD when names carry their dir) */
+	int multi;               /* several directories: every name stored as "dir/name" */
+	char **unv;              /* .sql files skipped for having no version, as shown */
+	size_t nunv, cunv;
 	struct strata_buf names; /* every entry's name, NUL-separated */
 	struct entry *e;
 	size_t ne, ce;
@@ -359,6 +369,17 @@ static void warning(struct loader *L, const char *rel)
 	struct strata_buf b;
 	char *s, **w;
 
+	w = grow(L, L->unv, &L->cunv, L->nunv, sizeof(*L->unv));
+	if (!w)
+		return;
+	L->unv = w;
+	strata_buf_init(&b);
+	strata_buf_addf(&b, "%s%s", L->pfx, rel);
+	if (!(L->unv[L->nunv] = strata_buf_detach(&b, NULL))) {
+		L->oom = 1;
+		return;
+	}
+	L->nunv++;
 	w = grow(L, L->w, &L->cw, L->nw, sizeof(*L->w));
 	if (!w)
 		return;
@@ -1144,7 +1165,7 @@ static size_t stem_len(const char *fname, enum strata_name_kind kind)
 {
 	size_t n = strlen(fname);
 
-	return n - (kind == STRATA_NAME_UP ? 7 : kind == STRATA_NAME_DOWN ? 9 : 4);
+	return n - (kind == STRATA_NAME_UP ? 7 : kind == STRATA_NAME_DOWN ? 9 : kind == STRATA_NAME_GO ? 3 : 4);
 }
 
 /* One version's migration from its primary entry and its down file (or NULL). */
@@ -1162,6 +1183,21 @@ static void build(struct loader *L, const struct entry *pe, const struct entry *
 	if (pe->pn.kind == STRATA_NAME_DIESEL) {
 		if (build_diesel(L, &m, pname))
 			goto fail;
+	} else if (pe->pn.kind == STRATA_NAME_GO) {
+		/* listed, recorded by baseline, never run: goose compiles it into its own binary */
+		if (de) {
+			problem(L, dname, 0, "is a down file for %s%s, a goose Go migration (its Down is in the .go file)",
+				L->pfx, pname);
+			goto fail;
+		}
+		m.layout = STRATA_LAYOUT_GO;
+		m.up_file = strata_strdup(pname);
+		m.up = strata_strdup("");
+		if (!m.up_file || !m.up) {
+			L->oom = 1;
+			goto fail;
+		}
+		m.up_line = 1;
 	} else {
 		m.up_file = strata_strdup(pname);
 		if (!m.up_file) {
@@ -1246,7 +1282,18 @@ static void build_group(struct loader *L, const struct entry *a, const struct en
 {
 	const struct entry *e, *downs;
 	size_t np = 0, nd;
+	int across = 0;
 
+	/* several directories: one version lives in one of them, files and all */
+	for (e = a + 1; e < b; e++) {
+		if (e->dir == a->dir)
+			continue;
+		problem(L, a->fname, 0, "duplicate version %.*s across directories: %s has the same version",
+			(int)a->pn.ver_len, a->fname + a->pn.ver_off, e->fname);
+		across = 1;
+	}
+	if (across)
+		return;
 	for (e = a; e < b && e->pn.kind != STRATA_NAME_DOWN; e++)
 		np++;
 	downs = a + np;
@@ -1290,7 +1337,7 @@ static void build_group(struct loader *L, const struct entry *a, const struct en
 	build(L, a, nd ? downs : NULL);
 }
 
-static int is_dir_entry(struct loader *L, struct dirent *de, int *is_dir)
+static int is_dir_entry(int dfd, struct dirent *de, int *is_dir)
 {
 	struct stat st;
 
@@ -1299,17 +1346,19 @@ static int is_dir_entry(struct loader *L, struct dirent *de, int *is_dir)
 		return 0;
 	}
 	/* symlinks and file systems without d_type: follow */
-	if (fstatat(L->dfd, de->d_name, &st, 0) != 0)
+	if (fstatat(dfd, de->d_name, &st, 0) != 0)
 		return -1;
 	*is_dir = S_ISDIR(st.st_mode);
 	return 0;
 }
 
-static void scan(struct loader *L, DIR *d)
+/* Every entry of directory `d` (number `dir`); with several directories, names are stored as L->pfx + name. */
+static void scan(struct loader *L, DIR *d, unsigned dir)
 {
 	struct entry *grown;
 	struct dirent *de;
 	int is_dir, rc;
+	size_t plen = L->multi ? strlen(L->pfx) : 0;
 
 	for (;;) {
 		struct strata_name pn;
@@ -1323,7 +1372,7 @@ static void scan(struct loader *L, DIR *d)
 		}
 		if (de->d_name[0] == '.')
 			continue;
-		if (is_dir_entry(L, de, &is_dir) != 0) {
+		if (is_dir_entry(dirfd(d), de, &is_dir) != 0) {
 			int e = errno;
 
 			/* a dangling or looping symlink matters only if its name is a migration's */
@@ -1350,9 +1399,13 @@ static void scan(struct loader *L, DIR *d)
 		if (!grown)
 			return;
 		L->e = grown;
+		pn.ver_off += plen;
+		pn.name_off += plen;
 		L->e[L->ne].off = L->names.len;
 		L->e[L->ne].regular = de->d_type == DT_REG;
+		L->e[L->ne].dir = dir;
 		L->e[L->ne].pn = pn;
+		strata_buf_add(&L->names, L->pfx, plen);
 		strata_buf_add(&L->names, de->d_name, strlen(de->d_name) + 1);
 		if (L->names.broken) {
 			L->oom = 1;
@@ -1444,6 +1497,9 @@ static void loader_release(struct loader *L)
 	free(L->e);
 	free(L->scratch);
 	strata_buf_release(&L->names);
+	for (i = 0; i < L->nunv; i++)
+		free(L->unv[i]);
+	free(L->unv);
 }
 
 int strata_source_load(const char *dir, struct strata_source **out, struct strata_err *err)
@@ -1453,51 +1509,143 @@ int strata_source_load(const char *dir, struct strata_source **out, struct strat
 
 int strata_source_load_flags(const char *dir, unsigned flags, struct strata_source **out, struct strata_err *err)
 {
-	struct loader L;
-	struct strata_source *src = NULL;
-	struct strata_buf pfx;
-	size_t i, j, dlen;
-	DIR *d = NULL;
-	int fd, rc = STRATA_ENOMEM;
+	return strata_source_load_dirs(&dir, 1, flags, out, err);
+}
 
-	*out = NULL;
-	memset(&L, 0, sizeof(L));
-	L.flags = flags;
-	strata_buf_init(&L.names);
-	strata_buf_init(&pfx);
-	dlen = strlen(dir);
+/* "dir/" to put before a file's name in messages: "" for "", "/" for "/". */
+static void dir_prefix(const char *dir, struct strata_buf *pfx)
+{
+	size_t dlen = strlen(dir);
+
 	while (dlen > 1 && dir[dlen - 1] == '/')
 		dlen--;
 	if (dlen && !(dlen == 1 && dir[0] == '/'))
-		strata_buf_addf(&pfx, "%.*s/", (int)dlen, dir);
+		strata_buf_addf(pfx, "%.*s/", (int)dlen, dir);
 	else if (dlen)
-		strata_buf_adds(&pfx, "/");
-	if (pfx.broken)
-		goto oom;
-	L.pfx = pfx.buf;
-	L.dfd = -1;
+		strata_buf_adds(pfx, "/");
+}
 
-	fd = open(dlen ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		int e = errno;
+/* The directories as one text for messages: "init, migrations". */
+static char *join_dirs(const char *const *dirs, size_t ndirs)
+{
+	struct strata_buf b;
+	size_t k;
 
-		if (fd >= 0)
-			close(fd);
-		strata_err_release(err);
-		strata_err_set(err, STRATA_ESOURCE, "%s: cannot open the migrations directory: %s", dir,
-			       strerror(e));
-		if (err)
-			snprintf(err->file, sizeof(err->file), "%s", dir);
-		strata_buf_release(&pfx);
-		return STRATA_ESOURCE;
+	strata_buf_init(&b);
+	for (k = 0; k < ndirs; k++)
+		strata_buf_addf(&b, "%s%s", k ? ", " : "", dirs[k]);
+	return strata_buf_detach(&b, NULL);
+}
+
+/* Nothing found anywhere: say where we looked and what was there instead. */
+static void report_empty(struct loader *L, const char *const *dirs, size_t ndirs, struct strata_err *err)
+{
+	char *where = join_dirs(dirs, ndirs), *some;
+
+	if (L->nunv > 1)
+		qsort(L->unv, L->nunv, sizeof(*L->unv), warning_cmp);
+	some = join_dirs((const char *const *)L->unv, L->nunv < 3 ? L->nunv : 3);
+	strata_err_release(err);
+	if (L->nunv)
+		strata_err_set(err, STRATA_ESOURCE,
+			       "%s: no migrations found: %zu .sql file%s (%s%s), none named like a migration; "
+			       "expected names like 000001_create_users.up.sql or 20240101120000_create_users.sql",
+			       where ? where : dirs[0], L->nunv, L->nunv == 1 ? "" : "s", some ? some : "",
+			       L->nunv > 3 ? ", ..." : "");
+	else
+		strata_err_set(err, STRATA_ESOURCE,
+			       "%s: no migrations found: no .sql file or migration directory in %s; expected names "
+			       "like 000001_create_users.up.sql or 20240101120000_create_users.sql",
+			       where ? where : dirs[0], ndirs > 1 ? "them" : "it");
+	if (err) {
+		snprintf(err->file, sizeof(err->file), "%s", dirs[0]);
+		strata_err_hint(err,
+			 "check the directory (-p DIR, STRATA_PATH or path = in strata.ini); `strata create NAME` "
+			 "writes a first migration");
 	}
-	L.dfd = dirfd(d);
+	free(where);
+	free(some);
+}
+
+int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flags, struct strata_source **out,
+			    struct strata_err *err)
+{
+	struct loader L;
+	struct strata_source *src = NULL;
+	struct strata_buf *pfx = NULL;
+	struct stat *ids = NULL;
+	DIR **d = NULL;
+	size_t i, j, k;
+	int fd, rc = STRATA_ENOMEM;
+
+	*out = NULL;
+	if (ndirs == 0)
+		return strata_err_set(err, STRATA_EUSAGE, "no migrations directory given");
+	memset(&L, 0, sizeof(L));
+	L.flags = flags;
+	L.multi = ndirs > 1;
+	L.pfx = "";
+	L.dfd = -1;
+	strata_buf_init(&L.names);
+	pfx = calloc(ndirs, sizeof(*pfx));
+	ids = calloc(ndirs, sizeof(*ids));
+	d = calloc(ndirs, sizeof(*d));
+	if (!pfx || !ids || !d)
+		goto oom;
+	for (k = 0; k < ndirs; k++) {
+		const char *dir = dirs[k];
+
+		strata_buf_init(&pfx[k]);
+		dir_prefix(dir, &pfx[k]);
+		if (pfx[k].broken)
+			goto oom;
+		fd = open(*dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || !(d[k] = fdopendir(fd))) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			if (L.multi) {
+				problem(&L, dir, 0, "cannot open the migrations directory: %s", strerror(e));
+				continue;
+			}
+			strata_err_release(err);
+			strata_err_set(err, STRATA_ESOURCE, "%s: cannot open the migrations directory: %s", dir,
+				       strerror(e));
+			if (err) {
+				snprintf(err->file, sizeof(err->file), "%s", dir);
+				if (e == ENOENT)
+					strata_err_hint(err,
+						 "check the name (-p DIR, STRATA_PATH or path = in strata.ini); "
+						 "`strata create NAME` makes the directory and a first migration");
+			}
+			rc = STRATA_ESOURCE;
+			goto out;
+		}
+		if (fstat(dirfd(d[k]), &ids[k]) != 0)
+			memset(&ids[k], 0, sizeof(ids[k]));
+		for (j = 0; j < k; j++)
+			if (d[j] && ids[j].st_ino && ids[j].st_dev == ids[k].st_dev && ids[j].st_ino == ids[k].st_ino) {
+				problem(&L, dir, 0, "is the same directory as %s: give it once", dirs[j]);
+				closedir(d[k]);
+				d[k] = NULL;
+				break;
+			}
+	}
 	L.scratch = malloc(SCRATCH_SIZE);
 	if (!L.scratch)
 		goto oom;
-	scan(&L, d);
-	if (L.oom)
-		goto oom;
+	for (k = 0; k < ndirs; k++) {
+		if (!d[k])
+			continue;
+		L.pfx = pfx[k].buf;
+		scan(&L, d[k], (unsigned)k);
+		if (L.oom)
+			goto oom;
+	}
+	/* one directory: names relative to it; several: names carry their directory */
+	L.pfx = L.multi ? "" : pfx[0].buf;
+	L.dfd = L.multi ? AT_FDCWD : dirfd(d[0]);
 
 	for (i = 0; i < L.ne; i++)
 		L.e[i].fname = L.names.buf + L.e[i].off;
@@ -1524,10 +1672,18 @@ int strata_source_load_flags(const char *dir, unsigned flags, struct strata_sour
 		rc = STRATA_ESOURCE;
 		goto out;
 	}
+	if ((flags & STRATA_SOURCE_NONEMPTY) && L.nm == 0) {
+		report_empty(&L, dirs, ndirs, err);
+		rc = STRATA_ESOURCE;
+		goto out;
+	}
 
 	src = calloc(1, sizeof(*src));
-	if (!src || !(src->dir = strata_strdup(dir)))
+	if (!src || !(src->dir = join_dirs(dirs, ndirs)) || !(src->dirs = calloc(ndirs, sizeof(*src->dirs))))
 		goto oom;
+	for (k = 0; k < ndirs; k++)
+		if (!(src->dirs[src->ndirs++] = strata_strdup(dirs[k])))
+			goto oom;
 	src->ups_only = (flags & STRATA_SOURCE_UPS_ONLY) != 0;
 	if (L.nm > 1)
 		qsort(L.m, L.nm, sizeof(*L.m), migration_cmp);
@@ -1559,16 +1715,18 @@ int strata_source_load_flags(const char *dir, unsigned flags, struct strata_sour
 oom:
 	rc = STRATA_ENOMEM;
 	strata_err_release(err);
-	strata_err_set(err, STRATA_ENOMEM, "out of memory while reading %s", dir);
+	strata_err_set(err, STRATA_ENOMEM, "out of memory while reading %s", dirs[0]);
 out:
-	if (src) {
-		free(src->dir);
-		free(src);
-	}
-	if (d)
-		closedir(d);
+	strata_source_free(src);
+	for (k = 0; d && k < ndirs; k++)
+		if (d[k])
+			closedir(d[k]);
+	for (k = 0; pfx && k < ndirs; k++)
+		strata_buf_release(&pfx[k]);
+	free(d);
+	free(pfx);
+	free(ids);
 	loader_release(&L);
-	strata_buf_release(&pfx);
 	return rc;
 }
 
@@ -1587,6 +1745,9 @@ void strata_source_free(struct strata_source *src)
 	for (i = 0; i < src->nnotes; i++)
 		free(src->notes[i]);
 	free(src->notes);
+	for (i = 0; i < src->ndirs; i++)
+		free(src->dirs[i]);
+	free(src->dirs);
 	free(src->dir);
 	free(src);
 }

@@ -264,6 +264,7 @@ const char *strata_strerror(int rc)
 	case STRATA_ENOMEM: return "out of memory";
 	case STRATA_EUSAGE: return "bad usage";
 	case STRATA_ESOURCE: return "bad migration files";
+	case STRATA_EUNSUPPORTED: return "a migration strata cannot run";
 	case STRATA_EDB: return "database error";
 	case STRATA_ECONNECT: return "cannot connect";
 	case STRATA_ELOCK: return "lock not obtained";

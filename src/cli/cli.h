@@ -19,6 +19,7 @@ enum {
 	FLEET = 1 << 5,         /* runs over a fleet of targets too */
 	RUNS_SCRIPTS = 1 << 6,  /* runs migration scripts: check them all before touching the database */
 	UPS_ONLY = 1 << 7,      /* only compares: the down files need not be read */
+	CREATES_DB = 1 << 8,    /* may create a new SQLite file; every other command says it does not exist */
 };
 
 struct cli {

@@ -53,13 +53,19 @@ static int write_new(const char *path, const char *text)
 }
 
 /* Is the newest single-file migration goose's (-- +goose Up) rather than dbmate's? */
-static int uses_goose(struct cli *c, const char *dir)
+static int uses_goose(struct cli *c)
 {
 	char path[4096], line[256];
 	FILE *f;
 	int goose = 0, n = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, c->src->m[c->src->n - 1].up_file);
+	if (c->src->m[c->src->n - 1].layout == STRATA_LAYOUT_GO)
+		return 1;
+	/* several directories: up_file names its directory already */
+	if (c->src->ndirs > 1)
+		snprintf(path, sizeof(path), "%s", c->src->m[c->src->n - 1].up_file);
+	else
+		snprintf(path, sizeof(path), "%s/%s", c->src->dirs[0], c->src->m[c->src->n - 1].up_file);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -71,7 +77,8 @@ static int uses_goose(struct cli *c, const char *dir)
 
 int cmd_create(struct cli *c)
 {
-	const char *dir = c->cfg.path ? c->cfg.path : "migrations";
+	/* several directories: the first one, as dbmate's `new` does */
+	const char *dir = c->cfg.npaths ? c->cfg.paths[0] : "migrations";
 	const char *name;
 	enum strata_layout layout = STRATA_LAYOUT_PAIR;
 	char *version, path[4096];
@@ -92,6 +99,8 @@ int cmd_create(struct cli *c)
 	}
 	if (c->src && c->src->n)
 		layout = c->src->m[c->src->n - 1].layout;
+	if (layout == STRATA_LAYOUT_GO) /* a goose directory: its SQL migrations carry goose's markers */
+		layout = STRATA_LAYOUT_MARKERS;
 	version = strata_next_version(c->src, c->seq);
 	if (!version) {
 		fprintf(stderr, "strata: out of memory\n");
@@ -105,7 +114,7 @@ int cmd_create(struct cli *c)
 	switch (layout) {
 	case STRATA_LAYOUT_MARKERS:
 		snprintf(path, sizeof(path), "%s/%s_%s.sql", dir, version, name);
-		rc = write_new(path, uses_goose(c, dir) ? "-- +goose Up\n-- +goose StatementBegin\n\n-- +goose StatementEnd\n\n"
+		rc = write_new(path, uses_goose(c) ? "-- +goose Up\n-- +goose StatementBegin\n\n-- +goose StatementEnd\n\n"
 							   "-- +goose Down\n-- +goose StatementBegin\n\n-- +goose StatementEnd\n"
 							 : "-- migrate:up\n\n\n-- migrate:down\n\n");
 		break;

@@ -111,15 +111,17 @@ static void print_run_json(struct cli *c, int rc, const struct strata_run_result
 {
 	cJSON *root = cJSON_CreateObject();
 	char *text;
+	/* stopped before a goose Go migration: what came before it ran and stays */
+	int stopped = rc == STRATA_EUNSUPPORTED;
 
 	cJSON_AddStringToObject(root, "database", c->target->display);
 	cJSON_AddStringToObject(root, "command", c->cmd->name);
 	cJSON_AddItemToObject(root, "migrations", (cJSON *)c->jsteps);
 	c->jsteps = NULL;
-	cJSON_AddNumberToObject(root, "applied", rc ? 0 : (double)res->applied);
-	if (!rc && res->have_current)
+	cJSON_AddNumberToObject(root, "applied", rc && !stopped ? 0 : (double)res->applied);
+	if ((!rc || stopped) && res->have_current)
 		cJSON_AddStringToObject(root, "version", res->current);
-	else if (!rc)
+	else if (!rc || stopped)
 		cJSON_AddNullToObject(root, "version");
 	if (rc) {
 		cJSON *e = cJSON_AddObjectToObject(root, "error");

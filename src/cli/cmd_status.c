@@ -1,7 +1,8 @@
 /*
  * cmd_status.c - the commands that only look: status, version, validate.
- * They open the database read-only (a missing SQLite file is an empty
- * database, not a new file) and never create the tracking table.
+ * They open the database read-only (a missing SQLite file is an error, never
+ * a new file) and never create the tracking table. goose Go migrations are
+ * listed as what they are: migrations strata cannot run.
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -76,6 +77,8 @@ static int status_json(struct cli *c, const struct strata_status *st)
 			cJSON_AddNumberToObject(o, "statements_done", r->stmts_done);
 		if (r->out_of_order)
 			cJSON_AddBoolToObject(o, "out_of_order", 1);
+		if (r->mig && r->mig->layout == STRATA_LAYOUT_GO)
+			cJSON_AddBoolToObject(o, "go_migration", 1);
 		cJSON_AddItemToArray(arr, o);
 	}
 	return print_json(root);
@@ -117,6 +120,11 @@ int cmd_status(struct cli *c)
 			printf("  (older than the newest applied)");
 		if (r->state == STRATA_MODIFIED)
 			printf("  file changed since applied");
+		if (r->mig && r->mig->layout == STRATA_LAYOUT_GO)
+			printf(r->state == STRATA_PENDING ? "  Go migration: strata cannot run it (run it with goose, "
+							    "then `strata baseline %s`)"
+							  : "  Go migration (run by goose)",
+			       r->vtext);
 		printf("\n");
 	}
 	printf("\n%zu applied, %zu pending", st->napplied, st->npending);
@@ -181,6 +189,11 @@ int cmd_validate(struct cli *c)
 		return out_error_release(c, rc, &err);
 	for (i = 0; i < c->src->nnotes && !c->quiet; i++)
 		fprintf(stderr, "strata: note: %s\n", c->src->notes[i]);
+	for (i = 0; i < c->src->n && !c->db && !c->quiet; i++)
+		if (c->src->m[i].layout == STRATA_LAYOUT_GO)
+			fprintf(stderr, "strata: %s: Go migration: strata cannot run it; `strata up` stops before it "
+					"(run it with goose, then `strata baseline %s`)\n",
+				c->src->m[i].up_file, c->src->m[i].vtext);
 	if (!c->db) {
 		if (!c->quiet)
 			printf("strata: %zu migration%s in %s %s valid (no database given: checksums not compared)\n",
@@ -210,6 +223,10 @@ int cmd_validate(struct cli *c)
 			bad++;
 			break;
 		case STRATA_PENDING:
+			if (r->mig->layout == STRATA_LAYOUT_GO && !c->quiet)
+				fprintf(stderr, "strata: %s: Go migration: strata cannot run it; `strata up` stops before "
+						"it (run it with goose, then `strata baseline %s`)\n",
+					r->mig->up_file, r->vtext);
 			if (r->out_of_order) {
 				fprintf(stderr, "strata: %s %s is pending but older than the newest applied migration\n",
 					r->vtext, r->name);

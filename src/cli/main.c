@@ -19,7 +19,7 @@
 #include "cli.h"
 
 const struct command commands[] = {
-	{ "up", cmd_up, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET, "[N]", "apply all pending migrations, or the next N" },
+	{ "up", cmd_up, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET | CREATES_DB, "[N]", "apply all pending migrations, or the next N" },
 	{ "down", cmd_down, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET, "[N]", "roll back the last migration, or the last N (--all: every one)" },
 	{ "goto", cmd_goto, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET, "V", "migrate up or down to version V (0: roll everything back)" },
 	{ "redo", cmd_redo, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS, "", "roll back the last migration and apply it again" },
@@ -58,7 +58,8 @@ struct option_def {
 
 static const struct option_def options[] = {
 	{ "d", "database", O_DATABASE, 1, "URL", "database URL (or DATABASE_URL, or database= in strata.ini)" },
-	{ "p", "path", O_PATH, 1, "DIR", "migrations directory (or STRATA_PATH; default ./migrations)" },
+	{ "p", "path", O_PATH, 1, "DIR",
+	  "migrations directory (or STRATA_PATH; default ./migrations); repeat to merge several into one history" },
 	{ NULL, "source", O_SOURCE, 1, NULL, NULL },
 	{ "c", "config", O_CONFIG, 1, "FILE", "config file (default ./strata.ini when present)" },
 	{ NULL, "table", O_TABLE, 1, "NAME", "tracking table (default strata_migrations; schema.name allowed)" },
@@ -231,7 +232,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case O_DIR:
 		case O_PATH:
-			if (set_str(&c->flags.path, val))
+			if (strata_config_add_path(&c->flags, val))
 				return 1;
 			break;
 		case O_SOURCE:
@@ -239,7 +240,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 				fprintf(stderr, "strata: -source %s: only file:// sources are supported\n", val);
 				return 2;
 			}
-			if (set_str(&c->flags.path, val + 7))
+			if (strata_config_add_path(&c->flags, val + 7))
 				return 1;
 			break;
 		case O_CONFIG:
@@ -395,15 +396,37 @@ static int load_config(struct cli *c)
 static int load_source(struct cli *c)
 {
 	struct strata_err err;
-	const char *dir = c->cfg.path ? c->cfg.path : "migrations";
+	static const char *const def[] = { "migrations" };
+	const char *const *dirs = c->cfg.npaths ? (const char *const *)c->cfg.paths : def;
+	const char **have = NULL;
+	size_t i, ndirs = c->cfg.npaths ? c->cfg.npaths : 1, nhave = 0;
 	struct stat st;
-	size_t i;
+	unsigned flags = (c->cmd->flags & UPS_ONLY) ? STRATA_SOURCE_UPS_ONLY : 0;
 	int rc;
 
 	strata_err_clear(&err);
-	if ((c->cmd->flags & WANT_SOURCE) && stat(dir, &st) != 0 && errno == ENOENT)
-		return 0;
-	rc = strata_source_load_flags(dir, (c->cmd->flags & UPS_ONLY) ? STRATA_SOURCE_UPS_ONLY : 0, &c->src, &err);
+	if (c->cmd->flags & WANT_SOURCE) {
+		/* create: the directories that exist, empty or not (it makes the first one when missing) */
+		have = calloc(ndirs, sizeof(*have));
+		if (!have) {
+			fprintf(stderr, "strata: out of memory\n");
+			return 1;
+		}
+		for (i = 0; i < ndirs; i++)
+			if (!(stat(dirs[i], &st) != 0 && errno == ENOENT))
+				have[nhave++] = dirs[i];
+		if (!nhave) {
+			free(have);
+			return 0;
+		}
+		dirs = have;
+		ndirs = nhave;
+	} else {
+		/* an empty or wrong directory is an error, never "nothing to do" */
+		flags |= STRATA_SOURCE_NONEMPTY;
+	}
+	rc = strata_source_load_dirs(dirs, ndirs, flags, &c->src, &err);
+	free(have);
 	if (rc)
 		return out_error_release(c, rc, &err);
 	if (!c->quiet)
@@ -430,6 +453,8 @@ static void make_opts(struct cli *c)
 	c->opts.dry_run = c->dry_run;
 	/* looking (status, --dry-run, --sql) never creates a database file */
 	c->opts.read_only = (c->cmd->flags & READ_ONLY) != 0 || c->dry_run || c->sql;
+	/* a mistyped path is not a new, empty database: only up creates one */
+	c->opts.must_exist = !(c->cmd->flags & CREATES_DB);
 	c->opts.lock_timeout = c->lock_timeout;
 	c->opts.statement_timeout = c->statement_timeout;
 	c->opts.lock_retries = c->lock_retries;

@@ -72,6 +72,7 @@ load helpers
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" =~ ^migrations/[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{6}_add_thing/up\.sql$ ]]
 	[[ "${lines[1]}" =~ /down\.sql$ ]]
+	touch app.db
 	run strata -d sqlite:app.db status
 	[[ "${lines[3]}" == *"add_thing"*"pending"* ]]
 }

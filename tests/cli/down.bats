@@ -53,6 +53,12 @@ versions() {
 }
 
 @test "goto moves up or down to a version" {
+	# only up creates a database: goto on a path that does not exist says so
+	run strata -d sqlite:app.db goto 2
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"SQLite database app.db does not exist"* ]]
+	[ ! -e app.db ]
+	touch app.db
 	run strata -d sqlite:app.db goto 2
 	[ "$status" -eq 0 ]
 	[ "$(versions)" = "1,2" ]
@@ -95,8 +101,9 @@ versions() {
 	require_pg
 	url=$(make_pg_db)
 	strata -d "$url" up
+	# every file gone (an empty directory is refused: one newer migration stays pending)
 	rm -r migrations
-	mkdir migrations
+	write_migration migrations 000009 later "CREATE TABLE later (x int);"
 	run strata -d "$url" down --all -y
 	[ "$status" -eq 0 ]
 	[ "$(pg_sql "$url" 'SELECT count(*) FROM strata_migrations')" = 0 ]
@@ -128,6 +135,11 @@ DROP TABLE no_such_table;"
 }
 
 @test "force records a version without running anything" {
+	run --separate-stderr strata -d sqlite:app.db force 2 -y
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"SQLite database app.db does not exist"* ]]
+	[ ! -e app.db ]
+	touch app.db
 	run --separate-stderr strata -d sqlite:app.db force 2 </dev/null
 	[ "$status" -eq 2 ]
 	run strata -d sqlite:app.db force 2 -y

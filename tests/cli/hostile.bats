@@ -185,11 +185,12 @@ three_migrations() {
 	[ "$status" -ne 0 ]
 	[[ "$stderr" == *"20240101000001 markers_only cannot be rolled back"* ]]
 	[ "$(sqlite_sql app.db "SELECT count(*) FROM strata_migrations")" = 4 ]
-	# an empty directory: nothing to do
+	# an empty directory is a mistake to report, never "nothing to do"
 	rm -f migrations/*
 	strata_run -d sqlite:app.db up
-	[ "$status" -eq 0 ]
-	[[ "$output$stderr" == *"nothing to do"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"migrations: no migrations found"* ]]
+	[[ "$output" != *"nothing to do"* ]]
 }
 
 @test "conflicting markers in a dbmate file: exit 2 naming file and line, no database created" {

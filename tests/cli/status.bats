@@ -21,9 +21,10 @@ setup() {
 }
 
 @test "status never creates the database or the tracking table" {
+	# a path that does not exist is a mistake to report, not an empty database
 	run strata -d sqlite:new.db status
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"0 applied, 3 pending; nothing applied"* ]]
+	[ "$status" -eq 1 ]
+	[ "$output" = "strata: SQLite database new.db does not exist (only \`strata up\` creates it): check the path" ]
 	[ ! -e new.db ]
 	touch empty.db
 	run strata -d sqlite:empty.db status
@@ -53,6 +54,11 @@ setup() {
 }
 
 @test "version prints the number alone on stdout" {
+	run --separate-stderr strata -d sqlite:app.db version
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"SQLite database app.db does not exist"* ]]
+	[ ! -e app.db ]
+	touch app.db
 	run --separate-stderr strata -d sqlite:app.db version
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]

@@ -39,6 +39,11 @@ static const char *fake_env(const char *name)
 	return NULL;
 }
 
+static const char *list_env(const char *name)
+{
+	return strcmp(name, "STRATA_PATH") == 0 ? "init,migrations" : NULL;
+}
+
 static const char *no_env(const char *name)
 {
 	(void)name;
@@ -58,7 +63,8 @@ static void test_file_keys(void **state)
 	strata_err_clear(&err);
 	assert_int_equal(strata_config_read_file(p, &c, &err), 0);
 	assert_string_equal(c.database, "sqlite:file.db");
-	assert_string_equal(c.path, "db/migrations");
+	assert_int_equal(c.npaths, 1);
+	assert_string_equal(c.paths[0], "db/migrations");
 	assert_string_equal(c.table, "my_table");
 	assert_true(c.lock_wait_set);
 	assert_true(c.lock_wait == 120.0);
@@ -104,6 +110,53 @@ static void test_file_errors(void **state)
 	strata_config_release(&c);
 }
 
+/*
+ * Several directories: "a, b" in the file and STRATA_PATH, -p repeated; a
+ * later layer's list replaces the earlier one whole; an empty name is an error.
+ */
+static void test_paths(void **state)
+{
+	struct strata_config c, flags;
+	struct strata_err err;
+	char *p = write_ini("path = init ,\tdb/migrations\n");
+
+	(void)state;
+	strata_config_init(&c);
+	strata_err_clear(&err);
+	assert_int_equal(strata_config_read_file(p, &c, &err), 0);
+	assert_int_equal(c.npaths, 2);
+	assert_string_equal(c.paths[0], "init");
+	assert_string_equal(c.paths[1], "db/migrations");
+	unlink(p);
+
+	/* -p keeps a comma: one directory per flag */
+	strata_config_init(&flags);
+	assert_int_equal(strata_config_add_path(&flags, "odd,name"), 0);
+	assert_int_equal(strata_config_add_path(&flags, "more"), 0);
+	assert_int_equal(strata_config_overlay(&c, &flags), 0);
+	assert_int_equal(c.npaths, 2);
+	assert_string_equal(c.paths[0], "odd,name");
+	assert_string_equal(c.paths[1], "more");
+	strata_config_release(&flags);
+	strata_config_release(&c);
+
+	strata_config_init(&c);
+	assert_int_equal(strata_config_read_env(&c, list_env, &err), 0);
+	assert_int_equal(c.npaths, 2);
+	assert_string_equal(c.paths[0], "init");
+	assert_string_equal(c.paths[1], "migrations");
+	strata_config_release(&c);
+
+	p = write_ini("database = x.db\npath = a,,b\n");
+	strata_config_init(&c);
+	assert_int_equal(strata_config_read_file(p, &c, &err), STRATA_EUSAGE);
+	assert_non_null(strstr(err.message, ":2: path \"a,,b\": a directory name is missing"));
+	assert_int_equal(err.line, 2);
+	assert_int_equal(c.npaths, 0);
+	strata_config_release(&c);
+	unlink(p);
+}
+
 /* flags > environment > file, each layer only overriding what it sets */
 static void test_precedence(void **state)
 {
@@ -117,12 +170,13 @@ static void test_precedence(void **state)
 	strata_config_init(&flags);
 	assert_int_equal(strata_config_read_file(p, &merged, &err), 0);
 	assert_int_equal(strata_config_read_env(&env, fake_env, &err), 0);
-	flags.path = strdup("flag_migrations");
+	assert_int_equal(strata_config_add_path(&flags, "flag_migrations"), 0);
 	flags.allow_out_of_order = 1;
 	assert_int_equal(strata_config_overlay(&merged, &env), 0);
 	assert_int_equal(strata_config_overlay(&merged, &flags), 0);
 	assert_string_equal(merged.database, "postgres://env@h/db"); /* env beats file */
-	assert_string_equal(merged.path, "flag_migrations");         /* flag beats env */
+	assert_int_equal(merged.npaths, 1);
+	assert_string_equal(merged.paths[0], "flag_migrations");     /* flag beats env */
 	assert_string_equal(merged.table, "file_table");             /* only the file set it */
 	assert_int_equal(merged.allow_out_of_order, 1);
 	assert_int_equal(merged.single_transaction, -1);
@@ -177,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_file_keys),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_durations),
 	};
 

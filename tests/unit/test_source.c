@@ -249,6 +249,12 @@ static const struct name_case name_cases[] = {
 	{ "12abc", 1, STRATA_NAME_EBAD, 0, NULL, NULL, NULL },
 	{ "99999999999999999999_x", 1, 0, STRATA_NAME_DIESEL, "99999999999999999999", "x", NULL },
 	{ "9999-9999-9999-9999-9999_y", 1, 0, STRATA_NAME_DIESEL, "99999999999999999999", "y", NULL },
+	/* goose's Go migrations: ^(\d+)_.*\.go$, test files aside */
+	{ "00002_backfill_names.go", 0, 0, STRATA_NAME_GO, "2", "backfill_names", "00002" },
+	{ "20240101120000_x.y.go", 0, 0, STRATA_NAME_GO, "20240101120000", "x.y", "20240101120000" },
+	{ "00002_backfill_names_test.go", 0, 0, STRATA_NAME_IGNORE, "0", NULL, NULL },
+	{ "migrations.go", 0, 0, STRATA_NAME_IGNORE, "0", NULL, NULL },
+	{ "001_x.GO", 0, 0, STRATA_NAME_IGNORE, "0", NULL, NULL },
 };
 
 static void test_parse_name(void **state)
@@ -957,6 +963,121 @@ static void test_empty_directory(void **state)
 	strata_source_free(src);
 }
 
+/* Several directories: one history, names carry their directory, a version in two is an error. */
+static void test_several_directories(void **state)
+{
+	const char *d = *state;
+	struct strata_source *src = (void *)1;
+	struct strata_err err;
+	char *a = path_of(d, "init"), *b = path_of(d, "migrations"), *b2 = path_of(d, "migrations/"), *p, *q;
+	const char *dirs[3];
+	int rc;
+
+	mkd(d, "init");
+	mkd(d, "migrations");
+	put(d, "init/001_projects.up.sql", "CREATE TABLE p (x int);\n");
+	put(d, "init/001_projects.down.sql", "DROP TABLE p;\n");
+	put(d, "init/003_seeds.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n");
+	put(d, "migrations/002_tasks.up.sql", "CREATE TABLE t (x int);\n");
+	put(d, "migrations/00004_backfill.go", "package migrations\n");
+	mkd(d, "migrations/2024-01-01-000000_diesel");
+	put(d, "migrations/2024-01-01-000000_diesel/up.sql", "SELECT 3;\n");
+	dirs[0] = a;
+	dirs[1] = b;
+	rc = strata_source_load_dirs(dirs, 2, STRATA_SOURCE_NONEMPTY, &src, &err);
+	if (rc)
+		fail_msg("%s", err.message);
+	assert_int_equal(src->n, 5);
+	assert_int_equal(src->ndirs, 2);
+	assert_string_equal(src->dirs[1], b);
+	assert_true(strstr(src->dir, ", ") != NULL);
+	p = path_of(a, "001_projects.up.sql");
+	assert_string_equal(src->m[0].up_file, p);
+	free(p);
+	p = path_of(a, "001_projects.down.sql");
+	assert_string_equal(src->m[0].down_file, p);
+	assert_string_equal(src->m[0].down, "DROP TABLE p;\n");
+	free(p);
+	p = path_of(b, "002_tasks.up.sql");
+	assert_string_equal(src->m[1].up_file, p);
+	free(p);
+	assert_string_equal(src->m[2].name, "seeds");
+	assert_int_equal(src->m[2].layout, STRATA_LAYOUT_MARKERS);
+	assert_string_equal(src->m[3].vtext, "00004");
+	assert_string_equal(src->m[3].name, "backfill");
+	assert_int_equal(src->m[3].layout, STRATA_LAYOUT_GO);
+	assert_string_equal(src->m[3].up, "");
+	assert_null(src->m[3].down);
+	p = path_of(b, "2024-01-01-000000_diesel/up.sql");
+	assert_string_equal(src->m[4].up_file, p);
+	assert_string_equal(src->m[4].up, "SELECT 3;\n");
+	free(p);
+	strata_source_free(src);
+
+	/* the same version in both: one problem naming both files */
+	put(d, "migrations/003_other.up.sql", "SELECT 4;\n");
+	rc = strata_source_load_dirs(dirs, 2, 0, &src, &err);
+	assert_int_equal(rc, STRATA_ESOURCE);
+	assert_null(src);
+	p = path_of(a, "003_seeds.sql");
+	q = path_of(b, "003_other.up.sql");
+	assert_contains(err.message, p);
+	assert_contains(err.message, "duplicate version 003 across directories: ");
+	assert_contains(err.message, q);
+	assert_string_equal(err.file, p);
+	free(p);
+	free(q);
+
+	/* one directory twice (another spelling) */
+	dirs[1] = b;
+	dirs[2] = b2;
+	rc = strata_source_load_dirs(dirs + 1, 2, 0, &src, &err);
+	assert_int_equal(rc, STRATA_ESOURCE);
+	assert_contains(err.message, "is the same directory as");
+	free(a);
+	free(b);
+	free(b2);
+}
+
+/* STRATA_SOURCE_NONEMPTY: no migration at all is an error saying what was there instead. */
+static void test_nonempty(void **state)
+{
+	const char *d = *state;
+	struct strata_source *src = (void *)1;
+	struct strata_err err;
+	int rc;
+
+	rc = strata_source_load_flags(d, STRATA_SOURCE_NONEMPTY, &src, &err);
+	assert_int_equal(rc, STRATA_ESOURCE);
+	assert_null(src);
+	assert_contains(err.message, "no migrations found: no .sql file or migration directory in it");
+	assert_string_equal(err.file, d);
+	put(d, "schema.sql", "SELECT 1;\n");
+	put(d, "b.sql", "SELECT 1;\n");
+	put(d, "c.sql", "SELECT 1;\n");
+	put(d, "a.sql", "SELECT 1;\n");
+	put(d, "main.go", "package x\n");
+	rc = strata_source_load_flags(d, STRATA_SOURCE_NONEMPTY, &src, &err);
+	assert_int_equal(rc, STRATA_ESOURCE);
+	assert_contains(err.message, "no migrations found: 4 .sql files (");
+	assert_contains(err.message, "/a.sql, ");
+	assert_contains(err.message, "/c.sql, ...), none named like a migration");
+	/* without the flag an empty directory loads (create uses it) */
+	src = load_ok(d);
+	assert_int_equal(src->n, 0);
+	assert_int_equal(src->nwarnings, 4);
+	strata_source_free(src);
+	/* a Go migration is a migration: listed, not "nothing here" */
+	put(d, "001_go.go", "package x\n");
+	src = load_ok(d);
+	assert_int_equal(src->n, 1);
+	strata_source_free(src);
+	put(d, "001_go.down.sql", "SELECT 1;\n");
+	load_fail(d, &err);
+	assert_contains(err.message, "001_go.down.sql: is a down file for ");
+	assert_contains(err.message, "001_go.go, a goose Go migration");
+}
+
 /* ---------------------------------------------------------------- contents */
 
 static void test_bom_crlf_checksum(void **state)
@@ -1435,6 +1556,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unreadable_and_links, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_missing_directory, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_empty_directory, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_several_directories, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_nonempty, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_bom_crlf_checksum, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_utf8, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_overflow, setup_dir, teardown_dir),
