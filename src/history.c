@@ -942,8 +942,8 @@ int strata_version_get(struct strata_db *db, struct strata_version *version, int
 		return rc;
 	/*
 	 * One indexed query for both formats. PostgreSQL's numeric and 0.1's
-	 * bigint order by value; SQLite's TEXT versions by (length, text), as its
-	 * index does. In 0.1's tables versions above 2^63 are negative and then
+	 * bigint order by value; SQLite's versions (integers, then longer TEXT)
+	 * by (length, value), as its index does. In 0.1's tables versions above 2^63 are negative and then
 	 * the highest: the first branch finds those (none in exact tables).
 	 */
 	strata_buf_init(&b);
