@@ -109,9 +109,14 @@ pg_recorded() {
 }
 
 # strata 0.1 (commit 40966f9, before versions were exact), built once from the
-# repository's history beside the binary under test, for the upgrade tests.
+# repository's history beside the binary under test, for the upgrade tests
+# (STRATA_OLD_BIN: a binary of that commit built elsewhere).
 setup_file() {
 	local dir
+	if [ -n "${STRATA_OLD_BIN:-}" ]; then
+		export OLD_STRATA=$STRATA_OLD_BIN
+		return 0
+	fi
 	dir=$(cd "$(dirname "$STRATA")" && pwd)/strata-0.1
 	if [ ! -x "$dir/build/strata" ]; then
 		rm -rf "$dir" && mkdir -p "$dir/src" &&
