@@ -593,8 +593,13 @@ int strata_history_read(struct strata_db *db, int with_down, struct strata_appli
 		strata_buf_adds(&b, "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), ");
 	else
 		strata_buf_adds(&b, "applied_at, ");
-	strata_buf_addf(&b, "duration_ms, applied_by, state, statements_done, progress_checksum FROM %s ORDER BY version",
-			db->qtable);
+	/*
+	 * SQLite: in the table's own order (rows go in as versions are applied,
+	 * so nearly always in version order; sorted below otherwise): ordering by
+	 * the index cost a lookup per row.
+	 */
+	strata_buf_addf(&b, "duration_ms, applied_by, state, statements_done, progress_checksum FROM %s%s", db->qtable,
+			db->drv->engine == STRATA_ENGINE_POSTGRES ? " ORDER BY version" : "");
 	rc = read_tracking(db, &b, &r, err);
 	if (rc)
 		return rc;
@@ -623,8 +628,11 @@ int strata_history_read(struct strata_db *db, int with_down, struct strata_appli
 			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 		}
 	}
-	/* SQLite orders TEXT versions as text, 0.1's tables signed: put them in version order */
-	if (r->nrows > 1)
+	/* sort only when the rows did not come in version order (0.1's negative versions, SQLite) */
+	for (i = 1; i < r->nrows; i++)
+		if (applied_cmp(&a[i - 1], &a[i]) > 0)
+			break;
+	if (i < r->nrows)
 		qsort(a, r->nrows, sizeof(*a), applied_cmp);
 	*n = r->nrows;
 	*rows = a;
@@ -934,8 +942,8 @@ int strata_version_get(struct strata_db *db, struct strata_version *version, int
 		return rc;
 	/*
 	 * One indexed query for both formats. PostgreSQL's numeric and 0.1's
-	 * bigint order by value; SQLite's TEXT versions by (length, text), as its
-	 * index does. In 0.1's tables versions above 2^63 are negative and then
+	 * bigint order by value; SQLite's versions (integers, then longer TEXT)
+	 * by (length, value), as its index does. In 0.1's tables versions above 2^63 are negative and then
 	 * the highest: the first branch finds those (none in exact tables).
 	 */
 	strata_buf_init(&b);

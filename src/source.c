@@ -277,7 +277,10 @@ struct entry {
 	const char *fname;     /* its name, once scanning is over */
 	int regular;           /* readdir said it is a regular file (not a symlink) */
 	unsigned dir;          /* index of its directory (several directories) */
-	struct strata_name pn; /* what the name says; several directories: offsets into "dir/name" */
+	enum strata_name_kind kind; /* what the name says (build parses it again for the rest) */
+	size_t voff, vlen;     /* its version's digits (no leading zeros) in loader.names: a small entry
+				  sorts fast, where a struct strata_version each made 20,000 entries megabytes */
+	const char *v;         /* those digits, once scanning is over */
 };
 
 /* One problem: sorted by file, then line, then text before reporting. */
@@ -1160,6 +1163,14 @@ out:
 	return ok ? 0 : -1;
 }
 
+/* An entry's own name: with several directories fname is "dir/name". */
+static const char *entry_base(const struct loader *L, const struct entry *e)
+{
+	const char *slash = L->multi ? strrchr(e->fname, '/') : NULL;
+
+	return slash ? slash + 1 : e->fname;
+}
+
 /* The stem of a file name: without ".up.sql", ".down.sql" or ".sql". */
 static size_t stem_len(const char *fname, enum strata_name_kind kind)
 {
@@ -1172,18 +1183,20 @@ static size_t stem_len(const char *fname, enum strata_name_kind kind)
 static void build(struct loader *L, const struct entry *pe, const struct entry *de)
 {
 	struct strata_migration m, *mp;
+	struct strata_name pn;
 	const char *pname = pe->fname, *dname = de ? de->fname : NULL;
 	char *text = NULL;
 	size_t len;
 	int rc;
 
 	memset(&m, 0, sizeof(m));
-	if (migration_names(L, &m, pname, &pe->pn))
+	if (strata_source_parse_name(entry_base(L, pe), pe->kind == STRATA_NAME_DIESEL, &pn) != 0 ||
+	    migration_names(L, &m, entry_base(L, pe), &pn))
 		goto fail;
-	if (pe->pn.kind == STRATA_NAME_DIESEL) {
+	if (pe->kind == STRATA_NAME_DIESEL) {
 		if (build_diesel(L, &m, pname))
 			goto fail;
-	} else if (pe->pn.kind == STRATA_NAME_GO) {
+	} else if (pe->kind == STRATA_NAME_GO) {
 		/* listed, recorded by baseline, never run: goose compiles it into its own binary */
 		if (de) {
 			problem(L, dname, 0, "is a down file for %s%s, a goose Go migration (its Down is in the .go file)",
@@ -1207,7 +1220,7 @@ static void build(struct loader *L, const struct entry *pe, const struct entry *
 		if (read_text(L, pname, 0, pe->regular, &text, &len))
 			goto fail;
 		rc = 0;
-		if (pe->pn.kind == STRATA_NAME_SINGLE) {
+		if (pe->kind == STRATA_NAME_SINGLE) {
 			rc = split_markers(L, pname, &m, text, len);
 			if (rc < 0)
 				goto fail;
@@ -1223,7 +1236,7 @@ static void build(struct loader *L, const struct entry *pe, const struct entry *
 				goto fail;
 			}
 		} else {
-			m.layout = pe->pn.kind == STRATA_NAME_UP ? STRATA_LAYOUT_PAIR : STRATA_LAYOUT_PLAIN;
+			m.layout = pe->kind == STRATA_NAME_UP ? STRATA_LAYOUT_PAIR : STRATA_LAYOUT_PLAIN;
 			m.up = text;
 			m.up_len = len;
 			m.up_line = 1;
@@ -1262,13 +1275,21 @@ fail:
 	migration_release(&m);
 }
 
+/* Versions of two entries, numerically: by length, then digits. */
+static int version_cmp(const struct entry *x, const struct entry *y)
+{
+	if (x->vlen != y->vlen)
+		return x->vlen < y->vlen ? -1 : 1;
+	return memcmp(x->v, y->v, x->vlen);
+}
+
 /* Entries in version order; for one version the ups (and singles, dirs) before the downs, then by name. */
 static int entry_cmp(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
-	int dx = x->pn.kind == STRATA_NAME_DOWN, dy = y->pn.kind == STRATA_NAME_DOWN;
+	int dx = x->kind == STRATA_NAME_DOWN, dy = y->kind == STRATA_NAME_DOWN;
 
-	int c = strata_version_cmp(&x->pn.version, &y->pn.version);
+	int c = version_cmp(x, y);
 
 	if (c)
 		return c;
@@ -1286,15 +1307,20 @@ static void build_group(struct loader *L, const struct entry *a, const struct en
 
 	/* several directories: one version lives in one of them, files and all */
 	for (e = a + 1; e < b; e++) {
+		struct strata_name pn;
+		const char *base = entry_base(L, a);
+
 		if (e->dir == a->dir)
 			continue;
+		if (strata_source_parse_name(base, a->kind == STRATA_NAME_DIESEL, &pn) != 0)
+			pn.ver_off = 0, pn.ver_len = strlen(base);
 		problem(L, a->fname, 0, "duplicate version %.*s across directories: %s has the same version",
-			(int)a->pn.ver_len, a->fname + a->pn.ver_off, e->fname);
+			(int)pn.ver_len, base + pn.ver_off, e->fname);
 		across = 1;
 	}
 	if (across)
 		return;
-	for (e = a; e < b && e->pn.kind != STRATA_NAME_DOWN; e++)
+	for (e = a; e < b && e->kind != STRATA_NAME_DOWN; e++)
 		np++;
 	downs = a + np;
 	nd = (size_t)(b - downs);
@@ -1302,31 +1328,31 @@ static void build_group(struct loader *L, const struct entry *a, const struct en
 		for (e = downs; e < b; e++)
 			problem(L, e->fname, 0,
 				"is a down file with no up file (expected %.*s.up.sql or %.*s.sql)",
-				(int)stem_len(e->fname, e->pn.kind), e->fname,
-				(int)stem_len(e->fname, e->pn.kind), e->fname);
+				(int)stem_len(e->fname, e->kind), e->fname,
+				(int)stem_len(e->fname, e->kind), e->fname);
 		return;
 	}
 	if (np > 1) {
 		for (e = a + 1; e < downs; e++)
 			problem(L, a->fname, 0, "duplicate version %s: %s%s has the same version",
-				a->pn.version.d, L->pfx, e->fname);
+				a->v, L->pfx, e->fname);
 		return;
 	}
 	if (nd > 1) {
 		for (e = downs + 1; e < b; e++)
 			problem(L, downs->fname, 0,
 				"duplicate down file for version %s: %s%s has the same version",
-				a->pn.version.d, L->pfx, e->fname);
+				a->v, L->pfx, e->fname);
 		return;
 	}
-	if (nd == 1 && a->pn.kind == STRATA_NAME_DIESEL) {
+	if (nd == 1 && a->kind == STRATA_NAME_DIESEL) {
 		problem(L, downs->fname, 0,
 			"is a down file with no up file (version %s is the Diesel directory %s%s)",
-			a->pn.version.d, L->pfx, a->fname);
+			a->v, L->pfx, a->fname);
 		return;
 	}
 	if (nd == 1) {
-		size_t sa = stem_len(a->fname, a->pn.kind), sd = stem_len(downs->fname, downs->pn.kind);
+		size_t sa = stem_len(a->fname, a->kind), sd = stem_len(downs->fname, downs->kind);
 
 		/* golang-migrate pairs by version alone; the up names the migration */
 		if (sa != sd || memcmp(a->fname, downs->fname, sa) != 0)
@@ -1389,7 +1415,7 @@ static void scan(struct loader *L, DIR *d, unsigned dir)
 			problem(L, de->d_name, 0, "%s", pn.why);
 			continue;
 		}
-		if (pn.kind == STRATA_NAME_IGNORE || pn.kind == STRATA_NAME_GO) /* Go: not read (yet) */
+		if (pn.kind == STRATA_NAME_IGNORE)
 			continue;
 		if (pn.kind == STRATA_NAME_UNVERSIONED) {
 			warning(L, de->d_name);
@@ -1399,14 +1425,15 @@ static void scan(struct loader *L, DIR *d, unsigned dir)
 		if (!grown)
 			return;
 		L->e = grown;
-		pn.ver_off += plen;
-		pn.name_off += plen;
 		L->e[L->ne].off = L->names.len;
 		L->e[L->ne].regular = de->d_type == DT_REG;
 		L->e[L->ne].dir = dir;
-		L->e[L->ne].pn = pn;
+		L->e[L->ne].kind = pn.kind;
 		strata_buf_add(&L->names, L->pfx, plen);
 		strata_buf_add(&L->names, de->d_name, strlen(de->d_name) + 1);
+		L->e[L->ne].voff = L->names.len;
+		L->e[L->ne].vlen = strlen(pn.version.d);
+		strata_buf_add(&L->names, pn.version.d, L->e[L->ne].vlen + 1);
 		if (L->names.broken) {
 			L->oom = 1;
 			return;
@@ -1647,13 +1674,15 @@ int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flag
 	L.pfx = L.multi ? "" : pfx[0].buf;
 	L.dfd = L.multi ? AT_FDCWD : dirfd(d[0]);
 
-	for (i = 0; i < L.ne; i++)
+	for (i = 0; i < L.ne; i++) {
 		L.e[i].fname = L.names.buf + L.e[i].off;
+		L.e[i].v = L.names.buf + L.e[i].voff;
+	}
 	if (L.ne > 1)
 		qsort(L.e, L.ne, sizeof(*L.e), entry_cmp);
 	/* one migration per version at most: size the array once (doubling it held up to twice that) */
 	for (i = 0, j = 0; i < L.ne; i++)
-		j += i == 0 || strata_version_cmp(&L.e[i].pn.version, &L.e[i - 1].pn.version) != 0;
+		j += i == 0 || version_cmp(&L.e[i], &L.e[i - 1]) != 0;
 	if (j) {
 		L.m = malloc(j * sizeof(*L.m));
 		if (!L.m)
@@ -1661,7 +1690,7 @@ int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flag
 		L.cm = j;
 	}
 	for (i = 0; i < L.ne && !L.oom; i = j) {
-		for (j = i + 1; j < L.ne && strata_version_cmp(&L.e[j].pn.version, &L.e[i].pn.version) == 0; j++)
+		for (j = i + 1; j < L.ne && version_cmp(&L.e[j], &L.e[i]) == 0; j++)
 			;
 		build_group(&L, L.e + i, L.e + j);
 	}

@@ -99,7 +99,7 @@ int strata_version_from_stored(const char *s, struct strata_version *v)
 	if (!s)
 		return -1;
 	if (s[0] == '-') {
-		/* strata before 0.2 kept versions above 2^63 in a signed 64-bit column, by bit pattern */
+		/* strata 0.1 kept versions above 2^63 in a signed 64-bit column, by bit pattern */
 		char *end;
 		long long x = strtoll(s, &end, 10);
 		char buf[24];

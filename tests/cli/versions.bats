@@ -109,9 +109,14 @@ pg_recorded() {
 }
 
 # strata 0.1 (commit 40966f9, before versions were exact), built once from the
-# repository's history beside the binary under test, for the upgrade tests.
+# repository's history beside the binary under test, for the upgrade tests
+# (STRATA_OLD_BIN: a binary of that commit built elsewhere).
 setup_file() {
 	local dir
+	if [ -n "${STRATA_OLD_BIN:-}" ]; then
+		export OLD_STRATA=$STRATA_OLD_BIN
+		return 0
+	fi
 	dir=$(cd "$(dirname "$STRATA")" && pwd)/strata-0.1
 	if [ ! -x "$dir/build/strata" ]; then
 		rm -rf "$dir" && mkdir -p "$dir/src" &&
@@ -223,6 +228,7 @@ pg_logged() {
 	echo "DROP TABLE a;" > migrations/30_drop_magic_metadata.down.sql
 	echo "CREATE INDEX a_magic ON a (magic);" > migrations/31_add_index..up.sql
 	echo "DROP INDEX a_magic;" > migrations/31_add_index.down.sql
+	touch app.db # only up creates a database; validate checks an existing one
 	run --separate-stderr strata -d sqlite:app.db validate
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"strata: note: migrations/30_drop_magic_metadata.down.sql is the down of migrations/30_add_magic_metadata.up.sql: same version, different names (paired by version, as golang-migrate does; the migration is named after the up)"* ]]

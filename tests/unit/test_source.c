@@ -758,7 +758,7 @@ static void test_all_problems_reported(void **state)
 
 /*
  * golang-migrate pairs by version alone (the up names the migration, a note
- * says so); dbmate's hyphenated names; goose's .go files are not read.
+ * says so); dbmate's hyphenated names; goose's .go files are Go migrations.
  */
 static void test_names_as_other_tools_read_them(void **state)
 {
@@ -774,7 +774,8 @@ static void test_names_as_other_tools_read_them(void **state)
 	put(d, "32_same.down.sql", "SELECT 2;\n");
 	put(d, "33_seed.go", "package migrations\n");
 	src = load_ok(d);
-	assert_int_equal(src->n, 4);
+	assert_int_equal(src->n, 5);
+	assert_int_equal(src->m[4].layout, STRATA_LAYOUT_GO);
 	assert_string_equal(src->m[0].version.d, "0");
 	assert_string_equal(src->m[0].vtext, "00000000000000");
 	assert_string_equal(src->m[0].name, "initial-schema");
@@ -972,6 +973,7 @@ static void test_several_directories(void **state)
 	char *a = path_of(d, "init"), *b = path_of(d, "migrations"), *b2 = path_of(d, "migrations/"), *p, *q;
 	const char *dirs[3];
 	int rc;
+	strata_err_clear(&err);
 
 	mkd(d, "init");
 	mkd(d, "migrations");
@@ -1037,6 +1039,7 @@ static void test_several_directories(void **state)
 	free(a);
 	free(b);
 	free(b2);
+	strata_err_release(&err);
 }
 
 /* STRATA_SOURCE_NONEMPTY: no migration at all is an error saying what was there instead. */
@@ -1046,6 +1049,7 @@ static void test_nonempty(void **state)
 	struct strata_source *src = (void *)1;
 	struct strata_err err;
 	int rc;
+	strata_err_clear(&err);
 
 	rc = strata_source_load_flags(d, STRATA_SOURCE_NONEMPTY, &src, &err);
 	assert_int_equal(rc, STRATA_ESOURCE);
@@ -1076,6 +1080,7 @@ static void test_nonempty(void **state)
 	load_fail(d, &err);
 	assert_contains(err.message, "001_go.down.sql: is a down file for ");
 	assert_contains(err.message, "001_go.go, a goose Go migration");
+	strata_err_release(&err);
 }
 
 /* ---------------------------------------------------------------- contents */
