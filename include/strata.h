@@ -143,6 +143,22 @@ long strata_source_find(const struct strata_source *src, uint64_t version);
  */
 int strata_source_check(const struct strata_source *src, enum strata_engine engine, struct strata_err *err);
 
+/* What rolling a migration back would run. */
+enum strata_down_kind {
+	STRATA_DOWN_STATEMENTS = 0, /* a down script with statements */
+	STRATA_DOWN_EMPTY,          /* only comments or nothing: rolling back only removes the record */
+	STRATA_DOWN_IRREVERSIBLE,   /* says -- strata:irreversible: down, goto and redo refuse it */
+	STRATA_DOWN_NONE,           /* no down script at all: down, goto and redo refuse it */
+};
+/*
+ * Read m's down script as `engine` would. `why` (may be NULL) gets a phrase
+ * for people: "000003_x.down.sql:2 says -- strata:irreversible (drops data)",
+ * "there is no 000003_x.down.sql", "000003_x.down.sql holds no statements".
+ * A script that does not lex counts as STATEMENTS (strata_source_check says why).
+ */
+enum strata_down_kind strata_down_kind(const struct strata_migration *m, enum strata_engine engine, char *why,
+				       size_t whylen);
+
 /* SHA-256 hex of a script with CRLF normalised to LF (the recorded checksum). */
 void strata_checksum(const char *text, size_t len, char hex[65]);
 
@@ -260,6 +276,7 @@ struct strata_event {
 	int outside_tx;           /* MIG_FAILED: the migration ran outside a transaction; `count`
 				     statements of it ran and stay (recorded as partial for an up) */
 	size_t total;             /* MIG_FAILED outside a transaction: its number of statements */
+	int empty;                /* MIG_START/DONE of a down that holds no statements: only the record is removed */
 };
 
 /* Open a target (connects, does not lock, does not create anything). */

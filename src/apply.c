@@ -191,6 +191,7 @@ struct step {
 	struct strata_directives *dv; /* never NULL: no_directives when the script has none */
 	int notx;                /* run statement by statement outside a transaction */
 	int resume;              /* statements already done by an earlier, partial run */
+	int empty;               /* a down with no statements: only the record is removed */
 };
 
 static struct strata_directives no_directives;
@@ -262,6 +263,7 @@ static void mig_event(struct strata_event *ev, enum strata_event_kind kind, cons
 	ev->vtext = s->row->vtext;
 	ev->name = s->row->name;
 	ev->down = s->down;
+	ev->empty = s->empty;
 	ev->ms = ms;
 	ev->err = err;
 	ev->text = text;
@@ -531,7 +533,7 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 			return 0;
 		}
 	}
-	if (!s->record_only && s->len) {
+	if (!s->record_only && s->len && !s->empty) {
 		rc = set_timeout(db, s, 1, err);
 		if (rc)
 			goto fail;
@@ -606,7 +608,7 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 	rc = strata_sql_split(s->script, s->len, db->drv->dialect, &s->sp, err);
 	if (!rc)
 		rc = strata_directives_parse(s->script, s->len, db->drv->dialect, &dv, err);
-	if (!rc && (dv.no_transaction || dv.nrequire || dv.nverify || dv.timeout > 0)) {
+	if (!rc && (dv.no_transaction || dv.nrequire || dv.nverify || dv.timeout > 0 || dv.irreversible)) {
 		/* most scripts have none: a step keeps a copy only when there are some */
 		s->dv = malloc(sizeof(*s->dv));
 		if (!s->dv) {
@@ -924,6 +926,89 @@ static int records_only(enum strata_action a)
 	return a == STRATA_FORCE || a == STRATA_BASELINE || a == STRATA_ACCEPT;
 }
 
+/* Why step s cannot be rolled back (into why), or 0 when it can. */
+static int irreversible(const struct step *s, char *why, size_t n)
+{
+	const struct strata_migration *m = s->row->mig;
+
+	if (!s->down || s->record_only)
+		return 0;
+	if (s->script && !s->dv->irreversible)
+		return 0;
+	if (s->script && s->recorded_down)
+		snprintf(why, n, "the down script recorded when it was applied says -- strata:irreversible%s%s%s",
+			 s->dv->irreversible_why ? " (" : "", s->dv->irreversible_why ? s->dv->irreversible_why : "",
+			 s->dv->irreversible_why ? ")" : "");
+	else if (s->script)
+		snprintf(why, n, "%s:%d says -- strata:irreversible%s%s%s", s->file, s->line + s->dv->irreversible - 1,
+			 s->dv->irreversible_why ? " (" : "", s->dv->irreversible_why ? s->dv->irreversible_why : "",
+			 s->dv->irreversible_why ? ")" : "");
+	else if (!m)
+		snprintf(why, n, "its down script is missing (its file is gone, and no down script was recorded when "
+				 "it was applied)");
+	else if (m->down)
+		snprintf(why, n, "its down script is missing (the file changed since it was applied, and no down "
+				 "script was recorded then)");
+	else {
+		char where[600];
+
+		strata_down_absent(m, where, sizeof(where));
+		snprintf(why, n, "its down script is missing (%s)", where);
+	}
+	return 1;
+}
+
+/*
+ * Refuse a range that holds migrations which cannot be rolled back, naming
+ * every one of them at once, before anything runs: one run per refusal would
+ * teach them to people one at a time.
+ */
+static int refuse_irreversible(struct run *r, struct strata_err *err)
+{
+	struct strata_buf b;
+	const struct step *first = NULL;
+	size_t i, bad = 0, shown = 0, missing = 0;
+	char why[900];
+
+	strata_buf_init(&b);
+	for (i = 0; i < r->nsteps; i++) {
+		const struct step *s = &r->steps[i];
+
+		if (!irreversible(s, why, sizeof(why)))
+			continue;
+		if (!first)
+			first = s;
+		bad++;
+		missing += !s->script;
+		/* the message has a fixed size: the rest are counted */
+		if (b.len < 700) {
+			strata_buf_addf(&b, "%s%s %s cannot be rolled back: %s", b.len ? "\n" : "", s->row->vtext,
+					s->row->name, why);
+			shown++;
+		}
+	}
+	if (!bad) {
+		strata_buf_release(&b);
+		return 0;
+	}
+	if (shown < bad)
+		strata_buf_addf(&b, "\nand %zu more (`strata validate` lists them all)", bad - shown);
+	strata_err_set(err, STRATA_EREFUSED, "%s", b.broken ? "out of memory" : b.buf);
+	strata_buf_release(&b);
+	if (err) {
+		snprintf(err->file, sizeof(err->file), "%s", first->script && !first->recorded_down ? first->file : "");
+		err->line = 0;
+		err->version = first->row->version;
+		err->has_version = 1;
+		snprintf(err->hint, sizeof(err->hint),
+			 "nothing was changed. %s%s",
+			 missing ? "Write the missing down script, or roll back less (`strata down N`, `strata goto V`); "
+				 : "Roll back less (`strata down N`, `strata goto V`); ",
+			 "if the database was undone by hand, record that with `strata force VERSION`");
+	}
+	return STRATA_EREFUSED;
+}
+
 /* Every step read and checked before anything runs. */
 static int prepare(struct run *r, struct strata_err *err)
 {
@@ -936,20 +1021,8 @@ static int prepare(struct run *r, struct strata_err *err)
 		rc = prepare_step(r, s, err);
 		if (rc)
 			return rc;
-		if (s->down && !s->record_only && (!s->script || strata_split_count(&s->sp) == 0)) {
-			strata_err_set(err, STRATA_EREFUSED, "%s %s cannot be rolled back: its down script %s",
-				       s->row->vtext, s->row->name, s->script ? "holds no statements" : "is missing");
-			if (err) {
-				snprintf(err->file, sizeof(err->file), "%s",
-					 s->row->mig && s->row->mig->down_file ? s->row->mig->down_file : "");
-				err->version = s->row->version;
-				err->has_version = 1;
-				snprintf(err->hint, sizeof(err->hint),
-					 "write a down script that undoes it, or, if the database was undone by "
-					 "hand, record it with `strata force VERSION`");
-			}
-			return STRATA_EREFUSED;
-		}
+		if (s->down && !s->record_only && s->script && !s->dv->irreversible && strata_split_count(&s->sp) == 0)
+			s->empty = 1; /* as golang-migrate, dbmate, goose and Diesel run it: nothing, then the record goes */
 		if (s->notx && !s->record_only && r->db->opts.single_transaction) {
 			strata_err_set(err, STRATA_EUSAGE,
 				       "%s %s must run outside a transaction, so it cannot be part of "
@@ -960,7 +1033,7 @@ static int prepare(struct run *r, struct strata_err *err)
 			return STRATA_EUSAGE;
 		}
 	}
-	return 0;
+	return refuse_irreversible(r, err);
 }
 
 /*

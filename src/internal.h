@@ -342,6 +342,8 @@ struct strata_directives {
 	size_t nverify;
 	int *verify_line;
 	double timeout;          /* -- strata:timeout 30s: seconds, 0 when unset */
+	int irreversible;        /* line of -- strata:irreversible in the script, 0 when absent */
+	char *irreversible_why;  /* its argument ("drops data"), or NULL */
 };
 
 /*
@@ -353,5 +355,7 @@ struct strata_directives {
 int strata_directives_parse(const char *script, size_t len, enum strata_dialect d, struct strata_directives *out,
 			    struct strata_err *err);
 void strata_directives_release(struct strata_directives *dv);
+/* "there is no 000003_x.down.sql" (or the layout's equivalent): where m's absent down would be. */
+void strata_down_absent(const struct strata_migration *m, char *why, size_t whylen);
 
 #endif

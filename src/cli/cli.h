@@ -57,6 +57,7 @@ struct cli {
 
 struct plan_line {
 	int down;
+	int empty;    /* a down with no statements */
 	char text[160];
 };
 
@@ -97,5 +98,7 @@ const char *col(struct cli *c, const char *code);
 int confirm(struct cli *c, const char *question);
 /* Parse a version argument ("42", "000042", "2024-02-12-120203"). 0 ok. */
 int parse_version_arg(const char *s, uint64_t *v);
+/* What a down that holds no statements does, said in the plan, the prompt and the output. */
+#define NO_STATEMENTS "no statements: only the record is removed"
 
 #endif

@@ -164,6 +164,36 @@ int cmd_version(struct cli *c)
 	return 0;
 }
 
+/* Downs that roll back nothing, refuse to, or do not exist: worth knowing, not wrong. */
+static void down_notes(struct cli *c, enum strata_engine engine)
+{
+	char why[700];
+	size_t i;
+
+	if (c->quiet)
+		return;
+	for (i = 0; i < c->src->n; i++) {
+		const struct strata_migration *m = &c->src->m[i];
+
+		switch (strata_down_kind(m, engine, why, sizeof(why))) {
+		case STRATA_DOWN_EMPTY:
+			fprintf(stderr, "strata: note: %s %s: %s; rolling it back only removes the record\n", m->vtext,
+				m->name, why);
+			break;
+		case STRATA_DOWN_IRREVERSIBLE:
+			fprintf(stderr, "strata: note: %s %s is irreversible: %s; down, goto and redo refuse it\n",
+				m->vtext, m->name, why);
+			break;
+		case STRATA_DOWN_NONE:
+			fprintf(stderr, "strata: note: %s %s has no down script (%s); down, goto and redo refuse it\n",
+				m->vtext, m->name, why);
+			break;
+		case STRATA_DOWN_STATEMENTS:
+			break;
+		}
+	}
+}
+
 int cmd_validate(struct cli *c)
 {
 	struct strata_status *st;
@@ -179,6 +209,7 @@ int cmd_validate(struct cli *c)
 	rc = strata_source_check(c->src, c->target ? c->target->engine : STRATA_ENGINE_POSTGRES, &err);
 	if (rc)
 		return out_error(c, rc, &err);
+	down_notes(c, c->target ? c->target->engine : STRATA_ENGINE_POSTGRES);
 	if (!c->db) {
 		if (!c->quiet)
 			printf("strata: %zu migration%s in %s %s valid (no database given: checksums not compared)\n",
