@@ -85,6 +85,9 @@ enum strata_layout {
 	STRATA_LAYOUT_DIESEL,    /* V_name/up.sql + down.sql (+ metadata.toml) */
 };
 
+/* Room for a checksum with its algorithm tag ("s1:" + 64 hex digits + NUL). */
+#define STRATA_CHECKSUM_SIZE 72
+
 struct strata_migration {
 	uint64_t version;        /* numeric version (Diesel: the digits with dashes removed) */
 	char *vtext;             /* version digits as written, leading zeros kept */
@@ -99,7 +102,9 @@ struct strata_migration {
 	char *down;              /* down script or NULL when there is none */
 	size_t down_len;
 	int down_line;           /* line of down_file where the down script starts */
-	char checksum[65];       /* hex SHA-256 of the up script, CRLF normalised to LF */
+	char checksum[STRATA_CHECKSUM_SIZE]; /* "s1:" + hex SHA-256 of the up script's statements (see
+						strata_checksum_s1); what is recorded */
+	char checksum_v0[65];    /* hex SHA-256 of the whole up script, CRLF as LF: checksums recorded before s1 */
 	int no_transaction;      /* run outside a transaction (metadata.toml, directive, dbmate transaction:false) */
 };
 
@@ -159,8 +164,20 @@ enum strata_down_kind {
 enum strata_down_kind strata_down_kind(const struct strata_migration *m, enum strata_engine engine, char *why,
 				       size_t whylen);
 
-/* SHA-256 hex of a script with CRLF normalised to LF (the recorded checksum). */
+/* SHA-256 hex of a script with CRLF normalised to LF (how checksums were recorded before s1). */
 void strata_checksum(const char *text, size_t len, char hex[65]);
+/*
+ * The recorded checksum of an up script: "s1:" + SHA-256 hex of its
+ * statements with comments and layout normalised away (`-- strata:`
+ * directives kept), so that an edit which changes no statement changes no
+ * checksum. Empty string when out of memory.
+ */
+void strata_checksum_s1(const char *text, size_t len, char sum[STRATA_CHECKSUM_SIZE]);
+/* Does a recorded checksum (tagged, or plain hex from before the tag) match m's file? */
+int strata_checksum_matches(const char *recorded, const struct strata_migration *m);
+/* For messages: a recorded checksum's hex digits without the tag, and m's in the same algorithm. */
+const char *strata_checksum_hex(const char *recorded);
+const char *strata_checksum_file_hex(const char *recorded, const struct strata_migration *m);
 
 /* ---------------------------------------------------------------------------
  * Targets (database URLs)
@@ -206,6 +223,7 @@ struct strata_status_row {
 	char *applied_by;     /* user@host, or NULL */
 	long long duration_ms;
 	char *checksum;       /* recorded checksum, or NULL */
+	char *recorded_name;  /* the name it was applied under, when it differs from the file's; else NULL */
 	char *down;           /* recorded down script (not filled by strata_status_get), or NULL */
 	int stmts_done;       /* partial: statements completed */
 	char *progress;       /* partial: checksum of the statements completed, or NULL */

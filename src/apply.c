@@ -754,9 +754,16 @@ static int refuse_untrusted(struct run *r, int up, struct strata_err *err)
 					row->vtext, row->name, row->stmts_done, row->stmts_done == 1 ? "" : "s");
 			bad++;
 			first = first ? first : row;
+		} else if (row->state == STRATA_MODIFIED && !db->opts.allow_modified && row->recorded_name) {
+			/* not an edit: another migration under the same version */
+			strata_buf_addf(&b, "%s%s was applied as `%s`, the file is `%s`: is this the right directory and "
+					"database?", bad ? "\n" : "", row->vtext, row->recorded_name, row->name);
+			bad++;
+			first = first ? first : row;
 		} else if (row->state == STRATA_MODIFIED && !db->opts.allow_modified) {
 			strata_buf_addf(&b, "%s%s was changed after it was applied (recorded sha256 %.12s, file %.12s)",
-					bad ? "\n" : "", row->mig->up_file, row->checksum, row->mig->checksum);
+					bad ? "\n" : "", row->mig->up_file, strata_checksum_hex(row->checksum),
+					strata_checksum_file_hex(row->checksum, row->mig));
 			bad++;
 			first = first ? first : row;
 		}
@@ -767,10 +774,19 @@ static int refuse_untrusted(struct run *r, int up, struct strata_err *err)
 			snprintf(err->file, sizeof(err->file), "%s", first->mig ? first->mig->up_file : "");
 			err->version = first->version;
 			err->has_version = 1;
-			snprintf(err->hint, sizeof(err->hint), "%s",
-				 first->state == STRATA_PARTIAL
-					 ? "fix the migration and record its state by hand with `strata force VERSION`"
-					 : "restore the applied file, or run with --allow-modified if the change is harmless");
+			if (first->state == STRATA_PARTIAL)
+				snprintf(err->hint, sizeof(err->hint), "%s",
+					 "fix the migration and record its state by hand with `strata force VERSION`");
+			else if (first->recorded_name)
+				snprintf(err->hint, sizeof(err->hint),
+					 "check -p/--path and -d/--database; if %s `%s` really replaces `%s`, record it "
+					 "with `strata accept %s`",
+					 first->vtext, first->name, first->recorded_name, first->vtext);
+			else
+				snprintf(err->hint, sizeof(err->hint),
+					 "restore the applied file; if the change is deliberate and harmless, record it with "
+					 "`strata accept %s` (or run once with --allow-modified)",
+					 first->vtext);
 		}
 		strata_buf_release(&b);
 		return STRATA_EHISTORY;

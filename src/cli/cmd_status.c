@@ -115,8 +115,10 @@ int cmd_status(struct cli *c)
 			printf("  %d statement%s done", r->stmts_done, r->stmts_done == 1 ? "" : "s");
 		if (r->out_of_order)
 			printf("  (older than the newest applied)");
-		if (r->state == STRATA_MODIFIED)
-			printf("  file changed since applied");
+		if (r->state == STRATA_MODIFIED && r->recorded_name)
+			printf("  applied as `%s`: another migration?", r->recorded_name);
+		else if (r->state == STRATA_MODIFIED)
+			printf("  file changed since applied (`strata accept %s` records it)", r->vtext);
 		printf("\n");
 	}
 	printf("\n%zu applied, %zu pending", st->napplied, st->npending);
@@ -225,8 +227,14 @@ int cmd_validate(struct cli *c)
 
 		switch (r->state) {
 		case STRATA_MODIFIED:
-			fprintf(stderr, "strata: %s: changed after it was applied (recorded sha256 %.12s, file %.12s)\n",
-				r->mig->up_file, r->checksum, r->mig->checksum);
+			if (r->recorded_name)
+				fprintf(stderr, "strata: %s was applied as `%s`, the file is `%s`: is this the right directory "
+					"and database?\n", r->vtext, r->recorded_name, r->name);
+			else
+				fprintf(stderr, "strata: %s: changed after it was applied (recorded sha256 %.12s, file %.12s); "
+					"if the change is deliberate, record it with `strata accept %s`\n",
+					r->mig->up_file, strata_checksum_hex(r->checksum),
+					strata_checksum_file_hex(r->checksum, r->mig), r->vtext);
 			bad++;
 			break;
 		case STRATA_MISSING:
