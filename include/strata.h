@@ -259,6 +259,7 @@ struct strata_opts {
 	int lock_retries;            /* retries of a migration that hit lock_timeout (55P03); < 0: 3 when
 					lock_timeout is set, else 0 */
 	const char *backup_dir;      /* take a backup into this directory before changing anything */
+	int ignore_other_tool;       /* up/goto: run even when another tool's table says it migrates this database */
 	/* Progress callback; may be NULL. */
 	void (*on_event)(void *ud, const struct strata_event *ev);
 	void *ud;
@@ -399,6 +400,28 @@ struct strata_adopt_result {
  */
 int strata_adopt(struct strata_db *db, const struct strata_source *src, const char *from_table,
 		 struct strata_adopt_result *res, struct strata_err *err);
+
+/* Another migration tool's record of a database (strata_other_tool_find). */
+struct strata_other_tool {
+	const char *tool;     /* "golang-migrate", "dbmate", "goose", "diesel", "sqlx", "Flyway", "Alembic",
+				 "Prisma", "Drizzle" (static) */
+	const char *table;    /* its table, as messages name it ("drizzle.__drizzle_migrations") (static) */
+	char version[256];    /* the newest version (Alembic: revisions) it says is applied, "" when none */
+	size_t count;         /* migrations it records as applied (golang-migrate, Alembic: 0, it keeps one row) */
+	int dirty;            /* golang-migrate's dirty flag; sqlx, Flyway, Prisma: a failed migration recorded */
+	int adoptable;        /* `strata adopt` can import it */
+};
+
+/*
+ * Before strata records anything here: does another tool's table say it has
+ * been migrating this database? 1 and *out filled when strata's tracking
+ * table is absent and another tool's is present; 0 when not; < 0 on error.
+ * Read only.
+ */
+int strata_other_tool_find(struct strata_db *db, struct strata_other_tool *out, struct strata_err *err);
+/* A sentence for people saying which tool and what it says is applied, and the next step. */
+void strata_other_tool_explain(const struct strata_other_tool *o, char *msg, size_t msglen, char *hint,
+			       size_t hintlen);
 
 /*
  * Remove everything from the target, for development resets: every table,

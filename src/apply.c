@@ -1155,6 +1155,27 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	if (src->ups_only)
 		return strata_err_set(err, STRATA_EUSAGE, "this source was loaded without its down scripts "
 							  "(STRATA_SOURCE_UPS_ONLY) and cannot be run");
+	if ((req->action == STRATA_UP || req->action == STRATA_GOTO) && !db->opts.ignore_other_tool) {
+		/* another tool's database: running migration 1 again would fail on "already exists", or worse */
+		struct strata_other_tool o;
+
+		rc = strata_other_tool_find(db, &o, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 1) {
+			strata_err_set(err, STRATA_EREFUSED, "another tool manages this database; nothing was run");
+			if (err) {
+				char msg[sizeof(err->message) - 32];
+
+				strata_other_tool_explain(&o, msg, sizeof(msg), err->hint, sizeof(err->hint));
+				snprintf(err->message, sizeof(err->message), "%s; nothing was run", msg);
+				snprintf(err->detail, sizeof(err->detail),
+					 "strata keeps no record here yet, so it would run every migration from the "
+					 "first; --ignore-other-tool does that anyway");
+			}
+			return STRATA_EREFUSED;
+		}
+	}
 	memset(&r, 0, sizeof(r));
 	strata_deferred_init(&r.held);
 	r.db = db;

@@ -33,6 +33,7 @@ struct cli {
 	const char *backup_dir;       /* --backup DIR */
 	double lock_timeout, statement_timeout;
 	int lock_retries;             /* -1: default */
+	int ignore_other_tool;        /* --ignore-other-tool */
 	const char *targets_file;     /* --targets FILE */
 	const char *schemas;          /* --schemas PATTERN */
 	int jobs, fail_fast;          /* -j N, --fail-fast */

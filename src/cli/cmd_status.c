@@ -41,6 +41,28 @@ static int print_json(cJSON *root)
 	return 0;
 }
 
+/*
+ * Nothing recorded by strata: is another tool's table here? Says so on
+ * stderr (which tool, what it says is applied, what to do) and returns 1.
+ */
+static int other_tool(struct cli *c, const struct strata_status *st, struct strata_other_tool *o)
+{
+	struct strata_err err;
+	char msg[700], hint[512];
+
+	if (st->napplied || st->npartial)
+		return 0;
+	strata_err_clear(&err);
+	if (strata_other_tool_find(c->db, o, &err) != 1)
+		return 0;
+	if (!c->quiet || !strcmp(c->cmd->name, "validate")) {
+		strata_other_tool_explain(o, msg, sizeof(msg), hint, sizeof(hint));
+		fprintf(stderr, "strata: %s; strata records nothing here yet, so `strata up` refuses to run\n  HINT: %s\n",
+			msg, hint);
+	}
+	return 1;
+}
+
 static int status_json(struct cli *c, const struct strata_status *st)
 {
 	cJSON *root = cJSON_CreateObject(), *arr, *counts;
@@ -57,6 +79,25 @@ static int status_json(struct cli *c, const struct strata_status *st)
 	cJSON_AddNumberToObject(counts, "modified", (double)st->nmodified);
 	cJSON_AddNumberToObject(counts, "missing", (double)st->nmissing);
 	cJSON_AddNumberToObject(counts, "partial", (double)st->npartial);
+	{
+		struct strata_other_tool o;
+		int quiet = c->quiet;
+
+		c->quiet = 1;
+		if (other_tool(c, st, &o)) {
+			cJSON *ot = cJSON_AddObjectToObject(root, "other_tool");
+
+			cJSON_AddStringToObject(ot, "tool", o.tool);
+			cJSON_AddStringToObject(ot, "table", o.table);
+			if (o.version[0])
+				cJSON_AddStringToObject(ot, "version", o.version);
+			else
+				cJSON_AddNullToObject(ot, "version");
+			cJSON_AddBoolToObject(ot, "dirty", o.dirty);
+			cJSON_AddBoolToObject(ot, "adoptable", o.adoptable);
+		}
+		c->quiet = quiet;
+	}
 	arr = cJSON_AddArrayToObject(root, "migrations");
 	for (i = 0; i < st->n; i++) {
 		const struct strata_status_row *r = &st->rows[i];
@@ -132,6 +173,12 @@ int cmd_status(struct cli *c)
 		printf("; at %s\n", st->current_vtext);
 	else
 		printf("; nothing applied\n");
+	{
+		struct strata_other_tool o;
+
+		fflush(stdout);
+		other_tool(c, st, &o);
+	}
 	strata_status_free(st);
 	return 0;
 }
@@ -256,6 +303,11 @@ int cmd_validate(struct cli *c)
 		default:
 			break;
 		}
+	}
+	{
+		struct strata_other_tool o;
+
+		bad += (size_t)other_tool(c, st, &o);
 	}
 	if (!bad && !c->quiet)
 		printf("strata: %zu migration%s valid; %zu applied match their files, %zu pending\n", c->src->n,
