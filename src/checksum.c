@@ -4,56 +4,55 @@
  *
  * A migration is `modified` when its statements changed since it was
  * applied. Re-indenting a file, rewording a comment, adding blank lines or
- * converting line endings changes no statement, so the checksum ("s1:" and
- * the SHA-256 hex of the normalised text) covers the script as a lexer sees
- * it: comments dropped, each run of white space outside literals made one
- * space (none next to "(", ")", "," and ";", where no space can join or
- * split a token), string literals, quoted identifiers and dollar quotes kept
- * byte for byte (CRLF as LF, as before). `-- strata:` directive comments
- * change what a run does, so they stay in, one per line.
+ * converting line endings changes no statement, so the checksum covers the
+ * script as the lexer sees it: comments dropped, each run of white space
+ * outside literals made one space (none next to "(", ")", "," and ";", where
+ * no space can join or split a token), string literals, quoted identifiers
+ * and dollar quotes kept byte for byte (CRLF as LF, as before). `-- strata:`
+ * directive comments change what a run does, so they stay in, one per line.
  *
- * The checksum is computed when the directory is read, before the engine is
- * known, so the normaliser follows the token shapes that sqlsplit.c's two
- * lexers (psqlscan.l, SQLite's tokenize.c) agree on. Where they disagree it
- * does not guess: a block comment nested inside another (PostgreSQL nests,
- * SQLite does not), a backslash in a string literal (E'' strings and
- * standard_conforming_strings = off), a bracket [...] holding quotes or
- * comment marks (an SQLite identifier, or a PostgreSQL subscript), or an
- * unterminated literal make the whole script hash as written instead (CRLF
- * as LF). Such a script is `modified` by any edit, as every script was
- * before; never is a real change hidden.
+ * Token shapes follow sqlsplit.c's two lexers (PostgreSQL's psqlscan.l,
+ * SQLite's tokenize.c); keep them in sync. The directory is read before the
+ * engine is known, so the checksum ("s1:" + SHA-256 hex) covers the script
+ * normalised for both dialects: two scripts have the same checksum only when
+ * each dialect sees the same statements in both. Where a dialect's rules are
+ * not followed here exactly (standard_conforming_strings set by the script,
+ * an unterminated literal or comment), that dialect's part is the text as
+ * written instead, so any edit counts: never is a real change hidden.
  *
  * Checksums recorded before the tag existed (plain hex of the CRLF->LF text)
  * are compared the old way (strata_checksum_matches); accept and new applies
  * record the tagged form.
  */
+#define _GNU_SOURCE
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
 
 #define TAG "s1:"
 
+/* sqlsplit.c K_SPACE: psqlscan {space}, tokenize.c CC_SPACE. */
 static int is_space(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-/* psqlscan {ident_cont}; SQLite's IdChar() is the same set. */
-static int ident_cont(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
-	       c >= 0x80;
-}
-
-/* psqlscan {dolq_start}, {dolq_cont}. */
-static int dolq_start(unsigned char c)
+/* psqlscan {ident_start}, {ident_cont}; SQLite's IdChar() is ident_cont. */
+static int ident_start(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
 }
 
+static int ident_cont(unsigned char c)
+{
+	return ident_start(c) || (c >= '0' && c <= '9') || c == '$';
+}
+
+/* psqlscan {dolq_start}, {dolq_cont}. */
 static int dolq_cont(unsigned char c)
 {
-	return dolq_start(c) || (c >= '0' && c <= '9');
+	return ident_start(c) || (c >= '0' && c <= '9');
 }
 
 /* No space is needed next to these: they never join a neighbour into another token. */
@@ -64,9 +63,12 @@ static int tight(unsigned char c)
 
 struct norm {
 	struct strata_buf *out;
+	int pg;           /* PostgreSQL's rules, else SQLite's */
 	int pending;      /* white space or a comment since the last byte out */
 	int gap_newline;  /* ... and it held a newline */
-	int after_string; /* the last thing out was a string literal */
+	int gap_block;    /* ... and a block comment */
+	int after_string; /* the last token out was a string literal: 1 plain, 2 with E'' escapes */
+	size_t word;      /* bytes of the identifier or keyword being written, 0 when not in one */
 };
 
 /* Before a token starting with c: the separator the gap before it stands for. */
@@ -75,13 +77,17 @@ static void sep(struct norm *n, unsigned char c)
 	if (n->pending && n->out->len) {
 		unsigned char last = (unsigned char)n->out->buf[n->out->len - 1];
 
-		/* 'a'\n'b' is one literal in PostgreSQL, 'a' 'b' an error: keep the newline */
-		if (n->after_string && c == '\'' && n->gap_newline)
+		/*
+		 * 'a'\n'b' is one literal in PostgreSQL, 'a' 'b' an error: keep the
+		 * newline (scan.l {quotecontinue}: white space and -- comments only)
+		 */
+		if (n->pg && n->after_string && c == '\'' && n->gap_newline && !n->gap_block)
 			strata_buf_addc(n->out, '\n');
 		else if (!tight(last) && !tight(c) && last != '\n')
 			strata_buf_addc(n->out, ' ');
+		n->word = 0;
 	}
-	n->pending = n->gap_newline = n->after_string = 0;
+	n->pending = n->gap_newline = n->gap_block = 0;
 }
 
 /* Copy [p, e) byte for byte but CRLF as LF. */
@@ -101,141 +107,225 @@ static void copy_lf(struct strata_buf *b, const unsigned char *p, const unsigned
 	}
 }
 
-int strata_sql_normalise(const char *text, size_t len, struct strata_buf *out)
+/* One byte of an ordinary token. */
+static void plain(struct norm *n, unsigned char c)
 {
-	const unsigned char *s = (const unsigned char *)text, *e = s + len, *p = s;
-	struct norm n = { out, 0, 0, 0 };
+	sep(n, c);
+	strata_buf_addc(n->out, (char)c);
+	n->word = n->word ? (ident_cont(c) ? n->word + 1 : 0) : ident_start(c) ? 1 : 0;
+	n->after_string = 0;
+}
 
+/* A literal [p, q) (quotes included) goes out as written. */
+static void literal(struct norm *n, const unsigned char *p, const unsigned char *q, int string)
+{
+	sep(n, *p);
+	copy_lf(n->out, p, q);
+	n->word = 0;
+	n->after_string = string;
+}
+
+/* The end of a quoted run opened at p by q (doubled q stands for itself; `esc`: backslash escapes). */
+static const unsigned char *close_quote(const unsigned char *p, const unsigned char *e, unsigned char q, int esc)
+{
+	for (p++; p < e; p++) {
+		if (esc && *p == '\\') {
+			p++;
+			continue;
+		}
+		if (*p == q) {
+			if (p + 1 < e && p[1] == q) {
+				p++;
+				continue;
+			}
+			return p + 1;
+		}
+	}
+	return NULL;
+}
+
+int strata_sql_normalise(const char *text, size_t len, enum strata_dialect d, struct strata_buf *out)
+{
+	const unsigned char *s = (const unsigned char *)text, *e = s + len, *p = s, *q;
+	struct norm n;
+
+	memset(&n, 0, sizeof(n));
+	n.out = out;
+	n.pg = d == STRATA_DIALECT_POSTGRES;
+	/* psql follows the server's setting after each statement: not worth following here */
+	if (n.pg && memmem(text, len, "standard_conforming_strings", 27))
+		return 1;
 	if (len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
 		p += 3; /* a byte order mark is white space (see sqlsplit.c) */
 	while (p < e) {
 		unsigned char c = *p;
-		const unsigned char *q;
 
 		if (is_space(c)) {
 			n.pending = 1;
-			n.gap_newline |= c == '\n';
+			/* psqlscan {newline} is [\n\r] */
+			n.gap_newline |= c == '\n' || (n.pg && c == '\r');
 			p++;
 		} else if (c == '-' && p + 1 < e && p[1] == '-') {
-			q = memchr(p, '\n', (size_t)(e - p));
-			q = q ? q : e;
-			{
-				const unsigned char *w = p + 2, *end = q;
+			/* psqlscan {comment} ends before [\n\r], tokenize.c's at \n */
+			const unsigned char *w = p + 2, *end;
 
-				while (w < end && (*w == ' ' || *w == '\t'))
-					w++;
-				if ((size_t)(end - w) >= 7 && memcmp(w, "strata:", 7) == 0) {
-					/* a directive changes what runs: it counts, on a line of its own */
-					while (end > w && is_space(end[-1]))
-						end--;
-					if (out->len && out->buf[out->len - 1] != '\n')
-						strata_buf_addc(out, '\n');
-					strata_buf_adds(out, "-- ");
-					strata_buf_add(out, (const char *)w, (size_t)(end - w));
+			for (q = p + 2; q < e && *q != '\n' && !(n.pg && *q == '\r'); q++)
+				;
+			end = q;
+			while (w < end && (*w == ' ' || *w == '\t'))
+				w++;
+			if ((size_t)(end - w) >= 7 && memcmp(w, "strata:", 7) == 0) {
+				/* a directive changes what runs: it counts, on a line of its own */
+				while (end > w && is_space(end[-1]))
+					end--;
+				if (out->len && out->buf[out->len - 1] != '\n')
 					strata_buf_addc(out, '\n');
-					n.pending = n.gap_newline = n.after_string = 0;
-					p = q;
-					continue;
-				}
+				strata_buf_adds(out, "-- ");
+				strata_buf_add(out, (const char *)w, (size_t)(end - w));
+				strata_buf_addc(out, '\n');
+				n.pending = n.gap_newline = n.gap_block = n.after_string = 0;
+				n.word = 0;
+			} else {
+				n.pending = 1;
 			}
-			n.pending = n.gap_newline = 1;
 			p = q;
 		} else if (c == '/' && p + 1 < e && p[1] == '*') {
-			for (q = p + 2; q + 1 < e && !(q[0] == '*' && q[1] == '/'); q++)
-				if (q[0] == '/' && q[1] == '*')
-					return 1; /* nested: PostgreSQL and SQLite end it in different places */
-			if (q + 1 >= e)
-				return 1;
-			n.pending = 1;
-			n.gap_newline |= memchr(p, '\n', (size_t)(q - p)) != NULL;
-			p = q + 2;
-		} else if (c == '\'' || c == '"' || c == '`') {
-			for (q = p + 1;; q += 2) {
-				q = memchr(q, c, (size_t)(e - q));
-				if (!q)
-					return 1; /* unterminated: the splitter says where */
-				if (!(q + 1 < e && q[1] == c))
-					break;
+			/* PostgreSQL nests block comments (psqlscan xc_depth), SQLite does not */
+			size_t depth = 1;
+
+			for (q = p + 2; q < e && depth; q++) {
+				if (q + 1 < e && q[0] == '*' && q[1] == '/') {
+					depth--;
+					q++;
+				} else if (n.pg && q + 1 < e && q[0] == '/' && q[1] == '*') {
+					depth++;
+					q++;
+				}
 			}
-			if (c == '\'' && memchr(p, '\\', (size_t)(q - p)))
-				return 1; /* E'\'' or standard_conforming_strings = off: an escape may hide the end */
-			sep(&n, c);
-			copy_lf(out, p, q + 1);
-			n.after_string = c == '\'';
-			p = q + 1;
-		} else if (c == '[') {
-			q = memchr(p, ']', (size_t)(e - p));
+			if (depth)
+				return 1; /* unterminated: the splitter says where */
+			n.pending = n.gap_block = 1;
+			p = q;
+		} else if (c == '\'') {
+			/* E'...' (a lone e or E token before the quote) has backslash escapes; so
+			   has a literal that continues one */
+			int esc = n.pg && ((!n.pending && n.word == 1 && (out->buf[out->len - 1] | 0x20) == 'e') ||
+					   (n.after_string == 2 && n.pending && n.gap_newline && !n.gap_block));
+
+			q = close_quote(p, e, c, esc);
 			if (!q)
 				return 1;
-			{
-				const unsigned char *w;
-
-				for (w = p + 1; w < q; w++)
-					if (*w == '\'' || *w == '"' || *w == '`' || *w == '$' || *w == '[' ||
-					    (w + 1 < q && ((w[0] == '-' && w[1] == '-') || (w[0] == '/' && w[1] == '*'))))
-						return 1; /* an SQLite identifier or a PostgreSQL subscript: they lex apart */
-			}
+			literal(&n, p, q, esc ? 2 : 1);
+			p = q;
+		} else if (c == '"' || (!n.pg && (c == '`' || c == '['))) {
+			q = c == '[' ? memchr(p, ']', (size_t)(e - p)) : close_quote(p, e, c, 0);
+			if (!q)
+				return 1;
+			if (c == '[')
+				q++;
+			literal(&n, p, q, 0);
+			p = q;
+		} else if (c == '$' && n.pg && !(n.word && !n.pending) && p + 1 < e && p[1] >= '0' && p[1] <= '9') {
+			/* psqlscan {param}: $1 */
+			for (q = p + 1; q < e && *q >= '0' && *q <= '9'; q++)
+				;
 			sep(&n, c);
-			copy_lf(out, p, q + 1);
-			p = q + 1;
-		} else if (c == '$' && !(out->len && !n.pending && ident_cont((unsigned char)out->buf[out->len - 1])) &&
-			   p + 1 < e && (p[1] == '$' || dolq_start(p[1]))) {
-			const unsigned char *t = p + 1, *close;
+			strata_buf_add(out, (const char *)p, (size_t)(q - p));
+			n.word = 0;
+			n.after_string = 0;
+			p = q;
+		} else if (c == '$' && n.pg && !(n.word && !n.pending) && p + 1 < e && (p[1] == '$' || ident_start(p[1]))) {
+			/* psqlscan {dolqdelim}: $tag$ ... $tag$ */
+			const unsigned char *t = p + 1, *close = NULL, *x;
 			size_t tl;
 
-			while (t < e && *t != '$' && dolq_cont(*t))
+			while (t < e && dolq_cont(*t))
 				t++;
 			if (t >= e || *t != '$') {
-				/* $1, $name: not a dollar quote */
-				sep(&n, c);
-				strata_buf_addc(out, (char)c);
+				plain(&n, c); /* $name: not a dollar quote */
 				p++;
 				continue;
 			}
-			tl = (size_t)(t - p) + 1; /* the tag with both dollars */
-			for (close = t + 1; close < e; close++) {
-				close = memchr(close, '$', (size_t)(e - close));
-				if (!close || (size_t)(e - close) < tl) {
-					close = NULL;
+			tl = (size_t)(t - p) + 1;
+			for (x = t + 1; x + tl <= e; x++) {
+				x = memchr(x, '$', (size_t)(e - x));
+				if (!x || x + tl > e)
+					break;
+				if (memcmp(x, p, tl) == 0) {
+					close = x;
 					break;
 				}
-				if (memcmp(close, p, tl) == 0)
-					break;
 			}
-			if (!close || close >= e)
+			if (!close)
 				return 1;
-			sep(&n, c);
-			copy_lf(out, p, close + tl);
+			literal(&n, p, close + tl, 0);
 			p = close + tl;
-		} else {
+		} else if (c >= '0' && c <= '9' && !(n.word && !n.pending)) {
+			/* a number, as sqlsplit.c lexes it ({integer} {decimal} {real}): a $ after it
+			   opens a dollar quote, an E after it is a word of its own */
+			q = p + 1;
+			while (q < e && *q >= '0' && *q <= '9')
+				q++;
+			if (q < e && *q == '.' && !(q + 1 < e && q[1] == '.'))
+				for (q++; q < e && *q >= '0' && *q <= '9'; q++)
+					;
+			if (q < e && (*q == 'e' || *q == 'E')) {
+				const unsigned char *x = q + 1;
+
+				if (x < e && (*x == '+' || *x == '-'))
+					x++;
+				if (x < e && *x >= '0' && *x <= '9')
+					for (q = x + 1; q < e && *q >= '0' && *q <= '9'; q++)
+						;
+			}
 			sep(&n, c);
-			strata_buf_addc(out, (char)c);
+			strata_buf_add(out, (const char *)p, (size_t)(q - p));
+			n.word = 0;
+			n.after_string = 0;
+			p = q;
+		} else {
+			plain(&n, c);
 			p++;
 		}
 	}
 	return 0;
 }
 
-void strata_checksum_s1(const char *text, size_t len, char sum[STRATA_CHECKSUM_SIZE])
+/* One dialect's part of the checksum's input: its length, then the normalised text (or the text as written). */
+static void add_part(struct strata_buf *all, const char *text, size_t len, enum strata_dialect d)
 {
 	struct strata_buf b;
-	char hex[65];
 
 	strata_buf_init(&b);
-	if (strata_sql_normalise(text, len, &b) != 0 || b.broken) {
-		/* as written: a leading byte no normalised text starts with keeps the two apart */
+	if (strata_sql_normalise(text, len, d, &b) != 0) {
 		strata_buf_reset(&b);
-		strata_buf_addc(&b, '\001');
-		strata_buf_add(&b, text, len);
+		strata_buf_addc(&b, '\001'); /* no normalised text starts so: the two stay apart */
+		copy_lf(&b, (const unsigned char *)text, (const unsigned char *)text + len);
 	}
-	if (b.broken) {
-		sum[0] = '\0';
-	} else {
-		strata_checksum(b.buf, b.len, hex);
-		memcpy(sum, TAG, 3);
-		memcpy(sum + 3, hex, 65);
-	}
+	strata_buf_addf(all, "%zu:", b.len);
+	strata_buf_add(all, b.buf, b.len);
+	if (b.broken)
+		all->broken = 1;
 	strata_buf_release(&b);
+}
+
+void strata_checksum_s1(const char *text, size_t len, char sum[STRATA_CHECKSUM_SIZE])
+{
+	struct strata_buf all;
+	char hex[65];
+
+	strata_buf_init(&all);
+	add_part(&all, text, len, STRATA_DIALECT_POSTGRES);
+	add_part(&all, text, len, STRATA_DIALECT_SQLITE);
+	sum[0] = '\0';
+	if (!all.broken) {
+		strata_checksum(all.buf, all.len, hex);
+		if (hex[0]) {
+			memcpy(sum, TAG, 3);
+			memcpy(sum + 3, hex, 65);
+		}
+	}
+	strata_buf_release(&all);
 }
 
 int strata_checksum_matches(const char *recorded, const struct strata_migration *m)

@@ -105,12 +105,12 @@ void strata_split_release(struct strata_split *s);
 /* Number of non-empty statements. */
 size_t strata_split_count(const struct strata_split *s);
 /*
- * The text a checksum covers (checksum.c): `text` without comments, white
- * space made canonical outside literals, `-- strata:` directives kept.
- * Appends to out; returns 1 when the script holds a construct the dialects
- * lex differently (then out is to be ignored and the text hashed as written).
+ * The text a checksum covers (checksum.c): `text` as dialect `d` lexes it,
+ * without comments, white space made canonical outside literals, `-- strata:`
+ * directives kept. Appends to out; returns 1 when the text is not followed
+ * exactly (then out is to be ignored and the text hashed as written).
  */
-int strata_sql_normalise(const char *text, size_t len, struct strata_buf *out);
+int strata_sql_normalise(const char *text, size_t len, enum strata_dialect d, struct strata_buf *out);
 
 /* ---------------------------------------------------------------- drivers */
 

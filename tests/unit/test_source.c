@@ -514,9 +514,15 @@ static void test_plain(void **state)
 	assert_int_equal(m->up_len, 0);
 	assert_string_equal(m->up, "");
 	assert_null(m->down);
-	/* SHA-256 of the empty string, in both forms */
-	assert_string_equal(m->checksum, "s1:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	/* SHA-256 of the empty string (the old form); the tagged form of nothing */
 	assert_string_equal(m->checksum_v0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	{
+		char empty[STRATA_CHECKSUM_SIZE];
+
+		strata_checksum_s1("", 0, empty);
+		assert_string_equal(m->checksum, empty);
+		assert_memory_equal(empty, "s1:", 3);
+	}
 	assert_int_equal(src->m[2].layout, STRATA_LAYOUT_PLAIN);
 	strata_source_free(src);
 }
