@@ -482,7 +482,8 @@ void strata_other_tool_explain(const struct strata_other_tool *o, char *msg, siz
 	char applied[400];
 
 	if (!o->version[0])
-		snprintf(applied, sizeof(applied), "which records nothing as applied");
+		snprintf(applied, sizeof(applied), "which records nothing as applied%s",
+			 o->dirty ? " (a migration of it failed)" : "");
 	else if (!strcmp(o->tool, "golang-migrate"))
 		snprintf(applied, sizeof(applied), "which says version %s is applied%s", o->version,
 			 o->dirty ? " and dirty (it failed part way)" : "");
