@@ -128,14 +128,16 @@ versions() {
 	[[ "$output" == *"table t4 already exists"* ]]
 }
 
-@test "an empty down file and an empty dbmate down section are no-ops too" {
+@test "an empty down file, an empty dbmate down section and an empty goose Down section are no-ops too" {
 	: >migrations/000004_empty.down.sql
 	echo "CREATE TABLE t4 (x INTEGER);" >migrations/000004_empty.up.sql
 	printf -- '-- migrate:up\nCREATE TABLE t5 (x INTEGER);\n-- migrate:down\n\n' >migrations/000005_dbmate.sql
+	printf -- '-- +goose Up\nCREATE TABLE t6 (x INTEGER);\n-- +goose Down\n-- +goose StatementBegin\n-- +goose StatementEnd\n' >migrations/000006_goose.sql
 	strata -d sqlite:app.db up
-	run --separate-stderr strata -d sqlite:app.db down 3 -y
+	run --separate-stderr strata -d sqlite:app.db down 4 -y
 	[ "$status" -eq 0 ]
-	[ "$(grep -c 'no statements: only the record is removed' <<<"$output")" -eq 2 ]
+	[ "$(grep -c 'no statements: only the record is removed' <<<"$output")" -eq 3 ]
+	[[ "$output" == *"down 000006 goose"*"(no statements: only the record is removed)"* ]]
 	[ "$(versions)" = "1,2" ]
 }
 
