@@ -114,6 +114,9 @@ enum strata_layout {
 	STRATA_LAYOUT_GO,        /* goose's V_name.go: listed and recorded, never run (up and down are "", NULL) */
 };
 
+/* Room for a checksum with its algorithm tag ("s1:" + 64 hex digits + NUL). */
+#define STRATA_CHECKSUM_SIZE 72
+
 struct strata_migration {
 	struct strata_version version; /* the version (Diesel: the digits with dashes removed) */
 	char *vtext;             /* version digits as written, leading zeros kept */
@@ -129,7 +132,9 @@ struct strata_migration {
 	char *down;              /* down script or NULL when there is none */
 	size_t down_len;
 	int down_line;           /* line of down_file where the down script starts */
-	char checksum[65];       /* hex SHA-256 of the up script, CRLF normalised to LF */
+	char checksum[STRATA_CHECKSUM_SIZE]; /* "s1:" + hex SHA-256 of the up script's statements (see
+						strata_checksum_s1); what is recorded */
+	char checksum_v0[65];    /* hex SHA-256 of the whole up script, CRLF as LF: checksums recorded before s1 */
 	int no_transaction;      /* run outside a transaction (metadata.toml, directive, dbmate transaction:false) */
 };
 
@@ -191,8 +196,36 @@ long strata_source_find(const struct strata_source *src, const struct strata_ver
  */
 int strata_source_check(const struct strata_source *src, enum strata_engine engine, struct strata_err *err);
 
-/* SHA-256 hex of a script with CRLF normalised to LF (the recorded checksum). */
+/* What rolling a migration back would run. */
+enum strata_down_kind {
+	STRATA_DOWN_STATEMENTS = 0, /* a down script with statements */
+	STRATA_DOWN_EMPTY,          /* only comments or nothing: rolling back only removes the record */
+	STRATA_DOWN_IRREVERSIBLE,   /* says -- strata:irreversible: down, goto and redo refuse it */
+	STRATA_DOWN_NONE,           /* no down script at all: down, goto and redo refuse it */
+};
+/*
+ * Read m's down script as `engine` would. `why` (may be NULL) gets a phrase
+ * for people: "000003_x.down.sql:2 says -- strata:irreversible (drops data)",
+ * "there is no 000003_x.down.sql", "000003_x.down.sql holds no statements".
+ * A script that does not lex counts as STATEMENTS (strata_source_check says why).
+ */
+enum strata_down_kind strata_down_kind(const struct strata_migration *m, enum strata_engine engine, char *why,
+				       size_t whylen);
+
+/* SHA-256 hex of a script with CRLF normalised to LF (how checksums were recorded before s1). */
 void strata_checksum(const char *text, size_t len, char hex[65]);
+/*
+ * The recorded checksum of an up script: "s1:" + SHA-256 hex of its
+ * statements with comments and layout normalised away (`-- strata:`
+ * directives kept), so that an edit which changes no statement changes no
+ * checksum. Empty string when out of memory.
+ */
+void strata_checksum_s1(const char *text, size_t len, char sum[STRATA_CHECKSUM_SIZE]);
+/* Does a recorded checksum (tagged, or plain hex from before the tag) match m's file? */
+int strata_checksum_matches(const char *recorded, const struct strata_migration *m);
+/* For messages: a recorded checksum's hex digits without the tag, and m's in the same algorithm. */
+const char *strata_checksum_hex(const char *recorded);
+const char *strata_checksum_file_hex(const char *recorded, const struct strata_migration *m);
 
 /* ---------------------------------------------------------------------------
  * Targets (database URLs)
@@ -238,6 +271,7 @@ struct strata_status_row {
 	char *applied_by;     /* user@host, or NULL */
 	long long duration_ms;
 	char *checksum;       /* recorded checksum, or NULL */
+	char *recorded_name;  /* the name it was applied under, when it differs from the file's; else NULL */
 	char *down;           /* recorded down script (not filled by strata_status_get), or NULL */
 	int stmts_done;       /* partial: statements completed */
 	char *progress;       /* partial: checksum of the statements completed, or NULL */
@@ -275,6 +309,7 @@ struct strata_opts {
 	const char *backup_dir;      /* take a backup into this directory before changing anything */
 	int must_exist;              /* the database must exist: an absent SQLite file is STRATA_ECONNECT
 					("does not exist"), never created (every command but up) */
+	int ignore_other_tool;       /* up/goto: run even when another tool's table says it migrates this database */
 	/* Progress callback; may be NULL. */
 	void (*on_event)(void *ud, const struct strata_event *ev);
 	void *ud;
@@ -312,6 +347,7 @@ struct strata_event {
 	size_t total;             /* MIG_FAILED outside a transaction: its number of statements */
 	int own_tx;               /* MIG_FAILED outside a transaction: the file manages its own transactions;
 				     statements count+1 .. err->statement-1 were rolled back with the one that failed */
+	int empty;                /* MIG_START/DONE of a down that holds no statements: only the record is removed */
 };
 
 /* Open a target (connects, does not lock, does not create anything). */
@@ -418,6 +454,28 @@ struct strata_adopt_result {
  */
 int strata_adopt(struct strata_db *db, const struct strata_source *src, const char *from_table,
 		 struct strata_adopt_result *res, struct strata_err *err);
+
+/* Another migration tool's record of a database (strata_other_tool_find). */
+struct strata_other_tool {
+	const char *tool;     /* "golang-migrate", "dbmate", "goose", "diesel", "sqlx", "Flyway", "Alembic",
+				 "Prisma", "Drizzle" (static) */
+	const char *table;    /* its table, as messages name it ("drizzle.__drizzle_migrations") (static) */
+	char version[256];    /* the newest version (Alembic: revisions) it says is applied, "" when none */
+	size_t count;         /* migrations it records as applied (golang-migrate, Alembic: 0, it keeps one row) */
+	int dirty;            /* golang-migrate's dirty flag; sqlx, Flyway, Prisma: a failed migration recorded */
+	int adoptable;        /* `strata adopt` can import it */
+};
+
+/*
+ * Before strata records anything here: does another tool's table say it has
+ * been migrating this database? 1 and *out filled when strata's tracking
+ * table is absent and another tool's is present; 0 when not; < 0 on error.
+ * Read only.
+ */
+int strata_other_tool_find(struct strata_db *db, struct strata_other_tool *out, struct strata_err *err);
+/* A sentence for people saying which tool and what it says is applied, and the next step. */
+void strata_other_tool_explain(const struct strata_other_tool *o, char *msg, size_t msglen, char *hint,
+			       size_t hintlen);
 
 /*
  * Remove everything from the target, for development resets: every table,

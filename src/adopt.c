@@ -6,6 +6,11 @@
  * the matching migration files as applied (with their current checksums),
  * running nothing, in one transaction under the migration lock. The other
  * tool's table is left as it was, so going back stays possible.
+ *
+ * Before strata has a table of its own, strata_other_tool_find() tells
+ * status, validate and up who has been migrating the database (those four,
+ * and sqlx, Flyway, Alembic, Prisma and Drizzle, which adopt cannot read),
+ * so that up does not run migration 1 again on a database that has it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,4 +271,260 @@ out:
 	strata_applied_free(rows, nrows);
 	free(set.v);
 	return rc;
+}
+
+/* ------------------------------------------------------------------ another tool's table */
+
+/* The tables other tools keep, in the order they are looked for. */
+static const struct other_table {
+	const char *schema;   /* NULL: where strata's own table is */
+	const char *table;
+	const char *shown;    /* how messages name it */
+} other_tables[] = {
+	{ NULL, "schema_migrations", "schema_migrations" },
+	{ NULL, "goose_db_version", "goose_db_version" },
+	{ NULL, "__diesel_schema_migrations", "__diesel_schema_migrations" },
+	{ NULL, "_sqlx_migrations", "_sqlx_migrations" },
+	{ NULL, "flyway_schema_history", "flyway_schema_history" },
+	{ NULL, "alembic_version", "alembic_version" },
+	{ NULL, "_prisma_migrations", "_prisma_migrations" },
+	{ "drizzle", "__drizzle_migrations", "drizzle.__drizzle_migrations" }, /* drizzle-orm on PostgreSQL */
+	{ NULL, "__drizzle_migrations", "__drizzle_migrations" },              /* ... on SQLite */
+	{ NULL, NULL, NULL },
+};
+
+static int truthy(const char *v)
+{
+	return v && (strcmp(v, "t") == 0 || strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+}
+
+/* Is digit string a newer than b? (Leading zeros ignored; non-digits compare as text.) */
+static int newer(const char *a, const char *b)
+{
+	size_t la, lb;
+
+	if (!b || !*b)
+		return 1;
+	while (*a == '0' && a[1])
+		a++;
+	while (*b == '0' && b[1])
+		b++;
+	la = strlen(a);
+	lb = strlen(b);
+	if (la != lb && strspn(a, "0123456789") == la && strspn(b, "0123456789") == lb)
+		return la > lb;
+	return strcmp(a, b) > 0;
+}
+
+static void set_version(struct strata_other_tool *o, const char *v)
+{
+	snprintf(o->version, sizeof(o->version), "%s", v ? v : "");
+}
+
+/* Read what the tool in `t` says is applied. 0 when read, <0 when the table is not that tool's. */
+static int read_other(struct strata_db *db, const struct other_table *t, struct strata_other_tool *o)
+{
+	struct strata_buf q;
+	struct strata_rows *r = NULL;
+	size_t i;
+	int rc = -1;
+
+	strata_buf_init(&q);
+	strata_buf_add_qualified(&q, t->schema ? t->schema : db->schema, t->table);
+	if (q.broken)
+		return STRATA_ENOMEM;
+	o->table = t->shown;
+	if (strcmp(t->table, "schema_migrations") == 0) {
+		if ((rc = try_query(db, "SELECT version, dirty FROM %s", q.buf, &r)) == 0) {
+			o->tool = "golang-migrate";
+			o->adoptable = 1;
+			/* one row: the current version; -1 or none is "nothing applied" */
+			for (i = 0; i < r->nrows; i++) {
+				const char *v = strata_rows_get(r, i, 0);
+
+				if (v && strcmp(v, "-1") != 0 && newer(v, o->version))
+					set_version(o, v);
+				o->dirty |= truthy(strata_rows_get(r, i, 1));
+			}
+		} else if ((rc = try_query(db, "SELECT version FROM %s", q.buf, &r)) == 0) {
+			o->tool = "dbmate";
+			o->adoptable = 1;
+			for (i = 0; i < r->nrows; i++)
+				if (strata_rows_get(r, i, 0) && newer(strata_rows_get(r, i, 0), o->version))
+					set_version(o, strata_rows_get(r, i, 0));
+			o->count = r->nrows;
+		}
+	} else if (strcmp(t->table, "goose_db_version") == 0) {
+		if ((rc = try_query(db, "SELECT version_id, is_applied FROM %s ORDER BY id", q.buf, &r)) == 0) {
+			struct applied_set set = { 0 };
+			struct strata_version v, top = { { 0 } };
+
+			o->tool = "goose";
+			o->adoptable = 1;
+			for (i = 0; i < r->nrows; i++) {
+				if (parse_version(strata_rows_get(r, i, 0), &v) != 0 || strcmp(v.d, "0") == 0)
+					continue; /* goose's own first row, version 0 */
+				if (truthy(strata_rows_get(r, i, 1))) {
+					if (!contains(&set, &v))
+						add_version(&set, &v);
+				} else {
+					remove_version(&set, &v);
+				}
+			}
+			o->count = set.n;
+			for (i = 0; i < set.n; i++)
+				if (strata_version_cmp(&set.v[i], &top) > 0)
+					top = set.v[i];
+			if (set.n)
+				snprintf(o->version, sizeof(o->version), "%s", top.d);
+			free(set.v);
+		}
+	} else if (strcmp(t->table, "__diesel_schema_migrations") == 0) {
+		if ((rc = try_query(db, "SELECT version FROM %s", q.buf, &r)) == 0) {
+			o->tool = "diesel";
+			o->adoptable = 1;
+			for (i = 0; i < r->nrows; i++)
+				if (strata_rows_get(r, i, 0) && newer(strata_rows_get(r, i, 0), o->version))
+					set_version(o, strata_rows_get(r, i, 0));
+			o->count = r->nrows;
+		}
+	} else if (strcmp(t->table, "_sqlx_migrations") == 0) {
+		if ((rc = try_query(db, "SELECT version, success FROM %s ORDER BY version", q.buf, &r)) == 0) {
+			o->tool = "sqlx";
+			for (i = 0; i < r->nrows; i++) {
+				if (!truthy(strata_rows_get(r, i, 1))) {
+					o->dirty = 1;
+					continue;
+				}
+				o->count++;
+				set_version(o, strata_rows_get(r, i, 0));
+			}
+		}
+	} else if (strcmp(t->table, "flyway_schema_history") == 0) {
+		if ((rc = try_query(db, "SELECT version, success FROM %s ORDER BY installed_rank", q.buf, &r)) == 0) {
+			o->tool = "Flyway";
+			for (i = 0; i < r->nrows; i++) {
+				const char *v = strata_rows_get(r, i, 0);
+
+				o->dirty = !truthy(strata_rows_get(r, i, 1));
+				if (v && !o->dirty) { /* versioned and applied (repeatables have no version) */
+					o->count++;
+					set_version(o, v);
+				}
+			}
+		}
+	} else if (strcmp(t->table, "alembic_version") == 0) {
+		if ((rc = try_query(db, "SELECT version_num FROM %s ORDER BY version_num", q.buf, &r)) == 0) {
+			struct strata_buf b;
+
+			o->tool = "Alembic";
+			strata_buf_init(&b);
+			for (i = 0; i < r->nrows; i++)
+				strata_buf_addf(&b, "%s%s", i ? ", " : "", strata_rows_get(r, i, 0) ? strata_rows_get(r, i, 0) : "");
+			set_version(o, b.buf);
+			strata_buf_release(&b);
+		}
+	} else if (strcmp(t->table, "_prisma_migrations") == 0) {
+		if ((rc = try_query(db, "SELECT migration_name, finished_at, rolled_back_at FROM %s ORDER BY started_at",
+				    q.buf, &r)) == 0) {
+			o->tool = "Prisma";
+			for (i = 0; i < r->nrows; i++) {
+				if (strata_rows_get(r, i, 2))
+					continue; /* rolled back */
+				if (!strata_rows_get(r, i, 1)) {
+					o->dirty = 1; /* started, never finished: failed */
+					continue;
+				}
+				o->count++;
+				set_version(o, strata_rows_get(r, i, 0));
+			}
+		}
+	} else if (strcmp(t->table, "__drizzle_migrations") == 0) {
+		if ((rc = try_query(db, "SELECT created_at FROM %s ORDER BY created_at", q.buf, &r)) == 0) {
+			o->tool = "Drizzle";
+			o->count = r->nrows;
+			if (r->nrows)
+				set_version(o, strata_rows_get(r, r->nrows - 1, 0));
+		}
+	}
+	strata_rows_free(r);
+	strata_buf_release(&q);
+	return rc;
+}
+
+int strata_other_tool_find(struct strata_db *db, struct strata_other_tool *out, struct strata_err *err)
+{
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = strata_history_exists(db, err);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	for (i = 0; other_tables[i].table; i++) {
+		const struct other_table *t = &other_tables[i];
+		struct strata_err ignored;
+
+		/* a schema that cannot be there (SQLite has no "drizzle") is not an error */
+		rc = db->drv->table_exists(db->conn, t->schema ? t->schema : db->schema, t->table,
+					   t->schema ? &ignored : err);
+		if (rc < 0 && !t->schema)
+			return rc;
+		if (rc != 1)
+			continue;
+		rc = read_other(db, t, out);
+		if (rc == STRATA_ENOMEM)
+			return strata_err_set(err, rc, "out of memory");
+		if (rc == 0)
+			return 1;
+		memset(out, 0, sizeof(*out)); /* a table of that name, but not that tool's: look on */
+	}
+	return 0;
+}
+
+void strata_other_tool_explain(const struct strata_other_tool *o, char *msg, size_t msglen, char *hint,
+			       size_t hintlen)
+{
+	char applied[400];
+
+	if (!o->version[0])
+		snprintf(applied, sizeof(applied), "which records nothing as applied%s",
+			 o->dirty ? " (a migration of it failed)" : "");
+	else if (!strcmp(o->tool, "golang-migrate"))
+		snprintf(applied, sizeof(applied), "which says version %s is applied%s", o->version,
+			 o->dirty ? " and dirty (it failed part way)" : "");
+	else if (!strcmp(o->tool, "Alembic"))
+		snprintf(applied, sizeof(applied), "which says revision %s is applied", o->version);
+	else if (!strcmp(o->tool, "Drizzle"))
+		snprintf(applied, sizeof(applied), "which records %zu migration%s, the newest created_at %s", o->count,
+			 o->count == 1 ? "" : "s", o->version);
+	else
+		snprintf(applied, sizeof(applied), "which records %zu migration%s as applied, the newest %s%s", o->count,
+			 o->count == 1 ? "" : "s", o->version, o->dirty ? "; one failed" : "");
+	if (msg)
+		snprintf(msg, msglen, "this database is managed by %s (table %s), %s", o->tool, o->table, applied);
+	if (!hint)
+		return;
+	if (!strcmp(o->tool, "golang-migrate") && o->dirty)
+		snprintf(hint, hintlen,
+			 "check the database by hand and finish or undo migration %s, clear the flag with `migrate force "
+			 "%s` (or the version before it), then `strata adopt` records its state for strata",
+			 o->version, o->version);
+	else if (o->adoptable)
+		snprintf(hint, hintlen,
+			 "`strata adopt` records %s's state in strata's table, running nothing; then `strata up` "
+			 "goes on from there",
+			 o->tool);
+	else
+		snprintf(hint, hintlen,
+			 "strata cannot import %s's records%s: when the files here are what %s applied, record them "
+			 "with `strata baseline VERSION` (running nothing); then `strata up` goes on from there",
+			 o->tool,
+			 !o->dirty ? ""
+			 : !strcmp(o->tool, "sqlx")   ? " (and sqlx records a failed migration: see `sqlx migrate info`)"
+			 : !strcmp(o->tool, "Flyway") ? " (and Flyway records a failed migration: `flyway repair` first)"
+			 : !strcmp(o->tool, "Prisma") ? " (and Prisma records a failed migration: `prisma migrate resolve` "
+							"first)"
+						      : "",
+			 o->tool);
 }

@@ -199,6 +199,7 @@ struct step {
 	int own_tx;              /* the file manages its own transactions (BEGIN/COMMIT, PRAGMA foreign_keys) */
 	int own_tx_line;         /* line of `file` of its first such statement */
 	int resume;              /* statements already done by an earlier, partial run */
+	int empty;               /* a down with no statements: only the record is removed */
 };
 
 static struct strata_directives no_directives;
@@ -341,6 +342,7 @@ static void mig_event(struct strata_event *ev, enum strata_event_kind kind, cons
 	ev->vtext = s->row->vtext;
 	ev->name = s->row->name;
 	ev->down = s->down;
+	ev->empty = s->empty;
 	ev->ms = ms;
 	ev->err = err;
 	ev->text = text;
@@ -647,7 +649,7 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 			return 0;
 		}
 	}
-	if (!s->record_only && s->len) {
+	if (!s->record_only && s->len && !s->empty) {
 		rc = set_timeout(db, s, 1, err);
 		if (rc)
 			goto fail;
@@ -752,7 +754,7 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 	rc = strata_sql_split(s->script, s->len, db->drv->dialect, &s->sp, err);
 	if (!rc)
 		rc = strata_directives_parse(s->script, s->len, db->drv->dialect, &dv, err);
-	if (!rc && (dv.no_transaction || dv.nrequire || dv.nverify || dv.timeout > 0)) {
+	if (!rc && (dv.no_transaction || dv.nrequire || dv.nverify || dv.timeout > 0 || dv.irreversible)) {
 		/* most scripts have none: a step keeps a copy only when there are some */
 		s->dv = malloc(sizeof(*s->dv));
 		if (!s->dv) {
@@ -932,9 +934,16 @@ static int refuse_untrusted(struct run *r, int up, struct strata_err *err)
 					row->vtext, row->name, row->stmts_done, row->stmts_done == 1 ? "" : "s");
 			bad++;
 			first = first ? first : row;
+		} else if (row->state == STRATA_MODIFIED && !db->opts.allow_modified && row->recorded_name) {
+			/* not an edit: another migration under the same version */
+			strata_buf_addf(&b, "%s%s was applied as `%s`, the file is `%s`: is this the right directory and "
+					"database?", bad ? "\n" : "", row->vtext, row->recorded_name, row->name);
+			bad++;
+			first = first ? first : row;
 		} else if (row->state == STRATA_MODIFIED && !db->opts.allow_modified) {
 			strata_buf_addf(&b, "%s%s was changed after it was applied (recorded sha256 %.12s, file %.12s)",
-					bad ? "\n" : "", row->mig->up_file, row->checksum, row->mig->checksum);
+					bad ? "\n" : "", row->mig->up_file, strata_checksum_hex(row->checksum),
+					strata_checksum_file_hex(row->checksum, row->mig));
 			bad++;
 			first = first ? first : row;
 		}
@@ -945,10 +954,19 @@ static int refuse_untrusted(struct run *r, int up, struct strata_err *err)
 			snprintf(err->file, sizeof(err->file), "%s", first->mig ? first->mig->up_file : "");
 			err->version = first->version;
 			err->has_version = 1;
-			strata_err_hint(err, "%s",
-				 first->state == STRATA_PARTIAL
-					 ? "fix the migration and record its state by hand with `strata force VERSION`"
-					 : "restore the applied file, or run with --allow-modified if the change is harmless");
+			if (first->state == STRATA_PARTIAL)
+				strata_err_hint(err, "%s",
+					 "fix the migration and record its state by hand with `strata force VERSION`");
+			else if (first->recorded_name)
+				strata_err_hint(err,
+					 "check -p/--path and -d/--database; if %s `%s` really replaces `%s`, record it "
+					 "with `strata accept %s`",
+					 first->vtext, first->name, first->recorded_name, first->vtext);
+			else
+				strata_err_hint(err,
+					 "restore the applied file; if the change is deliberate and harmless, record it with "
+					 "`strata accept %s` (or run once with --allow-modified)",
+					 first->vtext);
 		}
 		strata_buf_release(&b);
 		return STRATA_EHISTORY;
@@ -1106,6 +1124,94 @@ static int records_only(enum strata_action a)
 	return a == STRATA_FORCE || a == STRATA_BASELINE || a == STRATA_ACCEPT;
 }
 
+/* Why step s cannot be rolled back (into why), or 0 when it can. */
+static int irreversible(const struct step *s, char *why, size_t n)
+{
+	const struct strata_migration *m = s->row->mig;
+
+	if (!s->down || s->record_only)
+		return 0;
+	if (is_go(s->row)) {
+		snprintf(why, n, "it is a goose Go migration, which strata cannot run (roll it back with goose, then "
+				 "record that with `strata force VERSION`, the version before it)");
+		return 1;
+	}
+	if (s->script && !s->dv->irreversible)
+		return 0;
+	if (s->script && s->recorded_down)
+		snprintf(why, n, "the down script recorded when it was applied says -- strata:irreversible%s%s%s",
+			 s->dv->irreversible_why ? " (" : "", s->dv->irreversible_why ? s->dv->irreversible_why : "",
+			 s->dv->irreversible_why ? ")" : "");
+	else if (s->script)
+		snprintf(why, n, "%s:%d says -- strata:irreversible%s%s%s", s->file, s->line + s->dv->irreversible - 1,
+			 s->dv->irreversible_why ? " (" : "", s->dv->irreversible_why ? s->dv->irreversible_why : "",
+			 s->dv->irreversible_why ? ")" : "");
+	else if (!m)
+		snprintf(why, n, "its down script is missing (its file is gone, and no down script was recorded when "
+				 "it was applied)");
+	else if (m->down)
+		snprintf(why, n, "its down script is missing (the file changed since it was applied, and no down "
+				 "script was recorded then)");
+	else {
+		char where[600];
+
+		strata_down_absent(m, where, sizeof(where));
+		snprintf(why, n, "its down script is missing (%s)", where);
+	}
+	return 1;
+}
+
+/*
+ * Refuse a range that holds migrations which cannot be rolled back, naming
+ * every one of them at once, before anything runs: one run per refusal would
+ * teach them to people one at a time.
+ */
+static int refuse_irreversible(struct run *r, struct strata_err *err)
+{
+	struct strata_buf b;
+	const struct step *first = NULL;
+	size_t i, bad = 0, shown = 0, missing = 0;
+	char why[900];
+
+	strata_buf_init(&b);
+	for (i = 0; i < r->nsteps; i++) {
+		const struct step *s = &r->steps[i];
+
+		if (!irreversible(s, why, sizeof(why)))
+			continue;
+		if (!first)
+			first = s;
+		bad++;
+		missing += !s->script;
+		/* the message has a fixed size: the rest are counted */
+		if (b.len < 700) {
+			strata_buf_addf(&b, "%s%s %s cannot be rolled back: %s", b.len ? "\n" : "", s->row->vtext,
+					s->row->name, why);
+			shown++;
+		}
+	}
+	if (!bad) {
+		strata_buf_release(&b);
+		return 0;
+	}
+	if (shown < bad)
+		strata_buf_addf(&b, "\nand %zu more (`strata validate` lists them all)", bad - shown);
+	strata_err_set(err, STRATA_EREFUSED, "%s", b.broken ? "out of memory" : b.buf);
+	strata_buf_release(&b);
+	if (err) {
+		snprintf(err->file, sizeof(err->file), "%s", first->script && !first->recorded_down ? first->file : "");
+		err->line = 0;
+		err->version = first->row->version;
+		err->has_version = 1;
+		strata_err_hint(err,
+			 "nothing was changed. %s%s",
+			 missing ? "Write the missing down script, or roll back less (`strata down N`, `strata goto V`); "
+				 : "Roll back less (`strata down N`, `strata goto V`); ",
+			 "if the database was undone by hand, record that with `strata force VERSION`");
+	}
+	return STRATA_EREFUSED;
+}
+
 /* Every step read and checked before anything runs. */
 static int prepare(struct run *r, struct strata_err *err)
 {
@@ -1118,25 +1224,8 @@ static int prepare(struct run *r, struct strata_err *err)
 		rc = prepare_step(r, s, err);
 		if (rc)
 			return rc;
-		if (s->down && !s->record_only && (!s->script || strata_split_count(&s->sp) == 0)) {
-			strata_err_set(err, STRATA_EREFUSED, "%s %s cannot be rolled back: %s", s->row->vtext,
-				       s->row->name,
-				       is_go(s->row) ? "it is a goose Go migration, which strata cannot run"
-				       : s->script   ? "its down script holds no statements"
-						     : "its down script is missing");
-			if (err) {
-				snprintf(err->file, sizeof(err->file), "%s",
-					 s->row->mig && s->row->mig->down_file ? s->row->mig->down_file : "");
-				err->version = s->row->version;
-				err->has_version = 1;
-				strata_err_hint(err, "%s",
-					 is_go(s->row) ? "roll it back with goose, then record that with `strata force "
-							 "VERSION` (the version before it)"
-						       : "write a down script that undoes it, or, if the database was "
-							 "undone by hand, record it with `strata force VERSION`");
-			}
-			return STRATA_EREFUSED;
-		}
+		if (s->down && !s->record_only && s->script && !s->dv->irreversible && strata_split_count(&s->sp) == 0)
+			s->empty = 1; /* as golang-migrate, dbmate, goose and Diesel run it: nothing, then the record goes */
 		if (s->own_tx && !s->record_only && r->db->opts.single_transaction) {
 			strata_err_set(err, STRATA_EUSAGE,
 				       "%s %s manages its own transactions (BEGIN/COMMIT), so it cannot be part of "
@@ -1161,7 +1250,7 @@ static int prepare(struct run *r, struct strata_err *err)
 			return STRATA_EUSAGE;
 		}
 	}
-	return 0;
+	return refuse_irreversible(r, err);
 }
 
 /*
@@ -1296,6 +1385,28 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	if (src->ups_only)
 		return strata_err_set(err, STRATA_EUSAGE, "this source was loaded without its down scripts "
 							  "(STRATA_SOURCE_UPS_ONLY) and cannot be run");
+	if ((req->action == STRATA_UP || req->action == STRATA_GOTO) && !db->opts.ignore_other_tool) {
+		/* another tool's database: running migration 1 again would fail on "already exists", or worse */
+		struct strata_other_tool o;
+
+		rc = strata_other_tool_find(db, &o, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 1) {
+			strata_err_set(err, STRATA_EREFUSED, "another tool manages this database; nothing was run");
+			if (err) {
+				char msg[1024], hint[512];
+
+				strata_other_tool_explain(&o, msg, sizeof(msg), hint, sizeof(hint));
+				strata_err_set(err, STRATA_EREFUSED, "%s; nothing was run", msg);
+				strata_err_hint(err, "%s", hint);
+				strata_err_detail(err,
+					 "strata keeps no record here yet, so it would run every migration from the "
+					 "first; --ignore-other-tool does that anyway");
+			}
+			return STRATA_EREFUSED;
+		}
+	}
 	memset(&r, 0, sizeof(r));
 	strata_deferred_init(&r.held);
 	r.db = db;

@@ -10,6 +10,8 @@
  *   -- strata:require <SQL>         must yield true before the migration starts
  *   -- strata:verify <SQL>          must yield true after its statements, inside its transaction
  *   -- strata:timeout <duration>    statement timeout for this migration
+ *   -- strata:irreversible [why]    (in a down script) this migration cannot be rolled back:
+ *                                   down, goto and redo refuse it instead of running the rest
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -30,6 +32,7 @@ void strata_directives_release(struct strata_directives *dv)
 	free(dv->require_line);
 	free(dv->verify);
 	free(dv->verify_line);
+	free(dv->irreversible_why);
 	memset(dv, 0, sizeof(*dv));
 }
 
@@ -83,6 +86,10 @@ static int directive(struct strata_directives *dv, const char *p, size_t n, int 
 		if (IS("require") ? push(&dv->require, &dv->require_line, &dv->nrequire, arg, alen, line)
 				  : push(&dv->verify, &dv->verify_line, &dv->nverify, arg, alen, line))
 			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	} else if (IS("irreversible")) {
+		dv->irreversible = line;
+		if (alen && !dv->irreversible_why && !(dv->irreversible_why = strata_strndup(arg, alen)))
+			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	} else if (IS("timeout")) {
 		char buf[32];
 
@@ -94,7 +101,7 @@ static int directive(struct strata_directives *dv, const char *p, size_t n, int 
 			goto bad_timeout;
 	} else {
 		strata_err_set(err, STRATA_ESOURCE,
-			       "unknown directive -- strata:%.*s (known: no-transaction, require, verify, timeout)",
+			       "unknown directive -- strata:%.*s (known: no-transaction, require, verify, timeout, irreversible)",
 			       (int)nlen, name);
 		goto fail;
 	}
@@ -235,4 +242,61 @@ int strata_source_check(const struct strata_source *src, enum strata_engine engi
 	if (err)
 		err->code = STRATA_ESOURCE;
 	return STRATA_ESOURCE;
+}
+
+void strata_down_absent(const struct strata_migration *m, char *why, size_t whylen)
+{
+	const char *f = m->up_file;
+	size_t n = strlen(f);
+
+	if (!why || !whylen)
+		return;
+	if (m->layout == STRATA_LAYOUT_MARKERS)
+		snprintf(why, whylen, "%s has no down section", f);
+	else if (m->layout == STRATA_LAYOUT_DIESEL && n >= 6 && strcmp(f + n - 6, "up.sql") == 0)
+		snprintf(why, whylen, "there is no %.*sdown.sql", (int)(n - 6), f);
+	else if (m->layout == STRATA_LAYOUT_PAIR && n >= 7 && strcmp(f + n - 7, ".up.sql") == 0)
+		snprintf(why, whylen, "there is no %.*s.down.sql", (int)(n - 7), f);
+	else if (n >= 4 && strcmp(f + n - 4, ".sql") == 0)
+		snprintf(why, whylen, "there is no %.*s.down.sql", (int)(n - 4), f);
+	else
+		snprintf(why, whylen, "there is no down file for %s", f);
+}
+
+enum strata_down_kind strata_down_kind(const struct strata_migration *m, enum strata_engine engine, char *why,
+				       size_t whylen)
+{
+	enum strata_dialect d = engine == STRATA_ENGINE_SQLITE ? STRATA_DIALECT_SQLITE : STRATA_DIALECT_POSTGRES;
+	const char *file = m->down_file ? m->down_file : m->up_file;
+	struct strata_directives dv;
+	struct strata_split sp = { 0 };
+	enum strata_down_kind k = STRATA_DOWN_STATEMENTS;
+
+	if (why && whylen)
+		why[0] = '\0';
+	if (!m->down) {
+		if (m->down_file) /* loaded without its downs (STRATA_SOURCE_UPS_ONLY): there is one */
+			return STRATA_DOWN_STATEMENTS;
+		strata_down_absent(m, why, whylen);
+		return STRATA_DOWN_NONE;
+	}
+	if (strata_directives_parse(m->down, m->down_len, d, &dv, NULL) == 0) {
+		if (dv.irreversible) {
+			k = STRATA_DOWN_IRREVERSIBLE;
+			if (why)
+				snprintf(why, whylen, "%s:%d says -- strata:irreversible%s%s%s", file,
+					 m->down_line + dv.irreversible - 1, dv.irreversible_why ? " (" : "",
+					 dv.irreversible_why ? dv.irreversible_why : "", dv.irreversible_why ? ")" : "");
+		}
+		strata_directives_release(&dv);
+	}
+	if (k == STRATA_DOWN_STATEMENTS && strata_sql_split(m->down, m->down_len, d, &sp, NULL) == 0 &&
+	    strata_split_count(&sp) == 0) {
+		k = STRATA_DOWN_EMPTY;
+		if (why)
+			snprintf(why, whylen, "%s%s holds no statements", file,
+				 m->layout == STRATA_LAYOUT_MARKERS ? "'s down section" : "");
+	}
+	strata_split_release(&sp);
+	return k;
 }

@@ -150,6 +150,13 @@ long strata_sql_dollar_body(const char *sql, size_t len);
  * routine named `name` (unqualified; compared without case unless quoted)?
  */
 int strata_sql_defines_routine(const char *sql, size_t len, const char *name, size_t namelen);
+/*
+ * The text a checksum covers (checksum.c): `text` as dialect `d` lexes it,
+ * without comments, white space made canonical outside literals, `-- strata:`
+ * directives kept. Appends to out; returns 1 when the text is not followed
+ * exactly (then out is to be ignored and the text hashed as written).
+ */
+int strata_sql_normalise(const char *text, size_t len, enum strata_dialect d, struct strata_buf *out);
 
 /* ---------------------------------------------------------------- drivers */
 
@@ -387,6 +394,8 @@ struct strata_directives {
 	size_t nverify;
 	int *verify_line;
 	double timeout;          /* -- strata:timeout 30s: seconds, 0 when unset */
+	int irreversible;        /* line of -- strata:irreversible in the script, 0 when absent */
+	char *irreversible_why;  /* its argument ("drops data"), or NULL */
 };
 
 /*
@@ -398,5 +407,7 @@ struct strata_directives {
 int strata_directives_parse(const char *script, size_t len, enum strata_dialect d, struct strata_directives *out,
 			    struct strata_err *err);
 void strata_directives_release(struct strata_directives *dv);
+/* "there is no 000003_x.down.sql" (or the layout's equivalent): where m's absent down would be. */
+void strata_down_absent(const struct strata_migration *m, char *why, size_t whylen);
 
 #endif

@@ -40,6 +40,7 @@ void strata_status_free(struct strata_status *st)
 		free(r->applied_at);
 		free(r->applied_by);
 		free(r->checksum);
+		free(r->recorded_name);
 		free(r->down);
 		free(r->progress);
 	}
@@ -146,11 +147,15 @@ int strata_status_build(const struct strata_source *src, struct strata_applied *
 			seen[a - rows] = 1;
 			if (strcmp(a->state, "partial") == 0)
 				st->rows[k].state = STRATA_PARTIAL;
-			else if (strcmp(a->checksum, m->checksum) != 0)
+			else if (!strata_checksum_matches(a->checksum, m))
 				st->rows[k].state = STRATA_MODIFIED;
 			else
 				st->rows[k].state = STRATA_APPLIED;
 			fill_recorded(&st->rows[k], &rows[a - rows]);
+			if (a->name && strcmp(a->name, m->name) != 0) {
+				st->rows[k].recorded_name = a->name;
+				rows[a - rows].name = NULL;
+			}
 		} else {
 			st->rows[k].state = STRATA_PENDING;
 		}

@@ -1256,7 +1256,8 @@ static void build(struct loader *L, const struct entry *pe, const struct entry *
 	}
 	if (L->oom)
 		goto fail;
-	strata_checksum(m.up, m.up_len, m.checksum);
+	strata_checksum_s1(m.up, m.up_len, m.checksum);
+	strata_checksum(m.up, m.up_len, m.checksum_v0);
 	if (L->flags & STRATA_SOURCE_UPS_ONLY) {
 		/* only the checksum is wanted: keep no text (that was most of status's memory) */
 		free(m.up);

@@ -34,6 +34,7 @@ struct cli {
 	const char *backup_dir;       /* --backup DIR */
 	double lock_timeout, statement_timeout;
 	int lock_retries;             /* -1: default */
+	int ignore_other_tool;        /* --ignore-other-tool */
 	const char *targets_file;     /* --targets FILE */
 	const char *schemas;          /* --schemas PATTERN */
 	int jobs, fail_fast;          /* -j N, --fail-fast */
@@ -58,6 +59,7 @@ struct cli {
 
 struct plan_line {
 	int down;
+	int empty;    /* a down with no statements */
 	char text[160];
 };
 
@@ -100,5 +102,7 @@ const char *col(struct cli *c, const char *code);
 int confirm(struct cli *c, const char *question);
 /* Parse a version argument ("42", "000042", "2024-02-12-120203"). 0 ok. */
 int parse_version_arg(const char *s, struct strata_version *v);
+/* What a down that holds no statements does, said in the plan, the prompt and the output. */
+#define NO_STATEMENTS "no statements: only the record is removed"
 
 #endif

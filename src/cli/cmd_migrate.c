@@ -78,9 +78,10 @@ static int ask_first(struct cli *c, const struct strata_request *req)
 		req->action == STRATA_FORCE ? "change the recorded state, running nothing" : "roll back");
 	for (i = 0; i < c->nplan; i++)
 		if (c->plan[i].down || req->action == STRATA_FORCE)
-			fprintf(stderr, "  %s %s\n",
+			fprintf(stderr, "  %s %s%s\n",
 				req->action == STRATA_FORCE ? (c->plan[i].down ? "unrecord" : "record  ") : "down",
-				c->plan[i].text);
+				c->plan[i].text,
+				c->plan[i].empty && req->action != STRATA_FORCE ? " (" NO_STATEMENTS ")" : "");
 	ok = confirm(c, "Go ahead?");
 	free(c->plan);
 	c->plan = NULL;

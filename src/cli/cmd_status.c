@@ -42,6 +42,28 @@ static int print_json(cJSON *root)
 	return 0;
 }
 
+/*
+ * Nothing recorded by strata: is another tool's table here? Says so on
+ * stderr (which tool, what it says is applied, what to do) and returns 1.
+ */
+static int other_tool(struct cli *c, const struct strata_status *st, struct strata_other_tool *o)
+{
+	struct strata_err err;
+	char msg[700], hint[512];
+
+	if (st->napplied || st->npartial)
+		return 0;
+	strata_err_clear(&err);
+	if (strata_other_tool_find(c->db, o, &err) != 1)
+		return 0;
+	if (!c->quiet || !strcmp(c->cmd->name, "validate")) {
+		strata_other_tool_explain(o, msg, sizeof(msg), hint, sizeof(hint));
+		fprintf(stderr, "strata: %s; strata records nothing here yet, so `strata up` refuses to run\n  HINT: %s\n",
+			msg, hint);
+	}
+	return 1;
+}
+
 static int status_json(struct cli *c, const struct strata_status *st)
 {
 	cJSON *root = cJSON_CreateObject(), *arr, *counts;
@@ -58,6 +80,25 @@ static int status_json(struct cli *c, const struct strata_status *st)
 	cJSON_AddNumberToObject(counts, "modified", (double)st->nmodified);
 	cJSON_AddNumberToObject(counts, "missing", (double)st->nmissing);
 	cJSON_AddNumberToObject(counts, "partial", (double)st->npartial);
+	{
+		struct strata_other_tool o;
+		int quiet = c->quiet;
+
+		c->quiet = 1;
+		if (other_tool(c, st, &o)) {
+			cJSON *ot = cJSON_AddObjectToObject(root, "other_tool");
+
+			cJSON_AddStringToObject(ot, "tool", o.tool);
+			cJSON_AddStringToObject(ot, "table", o.table);
+			if (o.version[0])
+				cJSON_AddStringToObject(ot, "version", o.version);
+			else
+				cJSON_AddNullToObject(ot, "version");
+			cJSON_AddBoolToObject(ot, "dirty", o.dirty);
+			cJSON_AddBoolToObject(ot, "adoptable", o.adoptable);
+		}
+		c->quiet = quiet;
+	}
 	arr = cJSON_AddArrayToObject(root, "migrations");
 	for (i = 0; i < st->n; i++) {
 		const struct strata_status_row *r = &st->rows[i];
@@ -118,8 +159,10 @@ int cmd_status(struct cli *c)
 			printf("  %d statement%s done", r->stmts_done, r->stmts_done == 1 ? "" : "s");
 		if (r->out_of_order)
 			printf("  (older than the newest applied)");
-		if (r->state == STRATA_MODIFIED)
-			printf("  file changed since applied");
+		if (r->state == STRATA_MODIFIED && r->recorded_name)
+			printf("  applied as `%s`: another migration?", r->recorded_name);
+		else if (r->state == STRATA_MODIFIED)
+			printf("  file changed since applied (`strata accept %s` records it)", r->vtext);
 		if (r->mig && r->mig->layout == STRATA_LAYOUT_GO)
 			printf(r->state == STRATA_PENDING ? "  Go migration: strata cannot run it (run it with goose, "
 							    "then `strata baseline %s`)"
@@ -138,6 +181,12 @@ int cmd_status(struct cli *c)
 		printf("; at %s\n", st->current_vtext);
 	else
 		printf("; nothing applied\n");
+	{
+		struct strata_other_tool o;
+
+		fflush(stdout);
+		other_tool(c, st, &o);
+	}
 	strata_status_free(st);
 	return 0;
 }
@@ -172,6 +221,36 @@ int cmd_version(struct cli *c)
 	return 0;
 }
 
+/* Downs that roll back nothing, refuse to, or do not exist: worth knowing, not wrong. */
+static void down_notes(struct cli *c, enum strata_engine engine)
+{
+	char why[700];
+	size_t i;
+
+	if (c->quiet)
+		return;
+	for (i = 0; i < c->src->n; i++) {
+		const struct strata_migration *m = &c->src->m[i];
+
+		switch (strata_down_kind(m, engine, why, sizeof(why))) {
+		case STRATA_DOWN_EMPTY:
+			fprintf(stderr, "strata: note: %s %s: %s; rolling it back only removes the record\n", m->vtext,
+				m->name, why);
+			break;
+		case STRATA_DOWN_IRREVERSIBLE:
+			fprintf(stderr, "strata: note: %s %s is irreversible: %s; down, goto and redo refuse it\n",
+				m->vtext, m->name, why);
+			break;
+		case STRATA_DOWN_NONE:
+			fprintf(stderr, "strata: note: %s %s has no down script (%s); down, goto and redo refuse it\n",
+				m->vtext, m->name, why);
+			break;
+		case STRATA_DOWN_STATEMENTS:
+			break;
+		}
+	}
+}
+
 int cmd_validate(struct cli *c)
 {
 	struct strata_status *st;
@@ -194,6 +273,7 @@ int cmd_validate(struct cli *c)
 			fprintf(stderr, "strata: %s: Go migration: strata cannot run it; `strata up` stops before it "
 					"(run it with goose, then `strata baseline %s`)\n",
 				c->src->m[i].up_file, c->src->m[i].vtext);
+	down_notes(c, c->target ? c->target->engine : STRATA_ENGINE_POSTGRES);
 	if (!c->db) {
 		if (!c->quiet)
 			printf("strata: %zu migration%s in %s %s valid (no database given: checksums not compared)\n",
@@ -209,8 +289,14 @@ int cmd_validate(struct cli *c)
 
 		switch (r->state) {
 		case STRATA_MODIFIED:
-			fprintf(stderr, "strata: %s: changed after it was applied (recorded sha256 %.12s, file %.12s)\n",
-				r->mig->up_file, r->checksum, r->mig->checksum);
+			if (r->recorded_name)
+				fprintf(stderr, "strata: %s was applied as `%s`, the file is `%s`: is this the right directory "
+					"and database?\n", r->vtext, r->recorded_name, r->name);
+			else
+				fprintf(stderr, "strata: %s: changed after it was applied (recorded sha256 %.12s, file %.12s); "
+					"if the change is deliberate, record it with `strata accept %s`\n",
+					r->mig->up_file, strata_checksum_hex(r->checksum),
+					strata_checksum_file_hex(r->checksum, r->mig), r->vtext);
 			bad++;
 			break;
 		case STRATA_MISSING:
@@ -236,6 +322,11 @@ int cmd_validate(struct cli *c)
 		default:
 			break;
 		}
+	}
+	{
+		struct strata_other_tool o;
+
+		bad += (size_t)other_tool(c, st, &o);
 	}
 	if (!bad && !c->quiet)
 		printf("strata: %zu migration%s valid; %zu applied match their files, %zu pending\n", c->src->n,

@@ -45,6 +45,7 @@ enum opt_id {
 	O_DATABASE = 1, O_PATH, O_SOURCE, O_CONFIG, O_TABLE, O_SINGLE_TX, O_LOCK_WAIT, O_ALL, O_SEQ, O_JSON,
 	O_YES, O_NO_COLOR, O_QUIET, O_VERBOSE, O_HELP, O_VERSION, O_DRY_RUN, O_ALLOW_MODIFIED,
 	O_ALLOW_OOO, O_EXT, O_DIR, O_IGNORED_ARG, O_SQL, O_FROM, O_BACKUP, O_TARGETS, O_SCHEMAS, O_JOBS, O_FAIL_FAST, O_CANARY, O_PG_LOCK_TIMEOUT, O_STATEMENT_TIMEOUT, O_LOCK_RETRIES,
+	O_IGNORE_OTHER_TOOL,
 };
 
 struct option_def {
@@ -82,6 +83,8 @@ static const struct option_def options[] = {
 	{ NULL, "sql", O_SQL, 0, "", "with up: print the SQL script (bookkeeping included) instead of running it" },
 	{ NULL, "allow-modified", O_ALLOW_MODIFIED, 0, "", "do not refuse applied migrations whose file changed" },
 	{ NULL, "allow-out-of-order", O_ALLOW_OOO, 0, "", "apply pending migrations older than the newest applied" },
+	{ NULL, "ignore-other-tool", O_IGNORE_OTHER_TOOL, 0, "",
+	  "up/goto on a database another tool's table says it manages (before strata records anything): run anyway" },
 	{ NULL, "from", O_FROM, 1, "TABLE", "with adopt: the other tool's table (default: look for it)" },
 	{ NULL, "json", O_JSON, 0, "", "machine-readable output on stdout (every command that reports)" },
 	{ "y", "yes", O_YES, 0, "", "answer yes to confirmations" },
@@ -335,6 +338,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case O_ALLOW_OOO:
 			c->flags.allow_out_of_order = 1;
 			break;
+		case O_IGNORE_OTHER_TOOL:
+			c->ignore_other_tool = 1;
+			break;
 		case O_JSON:
 			c->json = 1;
 			break;
@@ -450,6 +456,7 @@ static void make_opts(struct cli *c)
 	c->opts.single_transaction = c->cfg.single_transaction > 0;
 	c->opts.allow_modified = c->cfg.allow_modified > 0;
 	c->opts.allow_out_of_order = c->cfg.allow_out_of_order > 0;
+	c->opts.ignore_other_tool = c->ignore_other_tool;
 	c->opts.dry_run = c->dry_run;
 	/* looking (status, --dry-run, --sql) never creates a database file */
 	c->opts.read_only = (c->cmd->flags & READ_ONLY) != 0 || c->dry_run || c->sql;

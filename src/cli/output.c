@@ -152,6 +152,8 @@ void out_event(void *ud, const struct strata_event *ev)
 						     : ev->kind == STRATA_EV_MIG_SKIPPED ? "skipped"
 											 : "failed");
 		cJSON_AddNumberToObject(o, "ms", (double)(long long)(ev->ms * 10.0 + 0.5) / 10.0);
+		if (ev->empty && ev->down)
+			cJSON_AddBoolToObject(o, "no_statements", 1);
 		cJSON_AddItemToArray((cJSON *)c->jsteps, o);
 	}
 	if (c->capturing) {
@@ -161,6 +163,7 @@ void out_event(void *ud, const struct strata_event *ev)
 			if (p) {
 				c->plan = p;
 				p[c->nplan].down = ev->down;
+				p[c->nplan].empty = ev->empty;
 				snprintf(p[c->nplan].text, sizeof(p[c->nplan].text), "%s %s", ev->vtext, ev->name);
 				c->nplan++;
 			}
@@ -193,10 +196,10 @@ void out_event(void *ud, const struct strata_event *ev)
 			int records = c->cmd && (!strcmp(c->cmd->name, "force") || !strcmp(c->cmd->name, "baseline") ||
 						 !strcmp(c->cmd->name, "accept"));
 
-			printf("  %s %s %s\n",
+			printf("  %s %s %s%s\n",
 			       records ? (ev->down ? "would unrecord" : "would record")
 				       : (ev->down ? "would roll back" : "would apply"),
-			       ev->vtext, ev->name);
+			       ev->vtext, ev->name, ev->empty && !records ? " (" NO_STATEMENTS ")" : "");
 			fflush(stdout);
 		}
 		break;
@@ -218,7 +221,7 @@ void out_event(void *ud, const struct strata_event *ev)
 		printf("  %s%-*s%s %s %-*s ", col(c, "32"), strlen(verb) > 4 ? 0 : 4, verb, col(c, "0"), ev->vtext,
 		       c->name_width, ev->name);
 		print_ms(stdout, ev->ms);
-		printf("\n");
+		printf("%s\n", ev->empty && ev->down && !strcmp(verb, "down") ? "  (" NO_STATEMENTS ")" : "");
 		fflush(stdout);
 		break;
 	case STRATA_EV_MIG_SKIPPED:

@@ -180,11 +180,16 @@ three_migrations() {
 	strata_run -d sqlite:app.db up
 	[ "$status" -eq 0 ]
 	[ "$(sqlite_sql app.db "SELECT count(*) FROM strata_migrations")" = 4 ]
-	# an empty down script undoes nothing: refused, not recorded as undone
+	# an empty down section undoes nothing, as dbmate runs it: only the record goes
 	strata_run -d sqlite:app.db down -y
-	[ "$status" -ne 0 ]
-	[[ "$stderr" == *"20240101000001 markers_only cannot be rolled back"* ]]
-	[ "$(sqlite_sql app.db "SELECT count(*) FROM strata_migrations")" = 4 ]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"down 20240101000001 markers_only"*"(no statements: only the record is removed)"* ]]
+	[ "$(sqlite_sql app.db "SELECT count(*) FROM strata_migrations")" = 3 ]
+	# a single file without a down section has no down: refused
+	strata_run -d sqlite:app.db down -y
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"20240101000000 empty_single cannot be rolled back: its down script is missing (there is no 20240101000000_empty_single.down.sql)"* ]]
+	[ "$(sqlite_sql app.db "SELECT count(*) FROM strata_migrations")" = 3 ]
 	# an empty directory is a mistake to report, never "nothing to do"
 	rm -f migrations/*
 	strata_run -d sqlite:app.db up

@@ -50,7 +50,7 @@ load helpers
 	[ "$status" -eq 0 ]
 	run --separate-stderr strata -d sqlite:app.db down -y
 	[ "$status" -eq 2 ]
-	[[ "$stderr" == *"001 add_permissions cannot be rolled back: its down script is missing"* ]]
+	[[ "$stderr" == *"001 add_permissions cannot be rolled back: its down script is missing (there is no 001_add_permissions.down.sql)"* ]]
 }
 
 @test "Diesel directories, with metadata.toml's run_in_transaction = false, on PostgreSQL" {

@@ -34,11 +34,11 @@ setup() {
 
 @test "status shows modified and missing migrations" {
 	strata -d sqlite:app.db up
-	echo "-- edited" >> migrations/000002_create_tasks.up.sql
+	echo "INSERT INTO tasks DEFAULT VALUES;" >> migrations/000002_create_tasks.up.sql
 	rm migrations/000003_create_runs.*
 	run strata -d sqlite:app.db status
 	[ "$status" -eq 0 ]
-	[[ "$output" =~ 000002\ +create_tasks\ +modified ]]
+	[[ "$output" =~ 000002\ +create_tasks\ +modified\ .*file\ changed\ since\ applied\ \(\`strata\ accept\ 000002\`\ records\ it\) ]]
 	[[ "$output" =~ 3\ +create_runs\ +missing ]]
 	[[ "$output" == *"3 applied, 0 pending, 1 modified, 1 missing"* ]]
 }
@@ -114,7 +114,7 @@ setup() {
 	printf 'CREATE TABLE tasks (id INTEGER PRIMARY KEY, x TEXT);\n' > migrations/000002_create_tasks.up.sql
 	run --separate-stderr strata -d sqlite:app.db validate
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == *"000002_create_tasks.up.sql: changed after it was applied"* ]]
+	[[ "$stderr" == *"000002_create_tasks.up.sql: changed after it was applied (recorded sha256 "*"); if the change is deliberate, record it with \`strata accept 000002\`"* ]]
 }
 
 @test "an edited applied migration stops up until restored or allowed" {
@@ -123,7 +123,7 @@ setup() {
 	run --separate-stderr strata -d sqlite:app.db up
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"000001_create_projects.up.sql was changed after it was applied"* ]]
-	[[ "$stderr" == *"--allow-modified"* ]]
+	[[ "$stderr" == *"HINT: restore the applied file; if the change is deliberate and harmless, record it with \`strata accept 000001\` (or run once with --allow-modified)"* ]]
 	[ "$(sqlite_sql app.db 'SELECT count(*) FROM strata_migrations')" = 2 ]
 	run strata -d sqlite:app.db up --allow-modified
 	[ "$status" -eq 0 ]

@@ -44,7 +44,7 @@ setup() {
 
 @test "accept records an edited migration's new checksum, and is logged" {
 	strata -d sqlite:app.db up
-	printf 'CREATE TABLE tasks (id INTEGER PRIMARY KEY); -- reformatted\n' > migrations/000002_create_tasks.up.sql
+	printf 'CREATE TABLE tasks (id INTEGER PRIMARY KEY, note TEXT);\n' > migrations/000002_create_tasks.up.sql
 	run strata -d sqlite:app.db validate
 	[ "$status" -eq 1 ]
 	run strata -d sqlite:app.db accept 2
@@ -56,6 +56,100 @@ setup() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"000001 create_projects is applied, not modified"* ]]
 	[ "$(sqlite_sql app.db "SELECT count(*) FROM strata_migrations_log WHERE action = 'accept'")" = 1 ]
+}
+
+@test "edits that change no statement are not modifications: comments, blank lines, indentation, line endings" {
+	write_migration migrations 000004 seed "INSERT INTO projects (id) VALUES (1), (2);
+INSERT INTO tasks (id) VALUES (10);"
+	strata -d sqlite:app.db up
+	cat >migrations/000004_seed.up.sql <<-'EOF'
+	-- seed data for the demo
+	INSERT INTO projects (id)
+	    VALUES (1),
+	           (2);   /* two projects */
+
+	INSERT INTO tasks (id) VALUES (10); -- one task
+	EOF
+	sed -i 's/$/\r/' migrations/000001_create_projects.up.sql
+	run --separate-stderr strata -d sqlite:app.db validate
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"4 applied match their files"* ]]
+	run strata -d sqlite:app.db status
+	[[ "$output" == *"4 applied, 0 pending; at 000004"* ]]
+	run strata -d sqlite:app.db up
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nothing to do"* ]]
+}
+
+@test "a statement edit is a modification, and the hint names strata accept V" {
+	strata -d sqlite:app.db up
+	printf -- '-- reworded comment\nCREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT);\n' >migrations/000002_create_tasks.up.sql
+	run --separate-stderr strata -d sqlite:app.db validate
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "strata: 000002_create_tasks.up.sql: changed after it was applied (recorded sha256 "*", file "*"); if the change is deliberate, record it with \`strata accept 000002\`" ]]
+	run --separate-stderr strata -d sqlite:app.db down -y
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"HINT: restore the applied file; if the change is deliberate and harmless, record it with \`strata accept 000002\`"* ]]
+	# inside a literal, white space is a change
+	strata -d sqlite:app.db accept 2
+	write_migration migrations 000004 seed "INSERT INTO projects (id) VALUES (1); CREATE VIEW v AS SELECT 'a b' AS x;"
+	strata -d sqlite:app.db up
+	printf "INSERT INTO projects (id) VALUES (1);\nCREATE VIEW v AS SELECT 'a  b' AS x;\n" >migrations/000004_seed.up.sql
+	run --separate-stderr strata -d sqlite:app.db validate
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"000004_seed.up.sql: changed after it was applied"* ]]
+	# and a directive counts: it changes how the file runs
+	printf -- "-- strata:timeout 5m\nINSERT INTO projects (id) VALUES (1); CREATE VIEW v AS SELECT 'a b' AS x;\n" >migrations/000004_seed.up.sql
+	run --separate-stderr strata -d sqlite:app.db validate
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"000004_seed.up.sql: changed after it was applied"* ]]
+}
+
+# sum_v0 FILE: the checksum strata recorded before checksums had a tag: SHA-256 of the file, CRLF as LF.
+sum_v0() {
+	sed 's/\r$//' "$1" | sha256sum | cut -d' ' -f1
+}
+
+@test "checksums recorded by the previous release (untagged) still verify; accept and new applies record the tagged form" {
+	strata -d sqlite:app.db up 2
+	[ "$(sqlite_sql app.db "SELECT count(*) FROM strata_migrations WHERE checksum LIKE 's1:%' AND length(checksum) = 67")" = 2 ]
+	# as the previous release recorded them
+	for v in 1 2; do
+		f=$(ls migrations/00000${v}_*.up.sql)
+		sqlite_sql app.db "UPDATE strata_migrations SET checksum = '$(sum_v0 "$f")' WHERE version = $v"
+	done
+	run --separate-stderr strata -d sqlite:app.db validate
+	[ "$status" -eq 0 ]
+	run --separate-stderr strata -d sqlite:app.db up
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ok   000003 create_runs"* ]]
+	[ "$(sqlite_sql app.db "SELECT version || ':' || substr(checksum, 1, 3) FROM strata_migrations ORDER BY version" | tr '\n' ' ')" = "1:$(sum_v0 migrations/000001_create_projects.up.sql | cut -c1-3) 2:$(sum_v0 migrations/000002_create_tasks.up.sql | cut -c1-3) 3:s1: " ]
+	# an old checksum covers the whole file, so any edit of it shows until accepted
+	printf 'CREATE TABLE projects (id INTEGER PRIMARY KEY); -- note\n' >migrations/000001_create_projects.up.sql
+	run --separate-stderr strata -d sqlite:app.db validate
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"000001_create_projects.up.sql: changed after it was applied (recorded sha256 $(sqlite_sql app.db 'SELECT substr(checksum, 1, 12) FROM strata_migrations WHERE version = 1'), file $(sum_v0 migrations/000001_create_projects.up.sql | cut -c1-12))"* ]]
+	strata -d sqlite:app.db accept 1
+	[ "$(sqlite_sql app.db "SELECT substr(checksum, 1, 3) FROM strata_migrations WHERE version = 1")" = "s1:" ]
+	run strata -d sqlite:app.db validate
+	[ "$status" -eq 0 ]
+}
+
+@test "PostgreSQL: old checksums verify, comment edits are no modification, statement edits are" {
+	require_pg
+	url=$(make_pg_db)
+	strata -d "$url" up
+	pg_sql "$url" "UPDATE strata_migrations SET checksum = '$(sum_v0 migrations/000001_create_projects.up.sql)' WHERE version = 1"
+	printf -- '-- tasks\nCREATE TABLE tasks (\n  id INTEGER PRIMARY KEY\n);\n' >migrations/000002_create_tasks.up.sql
+	run --separate-stderr strata -d "$url" validate
+	[ "$status" -eq 0 ]
+	printf 'CREATE TABLE runs (id bigint PRIMARY KEY);\n' >migrations/000003_create_runs.up.sql
+	run --separate-stderr strata -d "$url" up
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"000003_create_runs.up.sql was changed after it was applied"*"\`strata accept 000003\`"* ]]
+	run strata -d "$url" accept 3
+	[ "$status" -eq 0 ]
+	[ "$(pg_sql "$url" "SELECT version || ':' || left(checksum, 3) FROM strata_migrations ORDER BY version" | tr '\n' ' ')" = "1:$(sum_v0 migrations/000001_create_projects.up.sql | cut -c1-3) 2:s1: 3:s1: " ]
 }
 
 @test "baseline records an existing database's migrations without running them" {

@@ -52,7 +52,8 @@ static void add_file_v(struct fixture *f, const char *vtext, const char *sortkey
 	m->up = (char *)up;
 	m->up_len = strlen(up);
 	m->up_file = (char *)"file.up.sql";
-	strata_checksum(up, strlen(up), m->checksum);
+	strata_checksum_s1(up, strlen(up), m->checksum);
+	strata_checksum(up, strlen(up), m->checksum_v0);
 	f->src.n++;
 	f->src.m = f->m;
 }
@@ -87,6 +88,19 @@ static void add_row(struct fixture *f, uint64_t v, const char *up, const char *s
 
 	snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
 	add_row_v(f, digits, up, state);
+}
+
+/* A row recorded with today's tagged checksum, under `name`. */
+static void add_row_s1(struct fixture *f, uint64_t v, const char *name, const char *up)
+{
+	char sum[STRATA_CHECKSUM_SIZE];
+
+	add_row(f, v, up, "applied");
+	strata_checksum_s1(up, strlen(up), sum);
+	free(f->a[f->na - 1].checksum);
+	f->a[f->na - 1].checksum = strdup(sum);
+	free(f->a[f->na - 1].name);
+	f->a[f->na - 1].name = strdup(name);
 }
 
 static void release(struct fixture *f)
@@ -235,6 +249,41 @@ static void test_long_versions(void **state)
 	release(&f);
 }
 
+/*
+ * Tagged checksums cover the statements: a comment or layout edit leaves a
+ * migration applied, a statement edit makes it modified; a plain-hex checksum
+ * from before the tag is compared with the whole file, as it was recorded.
+ */
+static void test_checksum_forms(void **state)
+{
+	struct fixture f;
+	struct strata_status *st;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	add_file(&f, 1, "000001", NULL, "create table a(x int);");
+	add_file(&f, 2, "000002", NULL, "create table b(x int);");
+	add_file(&f, 3, "000003", NULL, "create table c(x int);");
+	add_file(&f, 4, "000004", NULL, "create table d(x int);");
+	add_file(&f, 5, "000005", NULL, "create table e(x int);");
+	add_row_s1(&f, 1, "m", "-- makes a\ncreate table a (\n  x int\n);\n");
+	add_row_s1(&f, 2, "m", "create table b(x bigint);");
+	add_row(&f, 3, "create table c(x int);", "applied");            /* old form, same file */
+	add_row(&f, 4, "create table d(x int); -- said", "applied");    /* old form, comment edited */
+	add_row_s1(&f, 5, "slow", "create table e(x text);");          /* another migration's record */
+	st = build(&f);
+	assert_int_equal(st->rows[0].state, STRATA_APPLIED);
+	assert_int_equal(st->rows[1].state, STRATA_MODIFIED);
+	assert_null(st->rows[1].recorded_name);
+	assert_int_equal(st->rows[2].state, STRATA_APPLIED);
+	assert_int_equal(st->rows[3].state, STRATA_MODIFIED);
+	assert_int_equal(st->rows[4].state, STRATA_MODIFIED);
+	assert_string_equal(st->rows[4].recorded_name, "slow");
+	assert_string_equal(st->rows[4].name, "m");
+	strata_status_free(st);
+	release(&f);
+}
+
 static void test_checksum_line_endings(void **state)
 {
 	char a[65], b[65], c[65];
@@ -255,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_empty_and_partial),
 		cmocka_unit_test(test_diesel_order),
 		cmocka_unit_test(test_long_versions),
+		cmocka_unit_test(test_checksum_forms),
 		cmocka_unit_test(test_checksum_line_endings),
 	};
 

@@ -1,0 +1,5 @@
+CREATE FUNCTION f() RETURNS trigger AS $body$
+BEGIN
+  -- don't
+  RETURN NEW;
+END $body$ LANGUAGE plpgsql;
