@@ -466,8 +466,10 @@ int strata_other_tool_find(struct strata_db *db, struct strata_other_tool *out, 
 		struct strata_err ignored;
 
 		/* a schema that cannot be there (SQLite has no "drizzle") is not an error */
+		strata_err_clear(&ignored);
 		rc = db->drv->table_exists(db->conn, t->schema ? t->schema : db->schema, t->table,
 					   t->schema ? &ignored : err);
+		strata_err_release(&ignored);
 		if (rc < 0 && !t->schema)
 			return rc;
 		if (rc != 1)
