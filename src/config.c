@@ -29,6 +29,7 @@ void strata_config_release(struct strata_config *c)
 	free(c->database);
 	free(c->path);
 	free(c->table);
+	free(c->env_file);
 	strata_config_init(c);
 }
 
@@ -129,6 +130,9 @@ static int on_setting(void *user, const char *section, const char *name, const c
 	} else if (strcasecmp(name, "table") == 0) {
 		if (set_string(&c->table, value))
 			goto oom;
+	} else if (strcasecmp(name, "env_file") == 0) {
+		if (set_string(&c->env_file, value))
+			goto oom;
 	} else if (strcasecmp(name, "lock_wait") == 0) {
 		if (strata_parse_duration(value, &c->lock_wait))
 			goto bad;
@@ -146,7 +150,7 @@ static int on_setting(void *user, const char *section, const char *name, const c
 			c->allow_modified = b;
 	} else {
 		strata_err_set(s->err, STRATA_EUSAGE,
-			       "%s:%d: unknown setting \"%s\" (known: database, path, table, lock_wait, "
+			       "%s:%d: unknown setting \"%s\" (known: database, path, table, env_file, lock_wait, "
 			       "single_transaction, allow_out_of_order, allow_modified)",
 			       s->file, lineno, name);
 		goto fail;
@@ -232,6 +236,8 @@ int strata_config_overlay(struct strata_config *base, const struct strata_config
 	if (over->path && set_string(&base->path, over->path))
 		return -1;
 	if (over->table && set_string(&base->table, over->table))
+		return -1;
+	if (over->env_file && set_string(&base->env_file, over->env_file))
 		return -1;
 	if (over->lock_wait_set) {
 		base->lock_wait = over->lock_wait;

@@ -29,6 +29,10 @@ struct cli {
 	int all, seq, json, yes, dry_run, sql, quiet, verbose, color;
 	int help;
 	const char *ext;              /* create -ext (golang-migrate); only "sql" */
+	int digits;                   /* create -digits N (golang-migrate), 0: the width in use */
+	const char *time_format;      /* create -format LAYOUT (Go time layout), or NULL */
+	const char *tz;               /* create -tz ZONE, or NULL: UTC */
+	size_t limit;                 /* history --limit N, 0: all */
 	const char *from;             /* adopt --from TABLE */
 	const char *backup_dir;       /* --backup DIR */
 	double lock_timeout, statement_timeout;
@@ -93,8 +97,12 @@ void out_event(void *ud, const struct strata_event *ev);
 /* Print an error for a person on stderr; returns the exit code for rc. */
 int out_error(struct cli *c, int rc, const struct strata_err *err);
 const char *col(struct cli *c, const char *code);
+/* Warn on stderr when the up script of m holds nothing but comments (up, validate). */
+void warn_empty_up(struct cli *c, const struct strata_migration *m);
 /* Ask [y/N] on the terminal; without one, refuse unless --yes. 1 yes, 0 no. */
 int confirm(struct cli *c, const char *question);
+/* dotenv.c: set the variables of a KEY=VALUE file that are not set yet. 0 ok, else an exit code (printed). */
+int load_env_file(const char *file);
 /* Parse a version argument ("42", "000042", "2024-02-12-120203"). 0 ok. */
 int parse_version_arg(const char *s, uint64_t *v);
 
