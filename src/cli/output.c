@@ -4,7 +4,8 @@
  * what to do next.
  *
  * Progress goes to stdout, errors to stderr, each line flushed so the two
- * interleave correctly in a CI log. Colour only when both are terminals and
+ * interleave correctly in a CI log; there (no terminal) a line also says
+ * which migration starts, so that a long one is seen while it runs. Colour only when both are terminals and
  * NO_COLOR is not set.
  */
 #include <cjson/cJSON.h>
@@ -161,6 +162,12 @@ void out_event(void *ud, const struct strata_event *ev)
 			for (i = 0; i < c->src->n; i++)
 				if (ev->vtext && strcmp(c->src->m[i].vtext, ev->vtext) == 0 && strcmp(c->src->m[i].name, ev->name) == 0)
 					warn_empty_up(c, &c->src->m[i]);
+		}
+		if (!c->dry_run && !c->quiet && !c->json && !c->fleet && c->cmd && (c->cmd->flags & RUNS_SCRIPTS) &&
+		    !isatty(STDOUT_FILENO)) {
+			/* a log shows what runs while it runs (dbmate's "Applying: ..."); the ok line ends it */
+			printf("  %s %s %s\n", ev->down ? "rolling back" : "applying", ev->vtext, ev->name);
+			fflush(stdout);
 		}
 		if (c->dry_run && !c->quiet && !c->json) {
 			int records = c->cmd && (!strcmp(c->cmd->name, "force") || !strcmp(c->cmd->name, "baseline") ||

@@ -109,7 +109,8 @@ load helpers
 	run --separate-stderr strata -d app.db up
 	[ "$status" -eq 0 ]
 	[ "$stderr" = "strata: warning: 000001_add_code_owner.up.sql holds no SQL, only comments: applying 000001 add_code_owner changes nothing but its record" ]
-	[ "${lines[1]%% ms}" != "${lines[1]}" ]
+	[ "${lines[1]}" = "  applying 000001 add_code_owner" ]
+	[[ "${lines[2]}" == "  ok   000001 add_code_owner "*" ms" ]]
 	# with SQL in it, no warning
 	printf -- '-- the SQL goes here\n/* a note */\nCREATE TABLE code_owners (id integer);\n' >migrations/000002_more.up.sql
 	run --separate-stderr strata -d app.db up
