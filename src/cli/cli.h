@@ -97,6 +97,9 @@ void out_event(void *ud, const struct strata_event *ev);
 /* Print an error for a person on stderr; returns the exit code for rc. */
 int out_error(struct cli *c, int rc, const struct strata_err *err);
 const char *col(struct cli *c, const char *code);
+/* live.c: on a terminal, "run V NAME  3 s" while a migration runs; live_stop erases it (no-op when none). */
+void live_start(const char *verb, const char *vtext, const char *name);
+void live_stop(void);
 /* Warn on stderr when the up script of m holds nothing but comments (up, validate). */
 void warn_empty_up(struct cli *c, const struct strata_migration *m);
 /* Ask [y/N] on the terminal; without one, refuse unless --yes. 1 yes, 0 no. */

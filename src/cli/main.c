@@ -717,6 +717,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	rc = c.cmd->fn(&c);
+	live_stop();
 	running_db = NULL;
 	/* stopped by Ctrl-C or a TERM (what was in progress rolled back): the shell's convention */
 	if (interrupted && rc)

@@ -5,7 +5,8 @@
  *
  * Progress goes to stdout, errors to stderr, each line flushed so the two
  * interleave correctly in a CI log; there (no terminal) a line also says
- * which migration starts, so that a long one is seen while it runs. Colour only when both are terminals and
+ * which migration starts, so that a long one is seen while it runs, and on
+ * a terminal a live line with its elapsed time does (live.c). Colour only when both are terminals and
  * NO_COLOR is not set.
  */
 #include <cjson/cJSON.h>
@@ -76,6 +77,7 @@ static void print_err_body(struct cli *c, const struct strata_err *err, const ch
 
 int out_error(struct cli *c, int rc, const struct strata_err *err)
 {
+	live_stop();
 	fflush(stdout);
 	if (err && err->message[0]) {
 		char where[600] = "";
@@ -121,6 +123,9 @@ void out_event(void *ud, const struct strata_event *ev)
 		cJSON_AddNumberToObject(o, "ms", (double)(long long)(ev->ms * 10.0 + 0.5) / 10.0);
 		cJSON_AddItemToArray((cJSON *)c->jsteps, o);
 	}
+	/* whatever comes next ends the live line of the migration that was running */
+	if (ev->kind != STRATA_EV_CONNECTED && ev->kind != STRATA_EV_LOCKED)
+		live_stop();
 	if (c->capturing) {
 		if (ev->kind == STRATA_EV_MIG_START) {
 			struct plan_line *p = realloc(c->plan, (c->nplan + 1) * sizeof(*p));
@@ -163,11 +168,15 @@ void out_event(void *ud, const struct strata_event *ev)
 				if (ev->vtext && strcmp(c->src->m[i].vtext, ev->vtext) == 0 && strcmp(c->src->m[i].name, ev->name) == 0)
 					warn_empty_up(c, &c->src->m[i]);
 		}
-		if (!c->dry_run && !c->quiet && !c->json && !c->fleet && c->cmd && (c->cmd->flags & RUNS_SCRIPTS) &&
-		    !isatty(STDOUT_FILENO)) {
-			/* a log shows what runs while it runs (dbmate's "Applying: ..."); the ok line ends it */
-			printf("  %s %s %s\n", ev->down ? "rolling back" : "applying", ev->vtext, ev->name);
-			fflush(stdout);
+		if (!c->dry_run && !c->quiet && !c->json && !c->fleet && c->cmd && (c->cmd->flags & RUNS_SCRIPTS)) {
+			if (isatty(STDOUT_FILENO)) {
+				/* a terminal: one live line with the elapsed time, replaced by the ok line */
+				live_start(ev->down ? "down" : "run", ev->vtext, ev->name);
+			} else {
+				/* a log shows what runs while it runs (dbmate's "Applying: ..."); the ok line ends it */
+				printf("  %s %s %s\n", ev->down ? "rolling back" : "applying", ev->vtext, ev->name);
+				fflush(stdout);
+			}
 		}
 		if (c->dry_run && !c->quiet && !c->json) {
 			int records = c->cmd && (!strcmp(c->cmd->name, "force") || !strcmp(c->cmd->name, "baseline") ||

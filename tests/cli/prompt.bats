@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # prompt.bats - what a person at a terminal sees and does: a [y/N] prompt
 # answered no or left with Ctrl-C (exit 130 at once, nothing done), a run
-# stopped by SIGINT (exit 130 after the rollback), colour and NO_COLOR.
+# stopped by SIGINT (exit 130 after the rollback), colour and NO_COLOR, and
+# the live line of the migration that is running.
 # The terminal is a real pseudo-terminal (tests/cli/pty_run.py, python3's
 # pty module): Ctrl-C there is the terminal's own SIGINT, as for a person.
 
@@ -88,4 +89,16 @@ SELECT count(*) FROM c;" "SELECT 1;"
 	# and never without a terminal
 	run env -u NO_COLOR "$STRATA" -d bad:// status
 	[[ "$output" != *$'\033'* ]]
+}
+
+@test "on a terminal the running migration is a live line with its elapsed time, replaced by its ok line" {
+	write_migration migrations 000003 slow "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000)
+SELECT count(*) FROM c;" "SELECT 1;"
+	run env NO_COLOR=1 $PTY x "$STRATA" -d app.db up
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "strata: app.db - 3 to run" ]
+	[[ "${lines[1]}" == "  run  000001 create_projects"$'\r\033[K'"  ok   000001 create_projects "*" ms" ]]
+	[[ "${lines[3]}" == "  run  000003 slow"$'\r'"  run  000003 slow  1 s"$'\r'*$'\r\033[K'"  ok   000003 slow "* ]]
+	[[ "$output" != *applying* ]]
+	[ "$(applied)" = 3 ]
 }
