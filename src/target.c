@@ -118,8 +118,9 @@ static char *redact_url(const char *url, int *hidden)
 	if (!sep) {
 		if (strchr(url, '='))
 			redact_conninfo(&b, url, hidden);
-		else if (userinfo_password(url, &pw, &at)) {
-			/* no scheme, but user:password@host all the same */
+		else if (userinfo_password(url, &pw, &at) && !memchr(url, '/', (size_t)(pw - url)) &&
+			 !has_prefix(url, "sqlite:") && !has_prefix(url, "sqlite3:")) {
+			/* no scheme, but user:password@host all the same (not sqlite:a@b.db, not dir/a:b@c.db) */
 			strata_buf_add(&b, url, (size_t)(pw - 1 - url));
 			strata_buf_adds(&b, at);
 			*hidden = 1;

@@ -112,6 +112,8 @@ static void test_redaction(void **state)
 		{ "postgres://app:s3cret+tb?e4=@db/app", "postgres://app@db/app" },
 		{ "postgres://app:s3cret@[::1/app", "postgres://app@[::1/app" },
 		{ "postgres://app@db:5432/app?application_name=a@b", "postgres://app@db:5432/app?application_name=a@b" },
+		{ "sqlite:data/user:x@host.db", "sqlite:data/user:x@host.db" },
+		{ "data/a:b@c.db", "data/a:b@c.db" },
 	};
 	size_t i;
 
