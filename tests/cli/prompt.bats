@@ -78,12 +78,12 @@ SELECT count(*) FROM c;" "SELECT 1;"
 
 @test "colour on a terminal; NO_COLOR=1 turns it off, NO_COLOR set empty does not" {
 	run strata -d app.db up
-	run env -u NO_COLOR $PTY x "$STRATA" -d bad:// status
+	run env -u NO_COLOR $PTY - "$STRATA" -d bad:// status
 	[[ "$output" == *$'\033['* ]]
-	run env NO_COLOR= $PTY x "$STRATA" -d bad:// status
+	run env NO_COLOR= $PTY - "$STRATA" -d bad:// status
 	[ "$status" -eq 2 ]
 	[[ "$output" == *$'\033[31m'* ]]
-	run env NO_COLOR=1 $PTY x "$STRATA" -d bad:// status
+	run env NO_COLOR=1 $PTY - "$STRATA" -d bad:// status
 	[ "$status" -eq 2 ]
 	[[ "$output" != *$'\033'* ]]
 	# and never without a terminal
@@ -94,7 +94,7 @@ SELECT count(*) FROM c;" "SELECT 1;"
 @test "on a terminal the running migration is a live line with its elapsed time, replaced by its ok line" {
 	write_migration migrations 000003 slow "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000)
 SELECT count(*) FROM c;" "SELECT 1;"
-	run env NO_COLOR=1 $PTY x "$STRATA" -d app.db up
+	run env NO_COLOR=1 $PTY - "$STRATA" -d app.db up
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "strata: app.db - 3 to run" ]
 	[[ "${lines[1]}" == "  run  000001 create_projects"$'\r\033[K'"  ok   000001 create_projects "*" ms" ]]

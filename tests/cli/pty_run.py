@@ -6,9 +6,9 @@ prompt, and report what a person at that terminal would have seen.
 
 ANSWER is the text to type once "[y/N]" shows (e.g. "n" or "y", a newline
 is added), or "^C" to press Ctrl-C there (the terminal sends SIGINT, as for
-a person). Everything the command wrote is printed on stdout with \\r\\n made
+a person), or "-" when the command asks nothing. Everything the command wrote is printed on stdout with \\r\\n made
 \\n; the exit status is the command's (128 + N when signal N ended it), or
-124 when the prompt did not show within 10 s.
+124 when the prompt did not show within 10 s (120 s for the whole run with "-").
 """
 import os
 import pty
@@ -22,7 +22,8 @@ def main():
     pid, fd = pty.fork()
     if pid == 0:
         os.execvp(argv[0], argv)
-    out, sent, deadline = b"", False, time.time() + 10
+    out, sent = b"", answer == "-"
+    deadline = time.time() + (120 if sent else 10)
     while True:
         r, _, _ = select.select([fd], [], [], 0.1)
         if r:
@@ -35,8 +36,8 @@ def main():
             out += data
         if not sent and b"[y/N]" in out:
             os.write(fd, b"\x03" if answer == "^C" else answer.encode() + b"\n")
-            sent = True
-        if not sent and time.time() > deadline:
+            sent, deadline = True, time.time() + 120
+        if time.time() > deadline:
             os.kill(pid, 9)
             sys.stdout.write(out.decode(errors="replace").replace("\r\n", "\n"))
             return 124
