@@ -6,6 +6,8 @@
  * create -ext sql -dir DIR -seq) work as its users type them. The table of
  * commands says what each one needs (files, a database) and the dispatcher
  * provides it before the command runs; --help is generated from the table.
+ * What is mistyped is named (did you mean ...?), and what a command does
+ * not take (an argument, -f outside drop) is refused before anything runs.
  */
 #include <errno.h>
 #include <signal.h>

@@ -6,8 +6,8 @@
  * Progress goes to stdout, errors to stderr, each line flushed so the two
  * interleave correctly in a CI log; there (no terminal) a line also says
  * which migration starts, so that a long one is seen while it runs, and on
- * a terminal a live line with its elapsed time does (live.c). Colour only when both are terminals and
- * NO_COLOR is not set.
+ * a terminal a live line with its elapsed time does (live.c). Colour only
+ * when both are terminals and NO_COLOR is unset or empty (no-color.org).
  */
 #include <cjson/cJSON.h>
 #include <signal.h>
