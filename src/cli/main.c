@@ -130,7 +130,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nDatabases: postgres://user@host/db?sslmode=... (any libpq parameter; PGHOST, PGUSER... honoured),\n"
 		   "  a libpq \"key=value\" string, sqlite:PATH, sqlite3://PATH, or a file ending in .db, .sqlite, .sqlite3.\n"
 		   "golang-migrate spellings work too: -path DIR, -database URL, -source file://DIR, -all,\n"
-		   "  create -ext sql -dir DIR -seq NAME.\n"
+		   "  create -ext sql -dir DIR -seq -digits N NAME (-format LAYOUT, -tz ZONE), drop -f.\n"
 		   "\nExit status: 0 success; 1 a migration or database error; 2 bad usage or bad migration files\n"
 		   "  (nothing was touched), or a confirmation answered no; 3 the lock was not obtained in time;\n"
 		   "  130 interrupted (Ctrl-C; 143 for TERM): at a prompt nothing was done, during a run the\n"
