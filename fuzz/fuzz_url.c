@@ -22,7 +22,9 @@
  *    else in the input, so any occurrence of the password in the display is
  *    the password itself and not a coincidence: the display must not
  *    contain it, neither from strata_redact() nor from strata_target_parse()
- *    (nor in a parse error message), and password_hidden must be set.
+ *    (nor in a parse error message), and password_hidden must be set; and
+ *    strata_err_scrub(), given the URL, must remove the password (as typed
+ *    and percent-encoded) from a message that quotes it.
  *
  * Violations print what went wrong and trap, which libFuzzer records.
  * Seeds: fuzz/corpus/url/ (one URL per file).
@@ -98,6 +100,38 @@ static void add_password(struct strata_buf *b, const char *p, size_t n, const ch
 	}
 }
 
+/*
+ * A driver's message quoting the password, as typed and percent-encoded (as
+ * libpq's errors and a server echoing it do), comes out of strata_err_scrub()
+ * without it, and without the URL's password when given only the URL.
+ */
+static void check_scrub(const char *url, const char *pw)
+{
+	struct strata_err err;
+	struct strata_buf enc;
+	const char *p;
+
+	if (strlen(pw) > 200)
+		return;
+	strata_buf_init(&enc);
+	for (p = pw; *p; p++)
+		strata_buf_addf(&enc, "%%%02X", (unsigned char)*p);
+	if (enc.broken) {
+		strata_buf_release(&enc);
+		return;
+	}
+	strata_err_clear(&err);
+	strata_err_set(&err, STRATA_EDB, "x \"%s\" y", pw);
+	strata_err_detail(&err, "%s", enc.buf);
+	strata_err_hint(&err, "%s and %s", pw, pw);
+	strata_err_scrub(&err, url, NULL);
+	CHECK(strstr(err.message, pw) == NULL, "scrubbed message shows the password: %s", err.message);
+	CHECK(strstr(err.hint, pw) == NULL, "scrubbed hint shows the password: %s", err.hint);
+	CHECK(strstr(err.detail, "%01") == NULL, "scrubbed detail shows the encoded password: %s", err.detail);
+	strata_err_release(&err);
+	strata_buf_release(&enc);
+}
+
 static void check_secret(const char *url, const char *pw)
 {
 	struct strata_err err = { 0 };
@@ -126,6 +160,7 @@ static void check_secret(const char *url, const char *pw)
 	CHECK(strstr(t->display, pw) == NULL, "display shows the password: \"%s\"", t->display);
 	CHECK(t->password_hidden, "password_hidden not set for \"%s\"", t->display);
 	strata_target_free(t);
+	check_scrub(url, pw);
 }
 
 /* Cut the input into `n` pieces at '\n' (the last piece takes the rest). */

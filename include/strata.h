@@ -573,6 +573,7 @@ struct strata_config {
 	int single_transaction;  /* -1 unset, 0 or 1 */
 	int allow_out_of_order;  /* -1 unset, 0 or 1 */
 	int allow_modified;      /* -1 unset, 0 or 1 */
+	char *env_file;          /* dotenv file to load DATABASE_URL and friends from, or NULL */
 };
 
 void strata_config_init(struct strata_config *c);

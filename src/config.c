@@ -40,6 +40,7 @@ void strata_config_release(struct strata_config *c)
 	free(c->database);
 	free_paths(c);
 	free(c->table);
+	free(c->env_file);
 	strata_config_init(c);
 }
 
@@ -201,6 +202,9 @@ static int on_setting(void *user, const char *section, const char *name, const c
 	} else if (strcasecmp(name, "table") == 0) {
 		if (set_string(&c->table, value))
 			goto oom;
+	} else if (strcasecmp(name, "env_file") == 0) {
+		if (set_string(&c->env_file, value))
+			goto oom;
 	} else if (strcasecmp(name, "lock_wait") == 0) {
 		if (strata_parse_duration(value, &c->lock_wait))
 			goto bad;
@@ -218,7 +222,7 @@ static int on_setting(void *user, const char *section, const char *name, const c
 			c->allow_modified = b;
 	} else {
 		strata_err_set(s->err, STRATA_EUSAGE,
-			       "%s:%d: unknown setting \"%s\" (known: database, path, table, lock_wait, "
+			       "%s:%d: unknown setting \"%s\" (known: database, path, table, env_file, lock_wait, "
 			       "single_transaction, allow_out_of_order, allow_modified)",
 			       s->file, lineno, name);
 		goto fail;
@@ -319,6 +323,8 @@ int strata_config_overlay(struct strata_config *base, const struct strata_config
 				return -1;
 	}
 	if (over->table && set_string(&base->table, over->table))
+		return -1;
+	if (over->env_file && set_string(&base->env_file, over->env_file))
 		return -1;
 	if (over->lock_wait_set) {
 		base->lock_wait = over->lock_wait;

@@ -39,8 +39,19 @@ struct strata_conn {
 	void *ud;
 };
 
+/*
+ * No password leaves this driver: every message of libpq or the server is
+ * scrubbed of the passwords of the conninfo, the one libpq used (URL,
+ * key=value, PGPASSWORD or ~/.pgpass) and PGPASSWORD, in all their spellings.
+ */
+static void scrub(const char *conninfo, PGconn *pg, struct strata_err *err)
+{
+	strata_err_scrub(err, conninfo, pg ? PQpass(pg) : NULL);
+	strata_err_scrub(err, NULL, getenv("PGPASSWORD"));
+}
+
 /* Turn libpq's multi-line connection error into one line for people. */
-static void connect_error(PGconn *pg, const char *display, struct strata_err *err)
+static void connect_error(PGconn *pg, const char *conninfo, const char *display, struct strata_err *err)
 {
 	char msg[1024];
 	const char *m = pg ? PQerrorMessage(pg) : "out of memory";
@@ -57,12 +68,14 @@ static void connect_error(PGconn *pg, const char *display, struct strata_err *er
 		n--;
 	msg[n] = '\0';
 	strata_err_set(err, STRATA_ECONNECT, "cannot connect to %s: %s", display, msg);
+	scrub(conninfo, pg, err);
 }
 
 static void notice_receiver(void *arg, const PGresult *res)
 {
 	struct strata_conn *c = arg;
 	struct strata_event ev = { 0 };
+	struct strata_err note;
 	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 
 	/* NOTICEs such as "table does not exist, skipping" are noise; warnings are not */
@@ -70,8 +83,12 @@ static void notice_receiver(void *arg, const PGresult *res)
 		return;
 	ev.kind = STRATA_EV_NOTE;
 	ev.target = c->display;
-	ev.text = PQresultErrorMessage(res);
+	strata_err_clear(&note);
+	strata_err_text(&note, STRATA_ERR_MESSAGE, PQresultErrorMessage(res), strlen(PQresultErrorMessage(res)));
+	scrub(c->conninfo, c->pg, &note);
+	ev.text = note.message;
 	c->on_event(c->ud, &ev);
+	strata_err_release(&note);
 }
 
 static int pg_set_schema(struct strata_conn *c, const char *schema, struct strata_err *err)
@@ -93,9 +110,12 @@ static int pg_set_schema(struct strata_conn *c, const char *schema, struct strat
 	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	strata_buf_release(&b);
 	PQclear(r);
-	if (!ok)
-		return strata_err_set(err, STRATA_EDB, "cannot set search_path to %s: %s", schema ? schema : "default",
-				      PQerrorMessage(c->pg));
+	if (!ok) {
+		strata_err_set(err, STRATA_EDB, "cannot set search_path to %s: %s", schema ? schema : "default",
+			       PQerrorMessage(c->pg));
+		scrub(c->conninfo, c->pg, err);
+		return STRATA_EDB;
+	}
 	return 0;
 }
 
@@ -123,7 +143,7 @@ static int pg_connect(const struct strata_target *t, const struct strata_opts *o
 	c->ud = o ? o->ud : NULL;
 	c->pg = open_pg(t->conninfo, c->appname);
 	if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
-		connect_error(c->pg, t->display, err);
+		connect_error(c->pg, t->conninfo, t->display, err);
 		PQfinish(c->pg);
 		free(c->conninfo);
 		free(c->display);
@@ -150,6 +170,7 @@ static int pg_connect(const struct strata_target *t, const struct strata_opts *o
 		PQclear(r);
 		if (!ok) {
 			strata_err_set(err, STRATA_EDB, "cannot set timeouts: %s", PQerrorMessage(c->pg));
+			scrub(c->conninfo, c->pg, err);
 			PQfreeCancel(c->cancel);
 			PQfinish(c->pg);
 			free(c->conninfo);
@@ -233,6 +254,7 @@ static int result_error(struct strata_conn *c, const PGresult *r, struct strata_
 			code = STRATA_ECONNECT;
 		if (err && code == STRATA_ECONNECT)
 			strata_err_hint(err, "the connection to the server was lost");
+		scrub(c->conninfo, c->pg, err);
 		return code;
 	}
 	strata_err_set(err, code, "%s", msg);
@@ -242,6 +264,7 @@ static int result_error(struct strata_conn *c, const PGresult *r, struct strata_
 		copy_text(err, STRATA_ERR_HINT, r, PG_DIAG_MESSAGE_HINT);
 		copy_text(err, STRATA_ERR_CONTEXT, r, PG_DIAG_CONTEXT);
 	}
+	scrub(c->conninfo, c->pg, err);
 	return code;
 }
 
@@ -461,6 +484,7 @@ static int poll_lock(struct strata_conn *c, PGconn *on, const char *keytext, dou
 
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 			strata_err_set(err, STRATA_EDB, "cannot take the migration lock: %s", PQerrorMessage(on));
+			scrub(c->conninfo, on, err);
 			PQclear(r);
 			return STRATA_EDB;
 		}
@@ -527,7 +551,7 @@ static int pg_lock(struct strata_conn *c, const char *key, double wait, strata_l
 	if (!c->lockpg) {
 		c->lockpg = open_pg(c->conninfo, appname);
 		if (!c->lockpg || PQstatus(c->lockpg) != CONNECTION_OK) {
-			connect_error(c->lockpg, c->display, err);
+			connect_error(c->lockpg, c->conninfo, c->display, err);
 			PQfinish(c->lockpg);
 			c->lockpg = NULL;
 			return STRATA_ECONNECT;
@@ -747,6 +771,8 @@ static int pg_backup(struct strata_conn *c, const char *path, const char *schema
 		strata_err_set(err, STRATA_EIO, "backup with pg_dump failed (%s %d)%s%s",
 			       WIFEXITED(status) ? "exit" : "signal", WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
 			       out.len ? ": " : "", out.len ? out.buf : "");
+		scrub(c->conninfo, c->pg, err);
+		strata_err_scrub(err, NULL, password);
 		unlink(path);
 		goto fail;
 	}

@@ -44,6 +44,15 @@ char *strata_buf_detach(struct strata_buf *b, size_t *len);
 
 /* ---------------------------------------------------------------- helpers */
 
+/*
+ * Replace by "***", in every text of err, each password `conninfo` holds
+ * (URL userinfo, ?password=, key=value password=) and `password` (either may
+ * be NULL), in every spelling a message can carry it: as typed, decoded,
+ * percent-encoded, and the pieces libpq makes of a malformed URL. Drivers
+ * call it on every message of their library before it leaves them.
+ */
+void strata_err_scrub(struct strata_err *err, const char *conninfo, const char *password);
+
 char *strata_strdup(const char *s);
 char *strata_strndup(const char *s, size_t n);
 /* 1-based line number of byte offset `off` in text (counting '\n'). */

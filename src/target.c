@@ -7,6 +7,7 @@
  * parameters (which libpq would reject), dbmate's sqlite:path, or a bare file
  * name. Whatever the spelling, the password never reaches `display`.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -82,12 +83,32 @@ static void redact_conninfo(struct strata_buf *b, const char *s, int *hidden)
 	}
 }
 
+/*
+ * Where the password of a URL's userinfo is: between the first ':' and the
+ * last '@', when a ':' comes before the first '@' (from `s`, just after
+ * "://"). libpq itself ends the userinfo at the first '@' or '/', but a
+ * password from a secret manager may hold both unencoded; taking the last
+ * '@' hides such a password whole (and at worst hides more than it must).
+ * Returns 0 when there is no password.
+ */
+static int userinfo_password(const char *s, const char **pw, const char **at)
+{
+	const char *colon = strchr(s, ':'), *first_at = strchr(s, '@'), *last_at;
+
+	if (!colon || !first_at || colon > first_at)
+		return 0;
+	last_at = strrchr(s, '@');
+	*pw = colon + 1;
+	*at = last_at;
+	return 1;
+}
+
 /* Redact a URL: drop the password of the userinfo and any password= parameter. */
 static char *redact_url(const char *url, int *hidden)
 {
 	struct strata_buf b;
 	const char *sep = strstr(url, "://");
-	const char *q, *at = NULL, *p, *colon;
+	const char *q, *pw, *at;
 
 	strata_buf_init(&b);
 	*hidden = 0;
@@ -97,28 +118,20 @@ static char *redact_url(const char *url, int *hidden)
 	if (!sep) {
 		if (strchr(url, '='))
 			redact_conninfo(&b, url, hidden);
-		else
+		else if (userinfo_password(url, &pw, &at) && !memchr(url, '/', (size_t)(pw - url)) &&
+			 !has_prefix(url, "sqlite:") && !has_prefix(url, "sqlite3:")) {
+			/* no scheme, but user:password@host all the same (not sqlite:a@b.db, not dir/a:b@c.db) */
+			strata_buf_add(&b, url, (size_t)(pw - 1 - url));
+			strata_buf_adds(&b, at);
+			*hidden = 1;
+		} else
 			strata_buf_adds(&b, url);
 		return strata_buf_detach(&b, NULL);
 	}
-	/*
-	 * The userinfo ends at the last '@' before the first '/': libpq looks
-	 * that far (a '?' does not stop it), so a password holding '?' or '@'
-	 * is still hidden whole.
-	 */
-	q = strchr(sep + 3, '/');
-	for (p = sep + 3; *p && (!q || p < q); p++)
-		if (*p == '@')
-			at = p;
-	if (at) {
-		colon = memchr(sep + 3, ':', (size_t)(at - (sep + 3)));
-		if (colon) {
-			strata_buf_add(&b, url, (size_t)(colon - url));
-			*hidden = 1;
-			strata_buf_adds(&b, at);
-		} else {
-			strata_buf_adds(&b, url);
-		}
+	if (userinfo_password(sep + 3, &pw, &at)) {
+		strata_buf_add(&b, url, (size_t)(pw - 1 - url));
+		*hidden = 1;
+		strata_buf_adds(&b, at);
 	} else {
 		strata_buf_adds(&b, url);
 	}
@@ -148,6 +161,226 @@ static char *redact_url(const char *url, int *hidden)
 		b = o;
 	}
 	return strata_buf_detach(&b, NULL);
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* The secrets found so far: every spelling of every password, NUL-separated. */
+struct secrets {
+	struct strata_buf all;
+};
+
+static void add_secret(struct secrets *sc, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && p[i] == '*'; i++)
+		;
+	if (i == n) /* nothing, or stars alone: "***" would match it again */
+		return;
+	strata_buf_add(&sc->all, p, n);
+	strata_buf_addc(&sc->all, '\0');
+}
+
+/* Add `p` percent-encoded: reserved bytes only and every byte, upper and lower case hex. */
+static void add_encodings(struct secrets *sc, const char *p, size_t n)
+{
+	struct strata_buf enc[4];
+	size_t i, k;
+
+	for (k = 0; k < 4; k++)
+		strata_buf_init(&enc[k]);
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		int plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+			    ch == '-' || ch == '.' || ch == '_' || ch == '~';
+
+		if (plain) {
+			strata_buf_addc(&enc[0], (char)ch);
+			strata_buf_addc(&enc[1], (char)ch);
+		} else {
+			strata_buf_addf(&enc[0], "%%%02X", ch);
+			strata_buf_addf(&enc[1], "%%%02x", ch);
+		}
+		/* every byte encoded, as some clients and logs write it */
+		strata_buf_addf(&enc[2], "%%%02X", ch);
+		strata_buf_addf(&enc[3], "%%%02x", ch);
+	}
+	for (k = 0; k < 4; k++) {
+		if (!enc[k].broken)
+			add_secret(sc, enc[k].buf, enc[k].len);
+		strata_buf_release(&enc[k]);
+	}
+}
+
+/*
+ * A password and the spellings it can take in a message: as typed, with its
+ * %XX decoded, both percent-encoded, and the pieces libpq may cut an
+ * unencoded one into.
+ */
+static void add_password_forms(struct secrets *sc, const char *p, size_t n)
+{
+	struct strata_buf dec;
+	size_t i, start;
+
+	if (!n)
+		return;
+	add_secret(sc, p, n);
+	add_encodings(sc, p, n);
+	strata_buf_init(&dec);
+	for (i = 0; i < n; i++) {
+		if (p[i] == '%' && i + 2 < n && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
+			strata_buf_addc(&dec, (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2])));
+			i += 2;
+		} else {
+			strata_buf_addc(&dec, p[i]);
+		}
+	}
+	if (!dec.broken && (dec.len != n || memcmp(dec.buf, p, n) != 0)) {
+		add_secret(sc, dec.buf, dec.len);
+		add_encodings(sc, dec.buf, dec.len);
+	}
+	strata_buf_release(&dec);
+	/*
+	 * The pieces libpq may cut an unencoded password into (at the URL's
+	 * delimiters), of at least 3 bytes: shorter ones would blank out words.
+	 */
+	for (i = start = 0; i <= n; i++) {
+		if (i == n || strchr("@/:?#&=", p[i])) {
+			if (i - start >= 3 && (start > 0 || i < n))
+				add_secret(sc, p + start, i - start);
+			start = i + 1;
+		}
+	}
+}
+
+/* The value of a key=value word starting at `v`, unquoted and unescaped, into `out`; returns its end. */
+static const char *conninfo_value(const char *v, struct strata_buf *out)
+{
+	if (*v == '\'') {
+		for (v++; *v && *v != '\''; v++) {
+			if (*v == '\\' && v[1])
+				v++;
+			strata_buf_addc(out, *v);
+		}
+		return *v ? v + 1 : v;
+	}
+	for (; *v && *v != ' ' && *v != '\t'; v++) {
+		if (*v == '\\' && v[1])
+			v++;
+		strata_buf_addc(out, *v);
+	}
+	return v;
+}
+
+/* Collect every password `conninfo` (URL or key=value string) holds. */
+static void find_secrets(struct secrets *sc, const char *conninfo)
+{
+	const char *sep = strstr(conninfo, "://"), *pw, *at, *p;
+
+	if (!is_url(conninfo))
+		sep = NULL;
+	if (userinfo_password(sep ? sep + 3 : conninfo, &pw, &at)) {
+		add_password_forms(sc, pw, (size_t)(at - pw));
+		/* and as libpq reads it: up to the first '@' or '/' */
+		add_password_forms(sc, pw, strcspn(pw, "@/"));
+	}
+	/* password=... anywhere: a URL parameter (ends at '&' or '#') or a key=value word */
+	for (p = conninfo; *p; p++) {
+		const char *v = p + 8;
+
+		if (strncasecmp(p, "password", 8) != 0)
+			continue;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v != '=')
+			continue;
+		v++;
+		if (sep) {
+			size_t n = strcspn(v, "&#");
+
+			add_password_forms(sc, v, n);
+		} else {
+			struct strata_buf val;
+			const char *end;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			strata_buf_init(&val);
+			end = conninfo_value(v, &val);
+			if (!val.broken && val.len)
+				add_password_forms(sc, val.buf, val.len);
+			strata_buf_release(&val);
+			add_password_forms(sc, v, (size_t)(end - v)); /* as typed, quotes and all */
+		}
+	}
+}
+
+/* Text `which` of err with every occurrence of the secrets replaced by "***", longest first. */
+static void scrub_field(struct strata_err *err, enum strata_err_text which, const char *text,
+			const struct secrets *sc)
+{
+	struct strata_buf cur, next;
+	int changed = 0;
+
+	if (!text || !*text)
+		return;
+	strata_buf_init(&cur);
+	strata_buf_adds(&cur, text);
+	for (;;) {
+		const char *best = NULL, *p, *at, *hit;
+		size_t bestlen = 0;
+
+		/* the longest secret still present: a piece must not spoil the whole */
+		for (p = sc->all.buf; p < sc->all.buf + sc->all.len; p += strlen(p) + 1)
+			if (strlen(p) > bestlen && strstr(cur.buf, p)) {
+				best = p;
+				bestlen = strlen(p);
+			}
+		if (!best || cur.broken)
+			break;
+		strata_buf_init(&next);
+		for (at = cur.buf; (hit = strstr(at, best)) != NULL; at = hit + bestlen) {
+			strata_buf_add(&next, at, (size_t)(hit - at));
+			strata_buf_adds(&next, "***");
+		}
+		strata_buf_adds(&next, at);
+		strata_buf_release(&cur);
+		cur = next;
+		changed = 1;
+	}
+	if (changed)
+		strata_err_text(err, which, cur.broken ? "***" : cur.buf, cur.broken ? 3 : cur.len);
+	strata_buf_release(&cur);
+}
+
+void strata_err_scrub(struct strata_err *err, const char *conninfo, const char *password)
+{
+	struct secrets sc;
+
+	if (!err)
+		return;
+	strata_buf_init(&sc.all);
+	if (conninfo)
+		find_secrets(&sc, conninfo);
+	if (password)
+		add_password_forms(&sc, password, strlen(password));
+	if (sc.all.len && !sc.all.broken) {
+		scrub_field(err, STRATA_ERR_MESSAGE, err->message, &sc);
+		scrub_field(err, STRATA_ERR_DETAIL, err->detail, &sc);
+		scrub_field(err, STRATA_ERR_HINT, err->hint, &sc);
+		scrub_field(err, STRATA_ERR_CONTEXT, err->context, &sc);
+	}
+	strata_buf_release(&sc.all);
 }
 
 char *strata_redact(const char *url)
@@ -193,6 +426,42 @@ static int strip_x_params(const char *url, struct strata_buf *keep, char **table
 	return 0;
 }
 
+/*
+ * A password libpq would misread: an unencoded '@' or '/' ends libpq's
+ * userinfo early (the rest becomes the host, and its error would show it),
+ * and a '%' not followed by two hex digits is an error that quotes the
+ * password. Refused here, before libpq sees it, naming the redacted URL.
+ * A '?' or '#' in what looks like the password leaves it open whether the
+ * '@' belongs to the query: such URLs go on to libpq, whose messages are
+ * scrubbed.
+ */
+static int check_password(const char *url, struct strata_err *err)
+{
+	const char *pw, *at, *p, *bad = NULL;
+	char *shown;
+
+	if (!userinfo_password(strstr(url, "://") + 3, &pw, &at))
+		return 0;
+	for (p = pw; p < at; p++) {
+		if (*p == '?' || *p == '#')
+			return 0;
+		if (!bad && (*p == '@' || *p == '/'))
+			bad = *p == '@' ? "'@' (write %40)" : "'/' (write %2F)";
+		if (!bad && *p == '%' && (p + 2 >= at || hexval(p[1]) < 0 || hexval(p[2]) < 0))
+			bad = "a '%' that starts no %XX code (write %25)";
+	}
+	if (!bad)
+		return 0;
+	shown = strata_redact(url);
+	strata_err_set(err, STRATA_EUSAGE, "the password in database URL %s holds %s, which libpq would misread",
+		       shown ? shown : "postgres://...", bad);
+	free(shown);
+	if (err)
+		strata_err_hint(err,
+			 "percent-encode the password in the URL, or leave it out and set PGPASSWORD");
+	return STRATA_EUSAGE;
+}
+
 void strata_target_free(struct strata_target *t)
 {
 	if (!t)
@@ -223,6 +492,10 @@ int strata_target_parse(const char *url, struct strata_target **out, struct stra
 	strata_buf_init(&b);
 	len = strlen(url);
 	if (has_prefix(url, "postgres://") || has_prefix(url, "postgresql://")) {
+		if (check_password(url, err)) {
+			strata_target_free(t);
+			return STRATA_EUSAGE;
+		}
 		t->engine = STRATA_ENGINE_POSTGRES;
 		strip_x_params(url, &b, &t->table);
 		t->conninfo = strata_buf_detach(&b, NULL);

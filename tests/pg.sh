@@ -4,9 +4,10 @@
 #   tests/pg.sh start DIR   initdb + start; prints `export` lines on stdout
 #   tests/pg.sh stop DIR    stop the cluster and remove DIR
 #
-# The cluster trusts every connection except one: the role strata_pw (password
-# s3cret-pw) must authenticate with scram-sha-256 over 127.0.0.1, so that the
-# tests can check that a password never shows up in strata's output. It listens
+# The cluster trusts every connection except two roles: strata_pw (password
+# s3cret-pw) and strata_secret (created by secrets.bats with the passwords a
+# secret manager makes) must authenticate with scram-sha-256 over 127.0.0.1, so
+# that the tests can check that a password never shows up in strata's output. It listens
 # on a unix socket inside DIR and on 127.0.0.1 at the first free port from
 # 55432 up; fsync is off because the data is thrown away.
 #
@@ -126,11 +127,12 @@ cmd_start() {
 		die "initdb failed (log above)"
 	fi
 
-	# First match wins: strata_pw over TCP needs its password, all else is trusted.
+	# First match wins: strata_pw and strata_secret over TCP need their password, all else is trusted.
 	as_pg tee "$real/data/pg_hba.conf" >/dev/null <<-'EOF'
 		# TYPE  DATABASE  USER       ADDRESS       METHOD
 		local   all       all                      trust
 		host    all       strata_pw  127.0.0.1/32  scram-sha-256
+		host    all       strata_secret  127.0.0.1/32  scram-sha-256
 		host    all       all        127.0.0.1/32  trust
 	EOF
 

@@ -30,6 +30,10 @@ struct cli {
 	int all, seq, json, yes, dry_run, sql, quiet, verbose, color;
 	int help;
 	const char *ext;              /* create -ext (golang-migrate); only "sql" */
+	int digits;                   /* create -digits N (golang-migrate), 0: the width in use */
+	const char *time_format;      /* create -format LAYOUT (Go time layout), or NULL */
+	const char *tz;               /* create -tz ZONE, or NULL: UTC */
+	size_t limit;                 /* history --limit N, 0: all */
 	const char *from;             /* adopt --from TABLE */
 	const char *backup_dir;       /* --backup DIR */
 	double lock_timeout, statement_timeout;
@@ -98,8 +102,15 @@ int out_error(struct cli *c, int rc, const struct strata_err *err);
 /* The same, then release err (an error that ends here). */
 int out_error_release(struct cli *c, int rc, struct strata_err *err);
 const char *col(struct cli *c, const char *code);
+/* live.c: on a terminal, "run V NAME  3 s" while a migration runs; live_stop erases it (no-op when none). */
+void live_start(const char *verb, const char *vtext, const char *name);
+void live_stop(void);
+/* Warn on stderr when the up script of m holds nothing but comments (up, validate). */
+void warn_empty_up(struct cli *c, const struct strata_migration *m);
 /* Ask [y/N] on the terminal; without one, refuse unless --yes. 1 yes, 0 no. */
 int confirm(struct cli *c, const char *question);
+/* dotenv.c: set the variables of a KEY=VALUE file that are not set yet. 0 ok, else an exit code (printed). */
+int load_env_file(const char *file);
 /* Parse a version argument ("42", "000042", "2024-02-12-120203"). 0 ok. */
 int parse_version_arg(const char *s, struct strata_version *v);
 /* What a down that holds no statements does, said in the plan, the prompt and the output. */

@@ -3,6 +3,12 @@
  * the layout the directory already uses (golang-migrate pair by default,
  * dbmate single file, Diesel directory), with a timestamp version or, with
  * --seq, the next number at the width in use. Never overwrites a file.
+ *
+ * golang-migrate's options work as its users type them: -digits N (width of
+ * -seq), -format LAYOUT (a Go time layout such as 20060102150405, or unix,
+ * unixNano) and -tz ZONE. The name becomes a file-name slug ("Add Code
+ * Owner" -> add_code_owner), and every file starts with a comment saying
+ * where its SQL goes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -75,24 +83,200 @@ static int uses_goose(struct cli *c)
 	return goose;
 }
 
+/*
+ * NAME as a file name: lower case, every run of blanks and punctuation one
+ * '_' ("Add Code Owner" -> add_code_owner); letters, digits, '-' and non-ASCII
+ * bytes are kept. Returns the length (0: nothing usable in NAME).
+ */
+static size_t slugify(const char *name, char *out, size_t n)
+{
+	size_t k = 0;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p && k + 2 < n; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p >= 0x80)
+			out[k++] = (char)*p;
+		else if (*p >= 'A' && *p <= 'Z')
+			out[k++] = (char)(*p - 'A' + 'a');
+		else if (k && out[k - 1] != '_')
+			out[k++] = '_';
+	}
+	while (k && out[k - 1] == '_')
+		k--;
+	out[k] = '\0';
+	return k;
+}
+
+/*
+ * Format the time `tv` (in the zone of TZ) with a Go layout: the numeric
+ * elements (2006 06 01 1 02 2 _2 15 03 3 04 4 05 5 .000...) become digits,
+ * anything else stays as written. 0 ok, -1 too long.
+ */
+static int go_format(const char *layout, const struct timeval *tv, char *out, size_t n)
+{
+	static const struct {
+		const char *tok, *fmt;
+	} std[] = {
+		{ "2006", "%04d" }, { "15", "%02d" }, { "01", "%02d" }, { "02", "%02d" }, { "_2", "%2d" },
+		{ "03", "%02d" },   { "04", "%02d" }, { "05", "%02d" }, { "06", "%02d" }, { "1", "%d" },
+		{ "2", "%d" },      { "3", "%d" },    { "4", "%d" },    { "5", "%d" },
+	};
+	struct tm tm;
+	time_t t = tv->tv_sec;
+	size_t k = 0, i;
+
+	if (!localtime_r(&t, &tm))
+		return -1;
+	while (*layout) {
+		int v = -1;
+		const char *fmt = NULL;
+
+		if (layout[0] == '.' && (layout[1] == '0' || layout[1] == '9')) {
+			/* fractional seconds: as many digits as the layout has */
+			size_t d = strspn(layout + 1, layout[1] == '0' ? "0" : "9");
+			char frac[16];
+
+			snprintf(frac, sizeof(frac), "%06ld000", (long)tv->tv_usec);
+			if (k + d + 2 >= n || d > 9)
+				return -1;
+			out[k++] = '.';
+			memcpy(out + k, frac, d);
+			k += d;
+			layout += d + 1;
+			continue;
+		}
+		for (i = 0; i < sizeof(std) / sizeof(std[0]); i++)
+			if (strncmp(layout, std[i].tok, strlen(std[i].tok)) == 0)
+				break;
+		if (i < sizeof(std) / sizeof(std[0])) {
+			const char *tok = std[i].tok;
+
+			fmt = std[i].fmt;
+			if (!strcmp(tok, "2006"))
+				v = tm.tm_year + 1900;
+			else if (!strcmp(tok, "06"))
+				v = tm.tm_year % 100;
+			else if (!strcmp(tok, "01") || !strcmp(tok, "1"))
+				v = tm.tm_mon + 1;
+			else if (!strcmp(tok, "02") || !strcmp(tok, "2") || !strcmp(tok, "_2"))
+				v = tm.tm_mday;
+			else if (!strcmp(tok, "15"))
+				v = tm.tm_hour;
+			else if (!strcmp(tok, "03") || !strcmp(tok, "3"))
+				v = tm.tm_hour % 12 ? tm.tm_hour % 12 : 12;
+			else if (!strcmp(tok, "04") || !strcmp(tok, "4"))
+				v = tm.tm_min;
+			else
+				v = tm.tm_sec;
+			if (k + 8 >= n)
+				return -1;
+			k += (size_t)snprintf(out + k, n - k, fmt, v);
+			layout += strlen(tok);
+			continue;
+		}
+		if (k + 2 >= n)
+			return -1;
+		out[k++] = *layout++;
+	}
+	out[k] = '\0';
+	return 0;
+}
+
+/*
+ * The version of the new migration when -digits, -format or -tz ask for
+ * something of their own; NULL with a message printed when they cannot be
+ * honoured (*rc set), or when none was given (*rc 0: the default applies).
+ */
+static char *custom_version(struct cli *c, int *rc)
+{
+	char buf[128];
+	struct timeval tv;
+	const char *p;
+
+	*rc = 0;
+	if (c->digits) {
+		char *next, *digits;
+		int len;
+
+		if (!c->seq) {
+			fprintf(stderr, "strata create: -digits sets the width of -seq versions: add -seq\n");
+			*rc = 2;
+			return NULL;
+		}
+		next = strata_next_version(c->src, 1);
+		if (!next) {
+			fprintf(stderr, "strata: out of memory\n");
+			*rc = 1;
+			return NULL;
+		}
+		for (digits = next; *digits == '0' && digits[1]; digits++)
+			;
+		len = (int)strlen(digits);
+		snprintf(buf, sizeof(buf), "%.*s%s", c->digits > len ? c->digits - len : 0,
+			 "000000000000000000000000000000", digits);
+		free(next);
+		return strdup(buf);
+	}
+	if (!c->time_format && !c->tz)
+		return NULL;
+	if (c->seq) {
+		fprintf(stderr, "strata create: -format and -tz set a timestamp version; -seq makes a sequential one\n");
+		*rc = 2;
+		return NULL;
+	}
+	if (c->tz && strcmp(c->tz, "UTC") != 0) {
+		char zf[4096];
+		struct stat st;
+
+		snprintf(zf, sizeof(zf), "/usr/share/zoneinfo/%s", c->tz);
+		if (strstr(c->tz, "..") || stat(zf, &st) != 0 || !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "strata create: -tz %s: unknown time zone (an IANA name such as Europe/Berlin, or UTC)\n",
+				c->tz);
+			*rc = 2;
+			return NULL;
+		}
+	}
+	setenv("TZ", c->tz ? c->tz : "UTC", 1);
+	tzset();
+	gettimeofday(&tv, NULL);
+	if (c->time_format && !strcmp(c->time_format, "unix"))
+		snprintf(buf, sizeof(buf), "%lld", (long long)tv.tv_sec);
+	else if (c->time_format && !strcmp(c->time_format, "unixNano"))
+		snprintf(buf, sizeof(buf), "%lld%06ld000", (long long)tv.tv_sec, (long)tv.tv_usec);
+	else if (go_format(c->time_format ? c->time_format : "20060102150405", &tv, buf, sizeof(buf))) {
+		fprintf(stderr, "strata create: -format %s: too long\n", c->time_format);
+		*rc = 2;
+		return NULL;
+	}
+	for (p = buf; *p >= '0' && *p <= '9'; p++)
+		;
+	if (*p || !*buf) {
+		fprintf(stderr, "strata create: -format %s gives the version \"%s\": a version must be digits alone "
+				"(e.g. -format 20060102150405, unix, unixNano)\n", c->time_format, buf);
+		*rc = 2;
+		return NULL;
+	}
+	return strdup(buf);
+}
+
 int cmd_create(struct cli *c)
 {
 	/* several directories: the first one, as dbmate's `new` does */
 	const char *dir = c->cfg.npaths ? c->cfg.paths[0] : "migrations";
 	const char *name;
 	enum strata_layout layout = STRATA_LAYOUT_PAIR;
-	char *version, path[4096];
+	char *version, path[4096], slug[256];
 	int rc = 0;
 
 	if (c->nargs != 1 || !*c->args[0]) {
 		fprintf(stderr, "strata create: expected one NAME, e.g. `strata create add_users`\n");
 		return 2;
 	}
-	name = c->args[0];
-	if (strchr(name, '/')) {
-		fprintf(stderr, "strata create: NAME must not contain '/': %s\n", name);
+	if (!slugify(c->args[0], slug, sizeof(slug))) {
+		fprintf(stderr, "strata create: NAME \"%s\" has no letters or digits to name a file with\n", c->args[0]);
 		return 2;
 	}
+	name = slug;
 	if (c->ext && strcmp(c->ext, "sql") != 0 && strcmp(c->ext, ".sql") != 0) {
 		fprintf(stderr, "strata create: only -ext sql is supported\n");
 		return 2;
@@ -101,7 +285,11 @@ int cmd_create(struct cli *c)
 		layout = c->src->m[c->src->n - 1].layout;
 	if (layout == STRATA_LAYOUT_GO) /* a goose directory: its SQL migrations carry goose's markers */
 		layout = STRATA_LAYOUT_MARKERS;
-	version = strata_next_version(c->src, c->seq);
+	version = custom_version(c, &rc);
+	if (rc)
+		return rc;
+	if (!version)
+		version = strata_next_version(c->src, c->seq);
 	if (!version) {
 		fprintf(stderr, "strata: out of memory\n");
 		return 1;
@@ -114,9 +302,13 @@ int cmd_create(struct cli *c)
 	switch (layout) {
 	case STRATA_LAYOUT_MARKERS:
 		snprintf(path, sizeof(path), "%s/%s_%s.sql", dir, version, name);
-		rc = write_new(path, uses_goose(c) ? "-- +goose Up\n-- +goose StatementBegin\n\n-- +goose StatementEnd\n\n"
-							   "-- +goose Down\n-- +goose StatementBegin\n\n-- +goose StatementEnd\n"
-							 : "-- migrate:up\n\n\n-- migrate:down\n\n");
+		rc = write_new(path, uses_goose(c) ? "-- +goose Up\n-- +goose StatementBegin\n"
+							   "-- the SQL that applies this migration goes here\n\n"
+							   "-- +goose StatementEnd\n\n"
+							   "-- +goose Down\n-- +goose StatementBegin\n"
+							   "-- the SQL that undoes it goes here\n\n-- +goose StatementEnd\n"
+							 : "-- migrate:up\n-- the SQL that applies this migration goes here\n\n\n"
+							   "-- migrate:down\n-- the SQL that undoes it goes here\n\n");
 		break;
 	case STRATA_LAYOUT_DIESEL:
 		if (!c->seq && strlen(version) == 14) /* Diesel writes 2024-02-12-120203 */
@@ -132,17 +324,18 @@ int cmd_create(struct cli *c)
 		{
 			size_t n = strlen(path);
 
+			/* Diesel's own templates */
 			snprintf(path + n, sizeof(path) - n, "/up.sql");
-			rc = write_new(path, "");
+			rc = write_new(path, "-- Your SQL goes here\n");
 			snprintf(path + n, sizeof(path) - n, "/down.sql");
-			rc = rc ? rc : write_new(path, "");
+			rc = rc ? rc : write_new(path, "-- This file should undo anything in `up.sql`\n");
 		}
 		break;
 	default:
 		snprintf(path, sizeof(path), "%s/%s_%s.up.sql", dir, version, name);
-		rc = write_new(path, "");
+		rc = write_new(path, "-- the SQL that applies this migration goes here (one transaction with its record)\n\n");
 		snprintf(path, sizeof(path), "%s/%s_%s.down.sql", dir, version, name);
-		rc = rc ? rc : write_new(path, "");
+		rc = rc ? rc : write_new(path, "-- the SQL that undoes the up script goes here\n\n");
 		break;
 	}
 	free(version);

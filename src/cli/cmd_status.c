@@ -274,6 +274,8 @@ int cmd_validate(struct cli *c)
 					"(run it with goose, then `strata baseline %s`)\n",
 				c->src->m[i].up_file, c->src->m[i].vtext);
 	down_notes(c, c->target ? c->target->engine : STRATA_ENGINE_POSTGRES);
+	for (i = 0; i < c->src->n; i++)
+		warn_empty_up(c, &c->src->m[i]);
 	if (!c->db) {
 		if (!c->quiet)
 			printf("strata: %zu migration%s in %s %s valid (no database given: checksums not compared)\n",
@@ -339,17 +341,19 @@ int cmd_history(struct cli *c)
 {
 	struct strata_log_row *rows;
 	struct strata_err err;
-	size_t i, n;
+	size_t i, n, first;
 	int rc;
 
 	strata_err_clear(&err);
 	rc = strata_log_get(c->db, &rows, &n, &err);
 	if (rc)
 		return out_error_release(c, rc, &err);
+	/* --limit N: the last N entries, oldest first as always */
+	first = c->limit && n > c->limit ? n - c->limit : 0;
 	if (c->json) {
 		cJSON *root = cJSON_CreateArray();
 
-		for (i = 0; i < n; i++) {
+		for (i = first; i < n; i++) {
 			cJSON *o = cJSON_CreateObject();
 
 			cJSON_AddNumberToObject(o, "id", (double)rows[i].id);
@@ -373,7 +377,7 @@ int cmd_history(struct cli *c)
 	else
 		printf("%-19s  %-8s  %-14s  %-24s  %-20s  %8s  %s\n", "at (UTC)", "action", "version", "name", "by",
 		       "ms", "result");
-	for (i = 0; i < n; i++) {
+	for (i = first; i < n; i++) {
 		const char *ver = rows[i].has_version ? rows[i].version.d : "";
 
 		printf("%-19s  %-8s  %-14s  %-24s  %-20s  %8lld  %s%s%s\n", rows[i].at, rows[i].action, ver, rows[i].name,

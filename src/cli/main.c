@@ -6,6 +6,8 @@
  * create -ext sql -dir DIR -seq) work as its users type them. The table of
  * commands says what each one needs (files, a database) and the dispatcher
  * provides it before the command runs; --help is generated from the table.
+ * What is mistyped is named (did you mean ...?), and what a command does
+ * not take (an argument, -f outside drop) is refused before anything runs.
  */
 #include <errno.h>
 #include <signal.h>
@@ -46,6 +48,7 @@ enum opt_id {
 	O_YES, O_NO_COLOR, O_QUIET, O_VERBOSE, O_HELP, O_VERSION, O_DRY_RUN, O_ALLOW_MODIFIED,
 	O_ALLOW_OOO, O_EXT, O_DIR, O_IGNORED_ARG, O_SQL, O_FROM, O_BACKUP, O_TARGETS, O_SCHEMAS, O_JOBS, O_FAIL_FAST, O_CANARY, O_PG_LOCK_TIMEOUT, O_STATEMENT_TIMEOUT, O_LOCK_RETRIES,
 	O_IGNORE_OTHER_TOOL,
+	O_DIGITS, O_FORMAT, O_TZ, O_LIMIT, O_ENV_FILE, O_DROP_F,
 };
 
 struct option_def {
@@ -63,6 +66,7 @@ static const struct option_def options[] = {
 	  "migrations directory (or STRATA_PATH; default ./migrations); repeat to merge several into one history" },
 	{ NULL, "source", O_SOURCE, 1, NULL, NULL },
 	{ "c", "config", O_CONFIG, 1, "FILE", "config file (default ./strata.ini when present)" },
+	{ NULL, "env-file", O_ENV_FILE, 1, "FILE", "load DATABASE_URL, PG* ... from a KEY=VALUE file (env_file= in strata.ini)" },
 	{ NULL, "table", O_TABLE, 1, "NAME", "tracking table (default strata_migrations; schema.name allowed)" },
 	{ NULL, "single-transaction", O_SINGLE_TX, 0, "", "run the whole batch in one transaction" },
 	{ NULL, "lock-wait", O_LOCK_WAIT, 1, "SECONDS", "give up waiting for another runner's lock (exit 3)" },
@@ -79,6 +83,10 @@ static const struct option_def options[] = {
 	{ NULL, "backup", O_BACKUP, 1, "DIR", "back the database up into DIR before changing it" },
 	{ NULL, "all", O_ALL, 0, "", "with down: roll back every applied migration" },
 	{ NULL, "seq", O_SEQ, 0, "", "with create: next sequential number instead of a timestamp" },
+	{ NULL, "digits", O_DIGITS, 1, "N", "with create --seq: zero-pad the number to N digits" },
+	{ NULL, "format", O_FORMAT, 1, "LAYOUT", "with create: Go time layout of the version (20060102150405, unix, unixNano)" },
+	{ NULL, "tz", O_TZ, 1, "ZONE", "with create: time zone of the timestamp version (default UTC)" },
+	{ NULL, "limit", O_LIMIT, 1, "N", "with history: only the last N entries" },
 	{ NULL, "dry-run", O_DRY_RUN, 0, "", "show what would run, statement by statement; change nothing" },
 	{ NULL, "sql", O_SQL, 0, "", "with up: print the SQL script (bookkeeping included) instead of running it" },
 	{ NULL, "allow-modified", O_ALLOW_MODIFIED, 0, "", "do not refuse applied migrations whose file changed" },
@@ -88,7 +96,7 @@ static const struct option_def options[] = {
 	{ NULL, "from", O_FROM, 1, "TABLE", "with adopt: the other tool's table (default: look for it)" },
 	{ NULL, "json", O_JSON, 0, "", "machine-readable output on stdout (every command that reports)" },
 	{ "y", "yes", O_YES, 0, "", "answer yes to confirmations" },
-	{ "f", "force-yes", O_YES, 0, NULL, NULL }, /* golang-migrate's drop -f */
+	{ "f", "force-yes", O_DROP_F, 0, NULL, NULL }, /* golang-migrate's drop -f, for drop only */
 	{ NULL, "no-color", O_NO_COLOR, 0, "", "never colour (NO_COLOR is honoured too)" },
 	{ "q", "quiet", O_QUIET, 0, "", "print errors only" },
 	{ "v", "verbose", O_VERBOSE, 0, "", "print more" },
@@ -126,9 +134,78 @@ static void usage(FILE *f)
 	fprintf(f, "\nDatabases: postgres://user@host/db?sslmode=... (any libpq parameter; PGHOST, PGUSER... honoured),\n"
 		   "  a libpq \"key=value\" string, sqlite:PATH, sqlite3://PATH, or a file ending in .db, .sqlite, .sqlite3.\n"
 		   "golang-migrate spellings work too: -path DIR, -database URL, -source file://DIR, -all,\n"
-		   "  create -ext sql -dir DIR -seq NAME.\n"
+		   "  create -ext sql -dir DIR -seq -digits N NAME (-format LAYOUT, -tz ZONE), drop -f.\n"
 		   "\nExit status: 0 success; 1 a migration or database error; 2 bad usage or bad migration files\n"
-		   "  (nothing was touched); 3 the lock was not obtained in time.\n");
+		   "  (nothing was touched), or a confirmation answered no; 3 the lock was not obtained in time;\n"
+		   "  130 interrupted (Ctrl-C; 143 for TERM): at a prompt nothing was done, during a run the\n"
+		   "  migration in progress was rolled back.\n");
+}
+
+/* Edit distance of a and b (an adjacent swap counts one), for did-you-mean. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t d[34][34];
+
+	if (la > 32 || lb > 32)
+		return 99;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			size_t v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+/* Is `candidate` close enough to what was typed to suggest it? */
+static int close_to(const char *typed, const char *candidate, size_t *best)
+{
+	size_t d = edit_distance(typed, candidate), len = strlen(typed);
+
+	if (d > (len <= 4 ? 1u : 2u) || d >= *best)
+		return 0;
+	*best = d;
+	return 1;
+}
+
+static const char *suggest_command(const char *typed)
+{
+	const struct command *cmd;
+	const char *found = NULL;
+	size_t best = 99;
+
+	for (cmd = commands; cmd->name; cmd++)
+		if (close_to(typed, cmd->name, &best))
+			found = cmd->name;
+	return found;
+}
+
+/* The long option closest to `arg` (dashes and any =value dropped), or NULL. */
+static const char *suggest_option(const char *arg)
+{
+	const struct option_def *o;
+	const char *found = NULL;
+	char name[40];
+	size_t best = 99;
+
+	while (*arg == '-')
+		arg++;
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+	for (o = options; o->longname; o++)
+		if (o->id != O_DROP_F && o->id != O_IGNORED_ARG && close_to(name, o->longname, &best))
+			found = o->longname;
+	return found;
 }
 
 static const struct option_def *find_option(const char *arg, const char **inline_value)
@@ -158,8 +235,12 @@ static const struct option_def *find_option(const char *arg, const char **inline
 		if (dashes == 1 && o->shortname && strlen(o->shortname) == n && strncmp(o->shortname, name, n) == 0)
 			break;
 	}
-	if (!o->longname && dashes == 1 && name[0] && name[1]) {
-		/* a short option with its value attached: -j2, -dapp.db */
+	if (!o->longname && dashes == 1 && name[0] && name[1] && !suggest_option(arg)) {
+		/*
+		 * A short option with its value attached: -j2, -dapp.db. Not when the
+		 * word is close to a long option: that is golang-migrate's one-dash
+		 * spelling mistyped (-digitz), never -d igitz.
+		 */
 		for (o = options; o->longname; o++)
 			if (o->takes_arg && o->shortname && o->shortname[0] == name[0] && !o->shortname[1]) {
 				*inline_value = name + 1;
@@ -179,6 +260,9 @@ static int set_str(char **dst, const char *v)
 	*dst = strdup(v);
 	return *dst ? 0 : -1;
 }
+
+/* The spelling of golang-migrate's drop -f when given: an unknown option for any other command. */
+static const char *drop_only;
 
 /* Parse argv; returns 0 or an exit code. */
 static int parse_args(struct cli *c, int argc, char **argv)
@@ -200,7 +284,13 @@ static int parse_args(struct cli *c, int argc, char **argv)
 					if (strcmp(cmd->name, a) == 0)
 						break;
 				if (!cmd->name) {
-					fprintf(stderr, "strata: unknown command \"%s\" (see strata --help)\n", a);
+					const char *near = suggest_command(a);
+
+					if (near)
+						fprintf(stderr, "strata: unknown command \"%s\"; did you mean \"%s\"? (see strata --help)\n",
+							a, near);
+					else
+						fprintf(stderr, "strata: unknown command \"%s\" (see strata --help)\n", a);
 					return 2;
 				}
 				c->cmd = cmd;
@@ -215,7 +305,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		}
 		o = find_option(a, &val);
 		if (!o) {
-			fprintf(stderr, "strata: unknown option %s (see strata --help)\n", a);
+			const char *near = suggest_option(a);
+
+			if (near)
+				fprintf(stderr, "strata: unknown option %s; did you mean --%s? (see strata --help)\n", a, near);
+			else
+				fprintf(stderr, "strata: unknown option %s (see strata --help)\n", a);
 			return 2;
 		}
 		if (o->takes_arg && !val) {
@@ -248,6 +343,36 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case O_CONFIG:
 			c->config_file = val;
+			break;
+		case O_ENV_FILE:
+			if (set_str(&c->flags.env_file, val))
+				return 1;
+			break;
+		case O_DIGITS:
+		case O_LIMIT: {
+			char *end;
+			long v = strtol(val, &end, 10);
+
+			if (*end || !*val || v < 1 || v > (o->id == O_DIGITS ? 30 : 1000000000L)) {
+				fprintf(stderr, "strata: --%s: \"%s\" is not a positive number%s\n", o->longname, val,
+					o->id == O_DIGITS ? " (up to 30)" : "");
+				return 2;
+			}
+			if (o->id == O_DIGITS)
+				c->digits = (int)v;
+			else
+				c->limit = (size_t)v;
+			break;
+		}
+		case O_FORMAT:
+			c->time_format = val;
+			break;
+		case O_TZ:
+			c->tz = val;
+			break;
+		case O_DROP_F:
+			drop_only = a;
+			c->yes = 1;
 			break;
 		case O_TABLE:
 			if (!*val) {
@@ -372,6 +497,30 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* What the command line gave that the command does not take: -f, extra arguments. 0 or exit code 2. */
+static int check_command_line(struct cli *c)
+{
+	int max = c->cmd->args[0] ? 1 : 0;
+
+	if (drop_only && strcmp(c->cmd->name, "drop") != 0) {
+		fprintf(stderr, "strata: unknown option %s for %s (golang-migrate's -f is drop's alone; to confirm, use --yes)\n",
+			drop_only, c->cmd->name);
+		return 2;
+	}
+	if (c->nargs <= max)
+		return 0;
+	if (strcmp(c->cmd->name, "history") == 0 && c->nargs == 1 && strspn(c->args[0], "0123456789") == strlen(c->args[0]))
+		fprintf(stderr, "strata history: unexpected argument \"%s\"; did you mean --limit %s?\n", c->args[0],
+			c->args[0]);
+	else if (!max)
+		fprintf(stderr, "strata %s: unexpected argument \"%s\" (%s takes none; see strata --help)\n", c->cmd->name,
+			c->args[0], c->cmd->name);
+	else
+		fprintf(stderr, "strata %s: unexpected argument \"%s\" (%s takes one: %s)\n", c->cmd->name, c->args[max],
+			c->cmd->name, c->cmd->args);
+	return 2;
+}
+
 static int load_config(struct cli *c)
 {
 	struct strata_config env;
@@ -385,6 +534,13 @@ static int load_config(struct cli *c)
 		file = "strata.ini";
 	if (file && strata_config_read_file(file, &c->cfg, &err))
 		return out_error_release(c, err.code, &err);
+	/* a dotenv file feeds the environment: what is really set, and the flags, beat it */
+	if (c->flags.env_file || c->cfg.env_file) {
+		int rc = load_env_file(c->flags.env_file ? c->flags.env_file : c->cfg.env_file);
+
+		if (rc)
+			return rc;
+	}
 	strata_config_init(&env);
 	if (strata_config_read_env(&env, NULL, &err)) {
 		strata_config_release(&env);
@@ -507,6 +663,7 @@ static void cleanup(struct cli *c)
 }
 
 static struct strata_db *volatile running_db;
+static volatile sig_atomic_t interrupted; /* the signal that stopped the run, or 0 */
 
 /*
  * SIGINT/SIGTERM: cancel the statement running, let the library roll back
@@ -525,6 +682,7 @@ static void on_signal(int sig)
 		raise(sig);
 		return;
 	}
+	interrupted = sig;
 	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	(void)n;
 	strata_interrupt_all();
@@ -539,7 +697,8 @@ int main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	strata_config_init(&c.flags);
 	c.lock_retries = -1;
-	c.color = isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) && !getenv("NO_COLOR");
+	/* no-color.org: NO_COLOR counts when set and not empty */
+	c.color = isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
 	signal(SIGPIPE, SIG_IGN);
 	rc = parse_args(&c, argc, argv);
 	if (rc)
@@ -549,6 +708,9 @@ int main(int argc, char **argv)
 		rc = c.help ? 0 : 2;
 		goto out;
 	}
+	rc = check_command_line(&c);
+	if (rc)
+		goto out;
 	rc = load_config(&c);
 	if (rc)
 		goto out;
@@ -589,7 +751,11 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	rc = c.cmd->fn(&c);
+	live_stop();
 	running_db = NULL;
+	/* stopped by Ctrl-C or a TERM (what was in progress rolled back): the shell's convention */
+	if (interrupted && rc)
+		rc = 128 + interrupted;
 out:
 	cleanup(&c);
 	return rc;

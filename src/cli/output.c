@@ -4,10 +4,13 @@
  * what to do next.
  *
  * Progress goes to stdout, errors to stderr, each line flushed so the two
- * interleave correctly in a CI log. Colour only when both are terminals and
- * NO_COLOR is not set.
+ * interleave correctly in a CI log; there (no terminal) a line also says
+ * which migration starts, so that a long one is seen while it runs, and on
+ * a terminal a live line with its elapsed time does (live.c). Colour only
+ * when both are terminals and NO_COLOR is unset or empty (no-color.org).
  */
 #include <cjson/cJSON.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +77,7 @@ static void print_err_body(struct cli *c, const struct strata_err *err, const ch
 
 int out_error(struct cli *c, int rc, const struct strata_err *err)
 {
+	live_stop();
 	fflush(stdout);
 	if (err && err->message[0]) {
 		char where[600] = "";
@@ -156,6 +160,9 @@ void out_event(void *ud, const struct strata_event *ev)
 			cJSON_AddBoolToObject(o, "no_statements", 1);
 		cJSON_AddItemToArray((cJSON *)c->jsteps, o);
 	}
+	/* whatever comes next ends the live line of the migration that was running */
+	if (ev->kind != STRATA_EV_CONNECTED && ev->kind != STRATA_EV_LOCKED)
+		live_stop();
 	if (c->capturing) {
 		if (ev->kind == STRATA_EV_MIG_START) {
 			struct plan_line *p = realloc(c->plan, (c->nplan + 1) * sizeof(*p));
@@ -192,6 +199,23 @@ void out_event(void *ud, const struct strata_event *ev)
 		}
 		break;
 	case STRATA_EV_MIG_START:
+		if (!ev->down && c->src && c->cmd && (c->cmd->flags & RUNS_SCRIPTS)) {
+			size_t i;
+
+			for (i = 0; i < c->src->n; i++)
+				if (ev->vtext && strcmp(c->src->m[i].vtext, ev->vtext) == 0 && strcmp(c->src->m[i].name, ev->name) == 0)
+					warn_empty_up(c, &c->src->m[i]);
+		}
+		if (!c->dry_run && !c->quiet && !c->json && !c->fleet && c->cmd && (c->cmd->flags & RUNS_SCRIPTS)) {
+			if (isatty(STDOUT_FILENO)) {
+				/* a terminal: one live line with the elapsed time, replaced by the ok line */
+				live_start(ev->down ? "down" : "run", ev->vtext, ev->name);
+			} else {
+				/* a log shows what runs while it runs (dbmate's "Applying: ..."); the ok line ends it */
+				printf("  %s %s %s\n", ev->down ? "rolling back" : "applying", ev->vtext, ev->name);
+				fflush(stdout);
+			}
+		}
 		if (c->dry_run && !c->quiet && !c->json) {
 			int records = c->cmd && (!strcmp(c->cmd->name, "force") || !strcmp(c->cmd->name, "baseline") ||
 						 !strcmp(c->cmd->name, "accept"));
@@ -283,9 +307,48 @@ void out_event(void *ud, const struct strata_event *ev)
 	}
 }
 
+/* Does the script hold nothing but blanks and comments (-- ..., / * ... * /)? */
+static int script_is_empty(const char *p)
+{
+	while (*p) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')
+			p++;
+		else if (p[0] == '-' && p[1] == '-')
+			p += strcspn(p, "\n");
+		else if (p[0] == '/' && p[1] == '*') {
+			const char *e = strstr(p + 2, "*/");
+
+			if (!e)
+				return 1;
+			p = e + 2;
+		} else
+			return 0;
+	}
+	return 1;
+}
+
+void warn_empty_up(struct cli *c, const struct strata_migration *m)
+{
+	if (c->quiet || !m->up || !script_is_empty(m->up))
+		return;
+	fprintf(stderr, "strata: %swarning:%s %s holds no SQL, only comments: applying %s %s changes nothing "
+			"but its record\n", col(c, "33"), col(c, "0"), m->up_file, m->vtext, m->name);
+}
+
+static void on_prompt_signal(int sig)
+{
+	static const char msg[] = "\nstrata: interrupted; nothing done\n";
+	ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+	(void)n;
+	_exit(128 + sig);
+}
+
 int confirm(struct cli *c, const char *question)
 {
+	struct sigaction sa, old_int, old_term;
 	char line[64];
+	int yes;
 
 	if (c->yes || c->dry_run)
 		return 1;
@@ -294,11 +357,20 @@ int confirm(struct cli *c, const char *question)
 			question);
 		return 0;
 	}
+	/* Ctrl-C at the prompt: out at once, before anything was done (set before the question shows) */
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;
+	sa.sa_handler = on_prompt_signal;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	fprintf(stderr, "%s [y/N] ", question);
 	fflush(stderr);
-	if (!fgets(line, sizeof(line), stdin))
-		return 0;
-	return line[0] == 'y' || line[0] == 'Y';
+	yes = fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (!yes)
+		fprintf(stderr, "strata: nothing done\n");
+	return yes;
 }
 
 int parse_version_arg(const char *s, struct strata_version *v)

@@ -183,7 +183,8 @@ ALTER TABLE runs DROP COLUMN x;"
 	write_migration migrations 000004 noop "SELECT 1;" "-- No-op"
 	write_migration migrations 000005 drop "SELECT 1;" "-- strata:irreversible"
 	echo "SELECT 1;" >migrations/000006_plain.sql
-	run --separate-stderr strata validate
+	touch app.db # only up creates a database; validate reads an existing one
+	run --separate-stderr strata -d sqlite:app.db validate
 	[ "$status" -eq 0 ]
 	[ "$stderr" = "strata: note: 000004 noop: 000004_noop.down.sql holds no statements; rolling it back only removes the record
 strata: note: 000005 drop is irreversible: 000005_drop.down.sql:1 says -- strata:irreversible; down, goto and redo refuse it

@@ -246,3 +246,22 @@ INSERT INTO ü VALUES ('日本');" "DROP TABLE ü;"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"lock-wait: \"soon\" is not a duration"* ]]
 }
+
+@test "in a log (no terminal) each migration says when it starts and when it ends" {
+	three_migrations
+	run --separate-stderr strata -d app.db up
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "  applying 000001 create_projects" ]
+	[[ "${lines[2]}" == "  ok   000001 create_projects "*" ms" ]]
+	[ "${lines[3]}" = "  applying 000002 create_tasks" ]
+	[[ "${lines[4]}" == "  ok   000002 create_tasks "*" ms" ]]
+	run --separate-stderr strata -d app.db down --yes
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "  rolling back 000003 add_task_state" ]
+	[[ "${lines[2]}" == "  down 000003 add_task_state "*" ms" ]]
+	# quiet, JSON and dry runs stay as they were
+	run --separate-stderr strata -d app.db up -q
+	[ -z "$output" ]
+	run --separate-stderr strata -d app.db down --yes --dry-run
+	[[ "$output" != *"rolling back"* ]]
+}
