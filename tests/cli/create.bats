@@ -106,7 +106,9 @@ load helpers
 	[ "$(cat migrations/000001_add_code_owner.down.sql)" = "-- the SQL that undoes the up script goes here" ]
 	run --separate-stderr strata validate
 	[ "$status" -eq 0 ]
-	[ "$stderr" = "strata: warning: 000001_add_code_owner.up.sql holds no SQL, only comments: applying 000001 add_code_owner changes nothing but its record" ]
+	# the untouched down template is a no-op down, which validate notes too
+	[ "$stderr" = "strata: note: 000001 add_code_owner: 000001_add_code_owner.down.sql holds no statements; rolling it back only removes the record
+strata: warning: 000001_add_code_owner.up.sql holds no SQL, only comments: applying 000001 add_code_owner changes nothing but its record" ]
 	run --separate-stderr strata -d app.db up
 	[ "$status" -eq 0 ]
 	[ "$stderr" = "strata: warning: 000001_add_code_owner.up.sql holds no SQL, only comments: applying 000001 add_code_owner changes nothing but its record" ]
