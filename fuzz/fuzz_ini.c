@@ -62,6 +62,19 @@ static int streq(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+/* The same list of migrations directories in both. */
+static int same_paths(const struct strata_config *a, const struct strata_config *b)
+{
+	size_t k;
+
+	if (a->npaths != b->npaths)
+		return 0;
+	for (k = 0; k < a->npaths; k++)
+		if (!streq(a->paths[k], b->paths[k]))
+			return 0;
+	return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -91,7 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(c.allow_modified >= -1 && c.allow_modified <= 1, "allow_modified %d", c.allow_modified);
 	CHECK(!c.lock_wait_set || c.lock_wait == -1 || c.lock_wait >= 0, "lock_wait %g", c.lock_wait);
 	check_value(data, size, "database", c.database);
-	check_value(data, size, "path", c.path);
+	for (size_t k = 0; k < c.npaths; k++)
+		CHECK(c.paths[k] && c.paths[k][0], "empty path %zu", k);
 	check_value(data, size, "table", c.table);
 
 	/* read again into a config that already holds values: the same result, nothing leaked */
@@ -101,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		strata_config_init(&c2);
 		rc2 = read_into(data, size, &c2, &err2);
 		if (rc2 != -100 && rc == 0) {
-			CHECK(streq(c.database, c2.database) && streq(c.path, c2.path) && streq(c.table, c2.table),
+			CHECK(streq(c.database, c2.database) && same_paths(&c, &c2) && streq(c.table, c2.table),
 			      "second read differs");
 			CHECK(c.lock_wait_set == c2.lock_wait_set && c.single_transaction == c2.single_transaction &&
 				      c.allow_modified == c2.allow_modified &&
@@ -113,6 +127,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	strata_config_release(&c);
 	strata_err_release(&err);
 	strata_err_release(&err2);
-	CHECK(c.database == NULL && c.path == NULL && c.table == NULL, "release left values");
+	CHECK(c.database == NULL && c.paths == NULL && c.npaths == 0 && c.table == NULL, "release left values");
 	return 0;
 }
