@@ -60,7 +60,7 @@ static void test_file_keys(void **state)
 
 	(void)state;
 	strata_config_init(&c);
-	strata_err_clear(&err);
+	strata_err_release(&err);
 	assert_int_equal(strata_config_read_file(p, &c, &err), 0);
 	assert_string_equal(c.database, "sqlite:file.db");
 	assert_int_equal(c.npaths, 1);
@@ -72,6 +72,7 @@ static void test_file_keys(void **state)
 	assert_int_equal(c.allow_out_of_order, -1);
 	strata_config_release(&c);
 	unlink(p);
+	strata_err_release(&err);
 }
 
 static void test_file_errors(void **state)
@@ -83,7 +84,7 @@ static void test_file_errors(void **state)
 	(void)state;
 	p = write_ini("database = x.db\n\ntabel = oops\n");
 	strata_config_init(&c);
-	strata_err_clear(&err);
+	strata_err_release(&err);
 	assert_int_equal(strata_config_read_file(p, &c, &err), STRATA_EUSAGE);
 	assert_non_null(strstr(err.message, ":3: unknown setting \"tabel\""));
 	assert_int_equal(err.line, 3);
@@ -108,6 +109,7 @@ static void test_file_errors(void **state)
 	assert_int_equal(strata_config_read_file("/nonexistent/strata.ini", &c, &err), STRATA_EUSAGE);
 	assert_non_null(strstr(err.message, "/nonexistent/strata.ini"));
 	strata_config_release(&c);
+	strata_err_release(&err);
 }
 
 /*
@@ -155,6 +157,7 @@ static void test_paths(void **state)
 	assert_int_equal(c.npaths, 0);
 	strata_config_release(&c);
 	unlink(p);
+	strata_err_release(&err);
 }
 
 /* flags > environment > file, each layer only overriding what it sets */
@@ -194,6 +197,7 @@ static void test_precedence(void **state)
 	strata_config_release(&merged);
 	strata_config_release(&env);
 	unlink(p);
+	strata_err_release(&err);
 }
 
 static void test_durations(void **state)

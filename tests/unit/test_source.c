@@ -131,7 +131,7 @@ static void load_fail(const char *dir, struct strata_err *err)
 	struct strata_source *src = (void *)1;
 	int rc;
 
-	memset(err, 0, sizeof(*err));
+	strata_err_release(err); /* the caller's err is zeroed or holds an earlier error */
 	rc = strata_source_load(dir, &src, err);
 	if (rc == 0)
 		fail_msg("loading %s succeeded, expected an error", dir);
@@ -521,6 +521,7 @@ static void test_marker_errors(void **state)
 		assert_contains(err.message, expect);
 		free(expect);
 		free(dir);
+		strata_err_release(&err);
 	}
 }
 
@@ -683,6 +684,7 @@ static void test_metadata_errors(void **state)
 		assert_contains(err.message, expect);
 		free(expect);
 		free(dir);
+		strata_err_release(&err);
 	}
 }
 
@@ -761,6 +763,7 @@ static void test_all_problems_reported(void **state)
 			"\n./2024-01-01-000000_no_up: is a migration directory without an up.sql");
 	assert_null(strstr(err.message, "009_fine"));
 	assert_null(strstr(err.message, "./001_b.up.sql: ")); /* the pair is reported once */
+	strata_err_release(&err);
 }
 
 /*
@@ -817,6 +820,7 @@ static void test_problem_list_is_cut(void **state)
 	assert_true(strlen(err.message) < 1024 + 64); /* listed up to 1024 bytes, then counted */
 	assert_contains(err.message, "more problems)");
 	assert_err_file(&err, d, "000_orphan_with_a_long_name.down.sql");
+	strata_err_release(&err);
 }
 
 static void test_markers_and_down_file(void **state)
@@ -832,6 +836,7 @@ static void test_markers_and_down_file(void **state)
 	p = path_of(d, "001_x.sql, which has up/down markers already");
 	assert_contains(err.message, p);
 	free(p);
+	strata_err_release(&err);
 }
 
 static void test_duplicates_across_layouts(void **state)
@@ -859,6 +864,7 @@ static void test_duplicates_across_layouts(void **state)
 	p = path_of(d, "5_a.down.sql: duplicate down file for version 5: ");
 	assert_contains(err.message, p);
 	free(p);
+	strata_err_release(&err);
 }
 
 static void test_diesel_dir_with_top_level_down(void **state)
@@ -872,6 +878,7 @@ static void test_diesel_dir_with_top_level_down(void **state)
 	load_fail(d, &err);
 	assert_err_file(&err, d, "20240101000000_x.down.sql");
 	assert_contains(err.message, "is the Diesel directory");
+	strata_err_release(&err);
 }
 
 static void test_unreadable_and_links(void **state)
@@ -931,6 +938,7 @@ static void test_unreadable_and_links(void **state)
 	}
 	assert_null(strstr(err.message, "notes.txt"));
 	assert_null(strstr(err.message, "001_ok"));
+	strata_err_release(&err);
 }
 
 static void test_missing_directory(void **state)
@@ -955,6 +963,7 @@ static void test_missing_directory(void **state)
 	assert_int_equal(rc, STRATA_ESOURCE);
 	assert_contains(err.message, strerror(ENOTDIR));
 	free(p);
+	strata_err_release(&err);
 }
 
 static void test_empty_directory(void **state)
@@ -976,7 +985,7 @@ static void test_several_directories(void **state)
 {
 	const char *d = *state;
 	struct strata_source *src = (void *)1;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	char *a = path_of(d, "init"), *b = path_of(d, "migrations"), *b2 = path_of(d, "migrations/"), *p, *q;
 	const char *dirs[3];
 	int rc;
@@ -1054,7 +1063,7 @@ static void test_nonempty(void **state)
 {
 	const char *d = *state;
 	struct strata_source *src = (void *)1;
-	struct strata_err err;
+	struct strata_err err = { 0 };
 	int rc;
 	strata_err_clear(&err);
 
@@ -1196,6 +1205,7 @@ static void test_utf8(void **state)
 		assert_contains(err.message, "001_x.sql:2: contains a NUL byte");
 		free(dir);
 	}
+	strata_err_release(&err);
 }
 
 static void test_overflow(void **state)
@@ -1239,6 +1249,7 @@ static void test_overflow(void **state)
 	strata_source_free(src);
 	free(dir);
 	(void)err;
+	strata_err_release(&err);
 }
 
 static void test_large_files(void **state)

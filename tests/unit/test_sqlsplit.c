@@ -440,7 +440,7 @@ static int run_case(const struct tfile *tf, const struct tcase *tc, enum strata_
 	size_t i, k = 0;
 	int rc, fails = 0;
 
-	strata_err_clear(&err);
+	strata_err_release(&err);
 	rc = strata_sql_split(tc->input, tc->input_len, d, &sp, &err);
 	if (tc->err_line) {
 		if (rc != STRATA_ESOURCE || err.code != STRATA_ESOURCE) {
@@ -455,12 +455,14 @@ static int run_case(const struct tfile *tf, const struct tcase *tc, enum strata_
 			fails++;
 		}
 		strata_split_release(&sp);
+		strata_err_release(&err);
 		return fails;
 	}
 	if (rc != 0) {
 		print_error("%s:%d: %s [%s]: unexpected error line %d: %s\n", tf->path, tc->line, tc->name, dn,
 			    err.line, err.message);
 		strata_split_release(&sp);
+		strata_err_release(&err);
 		return 1;
 	}
 	bad = check_invariants(tc->input, tc->input_len, &sp);
@@ -610,7 +612,7 @@ static void split_corpus(const char *sub, enum strata_dialect d, int check_diese
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		text = read_file(path, &len);
 		assert_non_null(text);
-		strata_err_clear(&err);
+		strata_err_release(&err);
 		rc = strata_sql_split(text, len, d, &sp, &err);
 		if (rc) {
 			print_error("%s:%d: %s\n", path, err.line, err.message);
@@ -658,6 +660,7 @@ static void split_corpus(const char *sub, enum strata_dialect d, int check_diese
 		}
 		strata_split_release(&sp);
 		free(text);
+		strata_err_release(&err);
 	}
 	print_message("%s: %zu files, %zu bytes, %zu statements, %zu files with NO_TX statements\n", dir, n, bytes,
 		      stmts, notx_files);
@@ -700,6 +703,7 @@ static void test_empty_input(void **state)
 	strata_split_release(&sp);
 	assert_null(sp.s);
 	strata_split_release(&sp);
+	strata_err_release(&err);
 }
 
 static void test_reuse_and_growth(void **state)
@@ -726,6 +730,7 @@ static void test_reuse_and_growth(void **state)
 	assert_null(check_invariants("SELECT 2", 8, &sp));
 	strata_split_release(&sp);
 	free(big);
+	strata_err_release(&err);
 }
 
 static void test_error_fields(void **state)
@@ -734,7 +739,7 @@ static void test_error_fields(void **state)
 	struct strata_split sp = { 0 };
 	struct strata_err err = { 0 };
 
-	strata_err_clear(&err);
+	strata_err_release(&err);
 	assert_int_equal(strata_sql_split(sql, sizeof(sql) - 1, STRATA_DIALECT_POSTGRES, &sp, &err), STRATA_ESOURCE);
 	assert_int_equal(err.code, STRATA_ESOURCE);
 	assert_string_equal(err.message, "unterminated dollar-quoted string $fn$");
@@ -746,6 +751,7 @@ static void test_error_fields(void **state)
 	/* a NULL err is allowed */
 	assert_int_equal(strata_sql_split("'x", 2, STRATA_DIALECT_SQLITE, &sp, NULL), STRATA_ESOURCE);
 	strata_split_release(&sp);
+	strata_err_release(&err);
 }
 
 static void test_bom(void **state)
@@ -763,6 +769,7 @@ static void test_bom(void **state)
 	assert_int_equal(strata_sql_split(sql, sizeof(sql) - 1, STRATA_DIALECT_SQLITE, &sp, &err), 0);
 	assert_int_equal(sp.s[0].body, 3);
 	strata_split_release(&sp);
+	strata_err_release(&err);
 }
 
 static void test_bad_dialect(void **state)
@@ -770,10 +777,11 @@ static void test_bad_dialect(void **state)
 	struct strata_split sp = { 0 };
 	struct strata_err err = { 0 };
 
-	strata_err_clear(&err);
+	strata_err_release(&err);
 	assert_int_equal(strata_sql_split("SELECT 1", 8, (enum strata_dialect)42, &sp, &err), STRATA_EUSAGE);
 	assert_int_equal(sp.n, 0);
 	strata_split_release(&sp);
+	strata_err_release(&err);
 }
 
 int main(void)

@@ -19,7 +19,7 @@ static struct strata_target *parse_ok(const char *url)
 	struct strata_target *t = NULL;
 	struct strata_err err = { 0 };
 
-	strata_err_clear(&err);
+	strata_err_release(&err);
 	assert_int_equal(strata_target_parse(url, &t, &err), 0);
 	assert_non_null(t);
 	return t;
@@ -158,6 +158,7 @@ static void test_misread_passwords(void **state)
 			 cases[i].why);
 		assert_string_equal(err.message, want);
 		assert_string_equal(err.hint, "percent-encode the password in the URL, or leave it out and set PGPASSWORD");
+		strata_err_release(&err);
 	}
 }
 
@@ -205,11 +206,12 @@ static void test_bad_urls(void **state)
 		struct strata_target *t = (struct strata_target *)1;
 		struct strata_err err = { 0 };
 
-		strata_err_clear(&err);
+		strata_err_release(&err);
 		assert_int_equal(strata_target_parse(bad[i], &t, &err), STRATA_EUSAGE);
 		assert_null(t);
 		assert_true(err.message[0] != '\0');
 		assert_null(strstr(err.message, ":pw@"));
+		strata_err_release(&err);
 	}
 }
 
