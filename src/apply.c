@@ -131,6 +131,48 @@ static int set_names(struct strata_db *db, struct strata_err *err)
 	return 0;
 }
 
+/*
+ * A tracking table named without a schema is pinned, once connected, to the
+ * schema the session starts in (current_schema(), as golang-migrate does):
+ * a migration may change search_path (every pg_dump -s file begins by
+ * emptying it), and the bookkeeping after it must still find its tables.
+ * The lock key stays the one set_names() made from the bare name, so runners
+ * from before this and after it still exclude each other.
+ */
+static int pin_schema(struct strata_db *db, struct strata_err *err)
+{
+	struct strata_rows *r;
+	struct strata_buf b;
+	const char *cur;
+	int rc;
+
+	if (db->schema || db->drv->engine != STRATA_ENGINE_POSTGRES)
+		return 0;
+	rc = db->drv->query(db->conn, "SELECT current_schema()", 0, NULL, &r, err);
+	if (rc)
+		return rc;
+	cur = r->nrows == 1 ? strata_rows_get(r, 0, 0) : NULL;
+	if (!cur || !*cur) {
+		strata_rows_free(r);
+		return strata_err_set(err, STRATA_EUSAGE,
+				      "no schema to keep %s in: set search_path or use --table schema.name", db->table);
+	}
+	db->schema = strata_strdup(cur);
+	strata_rows_free(r);
+	if (!db->schema)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	free(db->qtable);
+	free(db->qlog);
+	strata_buf_init(&b);
+	strata_buf_add_qualified(&b, db->schema, db->table);
+	db->qtable = strata_buf_detach(&b, NULL);
+	strata_buf_add_qualified(&b, db->schema, db->logtable);
+	db->qlog = strata_buf_detach(&b, NULL);
+	if (!db->qtable || !db->qlog)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	return 0;
+}
+
 int strata_db_open(const struct strata_target *t, const struct strata_opts *o, struct strata_db **out,
 		   struct strata_err *err)
 {
@@ -159,6 +201,8 @@ int strata_db_open(const struct strata_target *t, const struct strata_opts *o, s
 		rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	if (!rc)
 		rc = db->drv->connect(t, &db->opts, &db->conn, err);
+	if (!rc)
+		rc = pin_schema(db, err);
 	if (rc) {
 		strata_db_close(db);
 		return rc;
@@ -177,6 +221,8 @@ int strata_db_retarget(struct strata_db *db, const struct strata_target *t, stru
 	rc = set_names(db, err);
 	if (!rc)
 		rc = db->drv->set_schema(db->conn, t->schema, err);
+	if (!rc)
+		rc = pin_schema(db, err);
 	return rc;
 }
 
