@@ -440,6 +440,7 @@ struct strata_adopt_result {
 	const char *table;    /* the table it read (static or from the caller) */
 	size_t recorded;      /* migrations recorded as applied */
 	size_t unknown;       /* versions the other tool recorded that have no file here */
+	char unknown_list[200]; /* those versions, "4, 5, 7" (", ..." when more), "" when none */
 	int have_version;
 	struct strata_version version; /* the newest version recorded */
 };
@@ -449,8 +450,11 @@ struct strata_adopt_result {
  * (version, dirty), dbmate's schema_migrations (version), Diesel's
  * __diesel_schema_migrations, goose's goose_db_version; `from_table` NULL:
  * look for each): every matching migration file is recorded as applied with
- * its current checksum, running nothing. Refused while golang-migrate's
- * state is dirty, and when strata already records migrations here.
+ * its current checksum, running nothing. Refused (STRATA_EUSAGE, nothing
+ * recorded) when golang-migrate's version has no file here, as golang-migrate
+ * itself stops, and when the URL's x-migrations-table names another tool's
+ * table; refused while golang-migrate's state is dirty, and when strata
+ * already records migrations here.
  */
 int strata_adopt(struct strata_db *db, const struct strata_source *src, const char *from_table,
 		 struct strata_adopt_result *res, struct strata_err *err);

@@ -178,6 +178,99 @@ out:
 	return rc;
 }
 
+/*
+ * golang-migrate's record is one version: everything up to it is applied. Its
+ * own runner stops when that version has no file ("no migration found for
+ * version N"), and so does adopt: the files here are not the ones it ran, and
+ * recording those below would leave the missing ones to run again as new.
+ */
+static int check_current_file(const struct strata_source *src, const char *table, const struct strata_version *v,
+			      struct strata_err *err)
+{
+	const struct strata_migration *below = NULL;
+	size_t i;
+
+	for (i = 0; i < src->n; i++) {
+		int c = strata_version_cmp(&src->m[i].version, v);
+
+		if (c == 0)
+			return 0;
+		if (c < 0)
+			below = &src->m[i];
+	}
+	strata_err_set(err, STRATA_EUSAGE,
+		       "golang-migrate records version %s in %s, but there is no migration %s in %s: is this the "
+		       "directory golang-migrate ran from?",
+		       v->d, table, v->d, src->dir);
+	if (!err)
+		return STRATA_EUSAGE;
+	strata_err_detail(err,
+			  "nothing was recorded. golang-migrate itself stops here (no migration found for version %s); "
+			  "adopting would record %s and leave what lies between to run again as new",
+			  v->d, below ? "the files below it" : "nothing");
+	if (below)
+		strata_err_hint(err,
+				"point --path at the directory golang-migrate used and adopt again; if the files up to %s "
+				"are gone for good and the database has them, `strata baseline %s` records the files here "
+				"up to %s as applied, running nothing",
+				v->d, below->vtext, below->vtext);
+	else
+		strata_err_hint(err, "point --path at the directory golang-migrate used and adopt again");
+	return STRATA_EUSAGE;
+}
+
+static int cmp_version(const void *a, const void *b)
+{
+	return strata_version_cmp(a, b);
+}
+
+/* "4, 5, 7" (sorted; ", ..." when they do not all fit) into buf. */
+static void list_versions(struct applied_set *set, char *buf, size_t len)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	qsort(set->v, set->n, sizeof(*set->v), cmp_version);
+	for (i = 0; i < set->n; i++) {
+		size_t need = strlen(set->v[i].d) + (i ? 2 : 0);
+
+		if (used + need + 6 > len) {
+			snprintf(buf + used, len - used, ", ...");
+			return;
+		}
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", set->v[i].d);
+	}
+}
+
+/*
+ * x-migrations-table in a golang-migrate user's URL names golang-migrate's
+ * table, which strata would take for its own: when that table exists and
+ * is not strata's, say so and how to adopt from it.
+ */
+static int named_table_is_other(struct strata_db *db, struct strata_err *err)
+{
+	struct strata_rows *r = NULL;
+	int rc;
+
+	rc = db->drv->table_exists(db->conn, db->schema, db->table, err);
+	if (rc <= 0)
+		return rc;
+	if (try_query(db, "SELECT version, checksum, applied_by FROM %s WHERE 1 = 0", db->qtable, &r) == 0) {
+		strata_rows_free(r);
+		return 0;
+	}
+	strata_err_set(err, STRATA_EUSAGE,
+		       "x-migrations-table=%s in the URL names another tool's table, not strata's: strata would keep "
+		       "its own records there",
+		       db->table);
+	if (err)
+		strata_err_hint(err,
+				"adopt from it with `strata adopt --from %s --table strata_migrations`, and give every "
+				"later command the same --table (or drop x-migrations-table from the URL strata uses)",
+				db->table);
+	return STRATA_EUSAGE;
+}
+
 static const char *const candidates[] = { "schema_migrations", "__diesel_schema_migrations", "goose_db_version",
 					  NULL };
 
@@ -195,6 +288,11 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 	rc = strata_lock(db, &locked, err);
 	if (rc)
 		return rc;
+	if (!table && db->target->table && *db->target->table && !(db->opts.table && *db->opts.table)) {
+		rc = named_table_is_other(db, err);
+		if (rc)
+			goto out;
+	}
 	if (!table) {
 		for (i = 0; candidates[i] && !table; i++) {
 			rc = db->drv->table_exists(db->conn, db->schema, candidates[i], err);
@@ -232,6 +330,8 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 		goto out;
 	}
 	rc = read_state(db, table, &set, res, err);
+	if (!rc && set.all_up_to && set.have_max)
+		rc = check_current_file(src, table, &set.max, err);
 	if (rc)
 		goto out;
 	/* only now: a refusal above leaves the database without strata's tables */
@@ -261,6 +361,8 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 		remove_version(&set, &m->version);
 	}
 	res->unknown = set.all_up_to ? 0 : set.n;
+	if (res->unknown)
+		list_versions(&set, res->unknown_list, sizeof(res->unknown_list));
 	rc = db->drv->commit(db->conn, err);
 	in_tx = 0;
 	(void)t0;

@@ -276,9 +276,9 @@ int cmd_adopt(struct cli *c)
 			printf(", at %s", res.version.d);
 		printf("\n");
 		if (res.unknown)
-			fprintf(stderr, "strata: %zu version%s recorded by %s %s no file in %s; not recorded\n",
+			fprintf(stderr, "strata: %zu version%s recorded by %s %s no file in %s (%s); not recorded\n",
 				res.unknown, res.unknown == 1 ? "" : "s", res.tool, res.unknown == 1 ? "has" : "have",
-				c->src->dir);
+				c->src->dir, res.unknown_list);
 	}
 	return 0;
 }

@@ -212,7 +212,7 @@ golang_migrate_state() {
 	run --separate-stderr strata -d "$url" adopt
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"adopted dbmate's state from schema_migrations: 2 migrations recorded"* ]]
-	[[ "$stderr" == *"1 version recorded by dbmate has no file"* ]]
+	[ "$stderr" = "strata: 1 version recorded by dbmate has no file in migrations (99999); not recorded" ]
 	run strata -d "$url" up
 	[ "$status" -eq 0 ]
 	[ "$(pg_sql "$url" "SELECT count(*) FROM strata_migrations")" = 3 ]
@@ -244,4 +244,85 @@ golang_migrate_state() {
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"there is no table nope"* ]]
 	[ -z "$(sqlite_sql app.db "SELECT name FROM sqlite_master")" ]
+}
+
+# adopt_unknown_version DB: golang-migrate says 7, the files here go to 3; adopt refuses, recording nothing.
+adopt_unknown_version() {
+	local db=$1
+	run --separate-stderr strata -d "$db" adopt
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "strata: golang-migrate records version 7 in schema_migrations, but there is no migration 7 in migrations: is this the directory golang-migrate ran from?
+  DETAIL: nothing was recorded. golang-migrate itself stops here (no migration found for version 7); adopting would record the files below it and leave what lies between to run again as new
+  HINT: point --path at the directory golang-migrate used and adopt again; if the files up to 7 are gone for good and the database has them, \`strata baseline 000003\` records the files here up to 000003 as applied, running nothing" ]
+	[ -z "$output" ]
+}
+
+@test "SQLite: adopt refuses a golang-migrate version that has no file, as golang-migrate does" {
+	sqlite_sql app.db "CREATE TABLE schema_migrations (version uint64, dirty bool); INSERT INTO schema_migrations VALUES (7, 0);"
+	adopt_unknown_version sqlite:app.db
+	[ "$(sqlite_sql app.db "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'")" = schema_migrations ]
+	# the way forward it names: the right directory adopts all of it
+	for v in 4 5 6 7; do
+		write_migration other 00000$v m$v "CREATE TABLE m$v (id INTEGER);"
+	done
+	cp migrations/* other/
+	run --separate-stderr strata -d sqlite:app.db --path other adopt
+	[ "$status" -eq 0 ]
+	[ "$output" = "strata: adopted golang-migrate's state from schema_migrations: 7 migrations recorded as applied, at 7" ]
+}
+
+@test "PostgreSQL: adopt refuses a golang-migrate version that has no file; baseline is the way when the files are gone" {
+	require_pg
+	url=$(make_pg_db)
+	pg_sql "$url" "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
+		INSERT INTO schema_migrations VALUES (7, false);"
+	adopt_unknown_version "$url"
+	[ "$(pg_sql "$url" "SELECT to_regclass('strata_migrations') IS NULL AND to_regclass('strata_migrations_log') IS NULL")" = t ]
+	run --separate-stderr strata -d "$url" baseline 000003
+	[ "$status" -eq 0 ]
+	[ "$(pg_sql "$url" "SELECT string_agg(version::text, ',' ORDER BY version) FROM strata_migrations")" = "1,2,3" ]
+}
+
+@test "PostgreSQL: dbmate versions without a file are named" {
+	require_pg
+	url=$(make_pg_db)
+	pg_sql "$url" "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);
+		INSERT INTO schema_migrations VALUES ('000001'), ('9'), ('5');"
+	run --separate-stderr strata -d "$url" adopt
+	[ "$status" -eq 0 ]
+	[ "$output" = "strata: adopted dbmate's state from schema_migrations: 1 migration recorded as applied, at 1" ]
+	[ "$stderr" = "strata: 2 versions recorded by dbmate have no file in migrations (5, 9); not recorded" ]
+}
+
+# x_table_adopt URL: the URL's x-migrations-table names golang-migrate's table; adopt says so, then --from adopts it.
+x_table_adopt() {
+	local url=$1
+	run --separate-stderr strata -d "$url" adopt
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "strata: x-migrations-table=my_migrations in the URL names another tool's table, not strata's: strata would keep its own records there
+  HINT: adopt from it with \`strata adopt --from my_migrations --table strata_migrations\`, and give every later command the same --table (or drop x-migrations-table from the URL strata uses)" ]
+	run --separate-stderr strata -d "$url" adopt --from my_migrations --table strata_migrations
+	[ "$status" -eq 0 ]
+	[ "$output" = "strata: adopted golang-migrate's state from my_migrations: 2 migrations recorded as applied, at 2" ]
+	run --separate-stderr strata -d "$url" up --table strata_migrations
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ok   000003 create_runs"* ]]
+}
+
+@test "SQLite: adopt notices that x-migrations-table names golang-migrate's table" {
+	sqlite_sql app.db "CREATE TABLE projects (id INTEGER PRIMARY KEY); CREATE TABLE tasks (id INTEGER PRIMARY KEY);
+		CREATE TABLE my_migrations (version uint64, dirty bool); INSERT INTO my_migrations VALUES (2, 0);"
+	x_table_adopt "sqlite:app.db?x-migrations-table=my_migrations"
+	[ "$(sqlite_sql app.db 'SELECT group_concat(version) FROM strata_migrations')" = "1,2,3" ]
+	[ "$(sqlite_sql app.db 'SELECT version FROM my_migrations')" = 2 ]
+}
+
+@test "PostgreSQL: adopt notices that x-migrations-table names golang-migrate's table" {
+	require_pg
+	url=$(make_pg_db)
+	pg_sql "$url" "CREATE TABLE projects (id int PRIMARY KEY); CREATE TABLE tasks (id int PRIMARY KEY);
+		CREATE TABLE my_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
+		INSERT INTO my_migrations VALUES (2, false);"
+	x_table_adopt "$url?x-migrations-table=my_migrations"
+	[ "$(pg_sql "$url" "SELECT string_agg(version::text, ',' ORDER BY version) FROM strata_migrations")" = "1,2,3" ]
 }
