@@ -26,7 +26,7 @@ CREATE TABLE public.users (id integer PRIMARY KEY);"
 	[ "$(pg_sql "$url" "SELECT string_agg(table_schema || '.' || table_name, ',' ORDER BY table_name) FROM information_schema.tables
 		WHERE table_schema = 'public'")" = "public.posts,public.strata_migrations,public.strata_migrations_log,public.users" ]
 	run --separate-stderr strata -d "$url" version
-	[ "$output" = 000002 ]
+	[ "$output" = 2 ]
 	run --separate-stderr strata -d "$url" status
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"2 applied, 0 pending; at 000002" ]]

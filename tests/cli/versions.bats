@@ -331,7 +331,7 @@ dbmate_session() {
 	pg_sql "$url" "CREATE VIEW recent AS SELECT version FROM strata_migrations_log"
 	run --separate-stderr strata -d "$url" -p new up
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == *'cannot upgrade the tracking tables "strata_migrations" and "strata_migrations_log" to exact versions: '*'view recent depends on column "version"'* ]]
+	[[ "$stderr" == *'cannot upgrade the tracking tables "public"."strata_migrations" and "public"."strata_migrations_log" to exact versions: '*'view recent depends on column "version"'* ]]
 	[[ "$stderr" == *"both tables were left as they were"* ]]
 	[ "$(pg_types)" = "bigint|bigint" ]
 	[ "$(pg_sql "$url" "SELECT count(*) FROM strata_migrations")" = 3 ]
