@@ -12,7 +12,12 @@
  * cannot run in a transaction, or whose file manages its own (BEGIN ...
  * COMMIT, SQLite's PRAGMA foreign_keys), runs as written, statement by
  * statement, recording its progress so that a failed run resumes where it
- * stopped (run_notx).
+ * stopped (run_notx); a down run that way records how far it got on the
+ * still applied row, and the next down resumes there.
+ *
+ * On PostgreSQL a tracking table named without a schema is pinned at open to
+ * the session's current_schema() (pin_schema), since migrations may change
+ * search_path.
  *
  * SQLite has no session lock: each step takes the write lock with BEGIN
  * IMMEDIATE and first checks that no other runner recorded the same version
@@ -581,9 +586,10 @@ static int run_notx(struct run *r, const struct step *s, double t0, struct strat
 			in_tx = 1;
 		if (!in_tx)
 			r->notx_done = k;
-		if (!s->down && k < total) {
+		if (k < total) {
 			prefix_checksum(s, k, sum);
-			rc = strata_history_progress(db, m, k, sum, err);
+			rc = s->down ? strata_history_down_progress(db, &s->row->version, k, sum, err)
+				     : strata_history_progress(db, m, k, sum, err);
 			if (rc)
 				return rc;
 		}
@@ -850,6 +856,37 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 				      "%s: -- strata:verify needs a transaction to roll back, but this migration runs "
 				      "outside one",
 				      s->file);
+	if (s->down && s->row->stmts_done > 0 && s->row->state != STRATA_PARTIAL) {
+		char sum[65];
+
+		/* an earlier down of it stopped after these statements, which stayed: go on after them */
+		s->resume = s->row->stmts_done;
+		s->notx = 1;
+		if (s->resume >= (int)strata_split_count(&s->sp)) {
+			strata_err_set(err, STRATA_EHISTORY,
+				       "%s: %d statements of the down script already ran, but it now has only %zu",
+				       s->file, s->resume, strata_split_count(&s->sp));
+			if (err)
+				strata_err_hint(err,
+						"restore the statements that ran; if the database was undone by hand, "
+						"record that with `strata force VERSION`");
+			return STRATA_EHISTORY;
+		}
+		prefix_checksum(s, s->resume, sum);
+		if (!s->row->progress || strcmp(sum, s->row->progress) != 0) {
+			strata_err_set(err, STRATA_EHISTORY,
+				       "%s: statements 1-%d of the down script already ran, and have been edited since",
+				       s->file, s->resume);
+			if (err) {
+				snprintf(err->file, sizeof(err->file), "%s", s->file);
+				strata_err_hint(err,
+						"restore them as they ran (only statement %d onwards may change); if the "
+						"database was undone by hand, record that with `strata force VERSION`",
+						s->resume + 1);
+			}
+			return STRATA_EHISTORY;
+		}
+	}
 	if (!s->down && s->row->state == STRATA_PARTIAL) {
 		char sum[65];
 

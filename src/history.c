@@ -3,7 +3,9 @@
  *
  * A row holds what is needed to trust and to undo the past without the
  * files: the up script's checksum, the down script's text, who applied it,
- * when and for how long. Versions are exact digit strings of any length
+ * when and for how long; statements_done and progress_checksum say how far
+ * a partial up got, or, on an applied row, how far a failed down got.
+ * Versions are exact digit strings of any length
  * (version.c): PostgreSQL keeps them as numeric (exact, ordered by the
  * primary key's index). SQLite has no exact type that long, so its version
  * column has no type: versions below 10^18 are stored as INTEGER (ORDER BY
@@ -880,6 +882,20 @@ int strata_history_insert(struct strata_db *db, const struct strata_migration *m
 	rc = db->drv->query(db->conn, b.buf, 7, params, NULL, err);
 	strata_buf_release(&b);
 	return rc;
+}
+
+int strata_history_down_progress(struct strata_db *db, const struct strata_version *version, int done,
+				 const char *progress, struct strata_err *err)
+{
+	char n[16];
+	const char *params[3];
+
+	snprintf(n, sizeof(n), "%d", done);
+	params[0] = version->d;
+	params[1] = n;
+	params[2] = progress;
+	return bookkeep(db, "UPDATE %s SET statements_done = $2, progress_checksum = $3 WHERE version = %s", 3, params,
+			err);
 }
 
 int strata_history_delete(struct strata_db *db, const struct strata_version *version, struct strata_err *err)

@@ -342,6 +342,14 @@ int strata_history_delete(struct strata_db *db, const struct strata_version *ver
 /* A no-transaction migration ran `done` statements (whose checksum is `progress`): record it partial. */
 int strata_history_progress(struct strata_db *db, const struct strata_migration *m, int done, const char *progress,
 			    struct strata_err *err);
+/*
+ * A down that runs outside strata's transaction stopped after `done` of its
+ * statements (whose checksum is `progress`): the row stays 'applied' (what
+ * runners before this read), with statements_done > 0 saying how far its
+ * down got, so that the next down resumes after them.
+ */
+int strata_history_down_progress(struct strata_db *db, const struct strata_version *version, int done,
+				 const char *progress, struct strata_err *err);
 /* A partial migration finished: record it applied. */
 int strata_history_complete(struct strata_db *db, const struct strata_migration *m, double ms,
 			    struct strata_err *err);

@@ -116,6 +116,8 @@ static int status_json(struct cli *c, const struct strata_status *st)
 		}
 		if (r->state == STRATA_PARTIAL)
 			cJSON_AddNumberToObject(o, "statements_done", r->stmts_done);
+		else if (r->stmts_done > 0)
+			cJSON_AddNumberToObject(o, "down_statements_done", r->stmts_done);
 		if (r->out_of_order)
 			cJSON_AddBoolToObject(o, "out_of_order", 1);
 		if (r->mig && r->mig->layout == STRATA_LAYOUT_GO)
@@ -157,6 +159,9 @@ int cmd_status(struct cli *c)
 			printf("  %.16s (%lld ms, %s)", r->applied_at, r->duration_ms, r->applied_by);
 		if (r->state == STRATA_PARTIAL)
 			printf("  %d statement%s done", r->stmts_done, r->stmts_done == 1 ? "" : "s");
+		else if (r->stmts_done > 0)
+			printf("  down stopped after statement %d (`strata down` resumes at %d)", r->stmts_done,
+			       r->stmts_done + 1);
 		if (r->out_of_order)
 			printf("  (older than the newest applied)");
 		if (r->state == STRATA_MODIFIED && r->recorded_name)

@@ -132,6 +132,33 @@ static void print_own_tx_failure(const struct strata_event *ev)
 			failed, ev->total, ev->count, ev->vtext, ev->count + 1);
 }
 
+/*
+ * A down that ran outside strata's transaction (its own BEGIN/COMMIT, or
+ * no-transaction) failed: which of its statements stay, as recorded, and
+ * where the next down goes on.
+ */
+static void print_down_failure(const struct strata_event *ev)
+{
+	size_t failed = ev->err && ev->err->statement > 0 ? (size_t)ev->err->statement : 0;
+
+	if (ev->count == 0 && failed > 1 && ev->own_tx)
+		fprintf(stderr, "       statement %zu of %zu of the down script failed and the file's transaction was "
+			"rolled back: nothing of it stays, %s stays applied.\n       Fix the down script and run "
+			"`strata down` again.\n",
+			failed, ev->total, ev->vtext);
+	else if (ev->count == 0)
+		fprintf(stderr, "       nothing of it ran; the database is %s%s. Fix the file and run `strata down` again.\n",
+			ev->text ? "at " : "at no version", ev->text ? ev->text : "");
+	else
+		fprintf(stderr, "       statement %zu of %zu of the down script failed%s; %s%zu of it ran and %s, "
+			"recorded: %s stays applied, rolled back part way.\n       Fix the down script and run "
+			"`strata down` to resume at statement %zu; if you undo the rest by hand instead, record that "
+			"with `strata force` and the version before %s.\n",
+			failed, ev->total, ev->own_tx && ev->count + 1 < failed ? " and the file's transaction was rolled back" : "",
+			ev->count == 1 ? "statement " : "statements 1-", ev->count, ev->count == 1 ? "stays" : "stay",
+			ev->vtext, ev->count + 1, ev->vtext);
+}
+
 int out_error_release(struct cli *c, int rc, struct strata_err *err)
 {
 	int code = out_error(c, rc, err);
@@ -274,10 +301,8 @@ void out_event(void *ud, const struct strata_event *ev)
 			fprintf(stderr, "       statement %zu of %zu failed; statements 1-%zu ran outside a transaction and are "
 				"recorded: %s is partial.\n       Fix the file and run `strata up` to resume at statement %zu.\n",
 				ev->count + 1, ev->total, ev->count, ev->vtext, ev->count + 1);
-		else if (ev->outside_tx && ev->count)
-			fprintf(stderr, "       statement %zu of %zu of the down script failed; statements 1-%zu of it ran "
-				"outside a transaction and were not undone; %s stays recorded as applied.\n",
-				ev->count + 1, ev->total, ev->count, ev->vtext);
+		else if (ev->outside_tx && ev->down && ev->err && ev->err->statement > 0)
+			print_down_failure(ev);
 		else if (ev->outside_tx)
 			fprintf(stderr, "       nothing of it ran; the database is %s%s. Fix the file and run `strata %s` again.\n",
 				ev->text ? "at " : "at no version", ev->text ? ev->text : "", c->cmd ? c->cmd->name : "up");

@@ -252,3 +252,71 @@ END;
 	[[ "$stderr" == *"only statement 4 onwards may change"* ]]
 	[ "$(sqlite_sql app.db "SELECT state || ':' || statements_done FROM strata_migrations WHERE version = 2")" = "partial:3" ]
 }
+
+# down_part_way DB: a down that drops b, then fails inside its own transaction.
+down_part_way() {
+	local db=$1 missing=$2
+	write_migration migrations 1 a "CREATE TABLE a (x int);" "DROP TABLE a;"
+	write_migration migrations 2 b "CREATE TABLE b (x int);" "DROP TABLE b;
+BEGIN;
+DROP TABLE nope;
+COMMIT;"
+	strata -d "$db" up
+	run --separate-stderr strata -d "$db" down -y
+	[ "$status" -eq 1 ]
+	[ "${stderr##*ERR  2 b$'\n'}" = "       2_b.down.sql:3: $missing
+       statement 3 of 4 of the down script failed and the file's transaction was rolled back; statement 1 of it ran and stays, recorded: 2 stays applied, rolled back part way.
+       Fix the down script and run \`strata down\` to resume at statement 2; if you undo the rest by hand instead, record that with \`strata force\` and the version before 2." ]
+	run --separate-stderr strata -d "$db" status
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ 2\ +b\ +applied\ +.*\ \ down\ stopped\ after\ statement\ 1\ \(\`strata\ down\`\ resumes\ at\ 2\) ]]
+	run --separate-stderr strata -d "$db" status --json
+	[ "$(jq -c '.migrations[1] | [.state, .down_statements_done]' <<<"$output")" = '["applied",1]' ]
+	# editing a statement that ran is refused
+	sed -i '1s/DROP TABLE b;/DROP TABLE IF EXISTS b;/' migrations/2_b.down.sql
+	run --separate-stderr strata -d "$db" down -y
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"2_b.down.sql: statements 1-1 of the down script already ran, and have been edited since"* ]]
+	sed -i '1s/DROP TABLE IF EXISTS b;/DROP TABLE b;/' migrations/2_b.down.sql
+	# the fix: the next down goes on at statement 2, not again at DROP TABLE b
+	sed -i 's/DROP TABLE nope;/DROP TABLE IF EXISTS nope;/' migrations/2_b.down.sql
+	run --separate-stderr strata -d "$db" down -y
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"down 2 b"* ]]
+	run --separate-stderr strata -d "$db" version
+	[ "$output" = 1 ]
+}
+
+@test "sqlite: a BEGIN/COMMIT down failing part way records how far it got, and the next down resumes there" {
+	down_part_way sqlite:app.db "no such table: nope"
+	[ "$(sqlite_sql app.db "SELECT group_concat(action || ':' || substr(result, 1, 6), ',') FROM strata_migrations_log WHERE version = 2")" = "up:ok,down:failed,down:ok" ]
+	[ "$(sqlite_sql app.db "SELECT group_concat(version) FROM strata_migrations")" = 1 ]
+}
+
+@test "postgres: a BEGIN/COMMIT down failing part way records how far it got, and the next down resumes there" {
+	require_pg
+	url=$(make_pg_db)
+	down_part_way "$url" 'table "nope" does not exist'
+	[ "$(pg_sql "$url" "SELECT string_agg(action || ':' || substr(result, 1, 6), ',' ORDER BY id) FROM strata_migrations_log WHERE version = 2")" = "up:ok,down:failed,down:ok" ]
+	[ "$(pg_sql "$url" "SELECT string_agg(version::text, ',') FROM strata_migrations")" = 1 ]
+}
+
+@test "postgres: a no-transaction down failing part way resumes after the statements that ran" {
+	require_pg
+	url=$(make_pg_db)
+	write_migration migrations 1 idx "CREATE TABLE t (x int);
+CREATE INDEX t_x ON t (x);" "-- strata:no-transaction
+DROP INDEX CONCURRENTLY t_x;
+DROP TABLE nope;
+DROP TABLE t;"
+	strata -d "$url" up
+	run --separate-stderr strata -d "$url" down -y
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"statement 2 of 3 of the down script failed; statement 1 of it ran and stays, recorded: 1 stays applied, rolled back part way."* ]]
+	[ "$(pg_sql "$url" "SELECT to_regclass('t_x') IS NULL, statements_done FROM strata_migrations")" = "t|1" ]
+	sed -i 's/DROP TABLE nope;/DROP TABLE IF EXISTS nope;/' migrations/1_idx.down.sql
+	run --separate-stderr strata -d "$url" down -y
+	[ "$status" -eq 0 ]
+	[ "$(pg_sql "$url" "SELECT count(*) FROM strata_migrations")" = 0 ]
+	[ "$(pg_sql "$url" "SELECT to_regclass('t') IS NULL")" = t ]
+}
