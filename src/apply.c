@@ -1160,9 +1160,13 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 			if (st->rows[i].state != STRATA_PENDING)
 				add_step(r, &st->rows[i], 1);
 		for (i = 0; i <= idx; i++) {
-			if (st->rows[i].state == STRATA_PARTIAL)
-				add_step(r, &st->rows[i], 1); /* re-recorded as applied below */
-			if (st->rows[i].state == STRATA_PENDING || st->rows[i].state == STRATA_PARTIAL)
+			/* partial, or a down stopped part way: re-recorded whole below */
+			int redo = st->rows[i].state == STRATA_PARTIAL ||
+				   (st->rows[i].state == STRATA_APPLIED && st->rows[i].stmts_done > 0);
+
+			if (redo)
+				add_step(r, &st->rows[i], 1);
+			if (st->rows[i].state == STRATA_PENDING || redo)
 				add_step(r, &st->rows[i], 0);
 		}
 		for (i = 0; i < (long)r->nsteps; i++) {

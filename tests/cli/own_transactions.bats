@@ -320,3 +320,26 @@ DROP TABLE t;"
 	[ "$(pg_sql "$url" "SELECT count(*) FROM strata_migrations")" = 0 ]
 	[ "$(pg_sql "$url" "SELECT to_regclass('t') IS NULL")" = t ]
 }
+
+@test "sqlite: force at the version of a down stopped part way records it whole again, and down starts over" {
+	write_migration migrations 1 a "CREATE TABLE a (x int);" "DROP TABLE a;"
+	write_migration migrations 2 b "CREATE TABLE b (x int);" "DROP TABLE b;
+BEGIN;
+DROP TABLE nope;
+COMMIT;"
+	strata -d sqlite:app.db up
+	run strata -d sqlite:app.db down -y
+	[ "$status" -eq 1 ]
+	# redone by hand, and said so
+	sqlite_sql app.db "CREATE TABLE b (x int)"
+	run --separate-stderr strata -d sqlite:app.db force 2 -y
+	[ "$status" -eq 0 ]
+	[ "$(sqlite_sql app.db "SELECT version || ':' || state || ':' || statements_done FROM strata_migrations WHERE version = 2")" = "2:applied:0" ]
+	run --separate-stderr strata -d sqlite:app.db status
+	[[ "$output" != *"down stopped"* ]]
+	# the next down runs from its first statement again
+	sed -i 's/DROP TABLE nope;/DROP TABLE IF EXISTS nope;/' migrations/2_b.down.sql
+	run --separate-stderr strata -d sqlite:app.db down -y
+	[ "$status" -eq 0 ]
+	[ "$(sqlite_sql app.db "SELECT count(*) FROM sqlite_master WHERE name = 'b'")" = 0 ]
+}
