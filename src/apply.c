@@ -141,6 +141,8 @@ static int set_names(struct strata_db *db, struct strata_err *err)
  * schema the session starts in (current_schema(), as golang-migrate does):
  * a migration may change search_path (every pg_dump -s file begins by
  * emptying it), and the bookkeeping after it must still find its tables.
+ * A table the bare name already finds through search_path stays where it is
+ * (a schema named like the user, created later, would otherwise hide it).
  * The lock key stays the one set_names() made from the bare name, so runners
  * from before this and after it still exclude each other.
  */
@@ -148,12 +150,22 @@ static int pin_schema(struct strata_db *db, struct strata_err *err)
 {
 	struct strata_rows *r;
 	struct strata_buf b;
-	const char *cur;
+	const char *cur, *params[1];
 	int rc;
 
 	if (db->schema || db->drv->engine != STRATA_ENGINE_POSTGRES)
 		return 0;
-	rc = db->drv->query(db->conn, "SELECT current_schema()", 0, NULL, &r, err);
+	/* a table the bare name already finds stays where it is (found through search_path, as before) */
+	strata_buf_init(&b);
+	strata_buf_add_ident(&b, db->table);
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	params[0] = b.buf;
+	rc = db->drv->query(db->conn,
+			    "SELECT coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+			    "c.relnamespace WHERE c.oid = to_regclass($1)), current_schema())",
+			    1, params, &r, err);
+	strata_buf_release(&b);
 	if (rc)
 		return rc;
 	cur = r->nrows == 1 ? strata_rows_get(r, 0, 0) : NULL;

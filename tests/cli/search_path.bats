@@ -116,3 +116,24 @@ for c in b"strata:\"strata_migrations\"":
 print(h - (1 << 64) if h >= 1 << 63 else h)')
 	[ "$key" = "$expected" ]
 }
+
+@test "postgres: a tracking table the bare name finds stays where it is when a schema named like the user appears" {
+	require_pg
+	url=$(make_pg_db)
+	write_migration migrations 000001 t "CREATE TABLE t (id int);"
+	run --separate-stderr strata -d "$url" up
+	[ "$status" -eq 0 ]
+	# search_path is "$user", public: a schema named like the user now comes first
+	user=$(pg_sql "$url" "SELECT current_user")
+	write_migration migrations 000002 own_schema "CREATE SCHEMA \"$user\";"
+	run --separate-stderr strata -d "$url" up
+	[ "$status" -eq 0 ]
+	[ "$(pg_sql "$url" "SELECT current_schema()")" = "$user" ]
+	run --separate-stderr strata -d "$url" up
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nothing to do"* ]]
+	run --separate-stderr strata -d "$url" status
+	[[ "$output" == *"2 applied, 0 pending; at 000002" ]]
+	[ "$(pg_sql "$url" "SELECT string_agg(table_schema || '.' || table_name, ',' ORDER BY table_name) FROM information_schema.tables
+		WHERE table_name LIKE 'strata%'")" = "public.strata_migrations,public.strata_migrations_log" ]
+}
