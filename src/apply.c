@@ -537,6 +537,28 @@ static int set_timeout(struct strata_db *db, const struct step *s, int local, st
 }
 
 /*
+ * run_notx() could not write the record of statements that ran and stay:
+ * say so, rather than let the failure read as the script's (or as nothing run).
+ */
+static int unrecorded(struct run *r, const struct step *s, int rc, struct strata_err *err)
+{
+	if (r->notx_done == 0 || rc != STRATA_EDB || !err)
+		return rc;
+	strata_err_prefix(err, "recording %s %s failed: ", s->row->vtext, s->row->name);
+	err->code = STRATA_EHISTORY;
+	err->statement = 0;
+	if (r->notx_done == 1)
+		strata_err_hint(err, "statement 1 of its %s ran and stays, but strata's record does not say so: check the "
+				     "database, then record where it stands with `strata force VERSION`",
+				s->down ? "down script" : "script");
+	else
+		strata_err_hint(err, "statements 1-%d of its %s ran and stay, but strata's record does not say so: check "
+				     "the database, then record where it stands with `strata force VERSION`",
+				r->notx_done, s->down ? "down script" : "script");
+	return STRATA_EHISTORY;
+}
+
+/*
  * A migration that cannot run in a transaction: its statements one by one,
  * its progress recorded after each, so that a failure at statement k leaves
  * a partial record from which a later run resumes at k.
@@ -603,7 +625,7 @@ static int run_notx(struct run *r, const struct step *s, double t0, struct strat
 			rc = s->down ? strata_history_down_progress(db, &s->row->version, k, sum, err)
 				     : strata_history_progress(db, m, k, sum, err);
 			if (rc)
-				return rc;
+				return unrecorded(r, s, rc, err);
 		}
 	}
 	if (s->dv->timeout > 0 && db->drv->engine == STRATA_ENGINE_POSTGRES) {
@@ -617,7 +639,9 @@ static int run_notx(struct run *r, const struct step *s, double t0, struct strat
 		rc = strata_history_complete(db, m, strata_now_ms() - t0, err);
 	else
 		rc = strata_history_insert(db, m, strata_now_ms() - t0, err);
-	return rc ? rc : strata_history_log(db, s->action, s->row, strata_now_ms() - t0, "ok", err);
+	if (rc)
+		return unrecorded(r, s, rc, err);
+	return strata_history_log(db, s->action, s->row, strata_now_ms() - t0, "ok", err);
 }
 
 /*

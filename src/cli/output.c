@@ -295,6 +295,8 @@ void out_event(void *ud, const struct strata_event *ev)
 			fprintf(stderr, "       nothing of it ran: another process held the database, which is %s%s. Run `strata %s` "
 				"again, or wait longer with --lock-wait.\n", ev->text ? "at " : "at no version",
 				ev->text ? ev->text : "", c->cmd ? c->cmd->name : "up");
+		else if (ev->outside_tx && ev->err && ev->err->code == STRATA_EHISTORY && ev->err->statement == 0)
+			; /* its record could not be written: the hint says what ran */
 		else if (ev->own_tx && !ev->down && ev->err && ev->err->statement > 0)
 			print_own_tx_failure(ev);
 		else if (ev->outside_tx && ev->count && !ev->down)

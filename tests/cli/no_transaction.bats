@@ -95,3 +95,32 @@ SELECT 1;"
 	[[ "$stderr" == *"unterminated"* ]]
 	[ -z "$(sqlite_sql app.db "SELECT name FROM sqlite_master WHERE name = 'a'")" ]
 }
+
+# record_lost DB: a no-transaction migration whose second statement takes strata's table away.
+record_lost() {
+	local db=$1
+	write_migration migrations 001 lost "-- strata:no-transaction
+CREATE TABLE x (id int);
+DROP TABLE strata_migrations;
+CREATE TABLE y (id int);"
+	run --separate-stderr strata -d "$db" up
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"ERR  001 lost
+       recording 001 lost failed: "* ]]
+	[[ "$stderr" == *"
+       HINT: statements 1-2 of its script ran and stay, but strata's record does not say so: check the database, then record where it stands with \`strata force VERSION\`" ]]
+	[[ "$stderr" != *"nothing of it ran"* ]]
+	[[ "$stderr" != *"is partial"* ]]
+}
+
+@test "sqlite: when the progress of a no-transaction migration cannot be recorded, the error says what ran" {
+	record_lost sqlite:app.db
+	[ "$(sqlite_sql app.db "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE name IN ('x', 'y') ORDER BY name)")" = x ]
+}
+
+@test "postgres: when the progress of a no-transaction migration cannot be recorded, the error says what ran" {
+	require_pg
+	url=$(make_pg_db)
+	record_lost "$url"
+	[ "$(pg_sql "$url" "SELECT to_regclass('x') IS NOT NULL, to_regclass('y') IS NULL")" = "t|t" ]
+}
