@@ -156,7 +156,7 @@ teardown() {
 		[ "$status" -eq 2 ]
 		[[ "$stderr" == "strata: the password in database URL postgresql://strata_pw@127.0.0.1:1/postgres holds "*", which libpq would misread"* ]]
 		[[ "$stderr" != *"$pw"* ]]
-		for piece in secr cr/et s%s o?r pa@ss word; do
+		for piece in secr cr/et s%s o?r pa@ss ss#wo; do
 			[[ "$stderr" != *"$piece"* ]]
 		done
 	done
