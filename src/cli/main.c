@@ -58,7 +58,7 @@ const struct command commands[] = {
 	  "record pending migrations up to V as applied, running nothing (adoption)",
 	  "strata baseline 000005\nstrata -d postgres://app@db/app baseline 20240101120000", NULL, NULL, NULL },
 	{ "accept", cmd_accept, NEED_SOURCE | NEED_DB, "V", "record the changed file of applied migration V as its new checksum",
-	  "strata accept 000002", NULL, NULL, NULL },
+	  "strata accept 000002\nstrata -d sqlite:app.db -p migrations accept 20240101120000", NULL, NULL, NULL },
 	{ "adopt", cmd_adopt, NEED_SOURCE | NEED_DB, "",
 	  "import the state of golang-migrate, dbmate, Diesel or goose (--from TABLE)",
 	  "strata adopt\nstrata adopt --from schema_migrations", NULL, NULL, NULL },
@@ -932,7 +932,7 @@ int main(int argc, char **argv)
 	rc = parse_args(&c, argc, argv);
 	if (rc)
 		goto out;
-	if (c.help && c.cmd && c.cmd->fn != cmd_help) {
+	if (c.help && c.cmd) {
 		command_usage(stdout, c.cmd);
 		goto out;
 	}
