@@ -5,7 +5,10 @@
  * that golang-migrate's spellings (-path, -database, -source file://, -all,
  * create -ext sql -dir DIR -seq) work as its users type them. The table of
  * commands says what each one needs (files, a database) and the dispatcher
- * provides it before the command runs; --help is generated from the table.
+ * provides it before the command runs; strata help, help CMD and CMD --help
+ * are generated from the table (each row's examples, each option's list of
+ * commands), wrapped to 80 columns. The table also holds the verbs of
+ * Alembic and dbmate (cmd_alias.c), each row naming the tool it comes from.
  * What is mistyped is named (did you mean ...?), and what a command does
  * not take (an argument, -f outside drop) is refused before anything runs.
  */

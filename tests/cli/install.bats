@@ -13,7 +13,8 @@ setup_file() {
 	mkdir -p "$SRC"
 	# a fresh clone: the sources, no build directory
 	tar -C "$STRATA_SOURCE_DIR" --exclude=./.git --exclude='./build*' -cf - . | tar -C "$SRC" -xf -
-	make -C "$SRC" install PREFIX="$PREFIX_DIR" STRATA_TESTS=OFF >"$BATS_FILE_TMPDIR/install.log" 2>&1 || {
+	# as the README says: PREFIX from the environment, no root
+	PREFIX="$PREFIX_DIR" make -C "$SRC" install STRATA_TESTS=OFF >"$BATS_FILE_TMPDIR/install.log" 2>&1 || {
 		tail -n 40 "$BATS_FILE_TMPDIR/install.log" >&3
 		return 1
 	}
