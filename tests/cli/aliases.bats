@@ -228,3 +228,31 @@ applied() {
 	run strata status --exit-code
 	[ "$status" -eq 0 ]
 }
+
+@test "each verb is documented with its tool in the README, the man page and strata help" {
+	for pair in upgrade:Alembic downgrade:Alembic current:Alembic stamp:Alembic heads:Alembic \
+		new:dbmate migrate:dbmate rollback:dbmate wait:dbmate "status --exit-code:dbmate"; do
+		verb=${pair%:*} tool=${pair#*:}
+		grep -qE "^\| \`$verb[^|]*\` \| $tool \|" "$STRATA_SOURCE_DIR/README.md" || {
+			echo "README.md: no row for $verb from $tool"
+			return 1
+		}
+	done
+	for pair in upgrade:Alembic downgrade:Alembic current:Alembic stamp:Alembic heads:Alembic \
+		new:dbmate migrate:dbmate rollback:dbmate wait:dbmate; do
+		verb=${pair%:*} tool=${pair#*:}
+		# the man page: the verb as a tagged paragraph, followed by "<tool>'s"
+		awk -v v="$verb" -v t="$tool's" '
+			/^\.TP/ { tp = 1; next }
+			tp && $0 ~ "^\\.B[IR]? " v "( |$)" { want = 1; tp = 0; next }
+			want { if (index($0, t) == 1) found = 1; want = 0 }
+			{ tp = 0 }
+			END { exit !found }' "$STRATA_SOURCE_DIR/doc/strata.1" || {
+			echo "doc/strata.1: $verb is not documented as $tool's"
+			return 1
+		}
+		run strata help "$verb"
+		[[ "$output" == *"From $tool: "* ]]
+	done
+	grep -q 'exit\\-code' "$STRATA_SOURCE_DIR/doc/strata.1"
+}
