@@ -159,7 +159,7 @@ static const struct option_def options[] = {
 	{ NULL, "ignore-other-tool", O_IGNORE_OTHER_TOOL, 0, "",
 	  "up/goto on a database another tool's table says it manages (before strata records anything): run anyway", "up goto" },
 	{ NULL, "from", O_FROM, 1, "TABLE", "with adopt: the other tool's table (default: look for it)", "adopt" },
-	{ NULL, "json", O_JSON, 0, "", "machine-readable output on stdout (every command that reports)", NULL },
+	{ NULL, "json", O_JSON, 0, "", "machine-readable output on stdout (every command that reports)", "@db" },
 	{ "y", "yes", O_YES, 0, "", "answer yes to confirmations", "down goto redo force drop" },
 	{ "f", "force-yes", O_DROP_F, 0, NULL, NULL, NULL }, /* golang-migrate's drop -f, for drop only */
 	{ NULL, "no-color", O_NO_COLOR, 0, "", "never colour (NO_COLOR is honoured too)", NULL },
