@@ -141,6 +141,8 @@ int cmd_status(struct cli *c)
 		return out_error_release(c, rc, &err);
 	if (c->json) {
 		rc = status_json(c, st);
+		if (!rc && c->exit_code && st->npending)
+			rc = 1;
 		strata_status_free(st);
 		return rc;
 	}
@@ -187,8 +189,10 @@ int cmd_status(struct cli *c)
 		fflush(stdout);
 		other_tool(c, st, &o);
 	}
+	/* dbmate's status --exit-code: CI fails while something is pending */
+	rc = c->exit_code && st->npending ? 1 : 0;
 	strata_status_free(st);
-	return 0;
+	return rc;
 }
 
 int cmd_version(struct cli *c)
