@@ -212,7 +212,7 @@ int cmd_version(struct cli *c)
 		cJSON *root = cJSON_CreateObject();
 
 		if (have)
-			cJSON_AddRawToObject(root, "version", v.d); /* digits: a JSON number of any length, exact */
+			cJSON_AddStringToObject(root, "version", v.d); /* a string: exact at any length, as status --json writes it */
 		else
 			cJSON_AddNullToObject(root, "version");
 		cJSON_AddBoolToObject(root, "partial", partial);
@@ -364,7 +364,7 @@ int cmd_history(struct cli *c)
 			cJSON_AddStringToObject(o, "at", rows[i].at);
 			cJSON_AddStringToObject(o, "action", rows[i].action);
 			if (rows[i].has_version)
-				cJSON_AddRawToObject(o, "version", rows[i].version.d);
+				cJSON_AddStringToObject(o, "version", rows[i].version.d);
 			else
 				cJSON_AddNullToObject(o, "version");
 			cJSON_AddStringToObject(o, "name", rows[i].name);
