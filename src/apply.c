@@ -1328,7 +1328,9 @@ static int go_stopped(struct run *r, const char *at, int dry, struct strata_err 
 		err->version = row->version;
 		err->has_version = 1;
 		strata_err_hint(err,
-			 "run it with goose, then `strata baseline %s` records it, and `strata up` continues after it",
+			 "run its Go code outside strata (goose decides what to run from its own goose_db_version "
+			 "table, which strata does not keep: a plain `goose up` would start again at the first "
+			 "migration), then `strata baseline %s` records it, and `strata up` continues after it",
 			 row->vtext);
 	}
 	return STRATA_EUNSUPPORTED;

@@ -236,6 +236,8 @@ static void down_notes(struct cli *c, enum strata_engine engine)
 	for (i = 0; i < c->src->n; i++) {
 		const struct strata_migration *m = &c->src->m[i];
 
+		if (m->layout == STRATA_LAYOUT_GO)
+			continue; /* its Down is in the .go file, which goose runs: said once above */
 		switch (strata_down_kind(m, engine, why, sizeof(why))) {
 		case STRATA_DOWN_EMPTY:
 			fprintf(stderr, "strata: note: %s %s: %s; rolling it back only removes the record\n", m->vtext,

@@ -331,7 +331,7 @@ static int script_is_empty(const char *p)
 
 void warn_empty_up(struct cli *c, const struct strata_migration *m)
 {
-	if (c->quiet || !m->up || !script_is_empty(m->up))
+	if (c->quiet || !m->up || m->layout == STRATA_LAYOUT_GO || !script_is_empty(m->up))
 		return;
 	fprintf(stderr, "strata: %swarning:%s %s holds no SQL, only comments: applying %s %s changes nothing "
 			"but its record\n", col(c, "33"), col(c, "0"), m->up_file, m->vtext, m->name);
