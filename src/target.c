@@ -137,8 +137,8 @@ static int userinfo_password(const char *s, const char **pw, const char **at)
 			return 0; /* the ':' is in the path or the query: no userinfo */
 		for (d = colon + 1; *d >= '0' && *d <= '9'; d++)
 			;
-		if (d > colon + 1 && (*d == '/' || *d == '?' || *d == '#'))
-			return 0; /* host:port, then a path or a query holding the '@' */
+		if (d > colon + 1 && *d == '/')
+			return 0; /* host:port/path: libpq looks for credentials only before the first '/' */
 	}
 	last_at = strrchr(s, '@');
 	*pw = colon + 1;
