@@ -9,7 +9,8 @@
 #   make demo        deps + build, then the example migrations on SQLite
 #   make check       test-deps + build + ctest with a throwaway PostgreSQL,
 #                    fuzz smoke run, the whole ctest suite again under ASan/UBSan
-#   make install     cmake --install build   (PREFIX=... to change the prefix)
+#   make install     build, then cmake --install build (PREFIX=/some/dir to
+#                    install elsewhere, no root needed; default /usr/local)
 #   make clean
 #
 # The check output ends with ctest's summary line; any failing stage makes the
@@ -34,7 +35,7 @@ STRATA_TESTS ?=
 DEPS := build-essential cmake pkg-config libpq-dev libsqlite3-dev libssl-dev \
 	libinih-dev libcjson-dev sqlite3
 TEST_DEPS := $(DEPS) libcmocka-dev bats postgresql-15 libpg-query-dev clang \
-	libclang-rt-14-dev valgrind jq
+	libclang-rt-14-dev valgrind jq python3
 
 DEMO_DB := $(BUILD)/demo.db
 DEMO := ./$(BUILD)/strata -d sqlite:$(DEMO_DB) -p examples/migrations
@@ -151,6 +152,7 @@ check: test-deps
 	exit $$rc
 
 install:
+	@$(MAKE) --no-print-directory build
 	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
 
 clean:

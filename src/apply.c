@@ -1451,7 +1451,9 @@ static int go_stopped(struct run *r, const char *at, int dry, struct strata_err 
 		err->version = row->version;
 		err->has_version = 1;
 		strata_err_hint(err,
-			 "run it with goose, then `strata baseline %s` records it, and `strata up` continues after it",
+			 "run its Go code outside strata (goose decides what to run from its own goose_db_version "
+			 "table, which strata does not keep: a plain `goose up` would start again at the first "
+			 "migration), then `strata baseline %s` records it, and `strata up` continues after it",
 			 row->vtext);
 	}
 	return STRATA_EUNSUPPORTED;
@@ -1508,7 +1510,9 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	if (src->ups_only)
 		return strata_err_set(err, STRATA_EUSAGE, "this source was loaded without its down scripts "
 							  "(STRATA_SOURCE_UPS_ONLY) and cannot be run");
-	if ((req->action == STRATA_UP || req->action == STRATA_GOTO) && !db->opts.ignore_other_tool) {
+	if ((req->action == STRATA_UP || req->action == STRATA_GOTO || req->action == STRATA_DOWN ||
+	     req->action == STRATA_REDO) &&
+	    !db->opts.ignore_other_tool) {
 		/* another tool's database: running migration 1 again would fail on "already exists", or worse */
 		struct strata_other_tool o;
 
@@ -1523,9 +1527,14 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 				strata_other_tool_explain(&o, msg, sizeof(msg), hint, sizeof(hint));
 				strata_err_set(err, STRATA_EREFUSED, "%s; nothing was run", msg);
 				strata_err_hint(err, "%s", hint);
-				strata_err_detail(err,
-					 "strata keeps no record here yet, so it would run every migration from the "
-					 "first; --ignore-other-tool does that anyway");
+				if (req->action == STRATA_DOWN || req->action == STRATA_REDO)
+					strata_err_detail(err, "strata keeps no record here yet, so it has nothing to roll "
+							       "back: the other tool's migrations are not strata's until "
+							       "adopted");
+				else
+					strata_err_detail(err,
+						 "strata keeps no record here yet, so it would run every migration from the "
+						 "first; --ignore-other-tool does that anyway");
 			}
 			return STRATA_EREFUSED;
 		}

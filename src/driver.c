@@ -6,8 +6,11 @@
  * a target needs one, so that a command on an SQLite file does not pay for
  * loading libpq and the dozen libraries behind it (most of a cold start).
  * A module is looked for beside the executable (the build tree), then in
- * the installed module directory, or in $STRATA_DRIVER_DIR when set.
+ * the installed module directory relative to the executable and to
+ * libstrata.so itself (a program that embeds the shared library), then in
+ * the configured one, or in $STRATA_DRIVER_DIR when set.
  */
+#define _GNU_SOURCE /* dladdr */
 #include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
@@ -81,6 +84,17 @@ static const struct strata_driver *load_module(const struct driver_row *row, str
 			h = try_open(exe, NULL, row->module, &tried);
 			if (!h)
 				h = try_open(exe, STRATA_MODULE_RELDIR, row->module, &tried);
+		}
+	}
+	if (!h) {
+		/* libstrata.so in LIBDIR: the modules are in LIBDIR/strata, wherever it was installed */
+		Dl_info info;
+
+		if (dladdr((void *)strata_driver_load, &info) && info.dli_fname &&
+		    snprintf(exe, sizeof(exe), "%s", info.dli_fname) < (int)sizeof(exe) && (slash = strrchr(exe, '/')) &&
+		    strstr(slash, ".so")) {
+			*slash = '\0';
+			h = try_open(exe, "strata", row->module, &tried);
 		}
 	}
 	if (!h)

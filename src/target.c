@@ -8,6 +8,7 @@
  * name. Whatever the spelling, the password never reaches `display`.
  */
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -91,15 +92,57 @@ static void redact_conninfo(struct strata_buf *b, const char *s, int *hidden)
  * '@' hides such a password whole (and at worst hides more than it must).
  * Returns 0 when there is no password.
  */
+/*
+ * Where a password that runs from a userinfo's ':' ends, given the first and
+ * the last '@' after it: at the last '@', unless what follows the first '@'
+ * is a host list (`host`, `host:5432`, `[::1]:5432`, `a,b:5433`) ending in a
+ * path or a query (`u:pw@host/db?application_name=a@b`), where the first
+ * '@' ends it.
+ */
+static const char *password_end(const char *first_at, const char *last_at)
+{
+	const char *p = first_at + 1;
+
+	for (;;) {
+		if (*p == '[') {
+			while (p < last_at && *p != ']')
+				p++;
+			if (p == last_at)
+				return last_at;
+			p++;
+		} else {
+			while (p < last_at && (isalnum((unsigned char)*p) || *p == '.' || *p == '-' || *p == '_'))
+				p++;
+		}
+		if (*p == ':')
+			for (p++; p < last_at && *p >= '0' && *p <= '9'; p++)
+				;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	return p < last_at && (*p == '/' || *p == '?') ? first_at : last_at;
+}
+
 static int userinfo_password(const char *s, const char **pw, const char **at)
 {
 	const char *colon = strchr(s, ':'), *first_at = strchr(s, '@'), *last_at;
 
 	if (!colon || !first_at || colon > first_at)
 		return 0;
+	{
+		const char *slash = strchr(s, '/'), *d;
+
+		if (slash && slash < colon)
+			return 0; /* the ':' is in the path or the query: no userinfo */
+		for (d = colon + 1; *d >= '0' && *d <= '9'; d++)
+			;
+		if (d > colon + 1 && *d == '/')
+			return 0; /* host:port/path: libpq looks for credentials only before the first '/' */
+	}
 	last_at = strrchr(s, '@');
 	*pw = colon + 1;
-	*at = last_at;
+	*at = password_end(first_at, last_at);
 	return 1;
 }
 
@@ -431,23 +474,21 @@ static int strip_x_params(const char *url, struct strata_buf *keep, char **table
  * userinfo early (the rest becomes the host, and its error would show it),
  * and a '%' not followed by two hex digits is an error that quotes the
  * password. Refused here, before libpq sees it, naming the redacted URL.
- * A '?' or '#' in what looks like the password leaves it open whether the
- * '@' belongs to the query: such URLs go on to libpq, whose messages are
- * scrubbed.
+ * Where the password ends: see password_end(). A '?' or '#' alone is read
+ * correctly by libpq and is not refused.
  */
 static int check_password(const char *url, struct strata_err *err)
 {
-	const char *pw, *at, *p, *bad = NULL;
+	const char *pw, *at, *p, *end, *bad = NULL;
 	char *shown;
 
 	if (!userinfo_password(strstr(url, "://") + 3, &pw, &at))
 		return 0;
-	for (p = pw; p < at; p++) {
-		if (*p == '?' || *p == '#')
-			return 0;
+	end = at;
+	for (p = pw; p < end; p++) {
 		if (!bad && (*p == '@' || *p == '/'))
 			bad = *p == '@' ? "'@' (write %40)" : "'/' (write %2F)";
-		if (!bad && *p == '%' && (p + 2 >= at || hexval(p[1]) < 0 || hexval(p[2]) < 0))
+		if (!bad && *p == '%' && (p + 2 >= end || hexval(p[1]) < 0 || hexval(p[2]) < 0))
 			bad = "a '%' that starts no %XX code (write %25)";
 	}
 	if (!bad)

@@ -34,6 +34,8 @@ struct cli {
 	const char *time_format;      /* create -format LAYOUT (Go time layout), or NULL */
 	const char *tz;               /* create -tz ZONE, or NULL: UTC */
 	size_t limit;                 /* history --limit N, 0: all */
+	int exit_code;                /* status --exit-code (dbmate): exit 1 when something is pending */
+	double wait_timeout;          /* wait --wait-timeout SECONDS (dbmate), < 0: 60 */
 	const char *from;             /* adopt --from TABLE */
 	const char *backup_dir;       /* --backup DIR */
 	double lock_timeout, statement_timeout;
@@ -71,8 +73,12 @@ struct command {
 	const char *name;
 	int (*fn)(struct cli *c);
 	unsigned flags;
-	const char *args;
-	const char *help;
+	const char *args;      /* the synopsis after the name ("[N]", "V") */
+	const char *help;      /* one line for the list of commands */
+	const char *examples;  /* `strata help NAME`: command lines, one a line */
+	const char *from;      /* an alias: the tool the verb comes from ("Alembic"); NULL: strata's own */
+	const char *as;        /* an alias: the strata command whose options it takes */
+	const char *means;     /* an alias: what it does, in strata's commands */
 };
 
 extern const struct command commands[];
@@ -91,6 +97,12 @@ int cmd_status(struct cli *c);
 int cmd_version(struct cli *c);
 int cmd_validate(struct cli *c);
 int cmd_create(struct cli *c);
+/* cmd_alias.c: other tools' verbs */
+int cmd_upgrade(struct cli *c);
+int cmd_downgrade(struct cli *c);
+int cmd_stamp(struct cli *c);
+int cmd_heads(struct cli *c);
+int cmd_wait(struct cli *c);
 
 /* Run a command over a fleet; req is the request for up/down/goto (NULL otherwise). */
 int cmd_fleet(struct cli *c, const struct strata_request *req);

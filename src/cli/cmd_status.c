@@ -143,6 +143,8 @@ int cmd_status(struct cli *c)
 		return out_error_release(c, rc, &err);
 	if (c->json) {
 		rc = status_json(c, st);
+		if (!rc && c->exit_code && st->npending)
+			rc = 1;
 		strata_status_free(st);
 		return rc;
 	}
@@ -192,8 +194,10 @@ int cmd_status(struct cli *c)
 		fflush(stdout);
 		other_tool(c, st, &o);
 	}
+	/* dbmate's status --exit-code: CI fails while something is pending */
+	rc = c->exit_code && st->npending ? 1 : 0;
 	strata_status_free(st);
-	return 0;
+	return rc;
 }
 
 int cmd_version(struct cli *c)
@@ -213,7 +217,7 @@ int cmd_version(struct cli *c)
 		cJSON *root = cJSON_CreateObject();
 
 		if (have)
-			cJSON_AddRawToObject(root, "version", v.d); /* digits: a JSON number of any length, exact */
+			cJSON_AddStringToObject(root, "version", v.d); /* a string: exact at any length, as status --json writes it */
 		else
 			cJSON_AddNullToObject(root, "version");
 		cJSON_AddBoolToObject(root, "partial", partial);
@@ -237,6 +241,8 @@ static void down_notes(struct cli *c, enum strata_engine engine)
 	for (i = 0; i < c->src->n; i++) {
 		const struct strata_migration *m = &c->src->m[i];
 
+		if (m->layout == STRATA_LAYOUT_GO)
+			continue; /* its Down is in the .go file, which goose runs: said once above */
 		switch (strata_down_kind(m, engine, why, sizeof(why))) {
 		case STRATA_DOWN_EMPTY:
 			fprintf(stderr, "strata: note: %s %s: %s; rolling it back only removes the record\n", m->vtext,
@@ -365,7 +371,7 @@ int cmd_history(struct cli *c)
 			cJSON_AddStringToObject(o, "at", rows[i].at);
 			cJSON_AddStringToObject(o, "action", rows[i].action);
 			if (rows[i].has_version)
-				cJSON_AddRawToObject(o, "version", rows[i].version.d);
+				cJSON_AddStringToObject(o, "version", rows[i].version.d);
 			else
 				cJSON_AddNullToObject(o, "version");
 			cJSON_AddStringToObject(o, "name", rows[i].name);

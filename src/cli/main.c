@@ -5,7 +5,10 @@
  * that golang-migrate's spellings (-path, -database, -source file://, -all,
  * create -ext sql -dir DIR -seq) work as its users type them. The table of
  * commands says what each one needs (files, a database) and the dispatcher
- * provides it before the command runs; --help is generated from the table.
+ * provides it before the command runs; strata help, help CMD and CMD --help
+ * are generated from the table (each row's examples, each option's list of
+ * commands), wrapped to 80 columns. The table also holds the verbs of
+ * Alembic and dbmate (cmd_alias.c), each row naming the tool it comes from.
  * What is mistyped is named (did you mean ...?), and what a command does
  * not take (an argument, -f outside drop) is refused before anything runs.
  */
@@ -20,27 +23,86 @@
 
 #include "cli.h"
 
+static int cmd_help(struct cli *c);
+
+#define MIGRATE NEED_SOURCE | NEED_DB | RUNS_SCRIPTS
+
+/*
+ * The commands, then the other tools' verbs (from: the tool, as: the strata
+ * command whose options apply, means: what it does in strata's words).
+ * `strata help NAME` is made of a row: synopsis, help, options, examples.
+ */
 const struct command commands[] = {
-	{ "up", cmd_up, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET | CREATES_DB, "[N]", "apply all pending migrations, or the next N" },
-	{ "down", cmd_down, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET, "[N]", "roll back the last migration, or the last N (--all: every one)" },
-	{ "goto", cmd_goto, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS | FLEET, "V", "migrate up or down to version V (0: roll everything back)" },
-	{ "redo", cmd_redo, NEED_SOURCE | NEED_DB | RUNS_SCRIPTS, "", "roll back the last migration and apply it again" },
+	{ "up", cmd_up, MIGRATE | FLEET | CREATES_DB, "[N]", "apply all pending migrations, or the next N",
+	  "strata -d sqlite:app.db up\nstrata -d postgres://app@db/app -p db/migrations up 1\n"
+	  "strata up --dry-run", NULL, NULL, NULL },
+	{ "down", cmd_down, MIGRATE | FLEET, "[N]", "roll back the last migration, or the last N (--all: every one)",
+	  "strata down\nstrata down 3 --yes\nstrata down --all --dry-run", NULL, NULL, NULL },
+	{ "goto", cmd_goto, MIGRATE | FLEET, "V", "migrate up or down to version V (0: roll everything back)",
+	  "strata goto 20240101120000\nstrata goto 0 --yes\nstrata goto 000003 --dry-run", NULL, NULL, NULL },
+	{ "redo", cmd_redo, MIGRATE, "", "roll back the last migration and apply it again",
+	  "strata redo\nstrata redo --yes", NULL, NULL, NULL },
 	{ "status", cmd_status, NEED_SOURCE | NEED_DB | READ_ONLY | FLEET | UPS_ONLY, "",
-	  "list every migration: applied, pending, modified, missing, partial" },
-	{ "version", cmd_version, NEED_DB | READ_ONLY | FLEET, "", "print the current version alone (from the database only)" },
+	  "list every migration: applied, pending, modified, missing, partial",
+	  "strata status\nstrata status --json\nstrata status --exit-code   # CI: exit 1 while pending", NULL, NULL,
+	  NULL },
+	{ "version", cmd_version, NEED_DB | READ_ONLY | FLEET, "", "print the current version alone (from the database only)",
+	  "strata version\nstrata -d sqlite:app.db version --json", NULL, NULL, NULL },
 	{ "validate", cmd_validate, NEED_SOURCE | WANT_DB | READ_ONLY | FLEET, "",
-	  "check the files (and, with a database, the checksums)" },
-	{ "create", cmd_create, WANT_SOURCE, "NAME", "write a new migration pair (timestamp version; --seq: next number)" },
+	  "check the files (and, with a database, the checksums)",
+	  "strata -p migrations validate\nstrata -d sqlite:app.db validate", NULL, NULL, NULL },
+	{ "create", cmd_create, WANT_SOURCE, "NAME", "write a new migration pair (timestamp version; --seq: next number)",
+	  "strata create add_users\nstrata create \"Add code owner\" --seq\n"
+	  "strata create -ext sql -dir migrations -seq -digits 6 init", NULL, NULL, NULL },
 	{ "force", cmd_force, NEED_SOURCE | NEED_DB, "V",
-	  "record V as the current version without running anything (recovery)" },
+	  "record V as the current version without running anything (recovery)",
+	  "strata force 000004\nstrata force -1 --yes   # nothing applied", NULL, NULL, NULL },
 	{ "baseline", cmd_baseline, NEED_SOURCE | NEED_DB, "V",
-	  "record every pending migration up to V as applied without running it (adopting a database)" },
-	{ "accept", cmd_accept, NEED_SOURCE | NEED_DB, "V", "record the changed file of applied migration V as its new checksum" },
+	  "record pending migrations up to V as applied, running nothing (adoption)",
+	  "strata baseline 000005\nstrata -d postgres://app@db/app baseline 20240101120000", NULL, NULL, NULL },
+	{ "accept", cmd_accept, NEED_SOURCE | NEED_DB, "V", "record the changed file of applied migration V as its new checksum",
+	  "strata accept 000002\nstrata -d sqlite:app.db -p migrations accept 20240101120000", NULL, NULL, NULL },
 	{ "adopt", cmd_adopt, NEED_SOURCE | NEED_DB, "",
-	  "import the state of golang-migrate, dbmate, Diesel or goose (--from TABLE)" },
-	{ "drop", cmd_drop, NEED_DB, "", "remove every table (SQLite) or the current schema (PostgreSQL): development resets" },
-	{ "history", cmd_history, NEED_DB | READ_ONLY, "", "print the log of every up, down, force, baseline, accept" },
-	{ NULL, NULL, 0, NULL, NULL },
+	  "import the state of golang-migrate, dbmate, Diesel or goose (--from TABLE)",
+	  "strata adopt\nstrata adopt --from schema_migrations", NULL, NULL, NULL },
+	{ "drop", cmd_drop, NEED_DB, "", "remove every table (SQLite) or the current schema (PostgreSQL)",
+	  "strata drop --dry-run\nstrata drop --yes\nstrata drop -f   # golang-migrate's spelling", NULL, NULL, NULL },
+	{ "history", cmd_history, NEED_DB | READ_ONLY, "", "print the log of every up, down, force, baseline, accept",
+	  "strata history\nstrata history --limit 10\nstrata history --json", NULL, NULL, NULL },
+	{ "help", cmd_help, 0, "[COMMAND]", "this list, or the help of one command",
+	  "strata help\nstrata help up\nstrata up --help", NULL, NULL, NULL },
+	/* other tools' verbs */
+	{ "upgrade", cmd_upgrade, MIGRATE | CREATES_DB, "head|+N|V", "Alembic: up, up N, or up to V",
+	  "strata upgrade head\nstrata upgrade +2\nstrata upgrade 000005", "Alembic", "up",
+	  "upgrade head is strata up, upgrade +N is up N, upgrade V is goto V (refused when V is below the current "
+	  "version: an upgrade never rolls back)" },
+	{ "downgrade", cmd_downgrade, MIGRATE, "-1|-N|base|V", "Alembic: down 1, down N, down --all, or down to V",
+	  "strata downgrade -1\nstrata downgrade base --yes\nstrata downgrade 000003", "Alembic", "down",
+	  "downgrade -N is strata down N, downgrade base is down --all, downgrade V is goto V (refused when V is above "
+	  "the current version); it asks first, as down does" },
+	{ "current", cmd_version, NEED_DB | READ_ONLY, "", "Alembic: the current version (strata version)",
+	  "strata current\nstrata current --json", "Alembic", "version", "current is strata version" },
+	{ "stamp", cmd_stamp, NEED_SOURCE | NEED_DB, "head|base|V", "Alembic: record a version, running nothing (force)",
+	  "strata stamp head\nstrata stamp 000004 --yes\nstrata stamp base --yes", "Alembic", "force",
+	  "stamp V is strata force V: afterwards exactly the migrations up to V are recorded as applied (above V "
+	  "unrecorded), and no SQL runs; head is the newest migration file, base is nothing applied. It asks first, "
+	  "as force does (to record pending migrations only, see strata baseline)" },
+	{ "heads", cmd_heads, NEED_SOURCE | UPS_ONLY, "", "Alembic: the newest migration file",
+	  "strata heads\nstrata -p db/migrations heads", "Alembic", "heads",
+	  "heads prints the version and name of the newest migration file; no database is needed" },
+	{ "new", cmd_create, WANT_SOURCE, "NAME", "dbmate: write a new migration pair (create)",
+	  "strata new add_users\nstrata new create_orders --seq", "dbmate", "create", "new NAME is strata create NAME" },
+	{ "migrate", cmd_up, MIGRATE | FLEET | CREATES_DB, "", "dbmate: apply all pending migrations (up)",
+	  "strata migrate\nstrata -d postgres://app@db/app migrate", "dbmate", "up", "migrate is strata up" },
+	{ "rollback", cmd_down, MIGRATE | FLEET, "", "dbmate: roll back the last migration (down 1)",
+	  "strata rollback\nstrata rollback --yes", "dbmate", "down",
+	  "rollback is strata down: the last migration, asking first as down does" },
+	{ "wait", cmd_wait, 0, "", "dbmate: wait until the database accepts connections",
+	  "strata wait\nstrata -d postgres://app@db/app wait --wait-timeout 30s\nstrata wait && strata up", "dbmate",
+	  "wait",
+	  "wait tries to connect every second until the database accepts connections (exit 0) or --wait-timeout "
+	  "passes (default 60 s; exit 1); an SQLite file must exist" },
+	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 enum opt_id {
@@ -48,7 +110,7 @@ enum opt_id {
 	O_YES, O_NO_COLOR, O_QUIET, O_VERBOSE, O_HELP, O_VERSION, O_DRY_RUN, O_ALLOW_MODIFIED,
 	O_ALLOW_OOO, O_EXT, O_DIR, O_IGNORED_ARG, O_SQL, O_FROM, O_BACKUP, O_TARGETS, O_SCHEMAS, O_JOBS, O_FAIL_FAST, O_CANARY, O_PG_LOCK_TIMEOUT, O_STATEMENT_TIMEOUT, O_LOCK_RETRIES,
 	O_IGNORE_OTHER_TOOL,
-	O_DIGITS, O_FORMAT, O_TZ, O_LIMIT, O_ENV_FILE, O_DROP_F,
+	O_DIGITS, O_FORMAT, O_TZ, O_LIMIT, O_ENV_FILE, O_DROP_F, O_EXIT_CODE, O_WAIT_TIMEOUT,
 };
 
 struct option_def {
@@ -58,87 +120,247 @@ struct option_def {
 	int takes_arg;
 	const char *arg;         /* for --help, NULL: hidden */
 	const char *help;
+	const char *cmds;        /* the commands it applies to, for `strata help CMD`: names and @db (those
+				    that open a database), @src (read migrations), @run (run them), @fleet,
+				    @change (change a database); NULL: every command */
 };
 
 static const struct option_def options[] = {
-	{ "d", "database", O_DATABASE, 1, "URL", "database URL (or DATABASE_URL, or database= in strata.ini)" },
+	{ "d", "database", O_DATABASE, 1, "URL", "database URL (or DATABASE_URL, or database= in strata.ini)", "@db wait" },
 	{ "p", "path", O_PATH, 1, "DIR",
-	  "migrations directory (or STRATA_PATH; default ./migrations); repeat to merge several into one history" },
-	{ NULL, "source", O_SOURCE, 1, NULL, NULL },
-	{ "c", "config", O_CONFIG, 1, "FILE", "config file (default ./strata.ini when present)" },
-	{ NULL, "env-file", O_ENV_FILE, 1, "FILE", "load DATABASE_URL, PG* ... from a KEY=VALUE file (env_file= in strata.ini)" },
-	{ NULL, "table", O_TABLE, 1, "NAME", "tracking table (default strata_migrations; schema.name allowed)" },
-	{ NULL, "single-transaction", O_SINGLE_TX, 0, "", "run the whole batch in one transaction" },
-	{ NULL, "lock-wait", O_LOCK_WAIT, 1, "SECONDS", "give up waiting for another runner's lock (exit 3)" },
+	  "migrations directory (or STRATA_PATH; default ./migrations); repeat to merge several into one history", "@src" },
+	{ NULL, "source", O_SOURCE, 1, NULL, NULL, NULL },
+	{ "c", "config", O_CONFIG, 1, "FILE", "config file (default ./strata.ini when present)", NULL },
+	{ NULL, "env-file", O_ENV_FILE, 1, "FILE", "load DATABASE_URL, PG* ... from a KEY=VALUE file (env_file= in strata.ini)", NULL },
+	{ NULL, "table", O_TABLE, 1, "NAME", "tracking table (default strata_migrations; schema.name allowed)", "@db" },
+	{ NULL, "single-transaction", O_SINGLE_TX, 0, "", "run the whole batch in one transaction", "@run" },
+	{ NULL, "lock-wait", O_LOCK_WAIT, 1, "SECONDS", "give up waiting for another runner's lock (exit 3)", "@change" },
 	{ NULL, "lock-timeout", O_PG_LOCK_TIMEOUT, 1, "SECONDS",
-	  "PostgreSQL lock_timeout for migrations (a statement waiting longer fails, and is retried)" },
-	{ NULL, "statement-timeout", O_STATEMENT_TIMEOUT, 1, "SECONDS", "PostgreSQL statement_timeout for migrations" },
+	  "PostgreSQL lock_timeout for migrations (a statement waiting longer fails, and is retried)", "@run" },
+	{ NULL, "statement-timeout", O_STATEMENT_TIMEOUT, 1, "SECONDS", "PostgreSQL statement_timeout for migrations", "@run" },
 	{ NULL, "lock-retries", O_LOCK_RETRIES, 1, "N",
-	  "retries of a migration that hit lock_timeout, with backoff (default 3)" },
-	{ NULL, "targets", O_TARGETS, 1, "FILE", "fleet: one database URL per line (# comments; - for stdin)" },
-	{ NULL, "schemas", O_SCHEMAS, 1, "PATTERN", "fleet: every schema of the -d PostgreSQL database matching PATTERN" },
-	{ "j", "jobs", O_JOBS, 1, "N", "fleet: targets migrated in parallel (default: number of cores)" },
-	{ NULL, "fail-fast", O_FAIL_FAST, 0, "", "fleet: start no more targets after one failed" },
-	{ NULL, "canary", O_CANARY, 1, "N", "fleet: migrate N targets first, stop if one of them fails" },
-	{ NULL, "backup", O_BACKUP, 1, "DIR", "back the database up into DIR before changing it" },
-	{ NULL, "all", O_ALL, 0, "", "with down: roll back every applied migration" },
-	{ NULL, "seq", O_SEQ, 0, "", "with create: next sequential number instead of a timestamp" },
-	{ NULL, "digits", O_DIGITS, 1, "N", "with create --seq: zero-pad the number to N digits" },
-	{ NULL, "format", O_FORMAT, 1, "LAYOUT", "with create: Go time layout of the version (20060102150405, unix, unixNano)" },
-	{ NULL, "tz", O_TZ, 1, "ZONE", "with create: time zone of the timestamp version (default UTC)" },
-	{ NULL, "limit", O_LIMIT, 1, "N", "with history: only the last N entries" },
-	{ NULL, "dry-run", O_DRY_RUN, 0, "", "show what would run, statement by statement; change nothing" },
-	{ NULL, "sql", O_SQL, 0, "", "with up: print the SQL script (bookkeeping included) instead of running it" },
-	{ NULL, "allow-modified", O_ALLOW_MODIFIED, 0, "", "do not refuse applied migrations whose file changed" },
-	{ NULL, "allow-out-of-order", O_ALLOW_OOO, 0, "", "apply pending migrations older than the newest applied" },
+	  "retries of a migration that hit lock_timeout, with backoff (default 3)", "@run" },
+	{ NULL, "targets", O_TARGETS, 1, "FILE", "fleet: one database URL per line (# comments; - for stdin)", "@fleet" },
+	{ NULL, "schemas", O_SCHEMAS, 1, "PATTERN", "fleet: every schema of the -d PostgreSQL database matching PATTERN", "@fleet" },
+	{ "j", "jobs", O_JOBS, 1, "N", "fleet: targets migrated in parallel (default: number of cores)", "@fleet" },
+	{ NULL, "fail-fast", O_FAIL_FAST, 0, "", "fleet: start no more targets after one failed", "@fleet" },
+	{ NULL, "canary", O_CANARY, 1, "N", "fleet: migrate N targets first, stop if one of them fails", "@fleet" },
+	{ NULL, "backup", O_BACKUP, 1, "DIR", "back the database up into DIR before changing it", "@change" },
+	{ NULL, "all", O_ALL, 0, "", "with down: roll back every applied migration", "down" },
+	{ NULL, "seq", O_SEQ, 0, "", "with create: next sequential number instead of a timestamp", "create" },
+	{ NULL, "digits", O_DIGITS, 1, "N", "with create --seq: zero-pad the number to N digits", "create" },
+	{ NULL, "format", O_FORMAT, 1, "LAYOUT", "with create: Go time layout of the version (20060102150405, unix, unixNano)", "create" },
+	{ NULL, "tz", O_TZ, 1, "ZONE", "with create: time zone of the timestamp version (default UTC)", "create" },
+	{ NULL, "limit", O_LIMIT, 1, "N", "with history: only the last N entries", "history" },
+	{ NULL, "dry-run", O_DRY_RUN, 0, "", "show what would run, statement by statement; change nothing", "@run drop" },
+	{ NULL, "sql", O_SQL, 0, "", "with up, down, goto: print the SQL script (bookkeeping included) instead of running it", "up down goto" },
+	{ NULL, "allow-modified", O_ALLOW_MODIFIED, 0, "", "do not refuse applied migrations whose file changed", "@run" },
+	{ NULL, "allow-out-of-order", O_ALLOW_OOO, 0, "", "apply pending migrations older than the newest applied", "@run" },
 	{ NULL, "ignore-other-tool", O_IGNORE_OTHER_TOOL, 0, "",
-	  "up/goto on a database another tool's table says it manages (before strata records anything): run anyway" },
-	{ NULL, "from", O_FROM, 1, "TABLE", "with adopt: the other tool's table (default: look for it)" },
-	{ NULL, "json", O_JSON, 0, "", "machine-readable output on stdout (every command that reports)" },
-	{ "y", "yes", O_YES, 0, "", "answer yes to confirmations" },
-	{ "f", "force-yes", O_DROP_F, 0, NULL, NULL }, /* golang-migrate's drop -f, for drop only */
-	{ NULL, "no-color", O_NO_COLOR, 0, "", "never colour (NO_COLOR is honoured too)" },
-	{ "q", "quiet", O_QUIET, 0, "", "print errors only" },
-	{ "v", "verbose", O_VERBOSE, 0, "", "print more" },
-	{ "h", "help", O_HELP, 0, "", "this help" },
-	{ NULL, "version", O_VERSION, 0, NULL, NULL },
-	{ NULL, "ext", O_EXT, 1, NULL, NULL },
-	{ NULL, "dir", O_DIR, 1, NULL, NULL },
-	{ NULL, "prefetch", O_IGNORED_ARG, 1, NULL, NULL },
-	{ NULL, NULL, 0, 0, NULL, NULL },
+	  "up/goto on a database another tool's table says it manages (before strata records anything): run anyway", "up goto" },
+	{ NULL, "from", O_FROM, 1, "TABLE", "with adopt: the other tool's table (default: look for it)", "adopt" },
+	{ NULL, "json", O_JSON, 0, "", "machine-readable output on stdout (every command that reports)", "@db" },
+	{ "y", "yes", O_YES, 0, "", "answer yes to confirmations", "down goto redo force drop" },
+	{ "f", "force-yes", O_DROP_F, 0, NULL, NULL, NULL }, /* golang-migrate's drop -f, for drop only */
+	{ NULL, "no-color", O_NO_COLOR, 0, "", "never colour (NO_COLOR is honoured too)", NULL },
+	{ "q", "quiet", O_QUIET, 0, "", "print errors only", NULL },
+	{ "v", "verbose", O_VERBOSE, 0, "", "print more", NULL },
+	{ "h", "help", O_HELP, 0, "", "this help; after a command, that command's help", NULL },
+	{ NULL, "version", O_VERSION, 0, NULL, NULL, NULL },
+	{ NULL, "ext", O_EXT, 1, NULL, NULL, NULL },
+	{ NULL, "dir", O_DIR, 1, NULL, NULL, NULL },
+	{ NULL, "prefetch", O_IGNORED_ARG, 1, NULL, NULL, NULL },
+	{ NULL, "exit-code", O_EXIT_CODE, 0, "", "with status: exit 1 when a migration is pending (dbmate's, for CI)",
+	  "status" },
+	{ NULL, "wait-timeout", O_WAIT_TIMEOUT, 1, "SECONDS", "with wait: give up after this long (default 60s)",
+	  "wait" },
+	{ NULL, NULL, 0, 0, NULL, NULL, NULL },
 };
+
+#define HELP_WIDTH 80
+
+/*
+ * Print `head` in a column `indent` wide (on a line of its own when it does
+ * not fit), then `text` wrapped at words so that no line passes HELP_WIDTH.
+ */
+static void print_wrapped(FILE *f, const char *head, int indent, const char *text)
+{
+	int col = fprintf(f, "%s", head), words = 0;
+	const char *p = text;
+
+	if (*head && col >= indent - 1) {
+		fputc('\n', f);
+		col = 0;
+	}
+	while (*p) {
+		size_t w = strcspn(p, " ");
+
+		if (words && col + 1 + (int)w > HELP_WIDTH - 1) {
+			fputc('\n', f);
+			col = 0;
+			words = 0;
+		}
+		if (col < indent)
+			col += fprintf(f, "%*s", indent - col, "");
+		else if (words)
+			col += fprintf(f, " ");
+		col += fprintf(f, "%.*s", (int)w, p);
+		words++;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
+
+static void option_head(const struct option_def *o, char *head, size_t size)
+{
+	snprintf(head, size, "  %s%s%s--%s%s%s", o->shortname ? "-" : "", o->shortname ? o->shortname : "",
+		 o->shortname ? ", " : "    ", o->longname, *o->arg ? " " : "", o->arg);
+}
 
 static void usage(FILE *f)
 {
 	const struct command *cmd;
 	const struct option_def *o;
+	const char *from = NULL;
 
 	fprintf(f, "usage: strata [options] <command> [args]\n\n"
 		   "Apply versioned SQL migrations to SQLite and PostgreSQL.\n\nCommands:\n");
 	for (cmd = commands; cmd->name; cmd++) {
-		char head[32];
+		char head[48];
 
-		snprintf(head, sizeof(head), "%s %s", cmd->name, cmd->args);
-		fprintf(f, "  %-16s %s\n", head, cmd->help);
+		if (cmd->from && !from)
+			fprintf(f, "\nThe verbs of other tools (strata help NAME says what each one does):\n");
+		from = cmd->from;
+		snprintf(head, sizeof(head), "  %s %s", cmd->name, cmd->args);
+		print_wrapped(f, head, 26, cmd->help);
 	}
-	fprintf(f, "\nOptions (before or after the command):\n");
+	fprintf(f, "\nOptions, before or after the command (strata help COMMAND: those it takes):\n");
 	for (o = options; o->longname; o++) {
 		char head[48];
 
 		if (!o->arg)
 			continue;
-		snprintf(head, sizeof(head), "%s%s%s--%s%s%s", o->shortname ? "-" : "", o->shortname ? o->shortname : "",
-			 o->shortname ? ", " : "    ", o->longname, *o->arg ? " " : "", o->arg);
-		fprintf(f, "  %-28s %s\n", head, o->help);
+		option_head(o, head, sizeof(head));
+		print_wrapped(f, head, 30, o->help);
 	}
-	fprintf(f, "\nDatabases: postgres://user@host/db?sslmode=... (any libpq parameter; PGHOST, PGUSER... honoured),\n"
-		   "  a libpq \"key=value\" string, sqlite:PATH, sqlite3://PATH, or a file ending in .db, .sqlite, .sqlite3.\n"
-		   "golang-migrate spellings work too: -path DIR, -database URL, -source file://DIR, -all,\n"
-		   "  create -ext sql -dir DIR -seq -digits N NAME (-format LAYOUT, -tz ZONE), drop -f.\n"
-		   "\nExit status: 0 success; 1 a migration or database error; 2 bad usage or bad migration files\n"
-		   "  (nothing was touched), or a confirmation answered no; 3 the lock was not obtained in time;\n"
-		   "  130 interrupted (Ctrl-C; 143 for TERM): at a prompt nothing was done, during a run the\n"
-		   "  migration in progress was rolled back.\n");
+	fprintf(f, "\nDatabases: postgres://user@host/db?sslmode=... (any libpq parameter; PGHOST,\n"
+		   "  PGUSER... honoured), a libpq \"key=value\" string, sqlite:PATH, sqlite3://PATH,\n"
+		   "  or a file ending in .db, .sqlite, .sqlite3.\n"
+		   "golang-migrate spellings work too: -path DIR, -database URL,\n"
+		   "  -source file://DIR, -all, drop -f, create -ext sql -dir DIR -seq -digits N\n"
+		   "  NAME (-format LAYOUT, -tz ZONE).\n"
+		   "\nExit status: 0 success; 1 a migration or database error (status --exit-code:\n"
+		   "  something is pending); 2 bad usage or bad migration files (nothing was\n"
+		   "  touched), or a confirmation answered no; 3 the lock was not obtained in time;\n"
+		   "  130 interrupted (Ctrl-C; 143 for TERM): at a prompt nothing was done, during\n"
+		   "  a run the migration in progress was rolled back.\n");
+}
+
+/* Does option o apply to command cmd (its `cmds` list)? */
+static int option_applies(const struct option_def *o, const struct command *cmd)
+{
+	static const struct {
+		const char *token;
+		unsigned flags, not;
+	} groups[] = {
+		{ "@db", NEED_DB | WANT_DB, 0 },
+		{ "@src", NEED_SOURCE | WANT_SOURCE, 0 },
+		{ "@run", RUNS_SCRIPTS, 0 },
+		{ "@fleet", FLEET, 0 },
+		{ "@change", NEED_DB, READ_ONLY },
+	};
+	const char *p = o->cmds;
+	const char *as = cmd->as ? cmd->as : cmd->name;
+	size_t i, n;
+
+	if (!p)
+		return 1;
+	for (; *p; p += n + strspn(p + n, " ")) {
+		n = strcspn(p, " ");
+		if ((strlen(cmd->name) == n && strncmp(p, cmd->name, n) == 0) || (strlen(as) == n && strncmp(p, as, n) == 0))
+			return 1;
+		for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+			if (strlen(groups[i].token) == n && strncmp(p, groups[i].token, n) == 0 &&
+			    (cmd->flags & groups[i].flags) && !(cmd->flags & groups[i].not))
+				return 1;
+	}
+	return 0;
+}
+
+/* `strata help NAME`, `strata NAME --help`: synopsis, what it does, its options, examples. */
+static void command_usage(FILE *f, const struct command *cmd)
+{
+	const struct option_def *o;
+	const char *p;
+	char line[160];
+
+	fprintf(f, "usage: strata [options] %s%s%s\n\n", cmd->name, cmd->args[0] ? " " : "", cmd->args);
+	/* a sentence: capitalised, except a tool's name (dbmate) */
+	snprintf(line, sizeof(line), "%c%s.",
+		 !cmd->from && cmd->help[0] >= 'a' && cmd->help[0] <= 'z' ? cmd->help[0] - 'a' + 'A' : cmd->help[0],
+		 cmd->help + 1);
+	print_wrapped(f, "", 0, line);
+	if (cmd->from) {
+		char text[600];
+
+		snprintf(text, sizeof(text), "From %s: %s.", cmd->from, cmd->means);
+		fputc('\n', f);
+		print_wrapped(f, "", 0, text);
+	}
+	fprintf(f, "\nOptions:\n");
+	for (o = options; o->longname; o++) {
+		char head[48];
+
+		if (!o->arg || !option_applies(o, cmd))
+			continue;
+		option_head(o, head, sizeof(head));
+		print_wrapped(f, head, 30, o->help);
+	}
+	fprintf(f, "\nExamples:\n");
+	for (p = cmd->examples; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		fprintf(f, "  %.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
+static const struct command *find_command(const char *name)
+{
+	const struct command *cmd;
+
+	for (cmd = commands; cmd->name; cmd++)
+		if (strcmp(cmd->name, name) == 0)
+			return cmd;
+	return NULL;
+}
+
+static const char *suggest_command(const char *typed);
+
+/* strata help [COMMAND] */
+static int cmd_help(struct cli *c)
+{
+	const struct command *cmd;
+
+	if (c->nargs == 0) {
+		usage(stdout);
+		return 0;
+	}
+	cmd = find_command(c->args[0]);
+	if (!cmd) {
+		const char *near = suggest_command(c->args[0]);
+
+		if (near)
+			fprintf(stderr, "strata help: unknown command \"%s\"; did you mean \"%s\"? (see strata help)\n",
+				c->args[0], near);
+		else
+			fprintf(stderr, "strata help: unknown command \"%s\" (see strata help)\n", c->args[0]);
+		return 2;
+	}
+	command_usage(stdout, cmd);
+	return 0;
 }
 
 /* Edit distance of a and b (an adjacent swap counts one), for did-you-mean. */
@@ -490,6 +712,15 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case O_EXT:
 			c->ext = val;
 			break;
+		case O_EXIT_CODE:
+			c->exit_code = 1;
+			break;
+		case O_WAIT_TIMEOUT:
+			if (strata_parse_duration(val, &c->wait_timeout) || c->wait_timeout < 0) {
+				fprintf(stderr, "strata: --wait-timeout: \"%s\" is not a duration (60, 60s, 500ms, 2m)\n", val);
+				return 2;
+			}
+			break;
 		case O_IGNORED_ARG:
 			break;
 		}
@@ -697,12 +928,17 @@ int main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	strata_config_init(&c.flags);
 	c.lock_retries = -1;
+	c.wait_timeout = -1;
 	/* no-color.org: NO_COLOR counts when set and not empty */
 	c.color = isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
 	signal(SIGPIPE, SIG_IGN);
 	rc = parse_args(&c, argc, argv);
 	if (rc)
 		goto out;
+	if (c.help && c.cmd) {
+		command_usage(stdout, c.cmd);
+		goto out;
+	}
 	if (c.help || !c.cmd) {
 		usage(c.help ? stdout : stderr);
 		rc = c.help ? 0 : 2;
@@ -711,6 +947,10 @@ int main(int argc, char **argv)
 	rc = check_command_line(&c);
 	if (rc)
 		goto out;
+	if (c.cmd->fn == cmd_help) {
+		rc = cmd_help(&c);
+		goto out;
+	}
 	rc = load_config(&c);
 	if (rc)
 		goto out;

@@ -170,7 +170,7 @@ int out_error_release(struct cli *c, int rc, struct strata_err *err)
 void out_event(void *ud, const struct strata_event *ev)
 {
 	struct cli *c = ud;
-	const char *verb;
+	const char *verb, *again;
 
 	if (c->jsteps && (ev->kind == STRATA_EV_MIG_DONE || ev->kind == STRATA_EV_MIG_FAILED ||
 			  ev->kind == STRATA_EV_MIG_SKIPPED)) {
@@ -285,16 +285,18 @@ void out_event(void *ud, const struct strata_event *ev)
 	case STRATA_EV_MIG_FAILED:
 		fflush(stdout);
 		c->nfailed++;
+		/* what to run next: after redo's down, the up that failed is all that is left */
+		again = c->cmd && !(strcmp(c->cmd->name, "redo") == 0 && !ev->down) ? c->cmd->name : "up";
 		fprintf(stderr, "  %sERR%s  %s %s\n", col(c, "31;1"), col(c, "0"), ev->vtext, ev->name);
 		if (ev->err)
 			print_err_body(c, ev->err, "       ");
 		if (ev->err && ev->err->code == STRATA_EINTR && !ev->outside_tx)
 			fprintf(stderr, "       rolled back; the database is %s%s. Run `strata %s` again to go on.\n",
-				ev->text ? "at " : "at no version", ev->text ? ev->text : "", c->cmd ? c->cmd->name : "up");
+				ev->text ? "at " : "at no version", ev->text ? ev->text : "", again);
 		else if (ev->err && ev->err->code == STRATA_ELOCK)
 			fprintf(stderr, "       nothing of it ran: another process held the database, which is %s%s. Run `strata %s` "
 				"again, or wait longer with --lock-wait.\n", ev->text ? "at " : "at no version",
-				ev->text ? ev->text : "", c->cmd ? c->cmd->name : "up");
+				ev->text ? ev->text : "", again);
 		else if (ev->outside_tx && ev->err && ev->err->code == STRATA_EHISTORY && ev->err->statement == 0)
 			; /* its record could not be written: the hint says what ran */
 		else if (ev->own_tx && !ev->down && ev->err && ev->err->statement > 0)
@@ -307,18 +309,18 @@ void out_event(void *ud, const struct strata_event *ev)
 			print_down_failure(ev);
 		else if (ev->outside_tx)
 			fprintf(stderr, "       nothing of it ran; the database is %s%s. Fix the file and run `strata %s` again.\n",
-				ev->text ? "at " : "at no version", ev->text ? ev->text : "", c->cmd ? c->cmd->name : "up");
+				ev->text ? "at " : "at no version", ev->text ? ev->text : "", again);
 		else if (ev->err && strata_err_environmental(ev->err))
 			fprintf(stderr, "       rolled back; the database is %s%s. The file is not the problem: fix the cause "
 				"above, then run `strata %s` again.\n",
-				ev->text ? "at " : "at no version", ev->text ? ev->text : "", c->cmd ? c->cmd->name : "up");
+				ev->text ? "at " : "at no version", ev->text ? ev->text : "", again);
 		else if (c->opts.single_transaction)
 			fprintf(stderr, "       rolled back the whole batch; the database is %s%s.\n",
 				ev->text ? "still at " : "still empty", ev->text ? ev->text : "");
 		else
 			fprintf(stderr, "       rolled back; the database is %s%s. Fix the file and run `strata %s` again.\n",
 				ev->text ? "at " : "at no version", ev->text ? ev->text : "",
-				c->cmd ? c->cmd->name : "up");
+				again);
 		break;
 	case STRATA_EV_BACKUP:
 		if (!c->quiet)
@@ -356,7 +358,7 @@ static int script_is_empty(const char *p)
 
 void warn_empty_up(struct cli *c, const struct strata_migration *m)
 {
-	if (c->quiet || !m->up || !script_is_empty(m->up))
+	if (c->quiet || !m->up || m->layout == STRATA_LAYOUT_GO || !script_is_empty(m->up))
 		return;
 	fprintf(stderr, "strata: %swarning:%s %s holds no SQL, only comments: applying %s %s changes nothing "
 			"but its record\n", col(c, "33"), col(c, "0"), m->up_file, m->vtext, m->name);

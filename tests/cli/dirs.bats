@@ -127,7 +127,7 @@ fresh/000003_more.down.sql" ]
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"ok   00001 create_users"* ]]
 	[ "$stderr" = "strata: 00002 backfill_names (00002_backfill_names.go) is a goose Go migration, which strata cannot run: stopped before it; the database is at 00001
-  HINT: run it with goose, then \`strata baseline 00002\` records it, and \`strata up\` continues after it" ]
+  HINT: run its Go code outside strata (goose decides what to run from its own goose_db_version table, which strata does not keep: a plain \`goose up\` would start again at the first migration), then \`strata baseline 00002\` records it, and \`strata up\` continues after it" ]
 	[ "$(sqlite_sql app.db "SELECT group_concat(version) FROM strata_migrations")" = 1 ]
 	[ -z "$(sqlite_sql app.db "SELECT name FROM sqlite_master WHERE name = 'teams'")" ]
 	# --json says what ran before the stop, and why it stopped

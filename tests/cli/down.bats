@@ -269,3 +269,13 @@ DROP TABLE no_such_table;"
 	[ "$status" -eq 0 ]
 	[ -z "$(versions)" ]
 }
+
+@test "a redo whose up fails says to run up, not redo (which would roll back the one before)" {
+	write_migration m2 000001 a "CREATE TABLE a (x int);" "DROP TABLE a;"
+	write_migration m2 000002 b "CREATE TABLE b (x int);" "-- No-op"
+	strata -p m2 -d sqlite:r.db up
+	run --separate-stderr strata -p m2 -d sqlite:r.db redo -y
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"rolled back; the database is at 000001. Fix the file and run \`strata up\` again."* ]]
+	[ "$(sqlite_sql r.db "SELECT group_concat(version) FROM strata_migrations")" = 1 ]
+}

@@ -201,3 +201,15 @@ golang_migrate_state() {
 	[[ "$output" =~ 000001\ +create_codes\ +modified\ .*applied\ as\ \`slow\`:\ another\ migration\? ]]
 	[ "$(sqlite_sql app.db 'SELECT count(*) FROM strata_migrations')" = 1 ]
 }
+
+@test "down and redo on a database another tool manages refuse too, rather than say nothing to do" {
+	sqlite_sql g.db "CREATE TABLE schema_migrations (version bigint, dirty boolean); INSERT INTO schema_migrations VALUES (2, false); CREATE TABLE projects (id INTEGER PRIMARY KEY); CREATE TABLE tasks (id INTEGER PRIMARY KEY);"
+	for cmd in "down -y" "down --all -y" "redo -y"; do
+		run --separate-stderr strata -d sqlite:g.db $cmd
+		[ "$status" -eq 2 ]
+		[[ "$stderr" == "strata: this database is managed by golang-migrate (table schema_migrations), which says version 2 is applied; nothing was run"* ]]
+		[[ "$stderr" == *"DETAIL: strata keeps no record here yet, so it has nothing to roll back"* ]]
+		[[ "$output" != *"nothing to do"* ]]
+	done
+	[ "$(sqlite_sql g.db "SELECT count(*) FROM sqlite_master WHERE name LIKE 'strata%'")" = 0 ]
+}

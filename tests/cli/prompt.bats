@@ -71,7 +71,7 @@ SELECT count(*) FROM c;" "SELECT 1;"
 	[ "$(applied)" = 2 ]
 
 	run strata --help
-	[[ "$output" == *"130 interrupted (Ctrl-C; 143 for TERM): at a prompt nothing was done, during a run the"* ]]
+	[[ "$output" == *"130 interrupted (Ctrl-C; 143 for TERM): at a prompt nothing was done, during"$'\n'"  a run the migration in progress was rolled back."* ]]
 	grep -q '130' "$STRATA_SOURCE_DIR/doc/strata.1"
 	grep -q 'nothing done' "$STRATA_SOURCE_DIR/doc/strata.1"
 }

@@ -149,3 +149,22 @@ teardown() {
 	[[ "$stderr" == *'000002_quote_it.up.sql:1: invalid input syntax for type integer: "***"'* ]]
 	no_secret "$output" "$stderr"
 }
+
+@test "a '?' or '#' before the '/', '@' or '%' of an unencoded password: still refused before libpq, nothing shown" {
+	for pw in 'se?cr/et' 'p+a/s%s@w:o?r#d' 'pa@ss#word' 'p/s@w:o?rd'; do
+		run --separate-stderr strata -d "postgresql://strata_pw:$pw@127.0.0.1:1/postgres" status
+		[ "$status" -eq 2 ]
+		[[ "$stderr" == "strata: the password in database URL postgresql://strata_pw@127.0.0.1:1/postgres holds "*", which libpq would misread"* ]]
+		[[ "$stderr" != *"$pw"* ]]
+		for piece in secr cr/et s%s o?r pa@ss ss#wo; do
+			[[ "$stderr" != *"$piece"* ]]
+		done
+	done
+	# an '@' in the query of a URL with or without a password is no password's
+	run --separate-stderr strata -d "postgresql://u:pw@127.0.0.1:1/db?application_name=a@b" status
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "strata: cannot connect to postgresql://u@127.0.0.1:1/db?application_name=a@b: "* ]]
+	run --separate-stderr strata -d "postgresql://127.0.0.1:1/db?application_name=a@b" status
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "strata: cannot connect to postgresql://127.0.0.1:1/db?application_name=a@b: "* ]]
+}

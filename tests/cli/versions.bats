@@ -31,7 +31,7 @@ long_versions_session() {
 	[ "$status" -eq 0 ]
 	[ "$output" = 123456789012345678901234567890 ]
 	run strata -d "$url" version --json
-	[ "$(tr -d ' \t\n' <<<"$output")" = '{"version":123456789012345678901234567890,"partial":false}' ]
+	[ "$(tr -d ' \t\n' <<<"$output")" = '{"version":"123456789012345678901234567890","partial":false}' ]
 	run strata -d "$url" status
 	[ "$status" -eq 0 ]
 	[[ "${lines[1]}" == "20200101000000 "*"first"*"applied"* ]]
