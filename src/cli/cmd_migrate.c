@@ -124,27 +124,14 @@ static void print_run_json(struct cli *c, int rc, const struct strata_run_result
 		cJSON_AddStringToObject(root, "version", res->current);
 	else if (!rc || stopped)
 		cJSON_AddNullToObject(root, "version");
-	if (rc) {
-		cJSON *e = cJSON_AddObjectToObject(root, "error");
-
-		cJSON_AddStringToObject(e, "message", err->message);
-		if (err->file[0])
-			cJSON_AddStringToObject(e, "file", err->file);
-		if (err->line)
-			cJSON_AddNumberToObject(e, "line", err->line);
-		if (err->sqlstate[0])
-			cJSON_AddStringToObject(e, "sqlstate", err->sqlstate);
-		if (err->detail[0])
-			cJSON_AddStringToObject(e, "detail", err->detail);
-		if (err->hint[0])
-			cJSON_AddStringToObject(e, "hint", err->hint);
-		cJSON_AddNumberToObject(e, "exit_code", strata_exit_code(rc));
-	}
+	if (rc)
+		cJSON_AddItemToObject(root, "error", (cJSON *)json_error(c, rc, err));
 	text = cJSON_Print(root);
 	if (text)
 		printf("%s\n", text);
 	free(text);
 	cJSON_Delete(root);
+	c->json_done = 1;
 }
 
 static int run(struct cli *c, const struct strata_request *req, int destructive)

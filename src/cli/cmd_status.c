@@ -27,7 +27,7 @@ static const char *state_colour(enum strata_state s)
 	}
 }
 
-static int print_json(cJSON *root)
+static int print_json(struct cli *c, cJSON *root)
 {
 	char *text = cJSON_Print(root);
 
@@ -39,8 +39,10 @@ static int print_json(cJSON *root)
 	printf("%s\n", text);
 	free(text);
 	cJSON_Delete(root);
+	c->json_done = 1; /* an exit status after it needs no error object */
 	return 0;
 }
+
 
 /*
  * Nothing recorded by strata: is another tool's table here? Says so on
@@ -110,7 +112,9 @@ static int status_json(struct cli *c, const struct strata_status *st)
 		if (r->mig)
 			cJSON_AddStringToObject(o, "file", r->mig->up_file);
 		if (r->applied_at) {
-			cJSON_AddStringToObject(o, "applied_at", r->applied_at);
+			char iso[32];
+
+			cJSON_AddStringToObject(o, "applied_at", iso_utc(r->applied_at, iso, sizeof(iso)));
 			cJSON_AddStringToObject(o, "applied_by", r->applied_by);
 			cJSON_AddNumberToObject(o, "duration_ms", (double)r->duration_ms);
 		}
@@ -122,7 +126,7 @@ static int status_json(struct cli *c, const struct strata_status *st)
 			cJSON_AddBoolToObject(o, "go_migration", 1);
 		cJSON_AddItemToArray(arr, o);
 	}
-	return print_json(root);
+	return print_json(c, root);
 }
 
 int cmd_status(struct cli *c)
@@ -212,11 +216,11 @@ int cmd_version(struct cli *c)
 		cJSON *root = cJSON_CreateObject();
 
 		if (have)
-			cJSON_AddStringToObject(root, "version", v.d); /* a string: exact at any length, as status --json writes it */
+			cJSON_AddStringToObject(root, "version", vtext_of(c, &v)); /* a string, as the file name writes it */
 		else
 			cJSON_AddNullToObject(root, "version");
 		cJSON_AddBoolToObject(root, "partial", partial);
-		return print_json(root);
+		return print_json(c, root);
 	}
 	if (have)
 		printf("%s%s\n", v.d, partial ? " (partial)" : "");
@@ -361,12 +365,13 @@ int cmd_history(struct cli *c)
 
 		for (i = first; i < n; i++) {
 			cJSON *o = cJSON_CreateObject();
+			char iso[32];
 
 			cJSON_AddNumberToObject(o, "id", (double)rows[i].id);
-			cJSON_AddStringToObject(o, "at", rows[i].at);
+			cJSON_AddStringToObject(o, "at", iso_utc(rows[i].at, iso, sizeof(iso)));
 			cJSON_AddStringToObject(o, "action", rows[i].action);
 			if (rows[i].has_version)
-				cJSON_AddStringToObject(o, "version", rows[i].version.d);
+				cJSON_AddStringToObject(o, "version", vtext_of(c, &rows[i].version));
 			else
 				cJSON_AddNullToObject(o, "version");
 			cJSON_AddStringToObject(o, "name", rows[i].name);
@@ -376,7 +381,7 @@ int cmd_history(struct cli *c)
 			cJSON_AddItemToArray(root, o);
 		}
 		strata_log_free(rows, n);
-		return print_json(root);
+		return print_json(c, root);
 	}
 	if (n == 0 && !c->quiet)
 		fprintf(stderr, "strata: the history log is empty\n");

@@ -75,9 +75,85 @@ static void print_err_body(struct cli *c, const struct strata_err *err, const ch
 		print_block(stderr, indent, "CONTEXT: ", err->context);
 }
 
+static const char *code_name(int rc)
+{
+	switch (rc) {
+	case STRATA_ENOMEM: return "nomem";
+	case STRATA_EUSAGE: return "usage";
+	case STRATA_ESOURCE: return "source";
+	case STRATA_EDB: return "db";
+	case STRATA_ECONNECT: return "connect";
+	case STRATA_ELOCK: return "lock";
+	case STRATA_EIO: return "io";
+	case STRATA_EHISTORY: return "history";
+	case STRATA_EREFUSED: return "refused";
+	case STRATA_EINTR: return "interrupted";
+	case STRATA_ECONDITION: return "condition";
+	case STRATA_EUNSUPPORTED: return "unsupported";
+	default: return "error";
+	}
+}
+
+const char *vtext_of(struct cli *c, const struct strata_version *v)
+{
+	size_t i;
+
+	for (i = 0; c->src && i < c->src->n; i++)
+		if (strata_version_cmp(&c->src->m[i].version, v) == 0)
+			return c->src->m[i].vtext;
+	return v->d;
+}
+
+const char *iso_utc(const char *s, char *buf, size_t n)
+{
+	if (!s || strlen(s) < 19 || s[10] != ' ' || s[4] != '-' || s[13] != ':' || n < 21)
+		return s;
+	snprintf(buf, n, "%.10sT%.8sZ", s, s + 11);
+	return buf;
+}
+
+void *json_error(struct cli *c, int rc, const struct strata_err *err)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "code", code_name(rc));
+	cJSON_AddNumberToObject(e, "exit_code", strata_exit_code(rc));
+	cJSON_AddStringToObject(e, "message", err && err->message && err->message[0] ? err->message : strata_strerror(rc));
+	if (!err)
+		return e;
+	if (err->file[0])
+		cJSON_AddStringToObject(e, "file", err->file);
+	if (err->line)
+		cJSON_AddNumberToObject(e, "line", err->line);
+	if (err->statement)
+		cJSON_AddNumberToObject(e, "statement", err->statement);
+	if (err->has_version)
+		cJSON_AddStringToObject(e, "version", vtext_of(c, &err->version));
+	if (err->sqlstate[0])
+		cJSON_AddStringToObject(e, "sqlstate", err->sqlstate);
+	if (err->detail && err->detail[0])
+		cJSON_AddStringToObject(e, "detail", err->detail);
+	if (err->hint && err->hint[0])
+		cJSON_AddStringToObject(e, "hint", err->hint);
+	return e;
+}
+
 int out_error(struct cli *c, int rc, const struct strata_err *err)
 {
 	live_stop();
+	if (c->json && !c->json_done) {
+		/* --json: the error as an object on stdout too, for the program reading it */
+		cJSON *root = cJSON_CreateObject();
+		char *text;
+
+		cJSON_AddItemToObject(root, "error", (cJSON *)json_error(c, rc, err));
+		text = cJSON_Print(root);
+		if (text)
+			printf("%s\n", text);
+		free(text);
+		cJSON_Delete(root);
+		c->json_done = 1;
+	}
 	fflush(stdout);
 	if (err && err->message[0]) {
 		char where[600] = "";
