@@ -49,10 +49,30 @@ static int need_version(struct cli *c, struct strata_version *v)
 	return 0;
 }
 
+/* " (partial: ...)" when the plan line `text` ("VERSION NAME") is a partial row of st, else "". */
+static const char *partial_of(const struct strata_status *st, const char *text)
+{
+	static char buf[128];
+	size_t i, n;
+
+	for (i = 0; st && i < st->n; i++) {
+		const struct strata_status_row *r = &st->rows[i];
+
+		n = strlen(r->vtext);
+		if (r->state != STRATA_PARTIAL || strncmp(text, r->vtext, n) || text[n] != ' ' || strcmp(text + n + 1, r->name))
+			continue;
+		snprintf(buf, sizeof(buf), " (partial: %d statement%s of it ran and stay%s in the database)", r->stmts_done,
+			 r->stmts_done == 1 ? "" : "s", r->stmts_done == 1 ? "s" : "");
+		return buf;
+	}
+	return "";
+}
+
 /* Plan without changing anything; ask when the plan undoes something. 0 go on, else exit code. */
 static int ask_first(struct cli *c, const struct strata_request *req)
 {
 	struct strata_request dry = *req;
+	struct strata_status *st;
 	struct strata_err err;
 	size_t i, ndown = 0;
 	int rc, ok;
@@ -74,14 +94,21 @@ static int ask_first(struct cli *c, const struct strata_request *req)
 		c->nplan = 0;
 		return 0;
 	}
+	if (req->action == STRATA_FORCE && strata_status_get(c->db, c->src, &st, &err) == 0)
+		; /* force over a partial row: say before asking what of it is in the database */
+	else
+		st = NULL;
+	strata_err_release(&err);
 	fprintf(stderr, "strata: on %s this will %s:\n", c->target->display,
 		req->action == STRATA_FORCE ? "change the recorded state, running nothing" : "roll back");
 	for (i = 0; i < c->nplan; i++)
 		if (c->plan[i].down || req->action == STRATA_FORCE)
-			fprintf(stderr, "  %s %s%s\n",
+			fprintf(stderr, "  %s %s%s%s\n",
 				req->action == STRATA_FORCE ? (c->plan[i].down ? "unrecord" : "record  ") : "down",
 				c->plan[i].text,
-				c->plan[i].empty && req->action != STRATA_FORCE ? " (" NO_STATEMENTS ")" : "");
+				c->plan[i].empty && req->action != STRATA_FORCE ? " (" NO_STATEMENTS ")" : "",
+				partial_of(st, c->plan[i].text));
+	strata_status_free(st);
 	ok = confirm(c, "Go ahead?");
 	free(c->plan);
 	c->plan = NULL;
