@@ -139,18 +139,21 @@ static void print_run_json(struct cli *c, int rc, const struct strata_run_result
 {
 	cJSON *root = cJSON_CreateObject();
 	char *text;
-	/* stopped before a goose Go migration: what came before it ran and stays */
-	int stopped = rc == STRATA_EUNSUPPORTED;
+	/* res->applied is (size_t)-1 when the run stopped before it knew the database's state */
+	int known = res->applied != (size_t)-1;
 
 	cJSON_AddStringToObject(root, "database", c->target->display);
 	cJSON_AddStringToObject(root, "command", c->cmd->name);
 	cJSON_AddItemToObject(root, "migrations", (cJSON *)c->jsteps);
 	c->jsteps = NULL;
-	cJSON_AddNumberToObject(root, "applied", rc && !stopped ? 0 : (double)res->applied);
-	if ((!rc || stopped) && res->have_current)
-		cJSON_AddStringToObject(root, "version", res->current);
-	else if (!rc || stopped)
-		cJSON_AddNullToObject(root, "version");
+	/* after a failure too: what ran before it and stays, and where the database is */
+	if (known) {
+		cJSON_AddNumberToObject(root, "applied", (double)res->applied);
+		if (res->have_current)
+			cJSON_AddStringToObject(root, "version", res->current);
+		else
+			cJSON_AddNullToObject(root, "version");
+	}
 	if (rc)
 		cJSON_AddItemToObject(root, "error", (cJSON *)json_error(c, rc, err));
 	text = cJSON_Print(root);
@@ -189,6 +192,8 @@ static int run(struct cli *c, const struct strata_request *req, int destructive)
 	c->nfailed = 0;
 	if (c->json)
 		c->jsteps = cJSON_CreateArray();
+	memset(&res, 0, sizeof(res));
+	res.applied = (size_t)-1; /* left so when strata_run stops before reading the state */
 	rc = strata_run(c->db, c->src, req, &res, &err);
 	if (c->json)
 		print_run_json(c, rc, &res, &err);

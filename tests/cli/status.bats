@@ -234,6 +234,8 @@ SELECT nope;" "DROP TABLE b;"
 	[ "$status" -eq 1 ]
 	[ "$(jq -c '.error | [.code, .exit_code, .file, .line, .version]' <<<"$output")" = '["db",1,"000004_broken.up.sql",2,"000004"]' ]
 	[ "$(jq -r '.migrations | map(.version) | join(",")' <<<"$output")" = "000001,000002,000003,000004" ]
+	# what ran before the failure stays, and the object says so
+	[ "$(jq -c '[.applied, .version]' <<<"$output")" = '[3,"000003"]' ]
 	[[ "$stderr" == *"000004_broken.up.sql:2: no such column: nope"* ]]
 	# refused on the command line: still an object, the reason on stderr
 	run --separate-stderr strata -d sqlite:app.db up 1 2 --json
