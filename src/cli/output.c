@@ -138,9 +138,8 @@ void *json_error(struct cli *c, int rc, const struct strata_err *err)
 	return e;
 }
 
-int out_error(struct cli *c, int rc, const struct strata_err *err)
+static void out_json_error(struct cli *c, int rc, const struct strata_err *err)
 {
-	live_stop();
 	if (c->json && !c->json_done) {
 		/* --json: the error as an object on stdout too, for the program reading it */
 		cJSON *root = cJSON_CreateObject();
@@ -154,6 +153,12 @@ int out_error(struct cli *c, int rc, const struct strata_err *err)
 		cJSON_Delete(root);
 		c->json_done = 1;
 	}
+}
+
+int out_error(struct cli *c, int rc, const struct strata_err *err)
+{
+	live_stop();
+	out_json_error(c, rc, err);
 	fflush(stdout);
 	if (err && err->message[0]) {
 		char where[600] = "";
@@ -413,6 +418,19 @@ void warn_empty_up(struct cli *c, const struct strata_migration *m)
 			"but its record\n", col(c, "33"), col(c, "0"), m->up_file, m->vtext, m->name);
 }
 
+/* --json: a question not answered yes is a refusal, in the one error shape */
+static void json_refused(struct cli *c, const char *why)
+{
+	struct strata_err err;
+
+	if (!c->json || c->json_done)
+		return;
+	strata_err_clear(&err);
+	strata_err_set(&err, STRATA_EREFUSED, "%s", why);
+	out_json_error(c, STRATA_EREFUSED, &err);
+	strata_err_release(&err);
+}
+
 static void on_prompt_signal(int sig)
 {
 	static const char msg[] = "\nstrata: interrupted; nothing done\n";
@@ -433,6 +451,7 @@ int confirm(struct cli *c, const char *question)
 	if (!isatty(STDIN_FILENO)) {
 		fprintf(stderr, "strata: %s\nstrata: refusing without a terminal to ask on; pass --yes to confirm\n",
 			question);
+		json_refused(c, "refusing without a terminal to ask on; pass --yes to confirm");
 		return 0;
 	}
 	/* Ctrl-C at the prompt: out at once, before anything was done (set before the question shows) */
@@ -446,8 +465,10 @@ int confirm(struct cli *c, const char *question)
 	yes = fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	if (!yes)
+	if (!yes) {
 		fprintf(stderr, "strata: nothing done\n");
+		json_refused(c, "not confirmed; nothing done");
+	}
 	return yes;
 }
 

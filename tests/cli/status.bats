@@ -254,3 +254,21 @@ SELECT nope;" "DROP TABLE b;"
 	run --separate-stderr strata -d "$url" version --json
 	[ "$(jq -r .version <<<"$output")" = 000003 ]
 }
+
+@test "down and goto --json: the same object, and a refusal in the same error shape" {
+	strata -d sqlite:app.db up
+	run --separate-stderr strata -d sqlite:app.db down --json </dev/null
+	[ "$status" -eq 2 ]
+	[ "$(jq -c '.error | [.code, .exit_code, .message]' <<<"$output")" = '["refused",2,"refusing without a terminal to ask on; pass --yes to confirm"]' ]
+	[[ "$stderr" == *"refusing without a terminal to ask on; pass --yes to confirm"* ]]
+	run --separate-stderr strata -d sqlite:app.db down -y --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.command, .applied, .version, (.migrations | map(.version + ":" + .direction) | join(","))]' <<<"$output")" = '["down",1,"000002","000003:down"]' ]
+	run --separate-stderr strata -d sqlite:app.db goto 1 -y --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.command, .version]' <<<"$output")" = '["goto","000001"]' ]
+	run --separate-stderr strata -d sqlite:app.db goto 7 -y --json
+	[ "$status" -eq 2 ]
+	[ "$(jq -r '.error.code' <<<"$output")" = usage ]
+	[ "$(jq -r '.error.message' <<<"$output")" = "$(sed 's/^strata: //' <<<"$stderr")" ]
+}
