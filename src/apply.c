@@ -263,6 +263,9 @@ struct step {
 	int own_tx_line;         /* line of `file` of its first such statement */
 	int resume;              /* statements already done by an earlier, partial run */
 	int empty;               /* a down with no statements: only the record is removed */
+	char *result;            /* for the history log: what force was asked and what it closed (owned); NULL: "ok" */
+	int closes_partial;      /* force's record of a partial row: say which statements stay */
+	size_t partial_total;    /* that row's number of statements, 0 if unknown */
 };
 
 static struct strata_directives no_directives;
@@ -694,6 +697,85 @@ static int run_batched(struct run *r, const struct step *s, struct strata_err *e
 	return rc;
 }
 
+/*
+ * force over a partial migration: what of it is in the database. Its first
+ * stmts_done statements ran and stay (force runs nothing and undoes nothing);
+ * the rest never ran. Into buf, for the note and the history log.
+ */
+static void partial_text(const struct step *s, char *buf, size_t n)
+{
+	int k = s->row->stmts_done;
+	size_t total = s->partial_total;
+	char ran[48], rest[64] = "";
+
+	if (k == 1)
+		snprintf(ran, sizeof(ran), "statement 1");
+	else
+		snprintf(ran, sizeof(ran), "statements 1-%d", k);
+	if (total == (size_t)k + 1)
+		snprintf(rest, sizeof(rest), ", statement %zu never ran", total);
+	else if (total > (size_t)k + 1)
+		snprintf(rest, sizeof(rest), ", statements %d-%zu never ran", k + 1, total);
+	if (total > (size_t)k)
+		snprintf(buf, n, "%s of %zu ran and stay%s in the database%s", ran, total, k == 1 ? "s" : "", rest);
+	else
+		snprintf(buf, n, "%s ran and stay%s in the database", ran, k == 1 ? "s" : "");
+}
+
+static void partial_note(struct strata_db *db, const struct step *s)
+{
+	char what[160];
+
+	partial_text(s, what, sizeof(what));
+	if (s->down)
+		note(db, "%s %s was partial: %s; force removed its record without undoing anything (undo them by hand "
+			 "if the schema must not have them)",
+		     s->row->vtext, s->row->name, what);
+	else
+		note(db, "%s %s was partial: %s; force recorded it as applied without running or undoing anything "
+			 "(run what is missing by hand if the schema needs it)",
+		     s->row->vtext, s->row->name, what);
+}
+
+/* force's steps: logged with what was asked, and what a partial row left behind. */
+static void label_force(struct run *r, const struct strata_request *req, long idx)
+{
+	char to[STRATA_VERSION_MAX + 32], what[160];
+	struct strata_buf b;
+	size_t i;
+
+	if (idx >= 0)
+		snprintf(to, sizeof(to), "force %s", r->st->rows[idx].vtext);
+	else
+		snprintf(to, sizeof(to), "force %s: to no version", req->target.d[0] ? req->target.d : "-1");
+	for (i = 0; i < r->nsteps; i++) {
+		struct step *s = &r->steps[i];
+
+		s->record_only = 1;
+		s->action = "force";
+		strata_buf_init(&b);
+		if (s->row->state == STRATA_PARTIAL && s->row->mig) {
+			struct strata_split sp;
+
+			memset(&sp, 0, sizeof(sp));
+			if (strata_sql_split(s->row->mig->up, s->row->mig->up_len, r->db->drv->dialect, &sp, NULL) == 0)
+				s->partial_total = strata_split_count(&sp);
+			strata_split_release(&sp);
+			/* the note once per row: after its record when force unrecords and records it again */
+			s->closes_partial = !(i + 1 < r->nsteps && r->steps[i + 1].row == s->row);
+			partial_text(s, what, sizeof(what));
+			strata_buf_addf(&b, "ok (%s; %s partial: %s)", to, s->down ? "unrecorded the" : "recorded as applied the",
+					what);
+		} else {
+			strata_buf_addf(&b, "ok (%s)", to);
+		}
+		/* out of memory: the log says "ok", as before */
+		s->result = b.broken ? NULL : strata_buf_detach(&b, NULL);
+		if (!s->result)
+			strata_buf_release(&b);
+	}
+}
+
 /* Run one step; in_batch: inside the caller's single transaction. */
 static int run_step(struct run *r, const struct step *s, int in_batch, int *skipped, struct strata_err *err)
 {
@@ -770,7 +852,7 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 	else
 		rc = strata_history_insert(db, m, strata_now_ms() - t0, err);
 	if (!rc)
-		rc = strata_history_log(db, s->action, s->row, strata_now_ms() - t0, "ok", err);
+		rc = strata_history_log(db, s->action, s->row, strata_now_ms() - t0, s->result ? s->result : "ok", err);
 	if (rc)
 		goto fail;
 	if (own_tx) {
@@ -778,6 +860,8 @@ static int run_step(struct run *r, const struct step *s, int in_batch, int *skip
 		if (rc)
 			goto fail;
 	}
+	if (s->closes_partial && !db->opts.dry_run)
+		partial_note(db, s);
 	return 0;
 fail:
 	if (own_tx || in_batch) {
@@ -957,6 +1041,7 @@ static void release_steps(struct run *r)
 
 	for (i = 0; i < r->nsteps; i++) {
 		strata_split_release(&r->steps[i].sp);
+		free(r->steps[i].result);
 		if (r->steps[i].dv != &no_directives) {
 			strata_directives_release(r->steps[i].dv);
 			free(r->steps[i].dv);
@@ -1205,10 +1290,7 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 			if (st->rows[i].state == STRATA_PENDING || redo)
 				add_step(r, &st->rows[i], 0);
 		}
-		for (i = 0; i < (long)r->nsteps; i++) {
-			r->steps[i].record_only = 1;
-			r->steps[i].action = "force";
-		}
+		label_force(r, req, idx);
 		return 0;
 	case STRATA_BASELINE:
 		idx = find_row(st, &req->target);

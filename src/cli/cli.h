@@ -20,6 +20,7 @@ enum {
 	RUNS_SCRIPTS = 1 << 6,  /* runs migration scripts: check them all before touching the database */
 	UPS_ONLY = 1 << 7,      /* only compares: the down files need not be read */
 	CREATES_DB = 1 << 8,    /* may create a new SQLite file; every other command says it does not exist */
+	MAYBE_SOURCE = 1 << 9,  /* load the directory quietly when it loads (versions as written); never an error */
 };
 
 struct cli {
@@ -47,6 +48,7 @@ struct cli {
 	size_t canary;                /* --canary N */
 	int fleet;                    /* the database names a fleet */
 	void *jsteps;                 /* --json on one database: cJSON array of what ran */
+	int json_done;                /* --json: the answer (or its error object) is on stdout already */
 	/* the command */
 	const struct command *cmd;
 	char **args;                  /* positional arguments after the command */
@@ -114,6 +116,15 @@ int out_error(struct cli *c, int rc, const struct strata_err *err);
 /* The same, then release err (an error that ends here). */
 int out_error_release(struct cli *c, int rc, struct strata_err *err);
 const char *col(struct cli *c, const char *code);
+/*
+ * --json, one schema: the error object ({"code", "exit_code", "message",
+ * "file", "line", ...}; a cJSON *, the caller owns it), a version as written
+ * in its file name when the file is known, and "YYYY-MM-DD HH:MM:SS" (UTC)
+ * as ISO 8601 "YYYY-MM-DDTHH:MM:SSZ" into buf (s itself when not that shape).
+ */
+void *json_error(struct cli *c, int rc, const struct strata_err *err);
+const char *vtext_of(struct cli *c, const struct strata_version *v);
+const char *iso_utc(const char *s, char *buf, size_t n);
 /* live.c: on a terminal, "run V NAME  3 s" while a migration runs; live_stop erases it (no-op when none). */
 void live_start(const char *verb, const char *vtext, const char *name);
 void live_stop(void);

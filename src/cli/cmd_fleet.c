@@ -1,7 +1,8 @@
 /*
  * cmd_fleet.c - running a command over a fleet of targets (a glob of SQLite
  * files, --targets FILE, --schemas PATTERN): one worker per job, a progress
- * line on a terminal or a line per target otherwise, a summary that names
+ * line when stdout and stderr are terminals, else a line per target on
+ * stdout (a log gets every target, whatever stderr is), a summary that names
  * every failed target with its first error, and --json as a stream of one
  * object per target, so memory stays flat however many targets there are.
  */
@@ -52,7 +53,7 @@ static int work(struct strata_db *db, struct strata_fleet_item *item, void *ud)
 
 		rc = strata_version_get(db, &v, &item->have_current, &partial, &item->err);
 		if (!rc && item->have_current)
-			snprintf(item->current, sizeof(item->current), "%s", v.d);
+			snprintf(item->current, sizeof(item->current), "%s", vtext_of(c, &v));
 		return rc;
 	}
 	if (!strcmp(c->cmd->name, "status") || !strcmp(c->cmd->name, "validate")) {
@@ -119,22 +120,8 @@ static void json_item(struct fleet_cli *f, const struct strata_fleet_item *it)
 		cJSON_AddNumberToObject(o, "problems", (double)it->nproblems);
 	}
 	cJSON_AddNumberToObject(o, "ms", (double)(long long)it->ms);
-	if (it->rc) {
-		cJSON *e = cJSON_AddObjectToObject(o, "error");
-
-		cJSON_AddStringToObject(e, "message", it->err.message);
-		if (it->err.file[0])
-			cJSON_AddStringToObject(e, "file", it->err.file);
-		if (it->err.line)
-			cJSON_AddNumberToObject(e, "line", it->err.line);
-		if (it->err.sqlstate[0])
-			cJSON_AddStringToObject(e, "sqlstate", it->err.sqlstate);
-		if (it->err.detail[0])
-			cJSON_AddStringToObject(e, "detail", it->err.detail);
-		if (it->err.hint[0])
-			cJSON_AddStringToObject(e, "hint", it->err.hint);
-		cJSON_AddNumberToObject(e, "exit_code", strata_exit_code(it->rc));
-	}
+	if (it->rc)
+		cJSON_AddItemToObject(o, "error", (cJSON *)json_error(f->c, it->rc, &it->err));
 	text = cJSON_PrintUnformatted(o);
 	if (text)
 		printf("%s\n    %s", f->json_first ? "" : ",", text);
@@ -196,7 +183,9 @@ static void done(const struct strata_fleet_item *it, void *ud)
 	if (c->quiet && !it->rc)
 		goto out;
 	if (it->rc) {
-		fprintf(stderr, "  %sFAIL%s %s: %s\n", col(c, "31;1"), col(c, "0"), it->target->display, msg);
+		/* in the log with the other targets' lines, in order; the summary on stderr names it again */
+		printf("  %sFAIL%s %s: %s\n", col(c, "31;1"), col(c, "0"), it->target->display, msg);
+		fflush(stdout);
 		goto out;
 	}
 	if (!strcmp(c->cmd->name, "status") || !strcmp(c->cmd->name, "validate"))
@@ -228,7 +217,8 @@ int cmd_fleet(struct cli *c, const struct strata_request *req)
 	f.c = c;
 	if (req)
 		f.req = *req;
-	f.progress = !c->json && !c->quiet && isatty(STDERR_FILENO);
+	/* a progress line only when both are terminals: a log on stdout gets a line per target */
+	f.progress = !c->json && !c->quiet && isatty(STDERR_FILENO) && isatty(STDOUT_FILENO);
 	f.json_first = 1;
 	strata_err_clear(&err);
 	rc = strata_targets_open(c->cfg.database, c->targets_file, c->schemas, &ts, &err);
@@ -239,8 +229,10 @@ int cmd_fleet(struct cli *c, const struct strata_request *req)
 	fo.fail_fast = c->fail_fast;
 	fo.canary = c->canary;
 	fo.db_opts = &c->opts;
-	if (c->json)
+	if (c->json) {
 		printf("{\n  \"targets\": [");
+		c->json_done = 1; /* a failure of the whole run goes to stderr; the summary says what was done */
+	}
 	f.t0 = now_ms();
 	rc = strata_fleet_run(ts, &fo, work, done, &f, &sum, &err);
 	strata_targets_close(ts);

@@ -49,10 +49,30 @@ static int need_version(struct cli *c, struct strata_version *v)
 	return 0;
 }
 
+/* " (partial: ...)" when the plan line `text` ("VERSION NAME") is a partial row of st, else "". */
+static const char *partial_of(const struct strata_status *st, const char *text)
+{
+	static char buf[128];
+	size_t i, n;
+
+	for (i = 0; st && i < st->n; i++) {
+		const struct strata_status_row *r = &st->rows[i];
+
+		n = strlen(r->vtext);
+		if (r->state != STRATA_PARTIAL || strncmp(text, r->vtext, n) || text[n] != ' ' || strcmp(text + n + 1, r->name))
+			continue;
+		snprintf(buf, sizeof(buf), " (partial: %d statement%s of it ran and stay%s in the database)", r->stmts_done,
+			 r->stmts_done == 1 ? "" : "s", r->stmts_done == 1 ? "s" : "");
+		return buf;
+	}
+	return "";
+}
+
 /* Plan without changing anything; ask when the plan undoes something. 0 go on, else exit code. */
 static int ask_first(struct cli *c, const struct strata_request *req)
 {
 	struct strata_request dry = *req;
+	struct strata_status *st;
 	struct strata_err err;
 	size_t i, ndown = 0;
 	int rc, ok;
@@ -74,14 +94,21 @@ static int ask_first(struct cli *c, const struct strata_request *req)
 		c->nplan = 0;
 		return 0;
 	}
+	if (req->action == STRATA_FORCE && strata_status_get(c->db, c->src, &st, &err) == 0)
+		; /* force over a partial row: say before asking what of it is in the database */
+	else
+		st = NULL;
+	strata_err_release(&err);
 	fprintf(stderr, "strata: on %s this will %s:\n", c->target->display,
 		req->action == STRATA_FORCE ? "change the recorded state, running nothing" : "roll back");
 	for (i = 0; i < c->nplan; i++)
 		if (c->plan[i].down || req->action == STRATA_FORCE)
-			fprintf(stderr, "  %s %s%s\n",
+			fprintf(stderr, "  %s %s%s%s\n",
 				req->action == STRATA_FORCE ? (c->plan[i].down ? "unrecord" : "record  ") : "down",
 				c->plan[i].text,
-				c->plan[i].empty && req->action != STRATA_FORCE ? " (" NO_STATEMENTS ")" : "");
+				c->plan[i].empty && req->action != STRATA_FORCE ? " (" NO_STATEMENTS ")" : "",
+				partial_of(st, c->plan[i].text));
+	strata_status_free(st);
 	ok = confirm(c, "Go ahead?");
 	free(c->plan);
 	c->plan = NULL;
@@ -112,39 +139,29 @@ static void print_run_json(struct cli *c, int rc, const struct strata_run_result
 {
 	cJSON *root = cJSON_CreateObject();
 	char *text;
-	/* stopped before a goose Go migration: what came before it ran and stays */
-	int stopped = rc == STRATA_EUNSUPPORTED;
+	/* res->applied is (size_t)-1 when the run stopped before it knew the database's state */
+	int known = res->applied != (size_t)-1;
 
 	cJSON_AddStringToObject(root, "database", c->target->display);
 	cJSON_AddStringToObject(root, "command", c->cmd->name);
 	cJSON_AddItemToObject(root, "migrations", (cJSON *)c->jsteps);
 	c->jsteps = NULL;
-	cJSON_AddNumberToObject(root, "applied", rc && !stopped ? 0 : (double)res->applied);
-	if ((!rc || stopped) && res->have_current)
-		cJSON_AddStringToObject(root, "version", res->current);
-	else if (!rc || stopped)
-		cJSON_AddNullToObject(root, "version");
-	if (rc) {
-		cJSON *e = cJSON_AddObjectToObject(root, "error");
-
-		cJSON_AddStringToObject(e, "message", err->message);
-		if (err->file[0])
-			cJSON_AddStringToObject(e, "file", err->file);
-		if (err->line)
-			cJSON_AddNumberToObject(e, "line", err->line);
-		if (err->sqlstate[0])
-			cJSON_AddStringToObject(e, "sqlstate", err->sqlstate);
-		if (err->detail[0])
-			cJSON_AddStringToObject(e, "detail", err->detail);
-		if (err->hint[0])
-			cJSON_AddStringToObject(e, "hint", err->hint);
-		cJSON_AddNumberToObject(e, "exit_code", strata_exit_code(rc));
+	/* after a failure too: what ran before it and stays, and where the database is */
+	if (known) {
+		cJSON_AddNumberToObject(root, "applied", (double)res->applied);
+		if (res->have_current)
+			cJSON_AddStringToObject(root, "version", res->current);
+		else
+			cJSON_AddNullToObject(root, "version");
 	}
+	if (rc)
+		cJSON_AddItemToObject(root, "error", (cJSON *)json_error(c, rc, err));
 	text = cJSON_Print(root);
 	if (text)
 		printf("%s\n", text);
 	free(text);
 	cJSON_Delete(root);
+	c->json_done = 1;
 }
 
 static int run(struct cli *c, const struct strata_request *req, int destructive)
@@ -175,6 +192,8 @@ static int run(struct cli *c, const struct strata_request *req, int destructive)
 	c->nfailed = 0;
 	if (c->json)
 		c->jsteps = cJSON_CreateArray();
+	memset(&res, 0, sizeof(res));
+	res.applied = (size_t)-1; /* left so when strata_run stops before reading the state */
 	rc = strata_run(c->db, c->src, req, &res, &err);
 	if (c->json)
 		print_run_json(c, rc, &res, &err);

@@ -27,7 +27,7 @@ static const char *state_colour(enum strata_state s)
 	}
 }
 
-static int print_json(cJSON *root)
+static int print_json(struct cli *c, cJSON *root)
 {
 	char *text = cJSON_Print(root);
 
@@ -39,8 +39,10 @@ static int print_json(cJSON *root)
 	printf("%s\n", text);
 	free(text);
 	cJSON_Delete(root);
+	c->json_done = 1; /* an exit status after it needs no error object */
 	return 0;
 }
+
 
 /*
  * Nothing recorded by strata: is another tool's table here? Says so on
@@ -64,7 +66,78 @@ static int other_tool(struct cli *c, const struct strata_status *st, struct stra
 	return 1;
 }
 
-static int status_json(struct cli *c, const struct strata_status *st)
+
+/*
+ * How each applied row got there, from the history log (the tracking row
+ * does not say): the last entry for its version that recorded it. "up" for
+ * a run, else "baseline", "force" or "adopt" (recorded, never run here);
+ * NULL when the log says nothing (an older log, or another tool's rows).
+ * how[] has st->n slots; the log rows are the caller's to free.
+ */
+struct vidx {
+	const char *v;
+	size_t row;
+};
+
+static int vidx_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct vidx *)a)->v, ((const struct vidx *)b)->v);
+}
+
+static void recorded_how(struct cli *c, const struct strata_status *st, const char **how)
+{
+	struct strata_log_row *log;
+	struct strata_err err;
+	struct vidx *ix;
+	size_t i, n;
+
+	for (i = 0; i < st->n; i++)
+		how[i] = NULL;
+	strata_err_clear(&err);
+	if (!st->n || strata_log_get(c->db, &log, &n, &err)) {
+		strata_err_release(&err); /* no log to read: nothing to add, status says the rest */
+		return;
+	}
+	ix = malloc(st->n * sizeof(*ix));
+	if (ix) {
+		for (i = 0; i < st->n; i++) {
+			ix[i].v = st->rows[i].version.d;
+			ix[i].row = i;
+		}
+		qsort(ix, st->n, sizeof(*ix), vidx_cmp);
+		for (i = 0; i < n; i++) {
+			struct vidx key = { log[i].version.d, 0 }, *hit;
+			const char *a = log[i].action;
+
+			if (!log[i].has_version || strncmp(log[i].result, "ok", 2) != 0 || !strcmp(a, "accept"))
+				continue;
+			hit = bsearch(&key, ix, st->n, sizeof(*ix), vidx_cmp);
+			if (!hit)
+				continue;
+			/* the last word wins: an up after a force ran it; a force that unrecorded is followed by its record */
+			how[hit->row] = !strcmp(a, "baseline") ? "baseline" : !strcmp(a, "force") ? "force"
+				       : !strcmp(a, "adopt") ? "adopt" : "up";
+		}
+		free(ix);
+	}
+	strata_log_free(log, n);
+}
+
+/* The state as status shows it: an applied row that was only recorded says how. */
+static const char *shown_state(const struct strata_status_row *r, const char *how)
+{
+	if (r->state != STRATA_APPLIED || !how || !strcmp(how, "up"))
+		return strata_state_name(r->state);
+	return !strcmp(how, "baseline") ? "baselined" : !strcmp(how, "force") ? "forced" : "adopted";
+}
+
+/* Applied rows that match their files: napplied counts modified and missing ones too. */
+static size_t plain_applied(const struct strata_status *st)
+{
+	return st->napplied - st->nmodified - st->nmissing;
+}
+
+static int status_json(struct cli *c, const struct strata_status *st, const char **how)
 {
 	cJSON *root = cJSON_CreateObject(), *arr, *counts;
 	size_t i;
@@ -75,7 +148,8 @@ static int status_json(struct cli *c, const struct strata_status *st)
 	else
 		cJSON_AddNullToObject(root, "current");
 	counts = cJSON_AddObjectToObject(root, "counts");
-	cJSON_AddNumberToObject(counts, "applied", (double)st->napplied);
+	/* each row counted once: applied, pending, modified, missing and partial add up to the rows */
+	cJSON_AddNumberToObject(counts, "applied", (double)plain_applied(st));
 	cJSON_AddNumberToObject(counts, "pending", (double)st->npending);
 	cJSON_AddNumberToObject(counts, "modified", (double)st->nmodified);
 	cJSON_AddNumberToObject(counts, "missing", (double)st->nmissing);
@@ -110,9 +184,13 @@ static int status_json(struct cli *c, const struct strata_status *st)
 		if (r->mig)
 			cJSON_AddStringToObject(o, "file", r->mig->up_file);
 		if (r->applied_at) {
-			cJSON_AddStringToObject(o, "applied_at", r->applied_at);
+			char iso[32];
+
+			cJSON_AddStringToObject(o, "applied_at", iso_utc(r->applied_at, iso, sizeof(iso)));
 			cJSON_AddStringToObject(o, "applied_by", r->applied_by);
 			cJSON_AddNumberToObject(o, "duration_ms", (double)r->duration_ms);
+			if (how[i])
+				cJSON_AddStringToObject(o, "recorded_by", how[i]); /* up, baseline, force, adopt */
 		}
 		if (r->state == STRATA_PARTIAL)
 			cJSON_AddNumberToObject(o, "statements_done", r->stmts_done);
@@ -124,15 +202,16 @@ static int status_json(struct cli *c, const struct strata_status *st)
 			cJSON_AddBoolToObject(o, "go_migration", 1);
 		cJSON_AddItemToArray(arr, o);
 	}
-	return print_json(root);
+	return print_json(c, root);
 }
 
 int cmd_status(struct cli *c)
 {
 	struct strata_status *st;
 	struct strata_err err;
-	size_t i;
-	int rc, vw = 7;
+	const char **how;
+	size_t i, nbase = 0, nforced = 0, nadopted = 0;
+	int rc, vw = 7, nw = 4, sw = 5;
 
 	if (c->fleet)
 		return cmd_fleet(c, NULL);
@@ -141,24 +220,46 @@ int cmd_status(struct cli *c)
 	rc = strata_status_get(c->db, source_or_empty(c), &st, &err);
 	if (rc)
 		return out_error_release(c, rc, &err);
+	how = calloc(st->n ? st->n : 1, sizeof(*how));
+	if (!how) {
+		strata_status_free(st);
+		fprintf(stderr, "strata: out of memory\n");
+		return 1;
+	}
+	recorded_how(c, st, how);
 	if (c->json) {
-		rc = status_json(c, st);
+		rc = status_json(c, st, how);
 		if (!rc && c->exit_code && st->npending)
 			rc = 1;
+		free(how);
 		strata_status_free(st);
 		return rc;
 	}
-	for (i = 0; i < st->n; i++)
-		if ((int)strlen(st->rows[i].vtext) > vw)
-			vw = (int)strlen(st->rows[i].vtext);
-	printf("%-*s  %-*s  %-8s  %s\n", vw, "version", c->name_width, "name", "state", "applied");
+	/* every column as wide as its widest cell, names of missing files included */
 	for (i = 0; i < st->n; i++) {
 		const struct strata_status_row *r = &st->rows[i];
 
-		printf("%-*s  %-*s  %s%-8s%s", vw, r->vtext, c->name_width, r->name, col(c, state_colour(r->state)),
-		       strata_state_name(r->state), col(c, "0"));
-		if (r->applied_at)
+		if ((int)strlen(r->vtext) > vw)
+			vw = (int)strlen(r->vtext);
+		if ((int)strlen(r->name) > nw)
+			nw = (int)strlen(r->name);
+		if ((int)strlen(shown_state(r, how[i])) > sw)
+			sw = (int)strlen(shown_state(r, how[i]));
+	}
+	printf("%-*s  %-*s  %-*s  %s\n", vw, "version", nw, "name", sw, "state", "applied (UTC)");
+	for (i = 0; i < st->n; i++) {
+		const struct strata_status_row *r = &st->rows[i];
+		/* the last column may be empty: no padding after the state then */
+		int tail = r->applied_at || r->state == STRATA_PARTIAL || r->out_of_order || r->state == STRATA_MODIFIED ||
+			   (r->mig && r->mig->layout == STRATA_LAYOUT_GO);
+
+		printf("%-*s  %-*s  %s%-*s%s", vw, r->vtext, nw, r->name, col(c, state_colour(r->state)),
+		       tail ? sw : 0, shown_state(r, how[i]), col(c, "0"));
+		if (r->applied_at && (!how[i] || !strcmp(how[i], "up")))
 			printf("  %.16s (%lld ms, %s)", r->applied_at, r->duration_ms, r->applied_by);
+		else if (r->applied_at)
+			printf("  %.16s (recorded by `strata %s`, not run by strata; %s)", r->applied_at, how[i],
+			       r->applied_by);
 		if (r->state == STRATA_PARTIAL)
 			printf("  %d statement%s done", r->stmts_done, r->stmts_done == 1 ? "" : "s");
 		else if (r->stmts_done > 0)
@@ -176,8 +277,26 @@ int cmd_status(struct cli *c)
 							  : "  Go migration (run by goose)",
 			       r->vtext);
 		printf("\n");
+		if (r->state == STRATA_APPLIED && how[i]) {
+			nbase += !strcmp(how[i], "baseline");
+			nforced += !strcmp(how[i], "force");
+			nadopted += !strcmp(how[i], "adopt");
+		}
 	}
-	printf("\n%zu applied, %zu pending", st->napplied, st->npending);
+	/* each row counted once: the applied ones that match their files, then the rest */
+	printf("\n%zu applied", plain_applied(st));
+	if (nbase || nforced || nadopted) {
+		const char *sep = " (";
+
+		if (nbase)
+			printf("%s%zu baselined", sep, nbase), sep = ", ";
+		if (nforced)
+			printf("%s%zu forced", sep, nforced), sep = ", ";
+		if (nadopted)
+			printf("%s%zu adopted", sep, nadopted);
+		printf(")");
+	}
+	printf(", %zu pending", st->npending);
 	if (st->nmodified)
 		printf(", %zu modified", st->nmodified);
 	if (st->nmissing)
@@ -196,6 +315,7 @@ int cmd_status(struct cli *c)
 	}
 	/* dbmate's status --exit-code: CI fails while something is pending */
 	rc = c->exit_code && st->npending ? 1 : 0;
+	free(how);
 	strata_status_free(st);
 	return rc;
 }
@@ -217,11 +337,11 @@ int cmd_version(struct cli *c)
 		cJSON *root = cJSON_CreateObject();
 
 		if (have)
-			cJSON_AddStringToObject(root, "version", v.d); /* a string: exact at any length, as status --json writes it */
+			cJSON_AddStringToObject(root, "version", vtext_of(c, &v)); /* a string, as the file name writes it */
 		else
 			cJSON_AddNullToObject(root, "version");
 		cJSON_AddBoolToObject(root, "partial", partial);
-		return print_json(root);
+		return print_json(c, root);
 	}
 	if (have)
 		printf("%s%s\n", v.d, partial ? " (partial)" : "");
@@ -366,12 +486,13 @@ int cmd_history(struct cli *c)
 
 		for (i = first; i < n; i++) {
 			cJSON *o = cJSON_CreateObject();
+			char iso[32];
 
 			cJSON_AddNumberToObject(o, "id", (double)rows[i].id);
-			cJSON_AddStringToObject(o, "at", rows[i].at);
+			cJSON_AddStringToObject(o, "at", iso_utc(rows[i].at, iso, sizeof(iso)));
 			cJSON_AddStringToObject(o, "action", rows[i].action);
 			if (rows[i].has_version)
-				cJSON_AddStringToObject(o, "version", rows[i].version.d);
+				cJSON_AddStringToObject(o, "version", vtext_of(c, &rows[i].version));
 			else
 				cJSON_AddNullToObject(o, "version");
 			cJSON_AddStringToObject(o, "name", rows[i].name);
@@ -381,7 +502,7 @@ int cmd_history(struct cli *c)
 			cJSON_AddItemToArray(root, o);
 		}
 		strata_log_free(rows, n);
-		return print_json(root);
+		return print_json(c, root);
 	}
 	if (n == 0 && !c->quiet)
 		fprintf(stderr, "strata: the history log is empty\n");

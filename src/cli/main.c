@@ -46,7 +46,7 @@ const struct command commands[] = {
 	  "list every migration: applied, pending, modified, missing, partial",
 	  "strata status\nstrata status --json\nstrata status --exit-code   # CI: exit 1 while pending", NULL, NULL,
 	  NULL },
-	{ "version", cmd_version, NEED_DB | READ_ONLY | FLEET, "", "print the current version alone (from the database only)",
+	{ "version", cmd_version, NEED_DB | READ_ONLY | FLEET | MAYBE_SOURCE, "", "print the current version alone (from the database only)",
 	  "strata version\nstrata -d sqlite:app.db version --json", NULL, NULL, NULL },
 	{ "validate", cmd_validate, NEED_SOURCE | WANT_DB | READ_ONLY | FLEET, "",
 	  "check the files (and, with a database, the checksums)",
@@ -67,7 +67,7 @@ const struct command commands[] = {
 	  "strata adopt\nstrata adopt --from schema_migrations", NULL, NULL, NULL },
 	{ "drop", cmd_drop, NEED_DB, "", "remove every table (SQLite) or the current schema (PostgreSQL)",
 	  "strata drop --dry-run\nstrata drop --yes\nstrata drop -f   # golang-migrate's spelling", NULL, NULL, NULL },
-	{ "history", cmd_history, NEED_DB | READ_ONLY, "", "print the log of every up, down, force, baseline, accept",
+	{ "history", cmd_history, NEED_DB | READ_ONLY | MAYBE_SOURCE, "", "print the log of every up, down, force, baseline, accept",
 	  "strata history\nstrata history --limit 10\nstrata history --json", NULL, NULL, NULL },
 	{ "help", cmd_help, 0, "[COMMAND]", "this list, or the help of one command",
 	  "strata help\nstrata help up\nstrata up --help", NULL, NULL, NULL },
@@ -80,7 +80,7 @@ const struct command commands[] = {
 	  "strata downgrade -1\nstrata downgrade base --yes\nstrata downgrade 000003", "Alembic", "down",
 	  "downgrade -N is strata down N, downgrade base is down --all, downgrade V is goto V (refused when V is above "
 	  "the current version); it asks first, as down does" },
-	{ "current", cmd_version, NEED_DB | READ_ONLY, "", "Alembic: the current version (strata version)",
+	{ "current", cmd_version, NEED_DB | READ_ONLY | MAYBE_SOURCE, "", "Alembic: the current version (strata version)",
 	  "strata current\nstrata current --json", "Alembic", "version", "current is strata version" },
 	{ "stamp", cmd_stamp, NEED_SOURCE | NEED_DB, "head|base|V", "Alembic: record a version, running nothing (force)",
 	  "strata stamp head\nstrata stamp 000004 --yes\nstrata stamp base --yes", "Alembic", "force",
@@ -958,6 +958,16 @@ int main(int argc, char **argv)
 		rc = load_source(&c);
 		if (rc)
 			goto out;
+	} else if ((c.cmd->flags & MAYBE_SOURCE) && c.json) {
+		/* versions as the file names write them; without the files, the database's digits */
+		static const char *const def[] = { "migrations" };
+		struct strata_err err;
+
+		strata_err_clear(&err);
+		if (strata_source_load_dirs(c.cfg.npaths ? (const char *const *)c.cfg.paths : def,
+					    c.cfg.npaths ? c.cfg.npaths : 1, STRATA_SOURCE_UPS_ONLY, &c.src, &err))
+			c.src = NULL;
+		strata_err_release(&err);
 	}
 	if (c.targets_file && c.flags.database) {
 		fprintf(stderr, "strata: give the databases either with -d or with --targets FILE, not both\n");
@@ -997,6 +1007,12 @@ int main(int argc, char **argv)
 	if (interrupted && rc)
 		rc = 128 + interrupted;
 out:
+	if (c.json && rc && !c.json_done) {
+		/* refused before anything ran (the command line, a question): still an object on stdout */
+		printf("{\n\t\"error\": {\n\t\t\"code\": \"%s\",\n\t\t\"exit_code\": %d,\n\t\t\"message\": "
+		       "\"strata %s stopped; stderr says why\"\n\t}\n}\n", rc == 2 ? "usage" : "error", rc,
+		       c.cmd ? c.cmd->name : "");
+	}
 	cleanup(&c);
 	return rc;
 }

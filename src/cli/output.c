@@ -75,9 +75,90 @@ static void print_err_body(struct cli *c, const struct strata_err *err, const ch
 		print_block(stderr, indent, "CONTEXT: ", err->context);
 }
 
+static const char *code_name(int rc)
+{
+	switch (rc) {
+	case STRATA_ENOMEM: return "nomem";
+	case STRATA_EUSAGE: return "usage";
+	case STRATA_ESOURCE: return "source";
+	case STRATA_EDB: return "db";
+	case STRATA_ECONNECT: return "connect";
+	case STRATA_ELOCK: return "lock";
+	case STRATA_EIO: return "io";
+	case STRATA_EHISTORY: return "history";
+	case STRATA_EREFUSED: return "refused";
+	case STRATA_EINTR: return "interrupted";
+	case STRATA_ECONDITION: return "condition";
+	case STRATA_EUNSUPPORTED: return "unsupported";
+	default: return "error";
+	}
+}
+
+const char *vtext_of(struct cli *c, const struct strata_version *v)
+{
+	size_t i;
+
+	for (i = 0; c->src && i < c->src->n; i++)
+		if (strata_version_cmp(&c->src->m[i].version, v) == 0)
+			return c->src->m[i].vtext;
+	return v->d;
+}
+
+const char *iso_utc(const char *s, char *buf, size_t n)
+{
+	if (!s || strlen(s) < 19 || s[10] != ' ' || s[4] != '-' || s[13] != ':' || n < 21)
+		return s;
+	snprintf(buf, n, "%.10sT%.8sZ", s, s + 11);
+	return buf;
+}
+
+void *json_error(struct cli *c, int rc, const struct strata_err *err)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "code", code_name(rc));
+	cJSON_AddNumberToObject(e, "exit_code", strata_exit_code(rc));
+	cJSON_AddStringToObject(e, "message", err && err->message && err->message[0] ? err->message : strata_strerror(rc));
+	if (!err)
+		return e;
+	if (err->file[0])
+		cJSON_AddStringToObject(e, "file", err->file);
+	if (err->line)
+		cJSON_AddNumberToObject(e, "line", err->line);
+	if (err->statement)
+		cJSON_AddNumberToObject(e, "statement", err->statement);
+	if (err->has_version)
+		cJSON_AddStringToObject(e, "version", vtext_of(c, &err->version));
+	if (err->sqlstate[0])
+		cJSON_AddStringToObject(e, "sqlstate", err->sqlstate);
+	if (err->detail && err->detail[0])
+		cJSON_AddStringToObject(e, "detail", err->detail);
+	if (err->hint && err->hint[0])
+		cJSON_AddStringToObject(e, "hint", err->hint);
+	return e;
+}
+
+static void out_json_error(struct cli *c, int rc, const struct strata_err *err)
+{
+	if (c->json && !c->json_done) {
+		/* --json: the error as an object on stdout too, for the program reading it */
+		cJSON *root = cJSON_CreateObject();
+		char *text;
+
+		cJSON_AddItemToObject(root, "error", (cJSON *)json_error(c, rc, err));
+		text = cJSON_Print(root);
+		if (text)
+			printf("%s\n", text);
+		free(text);
+		cJSON_Delete(root);
+		c->json_done = 1;
+	}
+}
+
 int out_error(struct cli *c, int rc, const struct strata_err *err)
 {
 	live_stop();
+	out_json_error(c, rc, err);
 	fflush(stdout);
 	if (err && err->message[0]) {
 		char where[600] = "";
@@ -364,6 +445,19 @@ void warn_empty_up(struct cli *c, const struct strata_migration *m)
 			"but its record\n", col(c, "33"), col(c, "0"), m->up_file, m->vtext, m->name);
 }
 
+/* --json: a question not answered yes is a refusal, in the one error shape */
+static void json_refused(struct cli *c, const char *why)
+{
+	struct strata_err err;
+
+	if (!c->json || c->json_done)
+		return;
+	strata_err_clear(&err);
+	strata_err_set(&err, STRATA_EREFUSED, "%s", why);
+	out_json_error(c, STRATA_EREFUSED, &err);
+	strata_err_release(&err);
+}
+
 static void on_prompt_signal(int sig)
 {
 	static const char msg[] = "\nstrata: interrupted; nothing done\n";
@@ -384,6 +478,7 @@ int confirm(struct cli *c, const char *question)
 	if (!isatty(STDIN_FILENO)) {
 		fprintf(stderr, "strata: %s\nstrata: refusing without a terminal to ask on; pass --yes to confirm\n",
 			question);
+		json_refused(c, "refusing without a terminal to ask on; pass --yes to confirm");
 		return 0;
 	}
 	/* Ctrl-C at the prompt: out at once, before anything was done (set before the question shows) */
@@ -397,8 +492,10 @@ int confirm(struct cli *c, const char *question)
 	yes = fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	if (!yes)
+	if (!yes) {
 		fprintf(stderr, "strata: nothing done\n");
+		json_refused(c, "not confirmed; nothing done");
+	}
 	return yes;
 }
 

@@ -154,7 +154,7 @@ fresh/000003_more.down.sql" ]
 	[[ "$output" == *"ok   00003 create_teams"* ]]
 	[ "$(sqlite_sql app.db "SELECT group_concat(version) FROM strata_migrations")" = "1,2,3" ]
 	run strata -d sqlite:app.db status
-	[[ "${lines[2]}" =~ ^00002\ +backfill_names\ +applied.*Go\ migration\ \(run\ by\ goose\)$ ]]
+	[[ "${lines[2]}" =~ ^00002\ +backfill_names\ +baselined.*Go\ migration\ \(run\ by\ goose\)$ ]]
 	# strata cannot roll it back either
 	run --separate-stderr strata -d sqlite:app.db down 2 -y
 	[ "$status" -eq 2 ]

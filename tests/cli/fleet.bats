@@ -169,3 +169,31 @@ setup() {
 	[ "$(ls bk | grep -c -- '-tenant_a-')" = 1 ]
 	[ "$(ls bk | grep -c -- '-tenant_b-')" = 1 ]
 }
+
+@test "per-target lines go to stdout when it is a log, even with stderr on a terminal" {
+	echo "this is not a database" > data/project_7.db
+	# stderr (and stdin) on a pseudo-terminal, stdout into a file: the file gets every target's line
+	run python3 "$BATS_TEST_DIRNAME/pty_run.py" - sh -c "'$STRATA_BIN' -d 'sqlite:data/project_*.db' up -j 2 > log.txt"
+	[ "$status" -eq 1 ]
+	[ "$(grep -c '^  ok   sqlite:data/project_[0-9]*\.db: 3 run, at 000003' log.txt)" -eq 11 ]
+	[ "$(grep -c '^  FAIL sqlite:data/project_7.db: cannot read SQLite database data/project_7.db: file is not a database' log.txt)" -eq 1 ]
+	# the terminal got the summary, not a progress line
+	[[ "$output" == *"12 targets in"*"11 changed, 0 already current, 1 failed"* ]]
+	[[ "$output" != *"targets/s"* ]]
+	# both on terminals: the progress line, and no per-target ok lines
+	run python3 "$BATS_TEST_DIRNAME/pty_run.py" - "$STRATA_BIN" -d 'sqlite:data/project_*.db' status
+	[[ "$output" == *"targets/s"* ]]
+	[[ "$output" != *"  ok   sqlite:data/project_1.db"* ]]
+}
+
+@test "fleet --json: versions as the file names write them, errors in the one error shape" {
+	echo "this is not a database" > data/project_7.db
+	run --separate-stderr strata -d 'sqlite:data/project_*.db' up --json
+	[ "$status" -eq 1 ]
+	[ "$(jq -r '.targets[] | select(.status == "migrated") | .version' <<<"$output" | sort -u)" = 000003 ]
+	[ "$(jq -r '.targets[] | select(.status == "failed") | .error | [.code, .exit_code, .message] | join(",")' <<<"$output")" = \
+	  "connect,1,cannot read SQLite database data/project_7.db: file is not a database" ]
+	run --separate-stderr strata -d 'sqlite:data/project_[1-3].db' version --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.targets[].version' <<<"$output" | sort -u)" = 000003 ]
+}

@@ -124,3 +124,41 @@ CREATE TABLE y (id int);"
 	record_lost "$url"
 	[ "$(pg_sql "$url" "SELECT to_regclass('x') IS NOT NULL, to_regclass('y') IS NULL")" = "t|t" ]
 }
+
+# force over a partial migration: run as a user would, on each engine
+force_partial_session() {
+	url=$1
+	write_migration migrations 001 create_t "CREATE TABLE t (id int, v int);"
+	write_migration migrations 002 indexes "-- strata:no-transaction
+CREATE INDEX t_id ON t (id);
+CREATE INDEX t_v ON t (nope);
+CREATE INDEX t_idv ON t (id, v);"
+	run --separate-stderr strata -d "$url" up
+	[ "$status" -eq 1 ]
+	run --separate-stderr strata -d "$url" force 2 -y
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"  record   002 indexes (partial: 1 statement of it ran and stays in the database)"* ]]
+	[[ "$stderr" == *"strata: 002 indexes was partial: statement 1 of 3 ran and stays in the database, statements 2-3 never ran; force recorded it as applied without running or undoing anything (run what is missing by hand if the schema needs it)"* ]]
+	run --separate-stderr strata -d "$url" history --json
+	[ "$(jq -r 'map(select(.action == "force") | .result) | .[-1]' <<<"$output")" = \
+	  "ok (force 002; recorded as applied the partial: statement 1 of 3 ran and stays in the database, statements 2-3 never ran)" ]
+	run --separate-stderr strata -d "$url" status
+	[[ "${lines[2]}" =~ ^002\ +indexes\ +forced\ +20 ]]
+	# a plain force logs what was asked
+	run --separate-stderr strata -d "$url" force 1 -y
+	[ "$status" -eq 0 ]
+	run --separate-stderr strata -d "$url" history
+	[[ "${lines[-1]}" =~ force\ +2\ +indexes\ .*\ ok\ \(force\ 001\)$ ]]
+}
+
+@test "force over a partial migration says which statements stay, and history logs what was asked (SQLite)" {
+	force_partial_session sqlite:app.db
+	[ "$(sqlite_sql app.db "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 't'")" = t_id ]
+}
+
+@test "force over a partial migration says which statements stay, and history logs what was asked (PostgreSQL)" {
+	require_pg
+	url=$(make_pg_db)
+	force_partial_session "$url"
+	[ "$(pg_sql "$url" "SELECT string_agg(indexname, ',') FROM pg_indexes WHERE tablename = 't'")" = t_id ]
+}

@@ -14,7 +14,7 @@ setup() {
 	strata -d sqlite:app.db up 2
 	run strata -d sqlite:app.db status
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == "version"*"name"*"state"*"applied" ]]
+	[[ "${lines[0]}" == "version"*"name"*"state"*"applied (UTC)" ]]
 	[[ "${lines[1]}" =~ ^000001\ +create_projects\ +applied\ +20[0-9-]+\ [0-9:]+\ \([0-9]+\ ms,\ .+@.+\)$ ]]
 	[[ "${lines[3]}" =~ ^000003\ +create_runs\ +pending ]]
 	[[ "$output" == *"2 applied, 1 pending; at 000002"* ]]
@@ -40,7 +40,8 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ 000002\ +create_tasks\ +modified\ .*file\ changed\ since\ applied\ \(\`strata\ accept\ 000002\`\ records\ it\) ]]
 	[[ "$output" =~ 3\ +create_runs\ +missing ]]
-	[[ "$output" == *"3 applied, 0 pending, 1 modified, 1 missing"* ]]
+	# each row counted once (issue 13): 1 applied as its file says, 1 modified, 1 missing
+	[[ "$output" == *"1 applied, 0 pending, 1 modified, 1 missing"* ]]
 }
 
 @test "status --json parses and says the same" {
@@ -68,7 +69,7 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$output" = 2 ]
 	run strata -d sqlite:app.db version --json
-	[ "$(jq -r .version <<<"$output")" = 2 ]
+	[ "$(jq -r .version <<<"$output")" = 000002 ]  # as the file name writes it (issue 13: one JSON schema)
 	# works without the migrations directory
 	rm -r migrations
 	run --separate-stderr strata -d sqlite:app.db version
@@ -163,4 +164,111 @@ SELECT 1;"
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"000004_typo.up.sql:1: unknown directive -- strata:no-transation"* ]]
 	[[ "$stderr" == *"000005_quote.up.sql:1: unterminated quoted string"* ]]
+}
+
+@test "status shows baselined and forced rows as such, aligns any name and missing file, counts each row once" {
+	long=a_migration_name_much_longer_than_forty_characters_for_the_column
+	write_migration migrations 000004 "$long" "CREATE TABLE l (id INTEGER PRIMARY KEY);" "DROP TABLE l;"
+	touch app.db
+	strata -d sqlite:app.db baseline 1
+	strata -d sqlite:app.db up 1
+	strata -d sqlite:app.db force 3 -y
+	rm migrations/000003_create_runs.*
+	write_migration migrations 000003 create_runs "CREATE TABLE runs (id INTEGER PRIMARY KEY, x INTEGER);" "DROP TABLE runs;"
+	sqlite_sql app.db "UPDATE strata_migrations SET name = 'gone_away_with_a_long_name_of_its_own' WHERE version = 2"
+	rm migrations/000002_create_tasks.*
+	run --separate-stderr strata -d sqlite:app.db status
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "version  name$(printf '%*s' $((${#long} - 4)) '')  state      applied (UTC)" ]
+	[[ "${lines[1]}" =~ ^000001\ {3}create_projects\ +baselined\ \ 20[0-9-]+\ [0-9:]+\ \(recorded\ by\ \`strata\ baseline\`,\ not\ run\ by\ strata\;\ .+@.+\)$ ]]
+	[[ "${lines[2]}" =~ ^2\ {8}gone_away_with_a_long_name_of_its_own\ +missing\ {4}20[0-9-]+\ [0-9:]+\ \([0-9]+\ ms,\ .+@.+\)$ ]]
+	[[ "${lines[3]}" =~ ^000003\ {3}create_runs\ +modified\ {3}20[0-9-]+\ [0-9:]+\ \(recorded\ by\ \`strata\ force\`.*file\ changed ]]
+	[ "${lines[4]}" = "000004   $long  pending" ]
+	# the state column starts at the same place on every line
+	for i in 1 2 3 4; do [ "${lines[$i]:$((9 + ${#long} + 2)):1}" != " " ]; done
+	[ "${lines[5]}" = "1 applied (1 baselined), 1 pending, 1 modified, 1 missing; at 000003" ]
+	run --separate-stderr strata -d sqlite:app.db status --json
+	[ "$(jq -c '.counts' <<<"$output")" = '{"applied":1,"pending":1,"modified":1,"missing":1,"partial":0}' ]
+	[ "$(jq -r '.migrations | map(.recorded_by // "-") | join(",")' <<<"$output")" = "baseline,up,force,-" ]
+	[[ "$(jq -r '.migrations[0].applied_at' <<<"$output")" =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
+	# accepting the edit does not change how it got there; an up after a force ran it: applied again
+	strata -d sqlite:app.db accept 3
+	run --separate-stderr strata -d sqlite:app.db status
+	[[ "${lines[3]}" =~ ^000003\ +create_runs\ +forced\ +20 ]]
+	sqlite_sql app.db "CREATE TABLE runs (id INTEGER PRIMARY KEY, x INTEGER)" # what the force stood for
+	strata -d sqlite:app.db down -y
+	strata -d sqlite:app.db up 1
+	run --separate-stderr strata -d sqlite:app.db status
+	[[ "${lines[3]}" =~ ^000003\ +create_runs\ +applied\ +20[0-9-]+\ [0-9:]+\ \([0-9]+\ ms ]]
+}
+
+@test "PostgreSQL: forced and baselined rows in status and in --json" {
+	require_pg
+	url=$(make_pg_db)
+	strata -d "$url" baseline 1
+	strata -d "$url" force 2 -y
+	strata -d "$url" up
+	run --separate-stderr strata -d "$url" status
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" =~ ^000001\ +create_projects\ +baselined\ +20 ]]
+	[[ "${lines[2]}" =~ ^000002\ +create_tasks\ +forced\ +20 ]]
+	[[ "${lines[3]}" =~ ^000003\ +create_runs\ +applied\ +20[0-9-]+\ [0-9:]+\ \([0-9]+\ ms ]]
+	[ "${lines[4]}" = "3 applied (1 baselined, 1 forced), 0 pending; at 000003" ]
+	run --separate-stderr strata -d "$url" status --json
+	[ "$(jq -r '.migrations | map(.recorded_by) | join(",")' <<<"$output")" = "baseline,force,up" ]
+	[[ "$(jq -r '.migrations[2].applied_at' <<<"$output")" =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
+	run --separate-stderr strata -d "$url" history --json
+	[ "$(jq -r 'map(.version) | join(",")' <<<"$output")" = "000001,000002,000003" ]
+	[[ "$(jq -r '.[0].at' <<<"$output")" =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
+}
+
+@test "--json: a failing command prints its error as one object on stdout too, on SQLite and PostgreSQL" {
+	run --separate-stderr strata -d sqlite:nope.db status --json
+	[ "$status" -eq 1 ]
+	[ "$(jq -c '.error | [.code, .exit_code]' <<<"$output")" = '["connect",1]' ]
+	[ "$(jq -r '.error.message' <<<"$output")" = "SQLite database nope.db does not exist (only \`strata up\` creates it): check the path" ]
+	[[ "$stderr" == "strata: SQLite database nope.db does not exist"* ]]
+	write_migration migrations 000004 broken "CREATE TABLE b (id INTEGER);
+SELECT nope;" "DROP TABLE b;"
+	run --separate-stderr strata -d sqlite:app.db up --json
+	[ "$status" -eq 1 ]
+	[ "$(jq -c '.error | [.code, .exit_code, .file, .line, .version]' <<<"$output")" = '["db",1,"000004_broken.up.sql",2,"000004"]' ]
+	[ "$(jq -r '.migrations | map(.version) | join(",")' <<<"$output")" = "000001,000002,000003,000004" ]
+	# what ran before the failure stays, and the object says so
+	[ "$(jq -c '[.applied, .version]' <<<"$output")" = '[3,"000003"]' ]
+	[[ "$stderr" == *"000004_broken.up.sql:2: no such column: nope"* ]]
+	# refused on the command line: still an object, the reason on stderr
+	run --separate-stderr strata -d sqlite:app.db up 1 2 --json
+	[ "$status" -eq 2 ]
+	[ "$(jq -c '.error | [.code, .exit_code]' <<<"$output")" = '["usage",2]' ]
+	[[ "$stderr" == *'unexpected argument "2"'* ]]
+	# history: versions as the file names write them, times in ISO 8601 UTC
+	run --separate-stderr strata -d sqlite:app.db history --json
+	[ "$(jq -r 'map(.version) | join(",")' <<<"$output")" = "000001,000002,000003,000004" ]
+	[[ "$(jq -r '.[0].at' <<<"$output")" =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
+	require_pg
+	url=$(make_pg_db)
+	run --separate-stderr strata -d "$url" up --json
+	[ "$status" -eq 1 ]
+	[ "$(jq -c '.error | [.code, .exit_code, .file, .line, .sqlstate, .version]' <<<"$output")" = '["db",1,"000004_broken.up.sql",2,"42703","000004"]' ]
+	run --separate-stderr strata -d "$url" version --json
+	[ "$(jq -r .version <<<"$output")" = 000003 ]
+}
+
+@test "down and goto --json: the same object, and a refusal in the same error shape" {
+	strata -d sqlite:app.db up
+	run --separate-stderr strata -d sqlite:app.db down --json </dev/null
+	[ "$status" -eq 2 ]
+	[ "$(jq -c '.error | [.code, .exit_code, .message]' <<<"$output")" = '["refused",2,"refusing without a terminal to ask on; pass --yes to confirm"]' ]
+	[[ "$stderr" == *"refusing without a terminal to ask on; pass --yes to confirm"* ]]
+	run --separate-stderr strata -d sqlite:app.db down -y --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.command, .applied, .version, (.migrations | map(.version + ":" + .direction) | join(","))]' <<<"$output")" = '["down",1,"000002","000003:down"]' ]
+	run --separate-stderr strata -d sqlite:app.db goto 1 -y --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.command, .version]' <<<"$output")" = '["goto","000001"]' ]
+	run --separate-stderr strata -d sqlite:app.db goto 7 -y --json
+	[ "$status" -eq 2 ]
+	[ "$(jq -r '.error.code' <<<"$output")" = usage ]
+	[ "$(jq -r '.error.message' <<<"$output")" = "$(sed 's/^strata: //' <<<"$stderr")" ]
 }
