@@ -123,6 +123,8 @@ const char *col(struct cli *c, const char *code);
  * as ISO 8601 "YYYY-MM-DDTHH:MM:SSZ" into buf (s itself when not that shape).
  */
 void *json_error(struct cli *c, int rc, const struct strata_err *err);
+/* Print a cJSON document (taken over and freed) on stdout; 1 when out of memory. */
+int out_json(struct cli *c, void *doc);
 const char *vtext_of(struct cli *c, const struct strata_version *v);
 const char *iso_utc(const char *s, char *buf, size_t n);
 /* live.c: on a terminal, "run V NAME  3 s" while a migration runs; live_stop erases it (no-op when none). */

@@ -138,7 +138,6 @@ static int print_script(struct cli *c, const struct strata_request *req)
 static void print_run_json(struct cli *c, int rc, const struct strata_run_result *res, const struct strata_err *err)
 {
 	cJSON *root = cJSON_CreateObject();
-	char *text;
 	/* res->applied is (size_t)-1 when the run stopped before it knew the database's state */
 	int known = res->applied != (size_t)-1;
 
@@ -156,12 +155,7 @@ static void print_run_json(struct cli *c, int rc, const struct strata_run_result
 	}
 	if (rc)
 		cJSON_AddItemToObject(root, "error", (cJSON *)json_error(c, rc, err));
-	text = cJSON_Print(root);
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	cJSON_Delete(root);
-	c->json_done = 1;
+	out_json(c, root);
 }
 
 static int run(struct cli *c, const struct strata_request *req, int destructive)

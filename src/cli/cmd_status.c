@@ -27,23 +27,6 @@ static const char *state_colour(enum strata_state s)
 	}
 }
 
-static int print_json(struct cli *c, cJSON *root)
-{
-	char *text = cJSON_Print(root);
-
-	if (!text) {
-		cJSON_Delete(root);
-		fprintf(stderr, "strata: out of memory\n");
-		return 1;
-	}
-	printf("%s\n", text);
-	free(text);
-	cJSON_Delete(root);
-	c->json_done = 1; /* an exit status after it needs no error object */
-	return 0;
-}
-
-
 /*
  * Nothing recorded by strata: is another tool's table here? Says so on
  * stderr (which tool, what it says is applied, what to do) and returns 1.
@@ -202,7 +185,7 @@ static int status_json(struct cli *c, const struct strata_status *st, const char
 			cJSON_AddBoolToObject(o, "go_migration", 1);
 		cJSON_AddItemToArray(arr, o);
 	}
-	return print_json(c, root);
+	return out_json(c, root);
 }
 
 int cmd_status(struct cli *c)
@@ -341,7 +324,7 @@ int cmd_version(struct cli *c)
 		else
 			cJSON_AddNullToObject(root, "version");
 		cJSON_AddBoolToObject(root, "partial", partial);
-		return print_json(c, root);
+		return out_json(c, root);
 	}
 	if (have)
 		printf("%s%s\n", v.d, partial ? " (partial)" : "");
@@ -502,7 +485,7 @@ int cmd_history(struct cli *c)
 			cJSON_AddItemToArray(root, o);
 		}
 		strata_log_free(rows, n);
-		return print_json(c, root);
+		return out_json(c, root);
 	}
 	if (n == 0 && !c->quiet)
 		fprintf(stderr, "strata: the history log is empty\n");

@@ -138,20 +138,30 @@ void *json_error(struct cli *c, int rc, const struct strata_err *err)
 	return e;
 }
 
+int out_json(struct cli *c, void *doc)
+{
+	cJSON *root = doc;
+	char *text = cJSON_Print(root);
+
+	cJSON_Delete(root);
+	if (!text) {
+		fprintf(stderr, "strata: out of memory\n");
+		return 1;
+	}
+	printf("%s\n", text);
+	free(text);
+	c->json_done = 1; /* an exit status after it needs no error object */
+	return 0;
+}
+
 static void out_json_error(struct cli *c, int rc, const struct strata_err *err)
 {
 	if (c->json && !c->json_done) {
 		/* --json: the error as an object on stdout too, for the program reading it */
 		cJSON *root = cJSON_CreateObject();
-		char *text;
 
 		cJSON_AddItemToObject(root, "error", (cJSON *)json_error(c, rc, err));
-		text = cJSON_Print(root);
-		if (text)
-			printf("%s\n", text);
-		free(text);
-		cJSON_Delete(root);
-		c->json_done = 1;
+		out_json(c, root);
 	}
 }
 
