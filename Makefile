@@ -35,7 +35,7 @@ STRATA_TESTS ?=
 DEPS := build-essential cmake pkg-config libpq-dev libsqlite3-dev libssl-dev \
 	libinih-dev libcjson-dev sqlite3
 TEST_DEPS := $(DEPS) libcmocka-dev bats postgresql-15 libpg-query-dev clang \
-	libclang-rt-14-dev valgrind jq python3 git
+	libclang-rt-14-dev valgrind jq python3 git zlib1g-dev
 
 DEMO_DB := $(BUILD)/demo.db
 DEMO := ./$(BUILD)/strata -d sqlite:$(DEMO_DB) -p examples/migrations
