@@ -45,9 +45,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <pthread.h>
-
 #include "internal.h"
 
 /* Versions with this many digits or more look like timestamps (YYYYMMDDHHMM...). */
@@ -63,57 +60,6 @@ static int is_digit(char c)
 static char lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-
-/* ---------------------------------------------------------------- checksums */
-
-static const char hexdigits[] = "0123456789abcdef";
-
-/*
- * SHA-256 fetched from OpenSSL's providers once: EVP_sha256() makes every
- * EVP_DigestInit_ex look the algorithm up again, which was a third of the
- * hashing cost of 10,000 small files.
- */
-static EVP_MD *sha256_md;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void sha256_fetch(void)
-{
-	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
-void strata_checksum(const char *text, size_t len, char hex[65])
-{
-	const char *p = text, *end = text + len, *cr;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok;
-
-	pthread_once(&sha256_once, sha256_fetch);
-	ok = ctx && EVP_DigestInit_ex(ctx, sha256_md ? sha256_md : EVP_sha256(), NULL);
-	while (ok && len && (cr = memchr(p, '\r', (size_t)(end - p))) != NULL) {
-		/* Hash up to the CR; a CR before LF is dropped, a lone CR kept. */
-		size_t n = (size_t)(cr - p) + (cr + 1 < end && cr[1] == '\n' ? 0 : 1);
-
-		ok = EVP_DigestUpdate(ctx, p, n);
-		p = cr + 1;
-	}
-	if (ok && len)
-		ok = EVP_DigestUpdate(ctx, p, (size_t)(end - p));
-	if (ok)
-		ok = EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == 32;
-	EVP_MD_CTX_free(ctx);
-	if (!ok) {
-		hex[0] = '\0';
-		return;
-	}
-	for (i = 0; i < mdlen; i++) {
-		hex[2 * i] = hexdigits[md[i] >> 4];
-		hex[2 * i + 1] = hexdigits[md[i] & 15];
-	}
-	hex[64] = '\0';
 }
 
 /* ---------------------------------------------------------------- loading */
