@@ -1,0 +1,33 @@
+/*
+ * source_int.h - what the source reader's files share: the loader
+ * (source.c), which walks the directories and collects every problem, and
+ * the readers of a migration's contents it calls, markers.c (dbmate and
+ * goose markers) and toml.c (Diesel's metadata.toml). Not for the rest of
+ * the library: file names are in internal.h (strata_source_parse_name,
+ * names.c).
+ */
+#ifndef STRATA_SOURCE_INT_H
+#define STRATA_SOURCE_INT_H
+
+#include <stddef.h>
+
+#include "strata.h"
+
+struct loader; /* one load of one or more directories (source.c) */
+
+/* Record a problem about `rel` (relative to the source dir), at `line` if > 0. */
+void strata_source_problem(struct loader *L, const char *rel, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* An allocation failed: the load gives up with STRATA_ENOMEM. */
+void strata_source_oom(struct loader *L);
+
+/*
+ * Split a V_name.sql file on dbmate or goose markers (markers.c). Returns 0
+ * when the file has no markers (a plain up script; nothing changed), 1 when
+ * m->up/down, up_line/down_line and no_transaction were filled (copies;
+ * `text` is left to the caller), -1 after recording a problem.
+ */
+int strata_source_split_markers(struct loader *L, const char *rel, struct strata_migration *m,
+				const char *text, size_t len);
+
+#endif
