@@ -30,4 +30,10 @@ void strata_source_oom(struct loader *L);
 int strata_source_split_markers(struct loader *L, const char *rel, struct strata_migration *m,
 				const char *text, size_t len);
 
+/*
+ * Diesel's metadata.toml (toml.c): *notx = 1 when it sets
+ * run_in_transaction = false. 0, or -1 after recording a problem.
+ */
+int strata_source_parse_metadata(struct loader *L, const char *rel, const char *s, size_t len, int *notx);
+
 #endif
