@@ -30,7 +30,7 @@ for src in "$here"/fuzz_*.c; do
 		set -- "$@" -jobs="$JOBS" -workers="$JOBS"
 	fi
 	if [ ! -x "$build/$name" ]; then
-		echo "== $name: not built: add strata_fuzz_target($short <sources>) to fuzz/CMakeLists.txt" >&2
+		echo "== $name: not built: add strata_fuzz_target($short MODULES <modules>) to fuzz/CMakeLists.txt" >&2
 		status=1
 		continue
 	fi
