@@ -1,140 +1,110 @@
 /*
  * driver.c - the registry of drivers and what all of them share.
  *
- * Adding a database is adding a driver_*.c file and one row here. SQLite is
- * built in. Server drivers are modules (strata-pg.so) loaded the first time
- * a target needs one, so that a command on an SQLite file does not pay for
- * loading libpq and the dozen libraries behind it (most of a cold start).
- * A module is looked for beside the executable (the build tree), then in
- * the installed module directory relative to the executable and to
- * libstrata.so itself (a program that embeds the shared library), then in
- * the configured one, or in $STRATA_DRIVER_DIR when set.
+ * Adding a database is adding a driver_*.c file and one row here: the
+ * registry names drivers, never engines, and finds one for an engine or for a
+ * target string by asking each (its url_schemes, then its url_guess()).
+ * Every driver is compiled in; one that needs a client library opens it the
+ * first time a target of its kind is used (driver_pg_libpq.c), so that a
+ * command on an SQLite file does not pay for libpq and the libraries behind
+ * it. A driver is handed out only when it was built for this layout of
+ * struct strata_driver (STRATA_DRIVER_ABI).
  */
-#define _GNU_SOURCE /* dladdr */
-#include <dlfcn.h>
-#include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <strings.h>
 
 #include "internal.h"
 
-#ifndef STRATA_MODULE_RELDIR
-#define STRATA_MODULE_RELDIR "../lib/strata"
-#endif
-#ifndef STRATA_MODULE_DIR
-#define STRATA_MODULE_DIR "/usr/local/lib/strata"
-#endif
+extern const struct strata_driver strata_driver_postgres;
+extern const struct strata_driver strata_driver_sqlite;
 
-struct driver_row {
-	enum strata_engine engine;
-	const struct strata_driver *builtin; /* or NULL: load `module` */
-	const char *module;                  /* file name of the module */
-	const char *symbol;                  /* the struct strata_driver it exports */
-	const char *package;                 /* what to install when it is missing */
+/* In the order the URL forms are listed in messages. */
+static const struct strata_driver *const registry[] = {
+	&strata_driver_postgres,
+	&strata_driver_sqlite,
 };
 
-static const struct driver_row registry[] = {
-	{ STRATA_ENGINE_SQLITE, &strata_driver_sqlite, NULL, NULL, NULL },
-	{ STRATA_ENGINE_POSTGRES, NULL, "strata-pg.so", "strata_driver_postgres", "libpq5" },
-};
+#define NDRIVERS (sizeof(registry) / sizeof(registry[0]))
 
-static pthread_mutex_t load_mu = PTHREAD_MUTEX_INITIALIZER;
-static const struct strata_driver *loaded[sizeof(registry) / sizeof(registry[0])];
-
-static void *try_open(const char *dir, const char *rel, const char *file, struct strata_buf *tried)
+int strata_driver_check(const struct strata_driver *d, struct strata_err *err)
 {
-	char path[PATH_MAX];
-	void *h;
-
-	if (rel)
-		snprintf(path, sizeof(path), "%s/%s/%s", dir, rel, file);
-	else
-		snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (access(path, F_OK) != 0) {
-		strata_buf_addf(tried, "%s%s", tried->len ? ", " : "", path);
-		return NULL;
-	}
-	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		strata_buf_addf(tried, "%s%s (%s)", tried->len ? ", " : "", path, dlerror());
-	return h;
+	if (d->abi == STRATA_DRIVER_ABI)
+		return 0;
+	strata_err_set(err, STRATA_EUSAGE, "the %s driver was built for driver interface %u, this strata has %u",
+		       d->name ? d->name : "?", d->abi, (unsigned)STRATA_DRIVER_ABI);
+	if (err)
+		strata_err_hint(err, "rebuild the driver with this version of strata");
+	return STRATA_EUSAGE;
 }
 
-static const struct strata_driver *load_module(const struct driver_row *row, struct strata_err *err)
+/* The first registered driver that fails the check, or NULL. */
+static const struct strata_driver *first_refused(void)
 {
-	struct strata_buf tried;
-	char exe[PATH_MAX], *slash;
-	const char *env = getenv("STRATA_DRIVER_DIR");
-	const struct strata_driver *drv = NULL;
-	void *h = NULL;
-	ssize_t n;
+	size_t i;
 
-	strata_buf_init(&tried);
-	if (env && *env)
-		h = try_open(env, NULL, row->module, &tried);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (!h && n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			h = try_open(exe, NULL, row->module, &tried);
-			if (!h)
-				h = try_open(exe, STRATA_MODULE_RELDIR, row->module, &tried);
-		}
-	}
-	if (!h) {
-		/* libstrata.so in LIBDIR: the modules are in LIBDIR/strata, wherever it was installed */
-		Dl_info info;
+	for (i = 0; i < NDRIVERS; i++)
+		if (strata_driver_check(registry[i], NULL))
+			return registry[i];
+	return NULL;
+}
 
-		if (dladdr((void *)strata_driver_load, &info) && info.dli_fname &&
-		    snprintf(exe, sizeof(exe), "%s", info.dli_fname) < (int)sizeof(exe) && (slash = strrchr(exe, '/')) &&
-		    strstr(slash, ".so")) {
-			*slash = '\0';
-			h = try_open(exe, "strata", row->module, &tried);
+const struct strata_driver *strata_driver_next(size_t *i)
+{
+	while (*i < NDRIVERS) {
+		const struct strata_driver *d = registry[(*i)++];
+
+		if (!strata_driver_check(d, NULL))
+			return d;
+	}
+	return NULL;
+}
+
+const char *strata_driver_scheme(const struct strata_driver *d, const char *url)
+{
+	size_t k;
+
+	for (k = 0; d->url_schemes && d->url_schemes[k]; k++)
+		if (strncasecmp(url, d->url_schemes[k], strlen(d->url_schemes[k])) == 0)
+			return d->url_schemes[k];
+	return NULL;
+}
+
+int strata_driver_for_url(const char *url, const struct strata_driver **out, struct strata_err *err)
+{
+	const struct strata_driver *d, *refused;
+	size_t i = 0;
+
+	*out = NULL;
+	while ((d = strata_driver_next(&i)) != NULL)
+		if (strata_driver_scheme(d, url)) {
+			*out = d;
+			return 0;
 		}
-	}
-	if (!h)
-		h = try_open(STRATA_MODULE_DIR, NULL, row->module, &tried);
-	if (h)
-		drv = dlsym(h, row->symbol);
-	if (!drv) {
-		strata_err_set(err, STRATA_EUSAGE, "the %s driver is not available: %s not found or not loadable (%s)",
-			       row->engine == STRATA_ENGINE_POSTGRES ? "PostgreSQL" : "database", row->module,
-			       tried.len ? tried.buf : "no candidate path");
-		if (err)
-			strata_err_hint(err,
-				 "install strata with its drivers (make install), or point STRATA_DRIVER_DIR at the "
-				 "directory holding %s; it needs %s",
-				 row->module, row->package);
-		if (h)
-			dlclose(h);
-	}
-	strata_buf_release(&tried);
-	return drv;
+	i = 0;
+	while ((d = strata_driver_next(&i)) != NULL)
+		if (d->url_guess && d->url_guess(url)) {
+			*out = d;
+			return 0;
+		}
+	refused = first_refused();
+	return refused ? strata_driver_check(refused, err) : 0;
 }
 
 const struct strata_driver *strata_driver_load(enum strata_engine e, struct strata_err *err)
 {
-	const struct strata_driver *drv = NULL;
-	size_t i;
+	const struct strata_driver *d, *refused;
+	size_t i = 0;
 
-	for (i = 0; i < sizeof(registry) / sizeof(registry[0]); i++) {
-		if (registry[i].engine != e)
-			continue;
-		if (registry[i].builtin)
-			return registry[i].builtin;
-		pthread_mutex_lock(&load_mu);
-		if (!loaded[i])
-			loaded[i] = load_module(&registry[i], err);
-		drv = loaded[i];
-		pthread_mutex_unlock(&load_mu);
-		return drv;
-	}
-	strata_err_set(err, STRATA_EUSAGE, "no driver for this kind of database");
+	while ((d = strata_driver_next(&i)) != NULL)
+		if (d->engine == e)
+			return d;
+	refused = first_refused();
+	if (refused)
+		strata_driver_check(refused, err);
+	else
+		strata_err_set(err, STRATA_EUSAGE, "no driver for this kind of database");
 	return NULL;
 }
 

@@ -9,8 +9,11 @@
  * because a runner blocked inside pg_advisory_lock holds a snapshot, and a
  * CREATE INDEX CONCURRENTLY run by the lock holder would wait for it forever.
  *
- * Built as the module strata-pg.so (see driver.c), so that libpq is loaded
- * only when a PostgreSQL target is opened.
+ * libpq is called through a table (driver_pg_libpq.h) that is filled the
+ * first time a PostgreSQL target is opened, so that strata starts without it.
+ *
+ * Its targets: postgres:// and postgresql:// URLs (golang-migrate's x-*
+ * parameters removed before libpq sees them) and libpq "key=value" strings.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +28,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "driver_pg_libpq.h"
 
 struct strata_conn {
 	PGconn *pg;                /* the migration session */
@@ -133,6 +137,8 @@ static int pg_connect(const struct strata_target *t, const struct strata_opts *o
 	struct strata_conn *c;
 
 	*out = NULL;
+	if (strata_libpq_load(err))
+		return err ? err->code : STRATA_EUSAGE;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
@@ -807,8 +813,82 @@ static char *pg_dbname(struct strata_conn *c)
 	return strata_strdup(PQdb(c->pg));
 }
 
-__attribute__((visibility("default"))) const struct strata_driver strata_driver_postgres = {
+/* ---------------------------------------------------------------- targets */
+
+extern const struct strata_driver strata_driver_postgres;
+
+static const char *const pg_schemes[] = { "postgresql://", "postgres://", NULL };
+static const char *const pg_forms[] = { "postgres://...", "a libpq \"key=value\" string", NULL };
+
+/* A libpq key=value string: no scheme, a '='. */
+static int pg_url_guess(const char *url)
+{
+	return !strata_url_is_url(url) && strchr(url, '=') != NULL;
+}
+
+/*
+ * A password libpq would misread: an unencoded '@' or '/' ends libpq's
+ * userinfo early (the rest becomes the host, and its error would show it),
+ * and a '%' not followed by two hex digits is an error that quotes the
+ * password. Refused here, before libpq sees it, naming the redacted URL.
+ * Where the password ends: see strata_url_userinfo_password(). A '?' or '#' alone is read
+ * correctly by libpq and is not refused.
+ */
+static int check_password(const char *url, struct strata_err *err)
+{
+	const char *pw, *at, *p, *end, *bad = NULL;
+	char *shown;
+
+	if (!strata_url_userinfo_password(strstr(url, "://") + 3, &pw, &at))
+		return 0;
+	end = at;
+	for (p = pw; p < end; p++) {
+		if (!bad && (*p == '@' || *p == '/'))
+			bad = *p == '@' ? "'@' (write %40)" : "'/' (write %2F)";
+		if (!bad && *p == '%' && (p + 2 >= end || strata_url_hexval(p[1]) < 0 || strata_url_hexval(p[2]) < 0))
+			bad = "a '%' that starts no %XX code (write %25)";
+	}
+	if (!bad)
+		return 0;
+	shown = strata_redact(url);
+	strata_err_set(err, STRATA_EUSAGE, "the password in database URL %s holds %s, which libpq would misread",
+		       shown ? shown : "postgres://...", bad);
+	free(shown);
+	if (err)
+		strata_err_hint(err,
+			 "percent-encode the password in the URL, or leave it out and set PGPASSWORD");
+	return STRATA_EUSAGE;
+}
+
+static int pg_url_parse(const char *url, struct strata_target *t, struct strata_err *err)
+{
+	struct strata_buf b;
+
+	if (!strata_driver_scheme(&strata_driver_postgres, url)) {
+		t->conninfo = strata_strdup(url);
+		return 0;
+	}
+	if (check_password(url, err))
+		return STRATA_EUSAGE;
+	strata_buf_init(&b);
+	strata_url_strip_x(url, &b, &t->table);
+	t->conninfo = strata_buf_detach(&b, NULL);
+	return 0;
+}
+
+static char *pg_url_redact(const char *url, int *hidden)
+{
+	return strata_url_redact(url, hidden, 1);
+}
+
+const struct strata_driver strata_driver_postgres = {
+	.abi = STRATA_DRIVER_ABI,
 	.name = "postgres",
+	.url_schemes = pg_schemes,
+	.url_forms = pg_forms,
+	.url_guess = pg_url_guess,
+	.url_parse = pg_url_parse,
+	.url_redact = pg_url_redact,
 	.engine = STRATA_ENGINE_POSTGRES,
 	.dialect = STRATA_DIALECT_POSTGRES,
 	.caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_BATCH,

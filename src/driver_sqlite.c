@@ -13,6 +13,10 @@
  * ask for must_exist and get "does not exist", and `up` reads an empty
  * in-memory stand-in until its first write creates the file, so that a
  * refused run leaves no file behind.
+ *
+ * Its targets: dbmate's sqlite:PATH, golang-migrate's sqlite3://PATH (with
+ * its x-* parameters), and a bare file name ending in .db, .sqlite or
+ * .sqlite3; other query parameters (_journal, cache=...) are dropped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -592,8 +597,85 @@ static char *sq_dbname(struct strata_conn *c)
 	return name;
 }
 
+/* ---------------------------------------------------------------- targets */
+
+extern const struct strata_driver strata_driver_sqlite;
+
+static const char *const sq_schemes[] = { "sqlite3://", "sqlite://", "sqlite3:", "sqlite:", NULL };
+static const char *const sq_forms[] = { "sqlite:PATH", "a file ending in .db, .sqlite or .sqlite3", NULL };
+
+static int has_suffix(const char *s, size_t len, const char *suf)
+{
+	size_t n = strlen(suf);
+
+	return len >= n && strcasecmp(s + len - n, suf) == 0;
+}
+
+/* A bare file name: no scheme, no key=value, an SQLite file's extension. */
+static int sq_url_guess(const char *url)
+{
+	size_t len = strlen(url);
+
+	return !strata_url_is_url(url) && !strchr(url, '=') &&
+	       (has_suffix(url, len, ".db") || has_suffix(url, len, ".sqlite") || has_suffix(url, len, ".sqlite3"));
+}
+
+/* The path part of `url`: after the scheme, if any. */
+static const char *sq_path(const char *url)
+{
+	const char *scheme = strata_driver_scheme(&strata_driver_sqlite, url);
+
+	return scheme ? url + strlen(scheme) : url;
+}
+
+static int sq_url_parse(const char *url, struct strata_target *t, struct strata_err *err)
+{
+	struct strata_buf b;
+	char *q;
+
+	strata_buf_init(&b);
+	strata_url_strip_x(sq_path(url), &b, &t->table);
+	t->conninfo = strata_buf_detach(&b, NULL);
+	/* other query parameters (_journal, cache=...) are not ours to interpret */
+	if (t->conninfo && (q = strchr(t->conninfo, '?')) != NULL)
+		*q = '\0';
+	if (t->conninfo && !*t->conninfo)
+		return strata_err_set(err, STRATA_EUSAGE, "database URL \"%s\" names no file: write sqlite:PATH", url);
+	return 0;
+}
+
+/* sqlite:dir/user:x@host.db is a file name, not a user and a password */
+static char *sq_url_redact(const char *url, int *hidden)
+{
+	return strata_url_redact(url, hidden, !strata_driver_scheme(&strata_driver_sqlite, url));
+}
+
+/* The path, up to a '?' followed by key=value somewhere (its query); a '?' alone is a glob's. */
+static const char *sq_url_file(const char *url, size_t *len)
+{
+	const char *p = sq_path(url), *q = p;
+
+	*len = strlen(p);
+	while ((q = strchr(q, '?')) != NULL) {
+		if (strchr(q, '=')) {
+			*len = (size_t)(q - p);
+			break;
+		}
+		q++;
+	}
+	return p;
+}
+
 const struct strata_driver strata_driver_sqlite = {
+	.abi = STRATA_DRIVER_ABI,
 	.name = "sqlite",
+	.url_schemes = sq_schemes,
+	.url_forms = sq_forms,
+	.url_guess = sq_url_guess,
+	.url_parse = sq_url_parse,
+	.url_redact = sq_url_redact,
+	.url_file = sq_url_file,
+	.file_scheme = "sqlite:",
 	.engine = STRATA_ENGINE_SQLITE,
 	.dialect = STRATA_DIALECT_SQLITE,
 	.caps = STRATA_CAP_TRANSACTIONAL_DDL,

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -29,6 +28,7 @@ struct strata_targets {
 	glob_t g;                  /* T_GLOB: the matching files */
 	size_t gi;
 	char *query;               /* T_GLOB: the URL's query (x-migrations-table=...), or NULL */
+	const char *scheme;        /* T_GLOB: what makes a target of a path (the driver's file_scheme) */
 	FILE *fp;                  /* T_FILE: the list, read as it goes */
 	const char *file;
 	int lineno;
@@ -37,40 +37,9 @@ struct strata_targets {
 	char *base;                /* T_SCHEMAS: the database URL */
 };
 
-static const char *const sqlite_schemes[] = { "sqlite3://", "sqlite://", "sqlite3:", "sqlite:", NULL };
-
-/* The path part of an SQLite URL, or NULL when `url` is not one. */
-static const char *sqlite_path(const char *url)
+static int has_glob(const char *s, size_t n)
 {
-	size_t len = strlen(url);
-	int i;
-
-	for (i = 0; sqlite_schemes[i]; i++)
-		if (strncasecmp(url, sqlite_schemes[i], strlen(sqlite_schemes[i])) == 0)
-			return url + strlen(sqlite_schemes[i]);
-	if (!strstr(url, "://") && !strchr(url, '=') &&
-	    ((len > 3 && strcasecmp(url + len - 3, ".db") == 0) || (len > 7 && strcasecmp(url + len - 7, ".sqlite") == 0) ||
-	     (len > 8 && strcasecmp(url + len - 8, ".sqlite3") == 0)))
-		return url;
-	return NULL;
-}
-
-/* Length of the path part of an SQLite URL's path: a '?' followed by key=value starts its query. */
-static size_t path_len(const char *p)
-{
-	const char *q = p;
-
-	while ((q = strchr(q, '?')) != NULL) {
-		if (strchr(q, '='))
-			return (size_t)(q - p);
-		q++;
-	}
-	return strlen(p);
-}
-
-static int has_glob(const char *s)
-{
-	size_t i, n = path_len(s);
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (s[i] == '*' || s[i] == '?' || s[i] == '[')
@@ -80,11 +49,12 @@ static int has_glob(const char *s)
 
 int strata_is_fleet(const char *database, const char *targets_file, const char *schemas)
 {
-	const char *p;
+	const char *p, *scheme;
+	size_t n;
 
 	if (targets_file || schemas)
 		return 1;
-	return database && (p = sqlite_path(database)) != NULL && has_glob(p);
+	return database && (p = strata_target_file(database, &n, &scheme)) != NULL && has_glob(p, n);
 }
 
 void strata_targets_close(struct strata_targets *ts)
@@ -162,7 +132,8 @@ int strata_targets_open(const char *database, const char *targets_file, const ch
 			struct strata_targets **out, struct strata_err *err)
 {
 	struct strata_targets *ts;
-	const char *path;
+	const char *path, *scheme;
+	size_t n;
 	int rc = 0;
 
 	*out = NULL;
@@ -195,11 +166,11 @@ int strata_targets_open(const char *database, const char *targets_file, const ch
 		ts->base = strata_strdup(database);
 		rc = !database ? strata_err_set(err, STRATA_EUSAGE, "--schemas needs -d with the PostgreSQL database")
 			       : list_schemas(ts, database, schemas, err);
-	} else if (database && (path = sqlite_path(database)) != NULL) {
-		size_t n = path_len(path);
+	} else if (database && (path = strata_target_file(database, &n, &scheme)) != NULL) {
 		char *pattern = strata_strndup(path, n);
 
 		ts->kind = T_GLOB;
+		ts->scheme = scheme;
 		if (path[n])
 			ts->query = strata_strdup(path + n);
 		if (!pattern || (path[n] && !ts->query)) {
@@ -238,7 +209,7 @@ int strata_targets_next(struct strata_targets *ts, struct strata_target **out, s
 		if (ts->gi >= ts->g.gl_pathc)
 			return 0;
 		strata_buf_init(&b);
-		strata_buf_addf(&b, "sqlite:%s%s", ts->g.gl_pathv[ts->gi++], ts->query ? ts->query : "");
+		strata_buf_addf(&b, "%s%s%s", ts->scheme, ts->g.gl_pathv[ts->gi++], ts->query ? ts->query : "");
 		if (b.broken)
 			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 		rc = strata_target_parse(b.buf, out, err);

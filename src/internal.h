@@ -206,8 +206,42 @@ typedef void (*strata_lock_wait_fn)(void *ud, const char *holder, double waited_
  * - lock()/unlock() are optional (NULL): a session-long lock that never
  *   holds a transaction open, polling until `wait` seconds (<0: forever).
  */
+/*
+ * The version of struct strata_driver. `abi` and `name` come first and never
+ * move, so that the registry can refuse (by name) a driver built against
+ * another layout before it reads anything else; change the number whenever
+ * the struct changes.
+ */
+#define STRATA_DRIVER_ABI 1
+
 struct strata_driver {
+	unsigned abi;               /* STRATA_DRIVER_ABI it was built for */
 	const char *name;           /* "sqlite", "postgres" */
+	/*
+	 * The target strings it opens (target.c finds the driver, the driver
+	 * reads the string):
+	 * - url_schemes: prefixes that name it, compared without case, longest
+	 *   first ("postgresql://");
+	 * - url_forms: how a person writes them, for messages ("sqlite:PATH");
+	 * - url_guess(): optional; does a string with none of the schemes look
+	 *   like one of its targets (a file name, a key=value string)?
+	 * - url_parse(): check `url` and fill t->conninfo (and t->table from
+	 *   x-migrations-table); STRATA_EUSAGE with a message that shows no
+	 *   password when it is not a target it can open;
+	 * - url_redact(): a copy that is safe to print (*hidden: a password was
+	 *   removed), also for strings url_parse() refuses;
+	 * - url_file(): optional, for databases that are files: where in `url`
+	 *   the file's path lies (*len bytes, what follows is its query), NULL
+	 *   when there is none; file_scheme is what to write before a path to
+	 *   make a target of it (fleet globs).
+	 */
+	const char *const *url_schemes;
+	const char *const *url_forms;
+	int (*url_guess)(const char *url);
+	int (*url_parse)(const char *url, struct strata_target *t, struct strata_err *err);
+	char *(*url_redact)(const char *url, int *hidden);
+	const char *(*url_file)(const char *url, size_t *len);
+	const char *file_scheme;
 	enum strata_engine engine;
 	enum strata_dialect dialect;
 	unsigned caps;              /* STRATA_CAP_* */
@@ -237,8 +271,7 @@ struct strata_driver {
 	int (*table_exists)(struct strata_conn *c, const char *schema, const char *table, struct strata_err *err);
 };
 
-extern const struct strata_driver strata_driver_sqlite;
-/* The driver for an engine, loading its module the first time; NULL with err filled. Thread-safe. */
+/* The driver for an engine; NULL with err filled. Thread-safe. */
 const struct strata_driver *strata_driver_load(enum strata_engine e, struct strata_err *err);
 
 /* ---------------------------------------------------------------- source */
@@ -426,5 +459,8 @@ int strata_directives_parse(const char *script, size_t len, enum strata_dialect 
 void strata_directives_release(struct strata_directives *dv);
 /* "there is no 000003_x.down.sql" (or the layout's equivalent): where m's absent down would be. */
 void strata_down_absent(const struct strata_migration *m, char *why, size_t whylen);
+
+#include "registry.h"
+#include "url.h"
 
 #endif

@@ -1,11 +1,15 @@
 /*
- * target.c - database URLs: which engine, what the driver opens, and what
- * may be shown to a person.
+ * target.c - database targets, the part every driver shares: which driver a
+ * target string is for (registry.h), the target's lifecycle, the syntax the
+ * drivers' URL methods are written with (url.h: userinfo, query, key=value
+ * words, x-* parameters) and the scrubbing of passwords from messages.
  *
  * Users arrive with the spellings of the tool they used before: libpq URLs
  * and "key=value" strings, golang-migrate's sqlite3://path and its x-* query
  * parameters (which libpq would reject), dbmate's sqlite:path, or a bare file
- * name. Whatever the spelling, the password never reaches `display`.
+ * name. Each driver declares and reads its own (url_* in struct
+ * strata_driver); whatever the spelling, the password never reaches
+ * `display`, and a string no driver takes is redacted all the same.
  */
 #include <stdio.h>
 #include <ctype.h>
@@ -15,20 +19,7 @@
 
 #include "internal.h"
 
-static int has_prefix(const char *s, const char *p)
-{
-	return strncasecmp(s, p, strlen(p)) == 0;
-}
-
-static int has_suffix(const char *s, size_t len, const char *suf)
-{
-	size_t n = strlen(suf);
-
-	return len >= n && strcasecmp(s + len - n, suf) == 0;
-}
-
-/* Does `s` start with "scheme://"? (libpq's own test for a URI) */
-static int is_url(const char *s)
+int strata_url_is_url(const char *s)
 {
 	const char *p = s;
 
@@ -124,7 +115,7 @@ static const char *password_end(const char *first_at, const char *last_at)
 	return p < last_at && (*p == '/' || *p == '?') ? first_at : last_at;
 }
 
-static int userinfo_password(const char *s, const char **pw, const char **at)
+int strata_url_userinfo_password(const char *s, const char **pw, const char **at)
 {
 	const char *colon = strchr(s, ':'), *first_at = strchr(s, '@'), *last_at;
 
@@ -146,8 +137,7 @@ static int userinfo_password(const char *s, const char **pw, const char **at)
 	return 1;
 }
 
-/* Redact a URL: drop the password of the userinfo and any password= parameter. */
-static char *redact_url(const char *url, int *hidden)
+char *strata_url_redact(const char *url, int *hidden, int bare_userinfo)
 {
 	struct strata_buf b;
 	const char *sep = strstr(url, "://");
@@ -156,14 +146,14 @@ static char *redact_url(const char *url, int *hidden)
 	strata_buf_init(&b);
 	*hidden = 0;
 	/* a URL only when "scheme://" starts the string, as libpq decides; else key=value words */
-	if (!is_url(url))
+	if (!strata_url_is_url(url))
 		sep = NULL;
 	if (!sep) {
 		if (strchr(url, '='))
 			redact_conninfo(&b, url, hidden);
-		else if (userinfo_password(url, &pw, &at) && !memchr(url, '/', (size_t)(pw - url)) &&
-			 !has_prefix(url, "sqlite:") && !has_prefix(url, "sqlite3:")) {
-			/* no scheme, but user:password@host all the same (not sqlite:a@b.db, not dir/a:b@c.db) */
+		else if (bare_userinfo && strata_url_userinfo_password(url, &pw, &at) &&
+			 !memchr(url, '/', (size_t)(pw - url))) {
+			/* no scheme, but user:password@host all the same (not dir/a:b@c.db) */
 			strata_buf_add(&b, url, (size_t)(pw - 1 - url));
 			strata_buf_adds(&b, at);
 			*hidden = 1;
@@ -171,7 +161,7 @@ static char *redact_url(const char *url, int *hidden)
 			strata_buf_adds(&b, url);
 		return strata_buf_detach(&b, NULL);
 	}
-	if (userinfo_password(sep + 3, &pw, &at)) {
+	if (strata_url_userinfo_password(sep + 3, &pw, &at)) {
 		strata_buf_add(&b, url, (size_t)(pw - 1 - url));
 		*hidden = 1;
 		strata_buf_adds(&b, at);
@@ -206,7 +196,7 @@ static char *redact_url(const char *url, int *hidden)
 	return strata_buf_detach(&b, NULL);
 }
 
-static int hexval(char ch)
+int strata_url_hexval(char ch)
 {
 	if (ch >= '0' && ch <= '9')
 		return ch - '0';
@@ -281,8 +271,8 @@ static void add_password_forms(struct secrets *sc, const char *p, size_t n)
 	add_encodings(sc, p, n);
 	strata_buf_init(&dec);
 	for (i = 0; i < n; i++) {
-		if (p[i] == '%' && i + 2 < n && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
-			strata_buf_addc(&dec, (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2])));
+		if (p[i] == '%' && i + 2 < n && strata_url_hexval(p[i + 1]) >= 0 && strata_url_hexval(p[i + 2]) >= 0) {
+			strata_buf_addc(&dec, (char)(strata_url_hexval(p[i + 1]) * 16 + strata_url_hexval(p[i + 2])));
 			i += 2;
 		} else {
 			strata_buf_addc(&dec, p[i]);
@@ -330,9 +320,9 @@ static void find_secrets(struct secrets *sc, const char *conninfo)
 {
 	const char *sep = strstr(conninfo, "://"), *pw, *at, *p;
 
-	if (!is_url(conninfo))
+	if (!strata_url_is_url(conninfo))
 		sep = NULL;
-	if (userinfo_password(sep ? sep + 3 : conninfo, &pw, &at)) {
+	if (strata_url_userinfo_password(sep ? sep + 3 : conninfo, &pw, &at)) {
 		add_password_forms(sc, pw, (size_t)(at - pw));
 		/* and as libpq reads it: up to the first '@' or '/' */
 		add_password_forms(sc, pw, strcspn(pw, "@/"));
@@ -426,11 +416,17 @@ void strata_err_scrub(struct strata_err *err, const char *conninfo, const char *
 	strata_buf_release(&sc.all);
 }
 
+/* A string that no driver takes is shown as any URL would be. */
 char *strata_redact(const char *url)
 {
+	const struct strata_driver *d = NULL;
 	int hidden;
 
-	return url ? redact_url(url, &hidden) : NULL;
+	if (!url)
+		return NULL;
+	if (strata_driver_for_url(url, &d, NULL) == 0 && d)
+		return d->url_redact(url, &hidden);
+	return strata_url_redact(url, &hidden, 1);
 }
 
 /*
@@ -438,14 +434,14 @@ char *strata_redact(const char *url)
  * parameters golang-migrate users put there. Decodes nothing but %2F-free
  * table names, which is what real URLs carry.
  */
-static int strip_x_params(const char *url, struct strata_buf *keep, char **table)
+void strata_url_strip_x(const char *url, struct strata_buf *keep, char **table)
 {
 	const char *q = strchr(url, '?'), *s;
 	int first = 1;
 
 	if (!q) {
 		strata_buf_adds(keep, url);
-		return 0;
+		return;
 	}
 	strata_buf_add(keep, url, (size_t)(q - url));
 	for (s = q + 1; *s;) {
@@ -466,41 +462,6 @@ static int strip_x_params(const char *url, struct strata_buf *keep, char **table
 		if (*s == '&')
 			s++;
 	}
-	return 0;
-}
-
-/*
- * A password libpq would misread: an unencoded '@' or '/' ends libpq's
- * userinfo early (the rest becomes the host, and its error would show it),
- * and a '%' not followed by two hex digits is an error that quotes the
- * password. Refused here, before libpq sees it, naming the redacted URL.
- * Where the password ends: see password_end(). A '?' or '#' alone is read
- * correctly by libpq and is not refused.
- */
-static int check_password(const char *url, struct strata_err *err)
-{
-	const char *pw, *at, *p, *end, *bad = NULL;
-	char *shown;
-
-	if (!userinfo_password(strstr(url, "://") + 3, &pw, &at))
-		return 0;
-	end = at;
-	for (p = pw; p < end; p++) {
-		if (!bad && (*p == '@' || *p == '/'))
-			bad = *p == '@' ? "'@' (write %40)" : "'/' (write %2F)";
-		if (!bad && *p == '%' && (p + 2 >= end || hexval(p[1]) < 0 || hexval(p[2]) < 0))
-			bad = "a '%' that starts no %XX code (write %25)";
-	}
-	if (!bad)
-		return 0;
-	shown = strata_redact(url);
-	strata_err_set(err, STRATA_EUSAGE, "the password in database URL %s holds %s, which libpq would misread",
-		       shown ? shown : "postgres://...", bad);
-	free(shown);
-	if (err)
-		strata_err_hint(err,
-			 "percent-encode the password in the URL, or leave it out and set PGPASSWORD");
-	return STRATA_EUSAGE;
 }
 
 void strata_target_free(struct strata_target *t)
@@ -514,73 +475,70 @@ void strata_target_free(struct strata_target *t)
 	free(t);
 }
 
-static const char *const sqlite_prefixes[] = { "sqlite3://", "sqlite://", "sqlite3:", "sqlite:", NULL };
+/* "use A, B, or C": every spelling the drivers declare, in registry order. */
+static void add_forms(struct strata_buf *b)
+{
+	const struct strata_driver *d;
+	const char *f[32];
+	size_t i = 0, k, n = 0;
+
+	while ((d = strata_driver_next(&i)) != NULL)
+		for (k = 0; d->url_forms && d->url_forms[k] && n < sizeof(f) / sizeof(f[0]); k++)
+			f[n++] = d->url_forms[k];
+	strata_buf_adds(b, "use ");
+	for (k = 0; k < n; k++)
+		strata_buf_addf(b, "%s%s", k == 0 ? "" : k + 1 < n ? ", " : n > 2 ? ", or " : " or ", f[k]);
+}
 
 int strata_target_parse(const char *url, struct strata_target **out, struct strata_err *err)
 {
+	const struct strata_driver *d = NULL;
 	struct strata_target *t;
-	struct strata_buf b;
-	size_t len;
-	int i;
+	int rc;
 
 	*out = NULL;
 	if (!url || !*url)
 		return strata_err_set(err, STRATA_EUSAGE,
 				      "no database given: use -d URL, DATABASE_URL, or database= in strata.ini");
+	rc = strata_driver_for_url(url, &d, err);
+	if (rc)
+		return rc;
+	if (!d) {
+		struct strata_buf forms;
+		char *shown = strata_redact(url);
+
+		strata_buf_init(&forms);
+		add_forms(&forms);
+		strata_err_set(err, STRATA_EUSAGE, "unknown database \"%s\": %s", shown ? shown : "?",
+			       forms.broken ? "see strata help" : forms.buf);
+		strata_buf_release(&forms);
+		free(shown);
+		return STRATA_EUSAGE;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
-	strata_buf_init(&b);
-	len = strlen(url);
-	if (has_prefix(url, "postgres://") || has_prefix(url, "postgresql://")) {
-		if (check_password(url, err)) {
-			strata_target_free(t);
-			return STRATA_EUSAGE;
-		}
-		t->engine = STRATA_ENGINE_POSTGRES;
-		strip_x_params(url, &b, &t->table);
-		t->conninfo = strata_buf_detach(&b, NULL);
-	} else {
-		for (i = 0; sqlite_prefixes[i]; i++)
-			if (has_prefix(url, sqlite_prefixes[i]))
-				break;
-		if (sqlite_prefixes[i] || (!is_url(url) && !strchr(url, '=') &&
-					   (has_suffix(url, len, ".db") || has_suffix(url, len, ".sqlite") ||
-					    has_suffix(url, len, ".sqlite3")))) {
-			const char *path = sqlite_prefixes[i] ? url + strlen(sqlite_prefixes[i]) : url;
-			char *q;
-
-			t->engine = STRATA_ENGINE_SQLITE;
-			strip_x_params(path, &b, &t->table);
-			t->conninfo = strata_buf_detach(&b, NULL);
-			/* other query parameters (_journal, cache=...) are not ours to interpret */
-			if (t->conninfo && (q = strchr(t->conninfo, '?')) != NULL)
-				*q = '\0';
-			if (t->conninfo && !*t->conninfo) {
-				strata_target_free(t);
-				return strata_err_set(err, STRATA_EUSAGE,
-						      "database URL \"%s\" names no file: write sqlite:PATH", url);
-			}
-		} else if (!is_url(url) && strchr(url, '=')) {
-			t->engine = STRATA_ENGINE_POSTGRES;
-			t->conninfo = strata_strdup(url);
-		} else {
-			char *shown = strata_redact(url);
-
-			strata_target_free(t);
-			strata_err_set(err, STRATA_EUSAGE,
-				       "unknown database \"%s\": use postgres://..., a libpq \"key=value\" string, "
-				       "sqlite:PATH, or a file ending in .db, .sqlite or .sqlite3",
-				       shown ? shown : "?");
-			free(shown);
-			return STRATA_EUSAGE;
-		}
+	t->engine = d->engine;
+	rc = d->url_parse(url, t, err);
+	if (rc) {
+		strata_target_free(t);
+		return rc;
 	}
-	t->display = redact_url(url, &t->password_hidden);
+	t->display = d->url_redact(url, &t->password_hidden);
 	if (!t->conninfo || !t->display) {
 		strata_target_free(t);
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	}
 	*out = t;
 	return 0;
+}
+
+const char *strata_target_file(const char *url, size_t *len, const char **scheme)
+{
+	const struct strata_driver *d = NULL;
+
+	if (strata_driver_for_url(url, &d, NULL) || !d || !d->url_file)
+		return NULL;
+	*scheme = d->file_scheme;
+	return d->url_file(url, len);
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # install.bats - `make install` from a fresh copy of the sources (it builds
 # first) into a prefix that needs no root, then what a user does with the
-# installed files: run the binary on SQLite and PostgreSQL (its driver module
-# found relative to it, even after the prefix is moved), build
+# installed files: run the binary on SQLite and PostgreSQL (also when copied
+# alone into an empty directory: it needs only the system's libpq.so.5, opened
+# when a PostgreSQL target is used and never for SQLite), build
 # examples/embed.c against libstrata through pkg-config (shared and static),
 # and complete commands, options and versions in bash.
 
@@ -30,7 +31,8 @@ setup() {
 @test "make install builds first and installs the binary, man page, libraries, header, strata.pc, completions" {
 	grep -q 'cmake --build' "$BATS_FILE_TMPDIR/install.log"
 	[ -x "$PREFIX_DIR/bin/strata" ]
-	[ -f "$PREFIX_DIR/lib/strata/strata-pg.so" ]
+	# no driver module beside it: every driver is in the binary and the library
+	[ ! -e "$PREFIX_DIR/lib/strata" ]
 	[ -f "$PREFIX_DIR/lib/libstrata.a" ]
 	[ -L "$PREFIX_DIR/lib/libstrata.so" ]
 	[ -f "$PREFIX_DIR/lib/libstrata.so.0" ]
@@ -48,16 +50,58 @@ setup() {
 	[ "$output" = "strata $(pkg-config --modversion strata)" ]
 }
 
-@test "the installed binary migrates SQLite, and PostgreSQL through its module, after the prefix moved too" {
-	run "$PREFIX_DIR/bin/strata" -d sqlite:app.db up
+@test "the binary is not linked with libpq: it opens libpq.so.5 for a PostgreSQL target, never for SQLite" {
+	! ldd "$PREFIX_DIR/bin/strata" | grep -q libpq
+	! readelf -d "$PREFIX_DIR/bin/strata" | grep NEEDED | grep -q libpq
+	! readelf -d "$PREFIX_DIR/lib/libstrata.so" | grep NEEDED | grep -q libpq
+	# the dynamic loader's own account of what a command on SQLite maps
+	LD_DEBUG=libs "$PREFIX_DIR/bin/strata" -d sqlite:app.db up >/dev/null 2>ld.log
+	grep -q 'calling init: .*libsqlite3' ld.log
+	! grep -q libpq ld.log
+	LD_DEBUG=libs "$PREFIX_DIR/bin/strata" -d sqlite:app.db status >/dev/null 2>ld.log
+	! grep -q libpq ld.log
+	require_pg
+	url=$(make_pg_db)
+	LD_DEBUG=libs "$PREFIX_DIR/bin/strata" -d "$url" status >/dev/null 2>ld.log
+	grep -q 'calling init: .*libpq\.so\.5' ld.log
+}
+
+@test "the installed binary, copied alone into an empty directory, migrates SQLite and PostgreSQL" {
+	mkdir -p alone/bin
+	cp "$PREFIX_DIR/bin/strata" alone/bin/
+	[ "$(ls -A alone/bin)" = strata ]
+	run alone/bin/strata -d sqlite:app.db up
 	[ "$status" -eq 0 ]
 	[ "$(sqlite_sql app.db "SELECT count(*) FROM strata_migrations")" = 2 ]
 	require_pg
 	url=$(make_pg_db)
-	cp -a "$PREFIX_DIR" moved
-	run "$BATS_TEST_TMPDIR/moved/bin/strata" -d "$url" up
+	run alone/bin/strata -d "$url" up
 	[ "$status" -eq 0 ]
 	[ "$(pg_sql "$url" "SELECT count(*) FROM strata_migrations")" = 2 ]
+	run alone/bin/strata -d "$url" status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"2 applied, 0 pending; at 000002"* ]]
+}
+
+@test "without libpq.so.5 a PostgreSQL target says which package provides it (exit 2); SQLite still works" {
+	lib=$(ldconfig -p | awk '/libpq\.so\.5 / { print $NF; exit }')
+	[ -n "$lib" ] || skip "no libpq.so.5 in the loader's cache"
+	# a private mount namespace where the system's libpq.so.5 is an empty file
+	unshare -m --propagation private true 2>/dev/null || skip "cannot make a mount namespace here"
+	run unshare -m --propagation private sh -c '
+		mount --bind /dev/null "$1" || exit 99
+		"$2" -d "postgres://u@127.0.0.1:1/db" status
+	' hide "$lib" "$PREFIX_DIR/bin/strata"
+	[ "$status" -ne 99 ] || skip "cannot bind-mount here"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"PostgreSQL support needs libpq.so.5, which cannot be loaded"* ]]
+	[[ "$output" == *"apt-get install libpq5"* ]]
+	run unshare -m --propagation private sh -c '
+		mount --bind /dev/null "$1" || exit 99
+		"$2" -d sqlite:app.db up
+	' hide "$lib" "$PREFIX_DIR/bin/strata"
+	[ "$status" -eq 0 ]
+	[ "$(sqlite_sql app.db "SELECT count(*) FROM strata_migrations")" = 2 ]
 }
 
 @test "pkg-config strata points into the prefix" {
@@ -105,7 +149,7 @@ SELEC 1;"
 	[ "$(sqlite_sql app.db "SELECT count(*) FROM strata_migrations")" = 2 ]
 }
 
-@test "a program on libstrata.so finds the PostgreSQL module in the prefix it was installed in" {
+@test "a program on libstrata.so reaches PostgreSQL (libstrata opens libpq.so.5 itself)" {
 	require_pg
 	url=$(make_pg_db)
 	cat >pg.c <<'C'

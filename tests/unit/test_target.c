@@ -1,6 +1,8 @@
 /*
  * test_target.c - database URLs: engine detection, what the driver gets,
- * golang-migrate's x-* parameters, and password redaction.
+ * golang-migrate's x-* parameters, and password redaction; each driver's own
+ * schemes, forms and redaction, the registry's ABI check, and where a file
+ * database's path lies (fleet globs).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -215,6 +217,166 @@ static void test_bad_urls(void **state)
 	}
 }
 
+/* The registered driver called `name`. */
+static const struct strata_driver *driver_named(const char *name)
+{
+	const struct strata_driver *d;
+	size_t i = 0;
+
+	while ((d = strata_driver_next(&i)) != NULL)
+		if (strcmp(d->name, name) == 0)
+			return d;
+	fail_msg("no driver %s", name);
+	return NULL;
+}
+
+/* Every scheme a driver declares leads to it, and to no other; each has the URL methods. */
+static void test_driver_schemes(void **state)
+{
+	const struct strata_driver *d, *got;
+	size_t i = 0, k, n = 0;
+
+	(void)state;
+	while ((d = strata_driver_next(&i)) != NULL) {
+		n++;
+		assert_int_equal(d->abi, STRATA_DRIVER_ABI);
+		assert_non_null(d->url_schemes);
+		assert_non_null(d->url_forms);
+		assert_non_null(d->url_forms[0]);
+		assert_non_null(d->url_parse);
+		assert_non_null(d->url_redact);
+		for (k = 0; d->url_schemes[k]; k++) {
+			char url[128], upper[128];
+			size_t j;
+
+			snprintf(url, sizeof(url), "%sh/x.db", d->url_schemes[k]);
+			assert_int_equal(strata_driver_for_url(url, &got, NULL), 0);
+			assert_ptr_equal(got, d);
+			assert_string_equal(strata_driver_scheme(d, url), d->url_schemes[k]);
+			/* schemes are compared without case */
+			for (j = 0; url[j]; j++)
+				upper[j] = (char)(url[j] >= 'a' && url[j] <= 'z' ? url[j] - 32 : url[j]);
+			upper[j] = '\0';
+			assert_int_equal(strata_driver_for_url(upper, &got, NULL), 0);
+			assert_ptr_equal(got, d);
+		}
+	}
+	assert_int_equal(n, 2);
+	/* strings without a scheme go to the driver that guesses them */
+	assert_int_equal(strata_driver_for_url("data/app.sqlite3", &got, NULL), 0);
+	assert_ptr_equal(got, driver_named("sqlite"));
+	assert_int_equal(strata_driver_for_url("host=h dbname=app.db", &got, NULL), 0);
+	assert_ptr_equal(got, driver_named("postgres"));
+	assert_int_equal(strata_driver_for_url("sqlite:a=b", &got, NULL), 0);
+	assert_ptr_equal(got, driver_named("sqlite"));
+	assert_int_equal(strata_driver_for_url("postgres:app.db", &got, NULL), 0);
+	assert_ptr_equal(got, driver_named("sqlite"));
+	assert_int_equal(strata_driver_for_url("mysql://u@h/db", &got, NULL), 0);
+	assert_null(got);
+	assert_int_equal(strata_driver_for_url("app.txt", &got, NULL), 0);
+	assert_null(got);
+}
+
+/* Each driver's redaction: its own spellings, and what it leaves alone. */
+static void test_driver_redaction(void **state)
+{
+	const struct strata_driver *pg = driver_named("postgres"), *sq = driver_named("sqlite");
+	char *r;
+	int hidden;
+
+	(void)state;
+	r = pg->url_redact("postgresql://u:s3cr%2Ft@h:5432/db?password=x&sslmode=require", &hidden);
+	assert_string_equal(r, "postgresql://u@h:5432/db?password=***&sslmode=require");
+	assert_true(hidden);
+	free(r);
+	r = pg->url_redact("host=h password='a b\\'c' dbname=d", &hidden);
+	assert_string_equal(r, "host=h password=*** dbname=d");
+	assert_true(hidden);
+	free(r);
+	r = pg->url_redact("postgres://u@h/db", &hidden);
+	assert_string_equal(r, "postgres://u@h/db");
+	assert_false(hidden);
+	free(r);
+	/* sqlite:PATH: an '@' and a ':' in a file name are not credentials */
+	r = sq->url_redact("sqlite:data/user:x@host.db", &hidden);
+	assert_string_equal(r, "sqlite:data/user:x@host.db");
+	assert_false(hidden);
+	free(r);
+	r = sq->url_redact("sqlite3://u:pw@h/x.db", &hidden);
+	assert_string_equal(r, "sqlite3://u@h/x.db");
+	assert_true(hidden);
+	free(r);
+	/* the driver's redaction is what a target shows */
+	{
+		struct strata_target *t = parse_ok("postgres://u:pw@h/db?x-migrations-table=m");
+
+		assert_string_equal(t->display, "postgres://u@h/db?x-migrations-table=m");
+		assert_int_equal(t->engine, pg->engine);
+		strata_target_free(t);
+	}
+}
+
+/* A driver built for another struct strata_driver is refused, by name. */
+static void test_driver_abi(void **state)
+{
+	struct strata_driver other;
+	struct strata_err err = { 0 };
+
+	(void)state;
+	memset(&other, 0, sizeof(other));
+	other.abi = STRATA_DRIVER_ABI + 1;
+	other.name = "mysql";
+	strata_err_release(&err);
+	assert_int_equal(strata_driver_check(&other, &err), STRATA_EUSAGE);
+	assert_non_null(strstr(err.message, "the mysql driver was built for driver interface"));
+	assert_non_null(strstr(err.hint, "rebuild"));
+	strata_err_release(&err);
+	assert_int_equal(strata_driver_check(driver_named("sqlite"), NULL), 0);
+	/* the engines of the registered drivers are all found */
+	assert_ptr_equal(strata_driver_load(driver_named("sqlite")->engine, NULL), driver_named("sqlite"));
+	assert_ptr_equal(strata_driver_load(driver_named("postgres")->engine, NULL), driver_named("postgres"));
+}
+
+/* The unknown-database message lists every driver's forms. */
+static void test_unknown_lists_forms(void **state)
+{
+	struct strata_target *t = NULL;
+	struct strata_err err = { 0 };
+
+	(void)state;
+	strata_err_release(&err);
+	assert_int_equal(strata_target_parse("mysql://u:pw@h/db", &t, &err), STRATA_EUSAGE);
+	assert_string_equal(err.message, "unknown database \"mysql://u@h/db\": use postgres://..., a libpq "
+					 "\"key=value\" string, sqlite:PATH, or a file ending in .db, .sqlite or .sqlite3");
+	strata_err_release(&err);
+}
+
+/* Where a file database's path lies in its URL, and the scheme that makes a target of another path. */
+static void test_target_file(void **state)
+{
+	const char *p, *scheme = NULL;
+	size_t n = 0;
+
+	(void)state;
+	p = strata_target_file("sqlite:dir/*.db?x-migrations-table=t", &n, &scheme);
+	assert_non_null(p);
+	assert_int_equal(n, strlen("dir/*.db"));
+	assert_memory_equal(p, "dir/*.db", n);
+	assert_string_equal(p + n, "?x-migrations-table=t");
+	assert_string_equal(scheme, "sqlite:");
+	/* a '?' followed by no key=value is a glob's */
+	p = strata_target_file("sqlite3://t?.db", &n, &scheme);
+	assert_non_null(p);
+	assert_string_equal(p, "t?.db");
+	assert_int_equal(n, 5);
+	p = strata_target_file("tenants/*.sqlite", &n, &scheme);
+	assert_non_null(p);
+	assert_int_equal(n, strlen("tenants/*.sqlite"));
+	assert_null(strata_target_file("postgres://u@h/db", &n, &scheme));
+	assert_null(strata_target_file("host=h dbname=d", &n, &scheme));
+	assert_null(strata_target_file("app.txt", &n, &scheme));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +387,11 @@ int main(void)
 		cmocka_unit_test(test_misread_passwords),
 		cmocka_unit_test(test_scrub),
 		cmocka_unit_test(test_bad_urls),
+		cmocka_unit_test(test_driver_schemes),
+		cmocka_unit_test(test_driver_redaction),
+		cmocka_unit_test(test_driver_abi),
+		cmocka_unit_test(test_unknown_lists_forms),
+		cmocka_unit_test(test_target_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
