@@ -247,6 +247,25 @@ void strata_target_free(struct strata_target *t);
 /* Copy of `url` with any password replaced, for messages. Caller frees. */
 char *strata_redact(const char *url);
 
+/*
+ * What a target's engine does, for a front end that must not know engines
+ * (target_caps.c). t NULL: no target known.
+ */
+enum strata_target_feature {
+	STRATA_FEATURE_SESSION_TIMEOUTS = 1, /* strata_opts' lock_timeout and statement_timeout are honoured */
+};
+/* 1 when t's engine has the feature, else 0 (also when t is NULL or its driver does not load). */
+int strata_target_supports(const struct strata_target *t, enum strata_target_feature f);
+/*
+ * strata_source_check and strata_down_kind as t's engine reads scripts; t
+ * NULL: no target known, the scripts read as PostgreSQL would (the strictest
+ * reading: dollar quotes, E'' strings).
+ */
+int strata_source_check_target(const struct strata_source *src, const struct strata_target *t,
+			       struct strata_err *err);
+enum strata_down_kind strata_down_kind_target(const struct strata_migration *m, const struct strata_target *t,
+					      char *why, size_t whylen);
+
 /* ---------------------------------------------------------------------------
  * Runs: status, apply, roll back
  */

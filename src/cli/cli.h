@@ -21,31 +21,73 @@ enum {
 	UPS_ONLY = 1 << 7,      /* only compares: the down files need not be read */
 	CREATES_DB = 1 << 8,    /* may create a new SQLite file; every other command says it does not exist */
 	MAYBE_SOURCE = 1 << 9,  /* load the directory quietly when it loads (versions as written); never an error */
+	RECORDS = 1 << 10,      /* records versions, running nothing (force, baseline, accept): "record" */
+	ACCEPTS = 1 << 11,      /* records a file's new checksum (accept): "accepted" */
+	REDOES = 1 << 12,       /* rolls back, then applies again: once its up failed, `strata up` goes on */
+	REPORTS_STATE = 1 << 13,   /* over a fleet: each target's pending and problems (status, validate) */
+	REPORTS_VERSION = 1 << 14, /* over a fleet: each target's version alone (version) */
+	VALIDATES = 1 << 15,    /* what does not match is an error, said even with -q (validate) */
 };
 
+struct cli;
+
+/*
+ * One option (git's parse_options style). Each cmd_*.c declares its
+ * commands' options in tables of these (ended by a row without longname),
+ * `value` pointing into that file's own options struct, or into struct cli
+ * for what every command shares (the target, the configuration, the output
+ * mode). Any option is accepted before or after any command (golang-migrate's
+ * habit) unless OPTF_STRICT; `strata help CMD` lists those of CMD's tables.
+ */
+enum cli_opt_kind {
+	OPT_FLAG,     /* no value: *(int *)value = 1 */
+	OPT_INT,      /* a whole number from lo to hi into *(int *)value, else `bad` */
+	OPT_STRING,   /* the word as given into *(const char **)value */
+	OPT_DURATION, /* seconds (30, 30s, 500ms, 2m) into *(double *)value; lo 1: above 0, 0: not below 0 */
+	OPT_LIST,     /* a directory appended to the paths of *(struct strata_config *)value */
+	OPT_CALLBACK, /* cb(c, o, spelled, value); value NULL unless OPTF_VALUE */
+};
+
+enum {
+	OPTF_VALUE = 1 << 0,      /* OPT_CALLBACK: takes a value */
+	OPTF_NO_SUGGEST = 1 << 1, /* never offered by did-you-mean */
+	OPTF_STRICT = 1 << 2,     /* refused by the commands whose tables lack it (`bad`: spelling, command) */
+};
+
+struct cli_option {
+	const char *shortname;   /* without the dash, or NULL */
+	const char *longname;    /* spelled with one dash or two */
+	enum cli_opt_kind kind;
+	void *value;
+	int (*cb)(struct cli *c, const struct cli_option *o, const char *spelled, const char *val);
+	long lo, hi;             /* OPT_INT bounds; OPT_DURATION: lo as said above */
+	const char *bad;         /* the error for a bad value, a format given (longname, value) */
+	const char *arg;         /* the value's name in help ("DIR"); NULL when it takes none */
+	const char *help;        /* NULL: hidden from help */
+	unsigned flags;          /* OPTF_* */
+};
+
+/* The tables more than one command takes (main.c, cmd_migrate.c, cmd_fleet.c). */
+extern const struct cli_option target_options[], source_options[], config_options[], table_options[],
+	run_options[], change_options[], fleet_options[], dry_run_options[], json_options[], yes_options[],
+	output_options[];
+/* The tables of one command and its aliases (its cmd_*.c). */
+extern const struct cli_option down_options[], sql_options[], ignore_options[], adopt_options[],
+	drop_options[], create_options[], history_options[], status_options[], wait_options[];
+/* Every table, in the order help lists them and the parser looks (main.c), NULL-ended. */
+extern const struct cli_option *const option_tables[];
+
 struct cli {
-	/* options */
+	/* what every command shares: the target, the configuration, the output mode */
 	struct strata_config flags;   /* what flags set (overlaid last) */
 	struct strata_config cfg;     /* the merged configuration */
 	const char *config_file;
-	int all, seq, json, yes, dry_run, sql, quiet, verbose, color;
+	int json, yes, dry_run, sql, quiet, verbose, no_color, color;
 	int help;
-	const char *ext;              /* create -ext (golang-migrate); only "sql" */
-	int digits;                   /* create -digits N (golang-migrate), 0: the width in use */
-	const char *time_format;      /* create -format LAYOUT (Go time layout), or NULL */
-	const char *tz;               /* create -tz ZONE, or NULL: UTC */
-	size_t limit;                 /* history --limit N, 0: all */
-	int exit_code;                /* status --exit-code (dbmate): exit 1 when something is pending */
-	double wait_timeout;          /* wait --wait-timeout SECONDS (dbmate), < 0: 60 */
-	const char *from;             /* adopt --from TABLE */
-	const char *backup_dir;       /* --backup DIR */
-	double lock_timeout, statement_timeout;
-	int lock_retries;             /* -1: default */
-	int ignore_other_tool;        /* --ignore-other-tool */
 	const char *targets_file;     /* --targets FILE */
 	const char *schemas;          /* --schemas PATTERN */
-	int jobs, fail_fast;          /* -j N, --fail-fast */
-	size_t canary;                /* --canary N */
+	const struct cli_option *strict; /* a strict option given (drop's -f), checked against the command */
+	const char *strict_spelled;   /* as it was typed */
 	int fleet;                    /* the database names a fleet */
 	void *jsteps;                 /* --json on one database: cJSON array of what ran */
 	int json_done;                /* --json: the answer (or its error object) is on stdout already */
@@ -57,13 +99,16 @@ struct cli {
 	struct strata_source *src;
 	struct strata_target *target;
 	struct strata_db *db;
-	struct strata_opts opts;
+	struct strata_opts opts;      /* the library's options; its own flags (timeouts, --backup) land here */
 	int name_width;               /* width of the name column */
 	size_t nfailed;
 	int capturing;                /* collect the plan into `plan` instead of printing */
 	struct plan_line *plan;       /* captured steps */
 	size_t nplan;
 };
+
+/* The command line being run (main.c): the shared tables point into it. */
+extern struct cli cli;
 
 struct plan_line {
 	int down;
@@ -79,20 +124,48 @@ struct command {
 	const char *help;      /* one line for the list of commands */
 	const char *examples;  /* `strata help NAME`: command lines, one a line */
 	const char *from;      /* an alias: the tool the verb comes from ("Alembic"); NULL: strata's own */
-	const char *as;        /* an alias: the strata command whose options it takes */
+	const char *as;        /* an alias: the strata command it stands for */
 	const char *means;     /* an alias: what it does, in strata's commands */
+	const struct cli_option *const *options; /* the option tables it takes, NULL-ended */
+	const char *number_option; /* given an extra numeric argument N: "did you mean OPTION N?" */
 };
 
-extern const struct command commands[];
+/* Every command in the order `strata help` lists them (main.c), NULL-ended. */
+extern const struct command *const commands[];
+/* Each command's row, in its cmd_*.c. */
+extern const struct command up_command, down_command, goto_command, redo_command, status_command,
+	version_command, validate_command, create_command, force_command, baseline_command, accept_command,
+	adopt_command, drop_command, history_command, help_command, upgrade_command, downgrade_command,
+	current_command, stamp_command, heads_command, new_command, migrate_command, rollback_command,
+	wait_command;
+
+/* options.c: argv into c (options anywhere, the command, its arguments). 0 or an exit code (printed). */
+int parse_command_line(struct cli *c, int argc, char **argv);
+/* What the command line gave that the command does not take: a strict option, extra arguments. 0 or 2. */
+int check_command_line(struct cli *c);
+/* Does cmd take option o (is o in one of its tables)? */
+int command_takes(const struct command *cmd, const struct cli_option *o);
+/* strata help: every command and every option. */
+void usage(FILE *f);
+/* strata help NAME, strata NAME --help: synopsis, what it does, the options of its tables, examples. */
+void command_usage(FILE *f, const struct command *cmd);
+/* The command of this name, or NULL; the name closest to a mistyped one, or NULL. */
+const struct command *find_command(const char *name);
+const char *suggest_command(const char *typed);
+/* The option spelled `arg` ("-d", "--path=x", "-j2"), with any value written in it; NULL: unknown. */
+const struct cli_option *find_option(const char *arg, const char **inline_value);
 
 int cmd_up(struct cli *c);
 int cmd_down(struct cli *c);
+/* down --all (Alembic's downgrade base) */
+int cmd_down_all(struct cli *c);
 int cmd_goto(struct cli *c);
 int cmd_redo(struct cli *c);
 int cmd_force(struct cli *c);
 int cmd_baseline(struct cli *c);
 int cmd_accept(struct cli *c);
 int cmd_history(struct cli *c);
+int cmd_help(struct cli *c);
 int cmd_adopt(struct cli *c);
 int cmd_drop(struct cli *c);
 int cmd_status(struct cli *c);

@@ -1,10 +1,11 @@
 /*
  * cmd_alias.c - the verbs users of the tools strata replaces already type:
  * Alembic's upgrade, downgrade, current, stamp and heads, dbmate's wait
- * (new, migrate and rollback are table rows of create, up and down). Each
+ * (new, migrate and rollback are rows running create, up and down). Each
  * translates its arguments into the strata command that does the same and
  * runs it, so that it prompts, prints and fails exactly as that command
- * does; the table in main.c says where each one comes from.
+ * does; each verb's row here says where it comes from and which options it
+ * takes.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,104 @@
 #include <time.h>
 
 #include "cli.h"
+
+static double wait_timeout = -1; /* wait --wait-timeout SECONDS (dbmate), < 0: 60 */
+
+const struct cli_option wait_options[] = {
+	{ .longname = "wait-timeout", .kind = OPT_DURATION, .value = &wait_timeout, .lo = 0,
+	  .bad = "--%s: \"%s\" is not a duration (60, 60s, 500ms, 2m)", .arg = "SECONDS",
+	  .help = "with wait: give up after this long (default 60s)" },
+	{ 0 },
+};
+
+#define MIGRATE NEED_SOURCE | NEED_DB | RUNS_SCRIPTS
+
+/* Each verb takes the options of the strata command it stands for, as far as it goes (no fleet for upgrade). */
+static const struct cli_option *const upgrade_tables[] = {
+	target_options, source_options, config_options, table_options, run_options, change_options,
+	dry_run_options, sql_options, ignore_options, json_options, output_options, NULL,
+};
+static const struct cli_option *const downgrade_tables[] = {
+	target_options, source_options, config_options, table_options, run_options, change_options, down_options,
+	dry_run_options, sql_options, json_options, yes_options, output_options, NULL,
+};
+static const struct cli_option *const current_tables[] = {
+	target_options, config_options, table_options, json_options, output_options, NULL,
+};
+static const struct cli_option *const stamp_tables[] = {
+	target_options, source_options, config_options, table_options, change_options, json_options, yes_options,
+	output_options, NULL,
+};
+static const struct cli_option *const heads_tables[] = {
+	source_options, config_options, output_options, NULL,
+};
+static const struct cli_option *const new_tables[] = {
+	source_options, config_options, create_options, output_options, NULL,
+};
+static const struct cli_option *const migrate_tables[] = {
+	target_options, source_options, config_options, table_options, run_options, change_options, fleet_options,
+	dry_run_options, sql_options, ignore_options, json_options, output_options, NULL,
+};
+static const struct cli_option *const rollback_tables[] = {
+	target_options, source_options, config_options, table_options, run_options, change_options, fleet_options,
+	down_options, dry_run_options, sql_options, json_options, yes_options, output_options, NULL,
+};
+static const struct cli_option *const wait_tables[] = {
+	target_options, config_options, output_options, wait_options, NULL,
+};
+
+/* from: the tool, as: the strata command it stands for, means: what it does in strata's words */
+const struct command upgrade_command = {
+	"upgrade", cmd_upgrade, MIGRATE | CREATES_DB, "head|+N|V", "Alembic: up, up N, or up to V",
+	"strata upgrade head\nstrata upgrade +2\nstrata upgrade 000005", "Alembic", "up",
+	"upgrade head is strata up, upgrade +N is up N, upgrade V is goto V (refused when V is below the current "
+	"version: an upgrade never rolls back)", upgrade_tables, NULL,
+};
+const struct command downgrade_command = {
+	"downgrade", cmd_downgrade, MIGRATE, "-1|-N|base|V", "Alembic: down 1, down N, down --all, or down to V",
+	"strata downgrade -1\nstrata downgrade base --yes\nstrata downgrade 000003", "Alembic", "down",
+	"downgrade -N is strata down N, downgrade base is down --all, downgrade V is goto V (refused when V is above "
+	"the current version); it asks first, as down does", downgrade_tables, NULL,
+};
+const struct command current_command = {
+	"current", cmd_version, NEED_DB | READ_ONLY | MAYBE_SOURCE, "", "Alembic: the current version (strata version)",
+	"strata current\nstrata current --json", "Alembic", "version", "current is strata version", current_tables,
+	NULL,
+};
+const struct command stamp_command = {
+	"stamp", cmd_stamp, NEED_SOURCE | NEED_DB, "head|base|V", "Alembic: record a version, running nothing (force)",
+	"strata stamp head\nstrata stamp 000004 --yes\nstrata stamp base --yes", "Alembic", "force",
+	"stamp V is strata force V: afterwards exactly the migrations up to V are recorded as applied (above V "
+	"unrecorded), and no SQL runs; head is the newest migration file, base is nothing applied. It asks first, "
+	"as force does (to record pending migrations only, see strata baseline)", stamp_tables, NULL,
+};
+const struct command heads_command = {
+	"heads", cmd_heads, NEED_SOURCE | UPS_ONLY, "", "Alembic: the newest migration file",
+	"strata heads\nstrata -p db/migrations heads", "Alembic", "heads",
+	"heads prints the version and name of the newest migration file; no database is needed", heads_tables, NULL,
+};
+const struct command new_command = {
+	"new", cmd_create, WANT_SOURCE, "NAME", "dbmate: write a new migration pair (create)",
+	"strata new add_users\nstrata new create_orders --seq", "dbmate", "create", "new NAME is strata create NAME",
+	new_tables, NULL,
+};
+const struct command migrate_command = {
+	"migrate", cmd_up, MIGRATE | FLEET | CREATES_DB, "", "dbmate: apply all pending migrations (up)",
+	"strata migrate\nstrata -d postgres://app@db/app migrate", "dbmate", "up", "migrate is strata up",
+	migrate_tables, NULL,
+};
+const struct command rollback_command = {
+	"rollback", cmd_down, MIGRATE | FLEET, "", "dbmate: roll back the last migration (down 1)",
+	"strata rollback\nstrata rollback --yes", "dbmate", "down",
+	"rollback is strata down: the last migration, asking first as down does", rollback_tables, NULL,
+};
+const struct command wait_command = {
+	"wait", cmd_wait, 0, "", "dbmate: wait until the database accepts connections",
+	"strata wait\nstrata -d postgres://app@db/app wait --wait-timeout 30s\nstrata wait && strata up", "dbmate",
+	"wait",
+	"wait tries to connect every second until the database accepts connections (exit 0) or --wait-timeout "
+	"passes (default 60 s; exit 1); an SQLite file must exist", wait_tables, NULL,
+};
 
 /* Alembic's revision words: head (heads), base. */
 static int is_head(const char *s)
@@ -99,8 +198,7 @@ int cmd_downgrade(struct cli *c)
 	a = c->args[0];
 	if (strcmp(a, "base") == 0) {
 		c->nargs = 0;
-		c->all = 1;
-		return cmd_down(c);
+		return cmd_down_all(c);
 	}
 	if (is_step(a, '-')) {
 		c->args[0] = (char *)a + 1;
@@ -148,7 +246,7 @@ int cmd_wait(struct cli *c)
 	struct strata_opts o;
 	struct strata_err err;
 	struct timespec start, now;
-	double limit = c->wait_timeout >= 0 ? c->wait_timeout : 60, waited = 0;
+	double limit = wait_timeout >= 0 ? wait_timeout : 60, waited = 0;
 	int rc, said = 0;
 
 	if (!c->cfg.database) {

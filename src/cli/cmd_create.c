@@ -22,6 +22,39 @@
 
 #include "cli.h"
 
+/* What create's own options set. */
+static struct {
+	int seq;                 /* --seq: the next number instead of a timestamp */
+	int digits;              /* -digits N (golang-migrate), 0: the width in use */
+	const char *time_format; /* -format LAYOUT (Go time layout), or NULL */
+	const char *tz;          /* -tz ZONE, or NULL: UTC */
+	const char *ext;         /* -ext (golang-migrate); only "sql" */
+} co;
+
+const struct cli_option create_options[] = {
+	{ .longname = "seq", .kind = OPT_FLAG, .value = &co.seq,
+	  .help = "with create: next sequential number instead of a timestamp" },
+	{ .longname = "digits", .kind = OPT_INT, .value = &co.digits, .lo = 1, .hi = 30,
+	  .bad = "--%s: \"%s\" is not a positive number (up to 30)", .arg = "N",
+	  .help = "with create --seq: zero-pad the number to N digits" },
+	{ .longname = "format", .kind = OPT_STRING, .value = &co.time_format, .arg = "LAYOUT",
+	  .help = "with create: Go time layout of the version (20060102150405, unix, unixNano)" },
+	{ .longname = "tz", .kind = OPT_STRING, .value = &co.tz, .arg = "ZONE",
+	  .help = "with create: time zone of the timestamp version (default UTC)" },
+	{ .longname = "ext", .kind = OPT_STRING, .value = &co.ext }, /* golang-migrate's -ext sql */
+	{ 0 },
+};
+
+static const struct cli_option *const create_tables[] = {
+	source_options, config_options, create_options, output_options, NULL,
+};
+
+const struct command create_command = {
+	"create", cmd_create, WANT_SOURCE, "NAME", "write a new migration pair (timestamp version; --seq: next number)",
+	"strata create add_users\nstrata create \"Add code owner\" --seq\n"
+	"strata create -ext sql -dir migrations -seq -digits 6 init", NULL, NULL, NULL, create_tables, NULL,
+};
+
 static int mkdir_p(const char *dir)
 {
 	char buf[4096];
@@ -194,11 +227,11 @@ static char *custom_version(struct cli *c, int *rc)
 	const char *p;
 
 	*rc = 0;
-	if (c->digits) {
+	if (co.digits) {
 		char *next, *digits;
 		int len;
 
-		if (!c->seq) {
+		if (!co.seq) {
 			fprintf(stderr, "strata create: -digits sets the width of -seq versions: add -seq\n");
 			*rc = 2;
 			return NULL;
@@ -212,39 +245,39 @@ static char *custom_version(struct cli *c, int *rc)
 		for (digits = next; *digits == '0' && digits[1]; digits++)
 			;
 		len = (int)strlen(digits);
-		snprintf(buf, sizeof(buf), "%.*s%s", c->digits > len ? c->digits - len : 0,
+		snprintf(buf, sizeof(buf), "%.*s%s", co.digits > len ? co.digits - len : 0,
 			 "000000000000000000000000000000", digits);
 		free(next);
 		return strdup(buf);
 	}
-	if (!c->time_format && !c->tz)
+	if (!co.time_format && !co.tz)
 		return NULL;
-	if (c->seq) {
+	if (co.seq) {
 		fprintf(stderr, "strata create: -format and -tz set a timestamp version; -seq makes a sequential one\n");
 		*rc = 2;
 		return NULL;
 	}
-	if (c->tz && strcmp(c->tz, "UTC") != 0) {
+	if (co.tz && strcmp(co.tz, "UTC") != 0) {
 		char zf[4096];
 		struct stat st;
 
-		snprintf(zf, sizeof(zf), "/usr/share/zoneinfo/%s", c->tz);
-		if (strstr(c->tz, "..") || stat(zf, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(zf, sizeof(zf), "/usr/share/zoneinfo/%s", co.tz);
+		if (strstr(co.tz, "..") || stat(zf, &st) != 0 || !S_ISREG(st.st_mode)) {
 			fprintf(stderr, "strata create: -tz %s: unknown time zone (an IANA name such as Europe/Berlin, or UTC)\n",
-				c->tz);
+				co.tz);
 			*rc = 2;
 			return NULL;
 		}
 	}
-	setenv("TZ", c->tz ? c->tz : "UTC", 1);
+	setenv("TZ", co.tz ? co.tz : "UTC", 1);
 	tzset();
 	gettimeofday(&tv, NULL);
-	if (c->time_format && !strcmp(c->time_format, "unix"))
+	if (co.time_format && !strcmp(co.time_format, "unix"))
 		snprintf(buf, sizeof(buf), "%lld", (long long)tv.tv_sec);
-	else if (c->time_format && !strcmp(c->time_format, "unixNano"))
+	else if (co.time_format && !strcmp(co.time_format, "unixNano"))
 		snprintf(buf, sizeof(buf), "%lld%06ld000", (long long)tv.tv_sec, (long)tv.tv_usec);
-	else if (go_format(c->time_format ? c->time_format : "20060102150405", &tv, buf, sizeof(buf))) {
-		fprintf(stderr, "strata create: -format %s: too long\n", c->time_format);
+	else if (go_format(co.time_format ? co.time_format : "20060102150405", &tv, buf, sizeof(buf))) {
+		fprintf(stderr, "strata create: -format %s: too long\n", co.time_format);
 		*rc = 2;
 		return NULL;
 	}
@@ -252,7 +285,7 @@ static char *custom_version(struct cli *c, int *rc)
 		;
 	if (*p || !*buf) {
 		fprintf(stderr, "strata create: -format %s gives the version \"%s\": a version must be digits alone "
-				"(e.g. -format 20060102150405, unix, unixNano)\n", c->time_format, buf);
+				"(e.g. -format 20060102150405, unix, unixNano)\n", co.time_format, buf);
 		*rc = 2;
 		return NULL;
 	}
@@ -277,7 +310,7 @@ int cmd_create(struct cli *c)
 		return 2;
 	}
 	name = slug;
-	if (c->ext && strcmp(c->ext, "sql") != 0 && strcmp(c->ext, ".sql") != 0) {
+	if (co.ext && strcmp(co.ext, "sql") != 0 && strcmp(co.ext, ".sql") != 0) {
 		fprintf(stderr, "strata create: only -ext sql is supported\n");
 		return 2;
 	}
@@ -289,7 +322,7 @@ int cmd_create(struct cli *c)
 	if (rc)
 		return rc;
 	if (!version)
-		version = strata_next_version(c->src, c->seq);
+		version = strata_next_version(c->src, co.seq);
 	if (!version) {
 		fprintf(stderr, "strata: out of memory\n");
 		return 1;
@@ -311,7 +344,7 @@ int cmd_create(struct cli *c)
 							   "-- migrate:down\n-- the SQL that undoes it goes here\n\n");
 		break;
 	case STRATA_LAYOUT_DIESEL:
-		if (!c->seq && strlen(version) == 14) /* Diesel writes 2024-02-12-120203 */
+		if (!co.seq && strlen(version) == 14) /* Diesel writes 2024-02-12-120203 */
 			snprintf(path, sizeof(path), "%s/%.4s-%.2s-%.2s-%.6s_%s", dir, version, version + 4, version + 6,
 				 version + 8, name);
 		else

@@ -15,6 +15,28 @@
 
 #include "cli.h"
 
+/* What the fleet's own options set (which targets it is, --targets and --schemas, is the CLI's: c->). */
+static struct {
+	int jobs, fail_fast; /* -j N, --fail-fast */
+	int canary;          /* --canary N */
+} fo_cli;
+
+const struct cli_option fleet_options[] = {
+	{ .longname = "targets", .kind = OPT_STRING, .value = &cli.targets_file, .arg = "FILE",
+	  .help = "fleet: one database URL per line (# comments; - for stdin)" },
+	{ .longname = "schemas", .kind = OPT_STRING, .value = &cli.schemas, .arg = "PATTERN",
+	  .help = "fleet: every schema of the -d PostgreSQL database matching PATTERN" },
+	{ .shortname = "j", .longname = "jobs", .kind = OPT_INT, .value = &fo_cli.jobs, .lo = 1, .hi = 100000,
+	  .bad = "--%s: \"%s\" is not a positive number", .arg = "N",
+	  .help = "fleet: targets migrated in parallel (default: number of cores)" },
+	{ .longname = "fail-fast", .kind = OPT_FLAG, .value = &fo_cli.fail_fast,
+	  .help = "fleet: start no more targets after one failed" },
+	{ .longname = "canary", .kind = OPT_INT, .value = &fo_cli.canary, .lo = 1, .hi = 100000,
+	  .bad = "--%s: \"%s\" is not a positive number", .arg = "N",
+	  .help = "fleet: migrate N targets first, stop if one of them fails" },
+	{ 0 },
+};
+
 struct fleet_cli {
 	struct cli *c;
 	struct strata_request req;
@@ -47,7 +69,7 @@ static int work(struct strata_db *db, struct strata_fleet_item *item, void *ud)
 	struct strata_run_result res;
 	int rc;
 
-	if (!strcmp(c->cmd->name, "version")) {
+	if (c->cmd->flags & REPORTS_VERSION) {
 		struct strata_version v;
 		int partial;
 
@@ -56,14 +78,14 @@ static int work(struct strata_db *db, struct strata_fleet_item *item, void *ud)
 			snprintf(item->current, sizeof(item->current), "%s", vtext_of(c, &v));
 		return rc;
 	}
-	if (!strcmp(c->cmd->name, "status") || !strcmp(c->cmd->name, "validate")) {
+	if (c->cmd->flags & REPORTS_STATE) {
 		rc = strata_status_get(db, src, &st, &item->err);
 		if (rc)
 			return rc;
 		item->npending = st->npending;
 		item->napplied = st->napplied;
 		item->nproblems = st->nmodified + st->nmissing + st->npartial;
-		if (!strcmp(c->cmd->name, "validate")) {
+		if (c->cmd->flags & VALIDATES) {
 			size_t i;
 
 			for (i = 0; i < st->n; i++)
@@ -73,7 +95,7 @@ static int work(struct strata_db *db, struct strata_fleet_item *item, void *ud)
 		if (st->have_current)
 			snprintf(item->current, sizeof(item->current), "%s", st->current_vtext);
 		strata_status_free(st);
-		if (!strcmp(c->cmd->name, "validate") && item->nproblems)
+		if ((c->cmd->flags & VALIDATES) && item->nproblems)
 			return strata_err_set(&item->err, STRATA_EHISTORY, "%zu applied migrations do not match their files",
 					      item->nproblems);
 		return 0;
@@ -115,7 +137,7 @@ static void json_item(struct fleet_cli *f, const struct strata_fleet_item *it)
 		cJSON_AddStringToObject(o, "version", it->current);
 	else
 		cJSON_AddNullToObject(o, "version");
-	if (!strcmp(f->c->cmd->name, "status") || !strcmp(f->c->cmd->name, "validate")) {
+	if (f->c->cmd->flags & REPORTS_STATE) {
 		cJSON_AddNumberToObject(o, "pending", (double)it->npending);
 		cJSON_AddNumberToObject(o, "problems", (double)it->nproblems);
 	}
@@ -188,11 +210,11 @@ static void done(const struct strata_fleet_item *it, void *ud)
 		fflush(stdout);
 		goto out;
 	}
-	if (!strcmp(c->cmd->name, "status") || !strcmp(c->cmd->name, "validate"))
+	if (c->cmd->flags & REPORTS_STATE)
 		printf("  %-4s %s: %s%s, %zu applied, %zu pending%s\n", it->nproblems ? "!!" : "ok", it->target->display,
 		       it->have_current ? "at " : "nothing applied", it->have_current ? it->current : "", it->napplied,
 		       it->npending, it->nproblems ? " (modified, missing or partial migrations)" : "");
-	else if (!strcmp(c->cmd->name, "version"))
+	else if (c->cmd->flags & REPORTS_VERSION)
 		printf("%s %s\n", it->target->display, it->have_current ? it->current : "-");
 	else
 		printf("  %-4s %s: %s%zu run, %s%s (%.0f ms)\n", it->applied ? "ok" : "--", it->target->display,
@@ -225,9 +247,9 @@ int cmd_fleet(struct cli *c, const struct strata_request *req)
 	if (rc)
 		return out_error_release(c, rc, &err);
 	memset(&fo, 0, sizeof(fo));
-	fo.jobs = c->jobs;
-	fo.fail_fast = c->fail_fast;
-	fo.canary = c->canary;
+	fo.jobs = fo_cli.jobs;
+	fo.fail_fast = fo_cli.fail_fast;
+	fo.canary = (size_t)fo_cli.canary;
 	fo.db_opts = &c->opts;
 	if (c->json) {
 		printf("{\n  \"targets\": [");

@@ -1,6 +1,7 @@
 /*
  * cmd_migrate.c - the commands that change a database: up, down, goto,
- * redo, force. They differ only in the request they build and in whether
+ * redo, force, baseline, accept, adopt, drop, their rows and their options.
+ * The migrating ones differ only in the request they build and in whether
  * they must ask first: a run that undoes anything lists what it will undo
  * and asks on a terminal, and refuses without --yes when there is none.
  */
@@ -10,6 +11,152 @@
 #include <string.h>
 
 #include "cli.h"
+
+/* What these commands' own options set. */
+static struct {
+	int all;          /* down --all */
+	const char *from; /* adopt --from TABLE */
+} mo;
+
+static int opt_drop_f(struct cli *c, const struct cli_option *o, const char *spelled, const char *val)
+{
+	(void)o, (void)spelled, (void)val;
+	c->yes = 1;
+	return 0;
+}
+
+/* What the commands that run migrations take (the library's options, most of them). */
+const struct cli_option run_options[] = {
+	{ .longname = "single-transaction", .kind = OPT_FLAG, .value = &cli.flags.single_transaction,
+	  .help = "run the whole batch in one transaction" },
+	{ .longname = "lock-timeout", .kind = OPT_DURATION, .value = &cli.opts.lock_timeout, .lo = 1,
+	  .bad = "--%s: \"%s\" is not a duration (5, 5s, 500ms, 2m)", .arg = "SECONDS",
+	  .help = "PostgreSQL lock_timeout for migrations (a statement waiting longer fails, and is retried)" },
+	{ .longname = "statement-timeout", .kind = OPT_DURATION, .value = &cli.opts.statement_timeout, .lo = 1,
+	  .bad = "--%s: \"%s\" is not a duration (5, 5s, 500ms, 2m)", .arg = "SECONDS",
+	  .help = "PostgreSQL statement_timeout for migrations" },
+	{ .longname = "lock-retries", .kind = OPT_INT, .value = &cli.opts.lock_retries, .lo = 0, .hi = 100,
+	  .bad = "--%s %s: expected a number from 0 to 100", .arg = "N",
+	  .help = "retries of a migration that hit lock_timeout, with backoff (default 3)" },
+	{ .longname = "allow-modified", .kind = OPT_FLAG, .value = &cli.flags.allow_modified,
+	  .help = "do not refuse applied migrations whose file changed" },
+	{ .longname = "allow-out-of-order", .kind = OPT_FLAG, .value = &cli.flags.allow_out_of_order,
+	  .help = "apply pending migrations older than the newest applied" },
+	{ 0 },
+};
+
+const struct cli_option down_options[] = {
+	{ .longname = "all", .kind = OPT_FLAG, .value = &mo.all, .help = "with down: roll back every applied migration" },
+	{ 0 },
+};
+
+const struct cli_option sql_options[] = {
+	{ .longname = "sql", .kind = OPT_FLAG, .value = &cli.sql,
+	  .help = "with up, down, goto: print the SQL script (bookkeeping included) instead of running it" },
+	{ 0 },
+};
+
+const struct cli_option ignore_options[] = {
+	{ .longname = "ignore-other-tool", .kind = OPT_FLAG, .value = &cli.opts.ignore_other_tool,
+	  .help = "up/goto on a database another tool's table says it manages (before strata records anything): "
+		  "run anyway" },
+	{ 0 },
+};
+
+const struct cli_option adopt_options[] = {
+	{ .longname = "from", .kind = OPT_STRING, .value = &mo.from, .arg = "TABLE",
+	  .help = "with adopt: the other tool's table (default: look for it)" },
+	{ 0 },
+};
+
+/* golang-migrate's drop -f: drop's alone, refused by every other command */
+const struct cli_option drop_options[] = {
+	{ .shortname = "f", .longname = "force-yes", .kind = OPT_CALLBACK, .cb = opt_drop_f,
+	  .flags = OPTF_STRICT | OPTF_NO_SUGGEST,
+	  .bad = "unknown option %s for %s (golang-migrate's -f is drop's alone; to confirm, use --yes)" },
+	{ 0 },
+};
+
+#define MIGRATE NEED_SOURCE | NEED_DB | RUNS_SCRIPTS
+
+static const struct cli_option *const up_tables[] = {
+	target_options, source_options, config_options, table_options, run_options, change_options, fleet_options,
+	dry_run_options, sql_options, ignore_options, json_options, output_options, NULL,
+};
+static const struct cli_option *const down_tables[] = {
+	target_options, source_options, config_options, table_options, run_options, change_options, fleet_options,
+	down_options, dry_run_options, sql_options, json_options, yes_options, output_options, NULL,
+};
+static const struct cli_option *const goto_tables[] = {
+	target_options, source_options, config_options, table_options, run_options, change_options, fleet_options,
+	dry_run_options, sql_options, ignore_options, json_options, yes_options, output_options, NULL,
+};
+static const struct cli_option *const redo_tables[] = {
+	target_options, source_options, config_options, table_options, run_options, change_options,
+	dry_run_options, json_options, yes_options, output_options, NULL,
+};
+static const struct cli_option *const force_tables[] = {
+	target_options, source_options, config_options, table_options, change_options, json_options, yes_options,
+	output_options, NULL,
+};
+static const struct cli_option *const record_tables[] = {
+	target_options, source_options, config_options, table_options, change_options, json_options,
+	output_options, NULL,
+};
+static const struct cli_option *const adopt_tables[] = {
+	target_options, source_options, config_options, table_options, change_options, adopt_options, json_options,
+	output_options, NULL,
+};
+static const struct cli_option *const drop_tables[] = {
+	target_options, config_options, table_options, change_options, dry_run_options, json_options, yes_options,
+	drop_options, output_options, NULL,
+};
+
+const struct command up_command = {
+	"up", cmd_up, MIGRATE | FLEET | CREATES_DB, "[N]", "apply all pending migrations, or the next N",
+	"strata -d sqlite:app.db up\nstrata -d postgres://app@db/app -p db/migrations up 1\n"
+	"strata up --dry-run", NULL, NULL, NULL, up_tables, NULL,
+};
+const struct command down_command = {
+	"down", cmd_down, MIGRATE | FLEET, "[N]", "roll back the last migration, or the last N (--all: every one)",
+	"strata down\nstrata down 3 --yes\nstrata down --all --dry-run", NULL, NULL, NULL, down_tables, NULL,
+};
+const struct command goto_command = {
+	"goto", cmd_goto, MIGRATE | FLEET, "V", "migrate up or down to version V (0: roll everything back)",
+	"strata goto 20240101120000\nstrata goto 0 --yes\nstrata goto 000003 --dry-run", NULL, NULL, NULL,
+	goto_tables, NULL,
+};
+const struct command redo_command = {
+	"redo", cmd_redo, MIGRATE | REDOES, "", "roll back the last migration and apply it again",
+	"strata redo\nstrata redo --yes", NULL, NULL, NULL, redo_tables, NULL,
+};
+const struct command force_command = {
+	"force", cmd_force, NEED_SOURCE | NEED_DB | RECORDS, "V",
+	"record V as the current version without running anything (recovery)",
+	"strata force 000004\nstrata force -1 --yes   # nothing applied", NULL, NULL, NULL, force_tables, NULL,
+};
+const struct command baseline_command = {
+	"baseline", cmd_baseline, NEED_SOURCE | NEED_DB | RECORDS, "V",
+	"record pending migrations up to V as applied, running nothing (adoption)",
+	"strata baseline 000005\nstrata -d postgres://app@db/app baseline 20240101120000", NULL, NULL, NULL,
+	record_tables, NULL,
+};
+const struct command accept_command = {
+	"accept", cmd_accept, NEED_SOURCE | NEED_DB | RECORDS | ACCEPTS, "V",
+	"record the changed file of applied migration V as its new checksum",
+	"strata accept 000002\nstrata -d sqlite:app.db -p migrations accept 20240101120000", NULL, NULL, NULL,
+	record_tables, NULL,
+};
+const struct command adopt_command = {
+	"adopt", cmd_adopt, NEED_SOURCE | NEED_DB, "",
+	"import the state of golang-migrate, dbmate, Diesel or goose (--from TABLE)",
+	"strata adopt\nstrata adopt --from schema_migrations", NULL, NULL, NULL, adopt_tables, NULL,
+};
+const struct command drop_command = {
+	"drop", cmd_drop, NEED_DB, "", "remove every table (SQLite) or the current schema (PostgreSQL)",
+	"strata drop --dry-run\nstrata drop --yes\nstrata drop -f   # golang-migrate's spelling", NULL, NULL, NULL,
+	drop_tables, NULL,
+};
 
 static int parse_count(struct cli *c, long *n)
 {
@@ -217,12 +364,18 @@ int cmd_down(struct cli *c)
 
 	if (rc)
 		return rc;
-	if (c->all && req.count) {
+	if (mo.all && req.count) {
 		fprintf(stderr, "strata down: give either N or --all, not both\n");
 		return 2;
 	}
-	req.all = c->all;
+	req.all = mo.all;
 	return run(c, &req, 1);
+}
+
+int cmd_down_all(struct cli *c)
+{
+	mo.all = 1;
+	return cmd_down(c);
 }
 
 int cmd_goto(struct cli *c)
@@ -279,7 +432,7 @@ int cmd_adopt(struct cli *c)
 		return 2;
 	}
 	strata_err_clear(&err);
-	rc = strata_adopt(c->db, c->src, c->from, &res, &err);
+	rc = strata_adopt(c->db, c->src, mo.from, &res, &err);
 	if (rc)
 		return out_error_release(c, rc, &err);
 	if (!c->quiet) {

@@ -1,6 +1,6 @@
 /*
- * cmd_status.c - the commands that only look: status, version, validate.
- * They open the database read-only (a missing SQLite file is an error, never
+ * cmd_status.c - the commands that only look: status, version, validate,
+ * history, their rows and their options. They open the database read-only (a missing SQLite file is an error, never
  * a new file) and never create the tracking table. goose Go migrations are
  * listed as what they are: migrations strata cannot run.
  */
@@ -12,6 +12,63 @@
 #include "cli.h"
 
 static const struct strata_source empty_source;
+
+/* What these commands' own options set. */
+static struct {
+	int exit_code; /* status --exit-code (dbmate): exit 1 when something is pending */
+	int limit;     /* history --limit N, 0: all */
+} so;
+
+const struct cli_option status_options[] = {
+	{ .longname = "exit-code", .kind = OPT_FLAG, .value = &so.exit_code,
+	  .help = "with status: exit 1 when a migration is pending (dbmate's, for CI)" },
+	{ 0 },
+};
+
+const struct cli_option history_options[] = {
+	{ .longname = "limit", .kind = OPT_INT, .value = &so.limit, .lo = 1, .hi = 1000000000L,
+	  .bad = "--%s: \"%s\" is not a positive number", .arg = "N",
+	  .help = "with history: only the last N entries" },
+	{ 0 },
+};
+
+static const struct cli_option *const status_tables[] = {
+	target_options, source_options, config_options, table_options, fleet_options, json_options,
+	output_options, status_options, NULL,
+};
+static const struct cli_option *const version_tables[] = {
+	target_options, config_options, table_options, fleet_options, json_options, output_options, NULL,
+};
+static const struct cli_option *const validate_tables[] = {
+	target_options, source_options, config_options, table_options, fleet_options, json_options,
+	output_options, NULL,
+};
+static const struct cli_option *const history_tables[] = {
+	target_options, config_options, table_options, history_options, json_options, output_options, NULL,
+};
+
+const struct command status_command = {
+	"status", cmd_status, NEED_SOURCE | NEED_DB | READ_ONLY | FLEET | UPS_ONLY | REPORTS_STATE, "",
+	"list every migration: applied, pending, modified, missing, partial",
+	"strata status\nstrata status --json\nstrata status --exit-code   # CI: exit 1 while pending", NULL, NULL,
+	NULL, status_tables, NULL,
+};
+const struct command version_command = {
+	"version", cmd_version, NEED_DB | READ_ONLY | FLEET | MAYBE_SOURCE | REPORTS_VERSION, "",
+	"print the current version alone (from the database only)",
+	"strata version\nstrata -d sqlite:app.db version --json", NULL, NULL, NULL, version_tables, NULL,
+};
+const struct command validate_command = {
+	"validate", cmd_validate, NEED_SOURCE | WANT_DB | READ_ONLY | FLEET | REPORTS_STATE | VALIDATES, "",
+	"check the files (and, with a database, the checksums)",
+	"strata -p migrations validate\nstrata -d sqlite:app.db validate", NULL, NULL, NULL, validate_tables, NULL,
+};
+const struct command history_command = {
+	"history", cmd_history, NEED_DB | READ_ONLY | MAYBE_SOURCE, "",
+	"print the log of every up, down, force, baseline, accept",
+	"strata history\nstrata history --limit 10\nstrata history --json", NULL, NULL, NULL, history_tables,
+	"--limit",
+};
 
 static const struct strata_source *source_or_empty(struct cli *c)
 {
@@ -41,7 +98,7 @@ static int other_tool(struct cli *c, const struct strata_status *st, struct stra
 	strata_err_clear(&err);
 	if (strata_other_tool_find(c->db, o, &err) != 1)
 		return 0;
-	if (!c->quiet || !strcmp(c->cmd->name, "validate")) {
+	if (!c->quiet || (c->cmd->flags & VALIDATES)) {
 		strata_other_tool_explain(o, msg, sizeof(msg), hint, sizeof(hint));
 		fprintf(stderr, "strata: %s; strata records nothing here yet, so `strata up` refuses to run\n  HINT: %s\n",
 			msg, hint);
@@ -212,7 +269,7 @@ int cmd_status(struct cli *c)
 	recorded_how(c, st, how);
 	if (c->json) {
 		rc = status_json(c, st, how);
-		if (!rc && c->exit_code && st->npending)
+		if (!rc && so.exit_code && st->npending)
 			rc = 1;
 		free(how);
 		strata_status_free(st);
@@ -297,7 +354,7 @@ int cmd_status(struct cli *c)
 		other_tool(c, st, &o);
 	}
 	/* dbmate's status --exit-code: CI fails while something is pending */
-	rc = c->exit_code && st->npending ? 1 : 0;
+	rc = so.exit_code && st->npending ? 1 : 0;
 	free(how);
 	strata_status_free(st);
 	return rc;
@@ -334,7 +391,7 @@ int cmd_version(struct cli *c)
 }
 
 /* Downs that roll back nothing, refuse to, or do not exist: worth knowing, not wrong. */
-static void down_notes(struct cli *c, enum strata_engine engine)
+static void down_notes(struct cli *c)
 {
 	char why[700];
 	size_t i;
@@ -346,7 +403,7 @@ static void down_notes(struct cli *c, enum strata_engine engine)
 
 		if (m->layout == STRATA_LAYOUT_GO)
 			continue; /* its Down is in the .go file, which goose runs: said once above */
-		switch (strata_down_kind(m, engine, why, sizeof(why))) {
+		switch (strata_down_kind_target(m, c->target, why, sizeof(why))) {
 		case STRATA_DOWN_EMPTY:
 			fprintf(stderr, "strata: note: %s %s: %s; rolling it back only removes the record\n", m->vtext,
 				m->name, why);
@@ -377,7 +434,7 @@ int cmd_validate(struct cli *c)
 
 	strata_err_clear(&err);
 	/* the scripts as the database would read them: what `up` refuses, validate refuses */
-	rc = strata_source_check(c->src, c->target ? c->target->engine : STRATA_ENGINE_POSTGRES, &err);
+	rc = strata_source_check_target(c->src, c->target, &err);
 	if (rc)
 		return out_error_release(c, rc, &err);
 	for (i = 0; i < c->src->nnotes && !c->quiet; i++)
@@ -387,7 +444,7 @@ int cmd_validate(struct cli *c)
 			fprintf(stderr, "strata: %s: Go migration: strata cannot run it; `strata up` stops before it "
 					"(run it with goose, then `strata baseline %s`)\n",
 				c->src->m[i].up_file, c->src->m[i].vtext);
-	down_notes(c, c->target ? c->target->engine : STRATA_ENGINE_POSTGRES);
+	down_notes(c);
 	for (i = 0; i < c->src->n; i++)
 		warn_empty_up(c, &c->src->m[i]);
 	if (!c->db) {
@@ -463,7 +520,7 @@ int cmd_history(struct cli *c)
 	if (rc)
 		return out_error_release(c, rc, &err);
 	/* --limit N: the last N entries, oldest first as always */
-	first = c->limit && n > c->limit ? n - c->limit : 0;
+	first = so.limit && n > (size_t)so.limit ? n - (size_t)so.limit : 0;
 	if (c->json) {
 		cJSON *root = cJSON_CreateArray();
 

@@ -304,8 +304,7 @@ void out_event(void *ud, const struct strata_event *ev)
 		break;
 	case STRATA_EV_PLAN:
 		if (!c->quiet && !c->json) {
-			int records = c->cmd && (!strcmp(c->cmd->name, "force") || !strcmp(c->cmd->name, "baseline") ||
-						 !strcmp(c->cmd->name, "accept"));
+			int records = c->cmd && (c->cmd->flags & RECORDS);
 
 			if (ev->count == 0)
 				printf("strata: %s - nothing to do\n", ev->target);
@@ -335,8 +334,7 @@ void out_event(void *ud, const struct strata_event *ev)
 			}
 		}
 		if (c->dry_run && !c->quiet && !c->json) {
-			int records = c->cmd && (!strcmp(c->cmd->name, "force") || !strcmp(c->cmd->name, "baseline") ||
-						 !strcmp(c->cmd->name, "accept"));
+			int records = c->cmd && (c->cmd->flags & RECORDS);
 
 			printf("  %s %s %s%s\n",
 			       records ? (ev->down ? "would unrecord" : "would record")
@@ -354,10 +352,10 @@ void out_event(void *ud, const struct strata_event *ev)
 	case STRATA_EV_MIG_DONE:
 		if (c->quiet || c->dry_run || c->json)
 			break;
-		if (c->cmd && (strcmp(c->cmd->name, "force") == 0 || strcmp(c->cmd->name, "baseline") == 0))
-			verb = ev->down ? "unrecorded" : "recorded";
-		else if (c->cmd && strcmp(c->cmd->name, "accept") == 0)
+		if (c->cmd && (c->cmd->flags & ACCEPTS))
 			verb = "accepted";
+		else if (c->cmd && (c->cmd->flags & RECORDS))
+			verb = ev->down ? "unrecorded" : "recorded";
 		else
 			verb = ev->down ? "down" : "ok";
 		printf("  %s%-*s%s %s %-*s ", col(c, "32"), strlen(verb) > 4 ? 0 : 4, verb, col(c, "0"), ev->vtext,
@@ -377,7 +375,7 @@ void out_event(void *ud, const struct strata_event *ev)
 		fflush(stdout);
 		c->nfailed++;
 		/* what to run next: after redo's down, the up that failed is all that is left */
-		again = c->cmd && !(strcmp(c->cmd->name, "redo") == 0 && !ev->down) ? c->cmd->name : "up";
+		again = c->cmd && !((c->cmd->flags & REDOES) && !ev->down) ? c->cmd->name : "up";
 		fprintf(stderr, "  %sERR%s  %s %s\n", col(c, "31;1"), col(c, "0"), ev->vtext, ev->name);
 		if (ev->err)
 			print_err_body(c, ev->err, "       ");
