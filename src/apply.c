@@ -589,10 +589,6 @@ static int build_script(struct run *r, char **out, struct strata_err *err)
 		const struct strata_migration *m = s->row->mig;
 		size_t k;
 
-		if (s->down || s->record_only || s->resume)
-			return strata_err_set(err, STRATA_EUSAGE,
-					      "--sql writes scripts that apply pending migrations; %s %s is not one",
-					      s->row->vtext, s->row->name);
 		strata_buf_addf(&b, "\n-- %s %s (%s)\n", m->vtext, m->name, m->up_file);
 		if (s->strategy != STRATA_STRATEGY_JOURNAL)
 			strata_buf_adds(&b, "BEGIN;\n");

@@ -11,7 +11,8 @@
  * accept), an out-of-order pending migration, then each step's script read
  * (statements, directives, own transactions, the point a partial run
  * resumes from, which must not have been edited), --single-transaction over
- * a step that cannot be part of one, and downs that cannot be rolled back.
+ * a step that cannot be part of one, downs that cannot be rolled back, and
+ * an offline script (--sql) asked for anything but applying migrations.
  *
  * Each step's strategy is chosen once, by strata_strategy_choose(), from
  * what the step is, its directives and statement flags, and the driver's
@@ -739,6 +740,7 @@ int strata_plan_build(const struct strata_source *src, const struct strata_statu
 		      struct strata_err *err)
 {
 	struct planner r;
+	size_t i;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -768,5 +770,17 @@ int strata_plan_build(const struct strata_source *src, const struct strata_statu
 		if (rc)
 			return rc;
 	}
-	return prepare(&r, err);
+	rc = prepare(&r, err);
+	if (rc || !req->script)
+		return rc;
+	/* the offline script (build_script in apply.c) applies pending migrations, nothing else */
+	for (i = 0; i < out->nsteps; i++) {
+		const struct strata_step *s = &out->steps[i];
+
+		if (s->down || s->record_only || s->resume)
+			return strata_err_set(err, STRATA_EUSAGE,
+					      "--sql writes scripts that apply pending migrations; %s %s is not one",
+					      s->row->vtext, s->row->name);
+	}
+	return 0;
 }

@@ -1193,6 +1193,48 @@ static void test_refuse_single_transaction(void **state)
 	w_done(&w);
 }
 
+/* The offline script applies pending migrations: a roll-back, a record, a resume are refused. */
+static void test_refuse_offline_script(void **state)
+{
+	struct world w;
+	struct strata_applied *a;
+	char *script = NULL;
+	static const char up[] = "-- strata:no-transaction\ncreate table b(x int);\ncreate table c(x int);";
+	int rc;
+
+	(void)state;
+	w_init(&w, &strata_driver_sqlite);
+	w_file(&w, "000001", "create table a(x int);", "drop table a;");
+	w_file(&w, "000002", up, "drop table c;\ndrop table b;");
+	w_file(&w, "000003", "create table d(x int);", "drop table d;");
+	w_row(&w, "1", "create table a(x int);", "applied");
+	memset(&w.req, 0, sizeof(w.req));
+	w.req.action = STRATA_UP;
+	w.req.script = &script;
+	assert_int_equal(w_plan_req(&w), 0);
+	assert_int_equal(w.plan.nsteps, 2);
+	w.req.action = STRATA_DOWN;
+	rc = w_plan_req(&w);
+	refused(&w, rc, STRATA_EUSAGE, "--sql writes scripts that apply pending migrations; 000001 m is not one");
+	w.req.action = STRATA_BASELINE;
+	w.req.target = ver("000003");
+	rc = w_plan_req(&w);
+	refused(&w, rc, STRATA_EUSAGE, "--sql writes scripts that apply pending migrations; 000002 m is not one");
+	assert_null(script);
+	w_done(&w);
+
+	w_init(&w, &strata_driver_sqlite);
+	w_file(&w, "000002", up, "drop table c;\ndrop table b;");
+	a = w_row(&w, "2", up, "partial");
+	w_progress(a, 1, "create table b(x int);\n");
+	memset(&w.req, 0, sizeof(w.req));
+	w.req.action = STRATA_UP;
+	w.req.script = &script;
+	rc = w_plan_req(&w);
+	refused(&w, rc, STRATA_EUSAGE, "--sql writes scripts that apply pending migrations; 000002 m is not one");
+	w_done(&w);
+}
+
 /* PostgreSQL refuses some statements inside a transaction: such a migration runs outside one. */
 static void test_no_tx_statement(void **state)
 {
@@ -1338,6 +1380,7 @@ int main(void)
 		cmocka_unit_test(test_resume_partial_up),
 		cmocka_unit_test(test_resume_down),
 		cmocka_unit_test(test_refuse_single_transaction),
+		cmocka_unit_test(test_refuse_offline_script),
 		cmocka_unit_test(test_no_tx_statement),
 		cmocka_unit_test(test_strategy_choice),
 		cmocka_unit_test(test_strategy_without_transactional_ddl),
