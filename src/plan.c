@@ -218,6 +218,7 @@ static int prepare_step(struct planner *r, struct strata_step *s, struct strata_
 			}
 		}
 	}
+	/* a step the journal runs has no transaction for -- strata:verify to roll back */
 	if (s->dv->nverify && strata_strategy_choose(s, 0, drv->caps) == STRATA_STRATEGY_JOURNAL)
 		return strata_err_set(err, STRATA_ESOURCE,
 				      "%s: -- strata:verify needs a transaction to roll back, but this migration runs "
