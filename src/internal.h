@@ -462,5 +462,6 @@ void strata_down_absent(const struct strata_migration *m, char *why, size_t whyl
 
 #include "registry.h"
 #include "url.h"
+#include "plan.h"
 
 #endif

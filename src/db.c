@@ -1,0 +1,242 @@
+/*
+ * db.c - an open target's lifecycle: strata_db_open() loads the driver,
+ * connects, and names the tracking and log tables and the lock key;
+ * strata_db_retarget() moves the connection to another schema of the same
+ * database; strata_db_close(); the migration lock and the events sent to
+ * the caller.
+ *
+ * On PostgreSQL a tracking table named without a schema is pinned at open to
+ * the session's current_schema() (pin_schema), since migrations may change
+ * search_path.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void strata_opts_init(struct strata_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->version = STRATA_OPTS_VERSION;
+	o->lock_wait = -1;
+}
+
+void strata_emit(struct strata_db *db, struct strata_event *ev)
+{
+	if (!db->opts.on_event)
+		return;
+	ev->target = db->target->display;
+	db->opts.on_event(db->opts.ud, ev);
+}
+
+const char *strata_db_engine(const struct strata_db *db)
+{
+	return db->drv->name;
+}
+
+void strata_db_close(struct strata_db *db)
+{
+	if (!db)
+		return;
+	if (db->conn)
+		db->drv->close(db->conn);
+	free(db->schema);
+	free(db->table);
+	free(db->qtable);
+	free(db->logtable);
+	free(db->qlog);
+	free(db->lockkey);
+	free(db->applied_by);
+	free(db);
+}
+
+/* (Re)compute the tracking and log table names and the lock key for db->target. */
+static int set_names(struct strata_db *db, struct strata_err *err)
+{
+	const struct strata_target *t = db->target;
+	struct strata_buf b;
+	const char *name, *dot;
+
+	free(db->schema);
+	free(db->table);
+	free(db->qtable);
+	free(db->logtable);
+	free(db->qlog);
+	free(db->lockkey);
+	db->schema = db->table = db->qtable = db->logtable = db->qlog = db->lockkey = NULL;
+	name = db->opts.table && *db->opts.table ? db->opts.table : t->table && *t->table ? t->table
+											    : "strata_migrations";
+	dot = strchr(name, '.');
+	if (dot && dot != name && dot[1] && t->schema)
+		return strata_err_set(err, STRATA_EUSAGE,
+				      "--table %s names a schema, but each schema of a --schemas fleet keeps its own "
+				      "tracking table: give the table name alone",
+				      name);
+	if (dot && dot != name && dot[1]) {
+		db->schema = strata_strndup(name, (size_t)(dot - name));
+		db->table = strata_strdup(dot + 1);
+	} else {
+		db->table = strata_strdup(name);
+		if (t->schema)
+			db->schema = strata_strdup(t->schema);
+	}
+	strata_buf_init(&b);
+	if (db->table) {
+		strata_buf_add_qualified(&b, db->schema, db->table);
+		db->qtable = strata_buf_detach(&b, NULL);
+		strata_buf_addf(&b, "%s_log", db->table);
+		db->logtable = strata_buf_detach(&b, NULL);
+	}
+	if (db->logtable) {
+		strata_buf_add_qualified(&b, db->schema, db->logtable);
+		db->qlog = strata_buf_detach(&b, NULL);
+	}
+	strata_buf_addf(&b, "strata:%s", db->qtable ? db->qtable : "");
+	db->lockkey = strata_buf_detach(&b, NULL);
+	if (!db->table || !db->qtable || !db->logtable || !db->qlog || !db->lockkey ||
+	    (dot && dot != name && dot[1] && !db->schema))
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	return 0;
+}
+
+/*
+ * A tracking table named without a schema is pinned, once connected, to the
+ * schema the session starts in (current_schema(), as golang-migrate does):
+ * a migration may change search_path (every pg_dump -s file begins by
+ * emptying it), and the bookkeeping after it must still find its tables.
+ * A table the bare name already finds through search_path stays where it is
+ * (a schema named like the user, created later, would otherwise hide it).
+ * The lock key stays the one set_names() made from the bare name, so runners
+ * from before this and after it still exclude each other.
+ */
+static int pin_schema(struct strata_db *db, struct strata_err *err)
+{
+	struct strata_rows *r;
+	struct strata_buf b;
+	const char *cur, *params[1];
+	int rc;
+
+	if (db->schema || db->drv->engine != STRATA_ENGINE_POSTGRES)
+		return 0;
+	/* a table the bare name already finds stays where it is (found through search_path, as before) */
+	strata_buf_init(&b);
+	strata_buf_add_ident(&b, db->table);
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	params[0] = b.buf;
+	rc = db->drv->query(db->conn,
+			    "SELECT coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+			    "c.relnamespace WHERE c.oid = to_regclass($1)), current_schema())",
+			    1, params, &r, err);
+	strata_buf_release(&b);
+	if (rc)
+		return rc;
+	cur = r->nrows == 1 ? strata_rows_get(r, 0, 0) : NULL;
+	if (!cur || !*cur) {
+		strata_rows_free(r);
+		return strata_err_set(err, STRATA_EUSAGE,
+				      "no schema to keep %s in: set search_path or use --table schema.name", db->table);
+	}
+	db->schema = strata_strdup(cur);
+	strata_rows_free(r);
+	if (!db->schema)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	free(db->qtable);
+	free(db->qlog);
+	strata_buf_init(&b);
+	strata_buf_add_qualified(&b, db->schema, db->table);
+	db->qtable = strata_buf_detach(&b, NULL);
+	strata_buf_add_qualified(&b, db->schema, db->logtable);
+	db->qlog = strata_buf_detach(&b, NULL);
+	if (!db->qtable || !db->qlog)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	return 0;
+}
+
+int strata_db_open(const struct strata_target *t, const struct strata_opts *o, struct strata_db **out,
+		   struct strata_err *err)
+{
+	struct strata_db *db;
+	int rc;
+
+	*out = NULL;
+	if (o && o->version != STRATA_OPTS_VERSION)
+		return strata_err_set(err, STRATA_EUSAGE, "strata_opts version %d is not supported", o->version);
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	if (o)
+		db->opts = *o;
+	else
+		strata_opts_init(&db->opts);
+	db->target = t;
+	db->drv = strata_driver_load(t->engine, err);
+	if (!db->drv) {
+		strata_db_close(db);
+		return err ? err->code : STRATA_EUSAGE;
+	}
+	db->applied_by = db->opts.applied_by ? strata_strdup(db->opts.applied_by) : strata_whoami();
+	rc = set_names(db, err);
+	if (!rc && !db->applied_by)
+		rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	if (!rc)
+		rc = db->drv->connect(t, &db->opts, &db->conn, err);
+	if (!rc)
+		rc = pin_schema(db, err);
+	if (rc) {
+		strata_db_close(db);
+		return rc;
+	}
+	*out = db;
+	return 0;
+}
+
+int strata_db_retarget(struct strata_db *db, const struct strata_target *t, struct strata_err *err)
+{
+	int rc;
+
+	if (t->engine != db->drv->engine || strcmp(t->conninfo, db->target->conninfo) != 0 || !db->drv->set_schema)
+		return strata_err_set(err, STRATA_EUSAGE, "cannot move this connection to %s", t->display);
+	db->target = t;
+	rc = set_names(db, err);
+	if (!rc)
+		rc = db->drv->set_schema(db->conn, t->schema, err);
+	if (!rc)
+		rc = pin_schema(db, err);
+	return rc;
+}
+
+static void lock_waiting(void *ud, const char *holder, double waited_ms)
+{
+	struct strata_db *db = ud;
+	struct strata_event ev = { 0 };
+
+	ev.kind = STRATA_EV_LOCK_WAIT;
+	ev.text = holder;
+	ev.ms = waited_ms;
+	strata_emit(db, &ev);
+}
+
+void strata_unlock(struct strata_db *db, int locked)
+{
+	if (locked)
+		db->drv->unlock(db->conn, db->lockkey, NULL);
+}
+
+int strata_lock(struct strata_db *db, int *locked, struct strata_err *err)
+{
+	struct strata_event ev = { 0 };
+	int rc;
+
+	*locked = 0;
+	if (!db->drv->lock)
+		return 0;
+	rc = db->drv->lock(db->conn, db->lockkey, db->opts.lock_wait, lock_waiting, db, err);
+	if (rc)
+		return rc;
+	*locked = 1;
+	ev.kind = STRATA_EV_LOCKED;
+	strata_emit(db, &ev);
+	return 0;
+}
