@@ -148,36 +148,18 @@ static int set_names(struct strata_db *db, struct strata_err *err)
  */
 static int pin_schema(struct strata_db *db, struct strata_err *err)
 {
-	struct strata_rows *r;
 	struct strata_buf b;
-	const char *cur, *params[1];
 	int rc;
 
-	if (db->schema || db->drv->engine != STRATA_ENGINE_POSTGRES)
+	if (db->schema || !db->drv->table_schema)
 		return 0;
 	/* a table the bare name already finds stays where it is (found through search_path, as before) */
-	strata_buf_init(&b);
-	strata_buf_add_ident(&b, db->table);
-	if (b.broken)
-		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
-	params[0] = b.buf;
-	rc = db->drv->query(db->conn,
-			    "SELECT coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = "
-			    "c.relnamespace WHERE c.oid = to_regclass($1)), current_schema())",
-			    1, params, &r, err);
-	strata_buf_release(&b);
+	rc = db->drv->table_schema(db->conn, db->table, &db->schema, err);
 	if (rc)
 		return rc;
-	cur = r->nrows == 1 ? strata_rows_get(r, 0, 0) : NULL;
-	if (!cur || !*cur) {
-		strata_rows_free(r);
+	if (!db->schema)
 		return strata_err_set(err, STRATA_EUSAGE,
 				      "no schema to keep %s in: set search_path or use --table schema.name", db->table);
-	}
-	db->schema = strata_strdup(cur);
-	strata_rows_free(r);
-	if (!db->schema)
-		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	free(db->qtable);
 	free(db->qlog);
 	strata_buf_init(&b);
@@ -232,7 +214,8 @@ int strata_db_retarget(struct strata_db *db, const struct strata_target *t, stru
 {
 	int rc;
 
-	if (t->engine != db->drv->engine || strcmp(t->conninfo, db->target->conninfo) != 0 || !db->drv->set_schema)
+	if (strata_driver_load(t->engine, NULL) != db->drv || strcmp(t->conninfo, db->target->conninfo) != 0 ||
+	    !db->drv->set_schema)
 		return strata_err_set(err, STRATA_EUSAGE, "cannot move this connection to %s", t->display);
 	db->target = t;
 	rc = set_names(db, err);
@@ -530,13 +513,18 @@ static int check_conditions(struct strata_db *db, const struct step *s, char **c
 
 static int set_timeout(struct strata_db *db, const struct step *s, int local, struct strata_err *err)
 {
-	char sql[96];
+	struct strata_buf b;
 	long pos;
+	int rc;
 
-	if (s->dv->timeout <= 0 || db->drv->engine != STRATA_ENGINE_POSTGRES)
+	if (s->dv->timeout <= 0 || !db->drv->sql->statement_timeout)
 		return 0;
-	snprintf(sql, sizeof(sql), "SET %sstatement_timeout = %.0f", local ? "LOCAL " : "", s->dv->timeout * 1000.0);
-	return db->drv->exec(db->conn, sql, strlen(sql), &pos, err);
+	strata_buf_init(&b);
+	db->drv->sql->statement_timeout(&b, s->dv->timeout * 1000.0, local);
+	rc = b.broken ? strata_err_set(err, STRATA_ENOMEM, "out of memory")
+		      : db->drv->exec(db->conn, b.buf, b.len, &pos, err);
+	strata_buf_release(&b);
+	return rc;
 }
 
 /*
@@ -631,10 +619,11 @@ static int run_notx(struct run *r, const struct step *s, double t0, struct strat
 				return unrecorded(r, s, rc, err);
 		}
 	}
-	if (s->dv->timeout > 0 && db->drv->engine == STRATA_ENGINE_POSTGRES) {
+	if (s->dv->timeout > 0 && db->drv->sql->statement_timeout_reset) {
 		long pos;
 
-		db->drv->exec(db->conn, "RESET statement_timeout", 23, &pos, NULL);
+		db->drv->exec(db->conn, db->drv->sql->statement_timeout_reset,
+			      strlen(db->drv->sql->statement_timeout_reset), &pos, NULL);
 	}
 	if (s->down)
 		rc = strata_history_delete(db, &s->row->version, err);
@@ -959,7 +948,7 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 	}
 	if (s->own_tx)
 		s->notx = 1;
-	if (!s->notx && db->drv->engine == STRATA_ENGINE_POSTGRES) {
+	if (!s->notx) { /* the dialect's lexer flags the statements its engine runs only outside one */
 		for (i = 0; i < s->sp.n; i++) {
 			if (s->sp.s[i].flags & STRATA_STMT_NO_TX) {
 				s->notx = 1;
@@ -1472,8 +1461,7 @@ static int build_script(struct run *r, char **out, struct strata_err *err)
 	strata_buf_init(&b);
 	strata_buf_addf(&b, "-- strata: %zu migration%s for %s\n-- run with: %s\n\n", r->nsteps,
 			r->nsteps == 1 ? "" : "s", db->target->display,
-			db->drv->engine == STRATA_ENGINE_POSTGRES ? "psql -X -v ON_ERROR_STOP=1 -f FILE"
-								  : "sqlite3 -bail DB < FILE");
+			db->drv->sql->client_command);
 	strata_history_create_sql(db, &b);
 	for (i = 0; i < r->nsteps; i++) {
 		const struct step *s = &r->steps[i];
@@ -1745,7 +1733,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			int attempt;
 
 			/* gave up on a lock (lock_timeout): rolled back whole, so try it again after a pause */
-			for (attempt = 1; rc && err && strcmp(err->sqlstate, "55P03") == 0 && attempt <= retries &&
+			for (attempt = 1; rc && err && err->err_class == STRATA_ERRCLASS_LOCK_TIMEOUT && attempt <= retries &&
 					  !in_batch && (!s->notx || err->statement <= 1);
 			     attempt++) {
 				double wait = 0.5 * (double)(1 << (attempt - 1));

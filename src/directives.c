@@ -211,9 +211,21 @@ static int check_script(const char *file, const char *script, size_t len, int fi
 	return 1;
 }
 
+/*
+ * The dialect scripts for an engine are written in: its driver's (loading
+ * it). PostgreSQL's when the driver cannot be loaded, as a target of that
+ * engine could not be opened anyway and its scripts are still to be read.
+ */
+static enum strata_dialect engine_dialect(enum strata_engine engine)
+{
+	const struct strata_driver *drv = strata_driver_load(engine, NULL);
+
+	return drv ? drv->dialect : STRATA_DIALECT_POSTGRES;
+}
+
 int strata_source_check(const struct strata_source *src, enum strata_engine engine, struct strata_err *err)
 {
-	enum strata_dialect d = engine == STRATA_ENGINE_SQLITE ? STRATA_DIALECT_SQLITE : STRATA_DIALECT_POSTGRES;
+	enum strata_dialect d = engine_dialect(engine);
 	struct strata_err first;
 	struct strata_buf b;
 	size_t i, bad = 0;
@@ -266,7 +278,7 @@ void strata_down_absent(const struct strata_migration *m, char *why, size_t whyl
 enum strata_down_kind strata_down_kind(const struct strata_migration *m, enum strata_engine engine, char *why,
 				       size_t whylen)
 {
-	enum strata_dialect d = engine == STRATA_ENGINE_SQLITE ? STRATA_DIALECT_SQLITE : STRATA_DIALECT_POSTGRES;
+	enum strata_dialect d = engine_dialect(engine);
 	const char *file = m->down_file ? m->down_file : m->up_file;
 	struct strata_directives dv;
 	struct strata_split sp = { 0 };

@@ -235,6 +235,16 @@ struct strata_driver {
 	char *(*dbname)(struct strata_conn *c);
 	/* Does this table exist? (schema-qualified names allowed). 1 yes, 0 no, <0 error. */
 	int (*table_exists)(struct strata_conn *c, const char *schema, const char *table, struct strata_err *err);
+	/* dialect */
+	const char *display_name;              /* the engine as people name it: "SQLite", "PostgreSQL" */
+	const struct strata_dialect_ops *sql;  /* the SQL it speaks (driver.h) */
+	/*
+	 * The schema a bare table name belongs to on this connection (the one
+	 * its search path finds it in, else the session's current one) into
+	 * *schema (malloc'ed; NULL when there is none). Optional: NULL when the
+	 * engine has no schemas to pin a table to.
+	 */
+	int (*table_schema)(struct strata_conn *c, const char *table, char **schema, struct strata_err *err);
 };
 
 extern const struct strata_driver strata_driver_sqlite;
@@ -426,5 +436,7 @@ int strata_directives_parse(const char *script, size_t len, enum strata_dialect 
 void strata_directives_release(struct strata_directives *dv);
 /* "there is no 000003_x.down.sql" (or the layout's equivalent): where m's absent down would be. */
 void strata_down_absent(const struct strata_migration *m, char *why, size_t whylen);
+
+#include "driver.h"
 
 #endif
