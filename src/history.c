@@ -255,7 +255,7 @@ static int table_columns(struct strata_db *db, const char *table, struct strata_
  * columns added since 0.1 survive too.
  */
 static int rebuild(struct strata_db *db, const char *table, const char *qname,
-			  void (*create)(struct strata_db *, struct strata_buf *), struct strata_err *err)
+		   void (*create)(struct strata_db *, struct strata_buf *), struct strata_err *err)
 {
 	struct strata_buf b, cols, old;
 	long pos;
@@ -289,7 +289,7 @@ out:
 	return rc;
 }
 
-/* Versions above 2^63, stored negative by 0.1, written as their digits (after a rebuild; retype_version does it itself). */
+/* Versions above 2^63, stored negative by 0.1, written as their digits (after a rebuild; retype_version does it). */
 static int fix_negative(struct strata_db *db, const char *qname, struct strata_err *err)
 {
 	struct strata_buf b;
