@@ -57,6 +57,14 @@ int strata_version_parse(const char *s, size_t len, struct strata_version *v);
 /* <0, 0, >0 as a is numerically below, equal to or above b ("" below everything). */
 int strata_version_cmp(const struct strata_version *a, const struct strata_version *b);
 
+/* What kind of error the database reported, whatever the engine (struct strata_err's err_class). */
+enum strata_err_class {
+	STRATA_ERRCLASS_NONE = 0,     /* the statement's own (or no database error) */
+	STRATA_ERRCLASS_ENVIRONMENT,  /* the surroundings: connection, resources, server shutting down, disk
+					 full, read-only or corrupt database file */
+	STRATA_ERRCLASS_LOCK_TIMEOUT, /* gave up waiting for a lock on an object (lock_timeout): worth a retry */
+};
+
 /*
  * Everything a caller needs to tell a person what went wrong. The texts are
  * whole, however long the server's message: they are heap copies that belong
@@ -71,6 +79,7 @@ struct strata_err {
 	int code;              /* STRATA_E*, 0 when no error */
 	char sqlstate[6];      /* driver's SQLSTATE (PostgreSQL) or "" */
 	int driver_code;       /* driver's numeric code (SQLite extended result code) or 0 */
+	int err_class;         /* STRATA_ERRCLASS_*: what kind of database error, as the driver classed it */
 	const char *message;   /* primary message */
 	const char *detail;    /* DETAIL from the server, or "" */
 	const char *hint;      /* HINT from the server or from strata, or "" */

@@ -280,13 +280,18 @@ static int check_conditions(struct strata_db *db, const struct strata_step *s, c
 
 static int set_timeout(struct strata_db *db, const struct strata_step *s, int local, struct strata_err *err)
 {
-	char sql[96];
+	struct strata_buf b;
 	long pos;
+	int rc;
 
-	if (s->dv->timeout <= 0 || db->drv->engine != STRATA_ENGINE_POSTGRES)
+	if (s->dv->timeout <= 0 || !db->drv->sql->statement_timeout)
 		return 0;
-	snprintf(sql, sizeof(sql), "SET %sstatement_timeout = %.0f", local ? "LOCAL " : "", s->dv->timeout * 1000.0);
-	return db->drv->exec(db->conn, sql, strlen(sql), &pos, err);
+	strata_buf_init(&b);
+	db->drv->sql->statement_timeout(&b, s->dv->timeout * 1000.0, local);
+	rc = b.broken ? strata_err_set(err, STRATA_ENOMEM, "out of memory")
+		      : db->drv->exec(db->conn, b.buf, b.len, &pos, err);
+	strata_buf_release(&b);
+	return rc;
 }
 
 /*
@@ -381,10 +386,11 @@ static int run_notx(struct run *r, const struct strata_step *s, double t0, struc
 				return unrecorded(r, s, rc, err);
 		}
 	}
-	if (s->dv->timeout > 0 && db->drv->engine == STRATA_ENGINE_POSTGRES) {
+	if (s->dv->timeout > 0 && db->drv->sql->statement_timeout_reset) {
 		long pos;
 
-		db->drv->exec(db->conn, "RESET statement_timeout", 23, &pos, NULL);
+		db->drv->exec(db->conn, db->drv->sql->statement_timeout_reset,
+			      strlen(db->drv->sql->statement_timeout_reset), &pos, NULL);
 	}
 	if (s->down)
 		rc = strata_history_delete(db, &s->row->version, err);
@@ -581,8 +587,7 @@ static int build_script(struct run *r, char **out, struct strata_err *err)
 	strata_buf_init(&b);
 	strata_buf_addf(&b, "-- strata: %zu migration%s for %s\n-- run with: %s\n\n", r->plan.nsteps,
 			r->plan.nsteps == 1 ? "" : "s", db->target->display,
-			db->drv->engine == STRATA_ENGINE_POSTGRES ? "psql -X -v ON_ERROR_STOP=1 -f FILE"
-								  : "sqlite3 -bail DB < FILE");
+			db->drv->sql->client_command);
 	strata_history_create_sql(db, &b);
 	for (i = 0; i < r->plan.nsteps; i++) {
 		const struct strata_step *s = &r->plan.steps[i];
@@ -811,7 +816,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			int attempt;
 
 			/* gave up on a lock (lock_timeout): rolled back whole, so try it again after a pause */
-			for (attempt = 1; rc && err && strcmp(err->sqlstate, "55P03") == 0 && attempt <= retries &&
+			for (attempt = 1; rc && err && err->err_class == STRATA_ERRCLASS_LOCK_TIMEOUT && attempt <= retries &&
 					  !in_batch && (s->strategy != STRATA_STRATEGY_JOURNAL || err->statement <= 1);
 			     attempt++) {
 				double wait = 0.5 * (double)(1 << (attempt - 1));

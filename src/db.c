@@ -112,36 +112,18 @@ static int set_names(struct strata_db *db, struct strata_err *err)
  */
 static int pin_schema(struct strata_db *db, struct strata_err *err)
 {
-	struct strata_rows *r;
 	struct strata_buf b;
-	const char *cur, *params[1];
 	int rc;
 
-	if (db->schema || db->drv->engine != STRATA_ENGINE_POSTGRES)
+	if (db->schema || !db->drv->table_schema)
 		return 0;
 	/* a table the bare name already finds stays where it is (found through search_path, as before) */
-	strata_buf_init(&b);
-	strata_buf_add_ident(&b, db->table);
-	if (b.broken)
-		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
-	params[0] = b.buf;
-	rc = db->drv->query(db->conn,
-			    "SELECT coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = "
-			    "c.relnamespace WHERE c.oid = to_regclass($1)), current_schema())",
-			    1, params, &r, err);
-	strata_buf_release(&b);
+	rc = db->drv->table_schema(db->conn, db->table, &db->schema, err);
 	if (rc)
 		return rc;
-	cur = r->nrows == 1 ? strata_rows_get(r, 0, 0) : NULL;
-	if (!cur || !*cur) {
-		strata_rows_free(r);
+	if (!db->schema)
 		return strata_err_set(err, STRATA_EUSAGE,
 				      "no schema to keep %s in: set search_path or use --table schema.name", db->table);
-	}
-	db->schema = strata_strdup(cur);
-	strata_rows_free(r);
-	if (!db->schema)
-		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	free(db->qtable);
 	free(db->qlog);
 	strata_buf_init(&b);
@@ -196,7 +178,8 @@ int strata_db_retarget(struct strata_db *db, const struct strata_target *t, stru
 {
 	int rc;
 
-	if (t->engine != db->drv->engine || strcmp(t->conninfo, db->target->conninfo) != 0 || !db->drv->set_schema)
+	if (strata_driver_load(t->engine, NULL) != db->drv || strcmp(t->conninfo, db->target->conninfo) != 0 ||
+	    !db->drv->set_schema)
 		return strata_err_set(err, STRATA_EUSAGE, "cannot move this connection to %s", t->display);
 	db->target = t;
 	rc = set_names(db, err);

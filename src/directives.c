@@ -211,9 +211,8 @@ static int check_script(const char *file, const char *script, size_t len, int fi
 	return 1;
 }
 
-int strata_source_check(const struct strata_source *src, enum strata_engine engine, struct strata_err *err)
+int strata_source_check_dialect(const struct strata_source *src, enum strata_dialect d, struct strata_err *err)
 {
-	enum strata_dialect d = engine == STRATA_ENGINE_SQLITE ? STRATA_DIALECT_SQLITE : STRATA_DIALECT_POSTGRES;
 	struct strata_err first;
 	struct strata_buf b;
 	size_t i, bad = 0;
@@ -263,10 +262,9 @@ void strata_down_absent(const struct strata_migration *m, char *why, size_t whyl
 		snprintf(why, whylen, "there is no down file for %s", f);
 }
 
-enum strata_down_kind strata_down_kind(const struct strata_migration *m, enum strata_engine engine, char *why,
-				       size_t whylen)
+enum strata_down_kind strata_down_kind_dialect(const struct strata_migration *m, enum strata_dialect d, char *why,
+					       size_t whylen)
 {
-	enum strata_dialect d = engine == STRATA_ENGINE_SQLITE ? STRATA_DIALECT_SQLITE : STRATA_DIALECT_POSTGRES;
 	const char *file = m->down_file ? m->down_file : m->up_file;
 	struct strata_directives dv;
 	struct strata_split sp = { 0 };

@@ -243,6 +243,23 @@ static long char_to_byte(const char *s, size_t len, long pos)
 }
 
 /* Fill err from a failed result (or the connection when r is NULL). */
+/*
+ * The class of an SQLSTATE: connection (08), resources (53), operator
+ * intervention (57) and system (58) errors are the surroundings' doing, but
+ * 57014 (a statement timeout, a cancel) belongs to the migration; 55P03 is
+ * lock_timeout giving up.
+ */
+static int sqlstate_class(const char *st)
+{
+	if (!strcmp(st, "57014"))
+		return STRATA_ERRCLASS_NONE;
+	if (!strcmp(st, "55P03"))
+		return STRATA_ERRCLASS_LOCK_TIMEOUT;
+	if (!strncmp(st, "08", 2) || !strncmp(st, "53", 2) || !strncmp(st, "57", 2) || !strncmp(st, "58", 2))
+		return STRATA_ERRCLASS_ENVIRONMENT;
+	return STRATA_ERRCLASS_NONE;
+}
+
 static int result_error(struct strata_conn *c, const PGresult *r, struct strata_err *err)
 {
 	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -266,6 +283,7 @@ static int result_error(struct strata_conn *c, const PGresult *r, struct strata_
 	strata_err_set(err, code, "%s", msg);
 	if (err) {
 		copy_field(err->sqlstate, sizeof(err->sqlstate), r, PG_DIAG_SQLSTATE);
+		err->err_class = sqlstate_class(err->sqlstate);
 		copy_text(err, STRATA_ERR_DETAIL, r, PG_DIAG_MESSAGE_DETAIL);
 		copy_text(err, STRATA_ERR_HINT, r, PG_DIAG_MESSAGE_HINT);
 		copy_text(err, STRATA_ERR_CONTEXT, r, PG_DIAG_CONTEXT);
@@ -881,6 +899,173 @@ static char *pg_url_redact(const char *url, int *hidden)
 	return strata_url_redact(url, hidden, 1);
 }
 
+/*
+ * The schema a bare table name belongs to: the one search_path finds it in
+ * (a table found there stays where it is), else current_schema().
+ */
+static int pg_table_schema(struct strata_conn *c, const char *table, char **schema, struct strata_err *err)
+{
+	struct strata_rows *r;
+	struct strata_buf b;
+	const char *cur, *params[1];
+	int rc;
+
+	*schema = NULL;
+	strata_buf_init(&b);
+	strata_buf_add_ident(&b, table);
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	params[0] = b.buf;
+	rc = pg_query(c,
+		      "SELECT coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+		      "c.relnamespace WHERE c.oid = to_regclass($1)), current_schema())",
+		      1, params, &r, err);
+	strata_buf_release(&b);
+	if (rc)
+		return rc;
+	cur = r->nrows == 1 ? strata_rows_get(r, 0, 0) : NULL;
+	if (cur && *cur) {
+		*schema = strata_strdup(cur);
+		if (!*schema)
+			rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	strata_rows_free(r);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ dialect */
+
+static void pg_placeholder(struct strata_buf *b, int n)
+{
+	strata_buf_addf(b, "$%d", n);
+}
+
+/* numeric holds every version exactly: parameters and literals go in as they are. */
+static void pg_version_param(struct strata_buf *b, int n)
+{
+	strata_buf_addf(b, "$%d", n);
+}
+
+static void pg_version_literal(struct strata_buf *b, const struct strata_version *v)
+{
+	strata_buf_addf(b, "'%s'", v->d); /* digits only: nothing to escape */
+}
+
+static void pg_timestamp_text(struct strata_buf *b, const char *column)
+{
+	strata_buf_addf(b, "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')", column);
+}
+
+static void pg_tracking_ddl(struct strata_buf *b, const char *schema, const char *table, const char *qtable)
+{
+	(void)schema; /* the primary key's index orders numeric versions */
+	(void)table;
+	strata_buf_addf(b, "CREATE TABLE IF NOT EXISTS %s (\n", qtable);
+	strata_buf_adds(b, "  version numeric PRIMARY KEY,\n"
+			   "  name text NOT NULL,\n"
+			   "  checksum text NOT NULL,\n"
+			   "  down_script text,\n"
+			   "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+			   "  duration_ms bigint NOT NULL DEFAULT 0,\n"
+			   "  applied_by text NOT NULL,\n"
+			   "  state text NOT NULL DEFAULT 'applied',\n"
+			   "  statements_done integer NOT NULL DEFAULT 0,\n"
+			   "  progress_checksum text\n)");
+}
+
+static void pg_log_ddl(struct strata_buf *b, const char *qlog)
+{
+	strata_buf_addf(b, "CREATE TABLE IF NOT EXISTS %s (\n", qlog);
+	strata_buf_adds(b, "  id bigserial PRIMARY KEY,\n"
+			   "  at timestamptz NOT NULL DEFAULT now(),\n"
+			   "  action text NOT NULL,\n"
+			   "  version numeric,\n"
+			   "  name text,\n"
+			   "  applied_by text NOT NULL,\n"
+			   "  duration_ms bigint NOT NULL DEFAULT 0,\n"
+			   "  result text NOT NULL\n)");
+}
+
+/* key and cols are column names strata chose (not quoted). */
+static void pg_upsert(struct strata_buf *b, const char *key, const char *const *cols)
+{
+	size_t i;
+
+	strata_buf_addf(b, " ON CONFLICT (%s) DO UPDATE SET ", key);
+	for (i = 0; cols[i]; i++)
+		strata_buf_addf(b, "%s%s = excluded.%s", i ? ", " : "", cols[i], cols[i]);
+}
+
+static void pg_column_type(struct strata_buf *b, const char *schema, const char *table, const char *column)
+{
+	struct strata_buf q;
+
+	strata_buf_init(&q);
+	strata_buf_add_qualified(&q, schema, table);
+	strata_buf_adds(b, "(SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass(");
+	strata_buf_add_literal(b, q.buf, q.len);
+	strata_buf_adds(b, ") AND attname = ");
+	strata_buf_add_literal(b, column, strlen(column));
+	strata_buf_adds(b, ")");
+	if (q.broken)
+		b->broken = 1;
+	strata_buf_release(&q);
+}
+
+/* bigint to numeric in place; 0.1 stored versions above 2^63 negative by bit pattern. */
+static void pg_retype_version(struct strata_buf *b, const char *qname)
+{
+	strata_buf_addf(b,
+			"ALTER TABLE %s ALTER COLUMN version TYPE numeric USING "
+			"(CASE WHEN version < 0 THEN version::numeric + 18446744073709551616 ELSE version::numeric END);\n",
+			qname);
+}
+
+static void pg_columns(struct strata_buf *b, const char *schema, const char *table)
+{
+	strata_buf_adds(b, "SELECT column_name FROM information_schema.columns WHERE table_schema = ");
+	if (schema)
+		strata_buf_add_literal(b, schema, strlen(schema));
+	else
+		strata_buf_adds(b, "current_schema()");
+	strata_buf_adds(b, " AND table_name = ");
+	strata_buf_add_literal(b, table, strlen(table));
+	strata_buf_adds(b, " ORDER BY ordinal_position");
+}
+
+static void pg_statement_timeout(struct strata_buf *b, double ms, int local)
+{
+	strata_buf_addf(b, "SET %sstatement_timeout = %.0f", local ? "LOCAL " : "", ms);
+}
+
+static const struct strata_dialect_ops pg_sql = {
+	.quote_ident = strata_buf_add_ident,
+	.quote_literal = strata_buf_add_literal,
+	.placeholder = pg_placeholder,
+	.version_param = pg_version_param,
+	.version_literal = pg_version_literal,
+	.version_desc = "version DESC",
+	.read_order = " ORDER BY version",
+	.timestamp_format = "%Y-%m-%d %H:%M:%S+00",
+	.timestamp_text = pg_timestamp_text,
+	/* statement_timestamp() is when the message carrying BEGIN, the script and the bookkeeping arrived */
+	.elapsed_ms = "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint",
+	.tracking_ddl = pg_tracking_ddl,
+	.log_ddl = pg_log_ddl,
+	.upsert = pg_upsert,
+	.legacy_version_types = { "bigint", NULL },
+	.column_type = pg_column_type,
+	.retype_version = pg_retype_version,
+	.columns = pg_columns,
+	.begin = "BEGIN",
+	.statement_timeout = pg_statement_timeout,
+	.statement_timeout_reset = "RESET statement_timeout",
+	.client_command = "psql -X -v ON_ERROR_STOP=1 -f FILE",
+	.backup_suffix = ".dump",
+	.schemas_query = "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
+			 "AND nspname <> 'information_schema' ORDER BY length(nspname), nspname",
+};
+
 const struct strata_driver strata_driver_postgres = {
 	.abi = STRATA_DRIVER_ABI,
 	.name = "postgres",
@@ -891,7 +1076,8 @@ const struct strata_driver strata_driver_postgres = {
 	.url_redact = pg_url_redact,
 	.engine = STRATA_ENGINE_POSTGRES,
 	.dialect = STRATA_DIALECT_POSTGRES,
-	.caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_BATCH,
+	.caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK | STRATA_CAP_BATCH |
+		STRATA_CAP_SESSION_TIMEOUTS,
 	.connect = pg_connect,
 	.close = pg_close,
 	.exec = pg_exec,
@@ -907,4 +1093,8 @@ const struct strata_driver strata_driver_postgres = {
 	.interrupt = pg_interrupt,
 	.set_schema = pg_set_schema,
 	.table_exists = pg_table_exists,
+	/* dialect */
+	.display_name = "PostgreSQL",
+	.sql = &pg_sql,
+	.table_schema = pg_table_schema,
 };

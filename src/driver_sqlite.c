@@ -54,6 +54,27 @@ struct strata_conn {
 	unsigned next_slot; /* the slot to replace next when all are taken */
 };
 
+/*
+ * An SQLite result code into err, with its class: read-only, I/O, corrupt,
+ * full, cannot open and not a database are the surroundings' doing.
+ */
+static void set_code(struct strata_err *err, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_CORRUPT:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_NOTADB:
+		err->err_class = STRATA_ERRCLASS_ENVIRONMENT;
+		break;
+	default:
+		err->err_class = STRATA_ERRCLASS_NONE;
+	}
+	err->driver_code = rc;
+}
+
 static int fill_err(struct strata_conn *c, int rc, struct strata_err *err)
 {
 	int code = STRATA_EDB;
@@ -62,7 +83,7 @@ static int fill_err(struct strata_conn *c, int rc, struct strata_err *err)
 		code = STRATA_ELOCK;
 	strata_err_set(err, code, "%s", c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 	if (err) {
-		err->driver_code = rc;
+		set_code(err, rc);
 		if (code == STRATA_ELOCK) {
 			strata_err_hint(err,
 				 "another process is writing to %s; waited %.0f s (--lock-wait)", c->path,
@@ -162,7 +183,7 @@ static int sq_connect(const struct strata_target *t, const struct strata_opts *o
 		strata_err_set(err, STRATA_ECONNECT, "cannot open SQLite database %s: %s", t->conninfo,
 			       c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		if (err)
-			err->driver_code = rc;
+			set_code(err, rc);
 		sqlite3_close(c->db);
 		free(c->path);
 		free(c);
@@ -176,7 +197,7 @@ static int sq_connect(const struct strata_target *t, const struct strata_opts *o
 		strata_err_set(err, rc == SQLITE_NOTADB ? STRATA_ECONNECT : (rc & 0xff) == SQLITE_BUSY ? STRATA_ELOCK : STRATA_EDB,
 			       "cannot read SQLite database %s: %s", t->conninfo, sqlite3_errmsg(c->db));
 		if (err)
-			err->driver_code = rc;
+			set_code(err, rc);
 		rc = err ? err->code : STRATA_EDB;
 		sqlite3_close(c->db);
 		free(c->path);
@@ -253,7 +274,7 @@ static int materialize(struct strata_conn *c, struct strata_err *err)
 		strata_err_set(err, STRATA_ECONNECT, "cannot create SQLite database %s: %s", c->path,
 			       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		if (err)
-			err->driver_code = rc;
+			set_code(err, rc);
 		sqlite3_close(db);
 		return STRATA_ECONNECT;
 	}
@@ -666,6 +687,145 @@ static const char *sq_url_file(const char *url, size_t *len)
 	return p;
 }
 
+/* ------------------------------------------------------------------ dialect */
+
+static void sq_placeholder(struct strata_buf *b, int n)
+{
+	strata_buf_addf(b, "$%d", n);
+}
+
+/*
+ * SQLite has no exact type for long versions, so the version column has
+ * none: a version below 10^18 (at most 18 digits) goes in as an INTEGER
+ * (ORDER BY version and max(version) work as they always did), a longer one
+ * as TEXT without leading zeros, which SQLite sorts after every integer.
+ */
+static void sq_version_param(struct strata_buf *b, int n)
+{
+	strata_buf_addf(b, "(CASE WHEN length($%d) <= 18 THEN CAST($%d AS INTEGER) ELSE $%d END)", n, n, n);
+}
+
+/* Versions are digits only: nothing to escape. */
+static void sq_version_literal(struct strata_buf *b, const struct strata_version *v)
+{
+	if (strlen(v->d) <= 18)
+		strata_buf_adds(b, v->d);
+	else
+		strata_buf_addf(b, "'%s'", v->d);
+}
+
+static void sq_timestamp_text(struct strata_buf *b, const char *column)
+{
+	strata_buf_adds(b, column); /* kept as the text strata wrote */
+}
+
+/* The index on (length(version), version) orders INTEGER and TEXT versions alike. */
+static void sq_tracking_ddl(struct strata_buf *b, const char *schema, const char *table, const char *qtable)
+{
+	struct strata_buf n;
+
+	strata_buf_addf(b, "CREATE TABLE IF NOT EXISTS %s (\n", qtable);
+	strata_buf_adds(b, "  version PRIMARY KEY,\n"
+			   "  name TEXT NOT NULL,\n"
+			   "  checksum TEXT NOT NULL,\n"
+			   "  down_script TEXT,\n"
+			   "  applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),\n"
+			   "  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
+			   "  applied_by TEXT NOT NULL,\n"
+			   "  state TEXT NOT NULL DEFAULT 'applied',\n"
+			   "  statements_done INTEGER NOT NULL DEFAULT 0,\n"
+			   "  progress_checksum TEXT\n);\n");
+	strata_buf_adds(b, "CREATE INDEX IF NOT EXISTS ");
+	strata_buf_init(&n);
+	strata_buf_addf(&n, "%s_version_order", table);
+	strata_buf_add_qualified(b, schema, n.buf);
+	if (n.broken)
+		b->broken = 1;
+	strata_buf_release(&n);
+	strata_buf_adds(b, " ON "); /* the table of an index is named without its schema */
+	strata_buf_add_ident(b, table);
+	strata_buf_adds(b, " (length(version), version)");
+}
+
+static void sq_log_ddl(struct strata_buf *b, const char *qlog)
+{
+	strata_buf_addf(b, "CREATE TABLE IF NOT EXISTS %s (\n", qlog);
+	strata_buf_adds(b, "  id INTEGER PRIMARY KEY,\n"
+			   "  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),\n"
+			   "  action TEXT NOT NULL,\n"
+			   "  version,\n"
+			   "  name TEXT,\n"
+			   "  applied_by TEXT NOT NULL,\n"
+			   "  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
+			   "  result TEXT NOT NULL\n)");
+}
+
+/* SQLite's upsert (3.24) is PostgreSQL's; key and cols are column names strata chose (not quoted). */
+static void sq_upsert(struct strata_buf *b, const char *key, const char *const *cols)
+{
+	size_t i;
+
+	strata_buf_addf(b, " ON CONFLICT (%s) DO UPDATE SET ", key);
+	for (i = 0; cols[i]; i++)
+		strata_buf_addf(b, "%s%s = excluded.%s", i ? ", " : "", cols[i], cols[i]);
+}
+
+/* pragma_table_info(table[, schema]): the declared type, as written in CREATE TABLE. */
+static void sq_column_type(struct strata_buf *b, const char *schema, const char *table, const char *column)
+{
+	strata_buf_adds(b, "(SELECT type FROM pragma_table_info(");
+	strata_buf_add_literal(b, table, strlen(table));
+	if (schema) {
+		strata_buf_adds(b, ", ");
+		strata_buf_add_literal(b, schema, strlen(schema));
+	}
+	strata_buf_adds(b, ") WHERE name = ");
+	strata_buf_add_literal(b, column, strlen(column));
+	strata_buf_adds(b, ")");
+}
+
+static void sq_columns(struct strata_buf *b, const char *schema, const char *table)
+{
+	strata_buf_adds(b, "SELECT name FROM pragma_table_info(");
+	strata_buf_add_literal(b, table, strlen(table));
+	if (schema) {
+		strata_buf_adds(b, ", ");
+		strata_buf_add_literal(b, schema, strlen(schema));
+	}
+	strata_buf_adds(b, ") ORDER BY cid");
+}
+
+static const struct strata_dialect_ops sqlite_sql = {
+	.quote_ident = strata_buf_add_ident,
+	.quote_literal = strata_buf_add_literal,
+	.placeholder = sq_placeholder,
+	.version_param = sq_version_param,
+	.version_literal = sq_version_literal,
+	.version_desc = "length(version) DESC, version DESC",
+	/*
+	 * in the table's own order (rows go in as versions are applied, so nearly
+	 * always in version order; the reader sorts otherwise): ordering by the
+	 * index cost a lookup per row
+	 */
+	.read_order = "",
+	.timestamp_format = "%Y-%m-%d %H:%M:%S",
+	.timestamp_text = sq_timestamp_text,
+	.elapsed_ms = "0", /* an offline script cannot time itself */
+	.tracking_ddl = sq_tracking_ddl,
+	.log_ddl = sq_log_ddl,
+	.upsert = sq_upsert,
+	.legacy_version_types = { "INTEGER", "bigint", NULL },
+	.column_type = sq_column_type,
+	.retype_version = NULL, /* SQLite cannot change a column's type: the table is rebuilt */
+	.columns = sq_columns,
+	.begin = "BEGIN IMMEDIATE", /* take the write lock now, not at the first write */
+	.statement_timeout = NULL,
+	.statement_timeout_reset = NULL,
+	.client_command = "sqlite3 -bail DB < FILE",
+	.backup_suffix = ".db",
+	.schemas_query = NULL,
+};
+
 const struct strata_driver strata_driver_sqlite = {
 	.abi = STRATA_DRIVER_ABI,
 	.name = "sqlite",
@@ -693,4 +853,8 @@ const struct strata_driver strata_driver_sqlite = {
 	.dbname = sq_dbname,
 	.interrupt = sq_interrupt,
 	.table_exists = sq_table_exists,
+	/* dialect */
+	.display_name = "SQLite",
+	.sql = &sqlite_sql,
+	.table_schema = NULL,
 };

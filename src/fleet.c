@@ -77,6 +77,7 @@ void strata_targets_close(struct strata_targets *ts)
 
 static int list_schemas(struct strata_targets *ts, const char *database, const char *pattern, struct strata_err *err)
 {
+	const struct strata_driver *drv;
 	struct strata_target *t;
 	struct strata_db *db;
 	struct strata_rows *r;
@@ -87,7 +88,12 @@ static int list_schemas(struct strata_targets *ts, const char *database, const c
 	rc = strata_target_parse(database, &t, err);
 	if (rc)
 		return rc;
-	if (t->engine != STRATA_ENGINE_POSTGRES) {
+	drv = strata_driver_load(t->engine, err);
+	if (!drv) {
+		strata_target_free(t);
+		return err ? err->code : STRATA_EUSAGE;
+	}
+	if (!drv->sql->schemas_query) { /* an engine without schemas */
 		strata_target_free(t);
 		return strata_err_set(err, STRATA_EUSAGE, "--schemas needs a PostgreSQL database");
 	}
@@ -98,10 +104,7 @@ static int list_schemas(struct strata_targets *ts, const char *database, const c
 		strata_target_free(t);
 		return rc;
 	}
-	rc = db->drv->query(db->conn,
-			    "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
-			    "AND nspname <> 'information_schema' ORDER BY length(nspname), nspname",
-			    0, NULL, &r, err);
+	rc = db->drv->query(db->conn, db->drv->sql->schemas_query, 0, NULL, &r, err);
 	strata_db_close(db);
 	strata_target_free(t);
 	if (rc)
@@ -316,8 +319,8 @@ static void *worker(void *arg)
 		item.target = t;
 		t0 = strata_now_ms();
 		rc = -1;
-		if (db && t->schema && t->engine == STRATA_ENGINE_POSTGRES &&
-		    strcmp(t->conninfo, cur->conninfo) == 0) {
+		/* another schema of the same database: move the connection (retarget checks it can) */
+		if (db && t->schema && db->drv->set_schema && strcmp(t->conninfo, cur->conninfo) == 0) {
 			rc = strata_db_retarget(db, t, &item.err);
 			if (rc) { /* the connection may be gone: start afresh */
 				strata_db_close(db);

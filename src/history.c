@@ -6,22 +6,21 @@
  * when and for how long; statements_done and progress_checksum say how far
  * a partial up got, or, on an applied row, how far a failed down got.
  * Versions are exact digit strings of any length
- * (version.c): PostgreSQL keeps them as numeric (exact, ordered by the
- * primary key's index). SQLite has no exact type that long, so its version
- * column has no type: versions below 10^18 are stored as INTEGER (ORDER BY
- * version and max(version) work as they always did), longer ones as TEXT
- * without leading zeros, which SQLite sorts after every integer; an index on
- * (length(version), version) orders them all. Every version going into
- * SQLite passes through version_param/version_literal, which pick the type.
+ * (version.c), stored as the driver's dialect says (driver.h: numeric on
+ * PostgreSQL; INTEGER below 10^18 and TEXT above, in an untyped column, on
+ * SQLite). Every version going into a table passes through version_param or
+ * version_literal, and every ORDER BY of versions is the dialect's.
  *
  * Tables made by strata 0.1 hold versions in a signed 64-bit column (bigint,
  * INTEGER), those above 2^63 negative by bit pattern. Reading understands
  * both; the first command that takes the lock to write upgrades them in place
  * (upgrade_tables), in one transaction, so such a database keeps working.
  *
- * The SQL differs between engines only in types and timestamp formatting;
- * the statements use $1..$n parameters, which both engines accept.
+ * This file names no engine: the tables' DDL, types, timestamps, quoting and
+ * placeholders come from db->drv->sql. Statements are written here with
+ * $1..$n parameters, which add_stmt spells as the driver does.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,35 +42,84 @@ static struct strata_version version_from_text(const char *s)
 }
 
 /*
- * Parameter $n as a version for the tracking tables: on SQLite an INTEGER
- * when it has at most 18 digits, else the TEXT as bound (see the top).
+ * Append a statement to b: `tmpl` is a printf format whose parameters are
+ * written $1..$n (names enter through %s, never through the template), each
+ * spelled as the driver's placeholder.
  */
+static void add_stmt(struct strata_db *db, struct strata_buf *b, const char *tmpl, ...)
+	__attribute__((format(printf, 3, 4)));
+static void add_stmt(struct strata_db *db, struct strata_buf *b, const char *tmpl, ...)
+{
+	struct strata_buf f, ph;
+	const char *p, *q;
+	va_list ap;
+
+	strata_buf_init(&f);
+	strata_buf_init(&ph);
+	for (p = tmpl; *p; p++) {
+		int n = 0;
+
+		if (*p != '$' || p[1] < '1' || p[1] > '9') {
+			strata_buf_addc(&f, *p);
+			continue;
+		}
+		while (p[1] >= '0' && p[1] <= '9')
+			n = n * 10 + (*++p - '0');
+		strata_buf_reset(&ph);
+		db->drv->sql->placeholder(&ph, n);
+		for (q = ph.buf; *q; q++) {
+			if (*q == '%')
+				strata_buf_addc(&f, '%');
+			strata_buf_addc(&f, *q);
+		}
+	}
+	if (f.broken || ph.broken) {
+		b->broken = 1;
+	} else {
+		va_start(ap, tmpl);
+		strata_buf_vaddf(b, f.buf, ap);
+		va_end(ap);
+	}
+	strata_buf_release(&f);
+	strata_buf_release(&ph);
+}
+
+/* Quoting as the driver's dialect does it. */
+static void add_ident(struct strata_db *db, struct strata_buf *b, const char *s)
+{
+	db->drv->sql->quote_ident(b, s);
+}
+
+static void add_literal(struct strata_db *db, struct strata_buf *b, const char *s, size_t len)
+{
+	db->drv->sql->quote_literal(b, s, len);
+}
+
+/* schema.name (just name when schema is NULL), quoted. */
+static void add_qualified(struct strata_db *db, struct strata_buf *b, const char *schema, const char *name)
+{
+	if (schema) {
+		add_ident(db, b, schema);
+		strata_buf_addc(b, '.');
+	}
+	add_ident(db, b, name);
+}
+
+/* Parameter $n as a version, as the dialect stores one ("" when it does not fit: the statement fails). */
 static void version_param(struct strata_db *db, int n, char out[96])
 {
-	if (db->drv->engine == STRATA_ENGINE_SQLITE)
-		snprintf(out, 96, "(CASE WHEN length($%d) <= 18 THEN CAST($%d AS INTEGER) ELSE $%d END)", n, n, n);
-	else
-		snprintf(out, 96, "$%d", n);
+	struct strata_buf b;
+
+	strata_buf_init(&b);
+	db->drv->sql->version_param(&b, n);
+	snprintf(out, 96, "%s", b.broken || b.len >= 96 ? "" : b.buf);
+	strata_buf_release(&b);
 }
 
-/* A version as an SQL literal of the same type (versions are digits only: nothing to escape). */
+/* A version as an SQL literal of the same type. */
 static void version_literal(struct strata_db *db, struct strata_buf *b, const struct strata_version *v)
 {
-	if (db->drv->engine == STRATA_ENGINE_SQLITE && strlen(v->d) <= 18)
-		strata_buf_adds(b, v->d);
-	else
-		strata_buf_addf(b, "'%s'", v->d);
-}
-
-/* Name of the index that orders an SQLite tracking table by version. */
-static void order_index(struct strata_db *db, struct strata_buf *b)
-{
-	struct strata_buf n;
-
-	strata_buf_init(&n);
-	strata_buf_addf(&n, "%s_version_order", db->table);
-	strata_buf_add_qualified(b, db->schema, n.buf);
-	strata_buf_release(&n);
+	db->drv->sql->version_literal(b, v);
 }
 
 void strata_applied_free(struct strata_applied *a, size_t n)
@@ -99,58 +147,12 @@ int strata_history_exists(struct strata_db *db, struct strata_err *err)
 
 static void tracking_create_sql(struct strata_db *db, struct strata_buf *b)
 {
-	strata_buf_addf(b, "CREATE TABLE IF NOT EXISTS %s (\n", db->qtable);
-	if (db->drv->engine == STRATA_ENGINE_POSTGRES) {
-		strata_buf_adds(b, "  version numeric PRIMARY KEY,\n"
-				   "  name text NOT NULL,\n"
-				   "  checksum text NOT NULL,\n"
-				   "  down_script text,\n"
-				   "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
-				   "  duration_ms bigint NOT NULL DEFAULT 0,\n"
-				   "  applied_by text NOT NULL,\n"
-				   "  state text NOT NULL DEFAULT 'applied',\n"
-				   "  statements_done integer NOT NULL DEFAULT 0,\n"
-				   "  progress_checksum text\n)");
-	} else {
-		strata_buf_adds(b, "  version PRIMARY KEY,\n"
-				   "  name TEXT NOT NULL,\n"
-				   "  checksum TEXT NOT NULL,\n"
-				   "  down_script TEXT,\n"
-				   "  applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),\n"
-				   "  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
-				   "  applied_by TEXT NOT NULL,\n"
-				   "  state TEXT NOT NULL DEFAULT 'applied',\n"
-				   "  statements_done INTEGER NOT NULL DEFAULT 0,\n"
-				   "  progress_checksum TEXT\n);\n");
-		strata_buf_adds(b, "CREATE INDEX IF NOT EXISTS ");
-		order_index(db, b);
-		strata_buf_adds(b, " ON ");
-		strata_buf_add_ident(b, db->table);
-		strata_buf_adds(b, " (length(version), version)");
-	}
+	db->drv->sql->tracking_ddl(b, db->schema, db->table, db->qtable);
 }
 
 static void log_create_sql(struct strata_db *db, struct strata_buf *b)
 {
-	strata_buf_addf(b, "CREATE TABLE IF NOT EXISTS %s (\n", db->qlog);
-	if (db->drv->engine == STRATA_ENGINE_POSTGRES)
-		strata_buf_adds(b, "  id bigserial PRIMARY KEY,\n"
-				   "  at timestamptz NOT NULL DEFAULT now(),\n"
-				   "  action text NOT NULL,\n"
-				   "  version numeric,\n"
-				   "  name text,\n"
-				   "  applied_by text NOT NULL,\n"
-				   "  duration_ms bigint NOT NULL DEFAULT 0,\n"
-				   "  result text NOT NULL\n)");
-	else
-		strata_buf_adds(b, "  id INTEGER PRIMARY KEY,\n"
-				   "  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),\n"
-				   "  action TEXT NOT NULL,\n"
-				   "  version,\n"
-				   "  name TEXT,\n"
-				   "  applied_by TEXT NOT NULL,\n"
-				   "  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
-				   "  result TEXT NOT NULL\n)");
+	db->drv->sql->log_ddl(b, db->qlog);
 }
 
 static int create_if_missing(struct strata_db *db, const char *table, void (*sql)(struct strata_db *, struct strata_buf *),
@@ -182,6 +184,17 @@ void strata_history_create_sql(struct strata_db *db, struct strata_buf *b)
 	strata_buf_adds(b, ";\n");
 }
 
+/* Is `type` the version column's type in a table of strata 0.1? */
+static int legacy_type(struct strata_db *db, const char *type)
+{
+	const char *const *t;
+
+	for (t = db->drv->sql->legacy_version_types; type && *t; t++)
+		if (strcmp(type, *t) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Which of the two tables still have strata 0.1's signed 64-bit version
  * column: one catalog query for both.
@@ -189,86 +202,60 @@ void strata_history_create_sql(struct strata_db *db, struct strata_buf *b)
 static int old_format(struct strata_db *db, int *t_old, int *l_old, struct strata_err *err)
 {
 	struct strata_rows *r;
-	struct strata_buf t, l;
-	const char *params[3];
-	int rc, np = 2;
+	struct strata_buf q;
+	int rc;
 
 	*t_old = *l_old = 0;
-	strata_buf_init(&t);
-	strata_buf_init(&l);
-	if (db->drv->engine == STRATA_ENGINE_POSTGRES) {
-		strata_buf_add_qualified(&t, db->schema, db->table);
-		strata_buf_add_qualified(&l, db->schema, db->logtable);
-	} else {
-		strata_buf_adds(&t, db->table);
-		strata_buf_adds(&l, db->logtable);
-	}
-	params[0] = t.buf;
-	params[1] = l.buf;
-	params[2] = db->schema;
-	if (t.broken || l.broken) {
-		rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
-	} else if (db->drv->engine == STRATA_ENGINE_POSTGRES) {
-		rc = db->drv->query(db->conn,
-				    "SELECT (SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-				    "WHERE attrelid = to_regclass($1) AND attname = 'version'), "
-				    "(SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-				    "WHERE attrelid = to_regclass($2) AND attname = 'version')",
-				    np, params, &r, err);
-	} else {
-		np = db->schema ? 3 : 2;
-		rc = db->drv->query(db->conn,
-				    db->schema ? "SELECT (SELECT type FROM pragma_table_info($1, $3) WHERE name = 'version'), "
-						 "(SELECT type FROM pragma_table_info($2, $3) WHERE name = 'version')"
-					       : "SELECT (SELECT type FROM pragma_table_info($1) WHERE name = 'version'), "
-						 "(SELECT type FROM pragma_table_info($2) WHERE name = 'version')",
-				    np, params, &r, err);
-	}
-	strata_buf_release(&t);
-	strata_buf_release(&l);
+	strata_buf_init(&q);
+	strata_buf_adds(&q, "SELECT ");
+	db->drv->sql->column_type(&q, db->schema, db->table, "version");
+	strata_buf_adds(&q, ", ");
+	db->drv->sql->column_type(&q, db->schema, db->logtable, "version");
+	rc = q.broken ? strata_err_set(err, STRATA_ENOMEM, "out of memory")
+		      : db->drv->query(db->conn, q.buf, 0, NULL, &r, err);
+	strata_buf_release(&q);
 	if (rc)
 		return rc;
 	if (r->nrows == 1) {
-		const char *a = strata_rows_get(r, 0, 0), *b = strata_rows_get(r, 0, 1);
-
-		*t_old = a && (strcmp(a, "bigint") == 0 || strcmp(a, "INTEGER") == 0);
-		*l_old = b && (strcmp(b, "bigint") == 0 || strcmp(b, "INTEGER") == 0);
+		*t_old = legacy_type(db, strata_rows_get(r, 0, 0));
+		*l_old = legacy_type(db, strata_rows_get(r, 0, 1));
 	}
 	strata_rows_free(r);
 	return 0;
 }
 
-/* Quoted names of the columns of an SQLite table, "a", "b", ... into b. */
-static int sqlite_columns(struct strata_db *db, const char *table, struct strata_buf *b, struct strata_err *err)
+/* Quoted names of the columns of a table, "a", "b", ... into b. */
+static int table_columns(struct strata_db *db, const char *table, struct strata_buf *b, struct strata_err *err)
 {
 	struct strata_rows *r;
-	const char *params[2] = { table, db->schema };
+	struct strata_buf q;
 	size_t i;
 	int rc;
 
-	rc = db->drv->query(db->conn,
-			    db->schema ? "SELECT name FROM pragma_table_info($1, $2) ORDER BY cid"
-				       : "SELECT name FROM pragma_table_info($1) ORDER BY cid",
-			    db->schema ? 2 : 1, params, &r, err);
+	strata_buf_init(&q);
+	db->drv->sql->columns(&q, db->schema, table);
+	rc = q.broken ? strata_err_set(err, STRATA_ENOMEM, "out of memory")
+		      : db->drv->query(db->conn, q.buf, 0, NULL, &r, err);
+	strata_buf_release(&q);
 	if (rc)
 		return rc;
 	for (i = 0; i < r->nrows; i++) {
 		if (i)
 			strata_buf_adds(b, ", ");
-		strata_buf_add_ident(b, strata_rows_get(r, i, 0));
+		add_ident(db, b, strata_rows_get(r, i, 0));
 	}
 	strata_rows_free(r);
 	return 0;
 }
 
 /*
- * SQLite cannot change a column's type: the old table is renamed, made again
- * with an untyped version column and copied over (its integers stay
- * integers). Every column of the old table is copied, so columns added
- * since 0.1 survive too.
+ * An engine that cannot change a column's type (SQLite): the old table is
+ * renamed, made again with the dialect's version column and copied over (its
+ * integers stay integers). Every column of the old table is copied, so
+ * columns added since 0.1 survive too.
  */
-static int sqlite_rebuild(struct strata_db *db, const char *table, const char *qname,
-			  void (*create)(struct strata_db *, struct strata_buf *), struct strata_err *err)
+static int rebuild(struct strata_db *db, const char *table, const char *qname,
+		   void (*create)(struct strata_db *, struct strata_buf *), struct strata_err *err)
 {
 	struct strata_buf b, cols, old;
 	long pos;
@@ -278,17 +265,17 @@ static int sqlite_rebuild(struct strata_db *db, const char *table, const char *q
 	strata_buf_init(&cols);
 	strata_buf_init(&old);
 	strata_buf_addf(&old, "%s_strata_0_1", table);
-	rc = sqlite_columns(db, table, &cols, err);
+	rc = table_columns(db, table, &cols, err);
 	if (rc)
 		goto out;
 	strata_buf_addf(&b, "ALTER TABLE %s RENAME TO ", qname);
-	strata_buf_add_ident(&b, old.buf);
+	add_ident(db, &b, old.buf);
 	strata_buf_adds(&b, ";\n");
 	create(db, &b);
 	strata_buf_addf(&b, ";\nINSERT INTO %s (%s) SELECT %s FROM ", qname, cols.buf, cols.buf);
-	strata_buf_add_qualified(&b, db->schema, old.buf);
+	add_qualified(db, &b, db->schema, old.buf);
 	strata_buf_adds(&b, ";\nDROP TABLE ");
-	strata_buf_add_qualified(&b, db->schema, old.buf);
+	add_qualified(db, &b, db->schema, old.buf);
 	strata_buf_adds(&b, ";");
 	if (b.broken || cols.broken || old.broken) {
 		rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
@@ -302,8 +289,8 @@ out:
 	return rc;
 }
 
-/* Versions above 2^63, stored negative by 0.1, written as their digits (SQLite; PostgreSQL does it in ALTER). */
-static int sqlite_fix_negative(struct strata_db *db, const char *qname, struct strata_err *err)
+/* Versions above 2^63, stored negative by 0.1, written as their digits (after a rebuild; retype_version does it). */
+static int fix_negative(struct strata_db *db, const char *qname, struct strata_err *err)
 {
 	struct strata_buf b;
 	struct strata_rows *r;
@@ -320,7 +307,7 @@ static int sqlite_fix_negative(struct strata_db *db, const char *qname, struct s
 		char v1[96];
 
 		version_param(db, 1, v1);
-		strata_buf_addf(&b, "UPDATE %s SET version = %s WHERE version = CAST($2 AS INTEGER)", qname, v1);
+		add_stmt(db, &b, "UPDATE %s SET version = %s WHERE version = CAST($2 AS INTEGER)", qname, v1);
 	}
 	for (i = 0; !rc && i < r->nrows; i++) {
 		struct strata_version v = version_from_text(strata_rows_get(r, i, 0));
@@ -337,9 +324,10 @@ static int sqlite_fix_negative(struct strata_db *db, const char *qname, struct s
 
 /*
  * Bring tables made by strata 0.1 to exact versions, in place and in one
- * transaction (the caller holds the migration lock): PostgreSQL's bigint
- * columns become numeric, SQLite's tables are rebuilt with TEXT versions;
- * versions stored negative become the digits they stood for.
+ * transaction (the caller holds the migration lock): the columns change type
+ * where the engine can (PostgreSQL's bigint becomes numeric), else the tables
+ * are rebuilt (SQLite's, with untyped versions); versions stored negative
+ * become the digits they stood for.
  */
 static int upgrade_tables(struct strata_db *db, struct strata_err *err)
 {
@@ -354,26 +342,22 @@ static int upgrade_tables(struct strata_db *db, struct strata_err *err)
 	if (rc)
 		return rc;
 	strata_buf_init(&b);
-	if (db->drv->engine == STRATA_ENGINE_POSTGRES) {
-		static const char using[] =
-			" ALTER COLUMN version TYPE numeric USING "
-			"(CASE WHEN version < 0 THEN version::numeric + 18446744073709551616 ELSE version::numeric END);\n";
-
+	if (db->drv->sql->retype_version) {
 		if (t_old)
-			strata_buf_addf(&b, "ALTER TABLE %s%s", db->qtable, using);
+			db->drv->sql->retype_version(&b, db->qtable);
 		if (l_old)
-			strata_buf_addf(&b, "ALTER TABLE %s%s", db->qlog, using);
+			db->drv->sql->retype_version(&b, db->qlog);
 		rc = b.broken ? strata_err_set(err, STRATA_ENOMEM, "out of memory")
 			      : db->drv->exec(db->conn, b.buf, b.len, &pos, err);
 	} else {
 		if (t_old)
-			rc = sqlite_rebuild(db, db->table, db->qtable, tracking_create_sql, err);
+			rc = rebuild(db, db->table, db->qtable, tracking_create_sql, err);
 		if (!rc && t_old)
-			rc = sqlite_fix_negative(db, db->qtable, err);
+			rc = fix_negative(db, db->qtable, err);
 		if (!rc && l_old)
-			rc = sqlite_rebuild(db, db->logtable, db->qlog, log_create_sql, err);
+			rc = rebuild(db, db->logtable, db->qlog, log_create_sql, err);
 		if (!rc && l_old)
-			rc = sqlite_fix_negative(db, db->qlog, err);
+			rc = fix_negative(db, db->qlog, err);
 	}
 	strata_buf_release(&b);
 	if (!rc)
@@ -411,7 +395,7 @@ int strata_history_ensure(struct strata_db *db, struct strata_err *err)
 	}
 	/* both, in one transaction: one commit (one fsync on SQLite) instead of two */
 	strata_buf_init(&b);
-	strata_buf_adds(&b, db->drv->engine == STRATA_ENGINE_SQLITE ? "BEGIN IMMEDIATE;\n" : "BEGIN;\n");
+	strata_buf_addf(&b, "%s;\n", db->drv->sql->begin);
 	strata_history_create_sql(db, &b);
 	strata_buf_adds(&b, "COMMIT;");
 	if (b.broken)
@@ -447,8 +431,8 @@ int strata_history_log(struct strata_db *db, const char *action, const struct st
 		char v3[96];
 
 		version_param(db, 3, v3);
-		strata_buf_addf(&b, "INSERT INTO %s (at, action, version, name, applied_by, duration_ms, result) "
-				    "VALUES ($1, $2, %s, $4, $5, $6, $7)", db->qlog, v3);
+		add_stmt(db, &b, "INSERT INTO %s (at, action, version, name, applied_by, duration_ms, result) "
+				 "VALUES ($1, $2, %s, $4, $5, $6, $7)", db->qlog, v3);
 	}
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
@@ -500,10 +484,8 @@ int strata_log_get(struct strata_db *db, struct strata_log_row **out, size_t *n,
 		return rc;
 	strata_buf_init(&b);
 	strata_buf_adds(&b, "SELECT id, ");
-	if (db->drv->engine == STRATA_ENGINE_POSTGRES)
-		strata_buf_adds(&b, "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), ");
-	else
-		strata_buf_adds(&b, "at, ");
+	db->drv->sql->timestamp_text(&b, "at");
+	strata_buf_adds(&b, ", ");
 	strata_buf_addf(&b, "action, version, name, applied_by, duration_ms, result FROM %s ORDER BY id", db->qlog);
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
@@ -591,17 +573,10 @@ int strata_history_read(struct strata_db *db, int with_down, struct strata_appli
 		return rc;
 	strata_buf_init(&b);
 	strata_buf_adds(&b, with_down ? "SELECT version, name, checksum, down_script, " : "SELECT version, name, checksum, NULL, ");
-	if (db->drv->engine == STRATA_ENGINE_POSTGRES)
-		strata_buf_adds(&b, "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), ");
-	else
-		strata_buf_adds(&b, "applied_at, ");
-	/*
-	 * SQLite: in the table's own order (rows go in as versions are applied,
-	 * so nearly always in version order; sorted below otherwise): ordering by
-	 * the index cost a lookup per row.
-	 */
-	strata_buf_addf(&b, "duration_ms, applied_by, state, statements_done, progress_checksum FROM %s%s", db->qtable,
-			db->drv->engine == STRATA_ENGINE_POSTGRES ? " ORDER BY version" : "");
+	db->drv->sql->timestamp_text(&b, "applied_at");
+	/* in the dialect's order, or the table's own (sorted below when it is not by version) */
+	strata_buf_addf(&b, ", duration_ms, applied_by, state, statements_done, progress_checksum FROM %s%s", db->qtable,
+			db->drv->sql->read_order);
 	rc = read_tracking(db, &b, &r, err);
 	if (rc)
 		return rc;
@@ -649,8 +624,8 @@ static void now_text(struct strata_db *db, char when[40])
 	struct tm tm;
 
 	gmtime_r(&now, &tm);
-	strftime(when, 40, db->drv->engine == STRATA_ENGINE_POSTGRES ? "%Y-%m-%d %H:%M:%S+00" : "%Y-%m-%d %H:%M:%S",
-		 &tm);
+	if (!strftime(when, 40, db->drv->sql->timestamp_format, &tm))
+		when[0] = '\0';
 }
 
 /* Run one bookkeeping statement with text parameters: fmt's %s are the table, then the version ($1). */
@@ -662,7 +637,7 @@ static int bookkeep(struct strata_db *db, const char *fmt, int n, const char *co
 
 	version_param(db, 1, v1);
 	strata_buf_init(&b);
-	strata_buf_addf(&b, fmt, db->qtable, v1);
+	add_stmt(db, &b, fmt, db->qtable, v1);
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	rc = db->drv->query(db->conn, b.buf, n, params, NULL, err);
@@ -673,8 +648,12 @@ static int bookkeep(struct strata_db *db, const char *fmt, int n, const char *co
 int strata_history_progress(struct strata_db *db, const struct strata_migration *m, int done, const char *progress,
 			    struct strata_err *err)
 {
-	char n[16], when[40];
+	/* on a row already partial (a resumed run), the new count and checksum */
+	static const char *const update[] = { "state", "statements_done", "progress_checksum", NULL };
+	char n[16], when[40], v1[96];
 	const char *params[8];
+	struct strata_buf b;
+	int rc;
 
 	snprintf(n, sizeof(n), "%d", done);
 	now_text(db, when);
@@ -686,12 +665,18 @@ int strata_history_progress(struct strata_db *db, const struct strata_migration 
 	params[5] = db->applied_by;
 	params[6] = n;
 	params[7] = progress;
-	return bookkeep(db,
-			"INSERT INTO %s (version, name, checksum, down_script, applied_at, applied_by, state, "
-			"statements_done, progress_checksum) VALUES (%s, $2, $3, $4, $5, $6, 'partial', $7, $8) "
-			"ON CONFLICT (version) DO UPDATE SET state = 'partial', statements_done = excluded.statements_done, "
-			"progress_checksum = excluded.progress_checksum",
-			8, params, err);
+	version_param(db, 1, v1);
+	strata_buf_init(&b);
+	add_stmt(db, &b,
+		 "INSERT INTO %s (version, name, checksum, down_script, applied_at, applied_by, state, "
+		 "statements_done, progress_checksum) VALUES (%s, $2, $3, $4, $5, $6, 'partial', $7, $8)",
+		 db->qtable, v1);
+	db->drv->sql->upsert(&b, "version", update);
+	if (b.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = db->drv->query(db->conn, b.buf, 8, params, NULL, err);
+	strata_buf_release(&b);
+	return rc;
 }
 
 int strata_history_complete(struct strata_db *db, const struct strata_migration *m, double ms,
@@ -724,9 +709,7 @@ void strata_history_batch_sql(struct strata_db *db, const struct strata_migratio
 	 * statement_timestamp() is when the message arrived); an offline SQLite
 	 * script records 0.
 	 */
-	const char *elapsed = db->drv->engine == STRATA_ENGINE_POSTGRES
-				      ? "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint"
-				      : "0";
+	const char *elapsed = db->drv->sql->elapsed_ms;
 	struct strata_buf ver;
 
 	/* a long version is no SQL integer literal (SQLite would read it as a REAL): version_literal */
@@ -737,24 +720,24 @@ void strata_history_batch_sql(struct strata_db *db, const struct strata_migratio
 	} else {
 		strata_buf_addf(b, "INSERT INTO %s (version, name, checksum, down_script, duration_ms, applied_by) VALUES (%s, ",
 				db->qtable, ver.buf);
-		strata_buf_add_literal(b, m->name, strlen(m->name));
+		add_literal(db, b, m->name, strlen(m->name));
 		strata_buf_adds(b, ", ");
-		strata_buf_add_literal(b, m->checksum, strlen(m->checksum));
+		add_literal(db, b, m->checksum, strlen(m->checksum));
 		strata_buf_adds(b, ", ");
 		if (m->down)
-			strata_buf_add_literal(b, m->down, m->down_len);
+			add_literal(db, b, m->down, m->down_len);
 		else
 			strata_buf_adds(b, "NULL");
 		strata_buf_addf(b, ", %s, ", elapsed);
-		strata_buf_add_literal(b, db->applied_by, strlen(db->applied_by));
+		add_literal(db, b, db->applied_by, strlen(db->applied_by));
 		strata_buf_adds(b, ");\n");
 	}
 	strata_buf_addf(b, "INSERT INTO %s (action, version, name, applied_by, duration_ms, result) VALUES (", db->qlog);
-	strata_buf_add_literal(b, action, strlen(action));
+	add_literal(db, b, action, strlen(action));
 	strata_buf_addf(b, ", %s, ", ver.buf);
-	strata_buf_add_literal(b, name, strlen(name));
+	add_literal(db, b, name, strlen(name));
 	strata_buf_adds(b, ", ");
-	strata_buf_add_literal(b, db->applied_by, strlen(db->applied_by));
+	add_literal(db, b, db->applied_by, strlen(db->applied_by));
 	strata_buf_addf(b, ", %s, 'ok');\n", elapsed);
 	if (ver.broken)
 		b->broken = 1;
@@ -790,26 +773,26 @@ void strata_history_defer(struct strata_db *db, struct strata_deferred *d, const
 		strata_buf_adds(&d->track, d->track.len ? ",\n(" : "(");
 		version_literal(db, &d->track, version);
 		strata_buf_adds(&d->track, ", ");
-		strata_buf_add_literal(&d->track, m->name, strlen(m->name));
+		add_literal(db, &d->track, m->name, strlen(m->name));
 		strata_buf_adds(&d->track, ", ");
-		strata_buf_add_literal(&d->track, m->checksum, strlen(m->checksum));
+		add_literal(db, &d->track, m->checksum, strlen(m->checksum));
 		strata_buf_adds(&d->track, ", ");
 		if (m->down)
-			strata_buf_add_literal(&d->track, m->down, m->down_len);
+			add_literal(db, &d->track, m->down, m->down_len);
 		else
 			strata_buf_adds(&d->track, "NULL");
 		strata_buf_addf(&d->track, ", %s, ", dur);
-		strata_buf_add_literal(&d->track, db->applied_by, strlen(db->applied_by));
+		add_literal(db, &d->track, db->applied_by, strlen(db->applied_by));
 		strata_buf_adds(&d->track, ")");
 	}
 	strata_buf_addf(&d->log, "%s(", d->log.len ? ",\n" : "");
-	strata_buf_add_literal(&d->log, action, strlen(action));
+	add_literal(db, &d->log, action, strlen(action));
 	strata_buf_adds(&d->log, ", ");
 	version_literal(db, &d->log, version);
 	strata_buf_adds(&d->log, ", ");
-	strata_buf_add_literal(&d->log, name, strlen(name));
+	add_literal(db, &d->log, name, strlen(name));
 	strata_buf_adds(&d->log, ", ");
-	strata_buf_add_literal(&d->log, db->applied_by, strlen(db->applied_by));
+	add_literal(db, &d->log, db->applied_by, strlen(db->applied_by));
 	strata_buf_addf(&d->log, ", %s, 'ok')", dur);
 	d->down = down;
 	d->n++;
@@ -872,10 +855,10 @@ int strata_history_insert(struct strata_db *db, const struct strata_migration *m
 		char v1[96];
 
 		version_param(db, 1, v1);
-		strata_buf_addf(&b,
-				"INSERT INTO %s (version, name, checksum, down_script, applied_at, duration_ms, applied_by) "
-				"VALUES (%s, $2, $3, $4, $5, $6, $7)",
-				db->qtable, v1);
+		add_stmt(db, &b,
+			 "INSERT INTO %s (version, name, checksum, down_script, applied_at, duration_ms, applied_by) "
+			 "VALUES (%s, $2, $3, $4, $5, $6, $7)",
+			 db->qtable, v1);
 	}
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
@@ -968,7 +951,7 @@ int strata_version_get(struct strata_db *db, struct strata_version *version, int
 			"ORDER BY version DESC LIMIT 1) AS high UNION ALL "
 			"SELECT version, state FROM (SELECT version, state FROM %s ORDER BY %s LIMIT 1) AS low",
 			db->qtable, db->qtable,
-			db->drv->engine == STRATA_ENGINE_POSTGRES ? "version DESC" : "length(version) DESC, version DESC");
+			db->drv->sql->version_desc);
 	rc = read_tracking(db, &b, &r, err);
 	if (rc)
 		return rc;

@@ -174,6 +174,7 @@ enum {
 	STRATA_CAP_ADVISORY_LOCK = 1 << 1,     /* lock() holds a lock for the whole session */
 	STRATA_CAP_BATCH = 1 << 2,             /* exec() of BEGIN; script; bookkeeping; COMMIT in one round trip
 						  pays: the server reports per statement, and stops at an error */
+	STRATA_CAP_SESSION_TIMEOUTS = 1 << 3,  /* connect() applies the options' lock and statement timeouts */
 };
 
 struct strata_conn; /* a driver's connection, opaque outside the driver */
@@ -269,6 +270,16 @@ struct strata_driver {
 	char *(*dbname)(struct strata_conn *c);
 	/* Does this table exist? (schema-qualified names allowed). 1 yes, 0 no, <0 error. */
 	int (*table_exists)(struct strata_conn *c, const char *schema, const char *table, struct strata_err *err);
+	/* dialect */
+	const char *display_name;              /* the engine as people name it: "SQLite", "PostgreSQL" */
+	const struct strata_dialect_ops *sql;  /* the SQL it speaks (driver.h) */
+	/*
+	 * The schema a bare table name belongs to on this connection (the one
+	 * its search path finds it in, else the session's current one) into
+	 * *schema (malloc'ed; NULL when there is none). Optional: NULL when the
+	 * engine has no schemas to pin a table to.
+	 */
+	int (*table_schema)(struct strata_conn *c, const char *table, char **schema, struct strata_err *err);
 };
 
 /* The driver for an engine; NULL with err filled. Thread-safe. */
@@ -459,9 +470,14 @@ int strata_directives_parse(const char *script, size_t len, enum strata_dialect 
 void strata_directives_release(struct strata_directives *dv);
 /* "there is no 000003_x.down.sql" (or the layout's equivalent): where m's absent down would be. */
 void strata_down_absent(const struct strata_migration *m, char *why, size_t whylen);
+/* strata_source_check and strata_down_kind for scripts written in dialect d (the public ones name an engine). */
+int strata_source_check_dialect(const struct strata_source *src, enum strata_dialect d, struct strata_err *err);
+enum strata_down_kind strata_down_kind_dialect(const struct strata_migration *m, enum strata_dialect d, char *why,
+					       size_t whylen);
 
 #include "registry.h"
 #include "url.h"
 #include "plan.h"
+#include "driver.h"
 
 #endif

@@ -68,7 +68,7 @@ int strata_backup(struct strata_db *db, const char *dir, char **path, struct str
 			strata_buf_adds(&b, "none");
 		if (k > 1)
 			strata_buf_addf(&b, "-%d", k);
-		strata_buf_adds(&b, db->drv->engine == STRATA_ENGINE_SQLITE ? ".db" : ".dump");
+		strata_buf_adds(&b, db->drv->sql->backup_suffix);
 		if (b.broken || stat(b.buf, &st) != 0)
 			break;
 	}

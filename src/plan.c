@@ -208,7 +208,7 @@ static int prepare_step(struct planner *r, struct strata_step *s, struct strata_
 	}
 	if (s->own_tx)
 		s->notx = 1;
-	if (!s->notx && drv->engine == STRATA_ENGINE_POSTGRES) {
+	if (!s->notx) { /* the dialect's lexer flags the statements its engine runs only outside one */
 		for (i = 0; i < s->sp.n; i++) {
 			if (s->sp.s[i].flags & STRATA_STMT_NO_TX) {
 				s->notx = 1;

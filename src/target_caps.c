@@ -2,12 +2,30 @@
  * target_caps.c - what a target's engine does, asked by front ends that must
  * not compare engine ids themselves: features of its driver, and reading
  * scripts as that engine would (or, with no target known, as the strictest
- * one would).
+ * dialect would). The public functions that name an engine (strata.h) find
+ * its driver here too.
  */
 #include "internal.h"
 
 /* With no target: the reading that refuses the most (PostgreSQL's dollar quotes and E'' strings). */
-#define NO_TARGET_ENGINE STRATA_ENGINE_POSTGRES
+#define NO_TARGET_DIALECT STRATA_DIALECT_POSTGRES
+
+/*
+ * The dialect an engine's scripts are written in: its driver's. The
+ * strictest one when there is no such driver, as its scripts are still to be
+ * read although no target of it could be opened.
+ */
+static enum strata_dialect engine_dialect(enum strata_engine engine)
+{
+	const struct strata_driver *drv = strata_driver_load(engine, NULL);
+
+	return drv ? drv->dialect : NO_TARGET_DIALECT;
+}
+
+static enum strata_dialect target_dialect(const struct strata_target *t)
+{
+	return t ? engine_dialect(t->engine) : NO_TARGET_DIALECT;
+}
 
 int strata_target_supports(const struct strata_target *t, enum strata_target_feature f)
 {
@@ -20,20 +38,30 @@ int strata_target_supports(const struct strata_target *t, enum strata_target_fea
 		return 0;
 	switch (f) {
 	case STRATA_FEATURE_SESSION_TIMEOUTS:
-		/* the PostgreSQL dialect's sessions take SET lock_timeout / statement_timeout (driver_pg.c connect) */
-		return drv->dialect == STRATA_DIALECT_POSTGRES;
+		return (drv->caps & STRATA_CAP_SESSION_TIMEOUTS) != 0;
 	}
 	return 0;
+}
+
+int strata_source_check(const struct strata_source *src, enum strata_engine engine, struct strata_err *err)
+{
+	return strata_source_check_dialect(src, engine_dialect(engine), err);
+}
+
+enum strata_down_kind strata_down_kind(const struct strata_migration *m, enum strata_engine engine, char *why,
+				       size_t whylen)
+{
+	return strata_down_kind_dialect(m, engine_dialect(engine), why, whylen);
 }
 
 int strata_source_check_target(const struct strata_source *src, const struct strata_target *t,
 			       struct strata_err *err)
 {
-	return strata_source_check(src, t ? t->engine : NO_TARGET_ENGINE, err);
+	return strata_source_check_dialect(src, target_dialect(t), err);
 }
 
 enum strata_down_kind strata_down_kind_target(const struct strata_migration *m, const struct strata_target *t,
 					      char *why, size_t whylen)
 {
-	return strata_down_kind(m, t ? t->engine : NO_TARGET_ENGINE, why, whylen);
+	return strata_down_kind_dialect(m, target_dialect(t), why, whylen);
 }

@@ -298,18 +298,8 @@ void strata_err_prefix(struct strata_err *err, const char *fmt, ...)
 
 int strata_err_environmental(const struct strata_err *err)
 {
-	int primary = err->driver_code & 0xff;
-
 	if (err->code == STRATA_ECONNECT || err->code == STRATA_EINTR || err->code == STRATA_ELOCK)
 		return 1;
-	/* PostgreSQL classes: 08 connection, 53 resources, 57 operator intervention, 58 system;
-	 * but 57014 (a statement timeout, a cancel) belongs to the migration */
-	if (!strcmp(err->sqlstate, "57014"))
-		return 0;
-	if (err->sqlstate[0] && (!strncmp(err->sqlstate, "08", 2) || !strncmp(err->sqlstate, "53", 2) ||
-				 !strncmp(err->sqlstate, "57", 2) || !strncmp(err->sqlstate, "58", 2)))
-		return 1;
-	/* SQLite: SQLITE_READONLY 8, SQLITE_IOERR 10, SQLITE_CORRUPT 11, SQLITE_FULL 13, SQLITE_CANTOPEN 14, SQLITE_NOTADB 26 */
-	return !err->sqlstate[0] && (primary == 8 || primary == 10 || primary == 11 || primary == 13 || primary == 14 ||
-				     primary == 26);
+	/* the driver classed its engine's codes (a statement timeout or a cancel belongs to the migration) */
+	return err->err_class == STRATA_ERRCLASS_ENVIRONMENT;
 }
