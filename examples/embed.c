@@ -21,7 +21,7 @@ static void on_event(void *ud, const struct strata_event *ev)
 {
 	(void)ud;
 	if (ev->kind == STRATA_EV_MIG_DONE)
-		printf("migrated %s %s (%.1f ms)\n", ev->vtext, ev->name, ev->ms);
+		printf("migrated %s %s (%.1f ms)\n", ev->mig.vtext, ev->mig.name, ev->mig.ms);
 }
 
 static int fail(const char *what, struct strata_err *err)

@@ -58,6 +58,44 @@ int strata_version_parse(const char *s, size_t len, struct strata_version *v);
 int strata_version_cmp(const struct strata_version *a, const struct strata_version *b);
 
 /*
+ * Why the library refused or stopped, for a program to act on without
+ * reading the texts (which may change). STRATA_R_NONE when the code and the
+ * database's own error say it all. The texts name what would change the
+ * outcome by its meaning ("allowing out-of-order migrations"), never by a
+ * command-line flag: a front end maps the reason to its own words.
+ */
+enum strata_reason {
+	STRATA_R_NONE = 0,
+	STRATA_R_MODIFIED,        /* an applied migration's file changed since (opts.allow_modified runs anyway) */
+	STRATA_R_REPLACED,        /* another migration than the one applied has its version: wrong directory or database? */
+	STRATA_R_MISSING,         /* an applied migration's file is gone, and what was asked needs it (redo, down) */
+	STRATA_R_OUT_OF_ORDER,    /* a pending migration is older than the newest applied (opts.allow_out_of_order) */
+	STRATA_R_PARTIAL,         /* a migration stopped part way, or the statements of it that ran were edited since */
+	STRATA_R_UNRECORDED,      /* statements ran and stay, but strata's record of them could not be written */
+	STRATA_R_OTHER_TOOL,      /* another tool's table says it migrates this database (opts.ignore_other_tool) */
+	STRATA_R_LOCK_TIMEOUT,    /* the migration lock, or SQLite's write lock, was not had within opts.lock_wait */
+	STRATA_R_NO_DOWN,         /* a migration to roll back has no down script */
+	STRATA_R_IRREVERSIBLE,    /* a migration to roll back says -- strata:irreversible */
+	STRATA_R_GO_MIGRATION,    /* a goose Go migration, which strata cannot run */
+	STRATA_R_OWN_TRANSACTION, /* opts.single_transaction, but a migration manages its own transactions or must
+				     run outside one */
+	STRATA_R_SCRIPT_UP_ONLY,  /* an offline script (request.script) was asked to do more than apply pending ones */
+	STRATA_R_TABLE,           /* the tracking table named (opts.table, the URL's x-migrations-table) cannot be
+				     strata's here: another tool's, schema-qualified in a fleet over schemas, no schema */
+	STRATA_R_SCHEMAS,         /* a fleet over schemas without a PostgreSQL database */
+	STRATA_R_NO_VERSION,      /* no migration (file) has the version the request names */
+	STRATA_R_NOTHING,         /* nothing to do that to: nothing applied to redo, not modified to accept,
+				     strata records migrations already (adopt) */
+	STRATA_R_ADOPT_DIRTY,     /* adopt: golang-migrate's record is dirty */
+	STRATA_R_ADOPT_NO_FILE,   /* adopt: the other tool's current version has no file in the source */
+	STRATA_R_ADOPT_NO_TABLE,  /* adopt: no other tool's table to adopt from */
+	STRATA_R_CONDITION,       /* a -- strata:require or -- strata:verify condition was false */
+	STRATA_R_INTERRUPTED,     /* the run was cancelled (strata_cancel_trip, strata_interrupt) */
+};
+/* "modified", "out_of_order", ... ("none"; "unknown" outside the enum): a stable name for logs. Static. */
+const char *strata_reason_name(enum strata_reason r);
+
+/*
  * Everything a caller needs to tell a person what went wrong. The texts are
  * whole, however long the server's message: they are heap copies that belong
  * to the err. So an err must be initialised, with strata_err_clear() or by
@@ -81,13 +119,15 @@ struct strata_err {
 	int statement;         /* 1-based statement index in the script, 0 if unknown */
 	struct strata_version version; /* migration version concerned */
 	int has_version;       /* version above is meaningful */
+	enum strata_reason reason; /* why, for programs (STRATA_R_NONE when the code says it all) */
 };
 
 /* Initialise err to no error (forgetting, not freeing, what it held). */
 void strata_err_clear(struct strata_err *err);
 /* Free the texts of an initialised err and clear it. */
 void strata_err_release(struct strata_err *err);
-/* Set code and a printf-style message; returns code so callers can `return strata_err_set(...)`. */
+/* Set code and a printf-style message (the reason becomes STRATA_R_NONE); returns code so callers can
+ * `return strata_err_set(...)`. */
 int strata_err_set(struct strata_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /*
@@ -290,7 +330,34 @@ struct strata_status {
 struct strata_db; /* an open target with its driver; opaque */
 struct strata_event;
 
-/* Options for opening a target and running migrations. Set .version = 1. */
+/*
+ * A cancel token: how a program stops runs from another thread or from a
+ * signal handler. Give it to strata_db_open in opts.cancel (one token may
+ * serve many databases, a fleet's too); strata_cancel_trip() then cancels
+ * the statement running on each of them (the driver's cancel, as
+ * strata_interrupt does), and every run stops at its next migration
+ * boundary with STRATA_EINTR: the migration in progress is rolled back, the
+ * ones before it stay applied, the rest stay pending. A tripped token stays
+ * tripped (a run started with it stops before its first migration): make a
+ * new one for the next run. Free it only after closing every database
+ * opened with it.
+ */
+struct strata_cancel; /* opaque */
+/* A new, untripped token into *out: 0, or STRATA_ENOMEM (*out NULL). */
+int strata_cancel_new(struct strata_cancel **out);
+/* Trip it: async-signal-safe, callable from any thread, any number of times. NULL: nothing. */
+void strata_cancel_trip(struct strata_cancel *c);
+/* Has it been tripped? (async-signal-safe; NULL: 0) */
+int strata_cancel_tripped(const struct strata_cancel *c);
+void strata_cancel_free(struct strata_cancel *c);
+
+/*
+ * Options for opening a target and running migrations. Start from
+ * strata_opts_init(), which sets .version = STRATA_OPTS_VERSION and the
+ * defaults; new fields are only ever added at the end. strata_db_open copies
+ * the struct: the strings, the callback's `ud` and the cancel token are
+ * borrowed, and must stay valid until strata_db_close (see strata_db_open).
+ */
 struct strata_opts {
 	int version;                 /* STRATA_OPTS_VERSION */
 	const char *table;           /* tracking table (default "strata_migrations"), may be schema-qualified */
@@ -310,58 +377,127 @@ struct strata_opts {
 	int must_exist;              /* the database must exist: an absent SQLite file is STRATA_ECONNECT
 					("does not exist"), never created (every command but up) */
 	int ignore_other_tool;       /* up/goto: run even when another tool's table says it migrates this database */
-	/* Progress callback; may be NULL. */
+	/* Progress callback; may be NULL. Called on the thread that called into the library, during the
+	   call (never from fleet workers); the event and everything it points to live only during the call. */
 	void (*on_event)(void *ud, const struct strata_event *ev);
 	void *ud;
+	struct strata_cancel *cancel; /* trips the runs on this database (strata_cancel_trip), or NULL */
 };
 #define STRATA_OPTS_VERSION 1
 void strata_opts_init(struct strata_opts *o);
 
 enum strata_event_kind {
-	STRATA_EV_CONNECTED = 1,  /* target open; text = display URL */
-	STRATA_EV_LOCK_WAIT,      /* waiting for the lock; text = who holds it */
-	STRATA_EV_LOCKED,         /* lock taken */
-	STRATA_EV_PLAN,           /* count = migrations about to run */
-	STRATA_EV_MIG_START,      /* mig about to run; down = direction */
-	STRATA_EV_MIG_DONE,       /* mig done; ms = duration */
-	STRATA_EV_MIG_FAILED,     /* mig failed; err filled */
-	STRATA_EV_MIG_SKIPPED,    /* mig applied meanwhile by another runner */
-	STRATA_EV_NOTE,           /* informational sentence in text */
-	STRATA_EV_STATEMENT,      /* dry run: a statement that would run; text = SQL */
-	STRATA_EV_BACKUP,         /* a backup was written; text = its path */
+	STRATA_EV_CONNECTED = 1,  /* target open (connected) */
+	STRATA_EV_LOCK_WAIT,      /* waiting for the lock (lock_wait) */
+	STRATA_EV_LOCKED,         /* lock taken (no fields) */
+	STRATA_EV_PLAN,           /* migrations about to run (plan) */
+	STRATA_EV_MIG_START,      /* a migration about to run (mig) */
+	STRATA_EV_MIG_DONE,       /* a migration done (mig, with ms) */
+	STRATA_EV_MIG_FAILED,     /* a migration failed and what stays of it (failed) */
+	STRATA_EV_MIG_SKIPPED,    /* a migration applied meanwhile by another runner (mig) */
+	STRATA_EV_NOTE,           /* an informational sentence (note) */
+	STRATA_EV_STATEMENT,      /* dry run: a statement that would run (statement) */
+	STRATA_EV_BACKUP,         /* a backup was written (backup) */
 };
 
-struct strata_event {
-	enum strata_event_kind kind;
-	const char *target;       /* display URL of the target */
+/* The migration an event is about. */
+struct strata_ev_mig {
 	struct strata_version version;
-	const char *vtext;
+	const char *vtext;        /* the version as its file name writes it */
 	const char *name;
 	int down;                 /* rolling back */
-	double ms;
-	size_t count;
-	const char *text;
-	const struct strata_err *err;
-	int outside_tx;           /* MIG_FAILED: the migration ran outside a transaction; `count`
-				     statements of it ran and stay (recorded as partial for an up) */
-	size_t total;             /* MIG_FAILED outside a transaction: its number of statements */
-	int own_tx;               /* MIG_FAILED outside a transaction: the file manages its own transactions;
-				     statements count+1 .. err->statement-1 were rolled back with the one that failed */
-	int empty;                /* MIG_START/DONE of a down that holds no statements: only the record is removed */
+	int empty;                /* a down that holds no statements: only the record is removed */
+	double ms;                /* MIG_DONE, MIG_SKIPPED, MIG_FAILED: time spent on it; else 0 */
 };
 
-/* Open a target (connects, does not lock, does not create anything). */
+struct strata_ev_connected {
+	const char *display;      /* the URL without its password */
+};
+
+struct strata_ev_lock_wait {
+	const char *holder;       /* who holds the lock, as a sentence (NULL: unknown) */
+	double waited_ms;         /* waited so far */
+};
+
+struct strata_ev_plan {
+	size_t count;             /* migrations about to run (or to record: force, baseline, accept); 0: nothing to do */
+};
+
+struct strata_ev_failed {
+	struct strata_ev_mig mig;
+	const struct strata_err *err; /* what went wrong (file, line, statement) */
+	const char *at;           /* the version the database is at now, as written; NULL: none */
+	int outside_tx;           /* it ran outside a transaction: stmts_done of its statements ran and stay
+				     (recorded as partial for an up) */
+	size_t stmts_done;        /* outside_tx: statements of it that ran and stay */
+	size_t total;             /* outside_tx: its number of statements */
+	int own_tx;               /* outside_tx: the file manages its own transactions; statements
+				     stmts_done+1 .. err->statement-1 were rolled back with the one that failed */
+};
+
+struct strata_ev_note {
+	const char *text;         /* one sentence (or a few) for people */
+};
+
+struct strata_ev_statement {
+	struct strata_ev_mig mig; /* the migration it belongs to */
+	const char *sql;          /* the statement as written */
+	size_t index;             /* 1-based among the script's statements */
+};
+
+struct strata_ev_backup {
+	const char *path;         /* the file written */
+};
+
+/*
+ * What the progress callback gets. `kind` says which member of the union
+ * holds the news; reading another member is meaningless. Every pointer
+ * lives only during the callback.
+ */
+struct strata_event {
+	enum strata_event_kind kind;
+	const char *target;       /* every kind: display URL of the target */
+	union {
+		struct strata_ev_connected connected;   /* CONNECTED */
+		struct strata_ev_lock_wait lock_wait;   /* LOCK_WAIT */
+		struct strata_ev_plan plan;             /* PLAN */
+		struct strata_ev_mig mig;               /* MIG_START, MIG_DONE, MIG_SKIPPED */
+		struct strata_ev_failed failed;         /* MIG_FAILED */
+		struct strata_ev_note note;             /* NOTE */
+		struct strata_ev_statement statement;   /* STATEMENT */
+		struct strata_ev_backup backup;         /* BACKUP */
+	};
+};
+/* The migration of a MIG_* or STATEMENT event (whichever member holds it), or NULL for other kinds. */
+const struct strata_ev_mig *strata_event_mig(const struct strata_event *ev);
+
+/*
+ * Open a target (connects, does not lock, does not create anything; an
+ * SQLite file is created only without opts.read_only and opts.must_exist).
+ * `o` may be NULL (the defaults of strata_opts_init); its version must be
+ * STRATA_OPTS_VERSION, else STRATA_EUSAGE. What it borrows, until
+ * strata_db_close: the target `t` itself (its display URL goes into every
+ * event and message), the strings of `o` (table, applied_by,
+ * application_name, backup_dir), `o->ud` and `o->cancel`; the struct `o`
+ * itself is copied and may go at once. A database is used by one thread at a
+ * time; strata_interrupt and the cancel token are the only calls from
+ * elsewhere. *out is NULL on failure.
+ */
 int strata_db_open(const struct strata_target *t, const struct strata_opts *o,
 		   struct strata_db **out, struct strata_err *err);
+/* Disconnect and free (NULL: nothing). After it, what strata_db_open borrowed may go. */
 void strata_db_close(struct strata_db *db);
 /*
- * Ask a run in progress to stop: the statement running is cancelled, its
- * migration rolled back, and strata_run returns STRATA_EINTR. Safe to call
- * from a signal handler (it only sets a flag and sends the driver's cancel).
+ * Ask a run in progress on this database to stop, as tripping a token only
+ * it has: the statement running is cancelled, its migration rolled back,
+ * and strata_run returns STRATA_EINTR; later runs on it stop at once. Safe
+ * to call from a signal handler or another thread while db is open.
  */
 void strata_interrupt(struct strata_db *db);
-/* Stop every run in this process at the next migration boundary (fleets); signal-safe. */
+/* Stop every run in this process at its next migration boundary, and fleets before their next target;
+ * no statement is cancelled. Signal-safe. */
 void strata_interrupt_all(void);
+/* The driver's name ("sqlite", "postgres"): static. */
 const char *strata_db_engine(const struct strata_db *db);
 
 /* Compare the recorded history with the files. Read only; works before the

@@ -37,25 +37,10 @@ void strata_opts_init(struct strata_opts *o)
 	o->lock_wait = -1;
 }
 
-volatile int strata_interrupted_all;
-
-void strata_interrupt(struct strata_db *db)
-{
-	if (!db)
-		return;
-	db->interrupted = 1;
-	if (db->conn && db->drv->interrupt)
-		db->drv->interrupt(db->conn);
-}
-
-void strata_interrupt_all(void)
-{
-	strata_interrupted_all = 1;
-}
-
+/* At each migration boundary: the run's cancel tokens (cancel.c). */
 static int interrupted(struct strata_db *db)
 {
-	return db->interrupted || strata_interrupted_all;
+	return strata_db_cancelled(db);
 }
 
 void strata_emit(struct strata_db *db, struct strata_event *ev)
@@ -75,8 +60,12 @@ void strata_db_close(struct strata_db *db)
 {
 	if (!db)
 		return;
+	/* no trip may reach the connection once it closes */
+	strata_cancel_detach(db->opts.cancel, db);
+	strata_cancel_detach(db->own_cancel, db);
 	if (db->conn)
 		db->drv->close(db->conn);
+	strata_cancel_free(db->own_cancel);
 	free(db->schema);
 	free(db->table);
 	free(db->qtable);
@@ -105,10 +94,10 @@ static int set_names(struct strata_db *db, struct strata_err *err)
 											    : "strata_migrations";
 	dot = strchr(name, '.');
 	if (dot && dot != name && dot[1] && t->schema)
-		return strata_err_set(err, STRATA_EUSAGE,
-				      "--table %s names a schema, but each schema of a --schemas fleet keeps its own "
-				      "tracking table: give the table name alone",
-				      name);
+		return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_TABLE,
+				       "the tracking table %s names a schema, but each schema of a fleet over schemas "
+				       "keeps its own tracking table: give the table name alone",
+				       name);
 	if (dot && dot != name && dot[1]) {
 		db->schema = strata_strndup(name, (size_t)(dot - name));
 		db->table = strata_strdup(dot + 1);
@@ -171,8 +160,10 @@ static int pin_schema(struct strata_db *db, struct strata_err *err)
 	cur = r->nrows == 1 ? strata_rows_get(r, 0, 0) : NULL;
 	if (!cur || !*cur) {
 		strata_rows_free(r);
-		return strata_err_set(err, STRATA_EUSAGE,
-				      "no schema to keep %s in: set search_path or use --table schema.name", db->table);
+		return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_TABLE,
+				       "no schema to keep %s in: set search_path or name the tracking table with its "
+				       "schema (schema.name)",
+				       db->table);
 	}
 	db->schema = strata_strdup(cur);
 	strata_rows_free(r);
@@ -220,6 +211,9 @@ int strata_db_open(const struct strata_target *t, const struct strata_opts *o, s
 		rc = db->drv->connect(t, &db->opts, &db->conn, err);
 	if (!rc)
 		rc = pin_schema(db, err);
+	if (!rc && (strata_cancel_new(&db->own_cancel) || strata_cancel_attach(db->own_cancel, db) ||
+		    strata_cancel_attach(db->opts.cancel, db)))
+		rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	if (rc) {
 		strata_db_close(db);
 		return rc;
@@ -399,27 +393,24 @@ static void locate(struct strata_err *err, const struct step *s, long pos)
 	locate_pos(err, s, pos);
 }
 
-static void mig_event(struct strata_event *ev, enum strata_event_kind kind, const struct step *s, double ms,
-		      const struct strata_err *err, const char *text)
+static void mig_fill(struct strata_ev_mig *m, const struct step *s, double ms)
 {
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = kind;
-	ev->version = s->row->version;
-	ev->vtext = s->row->vtext;
-	ev->name = s->row->name;
-	ev->down = s->down;
-	ev->empty = s->empty;
-	ev->ms = ms;
-	ev->err = err;
-	ev->text = text;
+	m->version = s->row->version;
+	m->vtext = s->row->vtext;
+	m->name = s->row->name;
+	m->down = s->down;
+	m->empty = s->empty;
+	m->ms = ms;
 }
 
-static void emit_mig(struct strata_db *db, enum strata_event_kind kind, const struct step *s, double ms,
-		     const struct strata_err *err, const char *text)
+/* MIG_START, MIG_DONE, MIG_SKIPPED */
+static void emit_mig(struct strata_db *db, enum strata_event_kind kind, const struct step *s, double ms)
 {
 	struct strata_event ev;
 
-	mig_event(&ev, kind, s, ms, err, text);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	mig_fill(&ev.mig, s, ms);
 	strata_emit(db, &ev);
 }
 
@@ -435,7 +426,7 @@ static void note(struct strata_db *db, const char *fmt, ...)
 	strata_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
 	ev.kind = STRATA_EV_NOTE;
-	ev.text = b.buf;
+	ev.note.text = b.buf;
 	strata_emit(db, &ev);
 	strata_buf_release(&b);
 }
@@ -447,10 +438,7 @@ static void emit_statements(struct strata_db *db, const struct step *s)
 	int k = 0;
 
 	ev.kind = STRATA_EV_STATEMENT;
-	ev.version = s->row->version;
-	ev.vtext = s->row->vtext;
-	ev.name = s->row->name;
-	ev.down = s->down;
+	mig_fill(&ev.statement.mig, s, 0);
 	for (i = 0; i < s->sp.n; i++) {
 		char *text;
 
@@ -461,8 +449,8 @@ static void emit_statements(struct strata_db *db, const struct step *s)
 		text = strata_strndup(s->script + s->sp.s[i].body, s->sp.s[i].end - s->sp.s[i].body);
 		if (!text)
 			continue;
-		ev.text = text;
-		ev.count = (size_t)k;
+		ev.statement.sql = text;
+		ev.statement.index = (size_t)k;
 		strata_emit(db, &ev);
 		free(text);
 	}
@@ -511,7 +499,8 @@ static int check_conditions(struct strata_db *db, const struct step *s, char **c
 			return rc;
 		}
 		if (r->nrows != 1 || r->ncols < 1 || !is_true(strata_rows_get(r, 0, 0))) {
-			strata_err_set(err, STRATA_ECONDITION, "-- strata:%s is not true: %s", what, conds[i]);
+			strata_err_setr(err, STRATA_ECONDITION, STRATA_R_CONDITION, "-- strata:%s is not true: %s", what,
+					conds[i]);
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
 				err->line = s->line + lines[i] - 1;
@@ -549,6 +538,7 @@ static int unrecorded(struct run *r, const struct step *s, int rc, struct strata
 		return rc;
 	strata_err_prefix(err, "recording %s %s failed: ", s->row->vtext, s->row->name);
 	err->code = STRATA_EHISTORY;
+	err->reason = STRATA_R_UNRECORDED;
 	err->statement = 0;
 	if (r->notx_done == 1)
 		strata_err_hint(err, "statement 1 of its %s ran and stays, but strata's record does not say so: check the "
@@ -986,6 +976,7 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 			strata_err_set(err, STRATA_EHISTORY,
 				       "%s: %d statements of the down script already ran, but it now has only %zu",
 				       s->file, s->resume, strata_split_count(&s->sp));
+			strata_err_reason(err, STRATA_R_PARTIAL);
 			if (err)
 				strata_err_hint(err,
 						"restore the statements that ran; if the database was undone by hand, "
@@ -997,6 +988,7 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 			strata_err_set(err, STRATA_EHISTORY,
 				       "%s: statements 1-%d of the down script already ran, and have been edited since",
 				       s->file, s->resume);
+			strata_err_reason(err, STRATA_R_PARTIAL);
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
 				strata_err_hint(err,
@@ -1015,6 +1007,7 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 			strata_err_set(err, STRATA_EHISTORY,
 				       "%s: %d statements of it already ran, but the file now has only %zu",
 				       s->file, s->resume, strata_split_count(&s->sp));
+			strata_err_reason(err, STRATA_R_PARTIAL);
 			return STRATA_EHISTORY;
 		}
 		prefix_checksum(s, s->resume, sum);
@@ -1022,6 +1015,7 @@ static int prepare_step(struct run *r, struct step *s, struct strata_err *err)
 			strata_err_set(err, STRATA_EHISTORY,
 				       "%s: statements 1-%d already ran, and have been edited since", s->file,
 				       s->resume);
+			strata_err_reason(err, STRATA_R_PARTIAL);
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
 				strata_err_hint(err,
@@ -1154,6 +1148,9 @@ static int refuse_untrusted(struct run *r, int up, struct strata_err *err)
 	}
 	if (bad) {
 		strata_err_set(err, STRATA_EHISTORY, "%s", b.buf);
+		strata_err_reason(err, first->state == STRATA_PARTIAL ? STRATA_R_PARTIAL
+				       : first->recorded_name	     ? STRATA_R_REPLACED
+								     : STRATA_R_MODIFIED);
 		if (err) {
 			snprintf(err->file, sizeof(err->file), "%s", first->mig ? first->mig->up_file : "");
 			err->version = first->version;
@@ -1163,13 +1160,14 @@ static int refuse_untrusted(struct run *r, int up, struct strata_err *err)
 					 "fix the migration and record its state by hand with `strata force VERSION`");
 			else if (first->recorded_name)
 				strata_err_hint(err,
-					 "check -p/--path and -d/--database; if %s `%s` really replaces `%s`, record it "
+					 "check the migrations directory and the database; if %s `%s` really replaces `%s`, "
+					 "record it "
 					 "with `strata accept %s`",
 					 first->vtext, first->name, first->recorded_name, first->vtext);
 			else
 				strata_err_hint(err,
 					 "restore the applied file; if the change is deliberate and harmless, record it with "
-					 "`strata accept %s` (or run once with --allow-modified)",
+					 "`strata accept %s` (or run once allowing modified migrations)",
 					 first->vtext);
 		}
 		strata_buf_release(&b);
@@ -1197,12 +1195,13 @@ static int check_out_of_order(struct run *r, struct strata_err *err)
 				       "%s %s is pending but is older than %s %s, which is already applied",
 				       s->row->vtext, s->row->name, newest ? newest->vtext : "?",
 				       newest ? newest->name : "?");
+			strata_err_reason(err, STRATA_R_OUT_OF_ORDER);
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->row->mig->up_file);
 				err->version = s->row->version;
 				err->has_version = 1;
 				strata_err_hint(err,
-					 "two branches added migrations; apply it anyway with --allow-out-of-order");
+					 "two branches added migrations; apply it anyway by allowing out-of-order migrations");
 			}
 			return STRATA_EHISTORY;
 		}
@@ -1242,9 +1241,9 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 		} else {
 			idx = find_row(st, &req->target);
 			if (idx < 0)
-				return strata_err_set(err, STRATA_EUSAGE,
-						      "no migration has version %s; `strata status` lists them",
-						      req->target.d);
+				return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_NO_VERSION,
+						       "no migration has version %s; `strata status` lists them",
+						       req->target.d);
 		}
 		for (i = (long)st->n - 1; i > idx; i--)
 			if (is_applied(&st->rows[i]))
@@ -1259,10 +1258,11 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 			if (is_applied(&st->rows[i]))
 				break;
 		if (i < 0)
-			return strata_err_set(err, STRATA_EUSAGE, "nothing is applied: there is nothing to redo");
+			return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_NOTHING,
+					       "nothing is applied: there is nothing to redo");
 		if (!st->rows[i].mig)
-			return strata_err_set(err, STRATA_ESOURCE,
-					      "%s %s is applied but its file is gone: it cannot be applied again",
+			return strata_err_setr(err, STRATA_ESOURCE, STRATA_R_MISSING,
+					       "%s %s is applied but its file is gone: it cannot be applied again",
 					      st->rows[i].vtext, st->rows[i].name);
 		add_step(r, &st->rows[i], 1);
 		add_step(r, &st->rows[i], 0);
@@ -1273,9 +1273,9 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 		} else {
 			idx = find_row(st, &req->target);
 			if (idx < 0 || !st->rows[idx].mig)
-				return strata_err_set(err, STRATA_EUSAGE,
-						      "no migration file has version %s; `strata status` lists them",
-						      req->target.d);
+				return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_NO_VERSION,
+						       "no migration file has version %s; `strata status` lists them",
+						       req->target.d);
 		}
 		for (i = (long)st->n - 1; i > idx; i--)
 			if (st->rows[i].state != STRATA_PENDING)
@@ -1295,9 +1295,9 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 	case STRATA_BASELINE:
 		idx = find_row(st, &req->target);
 		if (idx < 0 || !st->rows[idx].mig)
-			return strata_err_set(err, STRATA_EUSAGE,
-					      "no migration file has version %s; `strata status` lists them",
-					      req->target.d);
+			return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_NO_VERSION,
+					       "no migration file has version %s; `strata status` lists them",
+					       req->target.d);
 		for (i = 0; i <= idx; i++) {
 			if (st->rows[i].state != STRATA_PENDING)
 				continue;
@@ -1309,10 +1309,11 @@ static int plan(struct run *r, const struct strata_request *req, struct strata_e
 	case STRATA_ACCEPT:
 		idx = find_row(st, &req->target);
 		if (idx < 0)
-			return strata_err_set(err, STRATA_EUSAGE, "no migration has version %s; `strata status` lists them",
-					      req->target.d);
+			return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_NO_VERSION,
+					       "no migration has version %s; `strata status` lists them", req->target.d);
 		if (st->rows[idx].state != STRATA_MODIFIED)
-			return strata_err_set(err, STRATA_EUSAGE, "%s %s is %s, not modified: there is nothing to accept",
+			return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_NOTHING,
+					       "%s %s is %s, not modified: there is nothing to accept",
 					      st->rows[idx].vtext, st->rows[idx].name, strata_state_name(st->rows[idx].state));
 		add_step(r, &st->rows[idx], 0);
 		r->steps[0].record_only = 1;
@@ -1402,6 +1403,10 @@ static int refuse_irreversible(struct run *r, struct strata_err *err)
 	if (shown < bad)
 		strata_buf_addf(&b, "\nand %zu more (`strata validate` lists them all)", bad - shown);
 	strata_err_set(err, STRATA_EREFUSED, "%s", b.broken ? "out of memory" : b.buf);
+	strata_err_reason(err, is_go(first->row)	     ? STRATA_R_GO_MIGRATION
+			       : first->script	     ? STRATA_R_IRREVERSIBLE
+			       : !first->row->mig ? STRATA_R_MISSING
+						     : STRATA_R_NO_DOWN);
 	strata_buf_release(&b);
 	if (err) {
 		snprintf(err->file, sizeof(err->file), "%s", first->script && !first->recorded_down ? first->file : "");
@@ -1432,24 +1437,24 @@ static int prepare(struct run *r, struct strata_err *err)
 		if (s->down && !s->record_only && s->script && !s->dv->irreversible && strata_split_count(&s->sp) == 0)
 			s->empty = 1; /* as golang-migrate, dbmate, goose and Diesel run it: nothing, then the record goes */
 		if (s->own_tx && !s->record_only && r->db->opts.single_transaction) {
-			strata_err_set(err, STRATA_EUSAGE,
-				       "%s %s manages its own transactions (BEGIN/COMMIT), so it cannot be part of "
-				       "--single-transaction; nothing was run",
-				       s->row->vtext, s->row->name);
+			strata_err_setr(err, STRATA_EUSAGE, STRATA_R_OWN_TRANSACTION,
+					"%s %s manages its own transactions (BEGIN/COMMIT), so it cannot be part of a "
+					"single transaction for the whole batch; nothing was run",
+					s->row->vtext, s->row->name);
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
 				err->line = s->own_tx_line;
 				strata_err_hint(err,
-					 "run `strata up` without --single-transaction: each migration then runs in its "
-					 "own transaction, and this one as written");
+					 "run without a single transaction for the whole batch: each migration then runs "
+					 "in its own transaction, and this one as written");
 			}
 			return STRATA_EUSAGE;
 		}
 		if (s->notx && !s->record_only && r->db->opts.single_transaction) {
-			strata_err_set(err, STRATA_EUSAGE,
-				       "%s %s must run outside a transaction, so it cannot be part of "
-				       "--single-transaction",
-				       s->row->vtext, s->row->name);
+			strata_err_setr(err, STRATA_EUSAGE, STRATA_R_OWN_TRANSACTION,
+					"%s %s must run outside a transaction, so it cannot be part of a single "
+					"transaction for the whole batch",
+					s->row->vtext, s->row->name);
 			if (err)
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
 			return STRATA_EUSAGE;
@@ -1481,9 +1486,9 @@ static int build_script(struct run *r, char **out, struct strata_err *err)
 		size_t k;
 
 		if (s->down || s->record_only || s->resume)
-			return strata_err_set(err, STRATA_EUSAGE,
-					      "--sql writes scripts that apply pending migrations; %s %s is not one",
-					      s->row->vtext, s->row->name);
+			return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_SCRIPT_UP_ONLY,
+					       "an offline script can only apply pending migrations; %s %s is not one",
+					       s->row->vtext, s->row->name);
 		strata_buf_addf(&b, "\n-- %s %s (%s)\n", m->vtext, m->name, m->up_file);
 		if (!s->notx)
 			strata_buf_adds(&b, "BEGIN;\n");
@@ -1528,6 +1533,7 @@ static int go_stopped(struct run *r, const char *at, int dry, struct strata_err 
 		       "%s %s (%s) is a goose Go migration, which strata cannot run: stopped before it; the "
 		       "database is %s%s",
 		       row->vtext, row->name, row->mig->up_file, at ? "at " : "at no version", at ? at : "");
+	strata_err_reason(err, STRATA_R_GO_MIGRATION);
 	if (err) {
 		snprintf(err->file, sizeof(err->file), "%s", row->mig->up_file);
 		err->version = row->version;
@@ -1547,8 +1553,8 @@ static void lock_waiting(void *ud, const char *holder, double waited_ms)
 	struct strata_event ev = { 0 };
 
 	ev.kind = STRATA_EV_LOCK_WAIT;
-	ev.text = holder;
-	ev.ms = waited_ms;
+	ev.lock_wait.holder = holder;
+	ev.lock_wait.waited_ms = waited_ms;
 	strata_emit(db, &ev);
 }
 
@@ -1602,12 +1608,13 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (rc < 0)
 			return rc;
 		if (rc == 1) {
-			strata_err_set(err, STRATA_EREFUSED, "another tool manages this database; nothing was run");
+			strata_err_setr(err, STRATA_EREFUSED, STRATA_R_OTHER_TOOL,
+					"another tool manages this database; nothing was run");
 			if (err) {
 				char msg[1024], hint[512];
 
 				strata_other_tool_explain(&o, msg, sizeof(msg), hint, sizeof(hint));
-				strata_err_set(err, STRATA_EREFUSED, "%s; nothing was run", msg);
+				strata_err_setr(err, STRATA_EREFUSED, STRATA_R_OTHER_TOOL, "%s; nothing was run", msg);
 				strata_err_hint(err, "%s", hint);
 				if (req->action == STRATA_DOWN || req->action == STRATA_REDO)
 					strata_err_detail(err, "strata keeps no record here yet, so it has nothing to roll "
@@ -1616,7 +1623,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 				else
 					strata_err_detail(err,
 						 "strata keeps no record here yet, so it would run every migration from the "
-						 "first; --ignore-other-tool does that anyway");
+						 "first; ignoring the other tool does that anyway");
 			}
 			return STRATA_EREFUSED;
 		}
@@ -1630,7 +1637,8 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		   leaves a new database as it was */
 		rc = strata_lock(db, &locked, err);
 		if (rc && interrupted(db)) {
-			rc = strata_err_set(err, STRATA_EINTR, "interrupted before any migration ran; nothing changed");
+			rc = strata_err_setr(err, STRATA_EINTR, STRATA_R_INTERRUPTED,
+					     "interrupted before any migration ran; nothing changed");
 			if (err)
 				strata_err_hint(err, NULL);
 		}
@@ -1673,7 +1681,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (r.st->rows[i].state == STRATA_MISSING && !records_only(req->action))
 			note(db, "%s %s is applied but its file is gone", r.st->rows[i].vtext, r.st->rows[i].name);
 	ev.kind = STRATA_EV_PLAN;
-	ev.count = r.nsteps;
+	ev.plan.count = r.nsteps;
 	if (r.nsteps || !r.go_stop) /* not "nothing to do" when a Go migration is next */
 		strata_emit(db, &ev);
 	if (!dry && r.nsteps && db->opts.backup_dir) {
@@ -1686,14 +1694,15 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			goto out;
 		}
 		bev.kind = STRATA_EV_BACKUP;
-		bev.text = path;
+		bev.backup.path = path;
 		strata_emit(db, &bev);
 		free(path);
 	}
 	if (!dry && r.nsteps) {
 		rc = strata_history_ensure(db, err);
 		if (rc && interrupted(db)) {
-			rc = strata_err_set(err, STRATA_EINTR, "interrupted before any migration ran; nothing changed");
+			rc = strata_err_setr(err, STRATA_EINTR, STRATA_R_INTERRUPTED,
+					     "interrupted before any migration ran; nothing changed");
 			strata_err_hint(err, NULL);
 		}
 		if (rc)
@@ -1712,12 +1721,13 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		int skipped;
 
 		if (interrupted(db) && !dry) {
-			rc = strata_err_set(err, STRATA_EINTR, "interrupted before %s %s; the database is %s%s",
+			rc = strata_err_setr(err, STRATA_EINTR, STRATA_R_INTERRUPTED,
+					     "interrupted before %s %s; the database is %s%s",
 					    s->row->vtext, s->row->name, in_batch ? "as it was before this run" : at ? "at " : "at no version",
 					    in_batch ? "" : at ? at : "");
 			goto out;
 		}
-		emit_mig(db, STRATA_EV_MIG_START, s, 0, NULL, NULL);
+		emit_mig(db, STRATA_EV_MIG_START, s, 0);
 		if (s->own_tx && !s->record_only)
 			note(db, "%s %s manages its own transactions (%s:%d): %s as written, statement by "
 				 "statement, outside a transaction of strata's",
@@ -1728,7 +1738,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (dry) {
 			if (!s->record_only)
 				emit_statements(db, s);
-			emit_mig(db, STRATA_EV_MIG_DONE, s, 0, NULL, NULL);
+			emit_mig(db, STRATA_EV_MIG_DONE, s, 0);
 			continue;
 		}
 		rc = run_step(&r, s, in_batch, &skipped, err);
@@ -1737,7 +1747,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			err->code = rc = STRATA_EINTR;
 			if (strcmp(err->message, "interrupted") != 0)
 				strata_err_detail(err, "%s", err->message);
-			strata_err_set(err, rc, "interrupted by a signal");
+			strata_err_setr(err, rc, STRATA_R_INTERRUPTED, "interrupted by a signal");
 			strata_err_hint(err, NULL);
 		}
 		{
@@ -1766,12 +1776,16 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			{
 				struct strata_event fe;
 
-				mig_event(&fe, STRATA_EV_MIG_FAILED, s, strata_now_ms() - t0, err, at);
+				memset(&fe, 0, sizeof(fe));
+				fe.kind = STRATA_EV_MIG_FAILED;
+				mig_fill(&fe.failed.mig, s, strata_now_ms() - t0);
+				fe.failed.err = err;
+				fe.failed.at = at;
 				if (s->notx) {
-					fe.outside_tx = 1;
-					fe.own_tx = s->own_tx;
-					fe.total = strata_split_count(&s->sp);
-					fe.count = err && err->statement > 0 ? (size_t)r.notx_done : 0;
+					fe.failed.outside_tx = 1;
+					fe.failed.own_tx = s->own_tx;
+					fe.failed.total = strata_split_count(&s->sp);
+					fe.failed.stmts_done = err && err->statement > 0 ? (size_t)r.notx_done : 0;
 				}
 				strata_emit(db, &fe);
 			}
@@ -1796,7 +1810,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			goto out;
 		}
 		if (skipped) {
-			emit_mig(db, STRATA_EV_MIG_SKIPPED, s, strata_now_ms() - t0, NULL, NULL);
+			emit_mig(db, STRATA_EV_MIG_SKIPPED, s, strata_now_ms() - t0);
 			continue;
 		}
 		done++;
@@ -1811,7 +1825,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		} else {
 			at = s->row->vtext;
 		}
-		emit_mig(db, STRATA_EV_MIG_DONE, s, strata_now_ms() - t0, NULL, NULL);
+		emit_mig(db, STRATA_EV_MIG_DONE, s, strata_now_ms() - t0);
 	}
 	if (in_batch) {
 		rc = strata_history_flush(db, &r.held, err);

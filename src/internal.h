@@ -295,11 +295,8 @@ struct strata_db {
 	char *qlog;                         /* quoted, schema-qualified history log table */
 	char *lockkey;                      /* identity of the migration lock */
 	char *applied_by;                   /* recorded user@host */
-	volatile int interrupted;           /* strata_interrupt() was called */
+	struct strata_cancel *own_cancel;   /* what strata_interrupt() trips (cancel.c); opts.cancel is the caller's */
 };
-
-/* Set by strata_interrupt_all(). */
-extern volatile int strata_interrupted_all;
 
 /* Point an open connection at another target of the same database (another schema). */
 int strata_db_retarget(struct strata_db *db, const struct strata_target *t, struct strata_err *err);
@@ -426,5 +423,8 @@ int strata_directives_parse(const char *script, size_t len, enum strata_dialect 
 void strata_directives_release(struct strata_directives *dv);
 /* "there is no 000003_x.down.sql" (or the layout's equivalent): where m's absent down would be. */
 void strata_down_absent(const struct strata_migration *m, char *why, size_t whylen);
+
+#include "reason.h"
+#include "cancel.h"
 
 #endif
