@@ -9,8 +9,13 @@
  * struct strata_err. Progress is reported through an event callback so that
  * the CLI (or any other caller) decides what a person sees.
  *
- * Out parameters are set to NULL on failure. Objects returned through them
- * are owned by the caller and released with the matching *_free().
+ * Ownership, unless a function's comment says otherwise: out parameters are
+ * set to NULL on failure; objects returned through them are owned by the
+ * caller and released with the matching *_free(); strings returned as
+ * `const char *` are static or point into an argument (said which); strings
+ * and structs passed in are only read during the call (strata_db_open and
+ * strata_status_get keep pointers: see there). No function keeps a pointer to
+ * a struct strata_err.
  */
 #ifndef STRATA_H
 #define STRATA_H
@@ -138,6 +143,7 @@ int strata_err_set(struct strata_err *err, int code, const char *fmt, ...)
 int strata_err_environmental(const struct strata_err *err);
 /* Exit code for a return code: 0 ok, 1 migration/database, 2 usage/files, 3 lock. */
 int strata_exit_code(int rc);
+/* A few words for a return code ("history cannot be trusted"): static. */
 const char *strata_strerror(int rc);
 
 /* ---------------------------------------------------------------------------
@@ -199,7 +205,8 @@ struct strata_source {
  * down with no up, an unparsable versioned name, unreadable or non-UTF-8
  * file) returns STRATA_ESOURCE with err->file set; nothing
  * else is reported until the first such error is fixed... except that
- * err->message may list several problems, one per line.
+ * err->message may list several problems, one per line. Every loader copies
+ * what it keeps of its arguments; *out is the caller's (strata_source_free).
  */
 int strata_source_load(const char *dir, struct strata_source **out, struct strata_err *err);
 /*
@@ -224,6 +231,7 @@ int strata_source_load_flags(const char *dir, unsigned flags, struct strata_sour
  */
 int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flags, struct strata_source **out,
 			    struct strata_err *err);
+/* Free a source (NULL: nothing); a status pointing into it (strata_status_get) must be freed first. */
 void strata_source_free(struct strata_source *src);
 /* Index of the migration with this version, or -1. */
 long strata_source_find(const struct strata_source *src, const struct strata_version *version);
@@ -246,7 +254,8 @@ enum strata_down_kind {
 /*
  * Read m's down script as `engine` would. `why` (may be NULL) gets a phrase
  * for people: "000003_x.down.sql:2 says -- strata:irreversible (drops data)",
- * "there is no 000003_x.down.sql", "000003_x.down.sql holds no statements".
+ * "there is no 000003_x.down.sql", "000003_x.down.sql holds no statements"
+ * (cut to whylen, NUL-terminated).
  * A script that does not lex counts as STATEMENTS (strata_source_check says why).
  */
 enum strata_down_kind strata_down_kind(const struct strata_migration *m, enum strata_engine engine, char *why,
@@ -263,7 +272,8 @@ void strata_checksum(const char *text, size_t len, char hex[65]);
 void strata_checksum_s1(const char *text, size_t len, char sum[STRATA_CHECKSUM_SIZE]);
 /* Does a recorded checksum (tagged, or plain hex from before the tag) match m's file? */
 int strata_checksum_matches(const char *recorded, const struct strata_migration *m);
-/* For messages: a recorded checksum's hex digits without the tag, and m's in the same algorithm. */
+/* For messages: a recorded checksum's hex digits without the tag (pointing into `recorded`; "" for NULL),
+ * and m's in the same algorithm (pointing into m). */
 const char *strata_checksum_hex(const char *recorded);
 const char *strata_checksum_file_hex(const char *recorded, const struct strata_migration *m);
 
@@ -281,7 +291,8 @@ struct strata_target {
 	int password_hidden; /* display had a password removed */
 };
 
-/* Parse a database URL or path. Returns STRATA_EUSAGE for an unknown scheme. */
+/* Parse a database URL or path (copied: the target owns its strings). Returns STRATA_EUSAGE for an
+ * unknown scheme. Free with strata_target_free, after closing any database opened on it. */
 int strata_target_parse(const char *url, struct strata_target **out, struct strata_err *err);
 void strata_target_free(struct strata_target *t);
 /* Copy of `url` with any password replaced, for messages. Caller frees. */
@@ -298,6 +309,7 @@ enum strata_state {
 	STRATA_MISSING,       /* applied, no file */
 	STRATA_PARTIAL,       /* no-transaction migration stopped part way */
 };
+/* "pending", "applied", ...: static. */
 const char *strata_state_name(enum strata_state s);
 
 /* One line of `status`. */
@@ -349,6 +361,7 @@ int strata_cancel_new(struct strata_cancel **out);
 void strata_cancel_trip(struct strata_cancel *c);
 /* Has it been tripped? (async-signal-safe; NULL: 0) */
 int strata_cancel_tripped(const struct strata_cancel *c);
+/* Free it (NULL: nothing), once every database opened with it is closed. */
 void strata_cancel_free(struct strata_cancel *c);
 
 /*
@@ -527,7 +540,8 @@ struct strata_log_row {
 	char *result;         /* "ok" or "failed: ..." */
 };
 
-/* Every log entry, oldest first; none when the log does not exist yet. */
+/* Every log entry, oldest first; none when the log does not exist yet. *rows is the caller's
+ * (strata_log_free with *n), NULL when there are none. */
 int strata_log_get(struct strata_db *db, struct strata_log_row **rows, size_t *n, struct strata_err *err);
 void strata_log_free(struct strata_log_row *rows, size_t n);
 
@@ -560,7 +574,10 @@ struct strata_request {
  * opts->single_transaction. On failure the failing migration was rolled back
  * and err names its file and line; migrations before it stay applied (or
  * nothing stays, with single_transaction). `*res` (may be NULL) gets the
- * number of migrations run and the version the database is at afterwards.
+ * number of migrations run and the version the database is at afterwards,
+ * on failure too. `src` and `req` are only read during the call; events
+ * point into them while it lasts. The run stops with STRATA_EINTR, reason
+ * STRATA_R_INTERRUPTED, when a cancel token of the database trips.
  */
 struct strata_run_result {
 	size_t applied;        /* migrations run (or recorded, for force/baseline/accept) */
@@ -573,7 +590,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src,
 /* What `adopt` found and recorded. */
 struct strata_adopt_result {
 	const char *tool;     /* "golang-migrate", "dbmate", "diesel", "goose" (static) */
-	const char *table;    /* the table it read (static or from the caller) */
+	const char *table;    /* the table it read (static, or strata_adopt's `from_table`: valid while that is) */
 	size_t recorded;      /* migrations recorded as applied */
 	size_t unknown;       /* versions the other tool recorded that have no file here */
 	char unknown_list[200]; /* those versions, "4, 5, 7" (", ..." when more), "" when none */
@@ -622,6 +639,7 @@ void strata_other_tool_explain(const struct strata_other_tool *o, char *msg, siz
  * view, index and trigger of an SQLite file (tracking tables too); the
  * current schema of a PostgreSQL database, dropped and created again empty.
  * `what` (may be NULL) gets a sentence saying what was dropped; caller frees.
+ * Asks nothing: confirming is the caller's business.
  */
 int strata_drop(struct strata_db *db, char **what, struct strata_err *err);
 /* Describe what strata_drop would remove, without removing it. Caller frees *what. */
@@ -631,7 +649,8 @@ int strata_drop_preview(struct strata_db *db, char **what, struct strata_err *er
  * Back the target up into `dir` (created if needed) as a file named after
  * the database, the time and the current version, mode 0600: SQLite's online
  * backup API, or pg_dump -Fc (found on PATH, run without a shell, the
- * password passed in its environment). *path gets the file's path.
+ * password passed in its environment). *path gets the file's path (malloc'ed,
+ * the caller frees it; NULL on failure).
  */
 int strata_backup(struct strata_db *db, const char *dir, char **path, struct strata_err *err);
 
@@ -652,8 +671,10 @@ int strata_is_fleet(const char *database, const char *targets_file, const char *
  */
 int strata_targets_open(const char *database, const char *targets_file, const char *schemas,
 			struct strata_targets **out, struct strata_err *err);
-/* Next target (owned by the caller, free with strata_target_free): 1, or 0 at the end, or < 0. */
+/* Next target (owned by the caller, free with strata_target_free): 1, or 0 at the end, or < 0. The
+ * stream copies what it needs at open: `database`, `targets_file` and `schemas` may go after it. */
 int strata_targets_next(struct strata_targets *ts, struct strata_target **out, struct strata_err *err);
+/* Close the stream (NULL: nothing); targets it handed out stay the caller's. */
 void strata_targets_close(struct strata_targets *ts);
 
 /* What happened on one target of a fleet. */
@@ -669,16 +690,20 @@ struct strata_fleet_item {
 	size_t npending, napplied, nproblems; /* status/validate: pending, applied, modified+missing+partial */
 };
 
-/* The work done on each target; runs on a worker thread with its own db. */
+/* The work done on each target; runs on a worker thread with its own db, which the fleet owns and
+ * closes (valid during the call only); item->err is for the work to fill. */
 typedef int (*strata_fleet_work_fn)(struct strata_db *db, struct strata_fleet_item *item, void *ud);
-/* Called once per target when it is done, one at a time (under a lock). */
+/* Called once per target when it is done, one at a time (under a lock), on a worker thread; the item
+ * and its target and err live only during the call. */
 typedef void (*strata_fleet_done_fn)(const struct strata_fleet_item *item, void *ud);
 
 struct strata_fleet_opts {
 	int jobs;                 /* workers (<= 0: number of cores) */
 	int fail_fast;            /* stop starting targets after the first failure */
 	size_t canary;            /* first run this many targets; stop if one of them fails */
-	const struct strata_opts *db_opts; /* for every target (on_event is not called from workers) */
+	const struct strata_opts *db_opts; /* for every target (on_event is not called from workers; a cancel
+					      token stops the fleet before its next target and cancels every
+					      target's running statement) */
 };
 
 struct strata_fleet_summary {
@@ -716,12 +741,15 @@ struct strata_config {
 	char *env_file;          /* dotenv file to load DATABASE_URL and friends from, or NULL */
 };
 
+/* Set every field unset (forgetting, not freeing, what c held). */
 void strata_config_init(struct strata_config *c);
+/* Free what c holds and set it unset again. */
 void strata_config_release(struct strata_config *c);
 /* Read an INI file: keys at top level or in [strata]. Unknown keys and bad
- * values are STRATA_EUSAGE errors naming the file and line. */
+ * values are STRATA_EUSAGE errors naming the file and line. Every string in a
+ * config is its own copy (strata_config_release frees them). */
 int strata_config_read_file(const char *file, struct strata_config *c, struct strata_err *err);
-/* The same from an open stream; `name` is used in messages. */
+/* The same from an open stream (a FILE *, read to its end, not closed); `name` is used in messages. */
 int strata_config_read_stream(void *fp, const char *name, struct strata_config *c, struct strata_err *err);
 /* DATABASE_URL, STRATA_PATH, STRATA_TABLE, STRATA_LOCK_WAIT through `get` (getenv when NULL). */
 int strata_config_read_env(struct strata_config *c, const char *(*get)(const char *name), struct strata_err *err);
