@@ -4,7 +4,8 @@
  * migrations stops it at the next migration boundary with STRATA_EINTR, the
  * ones before applied and the rest pending; a trip while a long statement
  * runs cancels the statement (the driver's interrupt) and rolls its
- * migration back; strata_interrupt and strata_interrupt_all still stop runs.
+ * migration back; a fleet given a token stops starting targets; and
+ * strata_interrupt and strata_interrupt_all still stop runs.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -234,6 +235,73 @@ static void test_interrupt_db(void **state)
 	meet_release(&m);
 }
 
+/* A fleet given a token stops starting targets once it trips (here when the first one is done). */
+struct fleet_ud {
+	const struct strata_source *src;
+	struct strata_cancel *c;
+};
+
+static int fleet_work(struct strata_db *db, struct strata_fleet_item *item, void *ud)
+{
+	struct fleet_ud *f = ud;
+	struct strata_request req = { .action = STRATA_UP };
+	struct strata_run_result res;
+	int rc = strata_run(db, f->src, &req, &res, &item->err);
+
+	item->applied = res.applied;
+	return rc;
+}
+
+static void fleet_done(const struct strata_fleet_item *item, void *ud)
+{
+	(void)item;
+	strata_cancel_trip(((struct fleet_ud *)ud)->c);
+}
+
+static void test_fleet_stops(void **state)
+{
+	struct tmpdb t;
+	struct strata_cancel *c;
+	struct strata_targets *ts;
+	struct strata_fleet_opts fo;
+	struct strata_fleet_summary sum;
+	struct fleet_ud f;
+	char pattern[400];
+	int i;
+
+	(void)state;
+	tmpdb_init(&t);
+	tmpdb_file(&t, "001_a.up.sql", "CREATE TABLE a (x int);\n");
+	tmpdb_load(&t);
+	for (i = 0; i < 4; i++) {
+		char path[400];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/db_%d.db", t.dir, i);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fclose(f);
+	}
+	snprintf(pattern, sizeof(pattern), "sqlite:%s/db_*.db", t.dir);
+	assert_int_equal(strata_cancel_new(&c), 0);
+	t.opts.cancel = c;
+	memset(&fo, 0, sizeof(fo));
+	fo.jobs = 1;
+	fo.db_opts = &t.opts;
+	assert_int_equal(strata_targets_open(pattern, NULL, NULL, &ts, &t.err), 0);
+	f.src = t.src;
+	f.c = c;
+	assert_int_equal(strata_fleet_run(ts, &fo, fleet_work, fleet_done, &f, &sum, &t.err), 0);
+	strata_targets_close(ts);
+	assert_int_equal(sum.done, 1);
+	assert_int_equal(sum.changed, 1);
+	assert_int_equal(sum.failed, 0);
+	assert_int_equal(sum.not_started, 3);
+	assert_int_equal(sum.total, 4);
+	strata_cancel_free(c);
+	tmpdb_free(&t);
+}
+
 /* Last: it stops every run in the process from now on. */
 static void test_interrupt_all(void **state)
 {
@@ -259,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_trip_between_migrations),
 		cmocka_unit_test(test_trip_cancels_statement),
 		cmocka_unit_test(test_interrupt_db),
+		cmocka_unit_test(test_fleet_stops),
 		cmocka_unit_test(test_interrupt_all),
 	};
 
