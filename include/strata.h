@@ -630,7 +630,8 @@ struct strata_other_tool {
  * Read only.
  */
 int strata_other_tool_find(struct strata_db *db, struct strata_other_tool *out, struct strata_err *err);
-/* A sentence for people saying which tool and what it says is applied, and the next step. */
+/* A sentence for people saying which tool and what it says is applied, and the next step, into the
+ * caller's buffers (cut to msglen and hintlen, NUL-terminated). */
 void strata_other_tool_explain(const struct strata_other_tool *o, char *msg, size_t msglen, char *hint,
 			       size_t hintlen);
 
@@ -753,9 +754,11 @@ int strata_config_read_file(const char *file, struct strata_config *c, struct st
 int strata_config_read_stream(void *fp, const char *name, struct strata_config *c, struct strata_err *err);
 /* DATABASE_URL, STRATA_PATH, STRATA_TABLE, STRATA_LOCK_WAIT through `get` (getenv when NULL). */
 int strata_config_read_env(struct strata_config *c, const char *(*get)(const char *name), struct strata_err *err);
-/* Append one migrations directory (-p DIR, repeatable; never split at commas). 0, or -1 out of memory. */
+/* Append a copy of one migrations directory (-p DIR, repeatable; never split at commas). 0, or -1 out of
+ * memory. */
 int strata_config_add_path(struct strata_config *c, const char *dir);
-/* Copy every value set in `over` onto `base` (a list of paths replaces the list). */
+/* Copy every value set in `over` onto `base` (a list of paths replaces the list); base gets its own
+ * copies of the strings. 0, or -1 out of memory. */
 int strata_config_overlay(struct strata_config *base, const struct strata_config *over);
 /* "30", "30s", "500ms", "2m", "1h", "forever"/"-1" -> seconds (< 0 forever). 0 ok, -1 bad. */
 int strata_parse_duration(const char *s, double *seconds);
