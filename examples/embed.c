@@ -11,17 +11,29 @@
  *
  * The library prints nothing: what a person sees comes from this program,
  * here a line per migration (the event callback) and the error, with the
- * file and line it names.
+ * file and line it names, and the reason of a refusal (err.reason), which is
+ * what a program decides on. Being stopped (SIGINT, SIGTERM) while it
+ * migrates trips a cancel token: the migration running is rolled back, the
+ * ones before it stay, and the service does not start.
  */
+#include <signal.h>
 #include <stdio.h>
 
 #include <strata.h>
+
+static struct strata_cancel *cancel;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	strata_cancel_trip(cancel); /* async-signal-safe */
+}
 
 static void on_event(void *ud, const struct strata_event *ev)
 {
 	(void)ud;
 	if (ev->kind == STRATA_EV_MIG_DONE)
-		printf("migrated %s %s (%.1f ms)\n", ev->vtext, ev->name, ev->ms);
+		printf("migrated %s %s (%.1f ms)\n", ev->mig.vtext, ev->mig.name, ev->mig.ms);
 }
 
 static int fail(const char *what, struct strata_err *err)
@@ -30,6 +42,8 @@ static int fail(const char *what, struct strata_err *err)
 	if (err->file[0])
 		fprintf(stderr, " (%s, line %d)", err->file, err->line);
 	fprintf(stderr, "\n");
+	if (err->reason != STRATA_R_NONE)
+		fprintf(stderr, "embed: reason: %s\n", strata_reason_name(err->reason));
 	if (err->hint[0])
 		fprintf(stderr, "embed: hint: %s\n", err->hint);
 	strata_err_release(err);
@@ -62,8 +76,15 @@ int main(int argc, char **argv)
 		rc = fail("the database", &err);
 		goto out;
 	}
+	if (strata_cancel_new(&cancel)) {
+		fprintf(stderr, "embed: out of memory\n");
+		goto out;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	strata_opts_init(&opts);
 	opts.on_event = on_event;
+	opts.cancel = cancel;
 	if (strata_db_open(target, &opts, &db, &err)) {
 		rc = fail("opening the database", &err);
 		goto out;
@@ -78,6 +99,9 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	strata_db_close(db);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	strata_cancel_free(cancel);
 	strata_target_free(target);
 	strata_source_free(src);
 	return rc;

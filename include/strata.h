@@ -9,8 +9,13 @@
  * struct strata_err. Progress is reported through an event callback so that
  * the CLI (or any other caller) decides what a person sees.
  *
- * Out parameters are set to NULL on failure. Objects returned through them
- * are owned by the caller and released with the matching *_free().
+ * Ownership, unless a function's comment says otherwise: out parameters are
+ * set to NULL on failure; objects returned through them are owned by the
+ * caller and released with the matching *_free(); strings returned as
+ * `const char *` are static or point into an argument (said which); strings
+ * and structs passed in are only read during the call (strata_db_open and
+ * strata_status_get keep pointers: see there). No function keeps a pointer to
+ * a struct strata_err.
  */
 #ifndef STRATA_H
 #define STRATA_H
@@ -66,6 +71,44 @@ enum strata_err_class {
 };
 
 /*
+ * Why the library refused or stopped, for a program to act on without
+ * reading the texts (which may change). STRATA_R_NONE when the code and the
+ * database's own error say it all. The texts name what would change the
+ * outcome by its meaning ("allowing out-of-order migrations"), never by a
+ * command-line flag: a front end maps the reason to its own words.
+ */
+enum strata_reason {
+	STRATA_R_NONE = 0,
+	STRATA_R_MODIFIED,        /* an applied migration's file changed since (opts.allow_modified runs anyway) */
+	STRATA_R_REPLACED,        /* another migration than the one applied has its version: wrong directory or database? */
+	STRATA_R_MISSING,         /* an applied migration's file is gone, and what was asked needs it (redo, down) */
+	STRATA_R_OUT_OF_ORDER,    /* a pending migration is older than the newest applied (opts.allow_out_of_order) */
+	STRATA_R_PARTIAL,         /* a migration stopped part way, or the statements of it that ran were edited since */
+	STRATA_R_UNRECORDED,      /* statements ran and stay, but strata's record of them could not be written */
+	STRATA_R_OTHER_TOOL,      /* another tool's table says it migrates this database (opts.ignore_other_tool) */
+	STRATA_R_LOCK_TIMEOUT,    /* the migration lock, or SQLite's write lock, was not had within opts.lock_wait */
+	STRATA_R_NO_DOWN,         /* a migration to roll back has no down script */
+	STRATA_R_IRREVERSIBLE,    /* a migration to roll back says -- strata:irreversible */
+	STRATA_R_GO_MIGRATION,    /* a goose Go migration, which strata cannot run */
+	STRATA_R_OWN_TRANSACTION, /* opts.single_transaction, but a migration manages its own transactions or must
+				     run outside one */
+	STRATA_R_SCRIPT_UP_ONLY,  /* an offline script (request.script) was asked to do more than apply pending ones */
+	STRATA_R_TABLE,           /* the tracking table named (opts.table, the URL's x-migrations-table) cannot be
+				     strata's here: another tool's, schema-qualified in a fleet over schemas, no schema */
+	STRATA_R_SCHEMAS,         /* a fleet over schemas without a PostgreSQL database */
+	STRATA_R_NO_VERSION,      /* no migration (file) has the version the request names */
+	STRATA_R_NOTHING,         /* nothing to do that to: nothing applied to redo, not modified to accept,
+				     strata records migrations already (adopt) */
+	STRATA_R_ADOPT_DIRTY,     /* adopt: golang-migrate's record is dirty */
+	STRATA_R_ADOPT_NO_FILE,   /* adopt: the other tool's current version has no file in the source */
+	STRATA_R_ADOPT_NO_TABLE,  /* adopt: no other tool's table to adopt from */
+	STRATA_R_CONDITION,       /* a -- strata:require or -- strata:verify condition was false */
+	STRATA_R_INTERRUPTED,     /* the run was cancelled (strata_cancel_trip, strata_interrupt) */
+};
+/* "modified", "out_of_order", ... ("none"; "unknown" outside the enum): a stable name for logs. Static. */
+const char *strata_reason_name(enum strata_reason r);
+
+/*
  * Everything a caller needs to tell a person what went wrong. The texts are
  * whole, however long the server's message: they are heap copies that belong
  * to the err. So an err must be initialised, with strata_err_clear() or by
@@ -90,13 +133,15 @@ struct strata_err {
 	int statement;         /* 1-based statement index in the script, 0 if unknown */
 	struct strata_version version; /* migration version concerned */
 	int has_version;       /* version above is meaningful */
+	enum strata_reason reason; /* why, for programs (STRATA_R_NONE when the code says it all) */
 };
 
 /* Initialise err to no error (forgetting, not freeing, what it held). */
 void strata_err_clear(struct strata_err *err);
 /* Free the texts of an initialised err and clear it. */
 void strata_err_release(struct strata_err *err);
-/* Set code and a printf-style message; returns code so callers can `return strata_err_set(...)`. */
+/* Set code and a printf-style message (the reason becomes STRATA_R_NONE); returns code so callers can
+ * `return strata_err_set(...)`. */
 int strata_err_set(struct strata_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /*
@@ -107,6 +152,7 @@ int strata_err_set(struct strata_err *err, int code, const char *fmt, ...)
 int strata_err_environmental(const struct strata_err *err);
 /* Exit code for a return code: 0 ok, 1 migration/database, 2 usage/files, 3 lock. */
 int strata_exit_code(int rc);
+/* A few words for a return code ("history cannot be trusted"): static. */
 const char *strata_strerror(int rc);
 
 /* ---------------------------------------------------------------------------
@@ -168,7 +214,8 @@ struct strata_source {
  * down with no up, an unparsable versioned name, unreadable or non-UTF-8
  * file) returns STRATA_ESOURCE with err->file set; nothing
  * else is reported until the first such error is fixed... except that
- * err->message may list several problems, one per line.
+ * err->message may list several problems, one per line. Every loader copies
+ * what it keeps of its arguments; *out is the caller's (strata_source_free).
  */
 int strata_source_load(const char *dir, struct strata_source **out, struct strata_err *err);
 /*
@@ -193,6 +240,7 @@ int strata_source_load_flags(const char *dir, unsigned flags, struct strata_sour
  */
 int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flags, struct strata_source **out,
 			    struct strata_err *err);
+/* Free a source (NULL: nothing); a status pointing into it (strata_status_get) must be freed first. */
 void strata_source_free(struct strata_source *src);
 /* Index of the migration with this version, or -1. */
 long strata_source_find(const struct strata_source *src, const struct strata_version *version);
@@ -215,7 +263,8 @@ enum strata_down_kind {
 /*
  * Read m's down script as `engine` would. `why` (may be NULL) gets a phrase
  * for people: "000003_x.down.sql:2 says -- strata:irreversible (drops data)",
- * "there is no 000003_x.down.sql", "000003_x.down.sql holds no statements".
+ * "there is no 000003_x.down.sql", "000003_x.down.sql holds no statements"
+ * (cut to whylen, NUL-terminated).
  * A script that does not lex counts as STATEMENTS (strata_source_check says why).
  */
 enum strata_down_kind strata_down_kind(const struct strata_migration *m, enum strata_engine engine, char *why,
@@ -232,7 +281,8 @@ void strata_checksum(const char *text, size_t len, char hex[65]);
 void strata_checksum_s1(const char *text, size_t len, char sum[STRATA_CHECKSUM_SIZE]);
 /* Does a recorded checksum (tagged, or plain hex from before the tag) match m's file? */
 int strata_checksum_matches(const char *recorded, const struct strata_migration *m);
-/* For messages: a recorded checksum's hex digits without the tag, and m's in the same algorithm. */
+/* For messages: a recorded checksum's hex digits without the tag (pointing into `recorded`; "" for NULL),
+ * and m's in the same algorithm (pointing into m). */
 const char *strata_checksum_hex(const char *recorded);
 const char *strata_checksum_file_hex(const char *recorded, const struct strata_migration *m);
 
@@ -250,7 +300,8 @@ struct strata_target {
 	int password_hidden; /* display had a password removed */
 };
 
-/* Parse a database URL or path. Returns STRATA_EUSAGE for an unknown scheme. */
+/* Parse a database URL or path (copied: the target owns its strings). Returns STRATA_EUSAGE for an
+ * unknown scheme. Free with strata_target_free, after closing any database opened on it. */
 int strata_target_parse(const char *url, struct strata_target **out, struct strata_err *err);
 void strata_target_free(struct strata_target *t);
 /* Copy of `url` with any password replaced, for messages. Caller frees. */
@@ -286,6 +337,7 @@ enum strata_state {
 	STRATA_MISSING,       /* applied, no file */
 	STRATA_PARTIAL,       /* no-transaction migration stopped part way */
 };
+/* "pending", "applied", ...: static. */
 const char *strata_state_name(enum strata_state s);
 
 /* One line of `status`. */
@@ -318,7 +370,35 @@ struct strata_status {
 struct strata_db; /* an open target with its driver; opaque */
 struct strata_event;
 
-/* Options for opening a target and running migrations. Set .version = 1. */
+/*
+ * A cancel token: how a program stops runs from another thread or from a
+ * signal handler. Give it to strata_db_open in opts.cancel (one token may
+ * serve many databases, a fleet's too); strata_cancel_trip() then cancels
+ * the statement running on each of them (the driver's cancel, as
+ * strata_interrupt does), and every run stops at its next migration
+ * boundary with STRATA_EINTR: the migration in progress is rolled back, the
+ * ones before it stay applied, the rest stay pending. A tripped token stays
+ * tripped (a run started with it stops before its first migration): make a
+ * new one for the next run. Free it only after closing every database
+ * opened with it.
+ */
+struct strata_cancel; /* opaque */
+/* A new, untripped token into *out: 0, or STRATA_ENOMEM (*out NULL). */
+int strata_cancel_new(struct strata_cancel **out);
+/* Trip it: async-signal-safe, callable from any thread, any number of times. NULL: nothing. */
+void strata_cancel_trip(struct strata_cancel *c);
+/* Has it been tripped? (async-signal-safe; NULL: 0) */
+int strata_cancel_tripped(const struct strata_cancel *c);
+/* Free it (NULL: nothing), once every database opened with it is closed. */
+void strata_cancel_free(struct strata_cancel *c);
+
+/*
+ * Options for opening a target and running migrations. Start from
+ * strata_opts_init(), which sets .version = STRATA_OPTS_VERSION and the
+ * defaults; new fields are only ever added at the end. strata_db_open copies
+ * the struct: the strings, the callback's `ud` and the cancel token are
+ * borrowed, and must stay valid until strata_db_close (see strata_db_open).
+ */
 struct strata_opts {
 	int version;                 /* STRATA_OPTS_VERSION */
 	const char *table;           /* tracking table (default "strata_migrations"), may be schema-qualified */
@@ -338,58 +418,127 @@ struct strata_opts {
 	int must_exist;              /* the database must exist: an absent SQLite file is STRATA_ECONNECT
 					("does not exist"), never created (every command but up) */
 	int ignore_other_tool;       /* up/goto: run even when another tool's table says it migrates this database */
-	/* Progress callback; may be NULL. */
+	/* Progress callback; may be NULL. Called on the thread that called into the library, during the
+	   call (never from fleet workers); the event and everything it points to live only during the call. */
 	void (*on_event)(void *ud, const struct strata_event *ev);
 	void *ud;
+	struct strata_cancel *cancel; /* trips the runs on this database (strata_cancel_trip), or NULL */
 };
 #define STRATA_OPTS_VERSION 1
 void strata_opts_init(struct strata_opts *o);
 
 enum strata_event_kind {
-	STRATA_EV_CONNECTED = 1,  /* target open; text = display URL */
-	STRATA_EV_LOCK_WAIT,      /* waiting for the lock; text = who holds it */
-	STRATA_EV_LOCKED,         /* lock taken */
-	STRATA_EV_PLAN,           /* count = migrations about to run */
-	STRATA_EV_MIG_START,      /* mig about to run; down = direction */
-	STRATA_EV_MIG_DONE,       /* mig done; ms = duration */
-	STRATA_EV_MIG_FAILED,     /* mig failed; err filled */
-	STRATA_EV_MIG_SKIPPED,    /* mig applied meanwhile by another runner */
-	STRATA_EV_NOTE,           /* informational sentence in text */
-	STRATA_EV_STATEMENT,      /* dry run: a statement that would run; text = SQL */
-	STRATA_EV_BACKUP,         /* a backup was written; text = its path */
+	STRATA_EV_CONNECTED = 1,  /* target open (connected) */
+	STRATA_EV_LOCK_WAIT,      /* waiting for the lock (lock_wait) */
+	STRATA_EV_LOCKED,         /* lock taken (no fields) */
+	STRATA_EV_PLAN,           /* migrations about to run (plan) */
+	STRATA_EV_MIG_START,      /* a migration about to run (mig) */
+	STRATA_EV_MIG_DONE,       /* a migration done (mig, with ms) */
+	STRATA_EV_MIG_FAILED,     /* a migration failed and what stays of it (failed) */
+	STRATA_EV_MIG_SKIPPED,    /* a migration applied meanwhile by another runner (mig) */
+	STRATA_EV_NOTE,           /* an informational sentence (note) */
+	STRATA_EV_STATEMENT,      /* dry run: a statement that would run (statement) */
+	STRATA_EV_BACKUP,         /* a backup was written (backup) */
 };
 
-struct strata_event {
-	enum strata_event_kind kind;
-	const char *target;       /* display URL of the target */
+/* The migration an event is about. */
+struct strata_ev_mig {
 	struct strata_version version;
-	const char *vtext;
+	const char *vtext;        /* the version as its file name writes it */
 	const char *name;
 	int down;                 /* rolling back */
-	double ms;
-	size_t count;
-	const char *text;
-	const struct strata_err *err;
-	int outside_tx;           /* MIG_FAILED: the migration ran outside a transaction; `count`
-				     statements of it ran and stay (recorded as partial for an up) */
-	size_t total;             /* MIG_FAILED outside a transaction: its number of statements */
-	int own_tx;               /* MIG_FAILED outside a transaction: the file manages its own transactions;
-				     statements count+1 .. err->statement-1 were rolled back with the one that failed */
-	int empty;                /* MIG_START/DONE of a down that holds no statements: only the record is removed */
+	int empty;                /* a down that holds no statements: only the record is removed */
+	double ms;                /* MIG_DONE, MIG_SKIPPED, MIG_FAILED: time spent on it; else 0 */
 };
 
-/* Open a target (connects, does not lock, does not create anything). */
+struct strata_ev_connected {
+	const char *display;      /* the URL without its password */
+};
+
+struct strata_ev_lock_wait {
+	const char *holder;       /* who holds the lock, as a sentence (NULL: unknown) */
+	double waited_ms;         /* waited so far */
+};
+
+struct strata_ev_plan {
+	size_t count;             /* migrations about to run (or to record: force, baseline, accept); 0: nothing to do */
+};
+
+struct strata_ev_failed {
+	struct strata_ev_mig mig;
+	const struct strata_err *err; /* what went wrong (file, line, statement) */
+	const char *at;           /* the version the database is at now, as written; NULL: none */
+	int outside_tx;           /* it ran outside a transaction: stmts_done of its statements ran and stay
+				     (recorded as partial for an up) */
+	size_t stmts_done;        /* outside_tx: statements of it that ran and stay */
+	size_t total;             /* outside_tx: its number of statements */
+	int own_tx;               /* outside_tx: the file manages its own transactions; statements
+				     stmts_done+1 .. err->statement-1 were rolled back with the one that failed */
+};
+
+struct strata_ev_note {
+	const char *text;         /* one sentence (or a few) for people */
+};
+
+struct strata_ev_statement {
+	struct strata_ev_mig mig; /* the migration it belongs to */
+	const char *sql;          /* the statement as written */
+	size_t index;             /* 1-based among the script's statements */
+};
+
+struct strata_ev_backup {
+	const char *path;         /* the file written */
+};
+
+/*
+ * What the progress callback gets. `kind` says which member of the union
+ * holds the news; reading another member is meaningless. Every pointer
+ * lives only during the callback.
+ */
+struct strata_event {
+	enum strata_event_kind kind;
+	const char *target;       /* every kind: display URL of the target */
+	union {
+		struct strata_ev_connected connected;   /* CONNECTED */
+		struct strata_ev_lock_wait lock_wait;   /* LOCK_WAIT */
+		struct strata_ev_plan plan;             /* PLAN */
+		struct strata_ev_mig mig;               /* MIG_START, MIG_DONE, MIG_SKIPPED */
+		struct strata_ev_failed failed;         /* MIG_FAILED */
+		struct strata_ev_note note;             /* NOTE */
+		struct strata_ev_statement statement;   /* STATEMENT */
+		struct strata_ev_backup backup;         /* BACKUP */
+	};
+};
+/* The migration of a MIG_* or STATEMENT event (whichever member holds it), or NULL for other kinds. */
+const struct strata_ev_mig *strata_event_mig(const struct strata_event *ev);
+
+/*
+ * Open a target (connects, does not lock, does not create anything; an
+ * SQLite file is created only without opts.read_only and opts.must_exist).
+ * `o` may be NULL (the defaults of strata_opts_init); its version must be
+ * STRATA_OPTS_VERSION, else STRATA_EUSAGE. What it borrows, until
+ * strata_db_close: the target `t` itself (its display URL goes into every
+ * event and message), the strings of `o` (table, applied_by,
+ * application_name, backup_dir), `o->ud` and `o->cancel`; the struct `o`
+ * itself is copied and may go at once. A database is used by one thread at a
+ * time; strata_interrupt and the cancel token are the only calls from
+ * elsewhere. *out is NULL on failure.
+ */
 int strata_db_open(const struct strata_target *t, const struct strata_opts *o,
 		   struct strata_db **out, struct strata_err *err);
+/* Disconnect and free (NULL: nothing). After it, what strata_db_open borrowed may go. */
 void strata_db_close(struct strata_db *db);
 /*
- * Ask a run in progress to stop: the statement running is cancelled, its
- * migration rolled back, and strata_run returns STRATA_EINTR. Safe to call
- * from a signal handler (it only sets a flag and sends the driver's cancel).
+ * Ask a run in progress on this database to stop, as tripping a token only
+ * it has: the statement running is cancelled, its migration rolled back,
+ * and strata_run returns STRATA_EINTR; later runs on it stop at once. Safe
+ * to call from a signal handler or another thread while db is open.
  */
 void strata_interrupt(struct strata_db *db);
-/* Stop every run in this process at the next migration boundary (fleets); signal-safe. */
+/* Stop every run in this process at its next migration boundary, and fleets before their next target;
+ * no statement is cancelled. Signal-safe. */
 void strata_interrupt_all(void);
+/* The driver's name ("sqlite", "postgres"): static. */
 const char *strata_db_engine(const struct strata_db *db);
 
 /* Compare the recorded history with the files. Read only; works before the
@@ -419,7 +568,8 @@ struct strata_log_row {
 	char *result;         /* "ok" or "failed: ..." */
 };
 
-/* Every log entry, oldest first; none when the log does not exist yet. */
+/* Every log entry, oldest first; none when the log does not exist yet. *rows is the caller's
+ * (strata_log_free with *n), NULL when there are none. */
 int strata_log_get(struct strata_db *db, struct strata_log_row **rows, size_t *n, struct strata_err *err);
 void strata_log_free(struct strata_log_row *rows, size_t n);
 
@@ -452,7 +602,10 @@ struct strata_request {
  * opts->single_transaction. On failure the failing migration was rolled back
  * and err names its file and line; migrations before it stay applied (or
  * nothing stays, with single_transaction). `*res` (may be NULL) gets the
- * number of migrations run and the version the database is at afterwards.
+ * number of migrations run and the version the database is at afterwards,
+ * on failure too. `src` and `req` are only read during the call; events
+ * point into them while it lasts. The run stops with STRATA_EINTR, reason
+ * STRATA_R_INTERRUPTED, when a cancel token of the database trips.
  */
 struct strata_run_result {
 	size_t applied;        /* migrations run (or recorded, for force/baseline/accept) */
@@ -465,7 +618,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src,
 /* What `adopt` found and recorded. */
 struct strata_adopt_result {
 	const char *tool;     /* "golang-migrate", "dbmate", "diesel", "goose" (static) */
-	const char *table;    /* the table it read (static or from the caller) */
+	const char *table;    /* the table it read (static, or strata_adopt's `from_table`: valid while that is) */
 	size_t recorded;      /* migrations recorded as applied */
 	size_t unknown;       /* versions the other tool recorded that have no file here */
 	char unknown_list[200]; /* those versions, "4, 5, 7" (", ..." when more), "" when none */
@@ -505,7 +658,8 @@ struct strata_other_tool {
  * Read only.
  */
 int strata_other_tool_find(struct strata_db *db, struct strata_other_tool *out, struct strata_err *err);
-/* A sentence for people saying which tool and what it says is applied, and the next step. */
+/* A sentence for people saying which tool and what it says is applied, and the next step, into the
+ * caller's buffers (cut to msglen and hintlen, NUL-terminated). */
 void strata_other_tool_explain(const struct strata_other_tool *o, char *msg, size_t msglen, char *hint,
 			       size_t hintlen);
 
@@ -514,6 +668,7 @@ void strata_other_tool_explain(const struct strata_other_tool *o, char *msg, siz
  * view, index and trigger of an SQLite file (tracking tables too); the
  * current schema of a PostgreSQL database, dropped and created again empty.
  * `what` (may be NULL) gets a sentence saying what was dropped; caller frees.
+ * Asks nothing: confirming is the caller's business.
  */
 int strata_drop(struct strata_db *db, char **what, struct strata_err *err);
 /* Describe what strata_drop would remove, without removing it. Caller frees *what. */
@@ -523,7 +678,8 @@ int strata_drop_preview(struct strata_db *db, char **what, struct strata_err *er
  * Back the target up into `dir` (created if needed) as a file named after
  * the database, the time and the current version, mode 0600: SQLite's online
  * backup API, or pg_dump -Fc (found on PATH, run without a shell, the
- * password passed in its environment). *path gets the file's path.
+ * password passed in its environment). *path gets the file's path (malloc'ed,
+ * the caller frees it; NULL on failure).
  */
 int strata_backup(struct strata_db *db, const char *dir, char **path, struct strata_err *err);
 
@@ -544,8 +700,10 @@ int strata_is_fleet(const char *database, const char *targets_file, const char *
  */
 int strata_targets_open(const char *database, const char *targets_file, const char *schemas,
 			struct strata_targets **out, struct strata_err *err);
-/* Next target (owned by the caller, free with strata_target_free): 1, or 0 at the end, or < 0. */
+/* Next target (owned by the caller, free with strata_target_free): 1, or 0 at the end, or < 0. The
+ * stream copies what it needs at open: `database`, `targets_file` and `schemas` may go after it. */
 int strata_targets_next(struct strata_targets *ts, struct strata_target **out, struct strata_err *err);
+/* Close the stream (NULL: nothing); targets it handed out stay the caller's. */
 void strata_targets_close(struct strata_targets *ts);
 
 /* What happened on one target of a fleet. */
@@ -561,16 +719,20 @@ struct strata_fleet_item {
 	size_t npending, napplied, nproblems; /* status/validate: pending, applied, modified+missing+partial */
 };
 
-/* The work done on each target; runs on a worker thread with its own db. */
+/* The work done on each target; runs on a worker thread with its own db, which the fleet owns and
+ * closes (valid during the call only); item->err is for the work to fill. */
 typedef int (*strata_fleet_work_fn)(struct strata_db *db, struct strata_fleet_item *item, void *ud);
-/* Called once per target when it is done, one at a time (under a lock). */
+/* Called once per target when it is done, one at a time (under a lock), on a worker thread; the item
+ * and its target and err live only during the call. */
 typedef void (*strata_fleet_done_fn)(const struct strata_fleet_item *item, void *ud);
 
 struct strata_fleet_opts {
 	int jobs;                 /* workers (<= 0: number of cores) */
 	int fail_fast;            /* stop starting targets after the first failure */
 	size_t canary;            /* first run this many targets; stop if one of them fails */
-	const struct strata_opts *db_opts; /* for every target (on_event is not called from workers) */
+	const struct strata_opts *db_opts; /* for every target (on_event is not called from workers; a cancel
+					      token stops the fleet before its next target and cancels every
+					      target's running statement) */
 };
 
 struct strata_fleet_summary {
@@ -608,18 +770,23 @@ struct strata_config {
 	char *env_file;          /* dotenv file to load DATABASE_URL and friends from, or NULL */
 };
 
+/* Set every field unset (forgetting, not freeing, what c held). */
 void strata_config_init(struct strata_config *c);
+/* Free what c holds and set it unset again. */
 void strata_config_release(struct strata_config *c);
 /* Read an INI file: keys at top level or in [strata]. Unknown keys and bad
- * values are STRATA_EUSAGE errors naming the file and line. */
+ * values are STRATA_EUSAGE errors naming the file and line. Every string in a
+ * config is its own copy (strata_config_release frees them). */
 int strata_config_read_file(const char *file, struct strata_config *c, struct strata_err *err);
-/* The same from an open stream; `name` is used in messages. */
+/* The same from an open stream (a FILE *, read to its end, not closed); `name` is used in messages. */
 int strata_config_read_stream(void *fp, const char *name, struct strata_config *c, struct strata_err *err);
 /* DATABASE_URL, STRATA_PATH, STRATA_TABLE, STRATA_LOCK_WAIT through `get` (getenv when NULL). */
 int strata_config_read_env(struct strata_config *c, const char *(*get)(const char *name), struct strata_err *err);
-/* Append one migrations directory (-p DIR, repeatable; never split at commas). 0, or -1 out of memory. */
+/* Append a copy of one migrations directory (-p DIR, repeatable; never split at commas). 0, or -1 out of
+ * memory. */
 int strata_config_add_path(struct strata_config *c, const char *dir);
-/* Copy every value set in `over` onto `base` (a list of paths replaces the list). */
+/* Copy every value set in `over` onto `base` (a list of paths replaces the list); base gets its own
+ * copies of the strings. 0, or -1 out of memory. */
 int strata_config_overlay(struct strata_config *base, const struct strata_config *over);
 /* "30", "30s", "500ms", "2m", "1h", "forever"/"-1" -> seconds (< 0 forever). 0 ok, -1 bad. */
 int strata_parse_duration(const char *s, double *seconds);

@@ -132,6 +132,7 @@ static int read_state(struct strata_db *db, const char *table, struct applied_se
 					       "golang-migrate left version %s dirty in %s: that migration failed part "
 					       "way, and nobody knows how much of it ran",
 					       ver ? ver : "?", table);
+				strata_err_reason(err, STRATA_R_ADOPT_DIRTY);
 				if (err)
 					strata_err_hint(err,
 						 "check the database by hand and finish or undo migration %s, then clear "
@@ -204,18 +205,19 @@ static int check_current_file(const struct strata_source *src, const char *table
 		       v->d, table, v->d, src->dir);
 	if (!err)
 		return STRATA_EUSAGE;
+	err->reason = STRATA_R_ADOPT_NO_FILE;
 	strata_err_detail(err,
 			  "nothing was recorded. golang-migrate itself stops here (no migration found for version %s); "
 			  "adopting would record %s and leave what lies between to run again as new",
 			  v->d, below ? "the files below it" : "nothing");
 	if (below)
 		strata_err_hint(err,
-				"point --path at the directory golang-migrate used and adopt again; if the files up to %s "
-				"are gone for good and the database has them, `strata baseline %s` records the files here "
-				"up to %s as applied, running nothing",
+				"point the migrations directory at the one golang-migrate used and adopt again; if the "
+				"files up to %s are gone for good and the database has them, `strata baseline %s` "
+				"records the files here up to %s as applied, running nothing",
 				v->d, below->vtext, below->vtext);
 	else
-		strata_err_hint(err, "point --path at the directory golang-migrate used and adopt again");
+		strata_err_hint(err, "point the migrations directory at the one golang-migrate used and adopt again");
 	return STRATA_EUSAGE;
 }
 
@@ -263,10 +265,12 @@ static int named_table_is_other(struct strata_db *db, struct strata_err *err)
 		       "x-migrations-table=%s in the URL names another tool's table, not strata's: strata would keep "
 		       "its own records there",
 		       db->table);
+	strata_err_reason(err, STRATA_R_TABLE);
 	if (err)
 		strata_err_hint(err,
-				"adopt from it with `strata adopt --from %s --table strata_migrations`, and give every "
-				"later command the same --table (or drop x-migrations-table from the URL strata uses)",
+				"adopt from it, naming %s as the table to adopt from and strata_migrations as the "
+				"tracking table, and give every later run the same tracking table (or drop "
+				"x-migrations-table from the URL strata uses)",
 				db->table);
 	return STRATA_EUSAGE;
 }
@@ -305,9 +309,10 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 			rc = strata_err_set(err, STRATA_EUSAGE,
 					    "found no other tool's table here (looked for schema_migrations, "
 					    "__diesel_schema_migrations, goose_db_version)");
+			strata_err_reason(err, STRATA_R_ADOPT_NO_TABLE);
 			if (err)
 				strata_err_hint(err,
-					 "name it with --from TABLE, or, for a database no tool tracked, use "
+					 "name the table to adopt from, or, for a database no tool tracked, use "
 					 "`strata baseline VERSION`");
 			goto out;
 		}
@@ -315,7 +320,8 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 		rc = db->drv->table_exists(db->conn, db->schema, table, err);
 		if (rc <= 0) {
 			if (rc == 0)
-				rc = strata_err_set(err, STRATA_EUSAGE, "there is no table %s to adopt from", table);
+				rc = strata_err_setr(err, STRATA_EUSAGE, STRATA_R_ADOPT_NO_TABLE,
+						     "there is no table %s to adopt from", table);
 			goto out;
 		}
 	}
@@ -324,7 +330,7 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 	if (rc)
 		goto out;
 	if (nrows) {
-		rc = strata_err_set(err, STRATA_EHISTORY,
+		rc = strata_err_setr(err, STRATA_EHISTORY, STRATA_R_NOTHING,
 				    "strata already records %zu migration%s in %s: there is nothing to adopt", nrows,
 				    nrows == 1 ? "" : "s", db->qtable);
 		goto out;

@@ -28,25 +28,10 @@
 
 #include "internal.h"
 
-volatile int strata_interrupted_all;
-
-void strata_interrupt(struct strata_db *db)
-{
-	if (!db)
-		return;
-	db->interrupted = 1;
-	if (db->conn && db->drv->interrupt)
-		db->drv->interrupt(db->conn);
-}
-
-void strata_interrupt_all(void)
-{
-	strata_interrupted_all = 1;
-}
-
+/* At each migration boundary: the run's cancel tokens (cancel.c). */
 static int interrupted(struct strata_db *db)
 {
-	return db->interrupted || strata_interrupted_all;
+	return strata_db_cancelled(db);
 }
 
 /* ------------------------------------------------------------------ steps */
@@ -167,27 +152,24 @@ static void locate(struct strata_err *err, const struct strata_step *s, long pos
 	locate_pos(err, s, pos);
 }
 
-static void mig_event(struct strata_event *ev, enum strata_event_kind kind, const struct strata_step *s, double ms,
-		      const struct strata_err *err, const char *text)
+static void mig_fill(struct strata_ev_mig *m, const struct strata_step *s, double ms)
 {
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = kind;
-	ev->version = s->row->version;
-	ev->vtext = s->row->vtext;
-	ev->name = s->row->name;
-	ev->down = s->down;
-	ev->empty = s->empty;
-	ev->ms = ms;
-	ev->err = err;
-	ev->text = text;
+	m->version = s->row->version;
+	m->vtext = s->row->vtext;
+	m->name = s->row->name;
+	m->down = s->down;
+	m->empty = s->empty;
+	m->ms = ms;
 }
 
-static void emit_mig(struct strata_db *db, enum strata_event_kind kind, const struct strata_step *s, double ms,
-		     const struct strata_err *err, const char *text)
+/* MIG_START, MIG_DONE, MIG_SKIPPED */
+static void emit_mig(struct strata_db *db, enum strata_event_kind kind, const struct strata_step *s, double ms)
 {
 	struct strata_event ev;
 
-	mig_event(&ev, kind, s, ms, err, text);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	mig_fill(&ev.mig, s, ms);
 	strata_emit(db, &ev);
 }
 
@@ -203,7 +185,7 @@ static void note(struct strata_db *db, const char *fmt, ...)
 	strata_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
 	ev.kind = STRATA_EV_NOTE;
-	ev.text = b.buf;
+	ev.note.text = b.buf;
 	strata_emit(db, &ev);
 	strata_buf_release(&b);
 }
@@ -215,10 +197,7 @@ static void emit_statements(struct strata_db *db, const struct strata_step *s)
 	int k = 0;
 
 	ev.kind = STRATA_EV_STATEMENT;
-	ev.version = s->row->version;
-	ev.vtext = s->row->vtext;
-	ev.name = s->row->name;
-	ev.down = s->down;
+	mig_fill(&ev.statement.mig, s, 0);
 	for (i = 0; i < s->sp.n; i++) {
 		char *text;
 
@@ -229,8 +208,8 @@ static void emit_statements(struct strata_db *db, const struct strata_step *s)
 		text = strata_strndup(s->script + s->sp.s[i].body, s->sp.s[i].end - s->sp.s[i].body);
 		if (!text)
 			continue;
-		ev.text = text;
-		ev.count = (size_t)k;
+		ev.statement.sql = text;
+		ev.statement.index = (size_t)k;
 		strata_emit(db, &ev);
 		free(text);
 	}
@@ -261,7 +240,8 @@ static int check_conditions(struct strata_db *db, const struct strata_step *s, c
 			return rc;
 		}
 		if (r->nrows != 1 || r->ncols < 1 || !is_true(strata_rows_get(r, 0, 0))) {
-			strata_err_set(err, STRATA_ECONDITION, "-- strata:%s is not true: %s", what, conds[i]);
+			strata_err_setr(err, STRATA_ECONDITION, STRATA_R_CONDITION, "-- strata:%s is not true: %s", what,
+					conds[i]);
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
 				err->line = s->line + lines[i] - 1;
@@ -304,6 +284,7 @@ static int unrecorded(struct run *r, const struct strata_step *s, int rc, struct
 		return rc;
 	strata_err_prefix(err, "recording %s %s failed: ", s->row->vtext, s->row->name);
 	err->code = STRATA_EHISTORY;
+	err->reason = STRATA_R_UNRECORDED;
 	err->statement = 0;
 	if (r->notx_done == 1)
 		strata_err_hint(err, "statement 1 of its %s ran and stays, but strata's record does not say so: check the "
@@ -638,6 +619,7 @@ static int go_stopped(struct run *r, const char *at, int dry, struct strata_err 
 		       "%s %s (%s) is a goose Go migration, which strata cannot run: stopped before it; the "
 		       "database is %s%s",
 		       row->vtext, row->name, row->mig->up_file, at ? "at " : "at no version", at ? at : "");
+	strata_err_reason(err, STRATA_R_GO_MIGRATION);
 	if (err) {
 		snprintf(err->file, sizeof(err->file), "%s", row->mig->up_file);
 		err->version = row->version;
@@ -680,12 +662,13 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (rc < 0)
 			return rc;
 		if (rc == 1) {
-			strata_err_set(err, STRATA_EREFUSED, "another tool manages this database; nothing was run");
+			strata_err_setr(err, STRATA_EREFUSED, STRATA_R_OTHER_TOOL,
+					"another tool manages this database; nothing was run");
 			if (err) {
 				char msg[1024], hint[512];
 
 				strata_other_tool_explain(&o, msg, sizeof(msg), hint, sizeof(hint));
-				strata_err_set(err, STRATA_EREFUSED, "%s; nothing was run", msg);
+				strata_err_setr(err, STRATA_EREFUSED, STRATA_R_OTHER_TOOL, "%s; nothing was run", msg);
 				strata_err_hint(err, "%s", hint);
 				if (req->action == STRATA_DOWN || req->action == STRATA_REDO)
 					strata_err_detail(err, "strata keeps no record here yet, so it has nothing to roll "
@@ -694,7 +677,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 				else
 					strata_err_detail(err,
 						 "strata keeps no record here yet, so it would run every migration from the "
-						 "first; --ignore-other-tool does that anyway");
+						 "first; ignoring the other tool does that anyway");
 			}
 			return STRATA_EREFUSED;
 		}
@@ -708,7 +691,8 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		   leaves a new database as it was */
 		rc = strata_lock(db, &locked, err);
 		if (rc && interrupted(db)) {
-			rc = strata_err_set(err, STRATA_EINTR, "interrupted before any migration ran; nothing changed");
+			rc = strata_err_setr(err, STRATA_EINTR, STRATA_R_INTERRUPTED,
+					     "interrupted before any migration ran; nothing changed");
 			if (err)
 				strata_err_hint(err, NULL);
 		}
@@ -744,7 +728,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (r.st->rows[i].state == STRATA_MISSING && !strata_action_records_only(req->action))
 			note(db, "%s %s is applied but its file is gone", r.st->rows[i].vtext, r.st->rows[i].name);
 	ev.kind = STRATA_EV_PLAN;
-	ev.count = r.plan.nsteps;
+	ev.plan.count = r.plan.nsteps;
 	if (r.plan.nsteps || !r.plan.go_stop) /* not "nothing to do" when a Go migration is next */
 		strata_emit(db, &ev);
 	if (!dry && r.plan.nsteps && db->opts.backup_dir) {
@@ -757,14 +741,15 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			goto out;
 		}
 		bev.kind = STRATA_EV_BACKUP;
-		bev.text = path;
+		bev.backup.path = path;
 		strata_emit(db, &bev);
 		free(path);
 	}
 	if (!dry && r.plan.nsteps) {
 		rc = strata_history_ensure(db, err);
 		if (rc && interrupted(db)) {
-			rc = strata_err_set(err, STRATA_EINTR, "interrupted before any migration ran; nothing changed");
+			rc = strata_err_setr(err, STRATA_EINTR, STRATA_R_INTERRUPTED,
+					     "interrupted before any migration ran; nothing changed");
 			strata_err_hint(err, NULL);
 		}
 		if (rc)
@@ -783,12 +768,13 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		int skipped;
 
 		if (interrupted(db) && !dry) {
-			rc = strata_err_set(err, STRATA_EINTR, "interrupted before %s %s; the database is %s%s",
+			rc = strata_err_setr(err, STRATA_EINTR, STRATA_R_INTERRUPTED,
+					     "interrupted before %s %s; the database is %s%s",
 					    s->row->vtext, s->row->name, in_batch ? "as it was before this run" : at ? "at " : "at no version",
 					    in_batch ? "" : at ? at : "");
 			goto out;
 		}
-		emit_mig(db, STRATA_EV_MIG_START, s, 0, NULL, NULL);
+		emit_mig(db, STRATA_EV_MIG_START, s, 0);
 		if (s->own_tx && !s->record_only)
 			note(db, "%s %s manages its own transactions (%s:%d): %s as written, statement by "
 				 "statement, outside a transaction of strata's",
@@ -799,7 +785,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (dry) {
 			if (!s->record_only)
 				emit_statements(db, s);
-			emit_mig(db, STRATA_EV_MIG_DONE, s, 0, NULL, NULL);
+			emit_mig(db, STRATA_EV_MIG_DONE, s, 0);
 			continue;
 		}
 		rc = run_step(&r, s, &skipped, err);
@@ -808,7 +794,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			err->code = rc = STRATA_EINTR;
 			if (strcmp(err->message, "interrupted") != 0)
 				strata_err_detail(err, "%s", err->message);
-			strata_err_set(err, rc, "interrupted by a signal");
+			strata_err_setr(err, rc, STRATA_R_INTERRUPTED, "interrupted by a signal");
 			strata_err_hint(err, NULL);
 		}
 		{
@@ -837,12 +823,16 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			{
 				struct strata_event fe;
 
-				mig_event(&fe, STRATA_EV_MIG_FAILED, s, strata_now_ms() - t0, err, at);
+				memset(&fe, 0, sizeof(fe));
+				fe.kind = STRATA_EV_MIG_FAILED;
+				mig_fill(&fe.failed.mig, s, strata_now_ms() - t0);
+				fe.failed.err = err;
+				fe.failed.at = at;
 				if (s->strategy == STRATA_STRATEGY_JOURNAL) {
-					fe.outside_tx = 1;
-					fe.own_tx = s->own_tx;
-					fe.total = strata_split_count(&s->sp);
-					fe.count = err && err->statement > 0 ? (size_t)r.notx_done : 0;
+					fe.failed.outside_tx = 1;
+					fe.failed.own_tx = s->own_tx;
+					fe.failed.total = strata_split_count(&s->sp);
+					fe.failed.stmts_done = err && err->statement > 0 ? (size_t)r.notx_done : 0;
 				}
 				strata_emit(db, &fe);
 			}
@@ -867,7 +857,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			goto out;
 		}
 		if (skipped) {
-			emit_mig(db, STRATA_EV_MIG_SKIPPED, s, strata_now_ms() - t0, NULL, NULL);
+			emit_mig(db, STRATA_EV_MIG_SKIPPED, s, strata_now_ms() - t0);
 			continue;
 		}
 		done++;
@@ -882,7 +872,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		} else {
 			at = s->row->vtext;
 		}
-		emit_mig(db, STRATA_EV_MIG_DONE, s, strata_now_ms() - t0, NULL, NULL);
+		emit_mig(db, STRATA_EV_MIG_DONE, s, strata_now_ms() - t0);
 	}
 	if (in_batch) {
 		rc = strata_history_flush(db, &r.held, err);

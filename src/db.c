@@ -39,8 +39,12 @@ void strata_db_close(struct strata_db *db)
 {
 	if (!db)
 		return;
+	/* no trip may reach the connection once it closes */
+	strata_cancel_detach(db->opts.cancel, db);
+	strata_cancel_detach(db->own_cancel, db);
 	if (db->conn)
 		db->drv->close(db->conn);
+	strata_cancel_free(db->own_cancel);
 	free(db->schema);
 	free(db->table);
 	free(db->qtable);
@@ -69,10 +73,10 @@ static int set_names(struct strata_db *db, struct strata_err *err)
 											    : "strata_migrations";
 	dot = strchr(name, '.');
 	if (dot && dot != name && dot[1] && t->schema)
-		return strata_err_set(err, STRATA_EUSAGE,
-				      "--table %s names a schema, but each schema of a --schemas fleet keeps its own "
-				      "tracking table: give the table name alone",
-				      name);
+		return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_TABLE,
+				       "the tracking table %s names a schema, but each schema of a fleet over schemas "
+				       "keeps its own tracking table: give the table name alone",
+				       name);
 	if (dot && dot != name && dot[1]) {
 		db->schema = strata_strndup(name, (size_t)(dot - name));
 		db->table = strata_strdup(dot + 1);
@@ -122,8 +126,10 @@ static int pin_schema(struct strata_db *db, struct strata_err *err)
 	if (rc)
 		return rc;
 	if (!db->schema)
-		return strata_err_set(err, STRATA_EUSAGE,
-				      "no schema to keep %s in: set search_path or use --table schema.name", db->table);
+		return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_TABLE,
+				       "no schema to keep %s in: set search_path or name the tracking table with its "
+				       "schema (schema.name)",
+				       db->table);
 	free(db->qtable);
 	free(db->qlog);
 	strata_buf_init(&b);
@@ -166,6 +172,9 @@ int strata_db_open(const struct strata_target *t, const struct strata_opts *o, s
 		rc = db->drv->connect(t, &db->opts, &db->conn, err);
 	if (!rc)
 		rc = pin_schema(db, err);
+	if (!rc && (strata_cancel_new(&db->own_cancel) || strata_cancel_attach(db->own_cancel, db) ||
+		    strata_cancel_attach(db->opts.cancel, db)))
+		rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	if (rc) {
 		strata_db_close(db);
 		return rc;
@@ -196,8 +205,8 @@ static void lock_waiting(void *ud, const char *holder, double waited_ms)
 	struct strata_event ev = { 0 };
 
 	ev.kind = STRATA_EV_LOCK_WAIT;
-	ev.text = holder;
-	ev.ms = waited_ms;
+	ev.lock_wait.holder = holder;
+	ev.lock_wait.waited_ms = waited_ms;
 	strata_emit(db, &ev);
 }
 

@@ -90,7 +90,7 @@ static void notice_receiver(void *arg, const PGresult *res)
 	strata_err_clear(&note);
 	strata_err_text(&note, STRATA_ERR_MESSAGE, PQresultErrorMessage(res), strlen(PQresultErrorMessage(res)));
 	scrub(c->conninfo, c->pg, &note);
-	ev.text = note.message;
+	ev.note.text = note.message;
 	c->on_event(c->ud, &ev);
 	strata_err_release(&note);
 }
@@ -530,9 +530,10 @@ static int poll_lock(struct strata_conn *c, PGconn *on, const char *keytext, dou
 			strata_err_set(err, STRATA_ELOCK,
 				       "another runner holds the migration lock on %s (%s); gave up after %.0f s",
 				       c->display, who ? who : "holder unknown", wait);
-			if (err)
-				strata_err_hint(err,
-					 "wait longer with --lock-wait SECONDS, or stop the other runner");
+			if (err) {
+				err->reason = STRATA_R_LOCK_TIMEOUT;
+				strata_err_hint(err, "wait longer for the lock, or stop the other runner");
+			}
 			free(who);
 			return STRATA_ELOCK;
 		}

@@ -85,8 +85,9 @@ static int fill_err(struct strata_conn *c, int rc, struct strata_err *err)
 	if (err) {
 		set_code(err, rc);
 		if (code == STRATA_ELOCK) {
+			err->reason = STRATA_R_LOCK_TIMEOUT;
 			strata_err_hint(err,
-				 "another process is writing to %s; waited %.0f s (--lock-wait)", c->path,
+				 "another process is writing to %s; waited %.0f s (the lock wait)", c->path,
 				 c->lock_wait < 0 ? 0 : c->lock_wait);
 		}
 	}
@@ -114,8 +115,8 @@ static int busy_handler(void *arg, int count)
 
 		ev.kind = STRATA_EV_LOCK_WAIT;
 		ev.target = c->path;
-		ev.ms = now - c->wait_start;
-		ev.text = "another process holds the SQLite write lock";
+		ev.lock_wait.waited_ms = now - c->wait_start;
+		ev.lock_wait.holder = "another process holds the SQLite write lock";
 		c->on_event(c->ud, &ev);
 		c->last_report = now;
 	}

@@ -95,7 +95,8 @@ static int list_schemas(struct strata_targets *ts, const char *database, const c
 	}
 	if (!drv->sql->schemas_query) { /* an engine without schemas */
 		strata_target_free(t);
-		return strata_err_set(err, STRATA_EUSAGE, "--schemas needs a PostgreSQL database");
+		return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_SCHEMAS,
+				       "a fleet over schemas needs a PostgreSQL database");
 	}
 	strata_opts_init(&o);
 	o.read_only = 1;
@@ -167,7 +168,8 @@ int strata_targets_open(const char *database, const char *targets_file, const ch
 	} else if (schemas) {
 		ts->kind = T_SCHEMAS;
 		ts->base = strata_strdup(database);
-		rc = !database ? strata_err_set(err, STRATA_EUSAGE, "--schemas needs -d with the PostgreSQL database")
+		rc = !database ? strata_err_setr(err, STRATA_EUSAGE, STRATA_R_SCHEMAS,
+						 "a fleet over schemas needs the PostgreSQL database they are in")
 			       : list_schemas(ts, database, schemas, err);
 	} else if (database && (path = strata_target_file(database, &n, &scheme)) != NULL) {
 		char *pattern = strata_strndup(path, n);
@@ -295,7 +297,7 @@ static void *worker(void *arg)
 		int rc;
 
 		pthread_mutex_lock(&f->mu);
-		if (strata_interrupted_all)
+		if (strata_cancel_everyone() || strata_cancel_tripped(f->dbo.cancel))
 			f->stop = 1;
 		if (f->stop || (f->limit && f->handed >= f->limit)) {
 			pthread_mutex_unlock(&f->mu);

@@ -535,9 +535,10 @@ static int read_tracking(struct strata_db *db, struct strata_buf *b, struct stra
 	strata_buf_release(b);
 	if (rc) {
 		strata_err_prefix(err, "cannot read the tracking table %s: ", db->qtable);
+		strata_err_reason(err, STRATA_R_TABLE);
 		if (err)
 			strata_err_hint(err,
-				 "is %s another tool's table? choose strata's with --table NAME", db->table);
+				 "is %s another tool's table? choose strata's by naming its tracking table", db->table);
 	}
 	return rc;
 }

@@ -339,11 +339,8 @@ struct strata_db {
 	char *qlog;                         /* quoted, schema-qualified history log table */
 	char *lockkey;                      /* identity of the migration lock */
 	char *applied_by;                   /* recorded user@host */
-	volatile int interrupted;           /* strata_interrupt() was called */
+	struct strata_cancel *own_cancel;   /* what strata_interrupt() trips (cancel.c); opts.cancel is the caller's */
 };
-
-/* Set by strata_interrupt_all(). */
-extern volatile int strata_interrupted_all;
 
 /* Point an open connection at another target of the same database (another schema). */
 int strata_db_retarget(struct strata_db *db, const struct strata_target *t, struct strata_err *err);
@@ -479,5 +476,8 @@ enum strata_down_kind strata_down_kind_dialect(const struct strata_migration *m,
 #include "url.h"
 #include "plan.h"
 #include "driver.h"
+
+#include "reason.h"
+#include "cancel.h"
 
 #endif

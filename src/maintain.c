@@ -110,7 +110,7 @@ int strata_drop(struct strata_db *db, char **what, struct strata_err *err)
 		if (rc)
 			goto out;
 		ev.kind = STRATA_EV_BACKUP;
-		ev.text = path;
+		ev.backup.path = path;
 		strata_emit(db, &ev);
 		free(path);
 	}

@@ -234,6 +234,7 @@ static int prepare_step(struct planner *r, struct strata_step *s, struct strata_
 			strata_err_set(err, STRATA_EHISTORY,
 				       "%s: %d statements of the down script already ran, but it now has only %zu",
 				       s->file, s->resume, strata_split_count(&s->sp));
+			strata_err_reason(err, STRATA_R_PARTIAL);
 			if (err)
 				strata_err_hint(err,
 						"restore the statements that ran; if the database was undone by hand, "
@@ -245,6 +246,7 @@ static int prepare_step(struct planner *r, struct strata_step *s, struct strata_
 			strata_err_set(err, STRATA_EHISTORY,
 				       "%s: statements 1-%d of the down script already ran, and have been edited since",
 				       s->file, s->resume);
+			strata_err_reason(err, STRATA_R_PARTIAL);
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
 				strata_err_hint(err,
@@ -263,6 +265,7 @@ static int prepare_step(struct planner *r, struct strata_step *s, struct strata_
 			strata_err_set(err, STRATA_EHISTORY,
 				       "%s: %d statements of it already ran, but the file now has only %zu",
 				       s->file, s->resume, strata_split_count(&s->sp));
+			strata_err_reason(err, STRATA_R_PARTIAL);
 			return STRATA_EHISTORY;
 		}
 		strata_step_prefix_checksum(s, s->resume, sum);
@@ -270,6 +273,7 @@ static int prepare_step(struct planner *r, struct strata_step *s, struct strata_
 			strata_err_set(err, STRATA_EHISTORY,
 				       "%s: statements 1-%d already ran, and have been edited since", s->file,
 				       s->resume);
+			strata_err_reason(err, STRATA_R_PARTIAL);
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
 				strata_err_hint(err,
@@ -404,6 +408,9 @@ static int refuse_untrusted(struct planner *r, int up, struct strata_err *err)
 	}
 	if (bad) {
 		strata_err_set(err, STRATA_EHISTORY, "%s", b.buf);
+		strata_err_reason(err, first->state == STRATA_PARTIAL ? STRATA_R_PARTIAL
+				       : first->recorded_name	     ? STRATA_R_REPLACED
+								     : STRATA_R_MODIFIED);
 		if (err) {
 			snprintf(err->file, sizeof(err->file), "%s", first->mig ? first->mig->up_file : "");
 			err->version = first->version;
@@ -413,13 +420,14 @@ static int refuse_untrusted(struct planner *r, int up, struct strata_err *err)
 					 "fix the migration and record its state by hand with `strata force VERSION`");
 			else if (first->recorded_name)
 				strata_err_hint(err,
-					 "check -p/--path and -d/--database; if %s `%s` really replaces `%s`, record it "
+					 "check the migrations directory and the database; if %s `%s` really replaces `%s`, "
+					 "record it "
 					 "with `strata accept %s`",
 					 first->vtext, first->name, first->recorded_name, first->vtext);
 			else
 				strata_err_hint(err,
 					 "restore the applied file; if the change is deliberate and harmless, record it with "
-					 "`strata accept %s` (or run once with --allow-modified)",
+					 "`strata accept %s` (or run once allowing modified migrations)",
 					 first->vtext);
 		}
 		strata_buf_release(&b);
@@ -447,12 +455,13 @@ static int check_out_of_order(struct planner *r, struct strata_err *err)
 				       "%s %s is pending but is older than %s %s, which is already applied",
 				       s->row->vtext, s->row->name, newest ? newest->vtext : "?",
 				       newest ? newest->name : "?");
+			strata_err_reason(err, STRATA_R_OUT_OF_ORDER);
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->row->mig->up_file);
 				err->version = s->row->version;
 				err->has_version = 1;
 				strata_err_hint(err,
-					 "two branches added migrations; apply it anyway with --allow-out-of-order");
+					 "two branches added migrations; apply it anyway by allowing out-of-order migrations");
 			}
 			return STRATA_EHISTORY;
 		}
@@ -492,9 +501,9 @@ static int plan(struct planner *r, const struct strata_request *req, struct stra
 		} else {
 			idx = find_row(st, &req->target);
 			if (idx < 0)
-				return strata_err_set(err, STRATA_EUSAGE,
-						      "no migration has version %s; `strata status` lists them",
-						      req->target.d);
+				return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_NO_VERSION,
+						       "no migration has version %s; `strata status` lists them",
+						       req->target.d);
 		}
 		for (i = (long)st->n - 1; i > idx; i--)
 			if (strata_row_is_applied(&st->rows[i]))
@@ -509,10 +518,11 @@ static int plan(struct planner *r, const struct strata_request *req, struct stra
 			if (strata_row_is_applied(&st->rows[i]))
 				break;
 		if (i < 0)
-			return strata_err_set(err, STRATA_EUSAGE, "nothing is applied: there is nothing to redo");
+			return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_NOTHING,
+					       "nothing is applied: there is nothing to redo");
 		if (!st->rows[i].mig)
-			return strata_err_set(err, STRATA_ESOURCE,
-					      "%s %s is applied but its file is gone: it cannot be applied again",
+			return strata_err_setr(err, STRATA_ESOURCE, STRATA_R_MISSING,
+					       "%s %s is applied but its file is gone: it cannot be applied again",
 					      st->rows[i].vtext, st->rows[i].name);
 		add_step(r, &st->rows[i], 1);
 		add_step(r, &st->rows[i], 0);
@@ -523,9 +533,9 @@ static int plan(struct planner *r, const struct strata_request *req, struct stra
 		} else {
 			idx = find_row(st, &req->target);
 			if (idx < 0 || !st->rows[idx].mig)
-				return strata_err_set(err, STRATA_EUSAGE,
-						      "no migration file has version %s; `strata status` lists them",
-						      req->target.d);
+				return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_NO_VERSION,
+						       "no migration file has version %s; `strata status` lists them",
+						       req->target.d);
 		}
 		for (i = (long)st->n - 1; i > idx; i--)
 			if (st->rows[i].state != STRATA_PENDING)
@@ -545,9 +555,9 @@ static int plan(struct planner *r, const struct strata_request *req, struct stra
 	case STRATA_BASELINE:
 		idx = find_row(st, &req->target);
 		if (idx < 0 || !st->rows[idx].mig)
-			return strata_err_set(err, STRATA_EUSAGE,
-					      "no migration file has version %s; `strata status` lists them",
-					      req->target.d);
+			return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_NO_VERSION,
+					       "no migration file has version %s; `strata status` lists them",
+					       req->target.d);
 		for (i = 0; i <= idx; i++) {
 			if (st->rows[i].state != STRATA_PENDING)
 				continue;
@@ -559,10 +569,11 @@ static int plan(struct planner *r, const struct strata_request *req, struct stra
 	case STRATA_ACCEPT:
 		idx = find_row(st, &req->target);
 		if (idx < 0)
-			return strata_err_set(err, STRATA_EUSAGE, "no migration has version %s; `strata status` lists them",
-					      req->target.d);
+			return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_NO_VERSION,
+					       "no migration has version %s; `strata status` lists them", req->target.d);
 		if (st->rows[idx].state != STRATA_MODIFIED)
-			return strata_err_set(err, STRATA_EUSAGE, "%s %s is %s, not modified: there is nothing to accept",
+			return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_NOTHING,
+					       "%s %s is %s, not modified: there is nothing to accept",
 					      st->rows[idx].vtext, st->rows[idx].name, strata_state_name(st->rows[idx].state));
 		add_step(r, &st->rows[idx], 0);
 		r->p->steps[0].record_only = 1;
@@ -652,6 +663,10 @@ static int refuse_irreversible(struct planner *r, struct strata_err *err)
 	if (shown < bad)
 		strata_buf_addf(&b, "\nand %zu more (`strata validate` lists them all)", bad - shown);
 	strata_err_set(err, STRATA_EREFUSED, "%s", b.broken ? "out of memory" : b.buf);
+	strata_err_reason(err, is_go(first->row)	     ? STRATA_R_GO_MIGRATION
+			       : first->script	     ? STRATA_R_IRREVERSIBLE
+			       : !first->row->mig ? STRATA_R_MISSING
+						     : STRATA_R_NO_DOWN);
 	strata_buf_release(&b);
 	if (err) {
 		snprintf(err->file, sizeof(err->file), "%s", first->script && !first->recorded_down ? first->file : "");
@@ -684,24 +699,24 @@ static int prepare(struct planner *r, struct strata_err *err)
 			s->empty = 1; /* as golang-migrate, dbmate, goose and Diesel run it: nothing, then the record goes */
 		s->strategy = strata_strategy_choose(s, r->p->single_tx, r->po->drv->caps);
 		if (s->own_tx && !s->record_only && r->po->single_transaction) {
-			strata_err_set(err, STRATA_EUSAGE,
-				       "%s %s manages its own transactions (BEGIN/COMMIT), so it cannot be part of "
-				       "--single-transaction; nothing was run",
-				       s->row->vtext, s->row->name);
+			strata_err_setr(err, STRATA_EUSAGE, STRATA_R_OWN_TRANSACTION,
+					"%s %s manages its own transactions (BEGIN/COMMIT), so it cannot be part of a "
+					"single transaction for the whole batch; nothing was run",
+					s->row->vtext, s->row->name);
 			if (err) {
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
 				err->line = s->own_tx_line;
 				strata_err_hint(err,
-					 "run `strata up` without --single-transaction: each migration then runs in its "
-					 "own transaction, and this one as written");
+					 "run without a single transaction for the whole batch: each migration then runs "
+					 "in its own transaction, and this one as written");
 			}
 			return STRATA_EUSAGE;
 		}
 		if (s->strategy == STRATA_STRATEGY_JOURNAL && r->po->single_transaction) {
-			strata_err_set(err, STRATA_EUSAGE,
-				       "%s %s must run outside a transaction, so it cannot be part of "
-				       "--single-transaction",
-				       s->row->vtext, s->row->name);
+			strata_err_setr(err, STRATA_EUSAGE, STRATA_R_OWN_TRANSACTION,
+					"%s %s must run outside a transaction, so it cannot be part of a single "
+					"transaction for the whole batch",
+					s->row->vtext, s->row->name);
 			if (err)
 				snprintf(err->file, sizeof(err->file), "%s", s->file);
 			return STRATA_EUSAGE;
@@ -779,9 +794,9 @@ int strata_plan_build(const struct strata_source *src, const struct strata_statu
 		const struct strata_step *s = &out->steps[i];
 
 		if (s->down || s->record_only || s->resume)
-			return strata_err_set(err, STRATA_EUSAGE,
-					      "--sql writes scripts that apply pending migrations; %s %s is not one",
-					      s->row->vtext, s->row->name);
+			return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_SCRIPT_UP_ONLY,
+					       "an offline script can only apply pending migrations; %s %s is not one",
+					       s->row->vtext, s->row->name);
 	}
 	return 0;
 }

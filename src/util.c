@@ -186,6 +186,7 @@ void strata_err_setv(struct strata_err *err, int code, const char *fmt, va_list 
 	if (!err)
 		return;
 	err->code = code;
+	err->reason = STRATA_R_NONE;
 	text_vset(err, STRATA_ERR_MESSAGE, fmt, ap);
 }
 

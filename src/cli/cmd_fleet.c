@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hints.h"
 
 /* What the fleet's own options set (which targets it is, --targets and --schemas, is the CLI's: c->). */
 static struct {
@@ -110,15 +111,22 @@ static int work(struct strata_db *db, struct strata_fleet_item *item, void *ud)
 /* The error on one line, whole (malloc'ed; NULL when out of memory). */
 static char *one_line_error(const struct strata_err *err)
 {
-	size_t n = strlen(err->file) + strlen(err->message) + 16;
-	char *buf = malloc(n);
+	struct cli_words w;
+	size_t n;
+	char *buf;
 
-	if (!buf)
+	cli_words(err, &w);
+	n = strlen(err->file) + strlen(w.message) + 16;
+	buf = malloc(n);
+	if (!buf) {
+		cli_words_release(&w);
 		return NULL;
+	}
 	if (err->file[0] && err->line)
-		snprintf(buf, n, "%s:%d: %s", err->file, err->line, err->message);
+		snprintf(buf, n, "%s:%d: %s", err->file, err->line, w.message);
 	else
-		snprintf(buf, n, "%s", err->message);
+		snprintf(buf, n, "%s", w.message);
+	cli_words_release(&w);
 	for (char *p = buf; *p; p++)
 		if (*p == '\n')
 			*p = ' ';

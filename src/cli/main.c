@@ -303,6 +303,9 @@ static void make_opts(struct cli *c)
 	c->opts.ud = c;
 }
 
+static struct strata_cancel *cancel; /* the one database's runs (a fleet stops between targets, as before) */
+static volatile sig_atomic_t interrupted; /* the signal that stopped the run, or 0 */
+
 static int open_db(struct cli *c)
 {
 	struct strata_err err;
@@ -319,6 +322,12 @@ static int open_db(struct cli *c)
 			return out_error_release(c, rc, &err);
 	}
 	make_opts(c);
+	/* what Ctrl-C trips (on_signal): the statement running is cancelled, its migration rolled back */
+	if (strata_cancel_new(&cancel)) {
+		fprintf(stderr, "strata: out of memory\n");
+		return 1;
+	}
+	c->opts.cancel = cancel;
 	rc = strata_db_open(c->target, &c->opts, &c->db, &err);
 	if (rc)
 		return out_error_release(c, rc, &err);
@@ -332,6 +341,8 @@ static int open_db(struct cli *c)
 static void cleanup(struct cli *c)
 {
 	strata_db_close(c->db);
+	strata_cancel_free(cancel);
+	cancel = NULL;
 	strata_target_free(c->target);
 	strata_source_free(c->src);
 	strata_config_release(&c->cfg);
@@ -340,8 +351,6 @@ static void cleanup(struct cli *c)
 	free(c->args);
 }
 
-static struct strata_db *volatile running_db;
-static volatile sig_atomic_t interrupted; /* the signal that stopped the run, or 0 */
 
 /*
  * SIGINT/SIGTERM: cancel the statement running, let the library roll back
@@ -364,7 +373,7 @@ static void on_signal(int sig)
 	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	(void)n;
 	strata_interrupt_all();
-	strata_interrupt(running_db);
+	strata_cancel_trip(cancel);
 }
 
 int main(int argc, char **argv)
@@ -451,12 +460,10 @@ int main(int argc, char **argv)
 		if (rc)
 			goto out;
 	}
-	running_db = c->db;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	rc = c->cmd->fn(c);
 	live_stop();
-	running_db = NULL;
 	/* stopped by Ctrl-C or a TERM (what was in progress rolled back): the shell's convention */
 	if (interrupted && rc)
 		rc = 128 + interrupted;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hints.h"
 
 const char *col(struct cli *c, const char *code)
 {
@@ -58,6 +59,7 @@ static void print_block(FILE *f, const char *indent, const char *label, const ch
 static void print_err_body(struct cli *c, const struct strata_err *err, const char *indent)
 {
 	char where[600] = "";
+	struct cli_words w;
 
 	/* the surroundings' fault (connection, disk, read-only file): no file:line to send people to */
 	if (strata_err_environmental(err))
@@ -66,11 +68,13 @@ static void print_err_body(struct cli *c, const struct strata_err *err, const ch
 		snprintf(where, sizeof(where), "%s:%d: ", err->file, err->line);
 	else if (err->file[0])
 		snprintf(where, sizeof(where), "%s: ", err->file);
-	fprintf(stderr, "%s%s%s%s%s\n", indent, where, col(c, "1"), err->message, col(c, "0"));
-	if (err->detail[0])
-		print_block(stderr, indent, "DETAIL: ", err->detail);
-	if (err->hint[0])
-		print_block(stderr, indent, "HINT: ", err->hint);
+	cli_words(err, &w);
+	fprintf(stderr, "%s%s%s%s%s\n", indent, where, col(c, "1"), w.message, col(c, "0"));
+	if (w.detail[0])
+		print_block(stderr, indent, "DETAIL: ", w.detail);
+	if (w.hint[0])
+		print_block(stderr, indent, "HINT: ", w.hint);
+	cli_words_release(&w);
 	if (err->context[0] && c->verbose)
 		print_block(stderr, indent, "CONTEXT: ", err->context);
 }
@@ -115,12 +119,16 @@ const char *iso_utc(const char *s, char *buf, size_t n)
 void *json_error(struct cli *c, int rc, const struct strata_err *err)
 {
 	cJSON *e = cJSON_CreateObject();
+	struct cli_words w;
 
 	cJSON_AddStringToObject(e, "code", code_name(rc));
 	cJSON_AddNumberToObject(e, "exit_code", strata_exit_code(rc));
-	cJSON_AddStringToObject(e, "message", err && err->message && err->message[0] ? err->message : strata_strerror(rc));
-	if (!err)
+	if (!err) {
+		cJSON_AddStringToObject(e, "message", strata_strerror(rc));
 		return e;
+	}
+	cli_words(err, &w);
+	cJSON_AddStringToObject(e, "message", w.message && w.message[0] ? w.message : strata_strerror(rc));
 	if (err->file[0])
 		cJSON_AddStringToObject(e, "file", err->file);
 	if (err->line)
@@ -131,10 +139,11 @@ void *json_error(struct cli *c, int rc, const struct strata_err *err)
 		cJSON_AddStringToObject(e, "version", vtext_of(c, &err->version));
 	if (err->sqlstate[0])
 		cJSON_AddStringToObject(e, "sqlstate", err->sqlstate);
-	if (err->detail && err->detail[0])
-		cJSON_AddStringToObject(e, "detail", err->detail);
-	if (err->hint && err->hint[0])
-		cJSON_AddStringToObject(e, "hint", err->hint);
+	if (w.detail && w.detail[0])
+		cJSON_AddStringToObject(e, "detail", w.detail);
+	if (w.hint && w.hint[0])
+		cJSON_AddStringToObject(e, "hint", w.hint);
+	cli_words_release(&w);
 	return e;
 }
 
@@ -172,24 +181,27 @@ int out_error(struct cli *c, int rc, const struct strata_err *err)
 	fflush(stdout);
 	if (err && err->message[0]) {
 		char where[600] = "";
+		struct cli_words w;
 
+		cli_words(err, &w);
 		if (err->file[0] && err->line > 0)
 			snprintf(where, sizeof(where), "%s:%d: ", err->file, err->line);
-		else if (err->file[0] && !strstr(err->message, err->file))
+		else if (err->file[0] && !strstr(w.message, err->file))
 			snprintf(where, sizeof(where), "%s: ", err->file);
-		if (where[0] && strncmp(err->message, where, strlen(where)) == 0)
+		if (where[0] && strncmp(w.message, where, strlen(where)) == 0)
 			where[0] = '\0'; /* the message names the place already */
 		/* a multi-line message lists several problems: one per line */
-		if (strchr(err->message, '\n')) {
+		if (strchr(w.message, '\n')) {
 			fprintf(stderr, "strata: %s%s\n", where, strata_strerror(rc));
-			print_block(stderr, "  ", "", err->message);
+			print_block(stderr, "  ", "", w.message);
 		} else {
-			fprintf(stderr, "strata: %s%s%s%s\n", where, col(c, "31"), err->message, col(c, "0"));
+			fprintf(stderr, "strata: %s%s%s%s\n", where, col(c, "31"), w.message, col(c, "0"));
 		}
-		if (err->detail[0])
-			print_block(stderr, "  ", "DETAIL: ", err->detail);
-		if (err->hint[0])
-			print_block(stderr, "  ", "HINT: ", err->hint);
+		if (w.detail[0])
+			print_block(stderr, "  ", "DETAIL: ", w.detail);
+		if (w.hint[0])
+			print_block(stderr, "  ", "HINT: ", w.hint);
+		cli_words_release(&w);
 	} else {
 		fprintf(stderr, "strata: %s\n", strata_strerror(rc));
 	}
@@ -201,26 +213,26 @@ int out_error(struct cli *c, int rc, const struct strata_err *err)
  * own COMMITs made durable, recorded as partial) and what its failed
  * transaction took back with it, never "rolled back" for committed work.
  */
-static void print_own_tx_failure(const struct strata_event *ev)
+static void print_own_tx_failure(const struct strata_ev_failed *ev)
 {
 	size_t failed = (size_t)ev->err->statement;
 
-	if (ev->count == 0 && failed > 1)
+	if (ev->stmts_done == 0 && failed > 1)
 		fprintf(stderr, "       statement %zu of %zu failed and the file's transaction was rolled back: nothing "
 			"of it stays, the database is %s%s.\n       Fix the file and run `strata up` again.\n",
-			failed, ev->total, ev->text ? "at " : "at no version", ev->text ? ev->text : "");
-	else if (ev->count == 0)
+			failed, ev->total, ev->at ? "at " : "at no version", ev->at ? ev->at : "");
+	else if (ev->stmts_done == 0)
 		fprintf(stderr, "       nothing of it ran; the database is %s%s. Fix the file and run `strata up` again.\n",
-			ev->text ? "at " : "at no version", ev->text ? ev->text : "");
-	else if (ev->count + 1 < failed)
+			ev->at ? "at " : "at no version", ev->at ? ev->at : "");
+	else if (ev->stmts_done + 1 < failed)
 		fprintf(stderr, "       statement %zu of %zu failed and the file's transaction (statements %zu-%zu) was "
 			"rolled back;\n       statements 1-%zu ran and stay, committed: %s is partial.\n"
 			"       Fix the file and run `strata up` to resume at statement %zu.\n",
-			failed, ev->total, ev->count + 1, failed, ev->count, ev->vtext, ev->count + 1);
+			failed, ev->total, ev->stmts_done + 1, failed, ev->stmts_done, ev->mig.vtext, ev->stmts_done + 1);
 	else
 		fprintf(stderr, "       statement %zu of %zu failed; statements 1-%zu ran and stay, committed: %s is "
 			"partial.\n       Fix the file and run `strata up` to resume at statement %zu.\n",
-			failed, ev->total, ev->count, ev->vtext, ev->count + 1);
+			failed, ev->total, ev->stmts_done, ev->mig.vtext, ev->stmts_done + 1);
 }
 
 /*
@@ -228,26 +240,27 @@ static void print_own_tx_failure(const struct strata_event *ev)
  * no-transaction) failed: which of its statements stay, as recorded, and
  * where the next down goes on.
  */
-static void print_down_failure(const struct strata_event *ev)
+static void print_down_failure(const struct strata_ev_failed *ev)
 {
 	size_t failed = ev->err && ev->err->statement > 0 ? (size_t)ev->err->statement : 0;
+	size_t done = ev->stmts_done;
 
-	if (ev->count == 0 && failed > 1 && ev->own_tx)
+	if (done == 0 && failed > 1 && ev->own_tx)
 		fprintf(stderr, "       statement %zu of %zu of the down script failed and the file's transaction was "
 			"rolled back: nothing of it stays, %s stays applied.\n       Fix the down script and run "
 			"`strata down` again.\n",
-			failed, ev->total, ev->vtext);
-	else if (ev->count == 0)
+			failed, ev->total, ev->mig.vtext);
+	else if (done == 0)
 		fprintf(stderr, "       nothing of it ran; the database is %s%s. Fix the file and run `strata down` again.\n",
-			ev->text ? "at " : "at no version", ev->text ? ev->text : "");
+			ev->at ? "at " : "at no version", ev->at ? ev->at : "");
 	else
 		fprintf(stderr, "       statement %zu of %zu of the down script failed%s; %s%zu of it ran and %s, "
 			"recorded: %s stays applied, rolled back part way.\n       Fix the down script and run "
 			"`strata down` to resume at statement %zu; if you undo the rest by hand instead, record that "
 			"with `strata force` and the version before %s.\n",
-			failed, ev->total, ev->own_tx && ev->count + 1 < failed ? " and the file's transaction was rolled back" : "",
-			ev->count == 1 ? "statement " : "statements 1-", ev->count, ev->count == 1 ? "stays" : "stay",
-			ev->vtext, ev->count + 1, ev->vtext);
+			failed, ev->total, ev->own_tx && done + 1 < failed ? " and the file's transaction was rolled back" : "",
+			done == 1 ? "statement " : "statements 1-", done, done == 1 ? "stays" : "stay",
+			ev->mig.vtext, done + 1, ev->mig.vtext);
 }
 
 int out_error_release(struct cli *c, int rc, struct strata_err *err)
@@ -262,19 +275,21 @@ void out_event(void *ud, const struct strata_event *ev)
 {
 	struct cli *c = ud;
 	const char *verb, *again;
+	const struct strata_ev_mig *m = strata_event_mig(ev); /* MIG_*, STATEMENT */
+	const struct strata_ev_failed *f = ev->kind == STRATA_EV_MIG_FAILED ? &ev->failed : NULL;
 
 	if (c->jsteps && (ev->kind == STRATA_EV_MIG_DONE || ev->kind == STRATA_EV_MIG_FAILED ||
 			  ev->kind == STRATA_EV_MIG_SKIPPED)) {
 		cJSON *o = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(o, "version", ev->vtext);
-		cJSON_AddStringToObject(o, "name", ev->name);
-		cJSON_AddStringToObject(o, "direction", ev->down ? "down" : "up");
+		cJSON_AddStringToObject(o, "version", m->vtext);
+		cJSON_AddStringToObject(o, "name", m->name);
+		cJSON_AddStringToObject(o, "direction", m->down ? "down" : "up");
 		cJSON_AddStringToObject(o, "result", ev->kind == STRATA_EV_MIG_DONE	  ? (c->dry_run ? "would run" : "ok")
 						     : ev->kind == STRATA_EV_MIG_SKIPPED ? "skipped"
 											 : "failed");
-		cJSON_AddNumberToObject(o, "ms", (double)(long long)(ev->ms * 10.0 + 0.5) / 10.0);
-		if (ev->empty && ev->down)
+		cJSON_AddNumberToObject(o, "ms", (double)(long long)(m->ms * 10.0 + 0.5) / 10.0);
+		if (m->empty && m->down)
 			cJSON_AddBoolToObject(o, "no_statements", 1);
 		cJSON_AddItemToArray((cJSON *)c->jsteps, o);
 	}
@@ -287,9 +302,9 @@ void out_event(void *ud, const struct strata_event *ev)
 
 			if (p) {
 				c->plan = p;
-				p[c->nplan].down = ev->down;
-				p[c->nplan].empty = ev->empty;
-				snprintf(p[c->nplan].text, sizeof(p[c->nplan].text), "%s %s", ev->vtext, ev->name);
+				p[c->nplan].down = m->down;
+				p[c->nplan].empty = m->empty;
+				snprintf(p[c->nplan].text, sizeof(p[c->nplan].text), "%s %s", m->vtext, m->name);
 				c->nplan++;
 			}
 		}
@@ -299,37 +314,38 @@ void out_event(void *ud, const struct strata_event *ev)
 	case STRATA_EV_LOCK_WAIT:
 		if (!c->quiet) {
 			fprintf(stderr, "strata: waiting for the migration lock on %s: %s (%.0f s so far)\n", ev->target,
-				ev->text ? ev->text : "held by another runner", ev->ms / 1000.0);
+				ev->lock_wait.holder ? ev->lock_wait.holder : "held by another runner",
+				ev->lock_wait.waited_ms / 1000.0);
 		}
 		break;
 	case STRATA_EV_PLAN:
 		if (!c->quiet && !c->json) {
 			int records = c->cmd && (c->cmd->flags & RECORDS);
 
-			if (ev->count == 0)
+			if (ev->plan.count == 0)
 				printf("strata: %s - nothing to do\n", ev->target);
 			else
 				printf("strata: %s%s - %zu to %s%s\n", ev->target,
-				       c->target && c->target->password_hidden ? " (password hidden)" : "", ev->count,
+				       c->target && c->target->password_hidden ? " (password hidden)" : "", ev->plan.count,
 				       records ? "record" : "run", c->dry_run ? " (dry run: nothing will change)" : "");
 			fflush(stdout);
 		}
 		break;
 	case STRATA_EV_MIG_START:
-		if (!ev->down && c->src && c->cmd && (c->cmd->flags & RUNS_SCRIPTS)) {
+		if (!m->down && c->src && c->cmd && (c->cmd->flags & RUNS_SCRIPTS)) {
 			size_t i;
 
 			for (i = 0; i < c->src->n; i++)
-				if (ev->vtext && strcmp(c->src->m[i].vtext, ev->vtext) == 0 && strcmp(c->src->m[i].name, ev->name) == 0)
+				if (m->vtext && strcmp(c->src->m[i].vtext, m->vtext) == 0 && strcmp(c->src->m[i].name, m->name) == 0)
 					warn_empty_up(c, &c->src->m[i]);
 		}
 		if (!c->dry_run && !c->quiet && !c->json && !c->fleet && c->cmd && (c->cmd->flags & RUNS_SCRIPTS)) {
 			if (isatty(STDOUT_FILENO)) {
 				/* a terminal: one live line with the elapsed time, replaced by the ok line */
-				live_start(ev->down ? "down" : "run", ev->vtext, ev->name);
+				live_start(m->down ? "down" : "run", m->vtext, m->name);
 			} else {
 				/* a log shows what runs while it runs (dbmate's "Applying: ..."); the ok line ends it */
-				printf("  %s %s %s\n", ev->down ? "rolling back" : "applying", ev->vtext, ev->name);
+				printf("  %s %s %s\n", m->down ? "rolling back" : "applying", m->vtext, m->name);
 				fflush(stdout);
 			}
 		}
@@ -337,15 +353,15 @@ void out_event(void *ud, const struct strata_event *ev)
 			int records = c->cmd && (c->cmd->flags & RECORDS);
 
 			printf("  %s %s %s%s\n",
-			       records ? (ev->down ? "would unrecord" : "would record")
-				       : (ev->down ? "would roll back" : "would apply"),
-			       ev->vtext, ev->name, ev->empty && !records ? " (" NO_STATEMENTS ")" : "");
+			       records ? (m->down ? "would unrecord" : "would record")
+				       : (m->down ? "would roll back" : "would apply"),
+			       m->vtext, m->name, m->empty && !records ? " (" NO_STATEMENTS ")" : "");
 			fflush(stdout);
 		}
 		break;
 	case STRATA_EV_STATEMENT:
 		if (!c->quiet && !c->json) {
-			print_block(stdout, "      ", "", ev->text);
+			print_block(stdout, "      ", "", ev->statement.sql);
 			fflush(stdout);
 		}
 		break;
@@ -355,19 +371,19 @@ void out_event(void *ud, const struct strata_event *ev)
 		if (c->cmd && (c->cmd->flags & ACCEPTS))
 			verb = "accepted";
 		else if (c->cmd && (c->cmd->flags & RECORDS))
-			verb = ev->down ? "unrecorded" : "recorded";
+			verb = m->down ? "unrecorded" : "recorded";
 		else
-			verb = ev->down ? "down" : "ok";
-		printf("  %s%-*s%s %s %-*s ", col(c, "32"), strlen(verb) > 4 ? 0 : 4, verb, col(c, "0"), ev->vtext,
-		       c->name_width, ev->name);
-		print_ms(stdout, ev->ms);
-		printf("%s\n", ev->empty && ev->down && !strcmp(verb, "down") ? "  (" NO_STATEMENTS ")" : "");
+			verb = m->down ? "down" : "ok";
+		printf("  %s%-*s%s %s %-*s ", col(c, "32"), strlen(verb) > 4 ? 0 : 4, verb, col(c, "0"), m->vtext,
+		       c->name_width, m->name);
+		print_ms(stdout, m->ms);
+		printf("%s\n", m->empty && m->down && !strcmp(verb, "down") ? "  (" NO_STATEMENTS ")" : "");
 		fflush(stdout);
 		break;
 	case STRATA_EV_MIG_SKIPPED:
 		if (!c->quiet && !c->json) {
-			printf("  %-4s %s %-*s (done meanwhile by another runner)\n", "skip", ev->vtext,
-			       c->name_width, ev->name);
+			printf("  %-4s %s %-*s (done meanwhile by another runner)\n", "skip", m->vtext,
+			       c->name_width, m->name);
 			fflush(stdout);
 		}
 		break;
@@ -375,49 +391,49 @@ void out_event(void *ud, const struct strata_event *ev)
 		fflush(stdout);
 		c->nfailed++;
 		/* what to run next: after redo's down, the up that failed is all that is left */
-		again = c->cmd && !((c->cmd->flags & REDOES) && !ev->down) ? c->cmd->name : "up";
-		fprintf(stderr, "  %sERR%s  %s %s\n", col(c, "31;1"), col(c, "0"), ev->vtext, ev->name);
-		if (ev->err)
-			print_err_body(c, ev->err, "       ");
-		if (ev->err && ev->err->code == STRATA_EINTR && !ev->outside_tx)
+		again = c->cmd && !((c->cmd->flags & REDOES) && !f->mig.down) ? c->cmd->name : "up";
+		fprintf(stderr, "  %sERR%s  %s %s\n", col(c, "31;1"), col(c, "0"), f->mig.vtext, f->mig.name);
+		if (f->err)
+			print_err_body(c, f->err, "       ");
+		if (f->err && f->err->code == STRATA_EINTR && !f->outside_tx)
 			fprintf(stderr, "       rolled back; the database is %s%s. Run `strata %s` again to go on.\n",
-				ev->text ? "at " : "at no version", ev->text ? ev->text : "", again);
-		else if (ev->err && ev->err->code == STRATA_ELOCK)
+				f->at ? "at " : "at no version", f->at ? f->at : "", again);
+		else if (f->err && f->err->code == STRATA_ELOCK)
 			fprintf(stderr, "       nothing of it ran: another process held the database, which is %s%s. Run `strata %s` "
-				"again, or wait longer with --lock-wait.\n", ev->text ? "at " : "at no version",
-				ev->text ? ev->text : "", again);
-		else if (ev->outside_tx && ev->err && ev->err->code == STRATA_EHISTORY && ev->err->statement == 0)
+				"again, or wait longer with --lock-wait.\n", f->at ? "at " : "at no version",
+				f->at ? f->at : "", again);
+		else if (f->outside_tx && f->err && f->err->code == STRATA_EHISTORY && f->err->statement == 0)
 			; /* its record could not be written: the hint says what ran */
-		else if (ev->own_tx && !ev->down && ev->err && ev->err->statement > 0)
-			print_own_tx_failure(ev);
-		else if (ev->outside_tx && ev->count && !ev->down)
+		else if (f->own_tx && !f->mig.down && f->err && f->err->statement > 0)
+			print_own_tx_failure(f);
+		else if (f->outside_tx && f->stmts_done && !f->mig.down)
 			fprintf(stderr, "       statement %zu of %zu failed; statements 1-%zu ran outside a transaction and are "
 				"recorded: %s is partial.\n       Fix the file and run `strata up` to resume at statement %zu.\n",
-				ev->count + 1, ev->total, ev->count, ev->vtext, ev->count + 1);
-		else if (ev->outside_tx && ev->down && ev->err && ev->err->statement > 0)
-			print_down_failure(ev);
-		else if (ev->outside_tx)
+				f->stmts_done + 1, f->total, f->stmts_done, f->mig.vtext, f->stmts_done + 1);
+		else if (f->outside_tx && f->mig.down && f->err && f->err->statement > 0)
+			print_down_failure(f);
+		else if (f->outside_tx)
 			fprintf(stderr, "       nothing of it ran; the database is %s%s. Fix the file and run `strata %s` again.\n",
-				ev->text ? "at " : "at no version", ev->text ? ev->text : "", again);
-		else if (ev->err && strata_err_environmental(ev->err))
+				f->at ? "at " : "at no version", f->at ? f->at : "", again);
+		else if (f->err && strata_err_environmental(f->err))
 			fprintf(stderr, "       rolled back; the database is %s%s. The file is not the problem: fix the cause "
 				"above, then run `strata %s` again.\n",
-				ev->text ? "at " : "at no version", ev->text ? ev->text : "", again);
+				f->at ? "at " : "at no version", f->at ? f->at : "", again);
 		else if (c->opts.single_transaction)
 			fprintf(stderr, "       rolled back the whole batch; the database is %s%s.\n",
-				ev->text ? "still at " : "still empty", ev->text ? ev->text : "");
+				f->at ? "still at " : "still empty", f->at ? f->at : "");
 		else
 			fprintf(stderr, "       rolled back; the database is %s%s. Fix the file and run `strata %s` again.\n",
-				ev->text ? "at " : "at no version", ev->text ? ev->text : "",
+				f->at ? "at " : "at no version", f->at ? f->at : "",
 				again);
 		break;
 	case STRATA_EV_BACKUP:
 		if (!c->quiet)
-			fprintf(stderr, "strata: backup written to %s\n", ev->text);
+			fprintf(stderr, "strata: backup written to %s\n", ev->backup.path);
 		break;
 	case STRATA_EV_NOTE:
 		if (!c->quiet)
-			fprintf(stderr, "strata: %s\n", ev->text);
+			fprintf(stderr, "strata: %s\n", ev->note.text);
 		break;
 	case STRATA_EV_CONNECTED:
 	case STRATA_EV_LOCKED:

@@ -1167,8 +1167,9 @@ static void test_refuse_single_transaction(void **state)
 	w_file(&w, "000002", "BEGIN;\ncreate table b(x int);\nCOMMIT;", "drop table b;");
 	rc = w_plan(&w, STRATA_UP, 0, NULL);
 	refused(&w, rc, STRATA_EUSAGE,
-		"000002 m manages its own transactions (BEGIN/COMMIT), so it cannot be part of --single-transaction; "
-		"nothing was run");
+		"000002 m manages its own transactions (BEGIN/COMMIT), so it cannot be part of a single transaction "
+		"for the whole batch; nothing was run");
+	assert_int_equal(w.err.reason, STRATA_R_OWN_TRANSACTION);
 	assert_string_equal(w.err.file, "000002_m.up.sql");
 	assert_int_equal(w.err.line, 1);
 	assert_int_equal(w.plan.nprepared, 2);
@@ -1182,7 +1183,9 @@ static void test_refuse_single_transaction(void **state)
 	w_file(&w, "000001", "-- strata:no-transaction\ncreate table a(x int);", "drop table a;");
 	rc = w_plan(&w, STRATA_UP, 0, NULL);
 	refused(&w, rc, STRATA_EUSAGE,
-		"000001 m must run outside a transaction, so it cannot be part of --single-transaction");
+		"000001 m must run outside a transaction, so it cannot be part of a single transaction for the "
+		"whole batch");
+	assert_int_equal(w.err.reason, STRATA_R_OWN_TRANSACTION);
 	assert_string_equal(w.err.file, "000001_m.up.sql");
 	w_done(&w);
 
@@ -1218,11 +1221,12 @@ static void test_refuse_offline_script(void **state)
 	assert_int_equal(w.plan.nsteps, 2);
 	w.req.action = STRATA_DOWN;
 	rc = w_plan_req(&w);
-	refused(&w, rc, STRATA_EUSAGE, "--sql writes scripts that apply pending migrations; 000001 m is not one");
+	refused(&w, rc, STRATA_EUSAGE, "an offline script can only apply pending migrations; 000001 m is not one");
+	assert_int_equal(w.err.reason, STRATA_R_SCRIPT_UP_ONLY);
 	w.req.action = STRATA_BASELINE;
 	w.req.target = ver("000003");
 	rc = w_plan_req(&w);
-	refused(&w, rc, STRATA_EUSAGE, "--sql writes scripts that apply pending migrations; 000002 m is not one");
+	refused(&w, rc, STRATA_EUSAGE, "an offline script can only apply pending migrations; 000002 m is not one");
 	assert_null(script);
 	w_done(&w);
 
@@ -1234,7 +1238,7 @@ static void test_refuse_offline_script(void **state)
 	w.req.action = STRATA_UP;
 	w.req.script = &script;
 	rc = w_plan_req(&w);
-	refused(&w, rc, STRATA_EUSAGE, "--sql writes scripts that apply pending migrations; 000002 m is not one");
+	refused(&w, rc, STRATA_EUSAGE, "an offline script can only apply pending migrations; 000002 m is not one");
 	w_done(&w);
 }
 
@@ -1342,7 +1346,8 @@ static void test_strategy_without_transactional_ddl(void **state)
 	w.po.single_transaction = 1;
 	rc = w_plan(&w, STRATA_UP, 0, NULL);
 	refused(&w, rc, STRATA_EUSAGE,
-		"000002 m must run outside a transaction, so it cannot be part of --single-transaction");
+		"000002 m must run outside a transaction, so it cannot be part of a single transaction for the "
+		"whole batch");
 	w_done(&w);
 
 	/* and -- strata:verify has no transaction to roll back */
