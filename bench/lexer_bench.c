@@ -21,7 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "util.h"
+#include "split.h"
 
 static void die(const char *msg, const char *arg)
 {

@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "split.h"
 
 #define CHECK(cond, ...)                                                                                      \
 	do {                                                                                                  \

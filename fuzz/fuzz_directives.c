@@ -4,7 +4,7 @@
  * (src/directives.c) on top of the SQL splitter.
  *
  * Each input is parsed as a PostgreSQL and as an SQLite script. Besides the
- * sanitizers' checks, the target asserts the contract of internal.h: on
+ * sanitizers' checks, the target asserts the contract of directives.h: on
  * success every require/verify condition is a non-empty single line taken
  * from the script (unless a NUL byte, which source.c refuses before, cuts
  * it short), with a line number inside it, the timeout is 0 or
@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "util.h"
+#include "split.h"
+#include "directives.h"
 
 #define CHECK(cond, ...)                                                                   \
 	do {                                                                               \

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "names.h"
 
 #define CHECK(cond)                                                                                   \
 	do {                                                                                          \

@@ -18,8 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "strata.h"
 
-#include "internal.h"
 
 #define NAME "fuzz.ini"
 

@@ -5,7 +5,7 @@
  * anything touches a database, so the splitter must never crash, read out
  * of bounds or hand back pieces that do not describe the input. Each input
  * is split in both dialects and the result checked against the contract of
- * internal.h: on success the pieces are in order, do not overlap, cover the
+ * split.h: on success the pieces are in order, do not overlap, cover the
  * input exactly, every body lies inside its piece (== end for EMPTY pieces,
  * on a non-blank byte otherwise), every piece but the last ends with ';',
  * lines agree with strata_line_of(), strata_split_count() agrees, and a
@@ -20,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "util.h"
+#include "split.h"
 
 #define CHECK(cond, ...)                                                                                      \
 	do {                                                                                                  \

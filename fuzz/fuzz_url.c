@@ -35,7 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "util.h"
 
 #define MARK '\x01'
 

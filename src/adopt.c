@@ -16,7 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "util.h"
+#include "driver.h"
+#include "db.h"
+#include "history.h"
+#include "reason.h"
 
 struct applied_set {
 	struct strata_version *v;

@@ -26,7 +26,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "util.h"
+#include "split.h"
+#include "driver.h"
+#include "db.h"
+#include "history.h"
+#include "status.h"
+#include "plan.h"
+#include "reason.h"
+#include "cancel.h"
 
 /* At each migration boundary: the run's cancel tokens (cancel.c). */
 static int interrupted(struct strata_db *db)

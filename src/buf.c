@@ -1,15 +1,16 @@
 /*
- * buf.c - the one growable string type of libstrata (see internal.h).
+ * buf.c - the one growable string type of libstrata (see buf.h).
  *
  * Shaped like git's strbuf: a buffer is usable right after init (it points at
  * a shared empty string), appends never fail loudly but mark the buffer
  * broken, so a caller building a long SQL text checks once at the end.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "buf.h"
 
 static char empty_string[1];
 

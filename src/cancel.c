@@ -20,7 +20,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "driver.h"
+#include "db.h"
+#include "cancel.h"
 
 #define SLOTS 16
 

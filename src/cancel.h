@@ -7,6 +7,7 @@
 #define STRATA_CANCEL_H
 
 #include "strata.h"
+#include "db.h"
 
 /*
  * Register db with c (NULL c: nothing) so that strata_cancel_trip() calls its

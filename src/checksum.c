@@ -32,7 +32,8 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "split.h"
 
 #define TAG "s1:"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "util.h"
 
 void strata_config_init(struct strata_config *c)
 {

@@ -13,7 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "util.h"
+#include "driver.h"
+#include "db.h"
+#include "reason.h"
+#include "cancel.h"
 
 void strata_opts_init(struct strata_opts *o)
 {

@@ -18,7 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "util.h"
+#include "split.h"
+#include "directives.h"
 
 void strata_directives_release(struct strata_directives *dv)
 {

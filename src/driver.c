@@ -15,7 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "util.h"
+#include "driver.h"
+#include "registry.h"
 
 extern const struct strata_driver strata_driver_postgres;
 extern const struct strata_driver strata_driver_sqlite;

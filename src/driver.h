@@ -1,7 +1,9 @@
 /*
- * driver.h - the SQL an engine speaks, as its driver tells it to the modules
- * that write SQL (history.c, apply.c, fleet.c, maintain.c) so that none of
- * them names an engine.
+ * driver.h - a database driver: its vtable (struct strata_driver: ABI,
+ * URLs, connection, statements, locks, capabilities) and the SQL its engine
+ * speaks (struct strata_dialect_ops), as it tells them to the modules that
+ * write SQL (history.c, apply.c, fleet.c, maintain.c) so that none of them
+ * names an engine.
  *
  * Each driver points its struct strata_driver's `sql` at one of these
  * (driver_sqlite.c, driver_pg.c). The methods only write text into a buffer:
@@ -20,8 +22,129 @@
 
 #include <stddef.h>
 
+#include "strata.h"
+#include "split.h"
+#include "buf.h"
+
 struct strata_buf;
 struct strata_version;
+
+enum {
+	STRATA_CAP_TRANSACTIONAL_DDL = 1 << 0, /* DDL rolls back with the transaction */
+	STRATA_CAP_ADVISORY_LOCK = 1 << 1,     /* lock() holds a lock for the whole session */
+	STRATA_CAP_BATCH = 1 << 2,             /* exec() of BEGIN; script; bookkeeping; COMMIT in one round trip
+						  pays: the server reports per statement, and stops at an error */
+	STRATA_CAP_SESSION_TIMEOUTS = 1 << 3,  /* connect() applies the options' lock and statement timeouts */
+};
+
+struct strata_conn; /* a driver's connection, opaque outside the driver */
+
+/* Rows of a query result, all values as text (NULL for SQL NULL). */
+struct strata_rows {
+	size_t nrows;
+	size_t ncols;
+	char **cells;   /* nrows * ncols, row-major; each malloc'ed or NULL */
+};
+void strata_rows_free(struct strata_rows *r);
+static inline const char *strata_rows_get(const struct strata_rows *r, size_t row, size_t col)
+{
+	return r->cells[row * r->ncols + col];
+}
+
+/* Called while lock() waits: who holds the lock, as one sentence. */
+typedef void (*strata_lock_wait_fn)(void *ud, const char *holder, double waited_ms);
+
+/*
+ * A database driver. Contracts:
+ * - every method fills err on failure (code STRATA_EDB, sqlstate, message,
+ *   detail, hint) and returns its negative code;
+ * - exec() runs a script of one or more statements as the database's own
+ *   client would; on error *errpos is the byte offset in `sql` of the error
+ *   (or of the failing statement), -1 when unknown;
+ * - query() runs one statement with $1..$n text parameters;
+ * - begin() starts a write transaction (SQLite: BEGIN IMMEDIATE, waiting up
+ *   to the lock wait for other writers);
+ * - lock()/unlock() are optional (NULL): a session-long lock that never
+ *   holds a transaction open, polling until `wait` seconds (<0: forever).
+ */
+/*
+ * The version of struct strata_driver. `abi` and `name` come first and never
+ * move, so that the registry can refuse (by name) a driver built against
+ * another layout before it reads anything else; change the number whenever
+ * the struct changes.
+ */
+#define STRATA_DRIVER_ABI 1
+
+struct strata_driver {
+	unsigned abi;               /* STRATA_DRIVER_ABI it was built for */
+	const char *name;           /* "sqlite", "postgres" */
+	/*
+	 * The target strings it opens (target.c finds the driver, the driver
+	 * reads the string):
+	 * - url_schemes: prefixes that name it, compared without case, longest
+	 *   first ("postgresql://");
+	 * - url_forms: how a person writes them, for messages ("sqlite:PATH");
+	 * - url_guess(): optional; does a string with none of the schemes look
+	 *   like one of its targets (a file name, a key=value string)?
+	 * - url_parse(): check `url` and fill t->conninfo (and t->table from
+	 *   x-migrations-table); STRATA_EUSAGE with a message that shows no
+	 *   password when it is not a target it can open;
+	 * - url_redact(): a copy that is safe to print (*hidden: a password was
+	 *   removed), also for strings url_parse() refuses;
+	 * - url_file(): optional, for databases that are files: where in `url`
+	 *   the file's path lies (*len bytes, what follows is its query), NULL
+	 *   when there is none; file_scheme is what to write before a path to
+	 *   make a target of it (fleet globs).
+	 */
+	const char *const *url_schemes;
+	const char *const *url_forms;
+	int (*url_guess)(const char *url);
+	int (*url_parse)(const char *url, struct strata_target *t, struct strata_err *err);
+	char *(*url_redact)(const char *url, int *hidden);
+	const char *(*url_file)(const char *url, size_t *len);
+	const char *file_scheme;
+	enum strata_engine engine;
+	enum strata_dialect dialect;
+	unsigned caps;              /* STRATA_CAP_* */
+	int (*connect)(const struct strata_target *t, const struct strata_opts *o, struct strata_conn **out,
+		       struct strata_err *err);
+	void (*close)(struct strata_conn *c);
+	int (*exec)(struct strata_conn *c, const char *sql, size_t len, long *errpos, struct strata_err *err);
+	int (*query)(struct strata_conn *c, const char *sql, int nparams, const char *const *params,
+		     struct strata_rows **rows, struct strata_err *err);
+	int (*begin)(struct strata_conn *c, struct strata_err *err);
+	int (*commit)(struct strata_conn *c, struct strata_err *err);
+	int (*rollback)(struct strata_conn *c, struct strata_err *err);
+	int (*lock)(struct strata_conn *c, const char *key, double wait, strata_lock_wait_fn fn, void *ud,
+		    struct strata_err *err);
+	int (*unlock)(struct strata_conn *c, const char *key, struct strata_err *err);
+	/* Remove every object (see strata_drop); what: sentence for people. Optional. */
+	int (*drop)(struct strata_conn *c, int preview, char **what, struct strata_err *err);
+	/* Write a backup to `path` (a new file, mode 0600): of `schema` alone when not NULL. Optional. */
+	int (*backup)(struct strata_conn *c, const char *path, const char *schema, struct strata_err *err);
+	/* Cancel the statement running on c; must be async-signal-safe. Optional. */
+	void (*interrupt)(struct strata_conn *c);
+	/* Make `schema` the session's search_path (NULL: the server's default). Optional. */
+	int (*set_schema)(struct strata_conn *c, const char *schema, struct strata_err *err);
+	/* A short name for the database for file names ("app" for app.db), malloc'ed. */
+	char *(*dbname)(struct strata_conn *c);
+	/* Does this table exist? (schema-qualified names allowed). 1 yes, 0 no, <0 error. */
+	int (*table_exists)(struct strata_conn *c, const char *schema, const char *table, struct strata_err *err);
+	/* dialect */
+	const char *display_name;              /* the engine as people name it: "SQLite", "PostgreSQL" */
+	const struct strata_dialect_ops *sql;  /* the SQL it speaks (driver.h) */
+	/*
+	 * The schema a bare table name belongs to on this connection (the one
+	 * its search path finds it in, else the session's current one) into
+	 * *schema (malloc'ed; NULL when there is none). Optional: NULL when the
+	 * engine has no schemas to pin a table to.
+	 */
+	int (*table_schema)(struct strata_conn *c, const char *table, char **schema, struct strata_err *err);
+};
+
+/* The driver for an engine; NULL with err filled. Thread-safe. */
+const struct strata_driver *strata_driver_load(enum strata_engine e, struct strata_err *err);
+
 
 struct strata_dialect_ops {
 	/* ---- quoting and parameters */

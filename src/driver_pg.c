@@ -27,7 +27,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "util.h"
+#include "split.h"
+#include "driver.h"
+#include "registry.h"
+#include "url.h"
 #include "driver_pg_libpq.h"
 
 struct strata_conn {

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define STRATA_LIBPQ_NO_CALLS
-#include "internal.h"
+#include "util.h"
 #include "driver_pg_libpq.h"
 
 struct strata_libpq strata_libpq;

@@ -29,7 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "util.h"
+#include "split.h"
+#include "driver.h"
+#include "registry.h"
+#include "url.h"
 
 struct strata_conn {
 	sqlite3 *db;

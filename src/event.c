@@ -3,8 +3,8 @@
  * grouped per kind: the migration an event is about, whichever kind holds it.
  */
 #include <stddef.h>
+#include "strata.h"
 
-#include "internal.h"
 
 const struct strata_ev_mig *strata_event_mig(const struct strata_event *ev)
 {

@@ -19,7 +19,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "util.h"
+#include "driver.h"
+#include "db.h"
+#include "url.h"
+#include "reason.h"
+#include "cancel.h"
 
 enum targets_kind { T_GLOB = 1, T_FILE, T_SCHEMAS };
 

@@ -26,7 +26,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "util.h"
+#include "version_int.h"
+#include "driver.h"
+#include "db.h"
+#include "history.h"
+#include "reason.h"
 
 static void now_text(struct strata_db *db, char when[40]);
 static int bookkeep(struct strata_db *db, const char *fmt, int n, const char *const *params, struct strata_err *err);

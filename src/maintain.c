@@ -14,7 +14,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "driver.h"
+#include "db.h"
+#include "history.h"
 
 /* Append a name for a file name: nothing that could climb out of the directory. */
 static void add_safe(struct strata_buf *b, const char *s)

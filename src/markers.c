@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "util.h"
 #include "source_int.h"
 
 static char lower(char c)

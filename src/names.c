@@ -25,7 +25,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "names.h"
 
 static int is_digit(char c)
 {

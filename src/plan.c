@@ -22,7 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "util.h"
+#include "split.h"
+#include "driver.h"
+#include "directives.h"
+#include "plan.h"
+#include "reason.h"
 
 static struct strata_directives no_directives;
 

@@ -11,6 +11,9 @@
 #include <stddef.h>
 
 #include "strata.h"
+#include "split.h"
+#include "driver.h"
+#include "directives.h"
 
 struct strata_driver;
 struct strata_directives;

@@ -6,7 +6,8 @@
  */
 #include <stdarg.h>
 
-#include "internal.h"
+#include "util.h"
+#include "reason.h"
 
 const char *strata_reason_name(enum strata_reason r)
 {

@@ -5,6 +5,7 @@
  */
 #ifndef STRATA_REGISTRY_H
 #define STRATA_REGISTRY_H
+#include "driver.h"
 
 struct strata_driver;
 

@@ -49,7 +49,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "util.h"
+#include "version_int.h"
+#include "names.h"
 #include "source_int.h"
 
 /* Versions with this many digits or more look like timestamps (YYYYMMDDHHMM...). */

@@ -3,7 +3,7 @@
  * (source.c), which walks the directories and collects every problem, and
  * the readers of a migration's contents it calls, markers.c (dbmate and
  * goose markers) and toml.c (Diesel's metadata.toml). Not for the rest of
- * the library: file names are in internal.h (strata_source_parse_name,
+ * the library: file names are in names.h (strata_source_parse_name,
  * names.c).
  */
 #ifndef STRATA_SOURCE_INT_H

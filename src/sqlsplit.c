@@ -54,7 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "split.h"
 
 /* ---------------------------------------------------------------- byte classes */
 
@@ -968,7 +968,7 @@ static int split_sqlite(struct lexer *lx)
 /* ---------------------------------------------------------------- API */
 
 /*
- * See internal.h. Zero-length input gives zero pieces; any other input gives
+ * See split.h. Zero-length input gives zero pieces; any other input gives
  * pieces covering it exactly, the last one STRATA_STMT_EMPTY when only white
  * space and comments follow the last terminator. On failure out->n is 0 and
  * out keeps its memory for strata_split_release().

@@ -10,7 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "util.h"
+#include "version_int.h"
+#include "db.h"
+#include "history.h"
+#include "status.h"
 
 const char *strata_state_name(enum strata_state s)
 {

@@ -17,7 +17,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "util.h"
+#include "driver.h"
+#include "registry.h"
+#include "url.h"
 
 int strata_url_is_url(const char *s)
 {

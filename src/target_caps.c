@@ -5,7 +5,9 @@
  * dialect would). The public functions that name an engine (strata.h) find
  * its driver here too.
  */
-#include "internal.h"
+#include "split.h"
+#include "driver.h"
+#include "directives.h"
 
 /* With no target: the reading that refuses the most (PostgreSQL's dollar quotes and E'' strings). */
 #define NO_TARGET_DIALECT STRATA_DIALECT_POSTGRES

@@ -9,8 +9,8 @@
  */
 #include <string.h>
 
-#include "internal.h"
 #include "source_int.h"
+#include "strata.h"
 
 static int is_digit(char c)
 {

@@ -8,6 +8,7 @@
 #define STRATA_URL_H
 
 #include <stddef.h>
+#include "buf.h"
 
 struct strata_buf;
 struct strata_err;

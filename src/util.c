@@ -11,7 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "util.h"
 
 char *strata_strdup(const char *s)
 {

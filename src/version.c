@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "version_int.h"
 
 int strata_version_parse(const char *s, size_t len, struct strata_version *v)
 {

@@ -18,7 +18,8 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "split.h"
 
 #define PG STRATA_DIALECT_POSTGRES
 #define SQ STRATA_DIALECT_SQLITE

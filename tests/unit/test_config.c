@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include "strata.h"
 
-#include "internal.h"
 
 static char *write_ini(const char *text)
 {

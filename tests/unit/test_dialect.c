@@ -22,7 +22,9 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "buf.h"
+#include "split.h"
+#include "driver.h"
 
 /* the built-in SQLite driver (driver_sqlite.c) */
 extern const struct strata_driver strata_driver_sqlite;

@@ -14,7 +14,8 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "util.h"
+#include "split.h"
 
 static void test_long_texts_whole(void **state)
 {

@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #define STRATA_LIBPQ_NO_CALLS
-#include "internal.h"
 #include "driver_pg_libpq.h"
+#include "strata.h"
 
 static void test_missing_library(void **state)
 {

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "names.h"
 
 /* The phrases of names.c, as users read them after the file's name. */
 #define WHY_DIR_LIKE_FILE "is a directory, but is named like a migration file"

@@ -16,7 +16,13 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "version_int.h"
+#include "split.h"
+#include "driver.h"
+#include "history.h"
+#include "status.h"
+#include "directives.h"
+#include "plan.h"
 
 /* the built-in SQLite driver (driver_sqlite.c): its real capability table */
 extern const struct strata_driver strata_driver_sqlite;

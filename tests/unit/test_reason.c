@@ -13,7 +13,8 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "util.h"
+#include "reason.h"
 #include "tmpdb.h"
 #include "../../src/cli/hints.c"
 

@@ -26,7 +26,8 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "util.h"
+#include "names.h"
 
 #ifndef STRATA_SOURCE_DIR
 #error "the build must define STRATA_SOURCE_DIR (the repository root)"

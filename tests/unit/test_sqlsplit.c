@@ -27,7 +27,8 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "util.h"
+#include "split.h"
 
 #ifndef STRATA_SOURCE_DIR
 #define STRATA_SOURCE_DIR "."

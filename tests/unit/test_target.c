@@ -14,7 +14,10 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "util.h"
+#include "driver.h"
+#include "registry.h"
+#include "url.h"
 
 static struct strata_target *parse_ok(const char *url)
 {

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include "strata.h"
 
-#include "internal.h"
 
 static char dir[64];
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "version_int.h"
 
 static struct strata_version V(const char *s)
 {

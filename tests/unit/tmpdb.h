@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "strata.h"
+#include "db.h"
 
 struct tmpdb {
 	char dir[256];              /* the temporary directory */

@@ -1,0 +1,36 @@
+/*
+ * db.h - an open target (db.c): its driver and connection, the tracking and
+ * log tables' names, the migration lock and the events sent to the caller.
+ */
+#ifndef STRATA_DB_H
+#define STRATA_DB_H
+
+#include "strata.h"
+#include "driver.h"
+
+struct strata_db {
+	const struct strata_driver *drv;
+	struct strata_conn *conn;
+	const struct strata_target *target; /* borrowed from the caller */
+	struct strata_opts opts;            /* copy of the caller's options */
+	char *schema;                       /* schema part of the tracking table, or NULL */
+	char *table;                        /* tracking table name */
+	char *qtable;                       /* quoted, schema-qualified tracking table */
+	char *logtable;                     /* history log table name (tracking table + "_log") */
+	char *qlog;                         /* quoted, schema-qualified history log table */
+	char *lockkey;                      /* identity of the migration lock */
+	char *applied_by;                   /* recorded user@host */
+	struct strata_cancel *own_cancel;   /* what strata_interrupt() trips (cancel.c); opts.cancel is the caller's */
+};
+
+/* Point an open connection at another target of the same database (another schema). */
+int strata_db_retarget(struct strata_db *db, const struct strata_target *t, struct strata_err *err);
+
+/* Take the migration lock (no-op for drivers without one); *locked says whether to unlock. */
+int strata_lock(struct strata_db *db, int *locked, struct strata_err *err);
+void strata_unlock(struct strata_db *db, int locked);
+
+/* Send an event to the caller's callback, if any. */
+void strata_emit(struct strata_db *db, struct strata_event *ev);
+
+#endif
