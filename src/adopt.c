@@ -123,7 +123,7 @@ static int read_state(struct strata_db *db, const char *table, struct applied_se
 	int rc = 0;
 
 	strata_buf_init(&q);
-	strata_buf_add_qualified(&q, db->schema, table);
+	strata_db_quote_table(db, &q, db->schema, table);
 	if (q.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	if (try_query(db, "SELECT version, dirty FROM %s", q.buf, &r) == 0) {
@@ -443,7 +443,7 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 	int rc = -1;
 
 	strata_buf_init(&q);
-	strata_buf_add_qualified(&q, t->schema ? t->schema : db->schema, t->table);
+	strata_db_quote_table(db, &q, t->schema ? t->schema : db->schema, t->table);
 	if (q.broken)
 		return STRATA_ENOMEM;
 	o->table = t->shown;

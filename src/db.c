@@ -60,6 +60,15 @@ void strata_db_close(struct strata_db *db)
 	free(db);
 }
 
+void strata_db_quote_table(const struct strata_db *db, struct strata_buf *b, const char *schema, const char *name)
+{
+	if (schema) {
+		db->drv->sql->quote_ident(b, schema);
+		strata_buf_addc(b, '.');
+	}
+	db->drv->sql->quote_ident(b, name);
+}
+
 /* (Re)compute the tracking and log table names and the lock key for db->target. */
 static int set_names(struct strata_db *db, struct strata_err *err)
 {
@@ -92,13 +101,13 @@ static int set_names(struct strata_db *db, struct strata_err *err)
 	}
 	strata_buf_init(&b);
 	if (db->table) {
-		strata_buf_add_qualified(&b, db->schema, db->table);
+		strata_db_quote_table(db, &b, db->schema, db->table);
 		db->qtable = strata_buf_detach(&b, NULL);
 		strata_buf_addf(&b, "%s_log", db->table);
 		db->logtable = strata_buf_detach(&b, NULL);
 	}
 	if (db->logtable) {
-		strata_buf_add_qualified(&b, db->schema, db->logtable);
+		strata_db_quote_table(db, &b, db->schema, db->logtable);
 		db->qlog = strata_buf_detach(&b, NULL);
 	}
 	strata_buf_addf(&b, "strata:%s", db->qtable ? db->qtable : "");
@@ -138,9 +147,9 @@ static int pin_schema(struct strata_db *db, struct strata_err *err)
 	free(db->qtable);
 	free(db->qlog);
 	strata_buf_init(&b);
-	strata_buf_add_qualified(&b, db->schema, db->table);
+	strata_db_quote_table(db, &b, db->schema, db->table);
 	db->qtable = strata_buf_detach(&b, NULL);
-	strata_buf_add_qualified(&b, db->schema, db->logtable);
+	strata_db_quote_table(db, &b, db->schema, db->logtable);
 	db->qlog = strata_buf_detach(&b, NULL);
 	if (!db->qtable || !db->qlog)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");

@@ -8,6 +8,8 @@
 #include "strata.h"
 #include "driver.h"
 
+struct strata_buf;
+
 struct strata_db {
 	const struct strata_driver *drv;
 	struct strata_conn *conn;
@@ -22,6 +24,9 @@ struct strata_db {
 	char *applied_by;                   /* recorded user@host */
 	struct strata_cancel *own_cancel;   /* what strata_interrupt() trips (cancel.c); opts.cancel is the caller's */
 };
+
+/* Append schema.name (or name alone when schema is NULL) quoted as db's engine quotes identifiers. */
+void strata_db_quote_table(const struct strata_db *db, struct strata_buf *b, const char *schema, const char *name);
 
 /* Point an open connection at another target of the same database (another schema). */
 int strata_db_retarget(struct strata_db *db, const struct strata_target *t, struct strata_err *err);

@@ -3,7 +3,8 @@
 # src/ other than src/driver_*.[ch] that names an engine id (STRATA_ENGINE_*),
 # compares an engine (`engine ==`, `!= x->engine`, `switch (t->engine)`), or
 # writes an engine's own SQL or client API (catalogs, to_char, strftime,
-# BEGIN IMMEDIATE, bigserial, SQLITE_* codes, PQ* and sqlite3_* calls).
+# BEGIN IMMEDIATE, bigserial, SQLITE_* codes, PQ* and sqlite3_* calls, or
+# quotes a name or literal itself instead of through the driver's dialect).
 # Such a file should ask its driver (struct strata_driver, src/driver.h).
 # The registry (driver.c) finds the driver that declares an engine value
 # (the comparison is its job; it names no engine); the lexers (sqlsplit.c,
@@ -23,7 +24,7 @@ root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root" || exit 2
 
 ids='STRATA_ENGINE_[A-Z_]+'
-engine_sql='to_char\(|strftime\(.%|pg_catalog|pg_namespace|pg_class|pg_attribute|sqlite_master|sqlite_schema|BEGIN IMMEDIATE|current_schema\(\)|pragma_table_info|bigserial|timestamptz|\bSQLITE_[A-Z]+|\bPQ[a-z]+\(|\bsqlite3_[a-z_]+\('
+engine_sql='to_char\(|strftime\(.%|pg_catalog|pg_namespace|pg_class|pg_attribute|sqlite_master|sqlite_schema|BEGIN IMMEDIATE|current_schema\(\)|pragma_table_info|bigserial|timestamptz|\bSQLITE_[A-Z]+|\bPQ[a-z]+\(|\bsqlite3_[a-z_]+\(|strata_buf_add_(ident|qualified|literal)\('
 compare='engine[[:space:]]*[!=]=|[!=]=[[:space:]]*[A-Za-z_][A-Za-z0-9_>.-]*engine\b|switch[[:space:]]*\([^)]*engine[[:space:]]*\)'
 
 # Is $1 on the list? Sets `named` when the list names it itself (not through a glob).
@@ -43,6 +44,7 @@ while IFS= read -r f; do
 	case $f in src/driver_*.[ch]) continue ;; esac
 	case $f in
 	src/driver.c) pat=$ids ;;
+	src/buf.c | src/buf.h) pat="$ids|$compare" ;; # the quoting drivers share
 	src/sqlsplit.c | src/lexer.c) pat="$ids|$compare" ;;
 	*) pat="$ids|$compare|$engine_sql" ;;
 	esac
