@@ -4,7 +4,8 @@
 # compares an engine (`engine ==`, `!= x->engine`, `switch (t->engine)`), or
 # writes an engine's own SQL or client API (catalogs, to_char, strftime,
 # BEGIN IMMEDIATE, bigserial, SQLITE_* codes, PQ* and sqlite3_* calls, or
-# quotes a name or literal itself instead of through the driver's dialect).
+# quotes a name or literal itself instead of through the driver's dialect,
+# or includes a database client library's header).
 # Such a file should ask its driver (struct strata_driver, src/driver.h).
 # The registry (driver.c) finds the driver that declares an engine value
 # (the comparison is its job; it names no engine); the lexers (sqlsplit.c,
@@ -24,7 +25,7 @@ root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root" || exit 2
 
 ids='STRATA_ENGINE_[A-Z_]+'
-engine_sql='to_char\(|strftime\(.%|pg_catalog|pg_namespace|pg_class|pg_attribute|sqlite_master|sqlite_schema|BEGIN IMMEDIATE|current_schema\(\)|pragma_table_info|bigserial|timestamptz|\bSQLITE_[A-Z]+|\bPQ[a-z]+\(|\bsqlite3_[a-z_]+\(|strata_buf_add_(ident|qualified|literal)\('
+engine_sql='to_char\(|strftime\(.%|pg_catalog|pg_namespace|pg_class|pg_attribute|sqlite_master|sqlite_schema|BEGIN IMMEDIATE|current_schema\(\)|pragma_table_info|bigserial|timestamptz|\bSQLITE_[A-Z]+|\bPQ[a-z]+\(|\bsqlite3_[a-z_]+\(|strata_buf_add_(ident|qualified|literal)\(|#include <(sqlite3|libpq-fe|mysql|mariadb/[a-z_]+)\.h>'
 compare='engine[[:space:]]*[!=]=|[!=]=[[:space:]]*[A-Za-z_][A-Za-z0-9_>.-]*engine\b|switch[[:space:]]*\([^)]*engine[[:space:]]*\)'
 
 # Is $1 on the list? Sets `named` when the list names it itself (not through a glob).
