@@ -122,6 +122,8 @@ struct strata_stmt {
 	size_t end;      /* one past the terminating ';', or the end of input */
 	int line;        /* 1-based line of `body` */
 	unsigned flags;  /* STRATA_STMT_* */
+	size_t tok;      /* index of the piece's first token (lexer.h), white space and comments counted */
+	size_t ntok;     /* tokens in the piece, its leading white space and comments and its ';' included */
 };
 
 struct strata_split {
@@ -426,5 +428,7 @@ int strata_directives_parse(const char *script, size_t len, enum strata_dialect 
 void strata_directives_release(struct strata_directives *dv);
 /* "there is no 000003_x.down.sql" (or the layout's equivalent): where m's absent down would be. */
 void strata_down_absent(const struct strata_migration *m, char *why, size_t whylen);
+
+#include "lexer.h"
 
 #endif
