@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "lexer_scan.h"
 
 #define TAG "s1:"
 
@@ -146,13 +147,76 @@ static void line_comment(struct norm *n, const unsigned char *p, const unsigned 
  * from the lexer's view, the literal is read the old way and the lexer
  * restarts after it.
  */
+/* The loop of strata_sql_normalise(), once per dialect (`pg` is a constant where it is called). */
+static inline __attribute__((always_inline)) int normalise_tokens(struct norm *n, struct strata_lexer *tk,
+								  const int pg)
+{
+	const unsigned char *s = tk->s, *e = s + tk->len, *p, *q;
+	struct strata_buf *out = n->out;
+	struct strata_token t;
+	int rc, esc;
+	size_t i;
+
+	while ((rc = lexer_scan(tk, &t, pg, 0)) > 0) {
+		p = s + t.off;
+		q = p + t.len;
+		switch (t.kind) {
+		case STRATA_TOK_SPACE:
+			if (t.flags & STRATA_TOKF_BOM)
+				break; /* a byte order mark is nothing (see sqlsplit.c) */
+			n->pending = 1;
+			/* psqlscan {newline} is [\n\r] */
+			for (i = 0; i < t.len && !n->gap_newline; i++)
+				n->gap_newline = p[i] == '\n' || (pg && p[i] == '\r');
+			break;
+		case STRATA_TOK_COMMENT:
+			if (t.flags & STRATA_TOKF_BLOCK)
+				n->pending = n->gap_block = 1;
+			else
+				line_comment(n, p, q);
+			break;
+		case STRATA_TOK_STRING:
+			esc = (t.flags & STRATA_TOKF_ESCAPES) != 0;
+			if (*p == '\'') {
+				int was = pg && n->after_string == 2 && n->pending && n->gap_newline && !n->gap_block;
+
+				if (was != esc) { /* see above: the old reading, then the lexer from there */
+					q = close_quote(p, e, '\'', was);
+					if (!q)
+						return 1;
+					literal(n, p, q, was ? 2 : 1);
+					strata_lexer_init(tk, (const char *)s, tk->len,
+							  pg ? STRATA_DIALECT_POSTGRES : STRATA_DIALECT_SQLITE);
+					tk->pos = (size_t)(q - s);
+					break;
+				}
+			}
+			literal(n, p, q, esc ? 2 : 1);
+			break;
+		case STRATA_TOK_QIDENT:
+		case STRATA_TOK_DOLLAR:
+			literal(n, p, q, 0);
+			break;
+		case STRATA_TOK_OP:
+		case STRATA_TOK_SEMI:
+			sep(n, *p);
+			strata_buf_addc(out, (char)*p);
+			n->after_string = 0;
+			break;
+		default: /* words, numbers, parameters: no \r inside */
+			sep(n, *p);
+			strata_buf_add(out, (const char *)p, t.len);
+			n->after_string = 0;
+			break;
+		}
+	}
+	return rc < 0 ? 1 : 0;
+}
+
 int strata_sql_normalise(const char *text, size_t len, enum strata_dialect d, struct strata_buf *out)
 {
-	const unsigned char *s = (const unsigned char *)text, *e = s + len, *p, *q;
 	struct strata_lexer tk;
-	struct strata_token t;
 	struct norm n;
-	int rc, esc;
 
 	memset(&n, 0, sizeof(n));
 	n.out = out;
@@ -161,52 +225,7 @@ int strata_sql_normalise(const char *text, size_t len, enum strata_dialect d, st
 	if (n.pg && memmem(text, len, "standard_conforming_strings", 27))
 		return 1;
 	strata_lexer_init(&tk, text, len, d);
-	while ((rc = strata_lexer_next(&tk, &t)) > 0) {
-		p = s + t.off;
-		q = p + t.len;
-		switch (t.kind) {
-		case STRATA_TOK_SPACE:
-			if (t.flags & STRATA_TOKF_BOM)
-				break; /* a byte order mark is nothing (see sqlsplit.c) */
-			n.pending = 1;
-			/* psqlscan {newline} is [\n\r] */
-			n.gap_newline |= memchr(p, '\n', t.len) || (n.pg && memchr(p, '\r', t.len));
-			break;
-		case STRATA_TOK_COMMENT:
-			if (t.flags & STRATA_TOKF_BLOCK)
-				n.pending = n.gap_block = 1;
-			else
-				line_comment(&n, p, q);
-			break;
-		case STRATA_TOK_STRING:
-			esc = (t.flags & STRATA_TOKF_ESCAPES) != 0;
-			if (*p == '\'') {
-				int was = n.pg && n.after_string == 2 && n.pending && n.gap_newline && !n.gap_block;
-
-				if (was != esc) { /* see above: the old reading, then the lexer from there */
-					q = close_quote(p, e, '\'', was);
-					if (!q)
-						return 1;
-					literal(&n, p, q, was ? 2 : 1);
-					strata_lexer_init(&tk, text, len, d);
-					tk.pos = (size_t)(q - s);
-					break;
-				}
-			}
-			literal(&n, p, q, esc ? 2 : 1);
-			break;
-		case STRATA_TOK_QIDENT:
-		case STRATA_TOK_DOLLAR:
-			literal(&n, p, q, 0);
-			break;
-		default: /* words, numbers, parameters, operators: no \r inside */
-			sep(&n, *p);
-			strata_buf_add(out, (const char *)p, t.len);
-			n.after_string = 0;
-			break;
-		}
-	}
-	return rc < 0 ? 1 : 0;
+	return n.pg ? normalise_tokens(&n, &tk, 1) : normalise_tokens(&n, &tk, 0);
 }
 
 /* One dialect's part of the checksum's input: its length, then the normalised text (or the text as written). */

@@ -55,6 +55,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "lexer_scan.h"
 
 /* ---------------------------------------------------------------- words */
 
@@ -241,27 +242,39 @@ static int keep_token(struct lexer *lx, struct strata_token *t)
 	return 0;
 }
 
-/*
- * The next token the splitter looks at (white space and comments are only
- * counted, or kept for the caller): 1, 0 at the end, or a negative code
- * with err filled.
- */
-static int next_token(struct lexer *lx, struct strata_token *t)
+/* next_token() when the caller keeps the tokens: every token stored, the next significant one returned. */
+static __attribute__((noinline)) int next_kept(struct lexer *lx, struct strata_token *t)
 {
 	int rc;
 
-	if (!lx->keep)
+	for (;;) {
 		rc = strata_lexer_next(&lx->tk, t);
-	else
-		for (;;) {
-			rc = strata_lexer_next(&lx->tk, t);
-			if (rc <= 0 || (rc = keep_token(lx, t)) != 0)
-				break;
-			if (t->kind != STRATA_TOK_SPACE && t->kind != STRATA_TOK_COMMENT) {
-				rc = 1;
-				break;
-			}
-		}
+		if (rc <= 0)
+			return rc;
+		if (keep_token(lx, t))
+			return STRATA_ENOMEM;
+		if (t->kind != STRATA_TOK_SPACE && t->kind != STRATA_TOK_COMMENT)
+			return 1;
+	}
+}
+
+/*
+ * The next token the splitter looks at (white space and comments are only
+ * counted, or kept for the caller): 1, 0 at the end, or a negative code
+ * with err filled. `pg` is a constant at each call site (see lexer_scan()).
+ */
+static inline __attribute__((always_inline)) int next_token(struct lexer *lx, struct strata_token *t, const int pg)
+{
+	int rc;
+
+	if (__builtin_expect(lx->keep != NULL, 0)) {
+		struct strata_token k;
+
+		rc = next_kept(lx, &k);
+		*t = k;
+	} else {
+		rc = lexer_scan(&lx->tk, t, pg, 1);
+	}
 	if (rc == -1)
 		return unterminated(lx, lx->tk.err_off, lx->tk.err_what,
 				    lx->tk.err_taglen ? lx->s + lx->tk.err_off : NULL, lx->tk.err_taglen);
@@ -516,7 +529,7 @@ static int split_postgres(struct lexer *lx)
 	struct strata_token t;
 	int rc;
 
-	while ((rc = next_token(lx, &t)) > 0) {
+	while ((rc = next_token(lx, &t, 1)) > 0) {
 		switch (t.kind) {
 		case STRATA_TOK_WORD:
 			if (t.flags & STRATA_TOKF_UFAILED) { /* {xufailed}: not counted as an identifier */
@@ -670,7 +683,7 @@ static int split_sqlite(struct lexer *lx)
 	struct strata_token t;
 	int rc;
 
-	while ((rc = next_token(lx, &t)) > 0) {
+	while ((rc = next_token(lx, &t, 0)) > 0) {
 		switch (t.kind) {
 		case STRATA_TOK_WORD:
 		case STRATA_TOK_NUMBER:
