@@ -102,6 +102,14 @@ int strata_lex(const char *sql, size_t len, enum strata_dialect d, struct strata
 int strata_sql_split_tokens(const char *sql, size_t len, enum strata_dialect d, struct strata_split *sp,
 			    struct strata_tokens *toks, struct strata_err *err);
 void strata_tokens_release(struct strata_tokens *t);
+/*
+ * strata_directives_parse() (internal.h) of a script already split into sp,
+ * without lexing it again: the directives are read from the white space and
+ * comments before each statement's first token.
+ */
+struct strata_directives;
+int strata_directives_read(const char *script, size_t len, const struct strata_split *sp,
+			   struct strata_directives *out, struct strata_err *err);
 /* Name of a token kind ("word", "string", ...), for messages and tests. */
 const char *strata_tok_kind_name(int kind);
 

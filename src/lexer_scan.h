@@ -162,6 +162,20 @@ static inline int fail(struct strata_lexer *lx, size_t off, const char *what, si
 	return -1;
 }
 
+/* A UTF-8 byte order mark at offset 0 (its first byte is an ident_start byte): white space before the first statement. */
+static inline int bom_at(const struct strata_lexer *lx, const unsigned char *p)
+{
+	return p == lx->s && lx->len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0;
+}
+
+static inline int bom_token(struct strata_token *t)
+{
+	t->len = 3;
+	t->kind = STRATA_TOK_SPACE;
+	t->flags = STRATA_TOKF_BOM;
+	return 1;
+}
+
 /* A string part from its opening quote at q (p: the token's first byte, a prefix or the quote). */
 static inline int pg_string_token(struct strata_lexer *lx, const unsigned char *p, const unsigned char *q, int esc,
 			   struct strata_token *t)
@@ -225,6 +239,8 @@ static inline __attribute__((always_inline)) int pg_next(struct strata_lexer *lx
 		}
 		break;
 	case K_IDENT:
+		if (__builtin_expect(c == 0xef, 0) && bom_at(lx, p))
+			return bom_token(t);
 		/*
 		 * {xestart} {xbstart} {xhstart} {xnstart} {xusstart} {xuistart}
 		 * {xufailed}: a one-letter prefix glued to a quote is part of the
@@ -397,6 +413,8 @@ static inline __attribute__((always_inline)) int sqlite_next(struct strata_lexer
 	case K_IDENT:
 	case K_DIGIT:
 	case K_DOLLAR: /* IdChar(): keywords, identifiers, numbers, $params alike */
+		if (__builtin_expect(c == 0xef, 0) && bom_at(lx, p))
+			return bom_token(t);
 		q = p + 1;
 		while (q < e && ident_cont[*q])
 			q++;
@@ -426,15 +444,8 @@ static inline __attribute__((always_inline)) int lexer_scan(struct strata_lexer 
 	for (;;) {
 		if (lx->pos >= lx->len)
 			return 0;
-		if (__builtin_expect(lx->pos == 0, 0) && lx->len >= 3 && memcmp(lx->s, "\xef\xbb\xbf", 3) == 0) {
-			/* a UTF-8 byte order mark is white space before the first statement */
-			t->off = 0;
-			t->len = 3;
-			t->kind = STRATA_TOK_SPACE;
-			t->flags = STRATA_TOKF_BOM;
-		} else if ((pg ? pg_next(lx, t) : sqlite_next(lx, t)) < 0) {
+		if ((pg ? pg_next(lx, t) : sqlite_next(lx, t)) < 0)
 			return -1;
-		}
 		lx->pos = t->off + t->len;
 		lx->count++;
 		if (!skip || (t->kind != STRATA_TOK_SPACE && t->kind != STRATA_TOK_COMMENT))
