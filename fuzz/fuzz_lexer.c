@@ -71,6 +71,21 @@ static size_t check_tokens(const char *sql, size_t len, const struct strata_toke
 	return at;
 }
 
+/* Does the script name standard_conforming_strings (in any case, as the splitter reads SET)? */
+static int names_std_strings(const char *sql, size_t len)
+{
+	static const char w[] = "standard_conforming_strings";
+	size_t i, j;
+
+	for (i = 0; i + sizeof(w) - 1 <= len; i++) {
+		for (j = 0; j < sizeof(w) - 1 && (sql[i + j] == w[j] || (sql[i + j] | 0x20) == w[j]); j++)
+			;
+		if (j == sizeof(w) - 1)
+			return 1;
+	}
+	return 0;
+}
+
 static void check_lex(const char *sql, size_t len, enum strata_dialect d)
 {
 	struct strata_tokens tk = { 0 };
@@ -106,7 +121,7 @@ static void check_lex(const char *sql, size_t len, enum strata_dialect d)
 	}
 
 	/* the bare iterator agrees while the script leaves standard_conforming_strings alone */
-	if (d == STRATA_DIALECT_SQLITE || !memmem(sql, len, "standard_conforming_strings", 27)) {
+	if (d == STRATA_DIALECT_SQLITE || !names_std_strings(sql, len)) {
 		struct strata_lexer lx;
 		struct strata_token t;
 		size_t i = 0;
