@@ -41,10 +41,13 @@
  * that the server rejects, so only such broken statements could be cut
  * differently.
  *
- * Shape: one forward pass over the bytes; a 256-entry class table says what a
- * byte can start, and tight loops (memchr inside strings, quoted identifiers
- * and dollar quotes) consume each token. Nothing is allocated except the
- * pieces array, which grows geometrically. Line numbers are worked out
+ * Shape: one forward pass over the tokens of lexer.c (the token shapes, and
+ * the upstream rules they follow, live there; this file decides what the
+ * tokens mean for statement boundaries and classification). The tokenizer
+ * is inlined into the two loops below (lexer_scan.h), white space and
+ * comments only counted unless the caller keeps the tokens
+ * (strata_sql_split_tokens, strata_lex). Nothing is allocated except the
+ * pieces array (and the tokens array when kept), which grow geometrically. Line numbers are worked out
  * lazily with memchr, only for the offsets that need one. The first few
  * tokens of each statement are remembered (offsets only) to recognise the
  * statements PostgreSQL refuses inside a transaction block, and top-level
