@@ -96,25 +96,6 @@ static void literal(struct norm *n, const unsigned char *p, const unsigned char 
 	n->after_string = string;
 }
 
-/* The end of a quoted run opened at p by q (doubled q stands for itself; `esc`: backslash escapes). */
-static const unsigned char *close_quote(const unsigned char *p, const unsigned char *e, unsigned char q, int esc)
-{
-	for (p++; p < e; p++) {
-		if (esc && *p == '\\') {
-			p++;
-			continue;
-		}
-		if (*p == q) {
-			if (p + 1 < e && p[1] == q) {
-				p++;
-				continue;
-			}
-			return p + 1;
-		}
-	}
-	return NULL;
-}
-
 /* A -- comment [p, e): a `-- strata:` directive goes out on a line of its own; others are a gap. */
 static void line_comment(struct norm *n, const unsigned char *p, const unsigned char *e)
 {
@@ -143,19 +124,18 @@ static void line_comment(struct norm *n, const unsigned char *p, const unsigned 
  * tests/unit/normalise_ref.h, which test_lexer.c and fuzz_lexer.c compare
  * with): recorded checksums depend on it. That scanner decided E''
  * escapes of a continued literal ('a'<newline>'b') from the text it had
- * written, which a `-- strata:` line in between resets; where that differs
- * from the lexer's view, the literal is read the old way and the lexer
- * restarts after it.
+ * written, which a `-- strata:` line in between resets: after such a line
+ * the rest of the literal is read without escapes, as it was then.
  */
 /* The loop of strata_sql_normalise(), once per dialect (`pg` is a constant where it is called). */
 static inline __attribute__((always_inline)) int normalise_tokens(struct norm *n, struct strata_lexer *tk,
 								  const int pg)
 {
-	const unsigned char *s = tk->s, *e = s + tk->len, *p, *q;
+	const unsigned char *s = tk->s, *p, *q;
 	struct strata_buf *out = n->out;
 	struct strata_token t;
-	int rc, esc;
 	size_t i;
+	int rc;
 
 	while ((rc = lexer_scan(tk, &t, pg, 0)) > 0) {
 		p = s + t.off;
@@ -170,28 +150,16 @@ static inline __attribute__((always_inline)) int normalise_tokens(struct norm *n
 				n->gap_newline = p[i] == '\n' || (pg && p[i] == '\r');
 			break;
 		case STRATA_TOK_COMMENT:
-			if (t.flags & STRATA_TOKF_BLOCK)
+			if (t.flags & STRATA_TOKF_BLOCK) {
 				n->pending = n->gap_block = 1;
-			else
+			} else {
 				line_comment(n, p, q);
+				if (pg && !n->after_string && tk->cont)
+					tk->cont_esc = 0; /* see above: a directive line ends the E'' reading */
+			}
 			break;
 		case STRATA_TOK_STRING:
-			esc = (t.flags & STRATA_TOKF_ESCAPES) != 0;
-			if (*p == '\'') {
-				int was = pg && n->after_string == 2 && n->pending && n->gap_newline && !n->gap_block;
-
-				if (was != esc) { /* see above: the old reading, then the lexer from there */
-					q = close_quote(p, e, '\'', was);
-					if (!q)
-						return 1;
-					literal(n, p, q, was ? 2 : 1);
-					strata_lexer_init(tk, (const char *)s, tk->len,
-							  pg ? STRATA_DIALECT_POSTGRES : STRATA_DIALECT_SQLITE);
-					tk->pos = (size_t)(q - s);
-					break;
-				}
-			}
-			literal(n, p, q, esc ? 2 : 1);
+			literal(n, p, q, t.flags & STRATA_TOKF_ESCAPES ? 2 : 1);
 			break;
 		case STRATA_TOK_QIDENT:
 		case STRATA_TOK_DOLLAR:

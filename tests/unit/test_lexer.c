@@ -377,6 +377,8 @@ static void test_normalise_edges(void **state)
 		"SELECT E'a'\n-- strata:verify SELECT 1\n'b\\'c' ' ';",
 		"SELECT E'a'\n-- strata:verify SELECT 1\n'b\\'\n'c';",
 		"SELECT E'a'\n-- strata:verify SELECT 1\n'b\\'c';",
+		"SELECT E'a'\n-- strata:ver{. S]\n'b\\';\n", /* unterminated with escapes, not without */
+		"SELECT E'a'\n-- strata:x\r'b\\'\n'c\\';",
 		"SELECT 'a'\n-- strata:timeout 5s\n'b';",
 		"SELECT E'a' /* x */\n'b\\'';",
 		"\xef\xbb\xbf SELECT 1;",
