@@ -78,7 +78,7 @@ static inline int word_eq(const unsigned char *p, size_t n, const char *kw)
 	return kw[n] == '\0';
 }
 
-/* ---------------------------------------------------------------- lexer state */
+/* ---------------------------------------------------------------- splitter state */
 
 #define NO_BODY ((size_t)-1)
 #define NTOKS 8 /* leading tokens kept per statement for NO_TX / SET detection */
@@ -91,7 +91,7 @@ struct tok {
 	int kind;       /* T_* */
 };
 
-struct lexer {
+struct splitter {
 	const unsigned char *s;      /* the script */
 	size_t len;                  /* its length */
 	struct strata_lexer tk;      /* the dialect's tokenizer (lexer.c) */
@@ -123,7 +123,7 @@ struct lexer {
 };
 
 /* Newlines in [a, b), remembering where the last line starts. */
-static void advance_lines(struct lexer *lx, size_t to)
+static void advance_lines(struct splitter *lx, size_t to)
 {
 	const unsigned char *p = lx->s + lx->line_off, *e = lx->s + to, *q;
 
@@ -136,7 +136,7 @@ static void advance_lines(struct lexer *lx, size_t to)
 }
 
 /* 1-based line of byte `off`; offsets asked for only grow, except after an error. */
-static int line_at(struct lexer *lx, size_t off)
+static int line_at(struct splitter *lx, size_t off)
 {
 	if (off < lx->line_off) {
 		lx->line_off = 0;
@@ -164,7 +164,7 @@ static int grow_pieces(struct strata_split *out)
 }
 
 /* Close the current piece at `end` (one past its ';', or the end of input). */
-static int emit(struct lexer *lx, size_t end, unsigned flags)
+static int emit(struct splitter *lx, size_t end, unsigned flags)
 {
 	struct strata_split *out = lx->out;
 	struct strata_stmt *st;
@@ -193,7 +193,7 @@ static int emit(struct lexer *lx, size_t end, unsigned flags)
 }
 
 /* Report an unterminated construct that opened at `off`. */
-static int unterminated(struct lexer *lx, size_t off, const char *what, const unsigned char *tag,
+static int unterminated(struct splitter *lx, size_t off, const char *what, const unsigned char *tag,
 			size_t taglen)
 {
 	int line = line_at(lx, off);
@@ -228,7 +228,7 @@ static int grow_tokens(struct strata_tokens *t)
 }
 
 /* Keep token t (and its line) for the caller. */
-static int keep_token(struct lexer *lx, struct strata_token *t)
+static int keep_token(struct splitter *lx, struct strata_token *t)
 {
 	struct strata_tokens *k = lx->keep;
 	const unsigned char *p = lx->s + t->off, *e = p + t->len;
@@ -246,7 +246,7 @@ static int keep_token(struct lexer *lx, struct strata_token *t)
 }
 
 /* next_token() when the caller keeps the tokens: every token stored, the next significant one returned. */
-static __attribute__((noinline)) int next_kept(struct lexer *lx, struct strata_token *t)
+static __attribute__((noinline)) int next_kept(struct splitter *lx, struct strata_token *t)
 {
 	int rc;
 
@@ -266,7 +266,7 @@ static __attribute__((noinline)) int next_kept(struct lexer *lx, struct strata_t
  * counted, or kept for the caller): 1, 0 at the end, or a negative code
  * with err filled. `pg` is a constant at each call site (see lexer_scan()).
  */
-static inline __attribute__((always_inline)) int next_token(struct lexer *lx, struct strata_token *t, const int pg)
+static inline __attribute__((always_inline)) int next_token(struct splitter *lx, struct strata_token *t, const int pg)
 {
 	int rc;
 
@@ -287,7 +287,7 @@ static inline __attribute__((always_inline)) int next_token(struct lexer *lx, st
 /* ---------------------------------------------------------------- PostgreSQL */
 
 /* A token of the current statement: the body starts here; keep the leading ones. */
-static inline void pg_token(struct lexer *lx, size_t off, size_t len, int kind)
+static inline void pg_token(struct splitter *lx, size_t off, size_t len, int kind)
 {
 	if (lx->body == NO_BODY)
 		lx->body = off;
@@ -301,7 +301,7 @@ static inline void pg_token(struct lexer *lx, size_t off, size_t len, int kind)
 }
 
 /* A later part of a literal continued over a newline (lexer.h STRATA_TOKF_CONTINUES) ends at `end`. */
-static inline void pg_continue(struct lexer *lx, size_t end)
+static inline void pg_continue(struct splitter *lx, size_t end)
 {
 	if (lx->paren_depth != 0)
 		return;
@@ -311,7 +311,7 @@ static inline void pg_continue(struct lexer *lx, size_t end)
 }
 
 /* psqlscan {identifier}: the CREATE FUNCTION ... BEGIN ATOMIC ... END tracking. */
-static inline void pg_word(struct lexer *lx, const unsigned char *w, size_t n)
+static inline void pg_word(struct splitter *lx, const unsigned char *w, size_t n)
 {
 	if (lx->ident_count < sizeof(lx->idents)) {
 		if (lx->ident_count == 0)
@@ -337,12 +337,12 @@ static inline void pg_word(struct lexer *lx, const unsigned char *w, size_t n)
 		lx->saw_concurrently = 1;
 }
 
-static int tok_is(const struct lexer *lx, int i, const char *kw)
+static int tok_is(const struct splitter *lx, int i, const char *kw)
 {
 	return i < lx->ntoks && lx->toks[i].kind == T_WORD && word_eq(lx->s + lx->toks[i].off, lx->toks[i].len, kw);
 }
 
-static int tok_is_any(const struct lexer *lx, int i, const char *const *kws)
+static int tok_is_any(const struct splitter *lx, int i, const char *const *kws)
 {
 	for (; *kws; kws++)
 		if (tok_is(lx, i, *kws))
@@ -364,7 +364,7 @@ static int tok_is_any(const struct lexer *lx, int i, const char *const *kws)
  * the statement acceptable (create_slot = false, refresh = false) are not
  * looked at: running such a statement outside a transaction is harmless.
  */
-static int pg_no_tx(const struct lexer *lx)
+static int pg_no_tx(const struct splitter *lx)
 {
 	static const char *const db_ts_sub[] = { "database", "tablespace", "subscription", NULL };
 	static const char *const reindex_many[] = { "schema", "database", "system", NULL };
@@ -427,7 +427,7 @@ static int pg_no_tx(const struct lexer *lx)
  * function body is inside a dollar quote, or not the statement's first word
  * (BEGIN ATOMIC), so it is never seen here.
  */
-static unsigned pg_tx(const struct lexer *lx)
+static unsigned pg_tx(const struct splitter *lx)
 {
 	static const char *const work[] = { "work", "transaction", NULL };
 	int i;
@@ -458,7 +458,7 @@ static unsigned pg_tx(const struct lexer *lx)
 }
 
 /* Value of a SET for a boolean setting: 1 on, 0 off, -1 not understood. */
-static int pg_bool_value(const struct lexer *lx, const struct tok *t)
+static int pg_bool_value(const struct splitter *lx, const struct tok *t)
 {
 	static const char *const on[] = { "on", "true", "yes", "1", "default", NULL };
 	static const char *const off[] = { "off", "false", "no", "0", NULL };
@@ -480,7 +480,7 @@ static int pg_bool_value(const struct lexer *lx, const struct tok *t)
 }
 
 /* SET [SESSION|LOCAL] standard_conforming_strings {TO|=} v; RESET standard_conforming_strings|ALL. */
-static void pg_track_settings(struct lexer *lx)
+static void pg_track_settings(struct splitter *lx)
 {
 	unsigned char c0;
 	int i, v;
@@ -509,7 +509,7 @@ static void pg_track_settings(struct lexer *lx)
 }
 
 /* End of a PostgreSQL statement at `end`: classify it, emit it, reset the per-statement state. */
-static int pg_end_statement(struct lexer *lx, size_t end)
+static int pg_end_statement(struct splitter *lx, size_t end)
 {
 	unsigned flags = 0;
 
@@ -527,7 +527,7 @@ static int pg_end_statement(struct lexer *lx, size_t end)
 	return emit(lx, end, flags);
 }
 
-static int split_postgres(struct lexer *lx)
+static int split_postgres(struct splitter *lx)
 {
 	struct strata_token t;
 	int rc;
@@ -596,7 +596,7 @@ static const unsigned char sqlite_trans[8][8] = {
 	/* 7     END: */ {    1,  7,     5,       5,      5,    5,       5,   5, },
 };
 
-static inline void sqlite_token(struct lexer *lx, size_t off, int token)
+static inline void sqlite_token(struct splitter *lx, size_t off, int token)
 {
 	if (lx->body == NO_BODY)
 		lx->body = off;
@@ -604,7 +604,7 @@ static inline void sqlite_token(struct lexer *lx, size_t off, int token)
 }
 
 /* Keep the statement's leading tokens (for sqlite_tx()). */
-static inline void sqlite_keep(struct lexer *lx, size_t off, size_t len, int kind)
+static inline void sqlite_keep(struct splitter *lx, size_t off, size_t len, int kind)
 {
 	if (lx->ntoks < NTOKS) {
 		lx->toks[lx->ntoks].off = off;
@@ -624,7 +624,7 @@ static inline void sqlite_keep(struct lexer *lx, size_t off, size_t len, int kin
  * savepoints and are not flagged. BEGIN and END of a CREATE TRIGGER body are
  * never a statement's first word.
  */
-static unsigned sqlite_tx(const struct lexer *lx)
+static unsigned sqlite_tx(const struct splitter *lx)
 {
 	int i;
 
@@ -654,7 +654,7 @@ static unsigned sqlite_tx(const struct lexer *lx)
 }
 
 /* End of an SQLite statement at `end`. */
-static int sqlite_end_statement(struct lexer *lx, size_t end)
+static int sqlite_end_statement(struct splitter *lx, size_t end)
 {
 	unsigned flags = lx->body != NO_BODY ? sqlite_tx(lx) : 0;
 
@@ -681,7 +681,7 @@ static int sqlite_keyword(const unsigned char *w, size_t n)
 }
 
 
-static int split_sqlite(struct lexer *lx)
+static int split_sqlite(struct splitter *lx)
 {
 	struct strata_token t;
 	int rc;
@@ -730,7 +730,7 @@ static int split_sqlite(struct lexer *lx)
 int strata_sql_split_tokens(const char *sql, size_t len, enum strata_dialect d, struct strata_split *out,
 			    struct strata_tokens *toks, struct strata_err *err)
 {
-	struct lexer lx;
+	struct splitter lx;
 	int rc;
 
 	out->n = 0;
