@@ -11,8 +11,8 @@
  * and dollar quotes kept byte for byte (CRLF as LF, as before). `-- strata:`
  * directive comments change what a run does, so they stay in, one per line.
  *
- * Token shapes follow sqlsplit.c's two lexers (PostgreSQL's psqlscan.l,
- * SQLite's tokenize.c); keep them in sync. The directory is read before the
+ * The tokens are the lexer's (lexer.c: PostgreSQL's psqlscan.l, SQLite's
+ * tokenize.c), the same the splitter reads. The directory is read before the
  * engine is known, so the checksum ("s1:" + SHA-256 hex) covers the script
  * normalised for both dialects: two scripts have the same checksum only when
  * each dialect sees the same statements in both. Where a dialect's rules are
@@ -34,30 +34,13 @@
 
 #include "buf.h"
 #include "split.h"
+#include "lexer_scan.h"
 
 #define TAG "s1:"
 
-/* sqlsplit.c K_SPACE: psqlscan {space}, tokenize.c CC_SPACE. */
 static int is_space(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-/* psqlscan {ident_start}, {ident_cont}; SQLite's IdChar() is ident_cont. */
-static int ident_start(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
-}
-
-static int ident_cont(unsigned char c)
-{
-	return ident_start(c) || (c >= '0' && c <= '9') || c == '$';
-}
-
-/* psqlscan {dolq_start}, {dolq_cont}. */
-static int dolq_cont(unsigned char c)
-{
-	return ident_start(c) || (c >= '0' && c <= '9');
 }
 
 /* No space is needed next to these: they never join a neighbour into another token. */
@@ -73,7 +56,6 @@ struct norm {
 	int gap_newline;  /* ... and it held a newline */
 	int gap_block;    /* ... and a block comment */
 	int after_string; /* the last token out was a string literal: 1 plain, 2 with E'' escapes */
-	size_t word;      /* bytes of the identifier or keyword being written, 0 when not in one */
 };
 
 /* Before a token starting with c: the separator the gap before it stands for. */
@@ -90,7 +72,6 @@ static void sep(struct norm *n, unsigned char c)
 			strata_buf_addc(n->out, '\n');
 		else if (!tight(last) && !tight(c) && last != '\n')
 			strata_buf_addc(n->out, ' ');
-		n->word = 0;
 	}
 	n->pending = n->gap_newline = n->gap_block = 0;
 }
@@ -112,46 +93,102 @@ static void copy_lf(struct strata_buf *b, const unsigned char *p, const unsigned
 	}
 }
 
-/* One byte of an ordinary token. */
-static void plain(struct norm *n, unsigned char c)
-{
-	sep(n, c);
-	strata_buf_addc(n->out, (char)c);
-	n->word = n->word ? (ident_cont(c) ? n->word + 1 : 0) : ident_start(c) ? 1 : 0;
-	n->after_string = 0;
-}
-
-/* A literal [p, q) (quotes included) goes out as written. */
+/* A literal [p, q) (quotes included) goes out as written; `string`: after_string's value. */
 static void literal(struct norm *n, const unsigned char *p, const unsigned char *q, int string)
 {
 	sep(n, *p);
 	copy_lf(n->out, p, q);
-	n->word = 0;
 	n->after_string = string;
 }
 
-/* The end of a quoted run opened at p by q (doubled q stands for itself; `esc`: backslash escapes). */
-static const unsigned char *close_quote(const unsigned char *p, const unsigned char *e, unsigned char q, int esc)
+/* A -- comment [p, e): a `-- strata:` directive goes out on a line of its own; others are a gap. */
+static void line_comment(struct norm *n, const unsigned char *p, const unsigned char *e)
 {
-	for (p++; p < e; p++) {
-		if (esc && *p == '\\') {
-			p++;
-			continue;
-		}
-		if (*p == q) {
-			if (p + 1 < e && p[1] == q) {
-				p++;
-				continue;
+	struct strata_buf *out = n->out;
+	const unsigned char *w = p + 2;
+
+	while (w < e && (*w == ' ' || *w == '\t'))
+		w++;
+	if ((size_t)(e - w) < 7 || memcmp(w, "strata:", 7) != 0) {
+		n->pending = 1;
+		return;
+	}
+	while (e > w && is_space(e[-1]))
+		e--;
+	if (out->len && out->buf[out->len - 1] != '\n')
+		strata_buf_addc(out, '\n');
+	strata_buf_adds(out, "-- ");
+	strata_buf_add(out, (const char *)w, (size_t)(e - w));
+	strata_buf_addc(out, '\n');
+	n->pending = n->gap_newline = n->gap_block = n->after_string = 0;
+}
+
+/*
+ * The normalised text, from the lexer's tokens (lexer.c). It must stay byte
+ * for byte what the byte scanner before the token API wrote (kept as
+ * tests/unit/normalise_ref.h, which test_lexer.c and fuzz_lexer.c compare
+ * with): recorded checksums depend on it. That scanner decided E''
+ * escapes of a continued literal ('a'<newline>'b') from the text it had
+ * written, which a `-- strata:` line in between resets: after such a line
+ * the rest of the literal is read without escapes, as it was then.
+ */
+/* The loop of strata_sql_normalise(), once per dialect (`pg` is a constant where it is called). */
+static inline __attribute__((always_inline)) int normalise_tokens(struct norm *n, struct strata_lexer *tk,
+								  const int pg)
+{
+	const unsigned char *s = tk->s, *p, *q;
+	struct strata_buf *out = n->out;
+	struct strata_token t;
+	size_t i;
+	int rc;
+
+	while ((rc = lexer_scan(tk, &t, pg, 0)) > 0) {
+		p = s + t.off;
+		q = p + t.len;
+		switch (t.kind) {
+		case STRATA_TOK_SPACE:
+			if (t.flags & STRATA_TOKF_BOM)
+				break; /* a byte order mark is nothing (see sqlsplit.c) */
+			n->pending = 1;
+			/* psqlscan {newline} is [\n\r] */
+			for (i = 0; i < t.len && !n->gap_newline; i++)
+				n->gap_newline = p[i] == '\n' || (pg && p[i] == '\r');
+			break;
+		case STRATA_TOK_COMMENT:
+			if (t.flags & STRATA_TOKF_BLOCK) {
+				n->pending = n->gap_block = 1;
+			} else {
+				line_comment(n, p, q);
+				if (pg && !n->after_string && tk->cont)
+					tk->cont_esc = 0; /* see above: a directive line ends the E'' reading */
 			}
-			return p + 1;
+			break;
+		case STRATA_TOK_STRING:
+			literal(n, p, q, t.flags & STRATA_TOKF_ESCAPES ? 2 : 1);
+			break;
+		case STRATA_TOK_QIDENT:
+		case STRATA_TOK_DOLLAR:
+			literal(n, p, q, 0);
+			break;
+		case STRATA_TOK_OP:
+		case STRATA_TOK_SEMI:
+			sep(n, *p);
+			strata_buf_addc(out, (char)*p);
+			n->after_string = 0;
+			break;
+		default: /* words, numbers, parameters: no \r inside */
+			sep(n, *p);
+			strata_buf_add(out, (const char *)p, t.len);
+			n->after_string = 0;
+			break;
 		}
 	}
-	return NULL;
+	return rc < 0 ? 1 : 0;
 }
 
 int strata_sql_normalise(const char *text, size_t len, enum strata_dialect d, struct strata_buf *out)
 {
-	const unsigned char *s = (const unsigned char *)text, *e = s + len, *p = s, *q;
+	struct strata_lexer tk;
 	struct norm n;
 
 	memset(&n, 0, sizeof(n));
@@ -160,149 +197,8 @@ int strata_sql_normalise(const char *text, size_t len, enum strata_dialect d, st
 	/* psql follows the server's setting after each statement: not worth following here */
 	if (n.pg && memmem(text, len, "standard_conforming_strings", 27))
 		return 1;
-	if (len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
-		p += 3; /* a byte order mark is white space (see sqlsplit.c) */
-	while (p < e) {
-		unsigned char c = *p;
-
-		if (is_space(c)) {
-			n.pending = 1;
-			/* psqlscan {newline} is [\n\r] */
-			n.gap_newline |= c == '\n' || (n.pg && c == '\r');
-			p++;
-		} else if (c == '-' && p + 1 < e && p[1] == '-') {
-			/* psqlscan {comment} ends before [\n\r], tokenize.c's at \n */
-			const unsigned char *w = p + 2, *end;
-
-			for (q = p + 2; q < e && *q != '\n' && !(n.pg && *q == '\r'); q++)
-				;
-			end = q;
-			while (w < end && (*w == ' ' || *w == '\t'))
-				w++;
-			if ((size_t)(end - w) >= 7 && memcmp(w, "strata:", 7) == 0) {
-				/* a directive changes what runs: it counts, on a line of its own */
-				while (end > w && is_space(end[-1]))
-					end--;
-				if (out->len && out->buf[out->len - 1] != '\n')
-					strata_buf_addc(out, '\n');
-				strata_buf_adds(out, "-- ");
-				strata_buf_add(out, (const char *)w, (size_t)(end - w));
-				strata_buf_addc(out, '\n');
-				n.pending = n.gap_newline = n.gap_block = n.after_string = 0;
-				n.word = 0;
-			} else {
-				n.pending = 1;
-			}
-			p = q;
-		} else if (c == '/' && p + 1 < e && p[1] == '*') {
-			/* PostgreSQL nests block comments (psqlscan xc_depth), SQLite does not */
-			size_t depth = 1;
-
-			for (q = p + 2; q < e && depth; q++) {
-				if (q + 1 < e && q[0] == '*' && q[1] == '/') {
-					depth--;
-					q++;
-				} else if (n.pg && q + 1 < e && q[0] == '/' && q[1] == '*') {
-					depth++;
-					q++;
-				}
-			}
-			if (depth)
-				return 1; /* unterminated: the splitter says where */
-			n.pending = n.gap_block = 1;
-			p = q;
-		} else if (c == '\'') {
-			/* E'...' (a lone e or E token before the quote) has backslash escapes; so
-			   has a literal that continues one */
-			int esc = n.pg && ((!n.pending && n.word == 1 && (out->buf[out->len - 1] | 0x20) == 'e') ||
-					   (n.after_string == 2 && n.pending && n.gap_newline && !n.gap_block));
-
-			q = close_quote(p, e, c, esc);
-			if (!q)
-				return 1;
-			literal(&n, p, q, esc ? 2 : 1);
-			p = q;
-		} else if (c == '"' || (!n.pg && (c == '`' || c == '['))) {
-			q = c == '[' ? memchr(p, ']', (size_t)(e - p)) : close_quote(p, e, c, 0);
-			if (!q)
-				return 1;
-			if (c == '[')
-				q++;
-			literal(&n, p, q, 0);
-			p = q;
-		} else if (c == '$' && n.pg && !(n.word && !n.pending) && p + 1 < e && p[1] >= '0' && p[1] <= '9') {
-			/* psqlscan {param}: $1 */
-			for (q = p + 1; q < e && *q >= '0' && *q <= '9'; q++)
-				;
-			sep(&n, c);
-			strata_buf_add(out, (const char *)p, (size_t)(q - p));
-			n.word = 0;
-			n.after_string = 0;
-			p = q;
-		} else if (c == '$' && n.pg && !(n.word && !n.pending) && p + 1 < e && (p[1] == '$' || ident_start(p[1]))) {
-			/* psqlscan {dolqdelim}: $tag$ ... $tag$ */
-			const unsigned char *t = p + 1, *close = NULL, *x;
-			size_t tl;
-
-			while (t < e && dolq_cont(*t))
-				t++;
-			if (t >= e || *t != '$') {
-				plain(&n, c); /* $name: not a dollar quote */
-				p++;
-				continue;
-			}
-			tl = (size_t)(t - p) + 1;
-			for (x = t + 1; x + tl <= e; x++) {
-				x = memchr(x, '$', (size_t)(e - x));
-				if (!x || x + tl > e)
-					break;
-				if (memcmp(x, p, tl) == 0) {
-					close = x;
-					break;
-				}
-			}
-			if (!close)
-				return 1;
-			literal(&n, p, close + tl, 0);
-			p = close + tl;
-		} else if (c >= '0' && c <= '9' && !(n.word && !n.pending)) {
-			/* a number, as sqlsplit.c lexes it ({integer} {decimal} {real}): a $ after it
-			   opens a dollar quote, an E after it is a word of its own */
-			q = p + 1;
-			while (q < e && *q >= '0' && *q <= '9')
-				q++;
-			if (q < e && *q == '.' && !(q + 1 < e && q[1] == '.'))
-				for (q++; q < e && *q >= '0' && *q <= '9'; q++)
-					;
-			if (q < e && (*q == 'e' || *q == 'E')) {
-				const unsigned char *x = q + 1;
-
-				if (x < e && (*x == '+' || *x == '-'))
-					x++;
-				if (x < e && *x >= '0' && *x <= '9')
-					for (q = x + 1; q < e && *q >= '0' && *q <= '9'; q++)
-						;
-			}
-			sep(&n, c);
-			strata_buf_add(out, (const char *)p, (size_t)(q - p));
-			n.word = 0;
-			n.after_string = 0;
-			p = q;
-		} else if (ident_cont(c) && (ident_start(c) || (n.word && !n.pending))) {
-			/* a word, or the rest of one: in one piece (the common case, kept fast) */
-			for (q = p + 1; q < e && ident_cont(*q); q++)
-				;
-			sep(&n, c);
-			strata_buf_add(out, (const char *)p, (size_t)(q - p));
-			n.word += (size_t)(q - p);
-			n.after_string = 0;
-			p = q;
-		} else {
-			plain(&n, c);
-			p++;
-		}
-	}
-	return 0;
+	strata_lexer_init(&tk, text, len, d);
+	return n.pg ? normalise_tokens(&n, &tk, 1) : normalise_tokens(&n, &tk, 0);
 }
 
 static const char hexdigits[] = "0123456789abcdef";

@@ -4,7 +4,9 @@
  * A directive is an SQL comment, so every other tool (and the database)
  * ignores it. Only comments that stand between statements count: the lexer
  * says where statements begin, so a "-- strata:" inside a string or a
- * function body is never mistaken for one. Known directives:
+ * function body is never mistaken for one. A caller that has split the
+ * script already passes its split (strata_directives_read), so the script
+ * is lexed once. Known directives:
  *
  *   -- strata:no-transaction        run statement by statement, outside a transaction
  *   -- strata:require <SQL>         must yield true before the migration starts
@@ -149,29 +151,39 @@ static int scan(struct strata_directives *dv, const char *s, size_t from, size_t
 	return 0;
 }
 
+int strata_directives_read(const char *script, size_t len, const struct strata_split *sp,
+			   struct strata_directives *out, struct strata_err *err)
+{
+	size_t i;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!script || !len || !memmem(script, len, "strata:", 7))
+		return 0;
+	/* the white space and comments before each statement's first token */
+	for (i = 0; i < sp->n && !rc; i++) {
+		size_t to = sp->s[i].flags & STRATA_STMT_EMPTY ? sp->s[i].end : sp->s[i].body;
+
+		rc = scan(out, script, sp->s[i].start, to, strata_line_of(script, len, sp->s[i].start), err);
+	}
+	if (rc)
+		strata_directives_release(out);
+	return rc;
+}
+
 int strata_directives_parse(const char *script, size_t len, enum strata_dialect d, struct strata_directives *out,
 			    struct strata_err *err)
 {
 	struct strata_split sp = { 0 };
-	size_t i;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!script || !len || !memmem(script, len, "strata:", 7))
 		return 0;
 	rc = strata_sql_split(script, len, d, &sp, err);
-	if (rc) {
-		strata_split_release(&sp);
-		return rc;
-	}
-	for (i = 0; i < sp.n && !rc; i++) {
-		size_t to = sp.s[i].flags & STRATA_STMT_EMPTY ? sp.s[i].end : sp.s[i].body;
-
-		rc = scan(out, script, sp.s[i].start, to, strata_line_of(script, len, sp.s[i].start), err);
-	}
+	if (!rc)
+		rc = strata_directives_read(script, len, &sp, out, err);
 	strata_split_release(&sp);
-	if (rc)
-		strata_directives_release(out);
 	return rc;
 }
 
@@ -194,9 +206,9 @@ static int check_script(const char *file, const char *script, size_t len, int fi
 				    "outside the script's own transactions");
 		e.line = open;
 	}
-	strata_split_release(&sp);
 	if (!rc)
-		rc = strata_directives_parse(script, len, d, &dv, &e);
+		rc = strata_directives_read(script, len, &sp, &dv, &e);
+	strata_split_release(&sp);
 	if (!rc) {
 		strata_directives_release(&dv);
 		return 0;
@@ -272,6 +284,7 @@ enum strata_down_kind strata_down_kind_dialect(const struct strata_migration *m,
 	struct strata_directives dv;
 	struct strata_split sp = { 0 };
 	enum strata_down_kind k = STRATA_DOWN_STATEMENTS;
+	int split;
 
 	if (why && whylen)
 		why[0] = '\0';
@@ -281,7 +294,9 @@ enum strata_down_kind strata_down_kind_dialect(const struct strata_migration *m,
 		strata_down_absent(m, why, whylen);
 		return STRATA_DOWN_NONE;
 	}
-	if (strata_directives_parse(m->down, m->down_len, d, &dv, NULL) == 0) {
+	/* one split for both questions */
+	split = strata_sql_split(m->down, m->down_len, d, &sp, NULL);
+	if (split == 0 && strata_directives_read(m->down, m->down_len, &sp, &dv, NULL) == 0) {
 		if (dv.irreversible) {
 			k = STRATA_DOWN_IRREVERSIBLE;
 			if (why)
@@ -291,8 +306,7 @@ enum strata_down_kind strata_down_kind_dialect(const struct strata_migration *m,
 		}
 		strata_directives_release(&dv);
 	}
-	if (k == STRATA_DOWN_STATEMENTS && strata_sql_split(m->down, m->down_len, d, &sp, NULL) == 0 &&
-	    strata_split_count(&sp) == 0) {
+	if (k == STRATA_DOWN_STATEMENTS && split == 0 && strata_split_count(&sp) == 0) {
 		k = STRATA_DOWN_EMPTY;
 		if (why)
 			snprintf(why, whylen, "%s%s holds no statements", file,

@@ -32,6 +32,13 @@ struct strata_directives {
  */
 int strata_directives_parse(const char *script, size_t len, enum strata_dialect d, struct strata_directives *out,
 			    struct strata_err *err);
+/*
+ * strata_directives_parse() of a script already split into sp, without
+ * lexing it again: the directives are read from the white space and
+ * comments before each statement's first token.
+ */
+int strata_directives_read(const char *script, size_t len, const struct strata_split *sp,
+			   struct strata_directives *out, struct strata_err *err);
 void strata_directives_release(struct strata_directives *dv);
 /* "there is no 000003_x.down.sql" (or the layout's equivalent): where m's absent down would be. */
 void strata_down_absent(const struct strata_migration *m, char *why, size_t whylen);

@@ -180,7 +180,7 @@ static int prepare_step(struct planner *r, struct strata_step *s, struct strata_
 	memset(&dv, 0, sizeof(dv));
 	rc = strata_sql_split(s->script, s->len, drv->dialect, &s->sp, err);
 	if (!rc)
-		rc = strata_directives_parse(s->script, s->len, drv->dialect, &dv, err);
+		rc = strata_directives_read(s->script, s->len, &s->sp, &dv, err);
 	if (!rc && (dv.no_transaction || dv.nrequire || dv.nverify || dv.timeout > 0 || dv.irreversible)) {
 		/* most scripts have none: a step keeps a copy only when there are some */
 		s->dv = malloc(sizeof(*s->dv));

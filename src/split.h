@@ -38,6 +38,8 @@ struct strata_stmt {
 	size_t end;      /* one past the terminating ';', or the end of input */
 	int line;        /* 1-based line of `body` */
 	unsigned flags;  /* STRATA_STMT_* */
+	size_t tok;      /* index of the piece's first token (lexer.h), white space and comments counted */
+	size_t ntok;     /* tokens in the piece, its leading white space and comments and its ';' included */
 };
 
 struct strata_split {

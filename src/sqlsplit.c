@@ -41,10 +41,13 @@
  * that the server rejects, so only such broken statements could be cut
  * differently.
  *
- * Shape: one forward pass over the bytes; a 256-entry class table says what a
- * byte can start, and tight loops (memchr inside strings, quoted identifiers
- * and dollar quotes) consume each token. Nothing is allocated except the
- * pieces array, which grows geometrically. Line numbers are worked out
+ * Shape: one forward pass over the tokens of lexer.c (the token shapes, and
+ * the upstream rules they follow, live there; this file decides what the
+ * tokens mean for statement boundaries and classification). The tokenizer
+ * is inlined into the two loops below (lexer_scan.h), white space and
+ * comments only counted unless the caller keeps the tokens
+ * (strata_sql_split_tokens, strata_lex). Nothing is allocated except the
+ * pieces array (and the tokens array when kept), which grow geometrically. Line numbers are worked out
  * lazily with memchr, only for the offsets that need one. The first few
  * tokens of each statement are remembered (offsets only) to recognise the
  * statements PostgreSQL refuses inside a transaction block, and top-level
@@ -55,46 +58,9 @@
 #include <string.h>
 
 #include "split.h"
+#include "lexer_scan.h"
 
-/* ---------------------------------------------------------------- byte classes */
-
-enum {
-	K_OTHER = 0, /* a one-byte token (operators, punctuation, NUL, ...) */
-	K_SPACE,     /* [ \t\n\r\f]: psqlscan {space}, tokenize.c CC_SPACE */
-	K_IDENT,     /* [A-Za-z_\200-\377]: psqlscan {ident_start} */
-	K_DIGIT,     /* [0-9] */
-	K_DOLLAR,    /* $ */
-	K_QUOTE,     /* ' */
-	K_DQUOTE,    /* " */
-	K_BACKTICK,  /* ` (SQLite identifier quote) */
-	K_LBRACKET,  /* [ (SQLite identifier quote) */
-	K_DASH,      /* - (maybe a -- comment) */
-	K_SLASH,     /* / (maybe a block comment) */
-	K_LPAREN,
-	K_RPAREN,
-	K_SEMI,
-};
-
-static const unsigned char byte_class[256] = {
-	[' '] = K_SPACE, ['\t'] = K_SPACE, ['\n'] = K_SPACE, ['\r'] = K_SPACE, ['\f'] = K_SPACE,
-	['A' ... 'Z'] = K_IDENT, ['a' ... 'z'] = K_IDENT, ['_'] = K_IDENT, [0x80 ... 0xff] = K_IDENT,
-	['0' ... '9'] = K_DIGIT,
-	['$'] = K_DOLLAR, ['\''] = K_QUOTE, ['"'] = K_DQUOTE, ['`'] = K_BACKTICK, ['['] = K_LBRACKET,
-	['-'] = K_DASH, ['/'] = K_SLASH, ['('] = K_LPAREN, [')'] = K_RPAREN, [';'] = K_SEMI,
-};
-
-/*
- * Identifier continuation: psqlscan {ident_cont} = [A-Za-z\200-\377_0-9\$];
- * SQLite's IdChar() is the same set.
- */
-static const unsigned char ident_cont[256] = {
-	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['_'] = 1, [0x80 ... 0xff] = 1, ['0' ... '9'] = 1, ['$'] = 1,
-};
-
-/* psqlscan {dolq_cont} = [A-Za-z\200-\377_0-9]: a dollar-quote tag has no '$'. */
-static const unsigned char dolq_cont[256] = {
-	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['_'] = 1, [0x80 ... 0xff] = 1, ['0' ... '9'] = 1,
-};
+/* ---------------------------------------------------------------- words */
 
 static inline unsigned char lower(unsigned char c)
 {
@@ -112,7 +78,7 @@ static inline int word_eq(const unsigned char *p, size_t n, const char *kw)
 	return kw[n] == '\0';
 }
 
-/* ---------------------------------------------------------------- lexer state */
+/* ---------------------------------------------------------------- splitter state */
 
 #define NO_BODY ((size_t)-1)
 #define NTOKS 8 /* leading tokens kept per statement for NO_TX / SET detection */
@@ -125,12 +91,16 @@ struct tok {
 	int kind;       /* T_* */
 };
 
-struct lexer {
+struct splitter {
 	const unsigned char *s;      /* the script */
 	size_t len;                  /* its length */
+	struct strata_lexer tk;      /* the dialect's tokenizer (lexer.c) */
 	struct strata_split *out;    /* pieces produced so far */
+	struct strata_tokens *keep;  /* every token, when the caller wants them; else NULL */
+	int keep_line;               /* line of the next token kept */
 	struct strata_err *err;      /* filled on failure */
 	size_t start;                /* first byte of the current piece */
+	size_t start_tok;            /* index of the current piece's first token */
 	size_t body;                 /* first token of the current piece, NO_BODY while none */
 	size_t nstmts;               /* non-empty pieces emitted */
 	/* lazy line numbers: line `line_no` starts at `line_start` and contains `line_off` */
@@ -143,7 +113,6 @@ struct lexer {
 	unsigned ident_count;        /* identifier_count: identifiers since the statement began */
 	char idents[4];              /* identifiers[]: first letters of create/or/replace/function/procedure */
 	int in_routine;              /* idents say CREATE [OR REPLACE] FUNCTION|PROCEDURE */
-	int std_strings;             /* std_strings: standard_conforming_strings is on */
 	/* PostgreSQL statement classification */
 	struct tok toks[NTOKS];      /* leading tokens at paren depth 0, a (...) group counting as one */
 	int ntoks;
@@ -151,11 +120,10 @@ struct lexer {
 	int saw_concurrently;        /* the word CONCURRENTLY appeared anywhere */
 	/* SQLite (complete.c) */
 	int state;                   /* sqlite3_complete state, 0..7 */
-	size_t first;                /* where lexing starts: 3 after a byte order mark, else 0 */
 };
 
 /* Newlines in [a, b), remembering where the last line starts. */
-static void advance_lines(struct lexer *lx, size_t to)
+static void advance_lines(struct splitter *lx, size_t to)
 {
 	const unsigned char *p = lx->s + lx->line_off, *e = lx->s + to, *q;
 
@@ -168,7 +136,7 @@ static void advance_lines(struct lexer *lx, size_t to)
 }
 
 /* 1-based line of byte `off`; offsets asked for only grow, except after an error. */
-static int line_at(struct lexer *lx, size_t off)
+static int line_at(struct splitter *lx, size_t off)
 {
 	if (off < lx->line_off) {
 		lx->line_off = 0;
@@ -196,7 +164,7 @@ static int grow_pieces(struct strata_split *out)
 }
 
 /* Close the current piece at `end` (one past its ';', or the end of input). */
-static int emit(struct lexer *lx, size_t end, unsigned flags)
+static int emit(struct splitter *lx, size_t end, unsigned flags)
 {
 	struct strata_split *out = lx->out;
 	struct strata_stmt *st;
@@ -206,6 +174,9 @@ static int emit(struct lexer *lx, size_t end, unsigned flags)
 	st = &out->s[out->n++];
 	st->start = lx->start;
 	st->end = end;
+	st->tok = lx->start_tok;
+	st->ntok = lx->tk.count - lx->start_tok;
+	lx->start_tok = lx->tk.count;
 	if (lx->body == NO_BODY) {
 		st->body = end;
 		st->line = line_at(lx, lx->start);
@@ -222,7 +193,7 @@ static int emit(struct lexer *lx, size_t end, unsigned flags)
 }
 
 /* Report an unterminated construct that opened at `off`. */
-static int unterminated(struct lexer *lx, size_t off, const char *what, const unsigned char *tag,
+static int unterminated(struct splitter *lx, size_t off, const char *what, const unsigned char *tag,
 			size_t taglen)
 {
 	int line = line_at(lx, off);
@@ -240,116 +211,83 @@ static int unterminated(struct lexer *lx, size_t off, const char *what, const un
 	return STRATA_ESOURCE;
 }
 
+
+static int grow_tokens(struct strata_tokens *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 64;
+	struct strata_token *n;
+
+	if (cap < t->cap || cap > SIZE_MAX / sizeof(*n))
+		return -1;
+	n = realloc(t->t, cap * sizeof(*n));
+	if (!n)
+		return -1;
+	t->t = n;
+	t->cap = cap;
+	return 0;
+}
+
+/* Keep token t (and its line) for the caller. */
+static int keep_token(struct splitter *lx, struct strata_token *t)
+{
+	struct strata_tokens *k = lx->keep;
+	const unsigned char *p = lx->s + t->off, *e = p + t->len;
+
+	if (k->n == k->cap && grow_tokens(k))
+		return strata_err_set(lx->err, STRATA_ENOMEM, "out of memory splitting SQL");
+	t->line = lx->keep_line;
+	k->t[k->n++] = *t;
+	if (t->kind != STRATA_TOK_WORD && t->kind != STRATA_TOK_OP && t->kind != STRATA_TOK_SEMI)
+		while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+			lx->keep_line++;
+			p++;
+		}
+	return 0;
+}
+
+/* next_token() when the caller keeps the tokens: every token stored, the next significant one returned. */
+static __attribute__((noinline)) int next_kept(struct splitter *lx, struct strata_token *t)
+{
+	int rc;
+
+	for (;;) {
+		rc = strata_lexer_next(&lx->tk, t);
+		if (rc <= 0)
+			return rc;
+		if (keep_token(lx, t))
+			return STRATA_ENOMEM;
+		if (t->kind != STRATA_TOK_SPACE && t->kind != STRATA_TOK_COMMENT)
+			return 1;
+	}
+}
+
+/*
+ * The next token the splitter looks at (white space and comments are only
+ * counted, or kept for the caller): 1, 0 at the end, or a negative code
+ * with err filled. `pg` is a constant at each call site (see lexer_scan()).
+ */
+static inline __attribute__((always_inline)) int next_token(struct splitter *lx, struct strata_token *t, const int pg)
+{
+	int rc;
+
+	if (__builtin_expect(lx->keep != NULL, 0)) {
+		struct strata_token k;
+
+		rc = next_kept(lx, &k);
+		*t = k;
+	} else {
+		rc = lexer_scan(&lx->tk, t, pg, 1);
+	}
+	if (rc == -1)
+		return unterminated(lx, lx->tk.err_off, lx->tk.err_what,
+				    lx->tk.err_taglen ? lx->s + lx->tk.err_off : NULL, lx->tk.err_taglen);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- PostgreSQL */
 
-/*
- * After the closing quote of a string: psqlscan <xqs>{quotecontinue}, i.e.
- * white space and -- comments holding at least one newline, then another
- * quote, continue the same literal ('foo'\n'bar' is one string, and an
- * E'' string keeps its escapes). Returns the continuing quote or NULL.
- */
-static const unsigned char *pg_quote_continues(const unsigned char *p, const unsigned char *e)
-{
-	int newline = 0;
-
-	while (p < e) {
-		unsigned char c = *p;
-
-		if (c == ' ' || c == '\t' || c == '\f') {
-			p++;
-		} else if (c == '\n' || c == '\r') {
-			newline = 1;
-			p++;
-		} else if (c == '-' && p + 1 < e && p[1] == '-') {
-			p += 2;
-			while (p < e && *p != '\n' && *p != '\r')
-				p++;
-		} else {
-			break;
-		}
-	}
-	return newline && p < e && *p == '\'' ? p : NULL;
-}
-
-/*
- * The rest of a quoted string whose opening quote is at p[-1]: <xq>/<xus>/
- * <xb>/<xh> (no escapes) or, with `escapes`, <xe> (backslash takes the next
- * byte). '' is a quote inside every kind. Returns one past the closing quote
- * or NULL when the input ends first.
- */
-static const unsigned char *pg_string(const unsigned char *p, const unsigned char *e, int escapes)
-{
-	for (;;) {
-		if (escapes) {
-			while (p < e && *p != '\'' && *p != '\\')
-				p++;
-			if (p < e && *p == '\\') {
-				p += 2; /* xeescape, xeoctesc, ...: never a quote right after the backslash */
-				if (p > e)
-					return NULL;
-				continue;
-			}
-		} else {
-			p = memchr(p, '\'', (size_t)(e - p));
-		}
-		if (!p || p >= e)
-			return NULL;
-		if (p + 1 < e && p[1] == '\'') { /* xqdouble */
-			p += 2;
-			continue;
-		}
-		p++;
-		{
-			const unsigned char *q = pg_quote_continues(p, e);
-
-			if (!q)
-				return p;
-			p = q + 1;
-		}
-	}
-}
-
-/* "..." or U&"...": <xd>/<xui>, "" inside. Returns one past the closing quote or NULL. */
-static const unsigned char *quoted_ident(const unsigned char *p, const unsigned char *e, unsigned char q)
-{
-	for (;;) {
-		p = memchr(p, q, (size_t)(e - p));
-		if (!p)
-			return NULL;
-		if (p + 1 < e && p[1] == q) {
-			p += 2;
-			continue;
-		}
-		return p + 1;
-	}
-}
-
-/* <xc>: nested block comment opened at p ("/x"). Returns one past its end or NULL. */
-static const unsigned char *pg_block_comment(const unsigned char *p, const unsigned char *e)
-{
-	int depth = 0;
-
-	p += 2;
-	while (p < e) {
-		unsigned char c = *p;
-
-		if (c == '*' && p + 1 < e && p[1] == '/') { /* xcstop */
-			p += 2;
-			if (depth == 0)
-				return p;
-			depth--;
-		} else if (c == '/' && p + 1 < e && p[1] == '*') { /* xcstart */
-			depth++;
-			p += 2;
-		} else {
-			p++;
-		}
-	}
-	return NULL;
-}
-
 /* A token of the current statement: the body starts here; keep the leading ones. */
-static inline void pg_token(struct lexer *lx, size_t off, size_t len, int kind)
+static inline void pg_token(struct splitter *lx, size_t off, size_t len, int kind)
 {
 	if (lx->body == NO_BODY)
 		lx->body = off;
@@ -362,8 +300,18 @@ static inline void pg_token(struct lexer *lx, size_t off, size_t len, int kind)
 	}
 }
 
+/* A later part of a literal continued over a newline (lexer.h STRATA_TOKF_CONTINUES) ends at `end`. */
+static inline void pg_continue(struct splitter *lx, size_t end)
+{
+	if (lx->paren_depth != 0)
+		return;
+	if (lx->ntoks > 0 && lx->toks[lx->ntoks - 1].off == lx->last.off)
+		lx->toks[lx->ntoks - 1].len = end - lx->last.off;
+	lx->last.len = end - lx->last.off;
+}
+
 /* psqlscan {identifier}: the CREATE FUNCTION ... BEGIN ATOMIC ... END tracking. */
-static inline void pg_word(struct lexer *lx, const unsigned char *w, size_t n)
+static inline void pg_word(struct splitter *lx, const unsigned char *w, size_t n)
 {
 	if (lx->ident_count < sizeof(lx->idents)) {
 		if (lx->ident_count == 0)
@@ -389,12 +337,12 @@ static inline void pg_word(struct lexer *lx, const unsigned char *w, size_t n)
 		lx->saw_concurrently = 1;
 }
 
-static int tok_is(const struct lexer *lx, int i, const char *kw)
+static int tok_is(const struct splitter *lx, int i, const char *kw)
 {
 	return i < lx->ntoks && lx->toks[i].kind == T_WORD && word_eq(lx->s + lx->toks[i].off, lx->toks[i].len, kw);
 }
 
-static int tok_is_any(const struct lexer *lx, int i, const char *const *kws)
+static int tok_is_any(const struct splitter *lx, int i, const char *const *kws)
 {
 	for (; *kws; kws++)
 		if (tok_is(lx, i, *kws))
@@ -416,7 +364,7 @@ static int tok_is_any(const struct lexer *lx, int i, const char *const *kws)
  * the statement acceptable (create_slot = false, refresh = false) are not
  * looked at: running such a statement outside a transaction is harmless.
  */
-static int pg_no_tx(const struct lexer *lx)
+static int pg_no_tx(const struct splitter *lx)
 {
 	static const char *const db_ts_sub[] = { "database", "tablespace", "subscription", NULL };
 	static const char *const reindex_many[] = { "schema", "database", "system", NULL };
@@ -479,7 +427,7 @@ static int pg_no_tx(const struct lexer *lx)
  * function body is inside a dollar quote, or not the statement's first word
  * (BEGIN ATOMIC), so it is never seen here.
  */
-static unsigned pg_tx(const struct lexer *lx)
+static unsigned pg_tx(const struct splitter *lx)
 {
 	static const char *const work[] = { "work", "transaction", NULL };
 	int i;
@@ -510,7 +458,7 @@ static unsigned pg_tx(const struct lexer *lx)
 }
 
 /* Value of a SET for a boolean setting: 1 on, 0 off, -1 not understood. */
-static int pg_bool_value(const struct lexer *lx, const struct tok *t)
+static int pg_bool_value(const struct splitter *lx, const struct tok *t)
 {
 	static const char *const on[] = { "on", "true", "yes", "1", "default", NULL };
 	static const char *const off[] = { "off", "false", "no", "0", NULL };
@@ -532,7 +480,7 @@ static int pg_bool_value(const struct lexer *lx, const struct tok *t)
 }
 
 /* SET [SESSION|LOCAL] standard_conforming_strings {TO|=} v; RESET standard_conforming_strings|ALL. */
-static void pg_track_settings(struct lexer *lx)
+static void pg_track_settings(struct splitter *lx)
 {
 	unsigned char c0;
 	int i, v;
@@ -544,7 +492,7 @@ static void pg_track_settings(struct lexer *lx)
 		return;
 	if (tok_is(lx, 0, "reset")) {
 		if (tok_is(lx, 1, "standard_conforming_strings") || tok_is(lx, 1, "all"))
-			lx->std_strings = 1;
+			lx->tk.std_strings = 1;
 		return;
 	}
 	if (!tok_is(lx, 0, "set"))
@@ -557,11 +505,11 @@ static void pg_track_settings(struct lexer *lx)
 		return;
 	v = pg_bool_value(lx, &lx->toks[i + 1]);
 	if (v >= 0)
-		lx->std_strings = v;
+		lx->tk.std_strings = v;
 }
 
 /* End of a PostgreSQL statement at `end`: classify it, emit it, reset the per-statement state. */
-static int pg_end_statement(struct lexer *lx, size_t end)
+static int pg_end_statement(struct splitter *lx, size_t end)
 {
 	unsigned flags = 0;
 
@@ -579,194 +527,53 @@ static int pg_end_statement(struct lexer *lx, size_t end)
 	return emit(lx, end, flags);
 }
 
-static int split_postgres(struct lexer *lx)
+static int split_postgres(struct splitter *lx)
 {
-	const unsigned char *s = lx->s, *p = s + lx->first, *e = s + lx->len, *q;
+	struct strata_token t;
 	int rc;
 
-	while (p < e) {
-		unsigned char c = *p;
-
-		switch (byte_class[c]) {
-		case K_SPACE: /* {whitespace} */
-			p++;
-			while (p < e && byte_class[*p] == K_SPACE)
-				p++;
+	while ((rc = next_token(lx, &t, 1)) > 0) {
+		switch (t.kind) {
+		case STRATA_TOK_WORD:
+			if (t.flags & STRATA_TOKF_UFAILED) { /* {xufailed}: not counted as an identifier */
+				pg_token(lx, t.off, t.len, T_OTHER);
+				continue;
+			}
+			pg_token(lx, t.off, t.len, T_WORD);
+			pg_word(lx, lx->s + t.off, t.len);
 			continue;
-		case K_DASH:
-			if (p + 1 < e && p[1] == '-') { /* {comment}: to \n or \r */
-				p += 2;
-				while (p < e && *p != '\n' && *p != '\r')
-					p++;
+		case STRATA_TOK_STRING:
+			if (t.flags & STRATA_TOKF_CONTINUES) { /* the parts of a literal are one token */
+				pg_continue(lx, t.off + t.len);
 				continue;
 			}
 			break;
-		case K_SLASH:
-			if (p + 1 < e && p[1] == '*') { /* {xcstart} */
-				q = pg_block_comment(p, e);
-				if (!q)
-					return unterminated(lx, (size_t)(p - s), "unterminated /* comment", NULL, 0);
-				p = q;
+		case STRATA_TOK_OP:
+			if (lx->s[t.off] == '(') { /* psqlscan "(": paren_depth++; a group is one token at depth 0 */
+				if (lx->paren_depth == 0)
+					pg_token(lx, t.off, 1, T_PAREN);
+				lx->paren_depth++;
 				continue;
 			}
-			break;
-		case K_IDENT: {
-			int esc = -1, dq = 0;
-			size_t skip = 1;
-
-			/*
-			 * {xestart} {xbstart} {xhstart} {xnstart} {xusstart}
-			 * {xuistart} {xufailed}: a one-letter prefix glued to a
-			 * quote is part of the literal, not an identifier.
-			 */
-			if (p + 1 < e && p[1] == '\'') {
-				switch (c) {
-				case 'e': case 'E':
-					esc = 1;
-					break;
-				case 'n': case 'N':
-					esc = !lx->std_strings;
-					break;
-				case 'b': case 'B': case 'x': case 'X':
-					esc = 0;
-					break;
-				}
-			} else if ((c == 'u' || c == 'U') && p + 1 < e && p[1] == '&') {
-				if (p + 2 < e && p[2] == '\'') {
-					esc = 0;
-					skip = 2;
-				} else if (p + 2 < e && p[2] == '"') {
-					dq = 1;
-				} else { /* {xufailed}: "u" alone, not counted as an identifier */
-					pg_token(lx, (size_t)(p - s), 1, T_OTHER);
-					p++;
-					continue;
-				}
-			}
-			if (esc >= 0) {
-				q = pg_string(p + skip + 1, e, esc);
-				if (!q)
-					return unterminated(lx, (size_t)(p - s), "unterminated quoted string", NULL, 0);
-				pg_token(lx, (size_t)(p - s), (size_t)(q - p), T_OTHER);
-				p = q;
-				continue;
-			}
-			if (dq) {
-				q = quoted_ident(p + 3, e, '"');
-				if (!q)
-					return unterminated(lx, (size_t)(p - s), "unterminated quoted identifier", NULL,
-							    0);
-				pg_token(lx, (size_t)(p - s), (size_t)(q - p), T_OTHER);
-				p = q;
-				continue;
-			}
-			q = p + 1;
-			while (q < e && ident_cont[*q])
-				q++;
-			pg_token(lx, (size_t)(p - s), (size_t)(q - p), T_WORD);
-			pg_word(lx, p, (size_t)(q - p));
-			p = q;
-			continue;
-		}
-		case K_DIGIT: /* {integer} {decimal} {real}, and the *fail rules putting back what does not fit */
-			q = p + 1;
-			while (q < e && byte_class[*q] == K_DIGIT)
-				q++;
-			if (q < e && *q == '.' && !(q + 1 < e && q[1] == '.')) {
-				q++;
-				while (q < e && byte_class[*q] == K_DIGIT)
-					q++;
-			}
-			if (q < e && (*q == 'e' || *q == 'E')) {
-				const unsigned char *x = q + 1;
-
-				if (x < e && (*x == '+' || *x == '-'))
-					x++;
-				if (x < e && byte_class[*x] == K_DIGIT) {
-					q = x + 1;
-					while (q < e && byte_class[*q] == K_DIGIT)
-						q++;
-				}
-			}
-			pg_token(lx, (size_t)(p - s), (size_t)(q - p), T_OTHER);
-			p = q;
-			continue;
-		case K_DOLLAR:
-			q = p + 1;
-			if (q < e && byte_class[*q] == K_DIGIT) { /* {param} */
-				while (q < e && byte_class[*q] == K_DIGIT)
-					q++;
-			} else {
-				/* {dolqdelim} = \$({dolq_start}{dolq_cont}*)?\$ */
-				if (q < e && byte_class[*q] == K_IDENT)
-					while (q < e && dolq_cont[*q])
-						q++;
-				if (q < e && *q == '$') {
-					const unsigned char *tag = p, *b = q + 1;
-					size_t taglen = (size_t)(q + 1 - p);
-
-					/* <xdolq>: opaque up to the identical delimiter */
-					for (;;) {
-						b = memchr(b, '$', (size_t)(e - b));
-						if (!b || (size_t)(e - b) < taglen) {
-							return unterminated(lx, (size_t)(p - s),
-									    "unterminated dollar-quoted string", tag,
-									    taglen);
-						}
-						if (memcmp(b, tag, taglen) == 0)
-							break;
-						b++;
-					}
-					q = b + taglen;
-				} else {
-					q = p + 1; /* {dolqfailed} or a lone $: only the $ */
-				}
-			}
-			pg_token(lx, (size_t)(p - s), (size_t)(q - p), T_OTHER);
-			p = q;
-			continue;
-		case K_QUOTE: /* {xqstart}: <xq>, or <xe> when standard_conforming_strings is off */
-			q = pg_string(p + 1, e, !lx->std_strings);
-			if (!q)
-				return unterminated(lx, (size_t)(p - s), "unterminated quoted string", NULL, 0);
-			pg_token(lx, (size_t)(p - s), (size_t)(q - p), T_OTHER);
-			p = q;
-			continue;
-		case K_DQUOTE: /* {xdstart} */
-			q = quoted_ident(p + 1, e, '"');
-			if (!q)
-				return unterminated(lx, (size_t)(p - s), "unterminated quoted identifier", NULL, 0);
-			pg_token(lx, (size_t)(p - s), (size_t)(q - p), T_OTHER);
-			p = q;
-			continue;
-		case K_LPAREN: /* psqlscan "(": paren_depth++; a group is one token at depth 0 */
-			if (lx->paren_depth == 0)
-				pg_token(lx, (size_t)(p - s), 1, T_PAREN);
-			lx->paren_depth++;
-			p++;
-			continue;
-		case K_RPAREN: /* psqlscan ")": never below 0 */
-			if (lx->paren_depth > 0) {
+			if (lx->s[t.off] == ')' && lx->paren_depth > 0) { /* psqlscan ")": never below 0 */
 				if (--lx->paren_depth == 0)
 					lx->last.kind = T_PAREN;
-				p++;
 				continue;
 			}
 			break;
-		case K_SEMI:
+		case STRATA_TOK_SEMI:
 			if (lx->paren_depth == 0 && lx->begin_depth == 0) {
-				p++;
-				rc = pg_end_statement(lx, (size_t)(p - s));
+				rc = pg_end_statement(lx, t.off + 1);
 				if (rc)
 					return rc;
 				continue;
 			}
 			break;
 		}
-		/* {self}, {operator}, {other}: one byte is enough to know nothing starts here */
-		pg_token(lx, (size_t)(p - s), 1, T_OTHER);
-		p++;
+		pg_token(lx, t.off, t.len, T_OTHER);
 	}
+	if (rc)
+		return rc;
 	if (lx->start < lx->len)
 		return pg_end_statement(lx, lx->len);
 	return 0;
@@ -789,7 +596,7 @@ static const unsigned char sqlite_trans[8][8] = {
 	/* 7     END: */ {    1,  7,     5,       5,      5,    5,       5,   5, },
 };
 
-static inline void sqlite_token(struct lexer *lx, size_t off, int token)
+static inline void sqlite_token(struct splitter *lx, size_t off, int token)
 {
 	if (lx->body == NO_BODY)
 		lx->body = off;
@@ -797,7 +604,7 @@ static inline void sqlite_token(struct lexer *lx, size_t off, int token)
 }
 
 /* Keep the statement's leading tokens (for sqlite_tx()). */
-static inline void sqlite_keep(struct lexer *lx, size_t off, size_t len, int kind)
+static inline void sqlite_keep(struct splitter *lx, size_t off, size_t len, int kind)
 {
 	if (lx->ntoks < NTOKS) {
 		lx->toks[lx->ntoks].off = off;
@@ -817,7 +624,7 @@ static inline void sqlite_keep(struct lexer *lx, size_t off, size_t len, int kin
  * savepoints and are not flagged. BEGIN and END of a CREATE TRIGGER body are
  * never a statement's first word.
  */
-static unsigned sqlite_tx(const struct lexer *lx)
+static unsigned sqlite_tx(const struct splitter *lx)
 {
 	int i;
 
@@ -847,7 +654,7 @@ static unsigned sqlite_tx(const struct lexer *lx)
 }
 
 /* End of an SQLite statement at `end`. */
-static int sqlite_end_statement(struct lexer *lx, size_t end)
+static int sqlite_end_statement(struct splitter *lx, size_t end)
 {
 	unsigned flags = lx->body != NO_BODY ? sqlite_tx(lx) : 0;
 
@@ -873,93 +680,39 @@ static int sqlite_keyword(const unsigned char *w, size_t n)
 	return tkOTHER;
 }
 
-static int split_sqlite(struct lexer *lx)
+
+static int split_sqlite(struct splitter *lx)
 {
-	const unsigned char *s = lx->s, *p = s + lx->first, *e = s + lx->len, *q;
+	struct strata_token t;
 	int rc;
 
-	while (p < e) {
-		unsigned char c = *p;
-
-		switch (byte_class[c]) {
-		case K_SPACE:
-			p++;
-			while (p < e && byte_class[*p] == K_SPACE)
-				p++;
-			continue;
-		case K_DASH:
-			if (p + 1 < e && p[1] == '-') { /* TK_COMMENT: to \n only */
-				q = memchr(p + 2, '\n', (size_t)(e - p - 2));
-				p = q ? q : e;
-				continue;
-			}
-			break;
-		case K_SLASH:
-			if (p + 1 < e && p[1] == '*') { /* not nested; "*" "/" searched from p+2 */
-				q = p + 2;
-				for (;;) {
-					q = memchr(q, '*', (size_t)(e - q));
-					if (!q || q + 1 >= e)
-						return unterminated(lx, (size_t)(p - s), "unterminated /* comment", NULL,
-								    0);
-					if (q[1] == '/')
-						break;
-					q++;
-				}
-				p = q + 2;
-				continue;
-			}
-			break;
-		case K_QUOTE:
-		case K_DQUOTE:
-		case K_BACKTICK:
-			q = quoted_ident(p + 1, e, c);
-			if (!q)
-				return unterminated(lx, (size_t)(p - s),
-						    c == '\'' ? "unterminated quoted string" : "unterminated quoted identifier",
-						    NULL, 0);
-			sqlite_token(lx, (size_t)(p - s), tkOTHER);
-			sqlite_keep(lx, (size_t)(p - s), (size_t)(q - p), T_OTHER);
-			p = q;
-			continue;
-		case K_LBRACKET:
-			q = memchr(p + 1, ']', (size_t)(e - p - 1));
-			if (!q)
-				return unterminated(lx, (size_t)(p - s), "unterminated quoted identifier", NULL, 0);
-			sqlite_token(lx, (size_t)(p - s), tkOTHER);
-			sqlite_keep(lx, (size_t)(p - s), (size_t)(q + 1 - p), T_OTHER);
-			p = q + 1;
-			continue;
-		case K_IDENT:
-		case K_DIGIT:
-		case K_DOLLAR: /* IdChar(): keywords, identifiers, numbers, $params alike */
-			q = p + 1;
-			while (q < e && ident_cont[*q])
-				q++;
+	while ((rc = next_token(lx, &t, 0)) > 0) {
+		switch (t.kind) {
+		case STRATA_TOK_WORD:
+		case STRATA_TOK_NUMBER:
+		case STRATA_TOK_PARAM:
 			/* only states 0, 1, 3, 4 and 6 tell keywords from other words */
-			sqlite_token(lx, (size_t)(p - s),
-				     lx->state == 2 || lx->state == 5 ? tkOTHER : sqlite_keyword(p, (size_t)(q - p)));
-			sqlite_keep(lx, (size_t)(p - s), (size_t)(q - p), byte_class[c] == K_IDENT ? T_WORD : T_OTHER);
-			p = q;
+			sqlite_token(lx, t.off,
+				     lx->state == 2 || lx->state == 5 ? tkOTHER : sqlite_keyword(lx->s + t.off, t.len));
+			sqlite_keep(lx, t.off, t.len, t.kind == STRATA_TOK_WORD ? T_WORD : T_OTHER);
 			continue;
-		case K_SEMI:
+		case STRATA_TOK_SEMI:
 			if (sqlite_trans[lx->state][tkSEMI] == 1) {
 				lx->state = 1;
-				p++;
-				rc = sqlite_end_statement(lx, (size_t)(p - s));
+				rc = sqlite_end_statement(lx, t.off + 1);
 				if (rc)
 					return rc;
 				continue;
 			}
-			sqlite_token(lx, (size_t)(p - s), tkSEMI);
-			sqlite_keep(lx, (size_t)(p - s), 1, T_OTHER);
-			p++;
+			sqlite_token(lx, t.off, tkSEMI);
+			sqlite_keep(lx, t.off, 1, T_OTHER);
 			continue;
 		}
-		sqlite_token(lx, (size_t)(p - s), tkOTHER);
-		sqlite_keep(lx, (size_t)(p - s), 1, T_OTHER);
-		p++;
+		sqlite_token(lx, t.off, tkOTHER);
+		sqlite_keep(lx, t.off, t.len, T_OTHER);
 	}
+	if (rc)
+		return rc;
 	if (lx->start < lx->len)
 		return sqlite_end_statement(lx, lx->len);
 	return 0;
@@ -968,48 +721,70 @@ static int split_sqlite(struct lexer *lx)
 /* ---------------------------------------------------------------- API */
 
 /*
- * See split.h. Zero-length input gives zero pieces; any other input gives
- * pieces covering it exactly, the last one STRATA_STMT_EMPTY when only white
- * space and comments follow the last terminator. On failure out->n is 0 and
- * out keeps its memory for strata_split_release().
+ * See split.h and lexer.h. Zero-length input gives zero pieces; any other
+ * input gives pieces covering it exactly, the last one STRATA_STMT_EMPTY
+ * when only white space and comments follow the last terminator. On failure
+ * out->n is 0 and out keeps its memory for strata_split_release(); toks
+ * holds the tokens before the error.
  */
-int strata_sql_split(const char *sql, size_t len, enum strata_dialect d, struct strata_split *out,
-		     struct strata_err *err)
+int strata_sql_split_tokens(const char *sql, size_t len, enum strata_dialect d, struct strata_split *out,
+			    struct strata_tokens *toks, struct strata_err *err)
 {
-	struct lexer lx;
+	struct splitter lx;
 	int rc;
 
-	memset(&lx, 0, sizeof(lx));
-	lx.s = (const unsigned char *)sql;
-	lx.len = len;
-	lx.out = out;
-	lx.err = err;
-	lx.body = NO_BODY;
-	lx.line_no = 1;
-	lx.std_strings = 1;
 	out->n = 0;
+	if (toks)
+		toks->n = 0;
 	if (len == 0)
 		return 0;
 	if (!sql)
 		return strata_err_set(err, STRATA_EUSAGE, "no SQL text");
-	/* A UTF-8 byte order mark is white space before the first piece. */
-	if (len >= 3 && memcmp(sql, "\xef\xbb\xbf", 3) == 0)
-		lx.first = 3;
-	switch (d) {
-	case STRATA_DIALECT_POSTGRES:
-		rc = split_postgres(&lx);
-		break;
-	case STRATA_DIALECT_SQLITE:
-		rc = split_sqlite(&lx);
-		break;
-	default:
+	if (d != STRATA_DIALECT_POSTGRES && d != STRATA_DIALECT_SQLITE)
 		return strata_err_set(err, STRATA_EUSAGE, "unknown SQL dialect %d", (int)d);
-	}
+	memset(&lx, 0, sizeof(lx));
+	lx.s = (const unsigned char *)sql;
+	lx.len = len;
+	lx.out = out;
+	lx.keep = toks;
+	lx.keep_line = 1;
+	lx.err = err;
+	lx.body = NO_BODY;
+	lx.line_no = 1;
+	strata_lexer_init(&lx.tk, sql, len, d);
+	lx.tk.skip_trivia = toks == NULL;
+	rc = d == STRATA_DIALECT_POSTGRES ? split_postgres(&lx) : split_sqlite(&lx);
 	if (rc) {
 		out->n = 0;
 		return rc;
 	}
 	return 0;
+}
+
+int strata_sql_split(const char *sql, size_t len, enum strata_dialect d, struct strata_split *out,
+		     struct strata_err *err)
+{
+	return strata_sql_split_tokens(sql, len, d, out, NULL, err);
+}
+
+int strata_lex(const char *sql, size_t len, enum strata_dialect d, struct strata_tokens *out, struct strata_err *err)
+{
+	struct strata_split sp = { 0 };
+	int rc;
+
+	rc = strata_sql_split_tokens(sql, len, d, &sp, out, err);
+	strata_split_release(&sp);
+	return rc;
+}
+
+void strata_tokens_release(struct strata_tokens *t)
+{
+	if (!t)
+		return;
+	free(t->t);
+	t->t = NULL;
+	t->n = 0;
+	t->cap = 0;
 }
 
 void strata_split_release(struct strata_split *s)
@@ -1045,105 +820,52 @@ int strata_split_open_tx(const struct strata_split *s)
 	return open;
 }
 
+
 /* ---------------------------------------------------------------- looking inside one statement */
 
 /*
- * The next token of a PostgreSQL statement from p: white space and comments
- * skipped, *kind T_WORD for an identifier or keyword, T_OTHER for a quoted
- * identifier (its quotes included), a string, a dollar-quoted string or one
- * byte. Returns its end, or NULL at the end of input or on an unterminated
- * construct; *tok gets its start.
+ * The next token of a PostgreSQL statement other than white space and
+ * comments; 0 at the end of the input or on an unterminated construct.
  */
-static const unsigned char *pg_next(const unsigned char *p, const unsigned char *e, const unsigned char **tok,
-				    int *kind, const unsigned char **dollar_body)
+static int pg_next_sig(struct strata_lexer *tk, struct strata_token *t)
 {
-	const unsigned char *q;
-
-	*dollar_body = NULL;
-	for (;;) {
-		while (p < e && byte_class[*p] == K_SPACE)
-			p++;
-		if (p + 1 < e && p[0] == '-' && p[1] == '-') {
-			while (p < e && *p != '\n' && *p != '\r')
-				p++;
-		} else if (p + 1 < e && p[0] == '/' && p[1] == '*') {
-			p = pg_block_comment(p, e);
-			if (!p)
-				return NULL;
-		} else {
-			break;
-		}
-	}
-	if (p >= e)
-		return NULL;
-	*tok = p;
-	*kind = T_OTHER;
-	switch (byte_class[*p]) {
-	case K_IDENT:
-		if (p + 1 < e && p[1] == '\'')
-			return pg_string(p + 2, e, *p == 'e' || *p == 'E');
-		for (q = p + 1; q < e && ident_cont[*q]; q++)
-			;
-		*kind = T_WORD;
-		return q;
-	case K_QUOTE:
-		return pg_string(p + 1, e, 0);
-	case K_DQUOTE:
-		return quoted_ident(p + 1, e, '"');
-	case K_DOLLAR:
-		q = p + 1;
-		if (q < e && byte_class[*q] == K_IDENT)
-			while (q < e && dolq_cont[*q])
-				q++;
-		if (q < e && *q == '$') {
-			size_t taglen = (size_t)(q + 1 - p);
-			const unsigned char *b = q + 1;
-
-			*dollar_body = b;
-			for (;;) {
-				b = memchr(b, '$', (size_t)(e - b));
-				if (!b || (size_t)(e - b) < taglen)
-					return NULL;
-				if (memcmp(b, p, taglen) == 0)
-					return b + taglen;
-				b++;
-			}
-		}
-		while (q < e && byte_class[*q] == K_DIGIT) /* $1, or a lone $ */
-			q++;
-		return q > p + 1 ? q : p + 1;
-	}
-	return p + 1;
+	return strata_lexer_next(tk, t) > 0;
 }
 
 long strata_sql_dollar_body(const char *sql, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)sql, *p = s, *e = s + len, *tok, *body;
-	int kind;
+	struct strata_lexer tk;
+	struct strata_token t;
 
-	while ((p = pg_next(p, e, &tok, &kind, &body)) != NULL)
-		if (body)
-			return (long)(body - s);
+	strata_lexer_init(&tk, sql, len, STRATA_DIALECT_POSTGRES);
+	tk.skip_trivia = 1;
+	while (pg_next_sig(&tk, &t))
+		if (t.kind == STRATA_TOK_DOLLAR)
+			return (long)(t.off + (size_t)((const unsigned char *)memchr(sql + t.off + 1, '$', t.len - 1) -
+						       (const unsigned char *)sql - t.off) + 1);
 	return -1;
 }
 
 int strata_sql_defines_routine(const char *sql, size_t len, const char *name, size_t namelen)
 {
-	const unsigned char *s = (const unsigned char *)sql, *p = s, *e = s + len, *tok, *body, *last = NULL;
+	const unsigned char *s = (const unsigned char *)sql, *tok, *last = NULL;
+	struct strata_lexer tk;
+	struct strata_token t;
 	size_t lastlen = 0, n;
-	int kind, i;
+	int i;
 
+	strata_lexer_init(&tk, sql, len, STRATA_DIALECT_POSTGRES);
+	tk.skip_trivia = 1;
 	/* CREATE [OR REPLACE] FUNCTION|PROCEDURE */
 	for (i = 0; i < 3; i++) {
-		p = pg_next(p, e, &tok, &kind, &body);
-		if (!p || kind != T_WORD)
+		if (!pg_next_sig(&tk, &t) || t.kind != STRATA_TOK_WORD)
 			return 0;
-		n = (size_t)(p - tok);
+		tok = s + t.off;
+		n = t.len;
 		if (i == 0 && !word_eq(tok, n, "create"))
 			return 0;
 		if (i == 1 && word_eq(tok, n, "or")) {
-			p = pg_next(p, e, &tok, &kind, &body);
-			if (!p || kind != T_WORD || !word_eq(tok, (size_t)(p - tok), "replace"))
+			if (!pg_next_sig(&tk, &t) || t.kind != STRATA_TOK_WORD || !word_eq(s + t.off, t.len, "replace"))
 				return 0;
 			i = 0; /* FUNCTION|PROCEDURE comes next */
 			continue;
@@ -1154,10 +876,15 @@ int strata_sql_defines_routine(const char *sql, size_t len, const char *name, si
 			break;
 	}
 	/* the name: the last part of [schema.]name, up to its "(" */
-	while ((p = pg_next(p, e, &tok, &kind, &body)) != NULL) {
-		n = (size_t)(p - tok);
+	while (pg_next_sig(&tk, &t)) {
+		tok = s + t.off;
+		n = t.len;
 		if (n == 1 && *tok == '(')
 			break;
+		if (t.kind == STRATA_TOK_QIDENT && *tok != '"') { /* U&"name": compared as "name" */
+			tok += 2;
+			n -= 2;
+		}
 		if (!(n == 1 && *tok == '.')) {
 			last = tok;
 			lastlen = n;

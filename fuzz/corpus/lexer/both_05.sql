@@ -1,0 +1,1 @@
+INSERT INTO "t;1" ("a""b") VALUES ('x;''y', 'z');

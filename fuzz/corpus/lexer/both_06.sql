@@ -1,0 +1,4 @@
+CREATE TABLE t (a INT);
+-- c
+INSERT INTO t VALUES (1);
+

@@ -1,0 +1,3 @@
+SELECT E'a'
+-- strata:verify SELECT 1
+'b\'c' ' ';

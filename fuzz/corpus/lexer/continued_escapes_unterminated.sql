@@ -1,0 +1,3 @@
+SELECT E'a'
+-- strata:ver{. S]
+'b\';

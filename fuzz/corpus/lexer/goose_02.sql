@@ -1,0 +1,5 @@
+    
+-- +goose Up
+-- +goose StatementBegin
+CREATE INDEX ON public.users (user_id);
+-- +goose StatementEnd

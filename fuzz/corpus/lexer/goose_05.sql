@@ -1,0 +1,3 @@
+-- +goose Up
+SELECT * FROM foo;
+SELECT * FROM bar

@@ -1,0 +1,2 @@
+SELECT E'a' 'b\';
+SELECT 2;

@@ -1,0 +1,3 @@
+SELECT 1; -- two; 'three
+-- "four; $$
+SELECT 2;

@@ -1,0 +1,2 @@
+CREATE TABLE function_calls (begin int, "end" int);
+SELECT 2;

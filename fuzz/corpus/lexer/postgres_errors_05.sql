@@ -1,0 +1,2 @@
+SET standard_conforming_strings TO off;
+SELECT 'C:\';

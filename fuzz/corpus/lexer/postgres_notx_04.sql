@@ -1,0 +1,6 @@
+VACUUM;
+VACUUM FULL t;
+vacuum (analyze, verbose) t;
+VACUUM ANALYZE t;
+ANALYZE t;
+ANALYZE VERBOSE;

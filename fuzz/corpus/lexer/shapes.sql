@@ -1,0 +1,1 @@
+﻿SELECT u&'x' U&"y" $a$x$a$ [b] `c` 1.5e3;

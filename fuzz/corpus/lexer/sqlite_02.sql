@@ -1,0 +1,1 @@
+INSERT INTO t VALUES (X'AB;CD', $name, :x, @y, ?1);
