@@ -98,14 +98,30 @@ static const char *code_name(int rc)
 	}
 }
 
+/* The migration file of version v (the source is in version order), or NULL. */
+static const struct strata_migration *mig_of(struct cli *c, const struct strata_version *v)
+{
+	size_t lo = 0, hi = c->src ? c->src->n : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = strata_version_cmp(&c->src->m[mid].version, v);
+
+		if (cmp == 0)
+			return &c->src->m[mid];
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 const char *vtext_of(struct cli *c, const struct strata_version *v)
 {
-	size_t i;
+	const struct strata_migration *m = mig_of(c, v);
 
-	for (i = 0; c->src && i < c->src->n; i++)
-		if (strata_version_cmp(&c->src->m[i].version, v) == 0)
-			return c->src->m[i].vtext;
-	return v->d;
+	return m ? m->vtext : v->d;
 }
 
 const char *iso_utc(const char *s, char *buf, size_t n)
@@ -333,11 +349,10 @@ void out_event(void *ud, const struct strata_event *ev)
 		break;
 	case STRATA_EV_MIG_START:
 		if (!m->down && c->src && c->cmd && (c->cmd->flags & RUNS_SCRIPTS)) {
-			size_t i;
+			const struct strata_migration *f = mig_of(c, &m->version);
 
-			for (i = 0; i < c->src->n; i++)
-				if (m->vtext && strcmp(c->src->m[i].vtext, m->vtext) == 0 && strcmp(c->src->m[i].name, m->name) == 0)
-					warn_empty_up(c, &c->src->m[i]);
+			if (f && m->name && strcmp(f->name, m->name) == 0)
+				warn_empty_up(c, f);
 		}
 		if (!c->dry_run && !c->quiet && !c->json && !c->fleet && c->cmd && (c->cmd->flags & RUNS_SCRIPTS)) {
 			if (isatty(STDOUT_FILENO)) {
