@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "util.h"
 #include "driver.h"
 #include "registry.h"
@@ -120,4 +121,14 @@ void strata_rows_free(struct strata_rows *r)
 		free(r->cells[i]);
 	free(r->cells);
 	free(r);
+}
+
+/* PostgreSQL's upsert, which SQLite (3.24) took; key and cols are column names strata chose (not quoted). */
+void strata_dialect_on_conflict(struct strata_buf *b, const char *key, const char *const *cols)
+{
+	size_t i;
+
+	strata_buf_addf(b, " ON CONFLICT (%s) DO UPDATE SET ", key);
+	for (i = 0; cols[i]; i++)
+		strata_buf_addf(b, "%s%s = excluded.%s", i ? ", " : "", cols[i], cols[i]);
 }

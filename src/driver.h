@@ -197,4 +197,7 @@ struct strata_dialect_ops {
 	const char *schemas_query;  /* lists the schemas a fleet may run on, in order; NULL: the engine has none */
 };
 
+/* INSERT ... ON CONFLICT (key) DO UPDATE SET col = excluded.col, ...: the upsert PostgreSQL and SQLite share (driver.c). */
+void strata_dialect_on_conflict(struct strata_buf *b, const char *key, const char *const *cols);
+
 #endif

@@ -992,16 +992,6 @@ static void pg_log_ddl(struct strata_buf *b, const char *qlog)
 			   "  result text NOT NULL\n)");
 }
 
-/* key and cols are column names strata chose (not quoted). */
-static void pg_upsert(struct strata_buf *b, const char *key, const char *const *cols)
-{
-	size_t i;
-
-	strata_buf_addf(b, " ON CONFLICT (%s) DO UPDATE SET ", key);
-	for (i = 0; cols[i]; i++)
-		strata_buf_addf(b, "%s%s = excluded.%s", i ? ", " : "", cols[i], cols[i]);
-}
-
 static void pg_column_type(struct strata_buf *b, const char *schema, const char *table, const char *column)
 {
 	struct strata_buf q;
@@ -1058,7 +1048,7 @@ static const struct strata_dialect_ops pg_sql = {
 	.elapsed_ms = "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint",
 	.tracking_ddl = pg_tracking_ddl,
 	.log_ddl = pg_log_ddl,
-	.upsert = pg_upsert,
+	.upsert = strata_dialect_on_conflict,
 	.legacy_version_types = { "bigint", NULL },
 	.column_type = pg_column_type,
 	.retype_version = pg_retype_version,

@@ -766,16 +766,6 @@ static void sq_log_ddl(struct strata_buf *b, const char *qlog)
 			   "  result TEXT NOT NULL\n)");
 }
 
-/* SQLite's upsert (3.24) is PostgreSQL's; key and cols are column names strata chose (not quoted). */
-static void sq_upsert(struct strata_buf *b, const char *key, const char *const *cols)
-{
-	size_t i;
-
-	strata_buf_addf(b, " ON CONFLICT (%s) DO UPDATE SET ", key);
-	for (i = 0; cols[i]; i++)
-		strata_buf_addf(b, "%s%s = excluded.%s", i ? ", " : "", cols[i], cols[i]);
-}
-
 /* pragma_table_info(table[, schema]): the declared type, as written in CREATE TABLE. */
 static void sq_column_type(struct strata_buf *b, const char *schema, const char *table, const char *column)
 {
@@ -819,7 +809,7 @@ static const struct strata_dialect_ops sqlite_sql = {
 	.elapsed_ms = "0", /* an offline script cannot time itself */
 	.tracking_ddl = sq_tracking_ddl,
 	.log_ddl = sq_log_ddl,
-	.upsert = sq_upsert,
+	.upsert = strata_dialect_on_conflict,
 	.legacy_version_types = { "INTEGER", "bigint", NULL },
 	.column_type = sq_column_type,
 	.retype_version = NULL, /* SQLite cannot change a column's type: the table is rebuilt */
