@@ -7,7 +7,9 @@
  * warnings, prompts and HINT lines aside), so that the object's message is
  * the same sentence a person reads.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* fopencookie */
+#endif
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
