@@ -387,9 +387,11 @@ int main(int argc, char **argv)
 	strata_opts_init(&c->opts);
 	c->opts.lock_retries = -1;
 	signal(SIGPIPE, SIG_IGN);
-	for (int i = 1; i < argc; i++)
+	/* --json anywhere (not after --): even a command line refused before it is read gets its error object */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-json")) {
 			json_said_start(); /* before anything is said: a refusal's words go into its object */
+			c->json = 1;
 			break;
 		}
 	rc = parse_command_line(c, argc, argv);
@@ -480,7 +482,7 @@ out:
 		const char *hint, *said = json_said(&hint);
 		cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
 
-		cJSON_AddStringToObject(e, "code", rc == 2 ? "usage" : "error");
+		cJSON_AddStringToObject(e, "code", rc == 2 ? "usage" : interrupted && rc > 128 ? "interrupted" : "error");
 		cJSON_AddNumberToObject(e, "exit_code", rc);
 		if (said) {
 			cJSON_AddStringToObject(e, "message", said);

@@ -198,6 +198,13 @@ SELECT nope;" "DROP TABLE b;"
 	is_error connect 1
 	run --separate-stderr strata -d sqlite:nope.db version --json
 	is_error connect 1
+	# refused while the command line is read, --json given after the mistake or before the command
+	run --separate-stderr strata -d sqlite:app.db status --bogus --json
+	is_error usage 2
+	[ "$(jq -r .error.message <<<"$output")" = "unknown option --bogus (see strata --help)" ]
+	run --separate-stderr strata --json stauts
+	is_error usage 2
+	[[ "$(jq -r .error.message <<<"$output")" == *'did you mean "status"'* ]]
 	# no database at all: the CLI's own words, in the object
 	run --separate-stderr strata history --json
 	is_error usage 2
