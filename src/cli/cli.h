@@ -86,8 +86,9 @@ struct cli {
 	int help;
 	const char *targets_file;     /* --targets FILE */
 	const char *schemas;          /* --schemas PATTERN */
-	const struct cli_option *strict; /* a strict option given (drop's -f), checked against the command */
-	const char *strict_spelled;   /* as it was typed */
+	const struct cli_option *strict[4]; /* strict options given (drop's -f, --json), checked against the command */
+	const char *strict_spelled[4];      /* as they were typed */
+	int nstrict;
 	int fleet;                    /* the database names a fleet */
 	void *jsteps;                 /* --json on one database: cJSON array of what ran */
 	int json_done;                /* --json: the answer (or its error object) is on stdout already */
@@ -196,8 +197,14 @@ const char *col(struct cli *c, const char *code);
  * as ISO 8601 "YYYY-MM-DDTHH:MM:SSZ" into buf (s itself when not that shape).
  */
 void *json_error(struct cli *c, int rc, const struct strata_err *err);
+/* The error object's code for rc: "connect", "db", "usage", ... */
+const char *code_name(int rc);
 /* Print a cJSON document (taken over and freed) on stdout; 1 when out of memory. */
 int out_json(struct cli *c, void *doc);
+
+/* json_said.c: with --json, stderr kept as it is said; the last message (its HINT in *hint, or NULL), or NULL */
+void json_said_start(void);
+const char *json_said(const char **hint);
 const char *vtext_of(struct cli *c, const struct strata_version *v);
 const char *iso_utc(const char *s, char *buf, size_t n);
 /* live.c: on a terminal, "run V NAME  3 s" while a migration runs; live_stop erases it (no-op when none). */
@@ -205,6 +212,10 @@ void live_start(const char *verb, const char *vtext, const char *name);
 void live_stop(void);
 /* Warn on stderr when the up script of m holds nothing but comments (up, validate). */
 void warn_empty_up(struct cli *c, const struct strata_migration *m);
+/* The same warning's words into buf (no "strata: warning:"): 1 when m's up is empty, else 0. */
+int empty_up_said(const struct strata_migration *m, char *buf, size_t n);
+/* validate --json failing before its checks: its document, the error as its one problem (cmd_status.c) */
+void validate_json_error(struct cli *c, int rc, const struct strata_err *err);
 /* Ask [y/N] on the terminal; without one, refuse unless --yes. 1 yes, 0 no. */
 int confirm(struct cli *c, const char *question);
 /* dotenv.c: set the variables of a KEY=VALUE file that are not set yet. 0 ok, else an exit code (printed). */

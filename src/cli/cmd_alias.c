@@ -7,6 +7,7 @@
  * does; each verb's row here says where it comes from and which options it
  * takes.
  */
+#include <cjson/cJSON.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,7 @@ static const struct cli_option *const stamp_tables[] = {
 	output_options, NULL,
 };
 static const struct cli_option *const heads_tables[] = {
-	source_options, config_options, output_options, NULL,
+	source_options, config_options, json_options, output_options, NULL,
 };
 static const struct cli_option *const new_tables[] = {
 	source_options, config_options, create_options, output_options, NULL,
@@ -235,6 +236,14 @@ int cmd_heads(struct cli *c)
 {
 	const struct strata_migration *m = &c->src->m[c->src->n - 1];
 
+	if (c->json) {
+		cJSON *root = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(root, "version", m->vtext);
+		cJSON_AddStringToObject(root, "name", m->name);
+		cJSON_AddStringToObject(root, "file", m->up_file);
+		return out_json(c, root);
+	}
 	printf("%s %s (head)\n", m->vtext, m->name);
 	return 0;
 }

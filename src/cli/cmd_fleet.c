@@ -139,7 +139,10 @@ static void json_item(struct fleet_cli *f, const struct strata_fleet_item *it)
 	char *text;
 
 	cJSON_AddStringToObject(o, "target", it->target->display);
-	cJSON_AddStringToObject(o, "status", it->rc ? "failed" : it->applied ? "migrated" : "current");
+	/* a state command's target is current only when nothing is pending and nothing is wrong */
+	cJSON_AddStringToObject(o, "status", it->rc ? "failed" : it->applied ? "migrated"
+						 : (f->c->cmd->flags & REPORTS_STATE) && it->nproblems ? "problems"
+						 : (f->c->cmd->flags & REPORTS_STATE) && it->npending ? "pending" : "current");
 	cJSON_AddNumberToObject(o, "applied", (double)it->applied);
 	if (it->have_current)
 		cJSON_AddStringToObject(o, "version", it->current);
@@ -149,7 +152,8 @@ static void json_item(struct fleet_cli *f, const struct strata_fleet_item *it)
 		cJSON_AddNumberToObject(o, "pending", (double)it->npending);
 		cJSON_AddNumberToObject(o, "problems", (double)it->nproblems);
 	}
-	cJSON_AddNumberToObject(o, "ms", (double)(long long)it->ms);
+	cJSON_AddNumberToObject(o, "duration_ms", (double)(long long)it->ms); /* as every command names it */
+	cJSON_AddNumberToObject(o, "ms", (double)(long long)it->ms);          /* its older name */
 	if (it->rc)
 		cJSON_AddItemToObject(o, "error", (cJSON *)json_error(f->c, it->rc, &it->err));
 	text = cJSON_PrintUnformatted(o);
@@ -158,6 +162,35 @@ static void json_item(struct fleet_cli *f, const struct strata_fleet_item *it)
 	f->json_first = 0;
 	free(text);
 	cJSON_Delete(o);
+}
+
+/*
+ * The fleet's document when it failed: one error object at its top, as
+ * every command's (each failed target keeps its own in its item).
+ */
+static void json_fleet_error(struct fleet_cli *f, int rc, const struct strata_err *err,
+			     const struct strata_fleet_summary *sum)
+{
+	cJSON *e;
+	char *text, msg[200];
+
+	if (rc) {
+		e = json_error(f->c, rc, err);
+	} else {
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "code", f->first_rc ? code_name(f->first_rc) : "error");
+		cJSON_AddNumberToObject(e, "exit_code", f->first_rc ? strata_exit_code(f->first_rc) : 1);
+		if (sum->failed)
+			snprintf(msg, sizeof(msg), "%zu of %zu targets failed", sum->failed, sum->total);
+		else
+			snprintf(msg, sizeof(msg), "%zu of %zu targets not started", sum->not_started, sum->total);
+		cJSON_AddStringToObject(e, "message", msg);
+	}
+	text = cJSON_PrintUnformatted(e);
+	if (text)
+		printf(",\n  \"error\": %s", text);
+	free(text);
+	cJSON_Delete(e);
 }
 
 /* Called under the fleet's lock, one target at a time. */
@@ -261,7 +294,7 @@ int cmd_fleet(struct cli *c, const struct strata_request *req)
 	fo.db_opts = &c->opts;
 	if (c->json) {
 		printf("{\n  \"targets\": [");
-		c->json_done = 1; /* a failure of the whole run goes to stderr; the summary says what was done */
+		c->json_done = 1; /* a failure of the whole run is the document's "error", after its summary */
 	}
 	f.t0 = now_ms();
 	rc = strata_fleet_run(ts, &fo, work, done, &f, &sum, &err);
@@ -270,9 +303,17 @@ int cmd_fleet(struct cli *c, const struct strata_request *req)
 		fprintf(stderr, "\r\033[K");
 	if (c->json) {
 		printf("\n  ],\n  \"summary\": {\"targets\": %zu, \"done\": %zu, \"changed\": %zu, \"current\": %zu, "
-		       "\"failed\": %zu, \"not_started\": %zu, \"canary_failed\": %s, \"ms\": %.0f}\n}\n",
-		       sum.total, sum.done, sum.changed, sum.done - sum.failed - sum.changed, sum.failed, sum.not_started,
-		       sum.canary_failed ? "true" : "false", sum.ms);
+		       "\"failed\": %zu, \"not_started\": %zu, \"canary_failed\": %s, \"duration_ms\": %.0f, "
+		       "\"ms\": %.0f",
+		       sum.total, sum.done, sum.changed,
+		       f.req.action ? sum.done - sum.failed - sum.changed : f.uptodate, /* state: nothing pending */
+		       sum.failed, sum.not_started, sum.canary_failed ? "true" : "false", sum.ms, sum.ms);
+		if (!f.req.action && (c->cmd->flags & REPORTS_STATE))
+			printf(", \"pending\": %zu, \"problems\": %zu", f.pending, f.problems);
+		printf("}");
+		if (rc || sum.failed || sum.not_started)
+			json_fleet_error(&f, rc, &err, &sum);
+		printf("\n}\n");
 	} else if (!c->quiet || sum.failed) {
 		if (f.req.action)
 			fprintf(stderr, "strata: %zu target%s in %.1f s: %zu changed, %zu already current, %zu failed",

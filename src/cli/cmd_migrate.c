@@ -311,6 +311,10 @@ static int run(struct cli *c, const struct strata_request *req, int destructive)
 	struct strata_run_result res;
 	int rc;
 
+	if (c->sql && c->json) {
+		fprintf(stderr, "strata: --sql prints an SQL script, not JSON: give --sql or --json, not both\n");
+		return 2;
+	}
 	if (c->fleet && (c->sql || c->dry_run)) {
 		fprintf(stderr, "strata: --sql and --dry-run work on one database at a time\n");
 		return 2;
@@ -449,6 +453,18 @@ int cmd_adopt(struct cli *c)
 	return 0;
 }
 
+/* drop --json: what was (--dry-run: would be) removed, in the words drop prints */
+static int drop_json(struct cli *c, const char *what)
+{
+	cJSON *root = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(root, "database", c->target->display);
+	cJSON_AddStringToObject(root, "command", "drop");
+	cJSON_AddBoolToObject(root, "dry_run", c->dry_run);
+	cJSON_AddStringToObject(root, "dropped", what ? what : "");
+	return out_json(c, root);
+}
+
 int cmd_drop(struct cli *c)
 {
 	struct strata_err err;
@@ -465,9 +481,13 @@ int cmd_drop(struct cli *c)
 		return out_error_release(c, rc, &err);
 	snprintf(question, sizeof(question), "Drop everything on %s: %s?", c->target->display, what);
 	if (c->dry_run) {
-		printf("strata: --dry-run: nothing dropped; drop would remove, on %s: %s\n", c->target->display, what ? what : "");
+		if (c->json)
+			rc = drop_json(c, what);
+		else
+			printf("strata: --dry-run: nothing dropped; drop would remove, on %s: %s\n", c->target->display,
+			       what ? what : "");
 		free(what);
-		return 0;
+		return rc;
 	}
 	free(what);
 	what = NULL;
@@ -476,7 +496,9 @@ int cmd_drop(struct cli *c)
 	rc = strata_drop(c->db, &what, &err);
 	if (rc)
 		return out_error_release(c, rc, &err);
-	if (!c->quiet)
+	if (c->json)
+		rc = drop_json(c, what);
+	else if (!c->quiet)
 		printf("strata: dropped %s\n", what);
 	free(what);
 	return 0;

@@ -5,11 +5,13 @@
  * listed as what they are: migrations strata cannot run.
  */
 #include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "hints.h"
 
 static const struct strata_source empty_source;
 
@@ -183,10 +185,14 @@ static int status_json(struct cli *c, const struct strata_status *st, const char
 	size_t i;
 
 	cJSON_AddStringToObject(root, "database", c->target->display);
-	if (st->have_current)
+	/* version, as every command names where the database stands; current, its older name */
+	if (st->have_current) {
+		cJSON_AddStringToObject(root, "version", st->current_vtext);
 		cJSON_AddStringToObject(root, "current", st->current_vtext);
-	else
+	} else {
+		cJSON_AddNullToObject(root, "version");
 		cJSON_AddNullToObject(root, "current");
+	}
 	counts = cJSON_AddObjectToObject(root, "counts");
 	/* each row counted once: applied, pending, modified, missing and partial add up to the rows */
 	cJSON_AddNumberToObject(counts, "applied", (double)plain_applied(st));
@@ -390,14 +396,81 @@ int cmd_version(struct cli *c)
 	return 0;
 }
 
-/* Downs that roll back nothing, refuse to, or do not exist: worth knowing, not wrong. */
-static void down_notes(struct cli *c)
+/*
+ * validate's report. Each problem (what makes it fail) and each warning
+ * (worth knowing, not wrong) is said on stderr as before and, with --json,
+ * kept as {kind, file, line, version, message} for the document: file,
+ * line and version are null when the finding has none.
+ */
+struct vreport {
+	struct cli *c;
+	cJSON *problems, *warnings; /* NULL without --json */
+	size_t nbad;                /* problems found */
+};
+
+static void vkeep(cJSON *list, const char *kind, const char *file, int line, const char *version, const char *msg)
 {
-	char why[700];
+	cJSON *o;
+
+	if (!list)
+		return;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "kind", kind);
+	if (file && file[0])
+		cJSON_AddStringToObject(o, "file", file);
+	else
+		cJSON_AddNullToObject(o, "file");
+	if (line > 0)
+		cJSON_AddNumberToObject(o, "line", line);
+	else
+		cJSON_AddNullToObject(o, "line");
+	if (version)
+		cJSON_AddStringToObject(o, "version", version);
+	else
+		cJSON_AddNullToObject(o, "version");
+	cJSON_AddStringToObject(o, "message", msg);
+	cJSON_AddItemToArray(list, o);
+}
+
+/* The file a library sentence names: it starts with it ("Skipped FILE: ...", "FILE is the down of ..."). */
+static const char *sentence_file(const char *s, char *buf, size_t n)
+{
+	size_t k;
+
+	if (!strncmp(s, "Skipped ", 8))
+		s += 8;
+	k = strcspn(s, ": ");
+	if (!k || k >= n || !strstr(s, ".sql"))
+		return NULL;
+	memcpy(buf, s, k);
+	buf[k] = '\0';
+	return strstr(buf, ".sql") ? buf : NULL;
+}
+
+/* Say a problem on stderr (always: validate says what is wrong even with -q) and keep it. */
+static void vproblem(struct vreport *v, const char *kind, const char *file, int line, const char *version,
+		     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void vproblem(struct vreport *v, const char *kind, const char *file, int line, const char *version,
+		     const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "strata: %s\n", msg);
+	v->nbad++;
+	vkeep(v->problems, kind, file, line, version, msg);
+}
+
+/* Downs that roll back nothing, refuse to, or do not exist: worth knowing, not wrong. */
+static void down_notes(struct vreport *v)
+{
+	struct cli *c = v->c;
+	char why[700], msg[1200];
 	size_t i;
 
-	if (c->quiet)
-		return;
 	for (i = 0; i < c->src->n; i++) {
 		const struct strata_migration *m = &c->src->m[i];
 
@@ -405,28 +478,94 @@ static void down_notes(struct cli *c)
 			continue; /* its Down is in the .go file, which goose runs: said once above */
 		switch (strata_down_kind_target(m, c->target, why, sizeof(why))) {
 		case STRATA_DOWN_EMPTY:
-			fprintf(stderr, "strata: note: %s %s: %s; rolling it back only removes the record\n", m->vtext,
-				m->name, why);
+			snprintf(msg, sizeof(msg), "%s %s: %s; rolling it back only removes the record", m->vtext, m->name,
+				 why);
 			break;
 		case STRATA_DOWN_IRREVERSIBLE:
-			fprintf(stderr, "strata: note: %s %s is irreversible: %s; down, goto and redo refuse it\n",
-				m->vtext, m->name, why);
+			snprintf(msg, sizeof(msg), "%s %s is irreversible: %s; down, goto and redo refuse it", m->vtext,
+				 m->name, why);
 			break;
 		case STRATA_DOWN_NONE:
-			fprintf(stderr, "strata: note: %s %s has no down script (%s); down, goto and redo refuse it\n",
-				m->vtext, m->name, why);
+			snprintf(msg, sizeof(msg), "%s %s has no down script (%s); down, goto and redo refuse it", m->vtext,
+				 m->name, why);
 			break;
-		case STRATA_DOWN_STATEMENTS:
-			break;
+		default:
+			continue;
 		}
+		if (!c->quiet)
+			fprintf(stderr, "strata: note: %s\n", msg);
+		vkeep(v->warnings, "down", m->down_file ? m->down_file : m->up_file,
+		      m->down_file ? m->down_line : m->up_line, m->vtext, msg);
 	}
+}
+
+/* validate's document, before its verdict: where, how many, what was found. */
+static cJSON *vdoc(struct cli *c, struct vreport *v)
+{
+	cJSON *root = cJSON_CreateObject();
+
+	if (c->target)
+		cJSON_AddStringToObject(root, "database", c->target->display);
+	else
+		cJSON_AddNullToObject(root, "database");
+	cJSON_AddStringToObject(root, "command", "validate");
+	if (c->src)
+		cJSON_AddStringToObject(root, "directory", c->src->dir);
+	else
+		cJSON_AddNullToObject(root, "directory");
+	v->problems = cJSON_AddArrayToObject(root, "problems");
+	v->warnings = cJSON_AddArrayToObject(root, "warnings");
+	return root;
+}
+
+/* The verdict and, when invalid, the one error object; printed. */
+static int vdoc_end(struct cli *c, cJSON *root, int rc, const struct strata_err *err)
+{
+	int n = cJSON_GetArraySize(cJSON_GetObjectItem(root, "problems"));
+
+	cJSON_AddBoolToObject(root, "valid", n == 0 && !rc);
+	if (rc) {
+		cJSON_AddItemToObject(root, "error", (cJSON *)json_error(c, rc, err));
+	} else if (n) {
+		struct strata_err e;
+
+		strata_err_clear(&e);
+		strata_err_set(&e, STRATA_EHISTORY, "%d problem%s: %s", n, n == 1 ? "" : "s",
+			       cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "problems"), 0), "message")
+				       ->valuestring);
+		cJSON_AddItemToObject(root, "error", (cJSON *)json_error(c, STRATA_EHISTORY, &e));
+		/* validate's own exit status: 1 for what does not match */
+		cJSON_SetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "error"), "exit_code"), 1);
+		strata_err_release(&e);
+	}
+	return out_json(c, root);
+}
+
+void validate_json_error(struct cli *c, int rc, const struct strata_err *err)
+{
+	struct vreport v = { c, NULL, NULL, 0 };
+	cJSON *root = vdoc(c, &v);
+	struct cli_words w;
+
+	if (err && err->message[0]) {
+		cli_words(err, &w);
+		vkeep(v.problems, code_name(rc), err->file, err->line, err->has_version ? vtext_of(c, &err->version) : NULL,
+		      w.message && w.message[0] ? w.message : strata_strerror(rc));
+		cli_words_release(&w);
+	} else {
+		vkeep(v.problems, code_name(rc), NULL, 0, NULL, strata_strerror(rc));
+	}
+	vdoc_end(c, root, rc, err);
 }
 
 int cmd_validate(struct cli *c)
 {
-	struct strata_status *st;
+	struct strata_status *st = NULL;
 	struct strata_err err;
-	size_t i, bad = 0;
+	struct vreport v = { c, NULL, NULL, 0 };
+	cJSON *root = NULL;
+	char msg[2048], fbuf[1024];
+	size_t i;
 	int rc;
 
 	if (c->fleet)
@@ -436,18 +575,39 @@ int cmd_validate(struct cli *c)
 	/* the scripts as the database would read them: what `up` refuses, validate refuses */
 	rc = strata_source_check_target(c->src, c->target, &err);
 	if (rc)
-		return out_error_release(c, rc, &err);
-	for (i = 0; i < c->src->nnotes && !c->quiet; i++)
-		fprintf(stderr, "strata: note: %s\n", c->src->notes[i]);
-	for (i = 0; i < c->src->n && !c->db && !c->quiet; i++)
-		if (c->src->m[i].layout == STRATA_LAYOUT_GO)
-			fprintf(stderr, "strata: %s: Go migration: strata cannot run it; `strata up` stops before it "
-					"(run it with goose, then `strata baseline %s`)\n",
-				c->src->m[i].up_file, c->src->m[i].vtext);
-	down_notes(c);
-	for (i = 0; i < c->src->n; i++)
+		return out_error_release(c, rc, &err); /* with --json: the document, this error its problem */
+	if (c->json) {
+		root = vdoc(c, &v);
+		for (i = 0; i < c->src->nwarnings; i++) /* said on stderr as the files were read */
+			vkeep(v.warnings, "skipped", sentence_file(c->src->warnings[i], fbuf, sizeof(fbuf)), 0, NULL,
+			      c->src->warnings[i]);
+	}
+	for (i = 0; i < c->src->nnotes; i++) {
+		if (!c->quiet)
+			fprintf(stderr, "strata: note: %s\n", c->src->notes[i]);
+		vkeep(v.warnings, "note", sentence_file(c->src->notes[i], fbuf, sizeof(fbuf)), 0, NULL, c->src->notes[i]);
+	}
+	for (i = 0; i < c->src->n && !c->db; i++)
+		if (c->src->m[i].layout == STRATA_LAYOUT_GO) {
+			snprintf(msg, sizeof(msg), "%s: Go migration: strata cannot run it; `strata up` stops before it "
+				 "(run it with goose, then `strata baseline %s`)", c->src->m[i].up_file, c->src->m[i].vtext);
+			if (!c->quiet)
+				fprintf(stderr, "strata: %s\n", msg);
+			vkeep(v.warnings, "go_migration", c->src->m[i].up_file, 0, c->src->m[i].vtext, msg);
+		}
+	down_notes(&v);
+	for (i = 0; i < c->src->n; i++) {
 		warn_empty_up(c, &c->src->m[i]);
+		if (empty_up_said(&c->src->m[i], msg, sizeof(msg)))
+			vkeep(v.warnings, "empty_up", c->src->m[i].up_file, c->src->m[i].up_line, c->src->m[i].vtext, msg);
+	}
 	if (!c->db) {
+		if (root) {
+			cJSON *counts = cJSON_AddObjectToObject(root, "counts");
+
+			cJSON_AddNumberToObject(counts, "migrations", (double)c->src->n);
+			return vdoc_end(c, root, 0, NULL);
+		}
 		if (!c->quiet)
 			printf("strata: %zu migration%s in %s %s valid (no database given: checksums not compared)\n",
 			       c->src->n, c->src->n == 1 ? "" : "s", c->src->dir, c->src->n == 1 ? "is" : "are");
@@ -455,42 +615,45 @@ int cmd_validate(struct cli *c)
 	}
 	strata_err_clear(&err);
 	rc = strata_status_get(c->db, c->src, &st, &err);
-	if (rc)
+	if (rc) {
+		cJSON_Delete(root); /* the error's own document replaces it */
 		return out_error_release(c, rc, &err);
+	}
 	for (i = 0; i < st->n; i++) {
 		const struct strata_status_row *r = &st->rows[i];
+		const char *file = r->mig ? r->mig->up_file : NULL;
 
 		switch (r->state) {
 		case STRATA_MODIFIED:
 			if (r->recorded_name)
-				fprintf(stderr, "strata: %s was applied as `%s`, the file is `%s`: is this the right directory "
-					"and database?\n", r->vtext, r->recorded_name, r->name);
+				vproblem(&v, "modified", file, 0, r->vtext,
+					 "%s was applied as `%s`, the file is `%s`: is this the right directory and database?",
+					 r->vtext, r->recorded_name, r->name);
 			else
-				fprintf(stderr, "strata: %s: changed after it was applied (recorded sha256 %.12s, file %.12s); "
-					"if the change is deliberate, record it with `strata accept %s`\n",
-					r->mig->up_file, strata_checksum_hex(r->checksum),
-					strata_checksum_file_hex(r->checksum, r->mig), r->vtext);
-			bad++;
+				vproblem(&v, "modified", file, 0, r->vtext,
+					 "%s: changed after it was applied (recorded sha256 %.12s, file %.12s); if the change is "
+					 "deliberate, record it with `strata accept %s`",
+					 r->mig->up_file, strata_checksum_hex(r->checksum),
+					 strata_checksum_file_hex(r->checksum, r->mig), r->vtext);
 			break;
 		case STRATA_MISSING:
-			fprintf(stderr, "strata: %s %s is applied but its file is gone\n", r->vtext, r->name);
-			bad++;
+			vproblem(&v, "missing", NULL, 0, r->vtext, "%s %s is applied but its file is gone", r->vtext, r->name);
 			break;
 		case STRATA_PARTIAL:
-			fprintf(stderr, "strata: %s %s stopped part way (%d statement%s done)\n", r->vtext, r->name,
-				r->stmts_done, r->stmts_done == 1 ? "" : "s");
-			bad++;
+			vproblem(&v, "partial", file, 0, r->vtext, "%s %s stopped part way (%d statement%s done)", r->vtext,
+				 r->name, r->stmts_done, r->stmts_done == 1 ? "" : "s");
 			break;
 		case STRATA_PENDING:
-			if (r->mig->layout == STRATA_LAYOUT_GO && !c->quiet)
-				fprintf(stderr, "strata: %s: Go migration: strata cannot run it; `strata up` stops before "
-						"it (run it with goose, then `strata baseline %s`)\n",
-					r->mig->up_file, r->vtext);
-			if (r->out_of_order) {
-				fprintf(stderr, "strata: %s %s is pending but older than the newest applied migration\n",
-					r->vtext, r->name);
-				bad++;
+			if (r->mig->layout == STRATA_LAYOUT_GO) {
+				snprintf(msg, sizeof(msg), "%s: Go migration: strata cannot run it; `strata up` stops before "
+					 "it (run it with goose, then `strata baseline %s`)", r->mig->up_file, r->vtext);
+				if (!c->quiet)
+					fprintf(stderr, "strata: %s\n", msg);
+				vkeep(v.warnings, "go_migration", file, 0, r->vtext, msg);
 			}
+			if (r->out_of_order)
+				vproblem(&v, "out_of_order", file, 0, r->vtext,
+					 "%s %s is pending but older than the newest applied migration", r->vtext, r->name);
 			break;
 		default:
 			break;
@@ -499,13 +662,36 @@ int cmd_validate(struct cli *c)
 	{
 		struct strata_other_tool o;
 
-		bad += (size_t)other_tool(c, st, &o);
+		if (other_tool(c, st, &o)) { /* said on stderr, even with -q */
+			char hint[512];
+
+			v.nbad++;
+			strata_other_tool_explain(&o, msg, sizeof(msg), hint, sizeof(hint));
+			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+				 "; strata records nothing here yet, so `strata up` refuses to run");
+			vkeep(v.problems, "other_tool", NULL, 0, NULL, msg);
+		}
 	}
-	if (!bad && !c->quiet)
-		printf("strata: %zu migration%s valid; %zu applied match their files, %zu pending\n", c->src->n,
-		       c->src->n == 1 ? "" : "s", st->napplied, st->npending);
+	rc = 0;
+	if (root) {
+		cJSON *counts = cJSON_AddObjectToObject(root, "counts");
+
+		cJSON_AddNumberToObject(counts, "migrations", (double)c->src->n);
+		cJSON_AddNumberToObject(counts, "applied", (double)plain_applied(st));
+		cJSON_AddNumberToObject(counts, "pending", (double)st->npending);
+		cJSON_AddNumberToObject(counts, "modified", (double)st->nmodified);
+		cJSON_AddNumberToObject(counts, "missing", (double)st->nmissing);
+		cJSON_AddNumberToObject(counts, "partial", (double)st->npartial);
+		rc = v.nbad ? 1 : 0;
+		vdoc_end(c, root, 0, NULL);
+	} else {
+		rc = v.nbad ? 1 : 0;
+		if (!rc && !c->quiet)
+			printf("strata: %zu migration%s valid; %zu applied match their files, %zu pending\n", c->src->n,
+			       c->src->n == 1 ? "" : "s", st->napplied, st->npending);
+	}
 	strata_status_free(st);
-	return bad ? 1 : 0;
+	return rc;
 }
 
 int cmd_history(struct cli *c)

@@ -9,6 +9,7 @@
  * the generated help are options.c's; what a command does not take (an
  * argument, -f outside drop) is refused there before anything runs.
  */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -149,8 +150,9 @@ const struct cli_option dry_run_options[] = {
 };
 
 const struct cli_option json_options[] = {
-	{ .longname = "json", .kind = OPT_FLAG, .value = &cli.json,
-	  .help = "machine-readable output on stdout (every command that reports)" },
+	{ .longname = "json", .kind = OPT_FLAG, .value = &cli.json, .flags = OPTF_STRICT,
+	  .bad = "%s: strata %s has no JSON output (the commands that report take it: strata help CMD lists it)",
+	  .help = "machine-readable output on stdout, one JSON document (errors too)" },
 	{ 0 },
 };
 
@@ -385,6 +387,13 @@ int main(int argc, char **argv)
 	strata_opts_init(&c->opts);
 	c->opts.lock_retries = -1;
 	signal(SIGPIPE, SIG_IGN);
+	/* --json anywhere (not after --): even a command line refused before it is read gets its error object */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-json")) {
+			json_said_start(); /* before anything is said: a refusal's words go into its object */
+			c->json = 1;
+			break;
+		}
 	rc = parse_command_line(c, argc, argv);
 	if (rc)
 		goto out;
@@ -469,10 +478,23 @@ int main(int argc, char **argv)
 		rc = 128 + interrupted;
 out:
 	if (c->json && rc && !c->json_done) {
-		/* refused before anything ran (the command line, a question): still an object on stdout */
-		printf("{\n\t\"error\": {\n\t\t\"code\": \"%s\",\n\t\t\"exit_code\": %d,\n\t\t\"message\": "
-		       "\"strata %s stopped; stderr says why\"\n\t}\n}\n", rc == 2 ? "usage" : "error", rc,
-		       c->cmd ? c->cmd->name : "");
+		/* refused before anything ran (the command line, a question): still an object on stdout, saying why */
+		const char *hint, *said = json_said(&hint);
+		cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
+
+		cJSON_AddStringToObject(e, "code", rc == 2 ? "usage" : interrupted && rc > 128 ? "interrupted" : "error");
+		cJSON_AddNumberToObject(e, "exit_code", rc);
+		if (said) {
+			cJSON_AddStringToObject(e, "message", said);
+		} else {
+			char m[200];
+
+			snprintf(m, sizeof(m), "strata %s stopped; stderr says why", c->cmd ? c->cmd->name : "");
+			cJSON_AddStringToObject(e, "message", m);
+		}
+		if (said && hint)
+			cJSON_AddStringToObject(e, "hint", hint);
+		out_json(c, root);
 	}
 	cleanup(c);
 	return rc;

@@ -10,7 +10,8 @@
  * create -ext sql -dir DIR -seq) work as its users type them: that is why
  * every table is searched whatever the command, and an option of another
  * command's table is accepted (and means nothing to this one) unless it is
- * strict (drop's -f).
+ * strict (drop's -f; --json, which a command without JSON output refuses
+ * rather than print text where a program expects JSON).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -387,9 +388,9 @@ int parse_command_line(struct cli *c, int argc, char **argv)
 			fprintf(stderr, "strata: option %s takes no value\n", a);
 			return 2;
 		}
-		if (o->flags & OPTF_STRICT) {
-			c->strict = o;
-			c->strict_spelled = a;
+		if ((o->flags & OPTF_STRICT) && c->nstrict < (int)(sizeof(c->strict) / sizeof(c->strict[0]))) {
+			c->strict[c->nstrict] = o;
+			c->strict_spelled[c->nstrict++] = a;
 		}
 		rc = set_option(c, o, a, val);
 		if (rc)
@@ -403,12 +404,13 @@ int check_command_line(struct cli *c)
 	const struct command *cmd = c->cmd;
 	int max = cmd->args[0] ? 1 : 0;
 
-	if (c->strict && !command_takes(cmd, c->strict)) {
-		fprintf(stderr, "strata: ");
-		fprintf(stderr, c->strict->bad, c->strict_spelled, cmd->name);
-		fputc('\n', stderr);
-		return 2;
-	}
+	for (int k = 0; k < c->nstrict; k++)
+		if (!command_takes(cmd, c->strict[k])) {
+			fprintf(stderr, "strata: ");
+			fprintf(stderr, c->strict[k]->bad, c->strict_spelled[k], cmd->name);
+			fputc('\n', stderr);
+			return 2;
+		}
 	if (c->nargs <= max)
 		return 0;
 	if (cmd->number_option && c->nargs == 1 && strspn(c->args[0], "0123456789") == strlen(c->args[0]))

@@ -79,7 +79,7 @@ static void print_err_body(struct cli *c, const struct strata_err *err, const ch
 		print_block(stderr, indent, "CONTEXT: ", err->context);
 }
 
-static const char *code_name(int rc)
+const char *code_name(int rc)
 {
 	switch (rc) {
 	case STRATA_ENOMEM: return "nomem";
@@ -183,8 +183,13 @@ static void out_json_error(struct cli *c, int rc, const struct strata_err *err)
 {
 	if (c->json && !c->json_done) {
 		/* --json: the error as an object on stdout too, for the program reading it */
-		cJSON *root = cJSON_CreateObject();
+		cJSON *root;
 
+		if (c->cmd && (c->cmd->flags & VALIDATES) && !c->fleet) {
+			validate_json_error(c, rc, err); /* validate's document, the error its one problem */
+			return;
+		}
+		root = cJSON_CreateObject();
 		cJSON_AddItemToObject(root, "error", (cJSON *)json_error(c, rc, err));
 		out_json(c, root);
 	}
@@ -304,6 +309,8 @@ void out_event(void *ud, const struct strata_event *ev)
 		cJSON_AddStringToObject(o, "result", ev->kind == STRATA_EV_MIG_DONE	  ? (c->dry_run ? "would run" : "ok")
 						     : ev->kind == STRATA_EV_MIG_SKIPPED ? "skipped"
 											 : "failed");
+		/* duration_ms, as status and history name it; ms, its older name, kept for the scripts reading it */
+		cJSON_AddNumberToObject(o, "duration_ms", (double)(long long)(m->ms * 10.0 + 0.5) / 10.0);
 		cJSON_AddNumberToObject(o, "ms", (double)(long long)(m->ms * 10.0 + 0.5) / 10.0);
 		if (m->empty && m->down)
 			cJSON_AddBoolToObject(o, "no_statements", 1);
@@ -476,12 +483,22 @@ static int script_is_empty(const char *p)
 	return 1;
 }
 
+int empty_up_said(const struct strata_migration *m, char *buf, size_t n)
+{
+	if (!m->up || m->layout == STRATA_LAYOUT_GO || !script_is_empty(m->up))
+		return 0;
+	snprintf(buf, n, "%s holds no SQL, only comments: applying %s %s changes nothing but its record", m->up_file,
+		 m->vtext, m->name);
+	return 1;
+}
+
 void warn_empty_up(struct cli *c, const struct strata_migration *m)
 {
-	if (c->quiet || !m->up || m->layout == STRATA_LAYOUT_GO || !script_is_empty(m->up))
+	char msg[1200];
+
+	if (c->quiet || !empty_up_said(m, msg, sizeof(msg)))
 		return;
-	fprintf(stderr, "strata: %swarning:%s %s holds no SQL, only comments: applying %s %s changes nothing "
-			"but its record\n", col(c, "33"), col(c, "0"), m->up_file, m->vtext, m->name);
+	fprintf(stderr, "strata: %swarning:%s %s\n", col(c, "33"), col(c, "0"), msg);
 }
 
 /* --json: a question not answered yes is a refusal, in the one error shape */

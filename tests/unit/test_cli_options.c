@@ -52,9 +52,16 @@ static const struct cli_option beta_options[] = {
 	{ 0 },
 };
 
-const struct cli_option *const option_tables[] = { shared_options, alpha_options, beta_options, NULL };
+/* a second strict option, alpha's alone (as --json is the reporting commands') */
+static const struct cli_option report_options[] = {
+	{ .longname = "report", .kind = OPT_FLAG, .value = &v.flag, .flags = OPTF_STRICT,
+	  .bad = "%s: %s has no report" },
+	{ 0 },
+};
 
-static const struct cli_option *const alpha_tables[] = { shared_options, alpha_options, NULL };
+const struct cli_option *const option_tables[] = { shared_options, alpha_options, beta_options, report_options, NULL };
+
+static const struct cli_option *const alpha_tables[] = { shared_options, alpha_options, report_options, NULL };
 static const struct cli_option *const beta_tables[] = { shared_options, beta_options, NULL };
 
 static int run_nothing(struct cli *c)
@@ -174,6 +181,20 @@ static void test_strict_and_arguments(void **state)
 	assert_int_equal(PARSE(&c, "beta", "-x"), 0);
 	assert_true(command_takes(&beta, &beta_options[0]));
 	assert_int_equal(check_command_line(&c), 0);
+	free(c.args);
+	/* two strict options: each is checked, whichever comes last, whichever the command takes */
+	assert_int_equal(PARSE(&c, "alpha", "--report", "-x"), 0);
+	assert_int_equal(check_command_line(&c), 2);
+	free(c.args);
+	assert_int_equal(PARSE(&c, "alpha", "-x", "--report"), 0);
+	assert_int_equal(check_command_line(&c), 2);
+	free(c.args);
+	assert_int_equal(PARSE(&c, "beta", "-x", "--report"), 0);
+	assert_int_equal(check_command_line(&c), 2);
+	free(c.args);
+	assert_int_equal(PARSE(&c, "--report", "alpha"), 0);
+	assert_int_equal(check_command_line(&c), 0);
+	assert_int_equal(v.flag, 1);
 	free(c.args);
 	/* one argument for [FILE], none for beta */
 	assert_int_equal(PARSE(&c, "alpha", "a", "b"), 0);
