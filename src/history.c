@@ -708,8 +708,8 @@ int strata_history_complete(struct strata_db *db, const struct strata_migration 
 			7, params, err);
 }
 
-void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, const struct strata_version *version,
-			      const char *name, const char *action, int down, struct strata_buf *b)
+static void batch_sql(struct strata_db *db, const struct strata_migration *m, const struct strata_version *version,
+		      const char *name, const char *action, int down, const char *result, struct strata_buf *b)
 {
 	/*
 	 * PostgreSQL times the message carrying BEGIN, the script and this (its
@@ -745,10 +745,26 @@ void strata_history_batch_sql(struct strata_db *db, const struct strata_migratio
 	add_literal(db, b, name, strlen(name));
 	strata_buf_adds(b, ", ");
 	add_literal(db, b, db->applied_by, strlen(db->applied_by));
-	strata_buf_addf(b, ", %s, 'ok');\n", elapsed);
+	strata_buf_addf(b, ", %s, ", elapsed);
+	add_literal(db, b, result, strlen(result));
+	strata_buf_adds(b, ");\n");
 	if (ver.broken)
 		b->broken = 1;
 	strata_buf_release(&ver);
+}
+
+void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, const struct strata_version *version,
+			      const char *name, const char *action, int down, struct strata_buf *b)
+{
+	batch_sql(db, m, version, name, action, down, "ok", b);
+}
+
+void strata_history_script_sql(struct strata_db *db, const struct strata_migration *m,
+			       const struct strata_version *version, const char *name, const char *action, int down,
+			       struct strata_buf *b)
+{
+	/* run by a DBA's client, not by strata: the log says so */
+	batch_sql(db, m, version, name, action, down, "ok (offline script)", b);
 }
 
 void strata_deferred_init(struct strata_deferred *d)

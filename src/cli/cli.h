@@ -86,6 +86,7 @@ struct cli {
 	int help;
 	const char *targets_file;     /* --targets FILE */
 	const char *schemas;          /* --schemas PATTERN */
+	const char *from;             /* --from: adopt's TABLE, or where an offline script (--sql) starts */
 	const struct cli_option *strict; /* a strict option given (drop's -f), checked against the command */
 	const char *strict_spelled;   /* as it was typed */
 	int fleet;                    /* the database names a fleet */

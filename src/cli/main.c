@@ -312,6 +312,13 @@ static int open_db(struct cli *c)
 	int rc;
 
 	strata_err_clear(&err);
+	if (c->sql && (!c->cfg.database || !*c->cfg.database)) {
+		fprintf(stderr, "strata %s: --sql writes SQL in the database's dialect: give the database with -d URL, "
+				"DATABASE_URL or database= in strata.ini (with --from V it is never connected: -d "
+				"postgres://host/db --from 0 for a new one)\n",
+			c->cmd->name);
+		return 2;
+	}
 	rc = strata_target_parse(c->cfg.database, &c->target, &err);
 	if (rc)
 		return out_error_release(c, rc, &err);
@@ -328,7 +335,11 @@ static int open_db(struct cli *c)
 		return 1;
 	}
 	c->opts.cancel = cancel;
-	rc = strata_db_open(c->target, &c->opts, &c->db, &err);
+	/* --sql --from: the offline script (Alembic's offline mode): the URL names the dialect, nothing connects */
+	if (c->sql && c->from)
+		rc = strata_db_open_offline(c->target, &c->opts, &c->db, &err);
+	else
+		rc = strata_db_open(c->target, &c->opts, &c->db, &err);
 	if (rc)
 		return out_error_release(c, rc, &err);
 	if ((c->opts.lock_timeout > 0 || c->opts.statement_timeout > 0) && !c->quiet &&
