@@ -330,12 +330,6 @@ static int run(struct cli *c, const struct strata_request *req, int destructive)
 	struct strata_run_result res;
 	int rc;
 
-	if (c->from && !c->sql) {
-		fprintf(stderr, "strata %s: --from V says where the database stands for an offline script: use it "
-				"with --sql (a run reads where the database stands from it)\n",
-			c->cmd->name);
-		return 2;
-	}
 	if (c->fleet && (c->sql || c->dry_run)) {
 		fprintf(stderr, "strata: --sql and --dry-run work on one database at a time\n");
 		return 2;

@@ -436,6 +436,14 @@ int main(int argc, char **argv)
 			c->src = NULL;
 		strata_err_release(&err);
 	}
+	if (c->from && !c->sql && command_takes(c->cmd, sql_options)) {
+		/* before the database is opened (up would create its file) */
+		fprintf(stderr, "strata %s: --from V says where the database stands for an offline script: use it "
+				"with --sql (a run reads where the database stands from it)\n",
+			c->cmd->name);
+		rc = 2;
+		goto out;
+	}
 	if (c->targets_file && c->flags.database) {
 		fprintf(stderr, "strata: give the databases either with -d or with --targets FILE, not both\n");
 		rc = 2;
