@@ -68,7 +68,7 @@ const struct cli_option ignore_options[] = {
 /* --from: adopt's other table, or where an offline script (--sql) starts */
 const struct cli_option adopt_options[] = {
 	{ .longname = "from", .kind = OPT_STRING, .value = &cli.from, .arg = "V|TABLE",
-	  .help = "with up, down, goto --sql: the version the database is at, as every migration up to V were "
+	  .help = "with up, down, goto --sql: the version the database is at, as if every migration up to V were "
 		  "applied (0 or base: none); the database is then only the SQL dialect, never connected. With "
 		  "adopt: the other tool's table (default: look for it)" },
 	{ 0 },
