@@ -32,7 +32,7 @@ pg_dump_s() {
 
 ROWS="SELECT version, name, checksum, down_script, state FROM strata_migrations ORDER BY version"
 
-@test "up --sql --from 0 never connects: a PostgreSQL URL on a closed port names the dialect only" {
+@test "--sql --from never connects: a PostgreSQL URL names the dialect only (a closed port works, a listening one sees nothing)" {
 	three
 	url=$(closed_pg_url)
 	run --separate-stderr strata -d "$url" up --sql --from 0
@@ -41,6 +41,26 @@ ROWS="SELECT version, name, checksum, down_script, state FROM strata_migrations 
 	[[ "$output" == *"numeric PRIMARY KEY"* ]] # PostgreSQL's tracking table, not SQLite's
 	[[ "$output" == *"CREATE TABLE users"* && "$output" == *"CREATE TABLE tags"* ]]
 	[[ "$output" != *secret* ]]
+	# a port that listens and notes any connection: an offline script makes none
+	python3 -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(5); s.settimeout(8)
+open("port", "w").write(str(s.getsockname()[1]))
+try:
+    c, _ = s.accept(); open("connected", "w").write("yes")
+except socket.timeout:
+    pass' &
+	listener=$!
+	while [ ! -s port ]; do sleep 0.1; done
+	run --separate-stderr strata -d "postgres://app@127.0.0.1:$(cat port)/app" down --sql --from 000003
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"DROP TABLE tags;"* ]]
+	run --separate-stderr strata -d "postgres://app@127.0.0.1:$(cat port)/app" goto 000001 --sql --from 000002
+	[ "$status" -eq 0 ]
+	sleep 0.5
+	[ ! -e connected ]
+	kill "$listener" 2>/dev/null || true
+	wait "$listener" 2>/dev/null || true
 	# without --from, --sql reads where the database stands: it connects, and fails here
 	run --separate-stderr strata -d "$url" up --sql
 	[ "$status" -ne 0 ]
