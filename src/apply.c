@@ -674,8 +674,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		return strata_err_set(err, STRATA_EUSAGE, "an offline request (reading nothing of the database) can "
 							  "only write a script: set request.script");
 	if (!db->conn && !req->offline)
-		return strata_err_set(err, STRATA_EUSAGE, "%s was opened offline (not connected): it can only write "
-							  "an offline script", db->target->display);
+		return strata_db_offline_err(db, err);
 	if (!req->offline && (req->action == STRATA_UP || req->action == STRATA_GOTO || req->action == STRATA_DOWN ||
 	     req->action == STRATA_REDO) &&
 	    !db->opts.ignore_other_tool) {

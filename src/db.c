@@ -211,6 +211,12 @@ int strata_db_open_offline(const struct strata_target *t, const struct strata_op
 	return db_open(t, o, 0, out, err);
 }
 
+int strata_db_offline_err(const struct strata_db *db, struct strata_err *err)
+{
+	return strata_err_set(err, STRATA_EUSAGE, "%s was opened offline (not connected): it can only write an "
+						  "offline script", db->target->display);
+}
+
 int strata_db_retarget(struct strata_db *db, const struct strata_target *t, struct strata_err *err)
 {
 	int rc;
@@ -250,6 +256,8 @@ int strata_lock(struct strata_db *db, int *locked, struct strata_err *err)
 	int rc;
 
 	*locked = 0;
+	if (!db->conn)
+		return strata_db_offline_err(db, err);
 	if (!db->drv->lock)
 		return 0;
 	rc = db->drv->lock(db->conn, db->lockkey, db->opts.lock_wait, lock_waiting, db, err);

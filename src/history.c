@@ -485,6 +485,8 @@ int strata_log_get(struct strata_db *db, struct strata_log_row **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
+	if (!db->conn)
+		return strata_db_offline_err(db, err);
 	rc = db->drv->table_exists(db->conn, db->schema, db->logtable, err);
 	if (rc <= 0)
 		return rc;
@@ -575,6 +577,8 @@ int strata_history_read(struct strata_db *db, int with_down, struct strata_appli
 
 	*rows = NULL;
 	*n = 0;
+	if (!db->conn)
+		return strata_db_offline_err(db, err);
 	rc = strata_history_exists(db, err);
 	if (rc <= 0)
 		return rc;
@@ -959,6 +963,8 @@ int strata_version_get(struct strata_db *db, struct strata_version *version, int
 
 	version->d[0] = '\0';
 	*have = *partial = 0;
+	if (!db->conn)
+		return strata_db_offline_err(db, err);
 	rc = strata_history_exists(db, err);
 	if (rc <= 0)
 		return rc;
