@@ -20,6 +20,11 @@
  * SQLite has no session lock: each step takes the write lock with BEGIN
  * IMMEDIATE and first checks that no other runner recorded the same version
  * meanwhile, so concurrent runners serialise and skip each other's work.
+ *
+ * A request with .script runs nothing: it builds the SQL a DBA runs
+ * (build_script); with .offline as well, where the database stands is the
+ * request's `from` (status.c's strata_status_assume), nothing of it is read
+ * and it may have been opened without a connection (strata_db_open_offline).
  */
 #include <stdio.h>
 #include <stdlib.h>

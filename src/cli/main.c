@@ -8,6 +8,8 @@
  * dbmate (cmd_alias.c), each row naming the tool it comes from. Parsing and
  * the generated help are options.c's; what a command does not take (an
  * argument, -f outside drop) is refused there before anything runs.
+ * `--sql --from V` opens the database offline: its URL names the dialect,
+ * nothing connects (Alembic's offline mode).
  */
 #include <errno.h>
 #include <signal.h>
