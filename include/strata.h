@@ -92,7 +92,8 @@ enum strata_reason {
 	STRATA_R_GO_MIGRATION,    /* a goose Go migration, which strata cannot run */
 	STRATA_R_OWN_TRANSACTION, /* opts.single_transaction, but a migration manages its own transactions or must
 				     run outside one */
-	STRATA_R_SCRIPT_UP_ONLY,  /* an offline script (request.script) was asked to do more than apply pending ones */
+	STRATA_R_SCRIPT_UP_ONLY,  /* an offline script (request.script) was asked to record (force, baseline,
+				     accept) or to finish a partial migration */
 	STRATA_R_TABLE,           /* the tracking table named (opts.table, the URL's x-migrations-table) cannot be
 				     strata's here: another tool's, schema-qualified in a fleet over schemas, no schema */
 	STRATA_R_SCHEMAS,         /* a fleet over schemas without a PostgreSQL database */
@@ -526,6 +527,15 @@ const struct strata_ev_mig *strata_event_mig(const struct strata_event *ev);
  */
 int strata_db_open(const struct strata_target *t, const struct strata_opts *o,
 		   struct strata_db **out, struct strata_err *err);
+/*
+ * As strata_db_open, without connecting: the driver is loaded and the
+ * tracking tables named, for writing an offline script (a request with
+ * .script and .offline) in t's dialect; nothing is opened, created or
+ * read, so t's database need not exist or be reachable. Every other use
+ * of such a database fails with STRATA_EUSAGE.
+ */
+int strata_db_open_offline(const struct strata_target *t, const struct strata_opts *o,
+			   struct strata_db **out, struct strata_err *err);
 /* Disconnect and free (NULL: nothing). After it, what strata_db_open borrowed may go. */
 void strata_db_close(struct strata_db *db);
 /*
@@ -594,6 +604,11 @@ struct strata_request {
 	int dry_run;         /* plan and report only (as opts.dry_run, for this call) */
 	char **script;       /* when set: build the SQL script a DBA would run instead of running
 				anything (no lock, nothing written); caller frees *script */
+	int offline;         /* with script: read nothing of the database (Alembic's offline mode): plan
+				from the files as if every migration up to `from` were applied, none when
+				!from_set (or when `from` is "0" and no migration has version 0) */
+	struct strata_version from;
+	int from_set;
 };
 
 /*

@@ -293,6 +293,8 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 	const char *table = from_table;
 	double t0 = strata_now_ms();
 
+	if (!db->conn)
+		return strata_db_offline_err(db, err);
 	memset(res, 0, sizeof(*res));
 	rc = strata_lock(db, &locked, err);
 	if (rc)
@@ -571,6 +573,8 @@ int strata_other_tool_find(struct strata_db *db, struct strata_other_tool *out, 
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (!db->conn)
+		return strata_db_offline_err(db, err);
 	rc = strata_history_exists(db, err);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;

@@ -20,6 +20,11 @@
  * SQLite has no session lock: each step takes the write lock with BEGIN
  * IMMEDIATE and first checks that no other runner recorded the same version
  * meanwhile, so concurrent runners serialise and skip each other's work.
+ *
+ * A request with .script runs nothing: it builds the SQL a DBA runs
+ * (build_script); with .offline as well, where the database stands is the
+ * request's `from` (status.c's strata_status_assume), nothing of it is read
+ * and it may have been opened without a connection (strata_db_open_offline).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -564,27 +569,36 @@ out:
 
 
 /*
- * The offline script: what `strata up` would do, as SQL a DBA runs with
- * `psql -v ON_ERROR_STOP=1 -f` or `sqlite3`. Each migration in BEGIN/COMMIT
- * with its tracking row; no-transaction migrations unwrapped.
+ * The offline script: what `strata up`, `down` or `goto` would do, as SQL a
+ * DBA runs with `psql -v ON_ERROR_STOP=1 -f` or `sqlite3`. Each migration
+ * (or roll-back, in the plan's order: newest first) in BEGIN/COMMIT with its
+ * tracking row (or the row's DELETE) and a log row whose result says "ok
+ * (offline script)"; no-transaction migrations unwrapped.
  */
-static int build_script(struct run *r, char **out, struct strata_err *err)
+static int build_script(struct run *r, const struct strata_request *req, char **out, struct strata_err *err)
 {
 	struct strata_db *db = r->db;
 	struct strata_buf b;
-	size_t i;
+	size_t i, ndown = 0;
 
+	for (i = 0; i < r->plan.nsteps; i++)
+		ndown += r->plan.steps[i].down != 0;
 	strata_buf_init(&b);
-	strata_buf_addf(&b, "-- strata: %zu migration%s for %s\n-- run with: %s\n\n", r->plan.nsteps,
-			r->plan.nsteps == 1 ? "" : "s", db->target->display,
-			db->drv->sql->client_command);
+	strata_buf_addf(&b, "-- strata: %zu migration%s %sfor %s\n", r->plan.nsteps, r->plan.nsteps == 1 ? "" : "s",
+			ndown ? "to roll back " : "", db->target->display);
+	if (req->offline)
+		strata_buf_addf(&b, "-- offline: the database was not read; it is taken to %s%s\n",
+				r->st->have_current ? "be at " : "have nothing applied",
+				r->st->have_current ? r->st->current_vtext : "");
+	strata_buf_addf(&b, "-- run with: %s\n\n", db->drv->sql->client_command);
 	strata_history_create_sql(db, &b);
 	for (i = 0; i < r->plan.nsteps; i++) {
 		const struct strata_step *s = &r->plan.steps[i];
-		const struct strata_migration *m = s->row->mig;
+		const struct strata_status_row *row = s->row;
 		size_t k;
 
-		strata_buf_addf(&b, "\n-- %s %s (%s)\n", m->vtext, m->name, m->up_file);
+		strata_buf_addf(&b, "\n-- %s %s (%s%s)\n", row->vtext, row->name, s->down ? "roll back: " : "",
+				s->recorded_down ? "the down script recorded when it was applied" : s->file);
 		if (s->strategy != STRATA_STRATEGY_JOURNAL)
 			strata_buf_adds(&b, "BEGIN;\n");
 		else
@@ -600,7 +614,7 @@ static int build_script(struct run *r, char **out, struct strata_err *err)
 				strata_buf_adds(&b, "\n;");
 			strata_buf_addc(&b, '\n');
 		}
-		strata_history_batch_sql(db, m, &m->version, m->name, "up", 0, &b);
+		strata_history_script_sql(db, row->mig, &row->version, row->name, s->action, s->down, &b);
 		if (s->strategy != STRATA_STRATEGY_JOURNAL)
 			strata_buf_adds(&b, "COMMIT;\n");
 	}
@@ -661,7 +675,12 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	rc = strata_plan_check_source(src, err);
 	if (rc)
 		return rc;
-	if ((req->action == STRATA_UP || req->action == STRATA_GOTO || req->action == STRATA_DOWN ||
+	if (req->offline && !req->script)
+		return strata_err_set(err, STRATA_EUSAGE, "an offline request (reading nothing of the database) can "
+							  "only write a script: set request.script");
+	if (!db->conn && !req->offline)
+		return strata_db_offline_err(db, err);
+	if (!req->offline && (req->action == STRATA_UP || req->action == STRATA_GOTO || req->action == STRATA_DOWN ||
 	     req->action == STRATA_REDO) &&
 	    !db->opts.ignore_other_tool) {
 		/* another tool's database: running migration 1 again would fail on "already exists", or worse */
@@ -708,7 +727,10 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (rc)
 			goto out;
 	}
-	rc = strata_status_read(db, src, 1, &r.st, err);
+	if (req->offline) /* Alembic's offline mode: where the database stands is what the request says */
+		rc = strata_status_assume(src, req->from_set ? &req->from : NULL, &r.st, err);
+	else
+		rc = strata_status_read(db, src, 1, &r.st, err);
 	if (rc)
 		goto out;
 	at = r.st->have_current ? r.st->current_vtext : NULL;
@@ -728,7 +750,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	if (rc)
 		goto out;
 	if (req->script) {
-		rc = build_script(&r, req->script, err);
+		rc = build_script(&r, req, req->script, err);
 		if (!rc && r.plan.go_stop)
 			go_stopped(&r, NULL, 1, err);
 		goto out;

@@ -1,6 +1,7 @@
 /*
  * db.c - an open target's lifecycle: strata_db_open() loads the driver,
- * connects, and names the tracking and log tables and the lock key;
+ * connects, and names the tracking and log tables and the lock key
+ * (strata_db_open_offline() the same without connecting, for --sql --from);
  * strata_db_retarget() moves the connection to another schema of the same
  * database; strata_db_close(); the migration lock and the events sent to
  * the caller.
@@ -156,7 +157,7 @@ static int pin_schema(struct strata_db *db, struct strata_err *err)
 	return 0;
 }
 
-int strata_db_open(const struct strata_target *t, const struct strata_opts *o, struct strata_db **out,
+static int db_open(const struct strata_target *t, const struct strata_opts *o, int connect, struct strata_db **out,
 		   struct strata_err *err)
 {
 	struct strata_db *db;
@@ -182,9 +183,9 @@ int strata_db_open(const struct strata_target *t, const struct strata_opts *o, s
 	rc = set_names(db, err);
 	if (!rc && !db->applied_by)
 		rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
-	if (!rc)
+	if (!rc && connect)
 		rc = db->drv->connect(t, &db->opts, &db->conn, err);
-	if (!rc)
+	if (!rc && connect)
 		rc = pin_schema(db, err);
 	if (!rc && (strata_cancel_new(&db->own_cancel) || strata_cancel_attach(db->own_cancel, db) ||
 		    strata_cancel_attach(db->opts.cancel, db)))
@@ -197,11 +198,30 @@ int strata_db_open(const struct strata_target *t, const struct strata_opts *o, s
 	return 0;
 }
 
+int strata_db_open(const struct strata_target *t, const struct strata_opts *o, struct strata_db **out,
+		   struct strata_err *err)
+{
+	return db_open(t, o, 1, out, err);
+}
+
+/* An offline script's database: its dialect and table names, no connection (db->conn stays NULL). */
+int strata_db_open_offline(const struct strata_target *t, const struct strata_opts *o, struct strata_db **out,
+			   struct strata_err *err)
+{
+	return db_open(t, o, 0, out, err);
+}
+
+int strata_db_offline_err(const struct strata_db *db, struct strata_err *err)
+{
+	return strata_err_set(err, STRATA_EUSAGE, "%s was opened offline (not connected): it can only write an "
+						  "offline script", db->target->display);
+}
+
 int strata_db_retarget(struct strata_db *db, const struct strata_target *t, struct strata_err *err)
 {
 	int rc;
 
-	if (strata_driver_load(t->engine, NULL) != db->drv || strcmp(t->conninfo, db->target->conninfo) != 0 ||
+	if (!db->conn || strata_driver_load(t->engine, NULL) != db->drv || strcmp(t->conninfo, db->target->conninfo) != 0 ||
 	    !db->drv->set_schema)
 		return strata_err_set(err, STRATA_EUSAGE, "cannot move this connection to %s", t->display);
 	db->target = t;
@@ -236,6 +256,8 @@ int strata_lock(struct strata_db *db, int *locked, struct strata_err *err)
 	int rc;
 
 	*locked = 0;
+	if (!db->conn)
+		return strata_db_offline_err(db, err);
 	if (!db->drv->lock)
 		return 0;
 	rc = db->drv->lock(db->conn, db->lockkey, db->opts.lock_wait, lock_waiting, db, err);

@@ -35,6 +35,9 @@ int strata_db_retarget(struct strata_db *db, const struct strata_target *t, stru
 int strata_lock(struct strata_db *db, int *locked, struct strata_err *err);
 void strata_unlock(struct strata_db *db, int locked);
 
+/* A database opened offline (strata_db_open_offline: db->conn NULL) was asked to be read: STRATA_EUSAGE. */
+int strata_db_offline_err(const struct strata_db *db, struct strata_err *err);
+
 /* Send an event to the caller's callback, if any. */
 void strata_emit(struct strata_db *db, struct strata_event *ev);
 

@@ -485,6 +485,8 @@ int strata_log_get(struct strata_db *db, struct strata_log_row **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
+	if (!db->conn)
+		return strata_db_offline_err(db, err);
 	rc = db->drv->table_exists(db->conn, db->schema, db->logtable, err);
 	if (rc <= 0)
 		return rc;
@@ -575,6 +577,8 @@ int strata_history_read(struct strata_db *db, int with_down, struct strata_appli
 
 	*rows = NULL;
 	*n = 0;
+	if (!db->conn)
+		return strata_db_offline_err(db, err);
 	rc = strata_history_exists(db, err);
 	if (rc <= 0)
 		return rc;
@@ -708,8 +712,8 @@ int strata_history_complete(struct strata_db *db, const struct strata_migration 
 			7, params, err);
 }
 
-void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, const struct strata_version *version,
-			      const char *name, const char *action, int down, struct strata_buf *b)
+static void batch_sql(struct strata_db *db, const struct strata_migration *m, const struct strata_version *version,
+		      const char *name, const char *action, int down, const char *result, struct strata_buf *b)
 {
 	/*
 	 * PostgreSQL times the message carrying BEGIN, the script and this (its
@@ -745,10 +749,26 @@ void strata_history_batch_sql(struct strata_db *db, const struct strata_migratio
 	add_literal(db, b, name, strlen(name));
 	strata_buf_adds(b, ", ");
 	add_literal(db, b, db->applied_by, strlen(db->applied_by));
-	strata_buf_addf(b, ", %s, 'ok');\n", elapsed);
+	strata_buf_addf(b, ", %s, ", elapsed);
+	add_literal(db, b, result, strlen(result));
+	strata_buf_adds(b, ");\n");
 	if (ver.broken)
 		b->broken = 1;
 	strata_buf_release(&ver);
+}
+
+void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, const struct strata_version *version,
+			      const char *name, const char *action, int down, struct strata_buf *b)
+{
+	batch_sql(db, m, version, name, action, down, "ok", b);
+}
+
+void strata_history_script_sql(struct strata_db *db, const struct strata_migration *m,
+			       const struct strata_version *version, const char *name, const char *action, int down,
+			       struct strata_buf *b)
+{
+	/* run by a DBA's client, not by strata: the log says so */
+	batch_sql(db, m, version, name, action, down, "ok (offline script)", b);
 }
 
 void strata_deferred_init(struct strata_deferred *d)
@@ -943,6 +963,8 @@ int strata_version_get(struct strata_db *db, struct strata_version *version, int
 
 	version->d[0] = '\0';
 	*have = *partial = 0;
+	if (!db->conn)
+		return strata_db_offline_err(db, err);
 	rc = strata_history_exists(db, err);
 	if (rc <= 0)
 		return rc;

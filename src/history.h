@@ -62,6 +62,10 @@ void strata_history_create_sql(struct strata_db *db, struct strata_buf *b);
  */
 void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, const struct strata_version *version,
 			      const char *name, const char *action, int down, struct strata_buf *b);
+/* The same for the offline script (--sql): its log row's result is "ok (offline script)". */
+void strata_history_script_sql(struct strata_db *db, const struct strata_migration *m,
+			       const struct strata_version *version, const char *name, const char *action, int down,
+			       struct strata_buf *b);
 /*
  * Bookkeeping held back inside one batch transaction (--single-transaction on
  * a server) and sent as a few multi-row statements: the rows become visible

@@ -39,6 +39,8 @@ int strata_backup(struct strata_db *db, const char *dir, char **path, struct str
 	int rc, k;
 
 	*path = NULL;
+	if (!db->conn)
+		return strata_db_offline_err(db, err);
 	if (!db->drv->backup || !db->drv->dbname)
 		return strata_err_set(err, STRATA_EUSAGE, "%s databases cannot be backed up by strata", db->drv->name);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
@@ -89,6 +91,8 @@ int strata_backup(struct strata_db *db, const char *dir, char **path, struct str
 
 int strata_drop_preview(struct strata_db *db, char **what, struct strata_err *err)
 {
+	if (!db->conn)
+		return strata_db_offline_err(db, err);
 	if (!db->drv->drop)
 		return strata_err_set(err, STRATA_EUSAGE, "drop is not supported for %s", db->drv->name);
 	return db->drv->drop(db->conn, 1, what, err);
@@ -100,6 +104,8 @@ int strata_drop(struct strata_db *db, char **what, struct strata_err *err)
 
 	if (what)
 		*what = NULL;
+	if (!db->conn)
+		return strata_db_offline_err(db, err);
 	if (!db->drv->drop)
 		return strata_err_set(err, STRATA_EUSAGE, "drop is not supported for %s", db->drv->name);
 	rc = strata_lock(db, &locked, err);

@@ -12,7 +12,8 @@
  * (statements, directives, own transactions, the point a partial run
  * resumes from, which must not have been edited), --single-transaction over
  * a step that cannot be part of one, downs that cannot be rolled back, and
- * an offline script (--sql) asked for anything but applying migrations.
+ * an offline script (--sql) asked for anything but applying or rolling back
+ * migrations (a record change, a partial migration's rest).
  *
  * Each step's strategy is chosen once, by strata_strategy_choose(), from
  * what the step is, its directives and statement flags, and the driver's
@@ -795,14 +796,17 @@ int strata_plan_build(const struct strata_source *src, const struct strata_statu
 	rc = prepare(&r, err);
 	if (rc || !req->script)
 		return rc;
-	/* the offline script (build_script in apply.c) applies pending migrations, nothing else */
+	/* the offline script (build_script in apply.c) applies and rolls back migrations, nothing else */
 	for (i = 0; i < out->nsteps; i++) {
 		const struct strata_step *s = &out->steps[i];
 
-		if (s->down || s->record_only || s->resume)
+		if (s->record_only || s->resume)
 			return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_SCRIPT_UP_ONLY,
-					       "an offline script can only apply pending migrations; %s %s is not one",
-					       s->row->vtext, s->row->name);
+					       "an offline script can only apply or roll back migrations; %s %s %s",
+					       s->row->vtext, s->row->name,
+					       s->record_only ? "would only have its record changed"
+							      : "stopped part way, and only a run on the database "
+								"finishes it");
 	}
 	return 0;
 }

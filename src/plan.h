@@ -79,7 +79,7 @@ struct strata_plan {
  * step's script (statements, directives, resume point) and refuse what
  * cannot run as asked (irreversible downs, --single-transaction over a
  * migration that cannot be part of one, an offline script, req->script,
- * of anything but pending migrations). On a refusal returns its error
+ * of anything but applying or rolling back migrations). On a refusal returns its error
  * code with err filled, and the plan holds the steps read so far
  * (nprepared), to be released as on success with strata_plan_release().
  */

@@ -4,13 +4,16 @@
  * Every file and every recorded row becomes one status row: pending,
  * applied, modified (checksum differs), missing (recorded, file gone) or
  * partial. The merge is pure so that it can be tested without a database;
- * strata_status_get() only adds the reading of the tracking table.
+ * strata_status_get() only adds the reading of the tracking table, and
+ * strata_status_assume() stands in for it in an offline script (--sql
+ * --from V): the files alone, as if those up to V were applied.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
+#include "reason.h"
 #include "version_int.h"
 #include "db.h"
 #include "history.h"
@@ -230,6 +233,51 @@ oom:
 	free(order);
 	free(seen);
 	return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+}
+
+static int cmp_applied(const void *a, const void *b)
+{
+	return strata_version_cmp(&((const struct strata_applied *)a)->version,
+				  &((const struct strata_applied *)b)->version);
+}
+
+int strata_status_assume(const struct strata_source *src, const struct strata_version *from,
+			 struct strata_status **out, struct strata_err *err)
+{
+	struct strata_applied *rows = NULL;
+	size_t i, n = 0;
+	int found = 0, rc;
+
+	*out = NULL;
+	for (i = 0; from && i < src->n; i++)
+		found |= strata_version_cmp(&src->m[i].version, from) == 0;
+	if (from && !found && from->d[0] && strcmp(from->d, "0") != 0)
+		return strata_err_setr(err, STRATA_EUSAGE, STRATA_R_NO_VERSION,
+				       "no migration has version %s, where the offline script starts from", from->d);
+	if (from && found) {
+		rows = calloc(src->n ? src->n : 1, sizeof(*rows));
+		if (!rows)
+			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+		for (i = 0; i < src->n; i++) {
+			const struct strata_migration *m = &src->m[i];
+
+			if (strata_version_cmp(&m->version, from) > 0)
+				continue;
+			rows[n].version = m->version;
+			rows[n].name = strata_strdup(m->name);
+			rows[n].checksum = strata_strdup(m->checksum);
+			rows[n].state = strata_strdup("applied");
+			n++;
+			if (!rows[n - 1].name || !rows[n - 1].checksum || !rows[n - 1].state) {
+				strata_applied_free(rows, n);
+				return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+			}
+		}
+		qsort(rows, n, sizeof(*rows), cmp_applied);
+	}
+	rc = strata_status_build(src, rows, n, out, err);
+	strata_applied_free(rows, n);
+	return rc;
 }
 
 int strata_status_get(struct strata_db *db, const struct strata_source *src, struct strata_status **out,

@@ -86,6 +86,7 @@ struct cli {
 	int help;
 	const char *targets_file;     /* --targets FILE */
 	const char *schemas;          /* --schemas PATTERN */
+	const char *from;             /* --from: adopt's TABLE, or where an offline script (--sql) starts */
 	const struct cli_option *strict[4]; /* strict options given (drop's -f, --json), checked against the command */
 	const char *strict_spelled[4];      /* as they were typed */
 	int nstrict;

@@ -4,6 +4,8 @@
  * The migrating ones differ only in the request they build and in whether
  * they must ask first: a run that undoes anything lists what it will undo
  * and asks on a terminal, and refuses without --yes when there is none.
+ * With --sql they print the script instead (print_script); --from V makes
+ * it an offline one (the database opened for its dialect only, main.c).
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -15,7 +17,6 @@
 /* What these commands' own options set. */
 static struct {
 	int all;          /* down --all */
-	const char *from; /* adopt --from TABLE */
 } mo;
 
 static int opt_drop_f(struct cli *c, const struct cli_option *o, const char *spelled, const char *val)
@@ -52,7 +53,8 @@ const struct cli_option down_options[] = {
 
 const struct cli_option sql_options[] = {
 	{ .longname = "sql", .kind = OPT_FLAG, .value = &cli.sql,
-	  .help = "with up, down, goto: print the SQL script (bookkeeping included) instead of running it" },
+	  .help = "with up, down, goto: print the SQL script (bookkeeping included) instead of running it; it "
+		  "reads where the database stands from it, unless --from says (then nothing connects)" },
 	{ 0 },
 };
 
@@ -63,9 +65,12 @@ const struct cli_option ignore_options[] = {
 	{ 0 },
 };
 
+/* --from: adopt's other table, or where an offline script (--sql) starts */
 const struct cli_option adopt_options[] = {
-	{ .longname = "from", .kind = OPT_STRING, .value = &mo.from, .arg = "TABLE",
-	  .help = "with adopt: the other tool's table (default: look for it)" },
+	{ .longname = "from", .kind = OPT_STRING, .value = &cli.from, .arg = "V|TABLE",
+	  .help = "with up, down, goto --sql: the version the database is at, as if every migration up to V were "
+		  "applied (0 or base: none); the database is then only the SQL dialect, never connected. With "
+		  "adopt: the other tool's table (default: look for it)" },
 	{ 0 },
 };
 
@@ -81,15 +86,15 @@ const struct cli_option drop_options[] = {
 
 static const struct cli_option *const up_tables[] = {
 	target_options, source_options, config_options, table_options, run_options, change_options, fleet_options,
-	dry_run_options, sql_options, ignore_options, json_options, output_options, NULL,
+	dry_run_options, sql_options, ignore_options, adopt_options, json_options, output_options, NULL,
 };
 static const struct cli_option *const down_tables[] = {
 	target_options, source_options, config_options, table_options, run_options, change_options, fleet_options,
-	down_options, dry_run_options, sql_options, json_options, yes_options, output_options, NULL,
+	down_options, dry_run_options, sql_options, adopt_options, json_options, yes_options, output_options, NULL,
 };
 static const struct cli_option *const goto_tables[] = {
 	target_options, source_options, config_options, table_options, run_options, change_options, fleet_options,
-	dry_run_options, sql_options, ignore_options, json_options, yes_options, output_options, NULL,
+	dry_run_options, sql_options, ignore_options, adopt_options, json_options, yes_options, output_options, NULL,
 };
 static const struct cli_option *const redo_tables[] = {
 	target_options, source_options, config_options, table_options, run_options, change_options,
@@ -115,15 +120,17 @@ static const struct cli_option *const drop_tables[] = {
 const struct command up_command = {
 	"up", cmd_up, MIGRATE | FLEET | CREATES_DB, "[N]", "apply all pending migrations, or the next N",
 	"strata -d sqlite:app.db up\nstrata -d postgres://app@db/app -p db/migrations up 1\n"
-	"strata up --dry-run", NULL, NULL, NULL, up_tables, NULL,
+	"strata up --dry-run\nstrata -d postgres://db/app up --sql --from 000003 > upgrade.sql", NULL, NULL, NULL, up_tables, NULL,
 };
 const struct command down_command = {
 	"down", cmd_down, MIGRATE | FLEET, "[N]", "roll back the last migration, or the last N (--all: every one)",
-	"strata down\nstrata down 3 --yes\nstrata down --all --dry-run", NULL, NULL, NULL, down_tables, NULL,
+	"strata down\nstrata down 3 --yes\nstrata down --all --dry-run\n"
+	"strata -d postgres://db/app down 2 --sql --from 000005 > downgrade.sql", NULL, NULL, NULL, down_tables, NULL,
 };
 const struct command goto_command = {
 	"goto", cmd_goto, MIGRATE | FLEET, "V", "migrate up or down to version V (0: roll everything back)",
-	"strata goto 20240101120000\nstrata goto 0 --yes\nstrata goto 000003 --dry-run", NULL, NULL, NULL,
+	"strata goto 20240101120000\nstrata goto 0 --yes\nstrata goto 000003 --dry-run\n"
+	"strata -d sqlite:app.db goto 000002 --sql --from 000004", NULL, NULL, NULL,
 	goto_tables, NULL,
 };
 const struct command redo_command = {
@@ -273,6 +280,18 @@ static int print_script(struct cli *c, const struct strata_request *req)
 
 	strata_err_clear(&err);
 	r.script = &script;
+	if (c->from) { /* offline: where the database stands is what --from says; it is not connected */
+		r.offline = 1;
+		if (strcmp(c->from, "base") != 0) {
+			if (parse_version_arg(c->from, &r.from)) {
+				fprintf(stderr, "strata %s: --from \"%s\" is not a version (digits, dashes allowed; 0 or "
+						"base: nothing applied)\n",
+					c->cmd->name, c->from);
+				return 2;
+			}
+			r.from_set = 1;
+		}
+	}
 	rc = strata_run(c->db, c->src, &r, NULL, &err);
 	if (rc)
 		return out_error_release(c, rc, &err);
@@ -436,7 +455,7 @@ int cmd_adopt(struct cli *c)
 		return 2;
 	}
 	strata_err_clear(&err);
-	rc = strata_adopt(c->db, c->src, mo.from, &res, &err);
+	rc = strata_adopt(c->db, c->src, c->from, &res, &err);
 	if (rc)
 		return out_error_release(c, rc, &err);
 	if (!c->quiet) {

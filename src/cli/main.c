@@ -8,6 +8,8 @@
  * dbmate (cmd_alias.c), each row naming the tool it comes from. Parsing and
  * the generated help are options.c's; what a command does not take (an
  * argument, -f outside drop) is refused there before anything runs.
+ * `--sql --from V` opens the database offline: its URL names the dialect,
+ * nothing connects (Alembic's offline mode).
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -314,6 +316,13 @@ static int open_db(struct cli *c)
 	int rc;
 
 	strata_err_clear(&err);
+	if (c->sql && (!c->cfg.database || !*c->cfg.database)) {
+		fprintf(stderr, "strata %s: --sql writes SQL in the database's dialect: give the database with -d URL, "
+				"DATABASE_URL or database= in strata.ini (with --from V it is never connected: -d "
+				"postgres://host/db --from 0 for a new one)\n",
+			c->cmd->name);
+		return 2;
+	}
 	rc = strata_target_parse(c->cfg.database, &c->target, &err);
 	if (rc)
 		return out_error_release(c, rc, &err);
@@ -330,7 +339,11 @@ static int open_db(struct cli *c)
 		return 1;
 	}
 	c->opts.cancel = cancel;
-	rc = strata_db_open(c->target, &c->opts, &c->db, &err);
+	/* --sql --from: the offline script (Alembic's offline mode): the URL names the dialect, nothing connects */
+	if (c->sql && c->from)
+		rc = strata_db_open_offline(c->target, &c->opts, &c->db, &err);
+	else
+		rc = strata_db_open(c->target, &c->opts, &c->db, &err);
 	if (rc)
 		return out_error_release(c, rc, &err);
 	if ((c->opts.lock_timeout > 0 || c->opts.statement_timeout > 0) && !c->quiet &&
@@ -433,6 +446,14 @@ int main(int argc, char **argv)
 					    c->cfg.npaths ? c->cfg.npaths : 1, STRATA_SOURCE_UPS_ONLY, &c->src, &err))
 			c->src = NULL;
 		strata_err_release(&err);
+	}
+	if (c->from && !c->sql && command_takes(c->cmd, sql_options)) {
+		/* before the database is opened (up would create its file) */
+		fprintf(stderr, "strata %s: --from V says where the database stands for an offline script: use it "
+				"with --sql (a run reads where the database stands from it)\n",
+			c->cmd->name);
+		rc = 2;
+		goto out;
 	}
 	if (c->targets_file && c->flags.database) {
 		fprintf(stderr, "strata: give the databases either with -d or with --targets FILE, not both\n");

@@ -4,7 +4,8 @@
  * current version and out-of-order detection; and the planner (plan.c),
  * from in-memory files and histories, no database: each request kind, each
  * refusal with its code and message, and each step's strategy for a
- * driver's capabilities.
+ * driver's capabilities; the offline status (--sql --from) taken from the
+ * files alone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1205,7 +1206,7 @@ static void test_refuse_single_transaction(void **state)
 	w_done(&w);
 }
 
-/* The offline script applies pending migrations: a roll-back, a record, a resume are refused. */
+/* The offline script applies and rolls back migrations: a record, a resume are refused. */
 static void test_refuse_offline_script(void **state)
 {
 	struct world w;
@@ -1225,14 +1226,17 @@ static void test_refuse_offline_script(void **state)
 	w.req.script = &script;
 	assert_int_equal(w_plan_req(&w), 0);
 	assert_int_equal(w.plan.nsteps, 2);
+	/* a roll-back goes into the script too, its down statements read */
 	w.req.action = STRATA_DOWN;
-	rc = w_plan_req(&w);
-	refused(&w, rc, STRATA_EUSAGE, "an offline script can only apply pending migrations; 000001 m is not one");
-	assert_int_equal(w.err.reason, STRATA_R_SCRIPT_UP_ONLY);
+	assert_int_equal(w_plan_req(&w), 0);
+	assert_int_equal(w.plan.nsteps, 1);
+	assert_int_equal(strata_split_count(&step_is(&w, 0, "000001", 1, "down")->sp), 1);
 	w.req.action = STRATA_BASELINE;
 	w.req.target = ver("000003");
 	rc = w_plan_req(&w);
-	refused(&w, rc, STRATA_EUSAGE, "an offline script can only apply pending migrations; 000002 m is not one");
+	refused(&w, rc, STRATA_EUSAGE,
+		"an offline script can only apply or roll back migrations; 000002 m would only have its record changed");
+	assert_int_equal(w.err.reason, STRATA_R_SCRIPT_UP_ONLY);
 	assert_null(script);
 	w_done(&w);
 
@@ -1244,7 +1248,108 @@ static void test_refuse_offline_script(void **state)
 	w.req.action = STRATA_UP;
 	w.req.script = &script;
 	rc = w_plan_req(&w);
-	refused(&w, rc, STRATA_EUSAGE, "an offline script can only apply pending migrations; 000002 m is not one");
+	refused(&w, rc, STRATA_EUSAGE,
+		"an offline script can only apply or roll back migrations; 000002 m stopped part way, and only a run "
+		"on the database finishes it");
+	w_done(&w);
+}
+
+/* Offline (--sql --from V): the status is the files alone, those up to V taken as applied. */
+static void test_offline_status(void **state)
+{
+	struct world w;
+	struct strata_version from;
+	int rc;
+
+	(void)state;
+	w_init(&w, &strata_driver_sqlite);
+	w_file(&w, "000001", "create table a(x int);", "drop table a;");
+	w_file(&w, "000002", "create table b(x int);", "drop table b;");
+	w_file(&w, "000003", "create table c(x int);", "drop table c;");
+
+	/* nothing applied */
+	assert_int_equal(strata_status_assume(&w.src, NULL, &w.st, &w.err), 0);
+	assert_int_equal(w.st->n, 3);
+	assert_int_equal(w.st->npending, 3);
+	assert_int_equal(w.st->have_current, 0);
+	strata_status_free(w.st);
+	w.st = NULL;
+	/* "0" with no migration 0 is nothing applied too, as goto 0 is everything down */
+	from = ver("0");
+	assert_int_equal(strata_status_assume(&w.src, &from, &w.st, &w.err), 0);
+	assert_int_equal(w.st->napplied, 0);
+	strata_status_free(w.st);
+	w.st = NULL;
+
+	/* up to and including 000002, with the file's checksum: applied, not modified */
+	from = ver("2");
+	assert_int_equal(strata_status_assume(&w.src, &from, &w.st, &w.err), 0);
+	assert_int_equal(w.st->rows[0].state, STRATA_APPLIED);
+	assert_int_equal(w.st->rows[1].state, STRATA_APPLIED);
+	assert_int_equal(w.st->rows[2].state, STRATA_PENDING);
+	assert_int_equal(w.st->nmodified, 0);
+	assert_string_equal(w.st->current_vtext, "000002");
+	/* and the planner takes it as it takes a database's: up applies 000003, down 2 rolls back newest first */
+	memset(&w.req, 0, sizeof(w.req));
+	w.req.action = STRATA_UP;
+	assert_int_equal(w_plan_req(&w), 0);
+	assert_int_equal(w.plan.nsteps, 1);
+	step_is(&w, 0, "000003", 0, "up");
+	assert_int_equal(w_plan(&w, STRATA_DOWN, 2, NULL), 0);
+	assert_int_equal(w.plan.nsteps, 2);
+	step_is(&w, 0, "000002", 1, "down");
+	step_is(&w, 1, "000001", 1, "down");
+	assert_int_equal(w_plan(&w, STRATA_GOTO, 0, "000001"), 0);
+	assert_int_equal(w.plan.nsteps, 1);
+	step_is(&w, 0, "000002", 1, "down");
+	strata_status_free(w.st);
+	w.st = NULL;
+
+	/* a version no migration has */
+	from = ver("7");
+	rc = strata_status_assume(&w.src, &from, &w.st, &w.err);
+	assert_int_equal(rc, STRATA_EUSAGE);
+	assert_null(w.st);
+	assert_int_equal(w.err.reason, STRATA_R_NO_VERSION);
+	assert_string_equal(w.err.message, "no migration has version 7, where the offline script starts from");
+	w_done(&w);
+}
+
+/* An offline roll-back of a migration without a down script is refused as a run's is. */
+static void test_offline_down_refusals(void **state)
+{
+	struct world w;
+	struct strata_version from;
+	char *script = NULL;
+	int rc;
+
+	(void)state;
+	w_init(&w, &strata_driver_sqlite);
+	w_file(&w, "000001", "create table a(x int);", "drop table a;");
+	w_file(&w, "000002", "create table b(x int);", NULL);
+	w_file(&w, "000003", "create table c(x int);", "-- strata:irreversible\n");
+	from = ver("3");
+	assert_int_equal(strata_status_assume(&w.src, &from, &w.st, &w.err), 0);
+	memset(&w.req, 0, sizeof(w.req));
+	w.req.action = STRATA_DOWN;
+	w.req.script = &script;
+	rc = w_plan_req(&w);
+	assert_int_equal(rc, STRATA_EREFUSED);
+	assert_int_equal(w.err.reason, STRATA_R_IRREVERSIBLE);
+	w_done(&w);
+
+	w_init(&w, &strata_driver_sqlite);
+	w_file(&w, "000001", "create table a(x int);", "drop table a;");
+	w_file(&w, "000002", "create table b(x int);", NULL);
+	from = ver("2");
+	assert_int_equal(strata_status_assume(&w.src, &from, &w.st, &w.err), 0);
+	memset(&w.req, 0, sizeof(w.req));
+	w.req.action = STRATA_DOWN;
+	w.req.script = &script;
+	rc = w_plan_req(&w);
+	assert_int_equal(rc, STRATA_EREFUSED);
+	assert_int_equal(w.err.reason, STRATA_R_NO_DOWN);
+	assert_null(script);
 	w_done(&w);
 }
 
@@ -1395,6 +1500,8 @@ int main(void)
 		cmocka_unit_test(test_resume_down),
 		cmocka_unit_test(test_refuse_single_transaction),
 		cmocka_unit_test(test_refuse_offline_script),
+		cmocka_unit_test(test_offline_status),
+		cmocka_unit_test(test_offline_down_refusals),
 		cmocka_unit_test(test_no_tx_statement),
 		cmocka_unit_test(test_strategy_choice),
 		cmocka_unit_test(test_strategy_without_transactional_ddl),
