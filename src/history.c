@@ -16,6 +16,11 @@
  * both; the first command that takes the lock to write upgrades them in place
  * (upgrade_tables), in one transaction, so such a database keeps working.
  *
+ * Durations are ms to the microsecond (strata_history_ms), the figure a run
+ * reports, so that status and history show what up printed. Tables made
+ * before kept whole ms in an integer column: read as they are, and retyped
+ * by the same upgrade where the dialect says so (retype_duration).
+ *
  * This file names no engine: the tables' DDL, types, timestamps, quoting and
  * placeholders come from db->drv->sql. Statements are written here with
  * $1..$n parameters, which add_stmt spells as the driver does.
