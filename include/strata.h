@@ -350,7 +350,7 @@ struct strata_status_row {
 	const struct strata_migration *mig; /* the file, or NULL when missing */
 	char *applied_at;     /* "YYYY-MM-DD HH:MM:SS" UTC, or NULL */
 	char *applied_by;     /* user@host, or NULL */
-	long long duration_ms;
+	double duration_ms;   /* how long it took, in ms to the microsecond */
 	char *checksum;       /* recorded checksum, or NULL */
 	char *recorded_name;  /* the name it was applied under, when it differs from the file's; else NULL */
 	char *down;           /* recorded down script (not filled by strata_status_get), or NULL */
@@ -574,7 +574,7 @@ struct strata_log_row {
 	struct strata_version version;
 	char *name;           /* migration name, or "" */
 	char *by;             /* user@host */
-	long long duration_ms;
+	double duration_ms;   /* in ms, to the microsecond */
 	char *result;         /* "ok" or "failed: ..." */
 };
 

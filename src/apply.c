@@ -57,6 +57,7 @@ struct run {
 	struct strata_plan plan;
 	struct strata_deferred held; /* bookkeeping held back in a server's batch transaction */
 	int notx_done;           /* after run_notx() failed: statements of it that ran and stay */
+	double ms;               /* after run_step(): the duration it recorded (ms, to the microsecond), or -1 */
 };
 
 /* Held bookkeeping is sent in statements of at most this many rows. */
@@ -333,6 +334,7 @@ static int run_notx(struct run *r, const struct strata_step *s, double t0, struc
 	const struct strata_migration *m = s->row->mig;
 	int total = (int)strata_split_count(&s->sp), k, rc, in_tx = 0;
 	char sum[65];
+	double ms;
 
 	r->notx_done = s->resume;
 	rc = set_timeout(db, s, 0, err);
@@ -387,15 +389,19 @@ static int run_notx(struct run *r, const struct strata_step *s, double t0, struc
 		db->drv->exec(db->conn, db->drv->sql->statement_timeout_reset,
 			      strlen(db->drv->sql->statement_timeout_reset), &pos, NULL);
 	}
+	ms = strata_history_ms(strata_now_ms() - t0);
 	if (s->down)
 		rc = strata_history_delete(db, &s->row->version, err);
 	else if (total > 1 || s->resume)
-		rc = strata_history_complete(db, m, strata_now_ms() - t0, err);
+		rc = strata_history_complete(db, m, ms, err);
 	else
-		rc = strata_history_insert(db, m, strata_now_ms() - t0, err);
+		rc = strata_history_insert(db, m, ms, err);
 	if (rc)
 		return unrecorded(r, s, rc, err);
-	return strata_history_log(db, s->action, s->row, strata_now_ms() - t0, "ok", err);
+	rc = strata_history_log(db, s->action, s->row, ms, "ok", err);
+	if (!rc)
+		r->ms = ms;
+	return rc;
 }
 
 /*
@@ -418,11 +424,22 @@ static int run_batched(struct run *r, const struct strata_step *s, struct strata
 	strata_buf_add(&b, s->script, s->len);
 	strata_buf_adds(&b, "\n;\n");
 	script_end = b.len;
-	strata_history_batch_sql(db, s->row->mig, &s->row->version, s->row->name, s->action, s->down, &b);
+	strata_history_batch_sql(db, s->row->mig, &s->row->version, s->row->name, s->action, s->down,
+				 db->drv->exec_value != NULL, &b);
 	strata_buf_adds(&b, "COMMIT;");
 	if (b.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
-	rc = db->drv->exec(db->conn, b.buf, b.len, &pos, err);
+	if (db->drv->exec_value) {
+		/* the server timed it: what it recorded is what the run reports */
+		char *value = NULL;
+
+		rc = db->drv->exec_value(db->conn, b.buf, b.len, &pos, &value, err);
+		if (!rc && value)
+			r->ms = strata_history_ms(strtod(value, NULL));
+		free(value);
+	} else {
+		rc = db->drv->exec(db->conn, b.buf, b.len, &pos, err);
+	}
 	if (rc) {
 		struct strata_err ignored = { 0 };
 
@@ -473,11 +490,12 @@ static int run_step(struct run *r, const struct strata_step *s, int *skipped, st
 	const struct strata_migration *m = s->row->mig;
 	int own_tx = s->strategy == STRATA_STRATEGY_TX;
 	int in_batch = s->strategy == STRATA_STRATEGY_BATCH || s->strategy == STRATA_STRATEGY_BATCH_HELD;
-	double t0 = strata_now_ms();
+	double t0 = strata_now_ms(), ms;
 	long pos = -1;
 	int rc;
 
 	*skipped = 0;
+	r->ms = -1;
 	if (!s->record_only && s->dv->nrequire) {
 		rc = check_conditions(db, s, s->dv->require, s->dv->require_line, s->dv->nrequire, "require", err);
 		if (rc)
@@ -530,18 +548,20 @@ static int run_step(struct run *r, const struct strata_step *s, int *skipped, st
 			if (rc)
 				goto fail;
 		}
-		strata_history_defer(db, &r->held, m, &s->row->version, s->row->name, s->action, s->down,
-				     strata_now_ms() - t0);
+		ms = strata_history_ms(strata_now_ms() - t0);
+		strata_history_defer(db, &r->held, m, &s->row->version, s->row->name, s->action, s->down, ms);
+		r->ms = ms;
 		return 0;
 	}
+	ms = strata_history_ms(strata_now_ms() - t0);
 	if (s->accept)
 		rc = strata_history_accept(db, m, err);
 	else if (s->down)
 		rc = strata_history_delete(db, &s->row->version, err);
 	else
-		rc = strata_history_insert(db, m, strata_now_ms() - t0, err);
+		rc = strata_history_insert(db, m, ms, err);
 	if (!rc)
-		rc = strata_history_log(db, s->action, s->row, strata_now_ms() - t0, s->result ? s->result : "ok", err);
+		rc = strata_history_log(db, s->action, s->row, ms, s->result ? s->result : "ok", err);
 	if (rc)
 		goto fail;
 	if (own_tx) {
@@ -549,6 +569,7 @@ static int run_step(struct run *r, const struct strata_step *s, int *skipped, st
 		if (rc)
 			goto fail;
 	}
+	r->ms = ms;
 	if (s->closes_partial && !db->opts.dry_run)
 		partial_note(db, s);
 	return 0;
@@ -903,7 +924,8 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		} else {
 			at = s->row->vtext;
 		}
-		emit_mig(db, STRATA_EV_MIG_DONE, s, strata_now_ms() - t0);
+		/* the duration recorded, so that status and history show what the run showed */
+		emit_mig(db, STRATA_EV_MIG_DONE, s, r.ms >= 0 ? r.ms : strata_now_ms() - t0);
 	}
 	if (in_batch) {
 		rc = strata_history_flush(db, &r.held, err);

@@ -73,7 +73,7 @@ typedef void (*strata_lock_wait_fn)(void *ud, const char *holder, double waited_
  * another layout before it reads anything else; change the number whenever
  * the struct changes.
  */
-#define STRATA_DRIVER_ABI 1
+#define STRATA_DRIVER_ABI 2
 
 struct strata_driver {
 	unsigned abi;               /* STRATA_DRIVER_ABI it was built for */
@@ -140,6 +140,14 @@ struct strata_driver {
 	 * engine has no schemas to pin a table to.
 	 */
 	int (*table_schema)(struct strata_conn *c, const char *table, char **schema, struct strata_err *err);
+	/*
+	 * exec(), also giving *value (malloc'ed; NULL when none) the first cell
+	 * of the last statement of the script that returned rows: a batch's
+	 * bookkeeping says what it recorded (the server-timed duration) in the
+	 * same round trip. Optional: NULL when the driver has no such batches.
+	 */
+	int (*exec_value)(struct strata_conn *c, const char *sql, size_t len, long *errpos, char **value,
+			  struct strata_err *err);
 };
 
 /* The driver for an engine; NULL with err filled. Thread-safe. */
@@ -163,7 +171,11 @@ struct strata_dialect_ops {
 	/* ---- time */
 	const char *timestamp_format;                                   /* strftime format of a UTC timestamp parameter */
 	void (*timestamp_text)(struct strata_buf *b, const char *column); /* column read as "YYYY-MM-DD HH:MM:SS" UTC */
-	const char *elapsed_ms; /* expression: ms since the message carrying the statement arrived ("0": unknown) */
+	/*
+	 * expression: ms since the message carrying the statement arrived, to
+	 * the microsecond ("0": unknown)
+	 */
+	const char *elapsed_ms;
 
 	/* ---- the tables strata keeps (CREATE TABLE IF NOT EXISTS, without the last ';') */
 	/* The tracking table `qtable` (quoted, qualified) named `table` in `schema` (NULL: none), with its indexes. */
@@ -184,6 +196,17 @@ struct strata_dialect_ops {
 	 */
 	void (*retype_version)(struct strata_buf *b, const char *qname);
 	void (*columns)(struct strata_buf *b, const char *schema, const char *table); /* query: names, in order */
+
+	/*
+	 * ---- durations: tables before sub-millisecond durations kept
+	 * duration_ms as an integer column. legacy_duration_types are the type
+	 * names column_type reads for such a column (NULL-ended; empty when the
+	 * engine's integer column already keeps fractions, as SQLite's INTEGER
+	 * affinity keeps a non-integral value as REAL); retype_duration writes
+	 * the statements that turn `qname`'s into this dialect's exactly.
+	 */
+	const char *legacy_duration_types[3];
+	void (*retype_duration)(struct strata_buf *b, const char *qname);
 
 	/* ---- sessions */
 	const char *begin; /* the statement that starts a write transaction in a script */

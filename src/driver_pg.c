@@ -297,7 +297,8 @@ static int result_error(struct strata_conn *c, const PGresult *r, struct strata_
 	return code;
 }
 
-static int pg_exec(struct strata_conn *c, const char *sql, size_t len, long *errpos, struct strata_err *err)
+static int pg_exec_value(struct strata_conn *c, const char *sql, size_t len, long *errpos, char **value,
+			 struct strata_err *err)
 {
 	PGresult *r;
 	ExecStatusType st;
@@ -305,12 +306,14 @@ static int pg_exec(struct strata_conn *c, const char *sql, size_t len, long *err
 
 	if (errpos)
 		*errpos = -1;
+	if (value)
+		*value = NULL;
 	if (sql[len] != '\0') {
 		char *copy = strata_strndup(sql, len);
 
 		if (!copy)
 			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
-		rc = pg_exec(c, copy, len, errpos, err);
+		rc = pg_exec_value(c, copy, len, errpos, value, err);
 		free(copy);
 		return rc;
 	}
@@ -331,6 +334,10 @@ static int pg_exec(struct strata_conn *c, const char *sql, size_t len, long *err
 						    "COPY ... FROM STDIN / TO STDOUT is not supported in a migration");
 		} else if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
 			done++;
+			if (value && st == PGRES_TUPLES_OK && PQntuples(r) > 0 && PQnfields(r) > 0 && !rc) {
+				free(*value);
+				*value = strata_strdup(PQgetvalue(r, 0, 0));
+			}
 		} else if (!rc) {
 			const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
 
@@ -346,7 +353,16 @@ static int pg_exec(struct strata_conn *c, const char *sql, size_t len, long *err
 	}
 	if (!rc && PQstatus(c->pg) == CONNECTION_BAD)
 		rc = result_error(c, NULL, err);
+	if (rc && value) {
+		free(*value);
+		*value = NULL;
+	}
 	return rc;
+}
+
+static int pg_exec(struct strata_conn *c, const char *sql, size_t len, long *errpos, struct strata_err *err)
+{
+	return pg_exec_value(c, sql, len, errpos, NULL, err);
 }
 
 /*
@@ -972,7 +988,7 @@ static void pg_tracking_ddl(struct strata_buf *b, const char *schema, const char
 			   "  checksum text NOT NULL,\n"
 			   "  down_script text,\n"
 			   "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
-			   "  duration_ms bigint NOT NULL DEFAULT 0,\n"
+			   "  duration_ms numeric NOT NULL DEFAULT 0,\n"
 			   "  applied_by text NOT NULL,\n"
 			   "  state text NOT NULL DEFAULT 'applied',\n"
 			   "  statements_done integer NOT NULL DEFAULT 0,\n"
@@ -988,7 +1004,7 @@ static void pg_log_ddl(struct strata_buf *b, const char *qlog)
 			   "  version numeric,\n"
 			   "  name text,\n"
 			   "  applied_by text NOT NULL,\n"
-			   "  duration_ms bigint NOT NULL DEFAULT 0,\n"
+			   "  duration_ms numeric NOT NULL DEFAULT 0,\n"
 			   "  result text NOT NULL\n)");
 }
 
@@ -1015,6 +1031,12 @@ static void pg_retype_version(struct strata_buf *b, const char *qname)
 			"ALTER TABLE %s ALTER COLUMN version TYPE numeric USING "
 			"(CASE WHEN version < 0 THEN version::numeric + 18446744073709551616 ELSE version::numeric END);\n",
 			qname);
+}
+
+/* bigint to numeric: every integer converts exactly, the rows stay as they were. */
+static void pg_retype_duration(struct strata_buf *b, const char *qname)
+{
+	strata_buf_addf(b, "ALTER TABLE %s ALTER COLUMN duration_ms TYPE numeric;\n", qname);
 }
 
 static void pg_columns(struct strata_buf *b, const char *schema, const char *table)
@@ -1045,7 +1067,7 @@ static const struct strata_dialect_ops pg_sql = {
 	.timestamp_format = "%Y-%m-%d %H:%M:%S+00",
 	.timestamp_text = pg_timestamp_text,
 	/* statement_timestamp() is when the message carrying BEGIN, the script and the bookkeeping arrived */
-	.elapsed_ms = "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint",
+	.elapsed_ms = "round((extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::numeric, 3)",
 	.tracking_ddl = pg_tracking_ddl,
 	.log_ddl = pg_log_ddl,
 	.upsert = strata_dialect_on_conflict,
@@ -1053,6 +1075,8 @@ static const struct strata_dialect_ops pg_sql = {
 	.column_type = pg_column_type,
 	.retype_version = pg_retype_version,
 	.columns = pg_columns,
+	.legacy_duration_types = { "bigint", NULL },
+	.retype_duration = pg_retype_duration,
 	.begin = "BEGIN",
 	.statement_timeout = pg_statement_timeout,
 	.statement_timeout_reset = "RESET statement_timeout",
@@ -1093,4 +1117,5 @@ const struct strata_driver strata_driver_postgres = {
 	.display_name = "PostgreSQL",
 	.sql = &pg_sql,
 	.table_schema = pg_table_schema,
+	.exec_value = pg_exec_value,
 };

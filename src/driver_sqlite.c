@@ -814,6 +814,14 @@ static const struct strata_dialect_ops sqlite_sql = {
 	.column_type = sq_column_type,
 	.retype_version = NULL, /* SQLite cannot change a column's type: the table is rebuilt */
 	.columns = sq_columns,
+	/*
+	 * duration_ms stays an INTEGER column, in new tables as in those made
+	 * before: its affinity keeps "0.412" as the REAL 0.412 (only a value
+	 * that is an integer becomes INTEGER: "5.000" is 5), so every duration
+	 * reads back as written and no table needs a change
+	 */
+	.legacy_duration_types = { NULL },
+	.retype_duration = NULL,
 	.begin = "BEGIN IMMEDIATE", /* take the write lock now, not at the first write */
 	.statement_timeout = NULL,
 	.statement_timeout_reset = NULL,

@@ -16,6 +16,11 @@
  * both; the first command that takes the lock to write upgrades them in place
  * (upgrade_tables), in one transaction, so such a database keeps working.
  *
+ * Durations are ms to the microsecond (strata_history_ms), the figure a run
+ * reports, so that status and history show what up printed. Tables made
+ * before kept whole ms in an integer column: read as they are, and retyped
+ * by the same upgrade where the dialect says so (retype_duration).
+ *
  * This file names no engine: the tables' DDL, types, timestamps, quoting and
  * placeholders come from db->drv->sql. Statements are written here with
  * $1..$n parameters, which add_stmt spells as the driver does.
@@ -36,6 +41,27 @@
 
 static void now_text(struct strata_db *db, char when[40]);
 static int bookkeep(struct strata_db *db, const char *fmt, int n, const char *const *params, struct strata_err *err);
+
+double strata_history_ms(double ms)
+{
+	if (!(ms > 0)) /* and NaN */
+		return 0;
+	if (ms > 1e15)
+		ms = 1e15;
+	return (double)(long long)(ms * 1000.0 + 0.5) / 1000.0;
+}
+
+/* A duration as recorded: milliseconds to the microsecond ("0.412"). */
+static void ms_text(char dur[32], double ms)
+{
+	snprintf(dur, 32, "%.3f", strata_history_ms(ms));
+}
+
+/* A recorded duration read back (an integer from older tables, a fraction from these). */
+static double ms_from_text(const char *s)
+{
+	return s ? strtod(s, NULL) : 0;
+}
 
 /* A version read from a tracking table (either format); "" when the cell is not one. */
 static struct strata_version version_from_text(const char *s)
@@ -190,41 +216,51 @@ void strata_history_create_sql(struct strata_db *db, struct strata_buf *b)
 	strata_buf_adds(b, ";\n");
 }
 
-/* Is `type` the version column's type in a table of strata 0.1? */
-static int legacy_type(struct strata_db *db, const char *type)
+/* Is `type` one of `types` (NULL-ended)? */
+static int legacy_type(const char *const *types, const char *type)
 {
 	const char *const *t;
 
-	for (t = db->drv->sql->legacy_version_types; type && *t; t++)
+	for (t = types; type && *t; t++)
 		if (strcmp(type, *t) == 0)
 			return 1;
 	return 0;
 }
 
-/*
- * Which of the two tables still have strata 0.1's signed 64-bit version
- * column: one catalog query for both.
- */
-static int old_format(struct strata_db *db, int *t_old, int *l_old, struct strata_err *err)
+/* What of the two tables is older than this strata: one flag per table and column. */
+struct old_tables {
+	int t_version, l_version;   /* strata 0.1's signed 64-bit version column */
+	int t_duration, l_duration; /* an integer duration_ms (before sub-millisecond durations) */
+};
+
+/* One catalog query for both tables. */
+static int old_format(struct strata_db *db, struct old_tables *o, struct strata_err *err)
 {
+	const struct strata_dialect_ops *d = db->drv->sql;
 	struct strata_rows *r;
 	struct strata_buf q;
 	int rc;
 
-	*t_old = *l_old = 0;
+	memset(o, 0, sizeof(*o));
 	strata_buf_init(&q);
 	strata_buf_adds(&q, "SELECT ");
-	db->drv->sql->column_type(&q, db->schema, db->table, "version");
+	d->column_type(&q, db->schema, db->table, "version");
 	strata_buf_adds(&q, ", ");
-	db->drv->sql->column_type(&q, db->schema, db->logtable, "version");
+	d->column_type(&q, db->schema, db->logtable, "version");
+	strata_buf_adds(&q, ", ");
+	d->column_type(&q, db->schema, db->table, "duration_ms");
+	strata_buf_adds(&q, ", ");
+	d->column_type(&q, db->schema, db->logtable, "duration_ms");
 	rc = q.broken ? strata_err_set(err, STRATA_ENOMEM, "out of memory")
 		      : db->drv->query(db->conn, q.buf, 0, NULL, &r, err);
 	strata_buf_release(&q);
 	if (rc)
 		return rc;
 	if (r->nrows == 1) {
-		*t_old = legacy_type(db, strata_rows_get(r, 0, 0));
-		*l_old = legacy_type(db, strata_rows_get(r, 0, 1));
+		o->t_version = legacy_type(d->legacy_version_types, strata_rows_get(r, 0, 0));
+		o->l_version = legacy_type(d->legacy_version_types, strata_rows_get(r, 0, 1));
+		o->t_duration = d->retype_duration && legacy_type(d->legacy_duration_types, strata_rows_get(r, 0, 2));
+		o->l_duration = d->retype_duration && legacy_type(d->legacy_duration_types, strata_rows_get(r, 0, 3));
 	}
 	strata_rows_free(r);
 	return 0;
@@ -329,49 +365,58 @@ static int fix_negative(struct strata_db *db, const char *qname, struct strata_e
 }
 
 /*
- * Bring tables made by strata 0.1 to exact versions, in place and in one
- * transaction (the caller holds the migration lock): the columns change type
- * where the engine can (PostgreSQL's bigint becomes numeric), else the tables
- * are rebuilt (SQLite's, with untyped versions); versions stored negative
- * become the digits they stood for.
+ * Bring tables made by an older strata to this one's columns, in place and
+ * in one transaction (the caller holds the migration lock): strata 0.1's
+ * signed 64-bit versions become exact (the columns change type where the
+ * engine can, PostgreSQL's bigint becoming numeric, else the tables are
+ * rebuilt: SQLite's, with untyped versions; versions stored negative become
+ * the digits they stood for), and integer durations take fractions of a
+ * millisecond (where the engine's column does not already: retype_duration).
  */
 static int upgrade_tables(struct strata_db *db, struct strata_err *err)
 {
 	struct strata_buf b;
-	int rc, t_old, l_old;
+	struct old_tables o;
+	int rc;
 	long pos;
 
-	rc = old_format(db, &t_old, &l_old, err);
-	if (rc || (!t_old && !l_old))
+	rc = old_format(db, &o, err);
+	if (rc || (!o.t_version && !o.l_version && !o.t_duration && !o.l_duration))
 		return rc;
 	rc = db->drv->begin(db->conn, err);
 	if (rc)
 		return rc;
 	strata_buf_init(&b);
 	if (db->drv->sql->retype_version) {
-		if (t_old)
+		if (o.t_version)
 			db->drv->sql->retype_version(&b, db->qtable);
-		if (l_old)
+		if (o.l_version)
 			db->drv->sql->retype_version(&b, db->qlog);
-		rc = b.broken ? strata_err_set(err, STRATA_ENOMEM, "out of memory")
-			      : db->drv->exec(db->conn, b.buf, b.len, &pos, err);
 	} else {
-		if (t_old)
+		if (o.t_version)
 			rc = rebuild(db, db->table, db->qtable, tracking_create_sql, err);
-		if (!rc && t_old)
+		if (!rc && o.t_version)
 			rc = fix_negative(db, db->qtable, err);
-		if (!rc && l_old)
+		if (!rc && o.l_version)
 			rc = rebuild(db, db->logtable, db->qlog, log_create_sql, err);
-		if (!rc && l_old)
+		if (!rc && o.l_version)
 			rc = fix_negative(db, db->qlog, err);
 	}
+	/* a rebuilt table has the dialect's duration column already */
+	if (o.t_duration && (db->drv->sql->retype_version || !o.t_version))
+		db->drv->sql->retype_duration(&b, db->qtable);
+	if (o.l_duration && (db->drv->sql->retype_version || !o.l_version))
+		db->drv->sql->retype_duration(&b, db->qlog);
+	if (!rc && b.len)
+		rc = b.broken ? strata_err_set(err, STRATA_ENOMEM, "out of memory")
+			      : db->drv->exec(db->conn, b.buf, b.len, &pos, err);
 	strata_buf_release(&b);
 	if (!rc)
 		rc = db->drv->commit(db->conn, err);
 	if (rc) {
 		db->drv->rollback(db->conn, NULL);
-		strata_err_prefix(err, "cannot upgrade the tracking tables %s and %s to exact versions: ", db->qtable,
-				  db->qlog);
+		strata_err_prefix(err, "cannot upgrade the tracking tables %s and %s to %s: ", db->qtable, db->qlog,
+				  o.t_version || o.l_version ? "exact versions" : "sub-millisecond durations");
 		if (err && !err->hint[0])
 			strata_err_hint(err,
 				 "both tables were left as they were (status, version and history still read them); "
@@ -423,7 +468,7 @@ int strata_history_log(struct strata_db *db, const char *action, const struct st
 	struct strata_buf b;
 	int rc;
 
-	snprintf(dur, sizeof(dur), "%lld", (long long)(ms + 0.5));
+	ms_text(dur, ms);
 	now_text(db, when);
 	params[0] = when;
 	params[1] = action;
@@ -516,7 +561,7 @@ int strata_log_get(struct strata_db *db, struct strata_log_row **out, size_t *n,
 		rows[i].has_version = rows[i].version.d[0] != '\0';
 		rows[i].name = strata_strdup(strata_rows_get(r, i, 4) ? strata_rows_get(r, i, 4) : "");
 		rows[i].by = strata_strdup(strata_rows_get(r, i, 5) ? strata_rows_get(r, i, 5) : "");
-		rows[i].duration_ms = d ? atoll(d) : 0;
+		rows[i].duration_ms = ms_from_text(d);
 		rows[i].result = strata_strdup(strata_rows_get(r, i, 7) ? strata_rows_get(r, i, 7) : "");
 		if (!rows[i].at || !rows[i].action || !rows[i].name || !rows[i].by || !rows[i].result) {
 			strata_log_free(rows, i + 1);
@@ -605,7 +650,7 @@ int strata_history_read(struct strata_db *db, int with_down, struct strata_appli
 		a[i].checksum = take_cell(r, i, 2, "");
 		a[i].down = take_cell(r, i, 3, NULL);
 		a[i].applied_at = take_cell(r, i, 4, "");
-		a[i].duration_ms = d ? atoll(d) : 0;
+		a[i].duration_ms = ms_from_text(d);
 		a[i].applied_by = take_cell(r, i, 6, "");
 		a[i].state = take_cell(r, i, 7, "applied");
 		a[i].stmts_done = s ? atoi(s) : 0;
@@ -696,7 +741,7 @@ int strata_history_complete(struct strata_db *db, const struct strata_migration 
 	char dur[32], when[40];
 	const char *params[7];
 
-	snprintf(dur, sizeof(dur), "%lld", (long long)(ms + 0.5));
+	ms_text(dur, ms);
 	now_text(db, when);
 	params[0] = m->version.d;
 	params[1] = m->checksum;
@@ -713,12 +758,14 @@ int strata_history_complete(struct strata_db *db, const struct strata_migration 
 }
 
 static void batch_sql(struct strata_db *db, const struct strata_migration *m, const struct strata_version *version,
-		      const char *name, const char *action, int down, const char *result, struct strata_buf *b)
+		      const char *name, const char *action, int down, int returning, const char *result,
+		      struct strata_buf *b)
 {
 	/*
 	 * PostgreSQL times the message carrying BEGIN, the script and this (its
 	 * statement_timestamp() is when the message arrived); an offline SQLite
-	 * script records 0.
+	 * script records 0. The log row takes the tracking row's duration, so
+	 * that the two agree to the microsecond.
 	 */
 	const char *elapsed = db->drv->sql->elapsed_ms;
 	struct strata_buf ver;
@@ -743,24 +790,32 @@ static void batch_sql(struct strata_db *db, const struct strata_migration *m, co
 		add_literal(db, b, db->applied_by, strlen(db->applied_by));
 		strata_buf_adds(b, ");\n");
 	}
-	strata_buf_addf(b, "INSERT INTO %s (action, version, name, applied_by, duration_ms, result) VALUES (", db->qlog);
+	strata_buf_addf(b, "INSERT INTO %s (action, version, name, applied_by, duration_ms, result) ", db->qlog);
+	strata_buf_adds(b, down ? "VALUES (" : "SELECT ");
 	add_literal(db, b, action, strlen(action));
 	strata_buf_addf(b, ", %s, ", ver.buf);
 	add_literal(db, b, name, strlen(name));
 	strata_buf_adds(b, ", ");
 	add_literal(db, b, db->applied_by, strlen(db->applied_by));
-	strata_buf_addf(b, ", %s, ", elapsed);
-	add_literal(db, b, result, strlen(result));
-	strata_buf_adds(b, ");\n");
+	if (down) {
+		strata_buf_addf(b, ", %s, ", elapsed);
+		add_literal(db, b, result, strlen(result));
+		strata_buf_adds(b, ")");
+	} else {
+		strata_buf_adds(b, ", duration_ms, ");
+		add_literal(db, b, result, strlen(result));
+		strata_buf_addf(b, " FROM %s WHERE version = %s", db->qtable, ver.buf);
+	}
+	strata_buf_adds(b, returning ? " RETURNING duration_ms;\n" : ";\n");
 	if (ver.broken)
 		b->broken = 1;
 	strata_buf_release(&ver);
 }
 
 void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, const struct strata_version *version,
-			      const char *name, const char *action, int down, struct strata_buf *b)
+			      const char *name, const char *action, int down, int returning, struct strata_buf *b)
 {
-	batch_sql(db, m, version, name, action, down, "ok", b);
+	batch_sql(db, m, version, name, action, down, returning, "ok", b);
 }
 
 void strata_history_script_sql(struct strata_db *db, const struct strata_migration *m,
@@ -768,7 +823,7 @@ void strata_history_script_sql(struct strata_db *db, const struct strata_migrati
 			       struct strata_buf *b)
 {
 	/* run by a DBA's client, not by strata: the log says so */
-	batch_sql(db, m, version, name, action, down, "ok (offline script)", b);
+	batch_sql(db, m, version, name, action, down, 0, "ok (offline script)", b);
 }
 
 void strata_deferred_init(struct strata_deferred *d)
@@ -792,7 +847,7 @@ void strata_history_defer(struct strata_db *db, struct strata_deferred *d, const
 {
 	char dur[32];
 
-	snprintf(dur, sizeof(dur), "%lld", (long long)(ms + 0.5));
+	ms_text(dur, ms);
 	if (down) {
 		strata_buf_adds(&d->del, d->del.len ? ", " : "");
 		version_literal(db, &d->del, version);
@@ -868,7 +923,7 @@ int strata_history_insert(struct strata_db *db, const struct strata_migration *m
 	const char *params[7];
 	int rc;
 
-	snprintf(dur, sizeof(dur), "%lld", (long long)(ms + 0.5));
+	ms_text(dur, ms);
 	now_text(db, when);
 	params[0] = m->version.d;
 	params[1] = m->name;

@@ -21,7 +21,7 @@ struct strata_applied {
 	char *applied_at;   /* "YYYY-MM-DD HH:MM:SS" UTC */
 	char *applied_by;
 	char *state;        /* "applied" or "partial" */
-	long long duration_ms;
+	double duration_ms; /* as recorded: to the microsecond (strata_history_ms) */
 	int stmts_done;     /* partial: statements completed */
 	char *progress;     /* partial: checksum of the statements completed */
 };
@@ -58,10 +58,16 @@ void strata_history_create_sql(struct strata_db *db, struct strata_buf *b);
  * The bookkeeping of one migration as literal SQL, to travel in the same
  * round trip as its script (or into the offline script): the tracking INSERT
  * (or DELETE when `down`) and the log entry, timed by PostgreSQL from the
- * arrival of the message that carries them.
+ * arrival of the message that carries them. `returning`: the log INSERT
+ * returns the duration it recorded (for the driver's exec_value).
  */
 void strata_history_batch_sql(struct strata_db *db, const struct strata_migration *m, const struct strata_version *version,
-			      const char *name, const char *action, int down, struct strata_buf *b);
+			      const char *name, const char *action, int down, int returning, struct strata_buf *b);
+/*
+ * A duration in ms as the tables record it: rounded to the microsecond, so
+ * that what a run reports is what status and history read back.
+ */
+double strata_history_ms(double ms);
 /* The same for the offline script (--sql): its log row's result is "ok (offline script)". */
 void strata_history_script_sql(struct strata_db *db, const struct strata_migration *m,
 			       const struct strata_version *version, const char *name, const char *action, int down,

@@ -186,6 +186,8 @@ int cmd_fleet(struct cli *c, const struct strata_request *req);
 
 /* output.c */
 void out_event(void *ud, const struct strata_event *ev);
+/* A duration as `up` prints it ("0.4 ms"): status and history print recorded ones alike. */
+void format_ms(char *out, size_t size, double ms);
 /* Print an error for a person on stderr; returns the exit code for rc. */
 int out_error(struct cli *c, int rc, const struct strata_err *err);
 /* The same, then release err (an error that ends here). */

@@ -234,7 +234,7 @@ static int status_json(struct cli *c, const struct strata_status *st, const char
 
 			cJSON_AddStringToObject(o, "applied_at", iso_utc(r->applied_at, iso, sizeof(iso)));
 			cJSON_AddStringToObject(o, "applied_by", r->applied_by);
-			cJSON_AddNumberToObject(o, "duration_ms", (double)r->duration_ms);
+			cJSON_AddNumberToObject(o, "duration_ms", r->duration_ms);
 			if (how[i])
 				cJSON_AddStringToObject(o, "recorded_by", how[i]); /* up, baseline, force, adopt */
 		}
@@ -301,9 +301,12 @@ int cmd_status(struct cli *c)
 
 		printf("%-*s  %-*s  %s%-*s%s", vw, r->vtext, nw, r->name, col(c, state_colour(r->state)),
 		       tail ? sw : 0, shown_state(r, how[i]), col(c, "0"));
-		if (r->applied_at && (!how[i] || !strcmp(how[i], "up")))
-			printf("  %.16s (%lld ms, %s)", r->applied_at, r->duration_ms, r->applied_by);
-		else if (r->applied_at)
+		if (r->applied_at && (!how[i] || !strcmp(how[i], "up"))) {
+			char took[48];
+
+			format_ms(took, sizeof(took), r->duration_ms);
+			printf("  %.16s (%s, %s)", r->applied_at, took, r->applied_by);
+		} else if (r->applied_at)
 			printf("  %.16s (recorded by `strata %s`, not run by strata; %s)", r->applied_at, how[i],
 			       r->applied_by);
 		if (r->state == STRATA_PARTIAL)
@@ -723,7 +726,7 @@ int cmd_history(struct cli *c)
 				cJSON_AddNullToObject(o, "version");
 			cJSON_AddStringToObject(o, "name", rows[i].name);
 			cJSON_AddStringToObject(o, "by", rows[i].by);
-			cJSON_AddNumberToObject(o, "duration_ms", (double)rows[i].duration_ms);
+			cJSON_AddNumberToObject(o, "duration_ms", rows[i].duration_ms);
 			cJSON_AddStringToObject(o, "result", rows[i].result);
 			cJSON_AddItemToArray(root, o);
 		}
@@ -733,13 +736,15 @@ int cmd_history(struct cli *c)
 	if (n == 0 && !c->quiet)
 		fprintf(stderr, "strata: the history log is empty\n");
 	else
-		printf("%-19s  %-8s  %-14s  %-24s  %-20s  %8s  %s\n", "at (UTC)", "action", "version", "name", "by",
-		       "ms", "result");
+		printf("%-19s  %-8s  %-14s  %-24s  %-20s  %9s  %s\n", "at (UTC)", "action", "version", "name", "by",
+		       "took", "result");
 	for (i = first; i < n; i++) {
 		const char *ver = rows[i].has_version ? rows[i].version.d : "";
+		char took[48];
 
-		printf("%-19s  %-8s  %-14s  %-24s  %-20s  %8lld  %s%s%s\n", rows[i].at, rows[i].action, ver, rows[i].name,
-		       rows[i].by, rows[i].duration_ms, strncmp(rows[i].result, "ok", 2) ? col(c, "31") : "",
+		format_ms(took, sizeof(took), rows[i].duration_ms);
+		printf("%-19s  %-8s  %-14s  %-24s  %-20s  %9s  %s%s%s\n", rows[i].at, rows[i].action, ver, rows[i].name,
+		       rows[i].by, took, strncmp(rows[i].result, "ok", 2) ? col(c, "31") : "",
 		       rows[i].result, strncmp(rows[i].result, "ok", 2) ? col(c, "0") : "");
 	}
 	strata_log_free(rows, n);

@@ -31,14 +31,23 @@ const char *col(struct cli *c, const char *code)
 	return buf[next];
 }
 
-static void print_ms(FILE *f, double ms)
+/* How long something took, as every command shows it ("0.4 ms", "12 ms", "12.3 s"). */
+void format_ms(char *out, size_t size, double ms)
 {
 	if (ms < 10)
-		fprintf(f, "%.1f ms", ms);
+		snprintf(out, size, "%.1f ms", ms);
 	else if (ms < 10000)
-		fprintf(f, "%.0f ms", ms);
+		snprintf(out, size, "%.0f ms", ms);
 	else
-		fprintf(f, "%.1f s", ms / 1000.0);
+		snprintf(out, size, "%.1f s", ms / 1000.0);
+}
+
+static void print_ms(FILE *f, double ms)
+{
+	char t[48];
+
+	format_ms(t, sizeof(t), ms);
+	fputs(t, f);
 }
 
 /* Print an indented block, every line prefixed. */

@@ -15,7 +15,7 @@ setup() {
 	run strata -d sqlite:app.db status
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "version"*"name"*"state"*"applied (UTC)" ]]
-	[[ "${lines[1]}" =~ ^000001\ +create_projects\ +applied\ +20[0-9-]+\ [0-9:]+\ \([0-9]+\ ms,\ .+@.+\)$ ]]
+	[[ "${lines[1]}" =~ ^000001\ +create_projects\ +applied\ +20[0-9-]+\ [0-9:]+\ \([0-9.]+\ ms,\ .+@.+\)$ ]]
 	[[ "${lines[3]}" =~ ^000003\ +create_runs\ +pending ]]
 	[[ "$output" == *"2 applied, 1 pending; at 000002"* ]]
 }
@@ -181,7 +181,7 @@ SELECT 1;"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "version  name$(printf '%*s' $((${#long} - 4)) '')  state      applied (UTC)" ]
 	[[ "${lines[1]}" =~ ^000001\ {3}create_projects\ +baselined\ \ 20[0-9-]+\ [0-9:]+\ \(recorded\ by\ \`strata\ baseline\`,\ not\ run\ by\ strata\;\ .+@.+\)$ ]]
-	[[ "${lines[2]}" =~ ^2\ {8}gone_away_with_a_long_name_of_its_own\ +missing\ {4}20[0-9-]+\ [0-9:]+\ \([0-9]+\ ms,\ .+@.+\)$ ]]
+	[[ "${lines[2]}" =~ ^2\ {8}gone_away_with_a_long_name_of_its_own\ +missing\ {4}20[0-9-]+\ [0-9:]+\ \([0-9.]+\ ms,\ .+@.+\)$ ]]
 	[[ "${lines[3]}" =~ ^000003\ {3}create_runs\ +modified\ {3}20[0-9-]+\ [0-9:]+\ \(recorded\ by\ \`strata\ force\`.*file\ changed ]]
 	[ "${lines[4]}" = "000004   $long  pending" ]
 	# the state column starts at the same place on every line
@@ -199,7 +199,7 @@ SELECT 1;"
 	strata -d sqlite:app.db down -y
 	strata -d sqlite:app.db up 1
 	run --separate-stderr strata -d sqlite:app.db status
-	[[ "${lines[3]}" =~ ^000003\ +create_runs\ +applied\ +20[0-9-]+\ [0-9:]+\ \([0-9]+\ ms ]]
+	[[ "${lines[3]}" =~ ^000003\ +create_runs\ +applied\ +20[0-9-]+\ [0-9:]+\ \([0-9.]+\ ms ]]
 }
 
 @test "PostgreSQL: forced and baselined rows in status and in --json" {
@@ -212,7 +212,7 @@ SELECT 1;"
 	[ "$status" -eq 0 ]
 	[[ "${lines[1]}" =~ ^000001\ +create_projects\ +baselined\ +20 ]]
 	[[ "${lines[2]}" =~ ^000002\ +create_tasks\ +forced\ +20 ]]
-	[[ "${lines[3]}" =~ ^000003\ +create_runs\ +applied\ +20[0-9-]+\ [0-9:]+\ \([0-9]+\ ms ]]
+	[[ "${lines[3]}" =~ ^000003\ +create_runs\ +applied\ +20[0-9-]+\ [0-9:]+\ \([0-9.]+\ ms ]]
 	[ "${lines[4]}" = "3 applied (1 baselined, 1 forced), 0 pending; at 000003" ]
 	run --separate-stderr strata -d "$url" status --json
 	[ "$(jq -r '.migrations | map(.recorded_by) | join(",")' <<<"$output")" = "baseline,force,up" ]

@@ -21,7 +21,7 @@ setup() {
 	run strata -d sqlite:app.db history
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "at (UTC)"*"action"*"version"*"result" ]]
-	[[ "${lines[1]}" =~ up\ +1\ +create_projects\ +.+@.+\ +[0-9]+\ +ok$ ]]
+	[[ "${lines[1]}" =~ up\ +1\ +create_projects\ +.+@.+\ +[0-9.]+\ m?s\ +ok$ ]]
 	[[ "${lines[3]}" =~ down\ +2\ +create_tasks ]]
 	[[ "$output" =~ up\ +4\ +broken.*failed:\ 000004_broken.up.sql:1:\ no\ such\ column:\ nope ]]
 	[[ "$output" =~ force\ +3\ +create_runs ]]
