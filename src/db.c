@@ -51,6 +51,7 @@ void strata_db_close(struct strata_db *db)
 	if (db->conn)
 		db->drv->close(db->conn);
 	strata_cancel_free(db->own_cancel);
+	strata_db_forget_formats(db);
 	free(db->schema);
 	free(db->table);
 	free(db->qtable);
@@ -59,6 +60,17 @@ void strata_db_close(struct strata_db *db)
 	free(db->lockkey);
 	free(db->applied_by);
 	free(db);
+}
+
+void strata_db_forget_formats(struct strata_db *db)
+{
+	size_t i;
+
+	for (i = 0; i < STRATA_DB_STMT_FORMATS; i++) {
+		free(db->stmt_fmt[i].fmt);
+		db->stmt_fmt[i].fmt = NULL;
+		db->stmt_fmt[i].tmpl = NULL;
+	}
 }
 
 void strata_db_quote_table(const struct strata_db *db, struct strata_buf *b, const char *schema, const char *name)

@@ -10,6 +10,9 @@
 
 struct strata_buf;
 
+/* Statement templates whose formats an open target keeps (history.c has about a dozen). */
+#define STRATA_DB_STMT_FORMATS 32
+
 struct strata_db {
 	const struct strata_driver *drv;
 	struct strata_conn *conn;
@@ -23,10 +26,17 @@ struct strata_db {
 	char *lockkey;                      /* identity of the migration lock */
 	char *applied_by;                   /* recorded user@host */
 	struct strata_cancel *own_cancel;   /* what strata_interrupt() trips (cancel.c); opts.cancel is the caller's */
+	struct {                            /* statement formats history.c built from its templates */
+		const char *tmpl;
+		char *fmt;
+	} stmt_fmt[STRATA_DB_STMT_FORMATS];
 };
 
 /* Append schema.name (or name alone when schema is NULL) quoted as db's engine quotes identifiers. */
 void strata_db_quote_table(const struct strata_db *db, struct strata_buf *b, const char *schema, const char *name);
+
+/* Free the formats history.c kept (the driver's placeholders they spell stay valid for db's life). */
+void strata_db_forget_formats(struct strata_db *db);
 
 /* Point an open connection at another target of the same database (another schema). */
 int strata_db_retarget(struct strata_db *db, const struct strata_target *t, struct strata_err *err);

@@ -74,46 +74,73 @@ static struct strata_version version_from_text(const char *s)
 }
 
 /*
- * Append a statement to b: `tmpl` is a printf format whose parameters are
- * written $1..$n (names enter through %s, never through the template), each
- * spelled as the driver's placeholder.
+ * The printf format of a statement template `tmpl` whose parameters are
+ * written $1..$n, each spelled as the driver's placeholder. Templates are
+ * this file's string literals: each is translated once per connection and
+ * kept (db->stmt_fmt), as the bookkeeping runs them once per migration.
+ * NULL when out of memory.
  */
+static const char *stmt_format(struct strata_db *db, const char *tmpl)
+{
+	struct strata_buf f, ph;
+	const char *p, *q;
+	size_t i, slot = STRATA_DB_STMT_FORMATS;
+
+	for (i = 0; i < STRATA_DB_STMT_FORMATS; i++) {
+		if (db->stmt_fmt[i].tmpl == tmpl)
+			return db->stmt_fmt[i].fmt;
+		if (!db->stmt_fmt[i].tmpl && slot == STRATA_DB_STMT_FORMATS)
+			slot = i;
+	}
+	strata_buf_init(&f);
+	strata_buf_init(&ph);
+	for (p = tmpl; *p; p = q) {
+		int n = 0;
+
+		if (*p != '$' || p[1] < '1' || p[1] > '9') {
+			for (q = p + 1; *q && *q != '$'; q++)
+				;
+			strata_buf_add(&f, p, (size_t)(q - p));
+			continue;
+		}
+		for (q = p + 1; *q >= '0' && *q <= '9'; q++)
+			n = n * 10 + (*q - '0');
+		strata_buf_reset(&ph);
+		db->drv->sql->placeholder(&ph, n);
+		for (i = 0; i < ph.len; i++) {
+			if (ph.buf[i] == '%')
+				strata_buf_addc(&f, '%');
+			strata_buf_addc(&f, ph.buf[i]);
+		}
+	}
+	if (ph.broken)
+		f.broken = 1;
+	strata_buf_release(&ph);
+	if (slot == STRATA_DB_STMT_FORMATS) { /* full (never, with this file's templates): start over */
+		strata_db_forget_formats(db);
+		slot = 0;
+	}
+	db->stmt_fmt[slot].fmt = strata_buf_detach(&f, NULL);
+	if (db->stmt_fmt[slot].fmt)
+		db->stmt_fmt[slot].tmpl = tmpl;
+	return db->stmt_fmt[slot].fmt;
+}
+
+/* Append a statement to b: `tmpl` is a printf format with $1..$n parameters (names enter through %s). */
 static void add_stmt(struct strata_db *db, struct strata_buf *b, const char *tmpl, ...)
 	__attribute__((format(printf, 3, 4)));
 static void add_stmt(struct strata_db *db, struct strata_buf *b, const char *tmpl, ...)
 {
-	struct strata_buf f, ph;
-	const char *p, *q;
+	const char *fmt = stmt_format(db, tmpl);
 	va_list ap;
 
-	strata_buf_init(&f);
-	strata_buf_init(&ph);
-	for (p = tmpl; *p; p++) {
-		int n = 0;
-
-		if (*p != '$' || p[1] < '1' || p[1] > '9') {
-			strata_buf_addc(&f, *p);
-			continue;
-		}
-		while (p[1] >= '0' && p[1] <= '9')
-			n = n * 10 + (*++p - '0');
-		strata_buf_reset(&ph);
-		db->drv->sql->placeholder(&ph, n);
-		for (q = ph.buf; *q; q++) {
-			if (*q == '%')
-				strata_buf_addc(&f, '%');
-			strata_buf_addc(&f, *q);
-		}
-	}
-	if (f.broken || ph.broken) {
+	if (!fmt) {
 		b->broken = 1;
-	} else {
-		va_start(ap, tmpl);
-		strata_buf_vaddf(b, f.buf, ap);
-		va_end(ap);
+		return;
 	}
-	strata_buf_release(&f);
-	strata_buf_release(&ph);
+	va_start(ap, tmpl);
+	strata_buf_vaddf(b, fmt, ap);
+	va_end(ap);
 }
 
 /* Quoting as the driver's dialect does it. */
