@@ -396,7 +396,10 @@ void strata_cancel_free(struct strata_cancel *c);
 /*
  * Options for opening a target and running migrations. Start from
  * strata_opts_init(), which sets .version = STRATA_OPTS_VERSION and the
- * defaults; new fields are only ever added at the end. strata_db_open copies
+ * defaults; new fields are only ever added at the end, and each addition
+ * bumps STRATA_OPTS_VERSION, so that a program built against an older
+ * strata.h (a smaller struct) is refused by strata_db_open rather than read
+ * past its end. strata_db_open copies
  * the struct: the strings, the callback's `ud` and the cancel token are
  * borrowed, and must stay valid until strata_db_close (see strata_db_open).
  */
@@ -425,7 +428,7 @@ struct strata_opts {
 	void *ud;
 	struct strata_cancel *cancel; /* trips the runs on this database (strata_cancel_trip), or NULL */
 };
-#define STRATA_OPTS_VERSION 1
+#define STRATA_OPTS_VERSION 2 /* 2: cancel */
 void strata_opts_init(struct strata_opts *o);
 
 enum strata_event_kind {

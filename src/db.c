@@ -177,7 +177,10 @@ static int db_open(const struct strata_target *t, const struct strata_opts *o, i
 
 	*out = NULL;
 	if (o && o->version != STRATA_OPTS_VERSION)
-		return strata_err_set(err, STRATA_EUSAGE, "strata_opts version %d is not supported", o->version);
+		return strata_err_set(err, STRATA_EUSAGE,
+				      "strata_opts version %d is not supported (this libstrata has version %d): rebuild the "
+				      "program against this strata.h, starting from strata_opts_init()",
+				      o->version, STRATA_OPTS_VERSION);
 	db = calloc(1, sizeof(*db));
 	if (!db)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");

@@ -235,6 +235,24 @@ static void test_interrupt_db(void **state)
 	meet_release(&m);
 }
 
+/* A program built against the strata.h before opts.cancel (version 1) is refused, not read past its struct's end. */
+static void test_old_opts_refused(void **state)
+{
+	struct tmpdb t;
+	char url[400];
+
+	(void)state;
+	tmpdb_init(&t);
+	snprintf(url, sizeof(url), "sqlite:%s/app.db", t.dir);
+	assert_int_equal(strata_target_parse(url, &t.target, &t.err), 0);
+	t.opts.version = 1;
+	assert_int_equal(strata_db_open(t.target, &t.opts, &t.db, &t.err), STRATA_EUSAGE);
+	assert_null(t.db);
+	assert_string_equal(t.err.message, "strata_opts version 1 is not supported (this libstrata has version 2): "
+					   "rebuild the program against this strata.h, starting from strata_opts_init()");
+	tmpdb_free(&t);
+}
+
 /* A fleet given a token stops starting targets once it trips (here when the first one is done). */
 struct fleet_ud {
 	const struct strata_source *src;
@@ -327,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_trip_between_migrations),
 		cmocka_unit_test(test_trip_cancels_statement),
 		cmocka_unit_test(test_interrupt_db),
+		cmocka_unit_test(test_old_opts_refused),
 		cmocka_unit_test(test_fleet_stops),
 		cmocka_unit_test(test_interrupt_all),
 	};
