@@ -80,7 +80,7 @@ const struct command current_command = {
 	NULL,
 };
 const struct command stamp_command = {
-	"stamp", cmd_stamp, NEED_SOURCE | NEED_DB, "head|base|V", "Alembic: record a version, running nothing (force)",
+	"stamp", cmd_stamp, NEED_SOURCE | NEED_DB | RECORDS, "head|base|V", "Alembic: record a version, running nothing (force)",
 	"strata stamp head\nstrata stamp 000004 --yes\nstrata stamp base --yes", "Alembic", "force",
 	"stamp V is strata force V: afterwards exactly the migrations up to V are recorded as applied (above V "
 	"unrecorded), and no SQL runs; head is the newest migration file, base is nothing applied. It asks first, "

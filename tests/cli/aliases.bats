@@ -118,6 +118,9 @@ applied() {
 	run strata stamp head --yes
 	[ "$status" -eq 0 ]
 	[ "$(applied)" = "1 2 3 4" ]
+	# it says what force says: recorded, not run
+	[[ "$output" == *" - 3 to record"* ]]
+	[[ "$output" == *"recorded 000004 step_4"* ]]
 	# nothing ran: the tables are not there
 	[ "$(sqlite_sql app.db "SELECT count(*) FROM sqlite_master WHERE name LIKE 't_'")" = 0 ]
 	run strata stamp 000002 --yes
