@@ -159,3 +159,26 @@ hold_sqlite() {
 	done
 	return 1
 }
+
+# old_strata_build: export OLD_STRATA, a strata 0.1 binary (commit 40966f9,
+# before versions were exact and durations sub-millisecond) for the upgrade
+# tests: STRATA_OLD_BIN when set, else built once from the repository's
+# history beside the binary under test. Test files that need it run in
+# parallel under ctest: one builds under a lock while the others wait for it.
+old_strata_build() {
+	local dir
+	if [ -n "${STRATA_OLD_BIN:-}" ]; then
+		export OLD_STRATA=$STRATA_OLD_BIN
+		return 0
+	fi
+	dir=$(cd "$(dirname "$STRATA")" && pwd)/strata-0.1
+	(
+		flock 9
+		[ -x "$dir/build/strata" ] && exit 0
+		rm -rf "$dir" && mkdir -p "$dir/src" &&
+			git -C "$STRATA_SOURCE_DIR" archive 40966f9 | tar -x -C "$dir/src" &&
+			cmake -S "$dir/src" -B "$dir/build" -DSTRATA_TESTS=OFF >/dev/null &&
+			make -C "$dir/build" -j2 strata >/dev/null
+	) 9>"$dir.lock" || return 1
+	export OLD_STRATA=$dir/build/strata
+}

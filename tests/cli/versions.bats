@@ -108,23 +108,9 @@ pg_recorded() {
 	[ -e migrations/18446744073709551616_next.up.sql ]
 }
 
-# strata 0.1 (commit 40966f9, before versions were exact), built once from the
-# repository's history beside the binary under test, for the upgrade tests
-# (STRATA_OLD_BIN: a binary of that commit built elsewhere).
+# strata 0.1 for the upgrade tests (old_strata_build in helpers.bash).
 setup_file() {
-	local dir
-	if [ -n "${STRATA_OLD_BIN:-}" ]; then
-		export OLD_STRATA=$STRATA_OLD_BIN
-		return 0
-	fi
-	dir=$(cd "$(dirname "$STRATA")" && pwd)/strata-0.1
-	if [ ! -x "$dir/build/strata" ]; then
-		rm -rf "$dir" && mkdir -p "$dir/src" &&
-			git -C "$STRATA_SOURCE_DIR" archive 40966f9 | tar -x -C "$dir/src" &&
-			cmake -S "$dir/src" -B "$dir/build" -DSTRATA_TESTS=OFF >/dev/null &&
-			make -C "$dir/build" -j2 strata >/dev/null || return 1
-	fi
-	export OLD_STRATA=$dir/build/strata
+	old_strata_build
 }
 
 # Directory "old" as strata 0.1 can read it (9300000000000000000 is above 2^63:
