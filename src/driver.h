@@ -28,6 +28,8 @@
 
 struct strata_buf;
 struct strata_version;
+struct strata_schema;
+struct strata_schema_read_opts;
 
 enum {
 	STRATA_CAP_TRANSACTIONAL_DDL = 1 << 0, /* DDL rolls back with the transaction */
@@ -73,7 +75,7 @@ typedef void (*strata_lock_wait_fn)(void *ud, const char *holder, double waited_
  * another layout before it reads anything else; change the number whenever
  * the struct changes.
  */
-#define STRATA_DRIVER_ABI 2
+#define STRATA_DRIVER_ABI 3
 
 struct strata_driver {
 	unsigned abi;               /* STRATA_DRIVER_ABI it was built for */
@@ -148,6 +150,16 @@ struct strata_driver {
 	 */
 	int (*exec_value)(struct strata_conn *c, const char *sql, size_t len, long *errpos, char **value,
 			  struct strata_err *err);
+	/* schema */
+	/*
+	 * Fill s (empty, from strata_schema_new) with the schema of the database
+	 * c is on, through the builder of src/schema/model.h, leaving out o's
+	 * excluded tables and what belongs to extensions; kinds it cannot model
+	 * go to strata_schema_unhandled. The caller finishes s. Optional: NULL
+	 * when the engine cannot introspect.
+	 */
+	int (*schema_read)(struct strata_conn *c, const struct strata_schema_read_opts *o, struct strata_schema *s,
+			   struct strata_err *err);
 };
 
 /* The driver for an engine; NULL with err filled. Thread-safe. */

@@ -1,0 +1,52 @@
+/*
+ * schema/model.h - building a struct strata_schema (include/strata_schema.h):
+ * what a driver's schema_read method calls to add objects, attributes and
+ * dependencies, and what the dump, compare and test modules share. The
+ * builder never fails half-way silently: every add returns 0 or STRATA_ENOMEM
+ * and leaves the schema freeable.
+ */
+#ifndef STRATA_SCHEMA_MODEL_H
+#define STRATA_SCHEMA_MODEL_H
+
+#include "strata_schema.h"
+
+/* What strata_schema_read asks of a driver's schema_read method. */
+struct strata_schema_read_opts {
+	unsigned flags;               /* STRATA_SCHEMA_* */
+	/*
+	 * strata's own tables, to leave out with everything that belongs to
+	 * them (indexes, sequences, triggers): schema (NULL: the default one)
+	 * and name, nexclude of them.
+	 */
+	const char *const *exclude_schema;
+	const char *const *exclude_table;
+	size_t nexclude;
+};
+
+/* Start an empty schema of engine e into *out (calloc'ed). */
+int strata_schema_new(enum strata_engine e, struct strata_schema **out);
+
+/*
+ * Add an object; the strings are copied (NULL allowed for schema, parent,
+ * sql). *obj points at it until the next add (the array may move).
+ */
+int strata_schema_add(struct strata_schema *s, enum strata_obj_kind kind, const char *schema, const char *parent,
+		      const char *name, const char *sql, struct strata_schema_obj **obj);
+/* Set (or replace) attribute key of o to value (copied; NULL: absent). */
+int strata_schema_obj_attr(struct strata_schema_obj *o, const char *key, const char *value);
+/* o must come after the object of this identity in a dump. */
+int strata_schema_obj_dep(struct strata_schema_obj *o, enum strata_obj_kind kind, const char *schema,
+			  const char *parent, const char *name);
+/* Note `count` objects of a kind the model cannot hold ("foreign table"). */
+int strata_schema_unhandled(struct strata_schema *s, const char *kind, size_t count);
+
+/* Sort objects by identity and each object's attributes by key; call once after the last add. */
+int strata_schema_finish(struct strata_schema *s);
+
+/* Identity key of a (kind, schema, parent, name) as strata_schema_obj_key writes it (malloc'ed). */
+char *strata_schema_key(enum strata_obj_kind kind, const char *schema, const char *parent, const char *name);
+
+/* Order of identities: kind, schema, parent, name (NULLs first). */
+int strata_schema_obj_cmp(const struct strata_schema_obj *a, const struct strata_schema_obj *b);
+
+#endif
