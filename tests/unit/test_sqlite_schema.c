@@ -269,6 +269,70 @@ static void test_views_and_text(void **state)
 	tmpdb_free(&t);
 }
 
+/*
+ * vaultwarden's history, one migration at a time: after each, every row of
+ * sqlite_master that is the user's (not SQLite's, not strata's, not an
+ * automatic index) is an object of the model with exactly its stored text,
+ * and the model has no table, index, view or trigger besides.
+ */
+static void test_vaultwarden_states(void **state)
+{
+	static const char q[] = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+				"AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name NOT IN ($1, $2)";
+	struct tmpdb t;
+	size_t steps = 0;
+
+	(void)state;
+	tmpdb_init(&t);
+	strata_err_release(&t.err);
+	assert_int_equal(strata_source_load(STRATA_CORPUS_DIR "/sqlite-vaultwarden/migrations", &t.src, &t.err), 0);
+	tmpdb_open(&t);
+	for (;;) {
+		struct strata_request req;
+		struct strata_run_result res;
+		struct strata_schema *s;
+		struct strata_rows *rows;
+		const char *params[2];
+		size_t nobj = 0;
+
+		memset(&req, 0, sizeof(req));
+		memset(&res, 0, sizeof(res));
+		req.action = STRATA_UP;
+		req.count = 1;
+		strata_err_release(&t.err);
+		assert_int_equal(strata_run(t.db, t.src, &req, &res, &t.err), 0);
+		if (res.applied == 0)
+			break;
+		steps++;
+		s = read_schema(&t);
+		params[0] = t.db->table;
+		params[1] = t.db->logtable;
+		assert_int_equal(t.db->drv->query(t.db->conn, q, 2, params, &rows, &t.err), 0);
+		for (size_t i = 0; i < rows->nrows; i++) {
+			const char *type = strata_rows_get(rows, i, 0), *name = strata_rows_get(rows, i, 1);
+			const char *tbl = strata_rows_get(rows, i, 2), *sql = strata_rows_get(rows, i, 3);
+			enum strata_obj_kind k = strcmp(type, "table") == 0  ? STRATA_OBJ_TABLE
+						 : strcmp(type, "index") == 0 ? STRATA_OBJ_INDEX
+						 : strcmp(type, "view") == 0  ? STRATA_OBJ_VIEW
+									      : STRATA_OBJ_TRIGGER;
+			const struct strata_schema_obj *o =
+				must_find(s, k, k == STRATA_OBJ_INDEX || k == STRATA_OBJ_TRIGGER ? tbl : NULL, name);
+
+			assert_attr(o, "definition", sql);
+			assert_int_equal(strncmp(o->sql, sql, strlen(sql)), 0);
+			nobj++;
+		}
+		assert_int_equal(count_kind(s, STRATA_OBJ_TABLE) + count_kind(s, STRATA_OBJ_INDEX) +
+					 count_kind(s, STRATA_OBJ_VIEW) + count_kind(s, STRATA_OBJ_TRIGGER),
+				 nobj);
+		assert_int_equal(s->nunhandled, 0);
+		strata_rows_free(rows);
+		strata_schema_free(s);
+	}
+	assert_int_equal(steps, 56);
+	tmpdb_free(&t);
+}
+
 /* An empty database (a new path, not created yet) has an empty schema. */
 static void test_empty(void **state)
 {
@@ -293,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_virtual_tables),
 		cmocka_unit_test(test_views_and_text),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_vaultwarden_states),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
