@@ -83,6 +83,11 @@ struct strata_schema {
 	size_t n;
 	char **unhandled;  /* "2 foreign table", "1 event trigger": kinds the model cannot hold */
 	size_t nunhandled;
+	/*
+	 * What a dump writes before any object (set by the driver, NULL:
+	 * nothing): settings the script needs, each statement ending in ";\n".
+	 */
+	char *preamble;
 };
 
 void strata_schema_free(struct strata_schema *s);
