@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include "schema/model.h"
@@ -797,6 +798,80 @@ static void test_object_names(void **state)
 	strata_schema_free(b);
 }
 
+/* ---- JSON ---------------------------------------------------------------- */
+
+static cJSON *diff_json(const struct strata_schema_diff *d)
+{
+	char *text = NULL;
+	cJSON *j;
+
+	assert_int_equal(strata_schema_diff_json(d, &text), 0);
+	assert_non_null(text);
+	j = cJSON_Parse(text);
+	free(text);
+	assert_non_null(j);
+	return j;
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	assert_non_null(v);
+	return cJSON_IsNull(v) ? NULL : cJSON_GetStringValue(v);
+}
+
+static void test_diff_json(void **state)
+{
+	struct strata_schema *a = base_schema("public"), *b = base_schema("public");
+	struct strata_schema_diff *d;
+	struct strata_schema_obj *o;
+	const cJSON *items, *it;
+	cJSON *j;
+
+	(void)state;
+	d = compare(a, b);
+	j = diff_json(d);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "equal")));
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(j, "order_only")));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "differences")), 0);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "not_handled")), 0);
+	cJSON_Delete(j);
+	strata_schema_diff_free(d);
+
+	o = (struct strata_schema_obj *)strata_schema_find(b, STRATA_OBJ_COLUMN, "public", "projects", "name");
+	attr(o, "default", NULL);
+	add(b, STRATA_OBJ_INDEX, "public", "runs", "ix_runs_status", "CREATE INDEX ix_runs_status\nON runs (status);\n");
+	assert_int_equal(strata_schema_unhandled(b, "foreign table", 1), 0);
+	finish(b);
+	d = compare(a, b);
+	j = diff_json(d);
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(j, "equal")));
+	items = cJSON_GetObjectItem(j, "differences");
+	assert_int_equal(cJSON_GetArraySize(items), 2);
+	it = cJSON_GetArrayItem(items, 0);
+	assert_string_equal(jstr(it, "op"), "changed");
+	assert_string_equal(jstr(it, "kind"), "column");
+	assert_string_equal(jstr(it, "object"), "projects.name");
+	assert_string_equal(jstr(it, "attribute"), "default");
+	assert_string_equal(jstr(it, "before"), "'x'");
+	assert_null(jstr(it, "after"));
+	assert_string_equal(jstr(it, "line"), "~ column projects.name: default 'x' → none");
+	assert_null(cJSON_GetObjectItem(it, "sql"));
+	it = cJSON_GetArrayItem(items, 1);
+	assert_string_equal(jstr(it, "op"), "added");
+	assert_string_equal(jstr(it, "kind"), "index");
+	assert_string_equal(jstr(it, "object"), "ix_runs_status ON runs");
+	assert_string_equal(jstr(it, "sql"), "CREATE INDEX ix_runs_status ON runs (status);");
+	assert_null(cJSON_GetObjectItem(it, "attribute"));
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "not_handled"), 0)->valuestring,
+			    "after: 1 foreign table");
+	cJSON_Delete(j);
+	strata_schema_diff_free(d);
+	strata_schema_free(a);
+	strata_schema_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -818,6 +893,7 @@ int main(void)
 		cmocka_unit_test(test_compare_unhandled),
 		cmocka_unit_test(test_diff_line),
 		cmocka_unit_test(test_object_names),
+		cmocka_unit_test(test_diff_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
