@@ -83,6 +83,11 @@ struct strata_schema {
 	size_t n;
 	char **unhandled;  /* "2 foreign table", "1 event trigger": kinds the model cannot hold */
 	size_t nunhandled;
+	/*
+	 * What a dump writes before any object (set by the driver, NULL:
+	 * nothing): settings the script needs, each statement ending in ";\n".
+	 */
+	char *preamble;
 };
 
 void strata_schema_free(struct strata_schema *s);
@@ -152,6 +157,19 @@ void strata_schema_diff_free(struct strata_schema_diff *d);
 
 /* One line per item: "+ index ix_runs_status ON runs (status)", "~ column projects.name: default 'x' → none". */
 int strata_schema_diff_line(const struct strata_schema_diff_item *it, char **line);
+
+/*
+ * The diff as one JSON object (malloc'ed into *json, free() it):
+ *   {"equal": bool, "order_only": bool,
+ *    "differences": [{"op": "added"|"removed"|"changed", "kind": "index",
+ *                     "object": "ix ON runs", "sql": ... (added/removed, or null)
+ *                     | "attribute": "default", "before": ..., "after": ... (changed, null: none),
+ *                     "line": the strata_schema_diff_line text}],
+ *    "not_handled": ["2 foreign table", "before: 1 event trigger"]}
+ * "equal" is true only with no difference and nothing not handled.
+ * Returns 0 or STRATA_ENOMEM.
+ */
+int strata_schema_diff_json(const struct strata_schema_diff *d, char **json);
 
 /* ---------------------------------------------------------------------------
  * Scratch databases (schema/scratch.c): a new, empty database of the same
