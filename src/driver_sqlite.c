@@ -33,6 +33,7 @@
 #include "util.h"
 #include "split.h"
 #include "driver.h"
+#include "driver_sqlite.h"
 #include "registry.h"
 #include "url.h"
 
@@ -212,6 +213,11 @@ static int sq_connect(const struct strata_target *t, const struct strata_opts *o
 	}
 	*out = c;
 	return 0;
+}
+
+sqlite3 *strata_sqlite_handle(struct strata_conn *c)
+{
+	return c->db;
 }
 
 static void drop_cache(struct strata_conn *c)
@@ -883,4 +889,6 @@ const struct strata_driver strata_driver_sqlite = {
 	.display_name = "SQLite",
 	.sql = &sqlite_sql,
 	.table_schema = NULL,
+	/* schema */
+	.schema_read = strata_sqlite_schema_read, /* driver_sqlite_schema.c */
 };
