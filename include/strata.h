@@ -786,6 +786,8 @@ struct strata_config {
 	int allow_out_of_order;  /* -1 unset, 0 or 1 */
 	int allow_modified;      /* -1 unset, 0 or 1 */
 	char *env_file;          /* dotenv file to load DATABASE_URL and friends from, or NULL */
+	char *scratch;           /* check, test: the server to make scratch databases on (URL), or NULL */
+	char *scratch_setup;     /* check, test: SQL file run in every scratch database first, or NULL */
 };
 
 /* Set every field unset (forgetting, not freeing, what c held). */

@@ -83,6 +83,11 @@ struct strata_schema {
 	size_t n;
 	char **unhandled;  /* "2 foreign table", "1 event trigger": kinds the model cannot hold */
 	size_t nunhandled;
+	/*
+	 * What a dump writes before any object (set by the driver, NULL:
+	 * nothing): settings the script needs, each statement ending in ";\n".
+	 */
+	char *preamble;
 };
 
 void strata_schema_free(struct strata_schema *s);
@@ -152,5 +157,130 @@ void strata_schema_diff_free(struct strata_schema_diff *d);
 
 /* One line per item: "+ index ix_runs_status ON runs (status)", "~ column projects.name: default 'x' → none". */
 int strata_schema_diff_line(const struct strata_schema_diff_item *it, char **line);
+
+/*
+ * The diff as one JSON object (malloc'ed into *json, free() it):
+ *   {"equal": bool, "order_only": bool,
+ *    "differences": [{"op": "added"|"removed"|"changed", "kind": "index",
+ *                     "object": "ix ON runs", "sql": ... (added/removed, or null)
+ *                     | "attribute": "default", "before": ..., "after": ... (changed, null: none),
+ *                     "line": the strata_schema_diff_line text}],
+ *    "not_handled": ["2 foreign table", "before: 1 event trigger"]}
+ * "equal" is true only with no difference and nothing not handled.
+ * Returns 0 or STRATA_ENOMEM.
+ */
+int strata_schema_diff_json(const struct strata_schema_diff *d, char **json);
+
+/* ---------------------------------------------------------------------------
+ * Scratch databases (schema/scratch.c): a new, empty database of the same
+ * engine, for building the schema the migrations make (check, test). On
+ * PostgreSQL a database created from template0 on the target's server (or on
+ * another, `server`), dropped by strata_scratch_close; on SQLite an
+ * in-memory database. Every way out of a program that opened one must pass
+ * through strata_scratch_close: an error, and a run stopped by a cancel token
+ * (a signal), return normally and then close it.
+ */
+struct strata_scratch; /* opaque */
+
+struct strata_scratch_opts {
+	const char *server;     /* a URL of the server to create it on (--scratch); NULL: the target's own */
+	const char *setup;      /* SQL run in every new scratch database before anything else, or NULL */
+	size_t setup_len;
+	const char *setup_file; /* where `setup` comes from, for messages ("" or NULL: none) */
+};
+
+/*
+ * Create a scratch database beside `like` (its engine, its server), run the
+ * setup SQL in it, and open it with the options `o` (the tracking table,
+ * single_transaction, the cancel token, the event callback; what would touch
+ * anything else, a backup, read_only, dry_run, is left out). o and so are
+ * borrowed, as strata_db_open borrows o, until strata_scratch_close.
+ */
+int strata_scratch_open(const struct strata_target *like, const struct strata_scratch_opts *so,
+			const struct strata_opts *o, struct strata_scratch **out, struct strata_err *err);
+/* The open database on it (owned by the scratch: never strata_db_close it) and its target. */
+struct strata_db *strata_scratch_db(struct strata_scratch *s);
+const struct strata_target *strata_scratch_target(const struct strata_scratch *s);
+/* Throw its database away and make a new, empty one in its place (the setup run again). */
+int strata_scratch_reset(struct strata_scratch *s, struct strata_err *err);
+/* Close and drop it and free s (NULL: 0); the drop's error, if any, in err (s is freed all the same). */
+int strata_scratch_close(struct strata_scratch *s, struct strata_err *err);
+
+/* ---------------------------------------------------------------------------
+ * check (schema/check.c): is the live database what its recorded migrations
+ * make?
+ */
+
+/*
+ * Build the expected schema in `scratch`: the migrations `live` records as
+ * applied, as their files now read, run with strata_run (so no-transaction
+ * and own-transaction files run as they do for up); or, with against_sql,
+ * that script (a schema.sql) run as one. Then read both and compare them,
+ * expected (a) to live (b): *out lists what the live database has that the
+ * migrations do not make as ADDED. A recorded migration without a file, or
+ * one that stopped part way, cannot be rebuilt: STRATA_EHISTORY.
+ */
+int strata_check(struct strata_db *live, const struct strata_source *src, struct strata_scratch *scratch,
+		 const char *against_sql, size_t against_len, unsigned flags, struct strata_schema_diff **out,
+		 struct strata_err *err);
+
+/* ---------------------------------------------------------------------------
+ * test (schema/test.c): does each down undo its up, and each up redo?
+ */
+
+enum strata_test_verdict {
+	STRATA_TEST_OK = 0,
+	STRATA_TEST_UP_FAILED,    /* the up failed: the migrations after it are not tested */
+	STRATA_TEST_DOWN_FAILED,  /* the down failed */
+	STRATA_TEST_NOT_RESTORED, /* the down ran, the schema differs from the one before the up */
+	STRATA_TEST_ORDER_ONLY,   /* ... only in the order of columns */
+	STRATA_TEST_REDO_FAILED,  /* up, down, then up again failed */
+	STRATA_TEST_REDO_DIFFERS, /* up again ran, the schema differs from the one after the first up */
+	STRATA_TEST_IRREVERSIBLE, /* no down, an empty down or -- strata:irreversible: the up alone was tested */
+};
+/* "ok", "up_failed", ... (stable names, for JSON and JUnit): static. */
+const char *strata_test_verdict_name(enum strata_test_verdict v);
+
+/* What was found for one migration, given to the callback (lives during the call only). */
+struct strata_test_result {
+	const struct strata_migration *mig;
+	size_t index;                    /* in the source */
+	enum strata_test_verdict verdict;
+	const struct strata_schema_diff *diff; /* NOT_RESTORED, ORDER_ONLY, REDO_DIFFERS: the differences; else NULL */
+	const struct strata_err *err;    /* UP_FAILED, DOWN_FAILED, REDO_FAILED: what the database said; else NULL */
+	const char *note;                /* IRREVERSIBLE: why; a rebuild of the scratch after it: said; else NULL */
+	int rebuilt;                     /* the scratch was rebuilt (1..index applied again) to go on */
+	double ms;                       /* time spent on it */
+};
+/* Called once per migration tested, in order; a nonzero return stops the test (STRATA_EINTR). */
+typedef int (*strata_test_fn)(void *ud, const struct strata_test_result *r);
+
+struct strata_test_opts {
+	const struct strata_version *from; /* the first migration to test (NULL: the first) */
+	const struct strata_version *to;   /* the last (NULL: the last); inclusive */
+	unsigned flags;                    /* STRATA_SCHEMA_* read flags */
+	strata_test_fn on_result;
+	void *ud;
+};
+
+struct strata_test_summary {
+	size_t tested;    /* migrations the callback was given */
+	size_t reported;  /* of them, with a verdict other than ok */
+	size_t rebuilds;  /* times the scratch was rebuilt to go on from a consistent state */
+	size_t untested;  /* in the range, after an up that failed */
+};
+
+/*
+ * On `scratch` (empty): apply the migrations before the range, then for each
+ * migration i of it: read S(i-1); up; read S(i); down, compare with S(i-1); up
+ * again, compare with S(i). A finding never stops the test: when the state
+ * after a migration's steps is not S(i) (a down that failed part way, a
+ * redo that failed or differs), the scratch is rebuilt and 1..i applied
+ * again. Only an up that fails stops it (what follows needs it). 0 when every
+ * migration was tested (findings or not), < 0 on an error of strata's own or
+ * of the scratch itself.
+ */
+int strata_test(struct strata_scratch *scratch, const struct strata_source *src, const struct strata_test_opts *o,
+		struct strata_test_summary *sum, struct strata_err *err);
 
 #endif

@@ -41,6 +41,8 @@ void strata_config_release(struct strata_config *c)
 	free_paths(c);
 	free(c->table);
 	free(c->env_file);
+	free(c->scratch);
+	free(c->scratch_setup);
 	strata_config_init(c);
 }
 
@@ -205,6 +207,12 @@ static int on_setting(void *user, const char *section, const char *name, const c
 	} else if (strcasecmp(name, "env_file") == 0) {
 		if (set_string(&c->env_file, value))
 			goto oom;
+	} else if (strcasecmp(name, "scratch") == 0) {
+		if (set_string(&c->scratch, value))
+			goto oom;
+	} else if (strcasecmp(name, "scratch_setup") == 0) {
+		if (set_string(&c->scratch_setup, value))
+			goto oom;
 	} else if (strcasecmp(name, "lock_wait") == 0) {
 		if (strata_parse_duration(value, &c->lock_wait))
 			goto bad;
@@ -223,7 +231,7 @@ static int on_setting(void *user, const char *section, const char *name, const c
 	} else {
 		strata_err_set(s->err, STRATA_EUSAGE,
 			       "%s:%d: unknown setting \"%s\" (known: database, path, table, env_file, lock_wait, "
-			       "single_transaction, allow_out_of_order, allow_modified)",
+			       "single_transaction, allow_out_of_order, allow_modified, scratch, scratch_setup)",
 			       s->file, lineno, name);
 		goto fail;
 	}
@@ -325,6 +333,10 @@ int strata_config_overlay(struct strata_config *base, const struct strata_config
 	if (over->table && set_string(&base->table, over->table))
 		return -1;
 	if (over->env_file && set_string(&base->env_file, over->env_file))
+		return -1;
+	if (over->scratch && set_string(&base->scratch, over->scratch))
+		return -1;
+	if (over->scratch_setup && set_string(&base->scratch_setup, over->scratch_setup))
 		return -1;
 	if (over->lock_wait_set) {
 		base->lock_wait = over->lock_wait;

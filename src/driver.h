@@ -75,7 +75,7 @@ typedef void (*strata_lock_wait_fn)(void *ud, const char *holder, double waited_
  * another layout before it reads anything else; change the number whenever
  * the struct changes.
  */
-#define STRATA_DRIVER_ABI 3
+#define STRATA_DRIVER_ABI 4
 
 struct strata_driver {
 	unsigned abi;               /* STRATA_DRIVER_ABI it was built for */
@@ -160,6 +160,23 @@ struct strata_driver {
 	 */
 	int (*schema_read)(struct strata_conn *c, const struct strata_schema_read_opts *o, struct strata_schema *s,
 			   struct strata_err *err);
+	/* scratch databases (schema/scratch.c) */
+	/*
+	 * Make a new, empty database called `name` beside the one c is on (on
+	 * the same server, with the same credentials) and fill t (engine,
+	 * conninfo, display: malloc'ed) so that connect() opens it. c may be
+	 * NULL for an engine whose scratch databases need no server (SQLite: in
+	 * memory, living as long as the one connection that opens it). A role
+	 * that may not create databases gets a message saying what to do.
+	 * Optional: NULL when the engine has no scratch databases.
+	 */
+	int (*scratch_create)(struct strata_conn *c, const char *name, struct strata_target *t, struct strata_err *err);
+	/*
+	 * Remove the scratch database `name` that scratch_create made through c,
+	 * ending any connection still on it. Optional: NULL when closing its
+	 * connection is enough (in memory).
+	 */
+	int (*scratch_drop)(struct strata_conn *c, const char *name, struct strata_err *err);
 };
 
 /* The driver for an engine; NULL with err filled. Thread-safe. */

@@ -854,6 +854,95 @@ static char *pg_dbname(struct strata_conn *c)
 	return strata_strdup(PQdb(c->pg));
 }
 
+/*
+ * Scratch databases (check, test): CREATE DATABASE name TEMPLATE template0 on
+ * the server c is on; the new database's conninfo is c's own parameters as
+ * libpq resolved them (host, port, user, password, sslmode...) with dbname
+ * replaced, so that it opens with the very credentials c used. The display
+ * names no password.
+ */
+static void conninfo_value(struct strata_buf *b, const char *key, const char *val)
+{
+	strata_buf_addf(b, "%s%s='", b->len ? " " : "", key);
+	for (const char *p = val; *p; p++) {
+		if (*p == '\'' || *p == '\\')
+			strata_buf_addc(b, '\\');
+		strata_buf_addc(b, *p);
+	}
+	strata_buf_addc(b, '\'');
+}
+
+static int pg_scratch_create(struct strata_conn *c, const char *name, struct strata_target *t, struct strata_err *err)
+{
+	PQconninfoOption *opts, *o;
+	struct strata_buf sql, ci, disp;
+	const char *host = NULL, *port = NULL, *user = NULL;
+	int rc;
+
+	strata_buf_init(&sql);
+	strata_buf_adds(&sql, "CREATE DATABASE ");
+	strata_buf_add_ident(&sql, name);
+	strata_buf_adds(&sql, " TEMPLATE template0");
+	if (sql.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = simple(c, sql.buf, err);
+	strata_buf_release(&sql);
+	if (rc) {
+		if (err && strcmp(err->sqlstate, "42501") == 0) {
+			strata_err_set(err, STRATA_EDB,
+				       "cannot create a scratch database on %s: the role may not create databases",
+				       c->display);
+			strcpy(err->sqlstate, "42501");
+			strata_err_hint(err, "check and test build the schema the migrations make in a scratch database "
+					     "of their own: let the role create databases (ALTER ROLE ... CREATEDB) or "
+					     "name a server where it may with --scratch URL");
+		}
+		return rc;
+	}
+	opts = PQconninfo(c->pg);
+	if (!opts)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	strata_buf_init(&ci);
+	strata_buf_init(&disp);
+	for (o = opts; o->keyword; o++) {
+		if (!o->val || !*o->val || strcmp(o->keyword, "dbname") == 0)
+			continue;
+		if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+		else if (strcmp(o->keyword, "user") == 0)
+			user = o->val;
+		conninfo_value(&ci, o->keyword, o->val);
+	}
+	conninfo_value(&ci, "dbname", name);
+	strata_buf_addf(&disp, "postgres://%s%s%s%s%s/%s", user ? user : "", user ? "@" : "",
+			host && *host != '/' ? host : "localhost", port ? ":" : "", port ? port : "", name);
+	PQconninfoFree(opts);
+	t->engine = STRATA_ENGINE_POSTGRES;
+	t->conninfo = strata_buf_detach(&ci, NULL);
+	t->display = strata_buf_detach(&disp, NULL);
+	if (!t->conninfo || !t->display)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int pg_scratch_drop(struct strata_conn *c, const char *name, struct strata_err *err)
+{
+	struct strata_buf sql;
+	int rc;
+
+	strata_buf_init(&sql);
+	strata_buf_adds(&sql, "DROP DATABASE IF EXISTS ");
+	strata_buf_add_ident(&sql, name);
+	strata_buf_adds(&sql, " WITH (FORCE)");
+	if (sql.broken)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	rc = simple(c, sql.buf, err);
+	strata_buf_release(&sql);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- targets */
 
 extern const struct strata_driver strata_driver_postgres;
@@ -1114,6 +1203,8 @@ const struct strata_driver strata_driver_postgres = {
 	.interrupt = pg_interrupt,
 	.set_schema = pg_set_schema,
 	.table_exists = pg_table_exists,
+	.scratch_create = pg_scratch_create,
+	.scratch_drop = pg_scratch_drop,
 	/* dialect */
 	.display_name = "PostgreSQL",
 	.sql = &pg_sql,

@@ -33,6 +33,7 @@
 #include "util.h"
 #include "split.h"
 #include "driver.h"
+#include "driver_sqlite.h"
 #include "registry.h"
 #include "url.h"
 
@@ -212,6 +213,11 @@ static int sq_connect(const struct strata_target *t, const struct strata_opts *o
 	}
 	*out = c;
 	return 0;
+}
+
+sqlite3 *strata_sqlite_handle(struct strata_conn *c)
+{
+	return c->db;
 }
 
 static void drop_cache(struct strata_conn *c)
@@ -624,6 +630,27 @@ static char *sq_dbname(struct strata_conn *c)
 	return name;
 }
 
+/*
+ * A scratch database (check, test) is an in-memory one: nothing to create on
+ * disk, nothing left behind however the process ends. It lives as long as
+ * the one connection that opens it, which runs the migrations and reads the
+ * schema alike; so there is no scratch_drop.
+ */
+static int sq_scratch_create(struct strata_conn *c, const char *name, struct strata_target *t, struct strata_err *err)
+{
+	struct strata_buf b;
+
+	(void)c;
+	strata_buf_init(&b);
+	strata_buf_addf(&b, "scratch database %s (SQLite, in memory)", name);
+	t->engine = STRATA_ENGINE_SQLITE;
+	t->conninfo = strata_strdup(":memory:");
+	t->display = strata_buf_detach(&b, NULL);
+	if (!t->conninfo || !t->display)
+		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	return 0;
+}
+
 /* ---------------------------------------------------------------- targets */
 
 extern const struct strata_driver strata_driver_sqlite;
@@ -857,8 +884,11 @@ const struct strata_driver strata_driver_sqlite = {
 	.dbname = sq_dbname,
 	.interrupt = sq_interrupt,
 	.table_exists = sq_table_exists,
+	.scratch_create = sq_scratch_create,
 	/* dialect */
 	.display_name = "SQLite",
 	.sql = &sqlite_sql,
 	.table_schema = NULL,
+	/* schema */
+	.schema_read = strata_sqlite_schema_read, /* driver_sqlite_schema.c */
 };

@@ -27,6 +27,8 @@ enum {
 	REPORTS_STATE = 1 << 13,   /* over a fleet: each target's pending and problems (status, validate) */
 	REPORTS_VERSION = 1 << 14, /* over a fleet: each target's version alone (version) */
 	VALIDATES = 1 << 15,    /* what does not match is an error, said even with -q (validate) */
+	SCRATCH = 1 << 16,      /* works in a scratch database (check, test): the options and the token a
+				   signal trips are made even when no database is opened */
 };
 
 struct cli;
@@ -74,6 +76,8 @@ extern const struct cli_option target_options[], source_options[], config_option
 /* The tables of one command and its aliases (its cmd_*.c). */
 extern const struct cli_option down_options[], sql_options[], ignore_options[], adopt_options[],
 	drop_options[], create_options[], history_options[], status_options[], wait_options[];
+/* cmd_schema.c: check's and test's */
+extern const struct cli_option scratch_options[], check_options[], test_options[];
 /* Every table, in the order help lists them and the parser looks (main.c), NULL-ended. */
 extern const struct cli_option *const option_tables[];
 
@@ -140,6 +144,8 @@ extern const struct command up_command, down_command, goto_command, redo_command
 	adopt_command, drop_command, history_command, help_command, upgrade_command, downgrade_command,
 	current_command, stamp_command, heads_command, new_command, migrate_command, rollback_command,
 	wait_command;
+/* cmd_schema.c */
+extern const struct command check_command, test_command;
 
 /* options.c: argv into c (options anywhere, the command, its arguments). 0 or an exit code (printed). */
 int parse_command_line(struct cli *c, int argc, char **argv);
@@ -174,6 +180,9 @@ int cmd_status(struct cli *c);
 int cmd_version(struct cli *c);
 int cmd_validate(struct cli *c);
 int cmd_create(struct cli *c);
+/* cmd_schema.c: check and test, in scratch databases */
+int cmd_check(struct cli *c);
+int cmd_test(struct cli *c);
 /* cmd_alias.c: other tools' verbs */
 int cmd_upgrade(struct cli *c);
 int cmd_downgrade(struct cli *c);

@@ -74,6 +74,7 @@ void strata_schema_free(struct strata_schema *s)
 	for (size_t i = 0; i < s->nunhandled; i++)
 		free(s->unhandled[i]);
 	free(s->unhandled);
+	free(s->preamble);
 	free(s);
 }
 
@@ -214,6 +215,17 @@ int strata_schema_unhandled(struct strata_schema *s, const char *kind, size_t co
 	if (!p[s->nunhandled])
 		return STRATA_ENOMEM;
 	s->nunhandled++;
+	return 0;
+}
+
+int strata_schema_set_preamble(struct strata_schema *s, const char *sql)
+{
+	char *p = NULL;
+
+	if (sql && !(p = strata_strdup(sql)))
+		return STRATA_ENOMEM;
+	free(s->preamble);
+	s->preamble = p;
 	return 0;
 }
 

@@ -23,6 +23,32 @@ struct strata_schema_read_opts {
 	size_t nexclude;
 };
 
+/*
+ * Attribute names drivers set and the engine-neutral modules read (dump's
+ * order, compare's report). Other attributes are free-form: compare reports
+ * every attribute by its key, whatever it is.
+ */
+/* constraints: what it is, one of the STRATA_CONTYPE_* words (dump writes keys before foreign keys) */
+#define STRATA_ATTR_CONTYPE "contype"
+#define STRATA_CONTYPE_PRIMARY "primary key"
+#define STRATA_CONTYPE_UNIQUE "unique"
+#define STRATA_CONTYPE_CHECK "check"
+#define STRATA_CONTYPE_EXCLUDE "exclude"
+#define STRATA_CONTYPE_FOREIGN "foreign key"
+#define STRATA_CONTYPE_NOT_NULL "not null"
+/*
+ * columns: their place is struct strata_schema_obj's `position`, not an
+ * attribute; compare reports a change of order under this name (and ignores
+ * an attribute of this name, should a driver set one).
+ */
+#define STRATA_ATTR_POSITION "position"
+/* usual names, so that reports read alike across engines */
+#define STRATA_ATTR_TYPE "type"
+#define STRATA_ATTR_DEFAULT "default"
+#define STRATA_ATTR_NOT_NULL "not null"
+#define STRATA_ATTR_DEFINITION "definition"
+#define STRATA_ATTR_COMMENT "comment"
+
 /* Start an empty schema of engine e into *out (calloc'ed). */
 int strata_schema_new(enum strata_engine e, struct strata_schema **out);
 
@@ -39,6 +65,13 @@ int strata_schema_obj_dep(struct strata_schema_obj *o, enum strata_obj_kind kind
 			  const char *parent, const char *name);
 /* Note `count` objects of a kind the model cannot hold ("foreign table"). */
 int strata_schema_unhandled(struct strata_schema *s, const char *kind, size_t count);
+
+/*
+ * Set (or replace) the schema's preamble (copied; NULL: none): statements a
+ * dump must run before any object, e.g. a setting that lets function bodies
+ * be created before the tables they name. Each statement ends in ";\n".
+ */
+int strata_schema_set_preamble(struct strata_schema *s, const char *sql);
 
 /* Sort objects by identity and each object's attributes by key; call once after the last add. */
 int strata_schema_finish(struct strata_schema *s);

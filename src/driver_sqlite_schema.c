@@ -1,0 +1,711 @@
+/*
+ * driver_sqlite_schema.c - the SQLite driver's schema_read: the schema model
+ * (src/schema/model.h) of a SQLite database, as sqlite_master holds it.
+ *
+ * SQLite keeps each object's CREATE statement as it was written (ALTER
+ * TABLE edits that text in place), and it is that text that makes two
+ * databases the same: every table, index, view and trigger is modelled with
+ * its sqlite_master.sql, unchanged, as both its dump text and its
+ * "definition" attribute. No reformatting is undone: a migration that only
+ * re-indents a CREATE TABLE does change what the database holds.
+ *
+ * On top of the text, the detail a comparison reports by name: one column
+ * object per column (pragma table_xinfo: type, not null, default, primary
+ * key position, generated, hidden; collation from
+ * sqlite3_table_column_metadata), the foreign keys as constraint objects
+ * with their actions (pragma foreign_key_list), STRICT and WITHOUT ROWID
+ * (pragma table_list). UNIQUE and CHECK constraints stay in the table's
+ * definition, as SQLite keeps no other record of them.
+ *
+ * Left out: SQLite's own tables (sqlite_sequence, sqlite_stat*), the
+ * automatic indexes behind UNIQUE and PRIMARY KEY (no sql), strata's own
+ * tables with their indexes and triggers, and the shadow tables of virtual
+ * tables (the virtual table's CREATE makes them again). An sqlite_master row
+ * of a type the model does not know is counted as unhandled.
+ *
+ * Dependencies, for the order of a dump: an index or a trigger comes after
+ * its table (or view), a view after the tables and views its SQL names
+ * (every identifier of its text that is the name of one, by the SQLite
+ * lexer). SQLite checks neither a view's tables nor a foreign key's target
+ * when it creates them, so these are all a dump needs; a dependency between
+ * views that would close a cycle (a name that is a column, not a view) is
+ * dropped: a view's dependencies on views created before it (sqlite_master's
+ * rowid order is creation order) are added first and win.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "util.h"
+#include "split.h"
+#include "lexer.h"
+#include "driver.h"
+#include "driver_sqlite.h"
+#include "schema/model.h"
+
+/* One row of sqlite_master, in creation (rowid) order. */
+struct sq_obj {
+	char *type;      /* "table", "index", "view", "trigger" */
+	char *name;
+	char *tbl;       /* tbl_name */
+	char *sql;       /* NULL for automatic indexes */
+	char *list_type; /* pragma table_list's: "table", "view", "virtual", "shadow"; NULL when unknown */
+	int strict;      /* STRICT (pragma table_list) */
+	int wr;          /* WITHOUT ROWID (pragma table_list) */
+	int skip;        /* left out of the model */
+	size_t *refs;    /* views: the views its SQL names (indexes into the list) */
+	size_t nrefs;
+};
+
+struct sq_read {
+	sqlite3 *db;
+	struct sq_obj *o;
+	size_t n;
+	struct strata_err *err;
+};
+
+static int db_err(struct sq_read *r, int rc, const char *what)
+{
+	strata_err_set(r->err, STRATA_EDB, "cannot read the schema (%s): %s", what, sqlite3_errmsg(r->db));
+	if (r->err)
+		r->err->driver_code = rc;
+	return STRATA_EDB;
+}
+
+static char *col_dup(sqlite3_stmt *st, int i, int *oom)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	char *d;
+
+	if (!v)
+		return NULL;
+	d = strata_strndup((const char *)v, (size_t)sqlite3_column_bytes(st, i));
+	if (!d)
+		*oom = 1;
+	return d;
+}
+
+static void objs_free(struct sq_read *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->o[i].type);
+		free(r->o[i].name);
+		free(r->o[i].tbl);
+		free(r->o[i].sql);
+		free(r->o[i].list_type);
+		free(r->o[i].refs);
+	}
+	free(r->o);
+}
+
+/*
+ * sqlite_master with pragma table_list's view of each table (SQLite 3.37
+ * and later; an older one reads sqlite_master alone, and shadow tables are
+ * then told by their names).
+ */
+static int read_master(struct sq_read *r, int *have_list)
+{
+	static const char with_list[] =
+		"SELECT m.type, m.name, m.tbl_name, m.sql, l.type, l.strict, l.wr FROM main.sqlite_master AS m "
+		"LEFT JOIN pragma_table_list AS l ON l.schema = 'main' AND l.name = m.name "
+		"AND m.type IN ('table', 'view') ORDER BY m.rowid";
+	static const char plain[] =
+		"SELECT type, name, tbl_name, sql, NULL, 0, 0 FROM main.sqlite_master ORDER BY rowid";
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc, oom = 0;
+
+	*have_list = 1;
+	rc = sqlite3_prepare_v2(r->db, with_list, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		*have_list = 0;
+		rc = sqlite3_prepare_v2(r->db, plain, -1, &st, NULL);
+		if (rc != SQLITE_OK)
+			return db_err(r, rc, "sqlite_master");
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sq_obj *o;
+
+		if (r->n == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct sq_obj *p = realloc(r->o, ncap * sizeof(*p));
+
+			if (!p) {
+				oom = 1;
+				break;
+			}
+			r->o = p;
+			cap = ncap;
+		}
+		o = &r->o[r->n++];
+		memset(o, 0, sizeof(*o));
+		o->type = col_dup(st, 0, &oom);
+		o->name = col_dup(st, 1, &oom);
+		o->tbl = col_dup(st, 2, &oom);
+		o->sql = col_dup(st, 3, &oom);
+		o->list_type = col_dup(st, 4, &oom);
+		o->strict = sqlite3_column_int(st, 5);
+		o->wr = sqlite3_column_int(st, 6);
+		if (oom)
+			break;
+		if (!o->type || !o->name || !o->tbl) {
+			o->skip = 1; /* cannot happen in a sound database; nothing to model */
+			continue;
+		}
+	}
+	if (oom) {
+		sqlite3_finalize(st);
+		return STRATA_ENOMEM;
+	}
+	if (rc != SQLITE_DONE) {
+		db_err(r, rc, "sqlite_master");
+		sqlite3_finalize(st);
+		return STRATA_EDB;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int is_virtual(const struct sq_obj *o)
+{
+	if (o->list_type)
+		return strcmp(o->list_type, "virtual") == 0;
+	return o->sql && strncasecmp(o->sql, "CREATE VIRTUAL TABLE", 20) == 0;
+}
+
+/* Is `name` a shadow table of a virtual table (by name alone, when pragma table_list is not there)? */
+static int shadow_by_name(const struct sq_read *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		size_t len;
+
+		if (r->o[i].skip || strcmp(r->o[i].type, "table") != 0 || !is_virtual(&r->o[i]))
+			continue;
+		len = strlen(r->o[i].name);
+		if (strncasecmp(name, r->o[i].name, len) == 0 && name[len] == '_')
+			return 1;
+	}
+	return 0;
+}
+
+static int excluded_table(const struct strata_schema_read_opts *opts, const char *name)
+{
+	if (strncasecmp(name, "sqlite_", 7) == 0)
+		return 1;
+	for (size_t i = 0; i < opts->nexclude; i++) {
+		const char *sch = opts->exclude_schema ? opts->exclude_schema[i] : NULL;
+
+		if (sch && strcasecmp(sch, "main") != 0)
+			continue;
+		if (opts->exclude_table[i] && strcasecmp(opts->exclude_table[i], name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The object of sqlite_master named `name` (without case, as SQLite names are) among tables and views. */
+static struct sq_obj *find_relation(struct sq_read *r, const char *name, size_t len)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct sq_obj *o = &r->o[i];
+
+		if (o->skip || (strcmp(o->type, "table") != 0 && strcmp(o->type, "view") != 0))
+			continue;
+		if (strlen(o->name) == len && strncasecmp(o->name, name, len) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* Mark what the model leaves out: SQLite's and strata's tables and what hangs on them, shadow tables, autoindexes. */
+static void mark_skipped(struct sq_read *r, const struct strata_schema_read_opts *opts, int have_list)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct sq_obj *o = &r->o[i];
+
+		if (o->skip)
+			continue;
+		if (strcmp(o->type, "table") == 0) {
+			if (excluded_table(opts, o->name))
+				o->skip = 1;
+			else if (o->list_type && strcmp(o->list_type, "shadow") == 0)
+				o->skip = 1;
+		} else if (strcmp(o->type, "index") == 0 || strcmp(o->type, "trigger") == 0) {
+			if (!o->sql || excluded_table(opts, o->tbl))
+				o->skip = 1;
+		}
+	}
+	if (!have_list)
+		for (size_t i = 0; i < r->n; i++) {
+			struct sq_obj *o = &r->o[i];
+
+			if (!o->skip && strcmp(o->type, "table") == 0 && !is_virtual(o) && shadow_by_name(r, o->name))
+				o->skip = 1;
+		}
+	/* indexes and triggers of a left-out table go with it */
+	for (size_t i = 0; i < r->n; i++) {
+		struct sq_obj *o = &r->o[i];
+
+		if (!o->skip && (strcmp(o->type, "index") == 0 || strcmp(o->type, "trigger") == 0)) {
+			size_t j;
+
+			for (j = 0; j < r->n; j++)
+				if (r->o[j].skip && r->o[j].type && r->o[j].name && strcasecmp(r->o[j].name, o->tbl) == 0 &&
+				    (strcmp(r->o[j].type, "table") == 0 || strcmp(r->o[j].type, "view") == 0))
+					break;
+			if (j < r->n)
+				o->skip = 1;
+		}
+	}
+}
+
+/*
+ * The text a dump writes for a stored statement: it and ";\n". A statement
+ * whose stored text ends in a -- comment (a view's SELECT keeps what came
+ * before its semicolon) gets the semicolon on a line of its own, where the
+ * comment cannot swallow it; SQLite stores the same text again from that.
+ */
+static char *dump_text(const char *sql)
+{
+	struct strata_lexer lx;
+	struct strata_token t;
+	struct strata_buf b;
+	int line_comment = 0, rc;
+
+	strata_lexer_init(&lx, sql, strlen(sql), STRATA_DIALECT_SQLITE);
+	while ((rc = strata_lexer_next(&lx, &t)) == 1)
+		if (t.kind != STRATA_TOK_SPACE)
+			line_comment = t.kind == STRATA_TOK_COMMENT && !(t.flags & STRATA_TOKF_BLOCK);
+	strata_buf_init(&b);
+	strata_buf_adds(&b, sql);
+	strata_buf_adds(&b, line_comment ? "\n;\n" : ";\n");
+	return strata_buf_detach(&b, NULL);
+}
+
+/* Add an object with its stored text as sql and "definition". */
+static int add_stored(struct strata_schema *s, enum strata_obj_kind kind, const char *parent, const struct sq_obj *so,
+		      struct strata_schema_obj **out)
+{
+	char *text = dump_text(so->sql);
+	int rc;
+
+	if (!text)
+		return STRATA_ENOMEM;
+	rc = strata_schema_add(s, kind, NULL, parent, so->name, text, out);
+	free(text);
+	if (rc == 0)
+		rc = strata_schema_obj_attr(*out, "definition", so->sql);
+	return rc;
+}
+
+/* The module a CREATE VIRTUAL TABLE uses: the word after USING (lower case), NULL when none is found. */
+static char *vtab_module(const char *sql)
+{
+	struct strata_lexer lx;
+	struct strata_token t;
+	int after_using = 0;
+
+	strata_lexer_init(&lx, sql, strlen(sql), STRATA_DIALECT_SQLITE);
+	lx.skip_trivia = 1;
+	while (strata_lexer_next(&lx, &t) == 1) {
+		if (after_using && (t.kind == STRATA_TOK_WORD || t.kind == STRATA_TOK_QIDENT)) {
+			char *m = t.kind == STRATA_TOK_QIDENT && t.len >= 2 ? strata_strndup(sql + t.off + 1, t.len - 2)
+									   : strata_strndup(sql + t.off, t.len);
+
+			for (char *p = m; p && *p; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+			return m;
+		}
+		after_using = t.kind == STRATA_TOK_WORD && t.len == 5 && strncasecmp(sql + t.off, "USING", 5) == 0;
+	}
+	return NULL;
+}
+
+static int add_columns(struct sq_read *r, struct strata_schema *s, const struct sq_obj *so)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(r->db,
+				"SELECT cid, name, type, \"notnull\", dflt_value, pk, hidden "
+				"FROM pragma_table_xinfo(?1, 'main') ORDER BY cid",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_err(r, rc, "columns");
+	sqlite3_bind_text(st, 1, so->name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct strata_schema_obj *col;
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		const char *type = (const char *)sqlite3_column_text(st, 2);
+		const char *coll = NULL, *ctype = NULL;
+		int hidden = sqlite3_column_int(st, 6), pk = sqlite3_column_int(st, 5);
+		int nn = 0, cpk = 0, autoinc = 0, e;
+		char num[24];
+
+		if (!name)
+			continue;
+		e = strata_schema_add(s, STRATA_OBJ_COLUMN, NULL, so->name, name, NULL, &col);
+		if (e)
+			goto fail;
+		col->position = sqlite3_column_int(st, 0) + 1;
+		e = strata_schema_obj_attr(col, "type", type && *type ? type : NULL);
+		if (!e)
+			e = strata_schema_obj_attr(col, "not null", sqlite3_column_int(st, 3) ? "yes" : NULL);
+		if (!e)
+			e = strata_schema_obj_attr(col, "default", (const char *)sqlite3_column_text(st, 4));
+		snprintf(num, sizeof(num), "%d", pk);
+		if (!e)
+			e = strata_schema_obj_attr(col, "primary key", pk ? num : NULL);
+		if (!e)
+			e = strata_schema_obj_attr(col, "generated",
+						   hidden == 3 ? "stored" : hidden == 2 ? "virtual" : NULL);
+		if (!e)
+			e = strata_schema_obj_attr(col, "hidden", hidden == 1 ? "yes" : NULL);
+		/* the collation is known to SQLite's parser alone: ask it */
+		if (!e && sqlite3_table_column_metadata(r->db, "main", so->name, name, &ctype, &coll, &nn, &cpk,
+							&autoinc) == SQLITE_OK) {
+			e = strata_schema_obj_attr(col, "collation", coll);
+			if (!e)
+				e = strata_schema_obj_attr(col, "autoincrement", autoinc ? "yes" : NULL);
+		}
+		if (e)
+			goto fail;
+		continue;
+fail:
+		sqlite3_finalize(st);
+		return e;
+	}
+	if (rc != SQLITE_DONE) {
+		db_err(r, rc, "columns");
+		sqlite3_finalize(st);
+		return STRATA_EDB;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static void add_col_list(struct strata_buf *b, char **cols, size_t n)
+{
+	strata_buf_adds(b, "(");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strata_buf_adds(b, ", ");
+		strata_buf_adds(b, cols[i] ? cols[i] : "?");
+	}
+	strata_buf_adds(b, ")");
+}
+
+/* One foreign key: its identity, as people read it, and its attributes. */
+struct sq_fk {
+	int id;
+	char *table;
+	char **from, **to;
+	size_t ncols;
+	int to_given; /* the REFERENCES names its columns */
+	char *on_update, *on_delete, *match;
+};
+
+static void fk_release(struct sq_fk *f)
+{
+	for (size_t i = 0; i < f->ncols; i++) {
+		free(f->from[i]);
+		free(f->to[i]);
+	}
+	free(f->from);
+	free(f->to);
+	free(f->table);
+	free(f->on_update);
+	free(f->on_delete);
+	free(f->match);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Is there a constraint `name` of `table` in s yet (s is not sorted while it is built)? */
+static int constraint_exists(const struct strata_schema *s, const char *table, const char *name)
+{
+	for (size_t i = s->n; i-- > 0;) {
+		const struct strata_schema_obj *o = &s->objs[i];
+
+		if (o->kind == STRATA_OBJ_CONSTRAINT && o->parent && strcmp(o->parent, table) == 0 &&
+		    strcmp(o->name, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int fk_emit(struct strata_schema *s, const char *table, struct sq_fk *f)
+{
+	struct strata_schema_obj *c;
+	struct strata_buf b;
+	char *name;
+	int rc;
+
+	strata_buf_init(&b);
+	strata_buf_adds(&b, "FOREIGN KEY ");
+	add_col_list(&b, f->from, f->ncols);
+	strata_buf_addf(&b, " REFERENCES %s", f->table ? f->table : "?");
+	if (f->to_given) {
+		strata_buf_adds(&b, " ");
+		add_col_list(&b, f->to, f->ncols);
+	}
+	/* two identical foreign keys of one table stay two objects: "... #2" */
+	if (!b.broken && constraint_exists(s, table, b.buf)) {
+		size_t base = b.len;
+
+		for (int k = 2; !b.broken; k++) {
+			b.len = base;
+			b.buf[base] = '\0';
+			strata_buf_addf(&b, " #%d", k);
+			if (!b.broken && !constraint_exists(s, table, b.buf))
+				break;
+		}
+	}
+	name = strata_buf_detach(&b, NULL);
+	if (!name)
+		return STRATA_ENOMEM;
+	rc = strata_schema_add(s, STRATA_OBJ_CONSTRAINT, NULL, table, name, NULL, &c);
+	free(name);
+	if (!rc)
+		rc = strata_schema_obj_attr(c, "references", f->table);
+	if (!rc)
+		rc = strata_schema_obj_attr(c, "on update", f->on_update);
+	if (!rc)
+		rc = strata_schema_obj_attr(c, "on delete", f->on_delete);
+	if (!rc)
+		rc = strata_schema_obj_attr(c, "match", f->match);
+	if (!rc)
+		rc = strata_schema_obj_dep(c, STRATA_OBJ_TABLE, NULL, NULL, table);
+	return rc;
+}
+
+static int add_fks(struct sq_read *r, struct strata_schema *s, const struct sq_obj *so)
+{
+	sqlite3_stmt *st = NULL;
+	struct sq_fk f;
+	int rc, e = 0, oom = 0;
+
+	memset(&f, 0, sizeof(f));
+	f.id = -1;
+	rc = sqlite3_prepare_v2(r->db,
+				"SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete, \"match\" "
+				"FROM pragma_foreign_key_list(?1, 'main') ORDER BY id, seq",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_err(r, rc, "foreign keys");
+	sqlite3_bind_text(st, 1, so->name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int id = sqlite3_column_int(st, 0);
+		char **nf, **nt;
+
+		if (id != f.id) {
+			if (f.id >= 0 && (e = fk_emit(s, so->name, &f)))
+				break;
+			fk_release(&f);
+			f.id = id;
+			f.table = col_dup(st, 2, &oom);
+			f.on_update = col_dup(st, 5, &oom);
+			f.on_delete = col_dup(st, 6, &oom);
+			f.match = col_dup(st, 7, &oom);
+		}
+		nf = realloc(f.from, (f.ncols + 1) * sizeof(*nf));
+		if (nf)
+			f.from = nf;
+		nt = realloc(f.to, (f.ncols + 1) * sizeof(*nt));
+		if (nt)
+			f.to = nt;
+		if (!nf || !nt) {
+			oom = 1;
+			break;
+		}
+		f.from[f.ncols] = col_dup(st, 3, &oom);
+		f.to[f.ncols] = col_dup(st, 4, &oom);
+		if (f.to[f.ncols])
+			f.to_given = 1;
+		f.ncols++;
+		if (oom)
+			break;
+	}
+	if (!e && !oom && rc == SQLITE_DONE && f.id >= 0)
+		e = fk_emit(s, so->name, &f);
+	fk_release(&f);
+	sqlite3_finalize(st);
+	if (oom)
+		return STRATA_ENOMEM;
+	if (e)
+		return e;
+	if (rc != SQLITE_DONE)
+		return db_err(r, rc, "foreign keys");
+	return 0;
+}
+
+static int add_table(struct sq_read *r, struct strata_schema *s, const struct sq_obj *so)
+{
+	struct strata_schema_obj *t;
+	int rc = add_stored(s, STRATA_OBJ_TABLE, NULL, so, &t);
+
+	if (rc)
+		return rc;
+	if (is_virtual(so)) {
+		/* its columns are its module's: the definition says all there is */
+		char *m = vtab_module(so->sql);
+
+		rc = strata_schema_obj_attr(t, "virtual", m ? m : "yes");
+		free(m);
+		return rc;
+	}
+	rc = strata_schema_obj_attr(t, "strict", so->strict ? "yes" : NULL);
+	if (!rc)
+		rc = strata_schema_obj_attr(t, "without rowid", so->wr ? "yes" : NULL);
+	if (!rc)
+		rc = add_columns(r, s, so);
+	if (!rc)
+		rc = add_fks(r, s, so);
+	return rc;
+}
+
+/* Does view `from` reach view `to` through the references found so far? */
+static int reaches(const struct sq_read *r, size_t from, size_t to, unsigned char *seen)
+{
+	if (from == to)
+		return 1;
+	if (seen[from])
+		return 0;
+	seen[from] = 1;
+	for (size_t i = 0; i < r->o[from].nrefs; i++)
+		if (reaches(r, r->o[from].refs[i], to, seen))
+			return 1;
+	return 0;
+}
+
+/* The view object named `name` in s (not sorted yet). */
+static struct strata_schema_obj *view_obj(struct strata_schema *s, const char *name)
+{
+	for (size_t i = s->n; i-- > 0;)
+		if (s->objs[i].kind == STRATA_OBJ_VIEW && strcmp(s->objs[i].name, name) == 0)
+			return &s->objs[i];
+	return NULL;
+}
+
+/*
+ * The tables and views view `vi`'s SQL names, as its dependencies. Pass 0
+ * adds the tables and the views created before it (which can close no
+ * cycle), pass 1 the views created after it that do not reach it.
+ */
+static int view_deps(struct sq_read *r, struct strata_schema *s, size_t vi, int pass, unsigned char *seen)
+{
+	const char *sql = r->o[vi].sql;
+	struct strata_lexer lx;
+	struct strata_token t;
+	int rc = 0;
+
+	strata_lexer_init(&lx, sql, strlen(sql), STRATA_DIALECT_SQLITE);
+	lx.skip_trivia = 1;
+	while (rc == 0 && strata_lexer_next(&lx, &t) == 1) {
+		struct strata_schema_obj *v;
+		const char *p = sql + t.off;
+		size_t len = t.len, oi;
+		struct sq_obj *o;
+		int is_view;
+
+		if (t.kind == STRATA_TOK_QIDENT && len >= 2) {
+			p++;
+			len -= 2;
+		} else if (t.kind != STRATA_TOK_WORD) {
+			continue;
+		}
+		o = find_relation(r, p, len);
+		if (!o || o == &r->o[vi])
+			continue;
+		oi = (size_t)(o - r->o);
+		is_view = strcmp(o->type, "view") == 0;
+		if (pass != (is_view && oi > vi))
+			continue;
+		if (is_view) {
+			size_t *nr;
+
+			memset(seen, 0, r->n);
+			if (reaches(r, oi, vi, seen))
+				continue; /* a name that is not that view's here (a column): the view made first stays first */
+			nr = realloc(r->o[vi].refs, (r->o[vi].nrefs + 1) * sizeof(*nr));
+			if (!nr)
+				return STRATA_ENOMEM;
+			r->o[vi].refs = nr;
+			nr[r->o[vi].nrefs++] = oi;
+		}
+		v = view_obj(s, r->o[vi].name);
+		if (v)
+			rc = strata_schema_obj_dep(v, is_view ? STRATA_OBJ_VIEW : STRATA_OBJ_TABLE, NULL, NULL, o->name);
+	}
+	return rc;
+}
+
+int strata_sqlite_schema_read(struct strata_conn *c, const struct strata_schema_read_opts *opts,
+			      struct strata_schema *s, struct strata_err *err)
+{
+	struct sq_read r = {.db = strata_sqlite_handle(c), .err = err};
+	int rc, have_list;
+
+	rc = read_master(&r, &have_list);
+	if (rc)
+		goto out;
+	mark_skipped(&r, opts, have_list);
+	for (size_t i = 0; i < r.n && !rc; i++) {
+		struct sq_obj *so = &r.o[i];
+		struct strata_schema_obj *o;
+
+		if (so->skip) /* left out, or an unknown kind counted already */
+			continue;
+		if (!so->sql) {
+			/* only automatic indexes have no text; anything else cannot be written back */
+			rc = strata_schema_unhandled(s, so->type, 1);
+		} else if (strcmp(so->type, "table") == 0) {
+			rc = add_table(&r, s, so);
+		} else if (strcmp(so->type, "index") == 0) {
+			struct sq_obj *t = find_relation(&r, so->tbl, strlen(so->tbl));
+
+			rc = add_stored(s, STRATA_OBJ_INDEX, t ? t->name : so->tbl, so, &o);
+			if (!rc)
+				rc = strata_schema_obj_dep(o, STRATA_OBJ_TABLE, NULL, NULL, t ? t->name : so->tbl);
+		} else if (strcmp(so->type, "view") == 0) {
+			rc = add_stored(s, STRATA_OBJ_VIEW, NULL, so, &o);
+		} else if (strcmp(so->type, "trigger") == 0) {
+			struct sq_obj *t = find_relation(&r, so->tbl, strlen(so->tbl));
+			const char *tname = t ? t->name : so->tbl;
+
+			rc = add_stored(s, STRATA_OBJ_TRIGGER, tname, so, &o);
+			if (!rc)
+				rc = strata_schema_obj_dep(o, t && strcmp(t->type, "view") == 0 ? STRATA_OBJ_VIEW
+											 : STRATA_OBJ_TABLE,
+							   NULL, NULL, tname);
+		} else {
+			/* a kind of sqlite_master row this model has no place for: counted, never dropped */
+			size_t count = 0;
+
+			for (size_t j = i; j < r.n; j++)
+				if (!r.o[j].skip && strcmp(r.o[j].type, so->type) == 0) {
+					r.o[j].skip = 2;
+					count++;
+				}
+			rc = strata_schema_unhandled(s, so->type, count);
+		}
+	}
+	if (!rc) {
+		unsigned char *seen = malloc(r.n ? r.n : 1);
+
+		if (!seen)
+			rc = STRATA_ENOMEM;
+		for (int pass = 0; pass < 2 && !rc; pass++)
+			for (size_t i = 0; i < r.n && !rc; i++)
+				if (!r.o[i].skip && r.o[i].sql && strcmp(r.o[i].type, "view") == 0)
+					rc = view_deps(&r, s, i, pass, seen);
+		free(seen);
+	}
+out:
+	if (rc == STRATA_ENOMEM && err && !err->code)
+		strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	objs_free(&r);
+	return rc;
+}

@@ -1,0 +1,316 @@
+/*
+ * schema/test.c - strata_test: the round trip of every migration on a
+ * scratch database. For each migration i of the range: read S(i-1), up,
+ * read S(i), down and compare with S(i-1), up again and compare with S(i);
+ * one verdict per migration, given to the caller's callback (the CLI
+ * prints). Every step runs through strata_run, as up and down would.
+ *
+ * A finding never stops the test. After the steps of a migration the
+ * scratch must be at S(i) with i recorded as the last applied; when it is
+ * not (a down that failed part way outside a transaction, a redo that failed
+ * or built something else), it is rebuilt from nothing with 1..i applied, and
+ * the test goes on from there. Only an up that fails stops it: the
+ * migrations after it build on what it makes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strata_schema.h"
+#include "../cancel.h"
+#include "../db.h"
+#include "../util.h"
+
+const char *strata_test_verdict_name(enum strata_test_verdict v)
+{
+	switch (v) {
+	case STRATA_TEST_OK: return "ok";
+	case STRATA_TEST_UP_FAILED: return "up_failed";
+	case STRATA_TEST_DOWN_FAILED: return "down_failed";
+	case STRATA_TEST_NOT_RESTORED: return "not_restored";
+	case STRATA_TEST_ORDER_ONLY: return "order_only";
+	case STRATA_TEST_REDO_FAILED: return "redo_failed";
+	case STRATA_TEST_REDO_DIFFERS: return "redo_differs";
+	case STRATA_TEST_IRREVERSIBLE: return "irreversible";
+	}
+	return "?";
+}
+
+static int step(struct strata_db *db, const struct strata_source *src, enum strata_action a, long count,
+		struct strata_err *err)
+{
+	struct strata_request req = { .action = a, .count = count };
+
+	return strata_run(db, src, &req, NULL, err);
+}
+
+static int equal(const struct strata_schema_diff *d)
+{
+	return d->n == 0 && d->nunhandled == 0;
+}
+
+/* Is db at S(i): the same schema as `want`, and migration i the last one recorded? 1, 0, or < 0 on error. */
+static int at_state(struct strata_db *db, const struct strata_source *src, size_t i, const struct strata_schema *want,
+		    unsigned flags, struct strata_err *err)
+{
+	struct strata_schema *now = NULL;
+	struct strata_schema_diff *d = NULL;
+	struct strata_status *st = NULL;
+	int rc, ok;
+
+	rc = strata_schema_read(db, flags, &now, err);
+	if (rc == 0)
+		rc = strata_schema_compare(want, now, &d, err);
+	strata_schema_free(now);
+	if (rc)
+		return rc;
+	ok = equal(d);
+	strata_schema_diff_free(d);
+	if (!ok)
+		return 0;
+	rc = strata_status_get(db, src, &st, err);
+	if (rc)
+		return rc;
+	ok = st->have_current && strata_version_cmp(&st->current, &src->m[i].version) == 0 &&
+	     st->napplied == i + 1 && st->npartial == 0;
+	strata_status_free(st);
+	return ok;
+}
+
+/* Find the range of indices [*lo, *hi] the versions name (inclusive; NULL: open). */
+static int range(const struct strata_source *src, const struct strata_test_opts *o, size_t *lo, size_t *hi,
+		 struct strata_err *err)
+{
+	size_t i;
+	int have = 0;
+
+	for (i = 0; i < src->n; i++) {
+		const struct strata_version *v = &src->m[i].version;
+
+		if (o && o->from && strata_version_cmp(v, o->from) < 0)
+			continue;
+		if (o && o->to && strata_version_cmp(v, o->to) > 0)
+			continue;
+		if (!have)
+			*lo = i;
+		*hi = i;
+		have = 1;
+	}
+	if (!have)
+		return strata_err_set(err, STRATA_EUSAGE, "no migration has a version in the range asked for");
+	return 0;
+}
+
+int strata_test(struct strata_scratch *scratch, const struct strata_source *src, const struct strata_test_opts *o,
+		struct strata_test_summary *sum, struct strata_err *err)
+{
+	unsigned flags = o ? o->flags : 0;
+	struct strata_schema *prev = NULL, *cur = NULL, *now = NULL;
+	struct strata_schema_diff *d = NULL;
+	struct strata_test_summary dummy;
+	size_t lo = 0, hi = 0, i;
+	int rc;
+
+	if (!sum)
+		sum = &dummy;
+	memset(sum, 0, sizeof(*sum));
+	rc = range(src, o, &lo, &hi, err);
+	if (rc)
+		return rc;
+	if (lo > 0) {
+		struct strata_err e;
+
+		/* what comes before the range: ups alone */
+		strata_err_clear(&e);
+		rc = step(strata_scratch_db(scratch), src, STRATA_UP, (long)lo, &e);
+		if (rc == STRATA_EINTR || rc == STRATA_ENOMEM) {
+			*err = e;
+			return rc;
+		}
+		if (rc) {
+			struct strata_status *st = NULL;
+			size_t at = 0;
+			struct strata_test_result r = { .verdict = STRATA_TEST_UP_FAILED, .err = &e };
+
+			/* which one failed: the first one not applied */
+			if (strata_status_get(strata_scratch_db(scratch), src, &st, NULL) == 0) {
+				at = st->napplied;
+				strata_status_free(st);
+			}
+			r.mig = &src->m[at < src->n ? at : 0];
+			r.index = at;
+			sum->tested++;
+			sum->reported++;
+			sum->untested = hi - lo + 1;
+			if (o && o->on_result)
+				o->on_result(o->ud, &r);
+			strata_err_release(&e);
+			return 0;
+		}
+	}
+	rc = strata_schema_read(strata_scratch_db(scratch), flags, &prev, err);
+	if (rc)
+		return rc;
+	for (i = lo; i <= hi; i++) {
+		struct strata_db *db = strata_scratch_db(scratch);
+		const struct strata_migration *m = &src->m[i];
+		struct strata_test_result r = { .mig = m, .index = i, .verdict = STRATA_TEST_OK };
+		struct strata_err e;
+		char why[512], note[700];
+		double t0 = strata_now_ms();
+		int rebuild = 0;
+		enum strata_down_kind kind;
+
+		strata_err_clear(&e);
+		if (strata_db_cancelled(db)) {
+			rc = strata_err_set(err, STRATA_EINTR, "interrupted");
+			goto out;
+		}
+		rc = step(db, src, STRATA_UP, 1, &e);
+		if (rc == STRATA_EINTR || rc == STRATA_ENOMEM) {
+			*err = e;
+			goto out;
+		}
+		if (rc) {
+			r.verdict = STRATA_TEST_UP_FAILED;
+			r.err = &e;
+			r.ms = strata_now_ms() - t0;
+			sum->tested++;
+			sum->reported++;
+			sum->untested = hi - i;
+			if (o && o->on_result)
+				o->on_result(o->ud, &r);
+			strata_err_release(&e);
+			rc = 0;
+			goto out;
+		}
+		rc = strata_schema_read(db, flags, &cur, err);
+		if (rc)
+			goto out;
+		kind = strata_down_kind_target(m, strata_scratch_target(scratch), why, sizeof(why));
+		if (kind != STRATA_DOWN_STATEMENTS) {
+			r.verdict = STRATA_TEST_IRREVERSIBLE;
+			snprintf(note, sizeof(note), "%s: the up alone was tested", why);
+			r.note = note;
+			goto report;
+		}
+		rc = step(db, src, STRATA_DOWN, 1, &e);
+		if (rc == STRATA_EINTR || rc == STRATA_ENOMEM) {
+			*err = e;
+			goto out;
+		}
+		if (rc) {
+			r.verdict = STRATA_TEST_DOWN_FAILED;
+			r.err = &e;
+			/* rolled back with its transaction: still at S(i), go on; else rebuild */
+			rc = at_state(db, src, i, cur, flags, err);
+			if (rc < 0)
+				goto out;
+			rebuild = !rc;
+			rc = 0;
+			goto report;
+		}
+		rc = strata_schema_read(db, flags, &now, err);
+		if (rc == 0)
+			rc = strata_schema_compare(prev, now, &d, err);
+		strata_schema_free(now);
+		now = NULL;
+		if (rc)
+			goto out;
+		if (!equal(d)) {
+			r.verdict = d->order_only && !d->nunhandled ? STRATA_TEST_ORDER_ONLY : STRATA_TEST_NOT_RESTORED;
+			r.diff = d;
+		} else {
+			strata_schema_diff_free(d);
+			d = NULL;
+		}
+		/* up again: must build S(i) once more */
+		rc = step(db, src, STRATA_UP, 1, &e);
+		if (rc == STRATA_EINTR || rc == STRATA_ENOMEM) {
+			*err = e;
+			goto out;
+		}
+		if (rc) {
+			if (r.verdict == STRATA_TEST_OK) {
+				r.verdict = STRATA_TEST_REDO_FAILED;
+				r.err = &e;
+			}
+			rebuild = 1;
+			rc = 0;
+			goto report;
+		}
+		{
+			struct strata_schema_diff *d2 = NULL;
+
+			rc = strata_schema_read(db, flags, &now, err);
+			if (rc == 0)
+				rc = strata_schema_compare(cur, now, &d2, err);
+			strata_schema_free(now);
+			now = NULL;
+			if (rc)
+				goto out;
+			if (!equal(d2)) {
+				rebuild = 1;
+				if (r.verdict == STRATA_TEST_OK) {
+					r.verdict = STRATA_TEST_REDO_DIFFERS;
+					r.diff = d = d2;
+					d2 = NULL;
+				}
+			}
+			strata_schema_diff_free(d2);
+		}
+report:
+		if (rebuild) {
+			struct strata_err e2;
+
+			strata_err_clear(&e2);
+			rc = strata_scratch_reset(scratch, err);
+			if (rc == 0)
+				rc = step(strata_scratch_db(scratch), src, STRATA_UP, (long)(i + 1), &e2);
+			if (rc) {
+				if (e2.code) {
+					strata_err_release(err);
+					*err = e2;
+				}
+				strata_err_release(&e);
+				goto out;
+			}
+			strata_schema_free(cur);
+			cur = NULL;
+			rc = strata_schema_read(strata_scratch_db(scratch), flags, &cur, err);
+			if (rc) {
+				strata_err_release(&e);
+				goto out;
+			}
+			r.rebuilt = 1;
+			if (!r.note) {
+				snprintf(note, sizeof(note), "the scratch database was rebuilt with migrations up to %s "
+							     "applied to go on",
+					 m->vtext);
+				r.note = note;
+			}
+			sum->rebuilds++;
+		}
+		r.ms = strata_now_ms() - t0;
+		sum->tested++;
+		if (r.verdict != STRATA_TEST_OK)
+			sum->reported++;
+		if (o && o->on_result && o->on_result(o->ud, &r)) {
+			strata_err_release(&e);
+			rc = strata_err_set(err, STRATA_EINTR, "stopped");
+			goto out;
+		}
+		strata_err_release(&e);
+		strata_schema_diff_free(d);
+		d = NULL;
+		strata_schema_free(prev);
+		prev = cur;
+		cur = NULL;
+	}
+	rc = 0;
+out:
+	strata_schema_diff_free(d);
+	strata_schema_free(prev);
+	strata_schema_free(cur);
+	return rc;
+}

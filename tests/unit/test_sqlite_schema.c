@@ -1,0 +1,364 @@
+/*
+ * test_sqlite_schema.c - the SQLite driver's schema reader
+ * (src/driver_sqlite_schema.c) on real database files, through
+ * strata_schema_read: which objects it models (and which it leaves out:
+ * strata's tables, SQLite's own, automatic indexes, shadow tables), the
+ * stored text as each object's SQL, the column and foreign key detail a
+ * comparison reports on, and the dependencies a dump is ordered by.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "strata_schema.h"
+#include "driver.h"
+#include "tmpdb.h"
+
+static void run_sql(struct tmpdb *t, const char *sql)
+{
+	long errpos;
+
+	strata_err_release(&t->err);
+	if (t->db->drv->exec(t->db->conn, sql, strlen(sql), &errpos, &t->err) != 0)
+		fail_msg("%s: %s", sql, t->err.message);
+}
+
+static struct strata_schema *read_schema(struct tmpdb *t)
+{
+	struct strata_schema *s = NULL;
+
+	strata_err_release(&t->err);
+	assert_int_equal(strata_schema_read(t->db, 0, &s, &t->err), 0);
+	assert_non_null(s);
+	return s;
+}
+
+static const struct strata_schema_obj *must_find(const struct strata_schema *s, enum strata_obj_kind k,
+						 const char *parent, const char *name)
+{
+	const struct strata_schema_obj *o = strata_schema_find(s, k, NULL, parent, name);
+
+	if (!o)
+		fail_msg("no %s %s%s%s in the schema", strata_obj_kind_name(k), parent ? parent : "", parent ? "." : "",
+			 name);
+	return o;
+}
+
+static int has_dep(const struct strata_schema_obj *o, const char *key)
+{
+	for (size_t i = 0; i < o->ndeps; i++)
+		if (strcmp(o->deps[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+static void assert_attr(const struct strata_schema_obj *o, const char *key, const char *value)
+{
+	const char *v = strata_schema_attr_get(o, key);
+
+	if (!value) {
+		if (v)
+			fail_msg("%s %s: %s is '%s', expected none", strata_obj_kind_name(o->kind), o->name, key, v);
+		return;
+	}
+	if (!v || strcmp(v, value) != 0)
+		fail_msg("%s %s: %s is '%s', expected '%s'", strata_obj_kind_name(o->kind), o->name, key,
+			 v ? v : "(none)", value);
+}
+
+static size_t count_kind(const struct strata_schema *s, enum strata_obj_kind k)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		n += s->objs[i].kind == k;
+	return n;
+}
+
+/* A schema with one of each thing, applied as a migration so that strata's tables are there too. */
+static void test_objects_and_detail(void **state)
+{
+	struct tmpdb t;
+	struct strata_schema *s;
+	const struct strata_schema_obj *o;
+
+	(void)state;
+	tmpdb_init(&t);
+	tmpdb_file(&t, "001_init.up.sql",
+		   "CREATE TABLE users (\n"
+		   "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+		   "  email TEXT NOT NULL UNIQUE COLLATE NOCASE,\n"
+		   "  karma INTEGER DEFAULT 0,\n"
+		   "  karma2 INTEGER GENERATED ALWAYS AS (karma * 2) STORED,\n"
+		   "  shout TEXT AS (upper(email))\n"
+		   ") STRICT;\n"
+		   "CREATE TABLE posts (uid INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE, n INTEGER,\n"
+		   "  body TEXT, PRIMARY KEY (uid, n)) WITHOUT ROWID;\n"
+		   "CREATE INDEX posts_body ON posts (body) WHERE body IS NOT NULL;\n"
+		   "CREATE VIEW recent AS SELECT * FROM \"posts\" WHERE n > 10;\n"
+		   "CREATE VIEW top AS SELECT r.uid FROM recent AS r JOIN users ON users.id = r.uid;\n"
+		   "CREATE TRIGGER users_touch AFTER UPDATE ON users BEGIN UPDATE posts SET n = n WHERE uid = new.id; END;\n"
+		   "INSERT INTO users (email) VALUES ('a@b');\n");
+	tmpdb_load(&t);
+	tmpdb_open(&t);
+	assert_int_equal(tmpdb_run(&t, STRATA_UP, NULL), 0);
+	s = read_schema(&t);
+
+	/* users, posts: not strata's tables, not sqlite_sequence, not the autoindexes of UNIQUE and the PK */
+	assert_int_equal(count_kind(s, STRATA_OBJ_TABLE), 2);
+	assert_int_equal(count_kind(s, STRATA_OBJ_INDEX), 1);
+	assert_int_equal(count_kind(s, STRATA_OBJ_VIEW), 2);
+	assert_int_equal(count_kind(s, STRATA_OBJ_TRIGGER), 1);
+	assert_int_equal(count_kind(s, STRATA_OBJ_COLUMN), 8);
+	assert_int_equal(count_kind(s, STRATA_OBJ_CONSTRAINT), 1);
+	assert_int_equal(s->nunhandled, 0);
+	assert_null(strata_schema_find(s, STRATA_OBJ_TABLE, NULL, NULL, "sqlite_sequence"));
+	assert_null(strata_schema_find(s, STRATA_OBJ_TABLE, NULL, NULL, t.db->table));
+
+	/* the stored text, as it was written, is both the dump text and the definition */
+	o = must_find(s, STRATA_OBJ_TABLE, NULL, "users");
+	assert_non_null(strstr(o->sql, "  karma INTEGER DEFAULT 0,\n"));
+	assert_int_equal(strncmp(o->sql, "CREATE TABLE users (\n", 21), 0);
+	assert_int_equal(strcmp(o->sql + strlen(o->sql) - 10, ") STRICT;\n"), 0);
+	assert_int_equal(strlen(o->sql), strlen(strata_schema_attr_get(o, "definition")) + 2);
+	assert_attr(o, "strict", "yes");
+	assert_attr(o, "without rowid", NULL);
+	assert_int_equal(o->ndeps, 0);
+	o = must_find(s, STRATA_OBJ_TABLE, NULL, "posts");
+	assert_attr(o, "strict", NULL);
+	assert_attr(o, "without rowid", "yes");
+
+	/* columns: position, type, not null, default, primary key, collation, generated */
+	o = must_find(s, STRATA_OBJ_COLUMN, "users", "id");
+	assert_int_equal(o->position, 1);
+	assert_attr(o, "type", "INTEGER");
+	assert_attr(o, "primary key", "1");
+	assert_attr(o, "autoincrement", "yes");
+	assert_attr(o, "not null", NULL);
+	assert_null(o->sql);
+	o = must_find(s, STRATA_OBJ_COLUMN, "users", "email");
+	assert_int_equal(o->position, 2);
+	assert_attr(o, "not null", "yes");
+	assert_attr(o, "collation", "NOCASE");
+	assert_attr(o, "primary key", NULL);
+	o = must_find(s, STRATA_OBJ_COLUMN, "users", "karma");
+	assert_attr(o, "default", "0");
+	assert_attr(o, "collation", "BINARY");
+	assert_attr(o, "generated", NULL);
+	o = must_find(s, STRATA_OBJ_COLUMN, "users", "karma2");
+	assert_int_equal(o->position, 4);
+	assert_attr(o, "generated", "stored");
+	o = must_find(s, STRATA_OBJ_COLUMN, "users", "shout");
+	assert_int_equal(o->position, 5);
+	assert_attr(o, "generated", "virtual");
+	o = must_find(s, STRATA_OBJ_COLUMN, "posts", "n");
+	assert_attr(o, "primary key", "2");
+
+	/* the foreign key, with its actions */
+	o = must_find(s, STRATA_OBJ_CONSTRAINT, "posts", "FOREIGN KEY (uid) REFERENCES users (id)");
+	assert_attr(o, "on delete", "CASCADE");
+	assert_attr(o, "on update", "NO ACTION");
+	assert_attr(o, "references", "users");
+	assert_null(o->sql);
+
+	/* dependencies: index and trigger on their table, views on what they read */
+	o = must_find(s, STRATA_OBJ_INDEX, "posts", "posts_body");
+	assert_true(has_dep(o, "table:..posts"));
+	assert_string_equal(o->sql, "CREATE INDEX posts_body ON posts (body) WHERE body IS NOT NULL;\n");
+	o = must_find(s, STRATA_OBJ_TRIGGER, "users", "users_touch");
+	assert_true(has_dep(o, "table:..users"));
+	o = must_find(s, STRATA_OBJ_VIEW, NULL, "recent");
+	assert_true(has_dep(o, "table:..posts")); /* named quoted */
+	assert_int_equal(o->ndeps, 1);
+	o = must_find(s, STRATA_OBJ_VIEW, NULL, "top");
+	assert_true(has_dep(o, "view:..recent"));
+	assert_true(has_dep(o, "table:..users"));
+	assert_int_equal(o->ndeps, 2);
+	assert_attr(o, "definition",
+		    "CREATE VIEW top AS SELECT r.uid FROM recent AS r JOIN users ON users.id = r.uid");
+	strata_schema_free(s);
+	tmpdb_free(&t);
+}
+
+/* A change of ON DELETE is an attribute of the constraint, not only a new table text. */
+static void test_fk_action_is_an_attribute(void **state)
+{
+	struct tmpdb t;
+	struct strata_schema *s;
+	const struct strata_schema_obj *o;
+
+	(void)state;
+	tmpdb_init(&t);
+	tmpdb_open(&t);
+	run_sql(&t, "CREATE TABLE c (a INTEGER, b INTEGER, FOREIGN KEY (a, b) REFERENCES p (x, y) ON DELETE SET NULL,\n"
+		    "  FOREIGN KEY (a) REFERENCES p ON UPDATE CASCADE, FOREIGN KEY (a) REFERENCES p);\n"
+		    "CREATE TABLE p (x INTEGER PRIMARY KEY, y INTEGER, UNIQUE (x, y));\n");
+	s = read_schema(&t);
+	o = must_find(s, STRATA_OBJ_CONSTRAINT, "c", "FOREIGN KEY (a, b) REFERENCES p (x, y)");
+	assert_attr(o, "on delete", "SET NULL");
+	/* a REFERENCES without columns says so; two alike stay two */
+	o = must_find(s, STRATA_OBJ_CONSTRAINT, "c", "FOREIGN KEY (a) REFERENCES p");
+	o = must_find(s, STRATA_OBJ_CONSTRAINT, "c", "FOREIGN KEY (a) REFERENCES p #2");
+	assert_int_equal(count_kind(s, STRATA_OBJ_CONSTRAINT), 3);
+	/* the table referenced is defined after the one referencing it: no dependency between them */
+	o = must_find(s, STRATA_OBJ_TABLE, NULL, "c");
+	assert_int_equal(o->ndeps, 0);
+	strata_schema_free(s);
+	tmpdb_free(&t);
+}
+
+/* fts5: the virtual table is modelled with its module, its shadow tables are not. */
+static void test_virtual_tables(void **state)
+{
+	struct tmpdb t;
+	struct strata_schema *s;
+	const struct strata_schema_obj *o;
+
+	(void)state;
+	tmpdb_init(&t);
+	tmpdb_open(&t);
+	run_sql(&t, "CREATE VIRTUAL TABLE notes USING fts5(title, body);\n"
+		    "CREATE TABLE notes_meta (id INTEGER PRIMARY KEY);\n");
+	s = read_schema(&t);
+	o = must_find(s, STRATA_OBJ_TABLE, NULL, "notes");
+	assert_attr(o, "virtual", "fts5");
+	assert_string_equal(o->sql, "CREATE VIRTUAL TABLE notes USING fts5(title, body);\n");
+	assert_null(strata_schema_find(s, STRATA_OBJ_TABLE, NULL, NULL, "notes_data"));
+	assert_null(strata_schema_find(s, STRATA_OBJ_TABLE, NULL, NULL, "notes_config"));
+	/* a table that only looks like a shadow table is the user's */
+	must_find(s, STRATA_OBJ_TABLE, NULL, "notes_meta");
+	assert_int_equal(count_kind(s, STRATA_OBJ_TABLE), 2);
+	assert_int_equal(s->nunhandled, 0);
+	strata_schema_free(s);
+	tmpdb_free(&t);
+}
+
+/*
+ * Views: one whose stored text ends in a -- comment gets its semicolon on a
+ * line of its own; views naming each other (one by a column name) get no
+ * cycle; a trigger on a view depends on the view.
+ */
+static void test_views_and_text(void **state)
+{
+	struct tmpdb t;
+	struct strata_schema *s;
+	const struct strata_schema_obj *a, *b, *o;
+
+	(void)state;
+	tmpdb_init(&t);
+	tmpdb_open(&t);
+	run_sql(&t, "CREATE TABLE t (x INTEGER, b INTEGER);\n"
+		    "CREATE VIEW a AS SELECT x, b FROM t -- the first\n;\n"
+		    "CREATE VIEW b AS SELECT x FROM a;\n"
+		    "CREATE TRIGGER a_ins INSTEAD OF INSERT ON a BEGIN INSERT INTO t (x) VALUES (new.x); END;\n");
+	s = read_schema(&t);
+	a = must_find(s, STRATA_OBJ_VIEW, NULL, "a");
+	assert_string_equal(a->sql, "CREATE VIEW a AS SELECT x, b FROM t -- the first\n;\n");
+	assert_attr(a, "definition", "CREATE VIEW a AS SELECT x, b FROM t -- the first");
+	b = must_find(s, STRATA_OBJ_VIEW, NULL, "b");
+	assert_true(has_dep(b, "view:..a"));
+	/* a names column b, which is also view b's name: b, created later, gives way */
+	assert_false(has_dep(a, "view:..b"));
+	assert_true(has_dep(a, "table:..t"));
+	o = must_find(s, STRATA_OBJ_TRIGGER, "a", "a_ins");
+	assert_true(has_dep(o, "view:..a"));
+	strata_schema_free(s);
+	tmpdb_free(&t);
+}
+
+/*
+ * vaultwarden's history, one migration at a time: after each, every row of
+ * sqlite_master that is the user's (not SQLite's, not strata's, not an
+ * automatic index) is an object of the model with exactly its stored text,
+ * and the model has no table, index, view or trigger besides.
+ */
+static void test_vaultwarden_states(void **state)
+{
+	static const char q[] = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+				"AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name NOT IN ($1, $2)";
+	struct tmpdb t;
+	size_t steps = 0;
+
+	(void)state;
+	tmpdb_init(&t);
+	strata_err_release(&t.err);
+	assert_int_equal(strata_source_load(STRATA_CORPUS_DIR "/sqlite-vaultwarden/migrations", &t.src, &t.err), 0);
+	tmpdb_open(&t);
+	for (;;) {
+		struct strata_request req;
+		struct strata_run_result res;
+		struct strata_schema *s;
+		struct strata_rows *rows;
+		const char *params[2];
+		size_t nobj = 0;
+
+		memset(&req, 0, sizeof(req));
+		memset(&res, 0, sizeof(res));
+		req.action = STRATA_UP;
+		req.count = 1;
+		strata_err_release(&t.err);
+		assert_int_equal(strata_run(t.db, t.src, &req, &res, &t.err), 0);
+		if (res.applied == 0)
+			break;
+		steps++;
+		s = read_schema(&t);
+		params[0] = t.db->table;
+		params[1] = t.db->logtable;
+		assert_int_equal(t.db->drv->query(t.db->conn, q, 2, params, &rows, &t.err), 0);
+		for (size_t i = 0; i < rows->nrows; i++) {
+			const char *type = strata_rows_get(rows, i, 0), *name = strata_rows_get(rows, i, 1);
+			const char *tbl = strata_rows_get(rows, i, 2), *sql = strata_rows_get(rows, i, 3);
+			enum strata_obj_kind k = strcmp(type, "table") == 0  ? STRATA_OBJ_TABLE
+						 : strcmp(type, "index") == 0 ? STRATA_OBJ_INDEX
+						 : strcmp(type, "view") == 0  ? STRATA_OBJ_VIEW
+									      : STRATA_OBJ_TRIGGER;
+			const struct strata_schema_obj *o =
+				must_find(s, k, k == STRATA_OBJ_INDEX || k == STRATA_OBJ_TRIGGER ? tbl : NULL, name);
+
+			assert_attr(o, "definition", sql);
+			assert_int_equal(strncmp(o->sql, sql, strlen(sql)), 0);
+			nobj++;
+		}
+		assert_int_equal(count_kind(s, STRATA_OBJ_TABLE) + count_kind(s, STRATA_OBJ_INDEX) +
+					 count_kind(s, STRATA_OBJ_VIEW) + count_kind(s, STRATA_OBJ_TRIGGER),
+				 nobj);
+		assert_int_equal(s->nunhandled, 0);
+		strata_rows_free(rows);
+		strata_schema_free(s);
+	}
+	assert_int_equal(steps, 56);
+	tmpdb_free(&t);
+}
+
+/* An empty database (a new path, not created yet) has an empty schema. */
+static void test_empty(void **state)
+{
+	struct tmpdb t;
+	struct strata_schema *s;
+
+	(void)state;
+	tmpdb_init(&t);
+	tmpdb_open(&t);
+	s = read_schema(&t);
+	assert_int_equal(s->n, 0);
+	assert_int_equal(s->nunhandled, 0);
+	strata_schema_free(s);
+	tmpdb_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_objects_and_detail),
+		cmocka_unit_test(test_fk_action_is_an_attribute),
+		cmocka_unit_test(test_virtual_tables),
+		cmocka_unit_test(test_views_and_text),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_vaultwarden_states),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
