@@ -567,6 +567,20 @@ static const char q_deps[] =
 	" JOIN objs b ON b.classid = d.refclassid AND b.objid = d.refobjid"
 	" WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384";
 
+/*
+ * A child's own constraint that its parent's has merged into (local and
+ * inherited) must exist before the parent's is added: the parent's would
+ * make an inherited one of that name first, and the child's would then be
+ * refused. Rows as q_deps's: the parent's, then the child's.
+ */
+static const char q_merged[] =
+	"SELECT 'constraint', pn.nspname, p.relname, pc.conname, 'constraint', n.nspname, c.relname, co.conname, 'f'"
+	" FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" JOIN pg_inherits i ON i.inhrelid = c.oid JOIN pg_class p ON p.oid = i.inhparent"
+	" JOIN pg_namespace pn ON pn.oid = p.relnamespace"
+	" JOIN pg_constraint pc ON pc.conrelid = p.oid AND pc.conname = co.conname"
+	" WHERE co.conislocal AND co.coninhcount > 0 AND co.contype = 'c' AND " USER_NS("n");
+
 static int kind_of(const char *name, enum strata_obj_kind *k)
 {
 	for (int i = 1; i < STRATA_OBJ__COUNT; i++)
@@ -763,21 +777,23 @@ static int add_deps(struct strata_conn *c, struct strata_schema *s, struct strat
 	}
 	if (rc)
 		return rc;
-	rc = run(c, q_deps, NULL, &r, err);
-	if (rc)
-		return rc;
-	for (size_t i = 0; !rc && i < r->nrows; i++) {
-		enum strata_obj_kind ka, kb;
-		struct strata_schema_obj *a = find(s, r, i, 0, &ka), *b = find(s, r, i, 4, &kb);
+	for (int q = 0; !rc && q < 2; q++) {
+		rc = run(c, q ? q_merged : q_deps, NULL, &r, err);
+		if (rc)
+			return rc;
+		for (size_t i = 0; !rc && i < r->nrows; i++) {
+			enum strata_obj_kind ka, kb;
+			struct strata_schema_obj *a = find(s, r, i, 0, &ka), *b = find(s, r, i, 4, &kb);
 
-		if (!a || !b || a == b)
-			continue;
-		if (strcmp(strata_rows_get(r, i, 8), "t") == 0)
-			rc = strata_schema_obj_dep(b, a->kind, a->schema, a->parent, a->name);
-		else
-			rc = strata_schema_obj_dep(a, b->kind, b->schema, b->parent, b->name);
+			if (!a || !b || a == b)
+				continue;
+			if (strcmp(strata_rows_get(r, i, 8), "t") == 0)
+				rc = strata_schema_obj_dep(b, a->kind, a->schema, a->parent, a->name);
+			else
+				rc = strata_schema_obj_dep(a, b->kind, b->schema, b->parent, b->name);
+		}
+		strata_rows_free(r);
 	}
-	strata_rows_free(r);
 	return rc;
 }
 
