@@ -162,7 +162,10 @@ static const char q_constraints[] =
 	" || CASE WHEN y.d IS NOT NULL THEN format(E'\\nCOMMENT ON CONSTRAINT %I ON %s%I.%I IS %L;', co.conname,"
 	"    CASE WHEN co.contypid <> 0 THEN 'DOMAIN ' ELSE '' END, n.nspname, coalesce(r.relname, ty.typname), y.d)"
 	"    ELSE '' END,"
-	" x.def, CASE WHEN co.convalidated THEN 'true' ELSE 'false' END, y.d"
+	" x.def, CASE WHEN co.convalidated THEN 'true' ELSE 'false' END, y.d,"
+	" CASE co.contype WHEN 'p' THEN '" STRATA_CONTYPE_PRIMARY "' WHEN 'u' THEN '" STRATA_CONTYPE_UNIQUE "'"
+	"  WHEN 'f' THEN '" STRATA_CONTYPE_FOREIGN "' WHEN 'x' THEN '" STRATA_CONTYPE_EXCLUDE "'"
+	"  ELSE '" STRATA_CONTYPE_CHECK "' END"
 	" FROM pg_constraint co JOIN pg_namespace n ON n.oid = co.connamespace"
 	" LEFT JOIN pg_class r ON r.oid = co.conrelid LEFT JOIN pg_type ty ON ty.oid = co.contypid"
 	" LEFT JOIN pg_index ix ON ix.indexrelid = co.conindid AND co.contype IN ('p', 'u', 'x')"
@@ -171,7 +174,7 @@ static const char q_constraints[] =
 	" WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND co.conislocal AND co.conparentid = 0"
 	" AND " USER_NS("n") " AND ((co.conrelid <> 0 AND r.relkind IN ('r', 'p') AND " NOT_EXT("pg_class", "r.oid")
 	"  AND r.oid <> ALL ($1::oid[])) OR (co.contypid <> 0 AND " NOT_EXT("pg_type", "ty.oid") "))";
-static const char *const k_constraints[] = { "definition", "valid", "comment", NULL };
+static const char *const k_constraints[] = { "definition", "valid", "comment", STRATA_ATTR_CONTYPE, NULL };
 
 /* Indexes that back no constraint; a partition's index attached to its parent's comes with the parent's. */
 static const char q_indexes[] =
@@ -198,8 +201,7 @@ static const char *const k_indexes[] = { "definition", "valid", "comment", NULL 
 static const char q_functions[] =
 	"SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,"
 	" n.nspname, NULL, p.proname || '(' || oidvectortypes(p.proargtypes) || ')',"
-	/* a function's body is checked when it is called, not when a dump creates it */
-	" CASE WHEN p.prokind <> 'a' THEN E'SET check_function_bodies = false;\\n' ELSE '' END || y.def"
+	" y.def"
 	" || CASE WHEN z.d IS NOT NULL THEN format(E'\\nCOMMENT ON %s %I.%I(%s) IS %L;',"
 	"   CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, n.nspname, p.proname,"
 	"   CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*' ELSE pg_get_function_identity_arguments(p.oid) END,"
@@ -831,6 +833,9 @@ int strata_pg_schema_read(struct strata_conn *c, const struct strata_schema_read
 	char *excluded = NULL, *path = NULL;
 	int rc, rc2;
 
+	/* a function's body is checked when it is called, not when a dump creates it before its tables */
+	if (strata_schema_set_preamble(s, "SET check_function_bodies = false;\n") < 0)
+		return STRATA_ENOMEM;
 	rc = excluded_oids(c, o, &excluded, err);
 	if (rc)
 		return rc;
