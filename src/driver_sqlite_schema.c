@@ -296,7 +296,7 @@ static int add_stored(struct strata_schema *s, enum strata_obj_kind kind, const 
 	rc = strata_schema_add(s, kind, NULL, parent, so->name, text, out);
 	free(text);
 	if (rc == 0)
-		rc = strata_schema_obj_attr(*out, "definition", so->sql);
+		rc = strata_schema_obj_attr(*out, STRATA_ATTR_DEFINITION, so->sql);
 	return rc;
 }
 
@@ -351,11 +351,11 @@ static int add_columns(struct sq_read *r, struct strata_schema *s, const struct 
 		if (e)
 			goto fail;
 		col->position = sqlite3_column_int(st, 0) + 1;
-		e = strata_schema_obj_attr(col, "type", type && *type ? type : NULL);
+		e = strata_schema_obj_attr(col, STRATA_ATTR_TYPE, type && *type ? type : NULL);
 		if (!e)
-			e = strata_schema_obj_attr(col, "not null", sqlite3_column_int(st, 3) ? "yes" : NULL);
+			e = strata_schema_obj_attr(col, STRATA_ATTR_NOT_NULL, sqlite3_column_int(st, 3) ? "true" : NULL);
 		if (!e)
-			e = strata_schema_obj_attr(col, "default", (const char *)sqlite3_column_text(st, 4));
+			e = strata_schema_obj_attr(col, STRATA_ATTR_DEFAULT, (const char *)sqlite3_column_text(st, 4));
 		snprintf(num, sizeof(num), "%d", pk);
 		if (!e)
 			e = strata_schema_obj_attr(col, "primary key", pk ? num : NULL);
@@ -363,13 +363,13 @@ static int add_columns(struct sq_read *r, struct strata_schema *s, const struct 
 			e = strata_schema_obj_attr(col, "generated",
 						   hidden == 3 ? "stored" : hidden == 2 ? "virtual" : NULL);
 		if (!e)
-			e = strata_schema_obj_attr(col, "hidden", hidden == 1 ? "yes" : NULL);
+			e = strata_schema_obj_attr(col, "hidden", hidden == 1 ? "true" : NULL);
 		/* the collation is known to SQLite's parser alone: ask it */
 		if (!e && sqlite3_table_column_metadata(r->db, "main", so->name, name, &ctype, &coll, &nn, &cpk,
 							&autoinc) == SQLITE_OK) {
 			e = strata_schema_obj_attr(col, "collation", coll);
 			if (!e)
-				e = strata_schema_obj_attr(col, "autoincrement", autoinc ? "yes" : NULL);
+				e = strata_schema_obj_attr(col, "autoincrement", autoinc ? "true" : NULL);
 		}
 		if (e)
 			goto fail;
@@ -469,6 +469,8 @@ static int fk_emit(struct strata_schema *s, const char *table, struct sq_fk *f)
 	rc = strata_schema_add(s, STRATA_OBJ_CONSTRAINT, NULL, table, name, NULL, &c);
 	free(name);
 	if (!rc)
+		rc = strata_schema_obj_attr(c, STRATA_ATTR_CONTYPE, STRATA_CONTYPE_FOREIGN);
+	if (!rc)
 		rc = strata_schema_obj_attr(c, "references", f->table);
 	if (!rc)
 		rc = strata_schema_obj_attr(c, "on update", f->on_update);
@@ -552,13 +554,13 @@ static int add_table(struct sq_read *r, struct strata_schema *s, const struct sq
 		/* its columns are its module's: the definition says all there is */
 		char *m = vtab_module(so->sql);
 
-		rc = strata_schema_obj_attr(t, "virtual", m ? m : "yes");
+		rc = strata_schema_obj_attr(t, "virtual", m ? m : "true");
 		free(m);
 		return rc;
 	}
-	rc = strata_schema_obj_attr(t, "strict", so->strict ? "yes" : NULL);
+	rc = strata_schema_obj_attr(t, "strict", so->strict ? "true" : NULL);
 	if (!rc)
-		rc = strata_schema_obj_attr(t, "without rowid", so->wr ? "yes" : NULL);
+		rc = strata_schema_obj_attr(t, "without rowid", so->wr ? "true" : NULL);
 	if (!rc)
 		rc = add_columns(r, s, so);
 	if (!rc)

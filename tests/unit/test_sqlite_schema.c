@@ -78,6 +78,47 @@ static size_t count_kind(const struct strata_schema *s, enum strata_obj_kind k)
 	return n;
 }
 
+/*
+ * The dump of s, run on a new database file, gives a schema equal to s
+ * (strata_schema_compare: no difference) that dumps to the same bytes.
+ */
+static void assert_round_trip(struct tmpdb *t, const struct strata_schema *s, const char *name)
+{
+	struct strata_target *target = NULL;
+	struct strata_db *db = NULL;
+	struct strata_schema *s2 = NULL;
+	struct strata_schema_diff *d = NULL;
+	char url[400], *sql = NULL, *sql2 = NULL;
+	long errpos;
+
+	snprintf(url, sizeof(url), "sqlite:%s/%s.db", t->dir, name);
+	strata_err_release(&t->err);
+	assert_int_equal(strata_schema_dump(s, &sql, &t->err), 0);
+	assert_int_equal(strata_target_parse(url, &target, &t->err), 0);
+	assert_int_equal(strata_db_open(target, &t->opts, &db, &t->err), 0);
+	if (db->drv->exec(db->conn, sql, strlen(sql), &errpos, &t->err) != 0)
+		fail_msg("%s: the dump does not run: %s at %ld in\n%s", name, t->err.message, errpos, sql);
+	assert_int_equal(strata_schema_read(db, 0, &s2, &t->err), 0);
+	assert_int_equal(strata_schema_compare(s, s2, &d, &t->err), 0);
+	for (size_t i = 0; i < d->n; i++) {
+		char *line = NULL;
+
+		strata_schema_diff_line(&d->items[i], &line);
+		print_error("%s: %s\n", name, line ? line : "?");
+		free(line);
+	}
+	assert_int_equal(d->n, 0);
+	assert_int_equal(d->nunhandled, 0);
+	assert_int_equal(strata_schema_dump(s2, &sql2, &t->err), 0);
+	assert_string_equal(sql, sql2);
+	free(sql);
+	free(sql2);
+	strata_schema_diff_free(d);
+	strata_schema_free(s2);
+	strata_db_close(db);
+	strata_target_free(target);
+}
+
 /* A schema with one of each thing, applied as a migration so that strata's tables are there too. */
 static void test_objects_and_detail(void **state)
 {
@@ -124,24 +165,24 @@ static void test_objects_and_detail(void **state)
 	assert_int_equal(strncmp(o->sql, "CREATE TABLE users (\n", 21), 0);
 	assert_int_equal(strcmp(o->sql + strlen(o->sql) - 10, ") STRICT;\n"), 0);
 	assert_int_equal(strlen(o->sql), strlen(strata_schema_attr_get(o, "definition")) + 2);
-	assert_attr(o, "strict", "yes");
+	assert_attr(o, "strict", "true");
 	assert_attr(o, "without rowid", NULL);
 	assert_int_equal(o->ndeps, 0);
 	o = must_find(s, STRATA_OBJ_TABLE, NULL, "posts");
 	assert_attr(o, "strict", NULL);
-	assert_attr(o, "without rowid", "yes");
+	assert_attr(o, "without rowid", "true");
 
 	/* columns: position, type, not null, default, primary key, collation, generated */
 	o = must_find(s, STRATA_OBJ_COLUMN, "users", "id");
 	assert_int_equal(o->position, 1);
 	assert_attr(o, "type", "INTEGER");
 	assert_attr(o, "primary key", "1");
-	assert_attr(o, "autoincrement", "yes");
+	assert_attr(o, "autoincrement", "true");
 	assert_attr(o, "not null", NULL);
 	assert_null(o->sql);
 	o = must_find(s, STRATA_OBJ_COLUMN, "users", "email");
 	assert_int_equal(o->position, 2);
-	assert_attr(o, "not null", "yes");
+	assert_attr(o, "not null", "true");
 	assert_attr(o, "collation", "NOCASE");
 	assert_attr(o, "primary key", NULL);
 	o = must_find(s, STRATA_OBJ_COLUMN, "users", "karma");
@@ -179,6 +220,7 @@ static void test_objects_and_detail(void **state)
 	assert_int_equal(o->ndeps, 2);
 	assert_attr(o, "definition",
 		    "CREATE VIEW top AS SELECT r.uid FROM recent AS r JOIN users ON users.id = r.uid");
+	assert_round_trip(&t, s, "copy");
 	strata_schema_free(s);
 	tmpdb_free(&t);
 }
@@ -206,6 +248,7 @@ static void test_fk_action_is_an_attribute(void **state)
 	/* the table referenced is defined after the one referencing it: no dependency between them */
 	o = must_find(s, STRATA_OBJ_TABLE, NULL, "c");
 	assert_int_equal(o->ndeps, 0);
+	assert_round_trip(&t, s, "copy");
 	strata_schema_free(s);
 	tmpdb_free(&t);
 }
@@ -232,6 +275,7 @@ static void test_virtual_tables(void **state)
 	must_find(s, STRATA_OBJ_TABLE, NULL, "notes_meta");
 	assert_int_equal(count_kind(s, STRATA_OBJ_TABLE), 2);
 	assert_int_equal(s->nunhandled, 0);
+	assert_round_trip(&t, s, "copy");
 	strata_schema_free(s);
 	tmpdb_free(&t);
 }
@@ -265,6 +309,7 @@ static void test_views_and_text(void **state)
 	assert_true(has_dep(a, "table:..t"));
 	o = must_find(s, STRATA_OBJ_TRIGGER, "a", "a_ins");
 	assert_true(has_dep(o, "view:..a"));
+	assert_round_trip(&t, s, "copy");
 	strata_schema_free(s);
 	tmpdb_free(&t);
 }
@@ -294,6 +339,7 @@ static void test_vaultwarden_states(void **state)
 		struct strata_rows *rows;
 		const char *params[2];
 		size_t nobj = 0;
+		char name[32];
 
 		memset(&req, 0, sizeof(req));
 		memset(&res, 0, sizeof(res));
@@ -327,6 +373,8 @@ static void test_vaultwarden_states(void **state)
 				 nobj);
 		assert_int_equal(s->nunhandled, 0);
 		strata_rows_free(rows);
+		snprintf(name, sizeof(name), "copy%zu", steps);
+		assert_round_trip(&t, s, name);
 		strata_schema_free(s);
 	}
 	assert_int_equal(steps, 56);
