@@ -595,13 +595,25 @@ static int kind_of(const char *name, enum strata_obj_kind *k)
 	return -1;
 }
 
-/* Run one of the queries above; $1 (when it has one) is the oids of strata's own tables. */
+/*
+ * Run one of the queries above; $1 (when it has one) is the oids of strata's
+ * own tables. Each has its slot, so that a session reading many schemas
+ * prepares it once (strata_pg_schema_query).
+ */
 static int run(struct strata_conn *c, const char *sql, const char *excluded, struct strata_rows **rows,
 	       struct strata_err *err)
 {
+	static const char *const slots[] = { q_schemas,	    q_extensions, q_types, q_sequences, q_constraints,
+					     q_indexes,	    q_functions,  q_triggers, q_policies, q_rules,
+					     q_grants,	    q_unhandled,  q_unhandled_grants, q_relations, q_columns,
+					     q_deps,	    q_merged };
 	const char *params[1] = { excluded };
+	int n = strstr(sql, "$1") ? 1 : 0;
 
-	return strata_driver_postgres.query(c, sql, strstr(sql, "$1") ? 1 : 0, params, rows, err);
+	for (unsigned i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		if (slots[i] == sql)
+			return strata_pg_schema_query(c, i, sql, n, params, rows, err);
+	return strata_driver_postgres.query(c, sql, n, params, rows, err);
 }
 
 static const char *nonempty(const char *s)
@@ -850,7 +862,7 @@ int strata_pg_schema_read(struct strata_conn *c, const struct strata_schema_read
 	};
 	static const char *const no_keys[] = { NULL };
 	struct strata_rows *r;
-	char *excluded = NULL, *path = NULL;
+	char *excluded = NULL, *path = NULL, *cache = NULL;
 	int rc, rc2;
 
 	/* a function's body is checked when it is called, not when a dump creates it before its tables */
@@ -859,16 +871,27 @@ int strata_pg_schema_read(struct strata_conn *c, const struct strata_schema_read
 	rc = excluded_oids(c, o, &excluded, err);
 	if (rc)
 		return rc;
-	/* everything qualified, as pg_dump reads it; the session's search_path back afterwards */
-	rc = strata_driver_postgres.query(c, "SELECT current_setting('search_path'), set_config('search_path', '', false)",
+	/*
+	 * everything qualified, as pg_dump reads it; the queries' plans made once
+	 * (they are prepared from a session's second read on: its $1 must not
+	 * make the server plan them five more times); the session's settings
+	 * back afterwards
+	 */
+	rc = strata_driver_postgres.query(c,
+					  "SELECT current_setting('search_path'), current_setting('plan_cache_mode'),"
+					  " set_config('search_path', '', false),"
+					  " set_config('plan_cache_mode', 'force_generic_plan', false)",
 					  0, NULL, &r, err);
 	if (rc) {
 		free(excluded);
 		return rc;
 	}
 	path = strata_strdup(r->nrows ? strata_rows_get(r, 0, 0) : "");
+	cache = strata_strdup(r->nrows ? strata_rows_get(r, 0, 1) : "auto");
 	strata_rows_free(r);
-	if (!path) {
+	if (!path || !cache) {
+		free(path);
+		free(cache);
 		free(excluded);
 		return STRATA_ENOMEM;
 	}
@@ -885,15 +908,18 @@ int strata_pg_schema_read(struct strata_conn *c, const struct strata_schema_read
 	if (!rc)
 		rc = add_deps(c, s, err);
 	{
-		const char *params[1] = { path };
+		const char *params[2] = { path, cache };
 		struct strata_err ignored;
 
 		strata_err_clear(&ignored);
-		rc2 = strata_driver_postgres.query(c, "SELECT set_config('search_path', $1, false)", 1, params, NULL,
-						   rc ? &ignored : err);
+		rc2 = strata_driver_postgres.query(c,
+						   "SELECT set_config('search_path', $1, false),"
+						   " set_config('plan_cache_mode', $2, false)",
+						   2, params, NULL, rc ? &ignored : err);
 		strata_err_release(&ignored);
 	}
 	free(path);
+	free(cache);
 	free(excluded);
 	return rc ? rc : rc2;
 }
