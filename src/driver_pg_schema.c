@@ -3,7 +3,8 @@
  * database, read from pg_catalog into the model of src/schema/model.h.
  *
  * One query per kind of object, never one per table, so that reading a
- * schema of a few hundred tables takes a few round trips. Everything a dump
+ * schema of a few hundred tables takes a few round trips; a session that
+ * reads more than once (strata test) prepares them and plans each once. Everything a dump
  * writes is rendered by the server itself (pg_get_viewdef,
  * pg_get_functiondef, pg_get_triggerdef, pg_get_indexdef,
  * pg_get_constraintdef, pg_get_expr, format_type, format('%I')), with the
