@@ -5,17 +5,22 @@
  * SQLite keeps each object's CREATE statement as it was written (ALTER
  * TABLE edits that text in place), and it is that text that makes two
  * databases the same: every table, index, view and trigger is modelled with
- * its sqlite_master.sql, unchanged, as both its dump text and its
- * "definition" attribute. No reformatting is undone: a migration that only
- * re-indents a CREATE TABLE does change what the database holds.
+ * its sqlite_master.sql, unchanged, as its dump text. No reformatting is
+ * undone: a migration that only re-indents a CREATE TABLE does change what
+ * the database holds, and comparison sees it.
  *
- * On top of the text, the detail a comparison reports by name: one column
- * object per column (pragma table_xinfo: type, not null, default, primary
- * key position, generated, hidden; collation from
- * sqlite3_table_column_metadata), the foreign keys as constraint objects
- * with their actions (pragma foreign_key_list), STRICT and WITHOUT ROWID
- * (pragma table_list). UNIQUE and CHECK constraints stay in the table's
- * definition, as SQLite keeps no other record of them.
+ * Indexes, views and triggers have that text as their "definition". A
+ * table's text is cut into pieces (split_table) so that a change is
+ * reported where it is: each column's definition is its column's, and the
+ * table's "definition" is the rest (the text around the column list and the
+ * table constraints, UNIQUE and CHECK, of which SQLite keeps no other
+ * record). The cut is lossless, so texts are equal exactly when pieces and
+ * column order are, and ADD COLUMN is the new column alone. On top, the
+ * detail a comparison reports by name: per column (pragma table_xinfo) type,
+ * not null, default, primary key position, generated, hidden, and collation
+ * (sqlite3_table_column_metadata); the foreign keys as constraint objects
+ * with their actions (pragma foreign_key_list), so that a changed ON DELETE
+ * is reported as such; STRICT and WITHOUT ROWID (pragma table_list).
  *
  * Left out: SQLite's own tables (sqlite_sequence, sqlite_stat*), the
  * automatic indexes behind UNIQUE and PRIMARY KEY (no sql), strata's own
@@ -324,7 +329,203 @@ static char *vtab_module(const char *sql)
 	return NULL;
 }
 
-static int add_columns(struct sq_read *r, struct strata_schema *s, const struct sq_obj *so)
+/*
+ * A CREATE TABLE's text cut at its top-level commas: the column
+ * definitions (each from after the comma or parenthesis before it to the
+ * next, white space and comments included), and the rest, the table's own
+ * part: what comes before the list and after it, and the table constraints.
+ * Every byte of the text is in exactly one piece, so two texts are equal
+ * exactly when their pieces are, column by column in the same order; a
+ * column's change is then its column's, and a list that is only in another
+ * order differs only in positions.
+ */
+struct sq_split {
+	size_t *off, *len; /* the column definitions, in order */
+	size_t ncols;
+	char *rest;        /* the text with "…" in place of the column definitions */
+};
+
+static void split_release(struct sq_split *sp)
+{
+	free(sp->off);
+	free(sp->len);
+	free(sp->rest);
+	memset(sp, 0, sizeof(*sp));
+}
+
+/* Does the element at [p, p+len) open with a table constraint's keyword? */
+static int starts_constraint(const char *sql, const struct strata_token *t)
+{
+	static const char *const kw[] = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", NULL};
+
+	if (t->kind != STRATA_TOK_WORD)
+		return 0;
+	for (size_t i = 0; kw[i]; i++)
+		if (strlen(kw[i]) == t->len && strncasecmp(sql + t->off, kw[i], t->len) == 0)
+			return 1;
+	return 0;
+}
+
+/* The identifier token t dequoted ("a""b", `a`, [a], 'a') into a new string. */
+static char *dequote(const char *sql, const struct strata_token *t)
+{
+	const char *p = sql + t->off;
+	char q = p[0], close = q == '[' ? ']' : q;
+	struct strata_buf b;
+
+	strata_buf_init(&b);
+	if (t->kind == STRATA_TOK_WORD || t->len < 2 || (q != '"' && q != '`' && q != '[' && q != '\'')) {
+		strata_buf_add(&b, p, t->len);
+	} else {
+		for (size_t i = 1; i + 1 < t->len; i++) {
+			strata_buf_addc(&b, p[i]);
+			if (p[i] == close && close != ']' && i + 2 < t->len && p[i + 1] == close)
+				i++;
+		}
+	}
+	return strata_buf_detach(&b, NULL);
+}
+
+/*
+ * Cut `sql` into *sp, checking that its column definitions are the table's
+ * columns `names` (ncols, in order). 0 when it is cut; 1 when the text is not
+ * one this cut understands (then *sp is empty and the table keeps its whole
+ * text); STRATA_ENOMEM.
+ */
+static int split_table(const char *sql, char **names, size_t ncols, struct sq_split *sp)
+{
+	struct strata_lexer lx;
+	struct strata_token t;
+	struct strata_buf rest;
+	size_t start = 0, open = 0, close = 0, k = 0, first_con = 0;
+	int depth = 0, in_cons = 0, want_first = 0, rc = 1, n;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->off = calloc(ncols ? ncols : 1, sizeof(*sp->off));
+	sp->len = calloc(ncols ? ncols : 1, sizeof(*sp->len));
+	if (!sp->off || !sp->len) {
+		split_release(sp);
+		return STRATA_ENOMEM;
+	}
+	strata_lexer_init(&lx, sql, strlen(sql), STRATA_DIALECT_SQLITE);
+	while ((n = strata_lexer_next(&lx, &t)) == 1) {
+		int is_open = t.kind == STRATA_TOK_OP && sql[t.off] == '(';
+		int is_close = t.kind == STRATA_TOK_OP && sql[t.off] == ')';
+		int is_comma = t.kind == STRATA_TOK_OP && sql[t.off] == ',';
+
+		if (want_first && t.kind != STRATA_TOK_SPACE && t.kind != STRATA_TOK_COMMENT) {
+			/* the first token of an element: a table constraint, or the name of column k */
+			want_first = 0;
+			if (in_cons || starts_constraint(sql, &t)) {
+				if (!in_cons)
+					first_con = start;
+				in_cons = 1;
+			} else {
+				char *name;
+
+				if (k >= ncols || (t.kind != STRATA_TOK_WORD && t.kind != STRATA_TOK_QIDENT &&
+						   t.kind != STRATA_TOK_STRING))
+					goto out;
+				if (!(name = dequote(sql, &t))) {
+					rc = STRATA_ENOMEM;
+					goto out;
+				}
+				n = strcasecmp(name, names[k]) != 0;
+				free(name);
+				if (n)
+					goto out;
+				sp->off[k] = start;
+			}
+		}
+		if (depth == 0) {
+			if (is_open) {
+				depth = 1;
+				open = t.off;
+				start = t.off + 1;
+				want_first = 1;
+			}
+			continue;
+		}
+		if (depth == 1 && (is_comma || is_close)) {
+			if (want_first)
+				goto out; /* an empty element */
+			if (!in_cons) {
+				sp->len[k] = t.off - sp->off[k];
+				k++;
+			}
+			if (is_close) {
+				close = t.off;
+				break;
+			}
+			start = t.off + 1;
+			want_first = 1;
+			continue;
+		}
+		depth += is_open - is_close;
+	}
+	if (n != 1 || k != ncols || !close)
+		goto out;
+	/* the rest: before the list, "…", then the constraints (from the comma after the last column) and after */
+	strata_buf_init(&rest);
+	strata_buf_add(&rest, sql, open + 1);
+	strata_buf_adds(&rest, "\u2026");
+	if (in_cons)
+		strata_buf_add(&rest, sql + first_con - 1, close - (first_con - 1));
+	strata_buf_adds(&rest, sql + close);
+	sp->ncols = ncols;
+	if (!(sp->rest = strata_buf_detach(&rest, NULL))) {
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	return 0;
+out:
+	split_release(sp);
+	return rc;
+}
+
+/* The names of the table's columns, in order (pragma table_xinfo). */
+static int column_names(struct sq_read *r, const char *table, char ***names, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc, oom = 0;
+
+	*names = NULL;
+	*n = 0;
+	rc = sqlite3_prepare_v2(r->db, "SELECT name FROM pragma_table_xinfo(?1, 'main') ORDER BY cid", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_err(r, rc, "columns");
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char **p = realloc(*names, ncap * sizeof(*p));
+
+			if (!p) {
+				oom = 1;
+				break;
+			}
+			*names = p;
+			cap = ncap;
+		}
+		(*names)[*n] = col_dup(st, 0, &oom);
+		if (!(*names)[*n])
+			oom = 1;
+		else
+			(*n)++;
+		if (oom)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (oom)
+		return STRATA_ENOMEM;
+	if (rc != SQLITE_DONE)
+		return db_err(r, rc, "columns");
+	return 0;
+}
+
+/* The table's columns; sp (may be NULL): their definitions' text, by position. */
+static int add_columns(struct sq_read *r, struct strata_schema *s, const struct sq_obj *so, const struct sq_split *sp)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -352,6 +553,12 @@ static int add_columns(struct sq_read *r, struct strata_schema *s, const struct 
 			goto fail;
 		col->position = sqlite3_column_int(st, 0) + 1;
 		e = strata_schema_obj_attr(col, STRATA_ATTR_TYPE, type && *type ? type : NULL);
+		if (!e && sp && (size_t)col->position <= sp->ncols) {
+			char *def = strata_strndup(so->sql + sp->off[col->position - 1], sp->len[col->position - 1]);
+
+			e = def ? strata_schema_obj_attr(col, STRATA_ATTR_DEFINITION, def) : STRATA_ENOMEM;
+			free(def);
+		}
 		if (!e)
 			e = strata_schema_obj_attr(col, STRATA_ATTR_NOT_NULL, sqlite3_column_int(st, 3) ? "true" : NULL);
 		if (!e)
@@ -546,7 +753,10 @@ static int add_fks(struct sq_read *r, struct strata_schema *s, const struct sq_o
 static int add_table(struct sq_read *r, struct strata_schema *s, const struct sq_obj *so)
 {
 	struct strata_schema_obj *t;
-	int rc = add_stored(s, STRATA_OBJ_TABLE, NULL, so, &t);
+	struct sq_split sp = {0};
+	char **names = NULL;
+	size_t ncols = 0;
+	int rc = add_stored(s, STRATA_OBJ_TABLE, NULL, so, &t), cut = 1;
 
 	if (rc)
 		return rc;
@@ -562,9 +772,23 @@ static int add_table(struct sq_read *r, struct strata_schema *s, const struct sq
 	if (!rc)
 		rc = strata_schema_obj_attr(t, "without rowid", so->wr ? "true" : NULL);
 	if (!rc)
-		rc = add_columns(r, s, so);
+		rc = column_names(r, so->name, &names, &ncols);
+	if (!rc) {
+		/* the text in pieces: the table's definition is then its own part, each column's is the column's */
+		cut = split_table(so->sql, names, ncols, &sp);
+		if (cut == 0)
+			rc = strata_schema_obj_attr(t, STRATA_ATTR_DEFINITION, sp.rest);
+		else if (cut < 0)
+			rc = cut;
+	}
+	if (!rc)
+		rc = add_columns(r, s, so, cut == 0 ? &sp : NULL);
 	if (!rc)
 		rc = add_fks(r, s, so);
+	for (size_t i = 0; i < ncols; i++)
+		free(names[i]);
+	free(names);
+	split_release(&sp);
 	return rc;
 }
 
