@@ -34,6 +34,7 @@
 #include "registry.h"
 #include "url.h"
 #include "driver_pg_libpq.h"
+#include "driver_pg_schema.h"
 
 struct strata_conn {
 	PGconn *pg;                /* the migration session */
@@ -1209,4 +1210,6 @@ const struct strata_driver strata_driver_postgres = {
 	.sql = &pg_sql,
 	.table_schema = pg_table_schema,
 	.exec_value = pg_exec_value,
+	/* schema */
+	.schema_read = strata_pg_schema_read,
 };
