@@ -167,48 +167,40 @@ static int close_scratch(struct cli *c, struct strata_scratch *s, int rc)
 	return rc;
 }
 
+/* The diff in the one shape check and test print (strata_schema_diff_json), as a cJSON object. */
+static cJSON *diff_doc(const struct strata_schema_diff *d)
+{
+	static const struct strata_schema_diff none;
+	char *text = NULL;
+	cJSON *o;
+
+	if (strata_schema_diff_json(d ? d : &none, &text))
+		return cJSON_CreateObject();
+	o = cJSON_Parse(text);
+	free(text);
+	return o ? o : cJSON_CreateObject();
+}
+
+/* Its "differences" array alone, with what is not handled as items too (test --json). */
 static cJSON *diff_json(const struct strata_schema_diff *d)
 {
-	cJSON *arr = cJSON_CreateArray();
-	size_t i;
+	cJSON *doc = diff_doc(d), *arr = cJSON_DetachItemFromObject(doc, "differences"), *nh, *it;
 
-	for (i = 0; d && i < d->n; i++) {
-		const struct strata_schema_diff_item *it = &d->items[i];
-		cJSON *o = cJSON_CreateObject();
-		char op[2] = { (char)it->op, 0 }, *line = NULL;
-
-		cJSON_AddStringToObject(o, "op", op);
-		cJSON_AddStringToObject(o, "kind", strata_obj_kind_name(it->kind));
-		cJSON_AddStringToObject(o, "object", it->object ? it->object : "");
-		if (it->attr) {
-			cJSON_AddStringToObject(o, "attribute", it->attr);
-			if (it->before)
-				cJSON_AddStringToObject(o, "before", it->before);
-			else
-				cJSON_AddNullToObject(o, "before");
-			if (it->after)
-				cJSON_AddStringToObject(o, "after", it->after);
-			else
-				cJSON_AddNullToObject(o, "after");
-		}
-		if (it->sql)
-			cJSON_AddStringToObject(o, "sql", it->sql);
-		if (strata_schema_diff_line(it, &line) == 0 && line)
-			cJSON_AddStringToObject(o, "line", line);
-		free(line);
-		cJSON_AddItemToArray(arr, o);
-	}
-	for (i = 0; d && i < d->nunhandled; i++) {
+	if (!arr)
+		arr = cJSON_CreateArray();
+	nh = cJSON_GetObjectItem(doc, "not_handled");
+	cJSON_ArrayForEach(it, nh) {
 		cJSON *o = cJSON_CreateObject();
 		char line[600];
 
-		snprintf(line, sizeof(line), "not handled: %s", d->unhandled[i]);
-		cJSON_AddStringToObject(o, "op", "?");
+		snprintf(line, sizeof(line), "not handled: %s", cJSON_GetStringValue(it));
+		cJSON_AddStringToObject(o, "op", "not_handled");
 		cJSON_AddStringToObject(o, "kind", "not handled");
-		cJSON_AddStringToObject(o, "object", d->unhandled[i]);
+		cJSON_AddStringToObject(o, "object", cJSON_GetStringValue(it));
 		cJSON_AddStringToObject(o, "line", line);
 		cJSON_AddItemToArray(arr, o);
 	}
+	cJSON_Delete(doc);
 	return arr;
 }
 
@@ -257,20 +249,21 @@ int cmd_check(struct cli *c)
 		goto out;
 	}
 	if (c->json) {
-		cJSON *root = cJSON_CreateObject();
+		cJSON *root = diff_doc(d);
 
-		cJSON_AddBoolToObject(root, "equal", d->n == 0 && d->nunhandled == 0);
 		if (xo.against)
 			cJSON_AddStringToObject(root, "against", xo.against);
 		else
 			cJSON_AddNullToObject(root, "against");
-		cJSON_AddItemToObject(root, "differences", diff_json(d));
 		if (out_json(c, root))
 			rc = 1;
 	} else if (d->n || d->nunhandled) {
 		print_diff(stdout, "", d);
 	}
-	if (!c->quiet && !c->json)
+	if (!c->quiet && !c->json && xo.against)
+		fprintf(stderr, "strata: %s %s %s makes\n", c->target->display,
+			d->n || d->nunhandled ? "differs from what" : "is what", xo.against);
+	else if (!c->quiet && !c->json)
 		fprintf(stderr, "strata: %s %s %s\n", c->target->display,
 			d->n || d->nunhandled ? "differs from what" : "is what",
 			xo.against ? xo.against : "its applied migrations make");

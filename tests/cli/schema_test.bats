@@ -1,0 +1,180 @@
+#!/usr/bin/env bats
+# strata test: on a scratch database, each migration's up, down and up again,
+# the schema compared after each step; one verdict per migration (ok,
+# up_failed, down_failed, not_restored, order_only, redo_failed,
+# redo_differs, irreversible), as text, --json and --junit; on SQLite and on
+# the real PostgreSQL. A finding never stops the test, and the scratch
+# database never stays behind (errors, Ctrl-C).
+
+load helpers
+
+# verdicts: the "version verdict" pairs of test --json on stdin, one a line.
+verdicts() {
+	python3 -c 'import json,sys
+for r in json.load(sys.stdin): print(r["version"], r["verdict"])'
+}
+
+sqlite_fixture() {
+	write_migration m 001 good "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT DEFAULT 'x');" "DROP TABLE a;"
+	write_migration m 002 forget_default "ALTER TABLE a DROP COLUMN v;" "ALTER TABLE a ADD COLUMN v TEXT;"
+	write_migration m 003 failing_down "CREATE TABLE c (id INT);" "DROP TABLE nosuch;"
+	write_migration m 004 irreversible "CREATE TABLE d (id INT);" "-- strata:irreversible drops data"
+	write_migration m 005 empty_down "CREATE TABLE g (id INT);" "-- nothing to do"
+	write_migration m 006 keeps_row "INSERT INTO a (id) VALUES (1);" "SELECT 1;"
+	write_migration m 007 index "CREATE INDEX ix_c ON c (id);" "DROP INDEX ix_c;"
+}
+
+pg_fixture() {
+	write_migration m 001 good "CREATE TABLE a (id int PRIMARY KEY, v text DEFAULT 'x');" "DROP TABLE a;"
+	write_migration m 002 forget_default "ALTER TABLE a ALTER COLUMN v SET DEFAULT 'y';" \
+		"ALTER TABLE a ALTER COLUMN v DROP DEFAULT;"
+	write_migration m 003 failing_down "CREATE TABLE c (id int);" "DROP TABLE nosuch;"
+	write_migration m 004 irreversible "CREATE TABLE d (id int);" "-- strata:irreversible drops data"
+	write_migration m 005 good2 "CREATE TABLE e (x int, y int, z int); CREATE TABLE marker (n int);" \
+		"DROP TABLE e; DROP TABLE marker;"
+	write_migration m 006 order_only "ALTER TABLE e DROP COLUMN y;" "ALTER TABLE e ADD COLUMN y int;"
+	write_migration m 007 redo_differs "DO \$\$ BEGIN
+  IF EXISTS (SELECT 1 FROM marker) THEN CREATE TABLE k2 (a int); ELSE CREATE TABLE k (a int); END IF;
+  INSERT INTO marker VALUES (1);
+END \$\$;" "DROP TABLE IF EXISTS k; DROP TABLE IF EXISTS k2;"
+	write_migration m 008 keeps_row "INSERT INTO a (id) VALUES (1);" "SELECT 1;"
+	write_migration m 009 empty_down "CREATE TABLE g (id int);" "-- nothing to do"
+	write_migration m 010 concurrently "-- strata:no-transaction
+CREATE INDEX CONCURRENTLY ix_e ON e (x);" "DROP INDEX ix_e;"
+	write_migration m 011 good3 "CREATE INDEX ix_c ON c (id);" "DROP INDEX ix_c;"
+}
+
+no_scratch_left() {
+	run pg_sql postgres "SELECT datname FROM pg_database WHERE datname LIKE 'strata\\_scratch\\_%'"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "sqlite: test gives each migration its verdict and goes on after every finding" {
+	sqlite_fixture
+	run --separate-stderr strata -d sqlite:any.db -p m test --json
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s' "$output" | verdicts | tr '\n' ' ')" = "001 ok 002 not_restored 003 down_failed 004 irreversible 005 irreversible 006 redo_failed 007 ok " ]
+	# the live database is never touched (nor created)
+	[ ! -e any.db ]
+}
+
+@test "sqlite: test's text report: one line per finding, the differences indented" {
+	sqlite_fixture
+	run --separate-stderr strata -d sqlite:any.db -p m test
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == "002 forget_default"*"not_restored" ]]
+	printf '%s\n' "$output" | grep -q "^    ~ column a.v: default 'x' → none"
+	printf '%s\n' "$output" | grep -q "^003 failing_down *down_failed"
+	printf '%s\n' "$output" | grep -q "^    003_failing_down.down.sql:1: no such table: nosuch"
+	printf '%s\n' "$output" | grep -q "^005 empty_down *irreversible"
+	printf '%s\n' "$output" | grep -q "^    005_empty_down.down.sql holds no statements"
+	! printf '%s\n' "$output" | grep -q "^001 "
+	[[ "$stderr" == *"tested 7 migrations"*"5 reported"* ]]
+}
+
+@test "sqlite: test FROM..TO tests that range alone, the migrations before it applied" {
+	sqlite_fixture
+	run --separate-stderr strata -d sqlite:any.db -p m test 003..004 --json
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s' "$output" | verdicts | tr '\n' ' ')" = "003 down_failed 004 irreversible " ]
+	run --separate-stderr strata -d sqlite:any.db -p m test 007.. --json
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s' "$output" | verdicts | tr '\n' ' ')" = "007 ok " ]
+	run --separate-stderr strata -d sqlite:any.db -p m test ..001
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "sqlite: an up that fails stops the test there, said" {
+	write_migration m 001 good "CREATE TABLE a (id INT);" "DROP TABLE a;"
+	write_migration m 002 bad "CREATE TABLE a (id INT);" "SELECT 1;"
+	write_migration m 003 later "CREATE TABLE b (id INT);" "DROP TABLE b;"
+	run --separate-stderr strata -d sqlite:any.db -p m test --json
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s' "$output" | verdicts | tr '\n' ' ')" = "001 ok 002 up_failed " ]
+	run --separate-stderr strata -d sqlite:any.db -p m test
+	[[ "$stderr" == *"1 not tested after an up that failed"* ]]
+}
+
+@test "sqlite: --junit writes well-formed JUnit XML, one testcase per migration" {
+	sqlite_fixture
+	run --separate-stderr strata -d sqlite:any.db -p m test --junit report.xml
+	[ "$status" -eq 1 ]
+	run python3 -c '
+import xml.dom.minidom
+d = xml.dom.minidom.parse("report.xml")
+cases = d.getElementsByTagName("testcase")
+fails = [c.getAttribute("name") + ":" + c.getElementsByTagName("failure")[0].getAttribute("type")
+         for c in cases if c.getElementsByTagName("failure")]
+print(len(cases), " ".join(fails))'
+	[ "$status" -eq 0 ]
+	[ "$output" = "7 002_forget_default:not_restored 003_failing_down:down_failed 004_irreversible:irreversible 005_empty_down:irreversible 006_keeps_row:redo_failed" ]
+	grep -q "default &apos;x&apos; → none" report.xml
+}
+
+@test "sqlite: all good: exit 0" {
+	write_migration m 001 a "CREATE TABLE a (id INT);" "DROP TABLE a;"
+	write_migration m 002 b "CREATE VIEW v AS SELECT id FROM a;" "DROP VIEW v;"
+	run --separate-stderr strata -d sqlite:any.db -p m test
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"tested 2 migrations"*"0 reported"* ]]
+}
+
+@test "postgres: test gives each migration its verdict, order only and redo included" {
+	require_pg
+	url=$(make_pg_db)
+	pg_fixture
+	run --separate-stderr strata -d "$url" -p m test --json
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s' "$output" | verdicts | tr '\n' ' ')" = "001 ok 002 not_restored 003 down_failed 004 irreversible 005 ok 006 order_only 007 redo_differs 008 redo_failed 009 irreversible 010 ok 011 ok " ]
+	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; r=json.load(sys.stdin)[1]; print(len(r["differences"]), r["differences"][0]["attribute"], r["differences"][0]["after"])')" = "1 default None" ]
+	# the target itself is untouched
+	[ "$(pg_sql "$url" "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ]
+	no_scratch_left
+}
+
+@test "postgres: --junit is well-formed" {
+	require_pg
+	url=$(make_pg_db)
+	pg_fixture
+	run --separate-stderr strata -d "$url" -p m test --junit report.xml
+	[ "$status" -eq 1 ]
+	python3 -c 'import xml.dom.minidom; d = xml.dom.minidom.parse("report.xml"); assert len(d.getElementsByTagName("testcase")) == 11'
+	no_scratch_left
+}
+
+@test "postgres: Ctrl-C during test drops the scratch database" {
+	require_pg
+	url=$(make_pg_db)
+	write_migration m 001 a "CREATE TABLE a (id int);" "DROP TABLE a;"
+	write_migration m 002 slow "SELECT pg_sleep(60);" "SELECT 1;"
+	"$STRATA" -d "$url" -p m test >out.txt 2>err.txt &
+	pid=$!
+	for i in $(seq 100); do
+		[ -n "$(pg_sql postgres "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()")" ] && break
+		sleep 0.1
+	done
+	run pg_sql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata\\_scratch\\_%'"
+	[ "$output" = 1 ]
+	kill -INT "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 130 ]
+	no_scratch_left
+}
+
+@test "postgres: a scratch setup that fails is named, and nothing stays behind" {
+	require_pg
+	url=$(make_pg_db)
+	write_migration m 001 a "ALTER TABLE base ADD COLUMN x int;" "ALTER TABLE base DROP COLUMN x;"
+	printf 'CREATE SCHEMA extra;\nCREATE TABLE base (id int);\n' >setup.sql
+	run --separate-stderr strata -d "$url" -p m test --scratch-setup setup.sql
+	[ "$status" -eq 0 ]
+	printf 'CREATE TABLE base (id int);\nSELECT nosuch();\n' >bad.sql
+	run --separate-stderr strata -d "$url" -p m test --scratch-setup bad.sql
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"bad.sql:2"* ]]
+	no_scratch_left
+}
