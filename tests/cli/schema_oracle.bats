@@ -5,13 +5,16 @@
 # crates.io's history (../shared/corpus/pg-cratesio; strata reads the
 # upstream Diesel layout, pg-cratesio-diesel). Every verdict must agree,
 # migration by migration: no miss, no false positive. Migrations 1..40
-# always; all 285 with STRATA_LONG_TESTS=1.
+# always; all 285 with STRATA_LONG_TESTS=1. vaultwarden's 56 on SQLite
+# against its own oracle (schema_oracle_sqlite.py: sqlite_master before the
+# up and after up+down, Python's sqlite3 applying the files), always.
 
 load helpers
 
 CORPUS=${STRATA_CORPUS_DIR:-$STRATA_SOURCE_DIR/../shared/corpus}
 CRATES=$CORPUS/pg-cratesio
 CRATES_DIESEL=$CORPUS/pg-cratesio-diesel/migrations
+VAULT=$CORPUS/sqlite-vaultwarden/migrations
 
 require_corpus() {
 	if [ -d "$CRATES" ] && [ -d "$CRATES_DIESEL" ]; then
@@ -58,4 +61,15 @@ oracle_agrees() {
 	require_corpus
 	[ "${STRATA_LONG_TESTS:-}" = 1 ] || skip "the whole history with STRATA_LONG_TESTS=1"
 	oracle_agrees 285
+}
+
+@test "vaultwarden, all 56: strata test agrees with the sqlite_master oracle" {
+	[ -d "$VAULT" ] || { [ "${CI:-}" != true ] || return 1; skip "no corpus at $CORPUS"; }
+	run --separate-stderr strata -d sqlite:any.db -p "$VAULT" test --json
+	[ "$status" -eq 1 ]
+	printf '%s\n' "$output" >strata.json
+	run python3 "$BATS_TEST_DIRNAME/schema_oracle_sqlite.py" "$VAULT" strata.json
+	echo "$output" >&3
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"0 disagreement(s)"* ]]
 }
