@@ -17,15 +17,16 @@ corpus=${STRATA_CORPUS_DIR:-$here/../shared/corpus}
 url=${1:-${STRATA_TEST_PG_URL:?give a PostgreSQL URL or set STRATA_TEST_PG_URL}}
 runs=${RUNS:-1}
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+trap 'rm -f "$out" "$out.err"' EXIT
 for r in $(seq "$runs"); do
 	start=$(date +%s.%N)
 	set +e
-	"$strata" -d "$url" -p "$corpus/pg-cratesio-diesel/migrations" test --json >"$out" 2>/dev/null
+	"$strata" -d "$url" -p "$corpus/pg-cratesio-diesel/migrations" test --json -v >"$out" 2>"$out.err"
 	rc=$?
 	set -e
 	end=$(date +%s.%N)
-	[ "$rc" -le 1 ] || { echo "strata test failed (exit $rc)" >&2; exit 1; }
+	[ "$rc" -le 1 ] || { tail -5 "$out.err" >&2; echo "strata test failed (exit $rc)" >&2; exit 1; }
+	grep 'running migrations' "$out.err" || true
 	python3 - "$out" "$start" "$end" <<'PY'
 import collections, json, os, sys
 r = json.load(open(sys.argv[1]))
