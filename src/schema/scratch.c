@@ -151,7 +151,8 @@ int strata_scratch_open(const struct strata_target *like, const struct strata_sc
 		rc = strata_target_parse(s->so.server, &s->server, err);
 		if (rc)
 			goto fail;
-		if (s->server->engine != like->engine) {
+		/* the same driver must make the scratch as the target's: one of its databases */
+		if (strata_driver_load(s->server->engine, NULL) != strata_driver_load(like->engine, NULL)) {
 			rc = strata_err_set(err, STRATA_EUSAGE,
 					    "the scratch server %s is not of the target's engine: give a server of the "
 					    "same engine with --scratch URL",

@@ -182,3 +182,28 @@ no_scratch_left() {
 	[[ "$stderr" == *"bad.sql"* ]]
 	no_scratch_left
 }
+
+@test "postgres: an object of a kind strata does not model is a difference: not handled, exit 1" {
+	require_pg
+	url=$(make_pg_db)
+	pg_fixture m
+	strata -d "$url" -p m up -q
+	pg_sql "$url" "CREATE COLLATION my_c (locale = 'C')"
+	run --separate-stderr strata -d "$url" -p m check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not handled: "*"collation"* ]]
+	run --separate-stderr strata -d "$url" -p m check --json
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["equal"], d["not_handled"])')" = "False ['after: 1 collation']" ]
+	no_scratch_left
+}
+
+@test "postgres: --scratch must name a server of the target's engine" {
+	require_pg
+	url=$(make_pg_db)
+	pg_fixture m
+	strata -d "$url" -p m up -q
+	run --separate-stderr strata -d "$url" -p m check --scratch sqlite:other.db
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"not of the target's engine"* ]]
+}

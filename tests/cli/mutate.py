@@ -2,8 +2,8 @@
 """mutate.py - one random single-object mutation of a database's schema, and
 whether `strata check` reported exactly that object (tests/cli/check_mutations.bats).
 
-    mutate.py apply pg URL SEED      apply one mutation to the PostgreSQL database URL
-    mutate.py apply sqlite FILE SEED apply one mutation to the SQLite file FILE
+    mutate.py apply pg URL SEED [SAVED]      apply one mutation to the PostgreSQL database URL
+    mutate.py apply sqlite FILE SEED [SAVED] apply one mutation to the SQLite file FILE
         prints the expectation, one JSON object on one line:
         {"what": "drop index ix ON t", "op": "-", "kind": "index", "object": "ix ON t",
          "prefix": false, "also": [["table", "t", "definition"]]}
@@ -11,6 +11,9 @@ whether `strata check` reported exactly that object (tests/cli/check_mutations.b
         their argument types, as the driver writes them); `also`: differences of
         other objects that go with this mutation and may be reported (SQLite keeps
         a table's whole CREATE text: a column change is also a change of it).
+    mutate.py list pg|sqlite DB SAVED
+        save the mutations DB allows into the file SAVED, for `apply` on copies of
+        DB (a copy allows the same: no catalog queries for each mutation)
     mutate.py verify EXPECT CHECK_JSON
         exit 0 when check's JSON reports the mutated object with the expected op,
         and nothing else but `also`; else say what differs and exit 1.
@@ -287,14 +290,25 @@ def sqlite_apply(path, sql):
 
 # ---------------------------------------------------------------------------
 
-def apply(engine, db, seed):
+def candidates(engine, db):
+    return pg_candidates(Pg(db)) if engine == "pg" else sqlite_candidates(db)
+
+
+def save(engine, db, path):
+    with open(path, "w") as f:
+        json.dump(candidates(engine, db), f)
+
+
+def apply(engine, db, seed, saved=None):
     rnd = random.Random(int(seed))
-    if engine == "pg":
-        pg = Pg(db)
-        cands = pg_candidates(pg)
-        run = pg.try_exec
+    if saved:
+        with open(saved) as f:
+            cands = [(g, w, tuple(q) if isinstance(q, list) else q, e) for g, w, q, e in json.load(f)]
     else:
-        cands = sqlite_candidates(db)
+        cands = candidates(engine, db)
+    if engine == "pg":
+        run = Pg(db).try_exec
+    else:
         run = lambda sql: sqlite_apply(db, sql)  # noqa: E731
     if not cands:
         sys.exit("mutate.py: nothing to mutate")
@@ -312,6 +326,10 @@ def apply(engine, db, seed):
             print(json.dumps(e))
             return
     sys.exit("mutate.py: the database refused 50 mutations in a row")
+
+
+# strata_schema_diff_json's words for the ops of the text report
+OPS = {"added": "+", "removed": "-", "changed": "~"}
 
 
 def verify(expect_file, check_file):
@@ -338,7 +356,7 @@ def verify(expect_file, check_file):
     bad = []
     if not hit:
         bad.append(f"the mutated object ({e['kind']} {e['object']}) is not reported")
-    elif not any(d.get("op") == e["op"] for d in hit):
+    elif not any(OPS.get(d.get("op"), d.get("op")) == e["op"] for d in hit):
         bad.append(f"{e['kind']} {e['object']} is reported, but not as '{e['op']}'")
     if other:
         bad.append("other objects are reported too")
@@ -355,8 +373,11 @@ def verify(expect_file, check_file):
 
 
 def main(argv):
-    if len(argv) == 5 and argv[1] == "apply" and argv[2] in ("pg", "sqlite"):
-        apply(argv[2], argv[3], argv[4])
+    if len(argv) in (5, 6) and argv[1] == "apply" and argv[2] in ("pg", "sqlite"):
+        apply(argv[2], argv[3], argv[4], argv[5] if len(argv) == 6 else None)
+        return 0
+    if len(argv) == 5 and argv[1] == "list" and argv[2] in ("pg", "sqlite"):
+        save(argv[2], argv[3], argv[4])
         return 0
     if len(argv) == 4 and argv[1] == "verify":
         return verify(argv[2], argv[3])
