@@ -788,6 +788,7 @@ struct strata_config {
 	char *env_file;          /* dotenv file to load DATABASE_URL and friends from, or NULL */
 	char *scratch;           /* check, test: the server to make scratch databases on (URL), or NULL */
 	char *scratch_setup;     /* check, test: SQL file run in every scratch database first, or NULL */
+	char *dump;              /* schema file to rewrite after every successful run (dump = FILE), or NULL */
 };
 
 /* Set every field unset (forgetting, not freeing, what c held). */

@@ -43,6 +43,7 @@ void strata_config_release(struct strata_config *c)
 	free(c->env_file);
 	free(c->scratch);
 	free(c->scratch_setup);
+	free(c->dump);
 	strata_config_init(c);
 }
 
@@ -213,6 +214,9 @@ static int on_setting(void *user, const char *section, const char *name, const c
 	} else if (strcasecmp(name, "scratch_setup") == 0) {
 		if (set_string(&c->scratch_setup, value))
 			goto oom;
+	} else if (strcasecmp(name, "dump") == 0) {
+		if (set_string(&c->dump, value))
+			goto oom;
 	} else if (strcasecmp(name, "lock_wait") == 0) {
 		if (strata_parse_duration(value, &c->lock_wait))
 			goto bad;
@@ -231,7 +235,8 @@ static int on_setting(void *user, const char *section, const char *name, const c
 	} else {
 		strata_err_set(s->err, STRATA_EUSAGE,
 			       "%s:%d: unknown setting \"%s\" (known: database, path, table, env_file, lock_wait, "
-			       "single_transaction, allow_out_of_order, allow_modified, scratch, scratch_setup)",
+			       "single_transaction, allow_out_of_order, allow_modified, scratch, scratch_setup, "
+			       "dump)",
 			       s->file, lineno, name);
 		goto fail;
 	}
@@ -337,6 +342,8 @@ int strata_config_overlay(struct strata_config *base, const struct strata_config
 	if (over->scratch && set_string(&base->scratch, over->scratch))
 		return -1;
 	if (over->scratch_setup && set_string(&base->scratch_setup, over->scratch_setup))
+		return -1;
+	if (over->dump && set_string(&base->dump, over->dump))
 		return -1;
 	if (over->lock_wait_set) {
 		base->lock_wait = over->lock_wait;

@@ -78,6 +78,8 @@ extern const struct cli_option down_options[], sql_options[], ignore_options[], 
 	drop_options[], create_options[], history_options[], status_options[], wait_options[];
 /* cmd_schema.c: check's and test's */
 extern const struct cli_option scratch_options[], check_options[], test_options[];
+/* cmd_dump.c: dump's, and up's --dump FILE */
+extern const struct cli_option dump_options[], dump_file_options[];
 /* Every table, in the order help lists them and the parser looks (main.c), NULL-ended. */
 extern const struct cli_option *const option_tables[];
 
@@ -146,6 +148,8 @@ extern const struct command up_command, down_command, goto_command, redo_command
 	wait_command;
 /* cmd_schema.c */
 extern const struct command check_command, test_command;
+/* cmd_dump.c */
+extern const struct command dump_command;
 
 /* options.c: argv into c (options anywhere, the command, its arguments). 0 or an exit code (printed). */
 int parse_command_line(struct cli *c, int argc, char **argv);
@@ -183,6 +187,10 @@ int cmd_create(struct cli *c);
 /* cmd_schema.c: check and test, in scratch databases */
 int cmd_check(struct cli *c);
 int cmd_test(struct cli *c);
+/* cmd_dump.c: strata dump; and the schema written into file as dump writes it (up --dump FILE): 0 or an
+ * exit code (printed) */
+int cmd_dump(struct cli *c);
+int write_schema_file(struct cli *c, const char *file);
 /* cmd_alias.c: other tools' verbs */
 int cmd_upgrade(struct cli *c);
 int cmd_downgrade(struct cli *c);

@@ -86,19 +86,22 @@ const struct cli_option drop_options[] = {
 
 static const struct cli_option *const up_tables[] = {
 	target_options, source_options, config_options, table_options, run_options, change_options, fleet_options,
-	dry_run_options, sql_options, ignore_options, adopt_options, json_options, output_options, NULL,
+	dry_run_options, sql_options, ignore_options, adopt_options, json_options, dump_file_options, output_options,
+	NULL,
 };
 static const struct cli_option *const down_tables[] = {
 	target_options, source_options, config_options, table_options, run_options, change_options, fleet_options,
-	down_options, dry_run_options, sql_options, adopt_options, json_options, yes_options, output_options, NULL,
+	down_options, dry_run_options, sql_options, adopt_options, json_options, yes_options, dump_file_options,
+	output_options, NULL,
 };
 static const struct cli_option *const goto_tables[] = {
 	target_options, source_options, config_options, table_options, run_options, change_options, fleet_options,
-	dry_run_options, sql_options, ignore_options, adopt_options, json_options, yes_options, output_options, NULL,
+	dry_run_options, sql_options, ignore_options, adopt_options, json_options, yes_options, dump_file_options,
+	output_options, NULL,
 };
 static const struct cli_option *const redo_tables[] = {
 	target_options, source_options, config_options, table_options, run_options, change_options,
-	dry_run_options, json_options, yes_options, output_options, NULL,
+	dry_run_options, json_options, yes_options, dump_file_options, output_options, NULL,
 };
 static const struct cli_option *const force_tables[] = {
 	target_options, source_options, config_options, table_options, change_options, json_options, yes_options,
@@ -369,6 +372,9 @@ static int run(struct cli *c, const struct strata_request *req, int destructive)
 		return out_error_release(c, rc, &err);
 	}
 	strata_err_release(&err);
+	/* up --dump FILE, dump = FILE: the schema as it now is, as dbmate keeps schema.sql */
+	if (c->cfg.dump && !c->dry_run)
+		return write_schema_file(c, c->cfg.dump);
 	return 0;
 }
 

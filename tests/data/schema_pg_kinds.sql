@@ -70,7 +70,8 @@ CREATE INDEX events_kind ON app.events (kind);
 
 -- inheritance
 CREATE TABLE app.animals (name text NOT NULL, legs integer DEFAULT 4, CHECK (legs >= 0));
-CREATE TABLE app.birds (wingspan numeric(5,2)) INHERITS (app.animals);
+-- a child's own constraint that the parent's merges into (it must be created first)
+CREATE TABLE app.birds (wingspan numeric(5,2), CONSTRAINT animals_legs_check CHECK (legs >= 0)) INHERITS (app.animals);
 ALTER TABLE ONLY app.birds ALTER COLUMN legs SET DEFAULT 2;
 
 CREATE UNLOGGED TABLE app.cache (k text PRIMARY KEY, v jsonb);

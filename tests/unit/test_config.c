@@ -229,6 +229,30 @@ static void test_durations(void **state)
 	assert_int_equal(strata_parse_bool("maybe"), -1);
 }
 
+/* dump = FILE: the schema file up rewrites; a flag's --dump beats it, an unset one keeps it */
+static void test_dump_file(void **state)
+{
+	struct strata_config file, flags;
+	struct strata_err err = { 0 };
+	char *p = write_ini("[strata]\ndump = db/schema.sql\n");
+
+	(void)state;
+	strata_config_init(&file);
+	strata_config_init(&flags);
+	assert_int_equal(strata_config_read_file(p, &file, &err), 0);
+	assert_string_equal(file.dump, "db/schema.sql");
+	assert_int_equal(strata_config_overlay(&file, &flags), 0);
+	assert_string_equal(file.dump, "db/schema.sql");
+	flags.dump = strdup("other.sql");
+	assert_int_equal(strata_config_overlay(&file, &flags), 0);
+	assert_string_equal(file.dump, "other.sql");
+	strata_config_release(&flags);
+	assert_null(flags.dump);
+	strata_config_release(&file);
+	unlink(p);
+	strata_err_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_dump_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
