@@ -178,8 +178,13 @@ int strata_scratch_open(const struct strata_target *like, const struct strata_sc
 		ao.read_only = 1;
 		ao.application_name = "strata scratch";
 		rc = s->drv->connect(s->server, &ao, &s->admin, err);
-		if (rc)
+		if (rc) {
+			if (err && !*err->hint)
+				strata_err_hint(err, "a scratch database is made through a connection to the server of %s "
+						     "(or to the scratch server named): it must be one that exists",
+						s->server->display);
 			goto fail;
+		}
 	}
 	rc = create_db(s, err);
 	if (rc)
