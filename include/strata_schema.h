@@ -268,6 +268,8 @@ struct strata_test_summary {
 	size_t reported;  /* of them, with a verdict other than ok */
 	size_t rebuilds;  /* times the scratch was rebuilt to go on from a consistent state */
 	size_t untested;  /* in the range, after an up that failed */
+	double read_ms;   /* time spent reading schemas (and comparing them) */
+	double run_ms;    /* time spent running migrations (ups, downs, rebuilds) */
 };
 
 /*

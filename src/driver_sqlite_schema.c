@@ -5,17 +5,22 @@
  * SQLite keeps each object's CREATE statement as it was written (ALTER
  * TABLE edits that text in place), and it is that text that makes two
  * databases the same: every table, index, view and trigger is modelled with
- * its sqlite_master.sql, unchanged, as both its dump text and its
- * "definition" attribute. No reformatting is undone: a migration that only
- * re-indents a CREATE TABLE does change what the database holds.
+ * its sqlite_master.sql, unchanged, as its dump text. No reformatting is
+ * undone: a migration that only re-indents a CREATE TABLE does change what
+ * the database holds, and comparison sees it.
  *
- * On top of the text, the detail a comparison reports by name: one column
- * object per column (pragma table_xinfo: type, not null, default, primary
- * key position, generated, hidden; collation from
- * sqlite3_table_column_metadata), the foreign keys as constraint objects
- * with their actions (pragma foreign_key_list), STRICT and WITHOUT ROWID
- * (pragma table_list). UNIQUE and CHECK constraints stay in the table's
- * definition, as SQLite keeps no other record of them.
+ * Indexes, views and triggers have that text as their "definition". A
+ * table's text is cut into pieces (split_table) so that a change is
+ * reported where it is: each column's definition is its column's, and the
+ * table's "definition" is the rest (the text around the column list and the
+ * table constraints, UNIQUE and CHECK, of which SQLite keeps no other
+ * record). The cut is lossless, so texts are equal exactly when pieces and
+ * column order are, and ADD COLUMN is the new column alone. On top, the
+ * detail a comparison reports by name: per column (pragma table_xinfo) type,
+ * not null, default, primary key position, generated, hidden, and collation
+ * (sqlite3_table_column_metadata); the foreign keys as constraint objects
+ * with their actions (pragma foreign_key_list), so that a changed ON DELETE
+ * is reported as such; STRICT and WITHOUT ROWID (pragma table_list).
  *
  * Left out: SQLite's own tables (sqlite_sequence, sqlite_stat*), the
  * automatic indexes behind UNIQUE and PRIMARY KEY (no sql), strata's own
@@ -64,6 +69,14 @@ struct sq_read {
 	struct sq_obj *o;
 	size_t n;
 	struct strata_err *err;
+	sqlite3_stmt *xinfo; /* pragma table_xinfo(?1), prepared once for every table (preparing was most of the time) */
+	sqlite3_stmt *fks;   /* pragma foreign_key_list(?1), the same */
+};
+
+/* One column, as pragma table_xinfo gives it. */
+struct sq_col {
+	int cid, notnull, pk, hidden;
+	char *name, *type, *dflt;
 };
 
 static int db_err(struct sq_read *r, int rc, const char *what)
@@ -100,31 +113,27 @@ static void objs_free(struct sq_read *r)
 	free(r->o);
 }
 
-/*
- * sqlite_master with pragma table_list's view of each table (SQLite 3.37
- * and later; an older one reads sqlite_master alone, and shadow tables are
- * then told by their names).
- */
-static int read_master(struct sq_read *r, int *have_list)
+struct name_ix {
+	const char *name;
+	size_t i;
+};
+
+static int by_name(const void *x, const void *y)
 {
-	static const char with_list[] =
-		"SELECT m.type, m.name, m.tbl_name, m.sql, l.type, l.strict, l.wr FROM main.sqlite_master AS m "
-		"LEFT JOIN pragma_table_list AS l ON l.schema = 'main' AND l.name = m.name "
-		"AND m.type IN ('table', 'view') ORDER BY m.rowid";
-	static const char plain[] =
-		"SELECT type, name, tbl_name, sql, NULL, 0, 0 FROM main.sqlite_master ORDER BY rowid";
+	return strcmp(((const struct name_ix *)x)->name, ((const struct name_ix *)y)->name);
+}
+
+/* The rows of sqlite_master, in creation (rowid) order. */
+static int read_master(struct sq_read *r)
+{
 	sqlite3_stmt *st = NULL;
 	size_t cap = 0;
 	int rc, oom = 0;
 
-	*have_list = 1;
-	rc = sqlite3_prepare_v2(r->db, with_list, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		*have_list = 0;
-		rc = sqlite3_prepare_v2(r->db, plain, -1, &st, NULL);
-		if (rc != SQLITE_OK)
-			return db_err(r, rc, "sqlite_master");
-	}
+	rc = sqlite3_prepare_v2(r->db, "SELECT type, name, tbl_name, sql FROM main.sqlite_master ORDER BY rowid", -1,
+				&st, NULL);
+	if (rc != SQLITE_OK)
+		return db_err(r, rc, "sqlite_master");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct sq_obj *o;
 
@@ -145,26 +154,78 @@ static int read_master(struct sq_read *r, int *have_list)
 		o->name = col_dup(st, 1, &oom);
 		o->tbl = col_dup(st, 2, &oom);
 		o->sql = col_dup(st, 3, &oom);
-		o->list_type = col_dup(st, 4, &oom);
-		o->strict = sqlite3_column_int(st, 5);
-		o->wr = sqlite3_column_int(st, 6);
 		if (oom)
 			break;
-		if (!o->type || !o->name || !o->tbl) {
+		if (!o->type || !o->name || !o->tbl)
 			o->skip = 1; /* cannot happen in a sound database; nothing to model */
-			continue;
-		}
 	}
-	if (oom) {
+	sqlite3_finalize(st);
+	if (oom)
+		return STRATA_ENOMEM;
+	if (rc != SQLITE_DONE)
+		return db_err(r, rc, "sqlite_master");
+	return 0;
+}
+
+/*
+ * pragma table_list's view of each table and view (SQLite 3.37 and later):
+ * virtual, shadow, STRICT, WITHOUT ROWID. *have_list 0 on an older SQLite,
+ * whose shadow tables are then told by their names. Read once and matched
+ * by name: joined to sqlite_master, SQLite would list every table again for
+ * each row.
+ */
+static int read_table_list(struct sq_read *r, int *have_list)
+{
+	sqlite3_stmt *st = NULL;
+	struct name_ix *ix;
+	size_t m = 0;
+	int rc, oom = 0;
+
+	*have_list = 0;
+	if (sqlite3_prepare_v2(r->db, "SELECT name, type, strict, wr FROM pragma_table_list WHERE schema = 'main'", -1,
+			       &st, NULL) != SQLITE_OK)
+		return 0;
+	*have_list = 1;
+	ix = malloc((r->n ? r->n : 1) * sizeof(*ix));
+	if (!ix) {
 		sqlite3_finalize(st);
 		return STRATA_ENOMEM;
 	}
-	if (rc != SQLITE_DONE) {
-		db_err(r, rc, "sqlite_master");
-		sqlite3_finalize(st);
-		return STRATA_EDB;
+	for (size_t i = 0; i < r->n; i++)
+		if (!r->o[i].skip && (strcmp(r->o[i].type, "table") == 0 || strcmp(r->o[i].type, "view") == 0))
+			ix[m++] = (struct name_ix){r->o[i].name, i};
+	qsort(ix, m, sizeof(*ix), by_name);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !oom) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		size_t lo = 0, hi = m;
+
+		if (!name)
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = strcmp(ix[mid].name, name);
+
+			if (c == 0) {
+				struct sq_obj *o = &r->o[ix[mid].i];
+
+				free(o->list_type);
+				o->list_type = col_dup(st, 1, &oom);
+				o->strict = sqlite3_column_int(st, 2);
+				o->wr = sqlite3_column_int(st, 3);
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
 	}
+	free(ix);
 	sqlite3_finalize(st);
+	if (oom)
+		return STRATA_ENOMEM;
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_err(r, rc, "pragma table_list");
 	return 0;
 }
 
@@ -324,66 +385,283 @@ static char *vtab_module(const char *sql)
 	return NULL;
 }
 
-static int add_columns(struct sq_read *r, struct strata_schema *s, const struct sq_obj *so)
+/*
+ * A CREATE TABLE's text cut at its top-level commas: the column
+ * definitions (each from after the comma or parenthesis before it to the
+ * next, white space and comments included), and the rest, the table's own
+ * part: what comes before the list and after it, and the table constraints.
+ * Every byte of the text is in exactly one piece, so two texts are equal
+ * exactly when their pieces are, column by column in the same order; a
+ * column's change is then its column's, and a list that is only in another
+ * order differs only in positions.
+ */
+struct sq_split {
+	size_t *off, *len; /* the column definitions, in order */
+	size_t ncols;
+	char *rest;        /* the text with "…" in place of the column definitions */
+};
+
+static void split_release(struct sq_split *sp)
 {
-	sqlite3_stmt *st = NULL;
+	free(sp->off);
+	free(sp->len);
+	free(sp->rest);
+	memset(sp, 0, sizeof(*sp));
+}
+
+/* Does the element at [p, p+len) open with a table constraint's keyword? */
+static int starts_constraint(const char *sql, const struct strata_token *t)
+{
+	static const char *const kw[] = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", NULL};
+
+	if (t->kind != STRATA_TOK_WORD)
+		return 0;
+	for (size_t i = 0; kw[i]; i++)
+		if (strlen(kw[i]) == t->len && strncasecmp(sql + t->off, kw[i], t->len) == 0)
+			return 1;
+	return 0;
+}
+
+/* The identifier token t dequoted ("a""b", `a`, [a], 'a') into a new string. */
+static char *dequote(const char *sql, const struct strata_token *t)
+{
+	const char *p = sql + t->off;
+	char q = p[0], close = q == '[' ? ']' : q;
+	struct strata_buf b;
+
+	strata_buf_init(&b);
+	if (t->kind == STRATA_TOK_WORD || t->len < 2 || (q != '"' && q != '`' && q != '[' && q != '\'')) {
+		strata_buf_add(&b, p, t->len);
+	} else {
+		for (size_t i = 1; i + 1 < t->len; i++) {
+			strata_buf_addc(&b, p[i]);
+			if (p[i] == close && close != ']' && i + 2 < t->len && p[i + 1] == close)
+				i++;
+		}
+	}
+	return strata_buf_detach(&b, NULL);
+}
+
+/*
+ * Cut `sql` into *sp, checking that its column definitions are the table's
+ * columns `cols` (ncols, in order). 0 when it is cut; 1 when the text is not
+ * one this cut understands (then *sp is empty and the table keeps its whole
+ * text); STRATA_ENOMEM.
+ */
+static int split_table(const char *sql, const struct sq_col *cols, size_t ncols, struct sq_split *sp)
+{
+	struct strata_lexer lx;
+	struct strata_token t;
+	struct strata_buf rest;
+	size_t start = 0, open = 0, close = 0, k = 0, first_con = 0;
+	int depth = 0, in_cons = 0, want_first = 0, rc = 1, n;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->off = calloc(ncols ? ncols : 1, sizeof(*sp->off));
+	sp->len = calloc(ncols ? ncols : 1, sizeof(*sp->len));
+	if (!sp->off || !sp->len) {
+		split_release(sp);
+		return STRATA_ENOMEM;
+	}
+	strata_lexer_init(&lx, sql, strlen(sql), STRATA_DIALECT_SQLITE);
+	while ((n = strata_lexer_next(&lx, &t)) == 1) {
+		int is_open = t.kind == STRATA_TOK_OP && sql[t.off] == '(';
+		int is_close = t.kind == STRATA_TOK_OP && sql[t.off] == ')';
+		int is_comma = t.kind == STRATA_TOK_OP && sql[t.off] == ',';
+
+		if (want_first && t.kind != STRATA_TOK_SPACE && t.kind != STRATA_TOK_COMMENT) {
+			/* the first token of an element: a table constraint, or the name of column k */
+			want_first = 0;
+			if (in_cons || starts_constraint(sql, &t)) {
+				if (!in_cons)
+					first_con = start;
+				in_cons = 1;
+			} else {
+				char *name;
+
+				if (k >= ncols || (t.kind != STRATA_TOK_WORD && t.kind != STRATA_TOK_QIDENT &&
+						   t.kind != STRATA_TOK_STRING))
+					goto out;
+				if (!(name = dequote(sql, &t))) {
+					rc = STRATA_ENOMEM;
+					goto out;
+				}
+				n = strcasecmp(name, cols[k].name) != 0;
+				free(name);
+				if (n)
+					goto out;
+				sp->off[k] = start;
+			}
+		}
+		if (depth == 0) {
+			if (is_open) {
+				depth = 1;
+				open = t.off;
+				start = t.off + 1;
+				want_first = 1;
+			}
+			continue;
+		}
+		if (depth == 1 && (is_comma || is_close)) {
+			if (want_first)
+				goto out; /* an empty element */
+			if (!in_cons) {
+				sp->len[k] = t.off - sp->off[k];
+				k++;
+			}
+			if (is_close) {
+				close = t.off;
+				break;
+			}
+			start = t.off + 1;
+			want_first = 1;
+			continue;
+		}
+		depth += is_open - is_close;
+	}
+	if (n != 1 || k != ncols || !close)
+		goto out;
+	/* the rest: before the list, "…", then the constraints (from the comma after the last column) and after */
+	strata_buf_init(&rest);
+	strata_buf_add(&rest, sql, open + 1);
+	strata_buf_adds(&rest, "\u2026");
+	if (in_cons)
+		strata_buf_add(&rest, sql + first_con - 1, close - (first_con - 1));
+	strata_buf_adds(&rest, sql + close);
+	sp->ncols = ncols;
+	if (!(sp->rest = strata_buf_detach(&rest, NULL))) {
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	return 0;
+out:
+	split_release(sp);
+	return rc;
+}
+
+static void cols_free(struct sq_col *cols, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(cols[i].name);
+		free(cols[i].type);
+		free(cols[i].dflt);
+	}
+	free(cols);
+}
+
+/* A statement of r's, prepared on first use, reset for this use and `table` bound to ?1. */
+static int stmt_for(struct sq_read *r, sqlite3_stmt **st, const char *sql, const char *table, const char *what)
+{
 	int rc;
 
-	rc = sqlite3_prepare_v2(r->db,
-				"SELECT cid, name, type, \"notnull\", dflt_value, pk, hidden "
-				"FROM pragma_table_xinfo(?1, 'main') ORDER BY cid",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return db_err(r, rc, "columns");
-	sqlite3_bind_text(st, 1, so->name, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if (!*st && (rc = sqlite3_prepare_v2(r->db, sql, -1, st, NULL)) != SQLITE_OK)
+		return db_err(r, rc, what);
+	sqlite3_reset(*st);
+	sqlite3_bind_text(*st, 1, table, -1, SQLITE_TRANSIENT);
+	return 0;
+}
+
+/* The table's columns, in order (pragma table_xinfo). */
+static int read_columns(struct sq_read *r, const char *table, struct sq_col **out, size_t *n)
+{
+	struct sq_col *cols = NULL;
+	size_t cap = 0;
+	int rc, oom = 0;
+
+	*out = NULL;
+	*n = 0;
+	rc = stmt_for(r, &r->xinfo,
+		      "SELECT cid, name, type, \"notnull\", dflt_value, pk, hidden "
+		      "FROM pragma_table_xinfo(?1, 'main') ORDER BY cid",
+		      table, "columns");
+	if (rc)
+		return rc;
+	while ((rc = sqlite3_step(r->xinfo)) == SQLITE_ROW) {
+		struct sq_col *c;
+
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct sq_col *p = realloc(cols, ncap * sizeof(*p));
+
+			if (!p) {
+				oom = 1;
+				break;
+			}
+			cols = p;
+			cap = ncap;
+		}
+		c = &cols[(*n)++];
+		memset(c, 0, sizeof(*c));
+		c->cid = sqlite3_column_int(r->xinfo, 0);
+		c->name = col_dup(r->xinfo, 1, &oom);
+		c->type = col_dup(r->xinfo, 2, &oom);
+		c->notnull = sqlite3_column_int(r->xinfo, 3);
+		c->dflt = col_dup(r->xinfo, 4, &oom);
+		c->pk = sqlite3_column_int(r->xinfo, 5);
+		c->hidden = sqlite3_column_int(r->xinfo, 6);
+		if (!c->name)
+			oom = 1;
+		if (oom)
+			break;
+	}
+	if (!oom && rc != SQLITE_DONE)
+		rc = db_err(r, rc, "columns");
+	else
+		rc = oom ? STRATA_ENOMEM : 0;
+	sqlite3_reset(r->xinfo);
+	if (rc) {
+		cols_free(cols, *n);
+		*n = 0;
+		return rc;
+	}
+	*out = cols;
+	return 0;
+}
+
+/* The table's columns; sp (may be NULL): their definitions' text, by position. */
+static int add_columns(struct sq_read *r, struct strata_schema *s, const struct sq_obj *so, const struct sq_col *cols,
+		       size_t ncols, const struct sq_split *sp)
+{
+	for (size_t i = 0; i < ncols; i++) {
+		const struct sq_col *c = &cols[i];
 		struct strata_schema_obj *col;
-		const char *name = (const char *)sqlite3_column_text(st, 1);
-		const char *type = (const char *)sqlite3_column_text(st, 2);
 		const char *coll = NULL, *ctype = NULL;
-		int hidden = sqlite3_column_int(st, 6), pk = sqlite3_column_int(st, 5);
 		int nn = 0, cpk = 0, autoinc = 0, e;
 		char num[24];
 
-		if (!name)
-			continue;
-		e = strata_schema_add(s, STRATA_OBJ_COLUMN, NULL, so->name, name, NULL, &col);
+		e = strata_schema_add(s, STRATA_OBJ_COLUMN, NULL, so->name, c->name, NULL, &col);
 		if (e)
-			goto fail;
-		col->position = sqlite3_column_int(st, 0) + 1;
-		e = strata_schema_obj_attr(col, STRATA_ATTR_TYPE, type && *type ? type : NULL);
+			return e;
+		col->position = c->cid + 1;
+		e = strata_schema_obj_attr(col, STRATA_ATTR_TYPE, c->type && *c->type ? c->type : NULL);
+		if (!e && sp && i < sp->ncols) {
+			char *def = strata_strndup(so->sql + sp->off[i], sp->len[i]);
+
+			e = def ? strata_schema_obj_attr(col, STRATA_ATTR_DEFINITION, def) : STRATA_ENOMEM;
+			free(def);
+		}
 		if (!e)
-			e = strata_schema_obj_attr(col, STRATA_ATTR_NOT_NULL, sqlite3_column_int(st, 3) ? "true" : NULL);
+			e = strata_schema_obj_attr(col, STRATA_ATTR_NOT_NULL, c->notnull ? "true" : NULL);
 		if (!e)
-			e = strata_schema_obj_attr(col, STRATA_ATTR_DEFAULT, (const char *)sqlite3_column_text(st, 4));
-		snprintf(num, sizeof(num), "%d", pk);
+			e = strata_schema_obj_attr(col, STRATA_ATTR_DEFAULT, c->dflt);
+		snprintf(num, sizeof(num), "%d", c->pk);
 		if (!e)
-			e = strata_schema_obj_attr(col, "primary key", pk ? num : NULL);
+			e = strata_schema_obj_attr(col, "primary key", c->pk ? num : NULL);
 		if (!e)
 			e = strata_schema_obj_attr(col, "generated",
-						   hidden == 3 ? "stored" : hidden == 2 ? "virtual" : NULL);
+						   c->hidden == 3 ? "stored" : c->hidden == 2 ? "virtual" : NULL);
 		if (!e)
-			e = strata_schema_obj_attr(col, "hidden", hidden == 1 ? "true" : NULL);
+			e = strata_schema_obj_attr(col, "hidden", c->hidden == 1 ? "true" : NULL);
 		/* the collation is known to SQLite's parser alone: ask it */
-		if (!e && sqlite3_table_column_metadata(r->db, "main", so->name, name, &ctype, &coll, &nn, &cpk,
+		if (!e && sqlite3_table_column_metadata(r->db, "main", so->name, c->name, &ctype, &coll, &nn, &cpk,
 							&autoinc) == SQLITE_OK) {
 			e = strata_schema_obj_attr(col, "collation", coll);
 			if (!e)
 				e = strata_schema_obj_attr(col, "autoincrement", autoinc ? "true" : NULL);
 		}
 		if (e)
-			goto fail;
-		continue;
-fail:
-		sqlite3_finalize(st);
-		return e;
+			return e;
 	}
-	if (rc != SQLITE_DONE) {
-		db_err(r, rc, "columns");
-		sqlite3_finalize(st);
-		return STRATA_EDB;
-	}
-	sqlite3_finalize(st);
 	return 0;
 }
 
@@ -485,19 +763,19 @@ static int fk_emit(struct strata_schema *s, const char *table, struct sq_fk *f)
 
 static int add_fks(struct sq_read *r, struct strata_schema *s, const struct sq_obj *so)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	struct sq_fk f;
 	int rc, e = 0, oom = 0;
 
 	memset(&f, 0, sizeof(f));
 	f.id = -1;
-	rc = sqlite3_prepare_v2(r->db,
-				"SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete, \"match\" "
-				"FROM pragma_foreign_key_list(?1, 'main') ORDER BY id, seq",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return db_err(r, rc, "foreign keys");
-	sqlite3_bind_text(st, 1, so->name, -1, SQLITE_STATIC);
+	rc = stmt_for(r, &r->fks,
+		      "SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete, \"match\" "
+		      "FROM pragma_foreign_key_list(?1, 'main') ORDER BY id, seq",
+		      so->name, "foreign keys");
+	if (rc)
+		return rc;
+	st = r->fks;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int id = sqlite3_column_int(st, 0);
 		char **nf, **nt;
@@ -533,20 +811,19 @@ static int add_fks(struct sq_read *r, struct strata_schema *s, const struct sq_o
 	if (!e && !oom && rc == SQLITE_DONE && f.id >= 0)
 		e = fk_emit(s, so->name, &f);
 	fk_release(&f);
-	sqlite3_finalize(st);
-	if (oom)
-		return STRATA_ENOMEM;
-	if (e)
-		return e;
-	if (rc != SQLITE_DONE)
-		return db_err(r, rc, "foreign keys");
-	return 0;
+	if (!e && !oom && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		e = db_err(r, rc, "foreign keys");
+	sqlite3_reset(st);
+	return oom ? STRATA_ENOMEM : e;
 }
 
 static int add_table(struct sq_read *r, struct strata_schema *s, const struct sq_obj *so)
 {
 	struct strata_schema_obj *t;
-	int rc = add_stored(s, STRATA_OBJ_TABLE, NULL, so, &t);
+	struct sq_split sp = {0};
+	struct sq_col *cols = NULL;
+	size_t ncols = 0;
+	int rc = add_stored(s, STRATA_OBJ_TABLE, NULL, so, &t), cut = 1;
 
 	if (rc)
 		return rc;
@@ -562,9 +839,21 @@ static int add_table(struct sq_read *r, struct strata_schema *s, const struct sq
 	if (!rc)
 		rc = strata_schema_obj_attr(t, "without rowid", so->wr ? "true" : NULL);
 	if (!rc)
-		rc = add_columns(r, s, so);
+		rc = read_columns(r, so->name, &cols, &ncols);
+	if (!rc) {
+		/* the text in pieces: the table's definition is then its own part, each column's is the column's */
+		cut = split_table(so->sql, cols, ncols, &sp);
+		if (cut == 0)
+			rc = strata_schema_obj_attr(t, STRATA_ATTR_DEFINITION, sp.rest);
+		else if (cut < 0)
+			rc = cut;
+	}
+	if (!rc)
+		rc = add_columns(r, s, so, cols, ncols, cut == 0 ? &sp : NULL);
 	if (!rc)
 		rc = add_fks(r, s, so);
+	cols_free(cols, ncols);
+	split_release(&sp);
 	return rc;
 }
 
@@ -648,9 +937,18 @@ int strata_sqlite_schema_read(struct strata_conn *c, const struct strata_schema_
 			      struct strata_schema *s, struct strata_err *err)
 {
 	struct sq_read r = {.db = strata_sqlite_handle(c), .err = err};
-	int rc, have_list;
+	int rc, have_list, own_tx = 0;
 
-	rc = read_master(&r, &have_list);
+	/* one read transaction: one snapshot, and one lock for every statement rather than one each */
+	if (sqlite3_get_autocommit(r.db)) {
+		rc = sqlite3_exec(r.db, "BEGIN", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return db_err(&r, rc, "begin");
+		own_tx = 1;
+	}
+	rc = read_master(&r);
+	if (!rc)
+		rc = read_table_list(&r, &have_list);
 	if (rc)
 		goto out;
 	mark_skipped(&r, opts, have_list);
@@ -706,6 +1004,10 @@ int strata_sqlite_schema_read(struct strata_conn *c, const struct strata_schema_
 		free(seen);
 	}
 out:
+	sqlite3_finalize(r.xinfo);
+	sqlite3_finalize(r.fks);
+	if (own_tx)
+		sqlite3_exec(r.db, "COMMIT", NULL, NULL, NULL); /* it only read: nothing to keep or lose */
 	if (rc == STRATA_ENOMEM && err && !err->code)
 		strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	objs_free(&r);

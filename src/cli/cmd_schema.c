@@ -144,8 +144,16 @@ static int open_scratch(struct cli *c, const struct strata_target *like, struct 
 	o.on_event = c->verbose ? c->opts.on_event : NULL;
 	strata_err_clear(&err);
 	rc = strata_scratch_open(like, &so, &o, s, &err);
-	if (rc)
-		return out_error_release(c, rc, &err);
+	if (rc) {
+		/* not the setup's SQL: where the scratch is made; the flag that changes it */
+		int where = !err.file[0] && (rc == STRATA_ECONNECT || !strcmp(err.sqlstate, "42501"));
+
+		rc = out_error_release(c, rc, &err);
+		if (where && !c->json)
+			fprintf(stderr, "  --scratch URL names the server to make scratch databases on (scratch= in "
+					"strata.ini)\n");
+		return rc;
+	}
 	if (c->verbose && !c->json)
 		fprintf(stderr, "strata: scratch database %s\n", strata_scratch_target(*s)->display);
 	return 0;
@@ -576,6 +584,9 @@ int cmd_test(struct cli *c)
 		if (sum.untested)
 			fprintf(stderr, "; %zu not tested after an up that failed", sum.untested);
 		fprintf(stderr, "\n");
+		if (c->verbose)
+			fprintf(stderr, "strata: %.1f s running migrations, %.1f s reading schemas\n", sum.run_ms / 1000.0,
+				sum.read_ms / 1000.0);
 	}
 	if (!rc && (sum.reported || sum.untested))
 		rc = 1;

@@ -151,7 +151,8 @@ int strata_scratch_open(const struct strata_target *like, const struct strata_sc
 		rc = strata_target_parse(s->so.server, &s->server, err);
 		if (rc)
 			goto fail;
-		if (s->server->engine != like->engine) {
+		/* the same driver must make the scratch as the target's: one of its databases */
+		if (strata_driver_load(s->server->engine, NULL) != strata_driver_load(like->engine, NULL)) {
 			rc = strata_err_set(err, STRATA_EUSAGE,
 					    "the scratch server %s is not of the target's engine: give a server of the "
 					    "same engine with --scratch URL",
@@ -177,8 +178,13 @@ int strata_scratch_open(const struct strata_target *like, const struct strata_sc
 		ao.read_only = 1;
 		ao.application_name = "strata scratch";
 		rc = s->drv->connect(s->server, &ao, &s->admin, err);
-		if (rc)
+		if (rc) {
+			if (err && !*err->hint)
+				strata_err_hint(err, "a scratch database is made through a connection to the server of %s "
+						     "(or to the scratch server named): it must be one that exists",
+						s->server->display);
 			goto fail;
+		}
 	}
 	rc = create_db(s, err);
 	if (rc)

@@ -36,12 +36,27 @@ const char *strata_test_verdict_name(enum strata_test_verdict v)
 	return "?";
 }
 
-static int step(struct strata_db *db, const struct strata_source *src, enum strata_action a, long count,
-		struct strata_err *err)
+/* strata_run one request, its time added to sum's. */
+static int step(struct strata_test_summary *sum, struct strata_db *db, const struct strata_source *src,
+		enum strata_action a, long count, struct strata_err *err)
 {
 	struct strata_request req = { .action = a, .count = count };
+	double t0 = strata_now_ms();
+	int rc = strata_run(db, src, &req, NULL, err);
 
-	return strata_run(db, src, &req, NULL, err);
+	sum->run_ms += strata_now_ms() - t0;
+	return rc;
+}
+
+/* strata_schema_read, its time added to sum's. */
+static int readc(struct strata_test_summary *sum, struct strata_db *db, unsigned flags, struct strata_schema **out,
+		 struct strata_err *err)
+{
+	double t0 = strata_now_ms();
+	int rc = strata_schema_read(db, flags, out, err);
+
+	sum->read_ms += strata_now_ms() - t0;
+	return rc;
 }
 
 static int equal(const struct strata_schema_diff *d)
@@ -50,15 +65,15 @@ static int equal(const struct strata_schema_diff *d)
 }
 
 /* Is db at S(i): the same schema as `want`, and migration i the last one recorded? 1, 0, or < 0 on error. */
-static int at_state(struct strata_db *db, const struct strata_source *src, size_t i, const struct strata_schema *want,
-		    unsigned flags, struct strata_err *err)
+static int at_state(struct strata_test_summary *sum, struct strata_db *db, const struct strata_source *src, size_t i,
+		    const struct strata_schema *want, unsigned flags, struct strata_err *err)
 {
 	struct strata_schema *now = NULL;
 	struct strata_schema_diff *d = NULL;
 	struct strata_status *st = NULL;
 	int rc, ok;
 
-	rc = strata_schema_read(db, flags, &now, err);
+	rc = readc(sum, db, flags, &now, err);
 	if (rc == 0)
 		rc = strata_schema_compare(want, now, &d, err);
 	strata_schema_free(now);
@@ -122,7 +137,7 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 
 		/* what comes before the range: ups alone */
 		strata_err_clear(&e);
-		rc = step(strata_scratch_db(scratch), src, STRATA_UP, (long)lo, &e);
+		rc = step(sum, strata_scratch_db(scratch), src, STRATA_UP, (long)lo, &e);
 		if (rc == STRATA_EINTR || rc == STRATA_ENOMEM) {
 			*err = e;
 			return rc;
@@ -148,7 +163,7 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 			return 0;
 		}
 	}
-	rc = strata_schema_read(strata_scratch_db(scratch), flags, &prev, err);
+	rc = readc(sum, strata_scratch_db(scratch), flags, &prev, err);
 	if (rc)
 		return rc;
 	for (i = lo; i <= hi; i++) {
@@ -166,7 +181,7 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 			rc = strata_err_set(err, STRATA_EINTR, "interrupted");
 			goto out;
 		}
-		rc = step(db, src, STRATA_UP, 1, &e);
+		rc = step(sum, db, src, STRATA_UP, 1, &e);
 		if (rc == STRATA_EINTR || rc == STRATA_ENOMEM) {
 			*err = e;
 			goto out;
@@ -184,7 +199,7 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 			rc = 0;
 			goto out;
 		}
-		rc = strata_schema_read(db, flags, &cur, err);
+		rc = readc(sum, db, flags, &cur, err);
 		if (rc)
 			goto out;
 		kind = strata_down_kind_target(m, strata_scratch_target(scratch), why, sizeof(why));
@@ -194,7 +209,7 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 			r.note = note;
 			goto report;
 		}
-		rc = step(db, src, STRATA_DOWN, 1, &e);
+		rc = step(sum, db, src, STRATA_DOWN, 1, &e);
 		if (rc == STRATA_EINTR || rc == STRATA_ENOMEM) {
 			*err = e;
 			goto out;
@@ -203,14 +218,14 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 			r.verdict = STRATA_TEST_DOWN_FAILED;
 			r.err = &e;
 			/* rolled back with its transaction: still at S(i), go on; else rebuild */
-			rc = at_state(db, src, i, cur, flags, err);
+			rc = at_state(sum, db, src, i, cur, flags, err);
 			if (rc < 0)
 				goto out;
 			rebuild = !rc;
 			rc = 0;
 			goto report;
 		}
-		rc = strata_schema_read(db, flags, &now, err);
+		rc = readc(sum, db, flags, &now, err);
 		if (rc == 0)
 			rc = strata_schema_compare(prev, now, &d, err);
 		strata_schema_free(now);
@@ -225,7 +240,7 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 			d = NULL;
 		}
 		/* up again: must build S(i) once more */
-		rc = step(db, src, STRATA_UP, 1, &e);
+		rc = step(sum, db, src, STRATA_UP, 1, &e);
 		if (rc == STRATA_EINTR || rc == STRATA_ENOMEM) {
 			*err = e;
 			goto out;
@@ -242,7 +257,7 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 		{
 			struct strata_schema_diff *d2 = NULL;
 
-			rc = strata_schema_read(db, flags, &now, err);
+			rc = readc(sum, db, flags, &now, err);
 			if (rc == 0)
 				rc = strata_schema_compare(cur, now, &d2, err);
 			strata_schema_free(now);
@@ -266,7 +281,7 @@ report:
 			strata_err_clear(&e2);
 			rc = strata_scratch_reset(scratch, err);
 			if (rc == 0)
-				rc = step(strata_scratch_db(scratch), src, STRATA_UP, (long)(i + 1), &e2);
+				rc = step(sum, strata_scratch_db(scratch), src, STRATA_UP, (long)(i + 1), &e2);
 			if (rc) {
 				if (e2.code) {
 					strata_err_release(err);
@@ -277,7 +292,7 @@ report:
 			}
 			strata_schema_free(cur);
 			cur = NULL;
-			rc = strata_schema_read(strata_scratch_db(scratch), flags, &cur, err);
+			rc = readc(sum, strata_scratch_db(scratch), flags, &cur, err);
 			if (rc) {
 				strata_err_release(&e);
 				goto out;

@@ -155,8 +155,8 @@ no_scratch_left() {
 
 @test "postgres: a role that may not create databases is told what to do; --scratch names another server" {
 	require_pg
-	url=$(make_pg_db)
-	pg_sql postgres "DROP ROLE IF EXISTS strata_nocreate; CREATE ROLE strata_nocreate LOGIN"
+	url=$(make_pg_db t_check_nocreate)
+	pg_sql postgres "DO \$\$ BEGIN CREATE ROLE strata_nocreate LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$"
 	pg_sql "$url" "GRANT ALL ON SCHEMA public TO strata_nocreate"
 	pg_fixture m
 	rm m/004_*
@@ -165,7 +165,7 @@ no_scratch_left() {
 	run --separate-stderr strata -d "$nourl" -p m check
 	[ "$status" -ne 0 ]
 	[[ "$stderr" == *"may not create databases"* ]]
-	[[ "$stderr" == *"CREATEDB"*"--scratch URL"* ]]
+	[[ "$stderr" == *"CREATEDB"*"another server"*"--scratch URL"* ]]
 	run --separate-stderr strata -d "$nourl" -p m check --scratch "$STRATA_TEST_PG_URL"
 	[ "$status" -eq 0 ]
 	no_scratch_left
@@ -181,4 +181,29 @@ no_scratch_left() {
 	[ "$status" -ne 0 ]
 	[[ "$stderr" == *"bad.sql"* ]]
 	no_scratch_left
+}
+
+@test "postgres: an object of a kind strata does not model is a difference: not handled, exit 1" {
+	require_pg
+	url=$(make_pg_db)
+	pg_fixture m
+	strata -d "$url" -p m up -q
+	pg_sql "$url" "CREATE COLLATION my_c (locale = 'C')"
+	run --separate-stderr strata -d "$url" -p m check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not handled: "*"collation"* ]]
+	run --separate-stderr strata -d "$url" -p m check --json
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["equal"], d["not_handled"])')" = "False ['after: 1 collation']" ]
+	no_scratch_left
+}
+
+@test "postgres: --scratch must name a server of the target's engine" {
+	require_pg
+	url=$(make_pg_db)
+	pg_fixture m
+	strata -d "$url" -p m up -q
+	run --separate-stderr strata -d "$url" -p m check --scratch sqlite:other.db
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"not of the target's engine"* ]]
 }

@@ -115,7 +115,7 @@ round_trip() {
 	[ "$(grep -c '^CREATE VIRTUAL TABLE' rt/dump.sql)" -eq 1 ]
 	! grep -q 'notes_data\|notes_idx\|notes_config\|notes_docsize\|notes_content' rt/dump.sql
 	# ... but they are there in the copy, row for row as in the original (master_rows compared them)
-	[ "$(sqlite_sql rt/copy.db "SELECT count(*) FROM sqlite_master WHERE name LIKE 'notes\_%' ESCAPE '\'")" -eq 6 ]
+	[ "$(sqlite_sql rt/copy.db "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'notes\_%' ESCAPE '\'")" -eq 6 ]
 }
 
 @test "dump: a foreign key to a table created later, views on views, a view ending in a comment, a trigger on a view" {
@@ -208,4 +208,58 @@ no_statements() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"~ column ciphers.favorite: default none → 0"* ]]
 	[ ! -e scratch.db ] # the scratch database is in memory
+}
+
+@test "check: every intermediate state of vaultwarden as strata migrated it has no difference" {
+	require_corpus
+	local i
+	for i in $(seq 1 56); do
+		strata -d sqlite:vw.db -p "$VAULT/migrations" up 1 >/dev/null 2>&1
+		run --separate-stderr strata -d sqlite:vw.db -p "$VAULT/migrations" check
+		[ "$status" -eq 0 ] || { echo "state after migration $i: $output" >&2; return 1; }
+	done
+	[ "$stderr" = "strata: sqlite:vw.db is what its applied migrations make" ]
+}
+
+# mutate SQL EXPECTED...: on a copy of vaultwarden's final state, run SQL with
+# sqlite3; check must exit 1 and report only objects the EXPECTED prefixes
+# name, each of them at least once.
+mutate() {
+	local sql=$1 want line
+	shift
+	rm -f m.db
+	cp vw.db m.db
+	sqlite3 -bail m.db "$sql"
+	run --separate-stderr strata -d sqlite:m.db -p "$VAULT/migrations" check
+	[ "$status" -eq 1 ] || { echo "not reported: $sql" >&2; return 1; }
+	while IFS= read -r line; do
+		for want in "$@"; do
+			[[ "$line" == "$want"* ]] && continue 2
+		done
+		echo "reported more than asked for ($sql): $line" >&2
+		return 1
+	done <<<"$output"
+	for want in "$@"; do
+		grep -qF -- "$want" <<<"$output" || { echo "missing for $sql: $want" >&2; return 1; }
+	done
+}
+
+@test "check: a single-object change to vaultwarden's schema is reported as exactly that object" {
+	require_corpus
+	strata -d sqlite:vw.db -p "$VAULT/migrations" up >/dev/null 2>&1
+	mutate "CREATE INDEX ix_users_name ON users (name)" "+ index ix_users_name ON users: CREATE INDEX ix_users_name ON users (name);"
+	mutate "ALTER TABLE users ADD COLUMN extra TEXT DEFAULT 'x'" "+ column users.extra"
+	mutate "ALTER TABLE users DROP COLUMN avatar_color" "- column users.avatar_color"
+	mutate "ALTER TABLE folders RENAME COLUMN name TO title" "- column folders.name" "+ column folders.title"
+	mutate "CREATE VIEW v_users AS SELECT uuid FROM users" "+ view v_users"
+	mutate "CREATE TRIGGER t_users AFTER UPDATE ON users BEGIN SELECT 1; END" "+ trigger t_users ON users"
+	mutate "DROP TABLE favorites" "- table favorites"
+	mutate "CREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT NOT NULL)" "+ table audit"
+	# what SQLite's ALTER TABLE cannot do, done as a rebuild would leave it: the stored text edited
+	mutate "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, 'DEFAULT 100000', 'DEFAULT 600000') WHERE name = 'users'" \
+		"~ column users.client_kdf_iter: default 100000 → 600000" "~ column users.client_kdf_iter: definition"
+	mutate "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, 'REFERENCES users (uuid)', 'REFERENCES users (uuid) ON DELETE CASCADE') WHERE name = 'folders'" \
+		"~ column folders.user_uuid: definition" "~ constraint FOREIGN KEY (user_uuid) REFERENCES users (uuid) ON folders: on delete NO ACTION → CASCADE"
+	mutate "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, 'TEXT     NOT NULL PRIMARY KEY', 'TEXT NOT NULL PRIMARY KEY') WHERE name = 'users'" \
+		"~ column users.uuid: definition"
 }

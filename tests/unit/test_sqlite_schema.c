@@ -119,6 +119,60 @@ static void assert_round_trip(struct tmpdb *t, const struct strata_schema *s, co
 	strata_target_free(target);
 }
 
+/*
+ * Table t's text put back together from its pieces: its own part with the
+ * columns' definitions, in position order, in place of the "…". The cut is
+ * lossless when this is the stored text (then two tables' texts are equal
+ * exactly when their pieces are).
+ */
+static char *rebuild_table(const struct strata_schema *s, const char *table)
+{
+	const struct strata_schema_obj *t = strata_schema_find(s, STRATA_OBJ_TABLE, NULL, NULL, table);
+	const char *rest = t ? strata_schema_attr_get(t, "definition") : NULL, *mark;
+	struct strata_buf b;
+
+	assert_non_null(rest);
+	mark = strstr(rest, "\u2026");
+	assert_non_null(mark);
+	strata_buf_init(&b);
+	strata_buf_add(&b, rest, (size_t)(mark - rest));
+	for (int pos = 1;; pos++) {
+		const struct strata_schema_obj *c = NULL;
+
+		for (size_t i = 0; i < s->n && !c; i++)
+			if (s->objs[i].kind == STRATA_OBJ_COLUMN && strcmp(s->objs[i].parent, table) == 0 &&
+			    s->objs[i].position == pos)
+				c = &s->objs[i];
+		if (!c)
+			break;
+		if (pos > 1)
+			strata_buf_addc(&b, ',');
+		assert_non_null(strata_schema_attr_get(c, "definition"));
+		strata_buf_adds(&b, strata_schema_attr_get(c, "definition"));
+	}
+	strata_buf_adds(&b, mark + strlen("\u2026"));
+	return strata_buf_detach(&b, NULL);
+}
+
+/* The differences from a to b, one line each, joined by newlines ("" when none). */
+static char *diff_text(struct tmpdb *t, const struct strata_schema *a, const struct strata_schema *b)
+{
+	struct strata_schema_diff *d = NULL;
+	struct strata_buf out;
+
+	assert_int_equal(strata_schema_compare(a, b, &d, &t->err), 0);
+	strata_buf_init(&out);
+	for (size_t i = 0; i < d->n; i++) {
+		char *line = NULL;
+
+		assert_int_equal(strata_schema_diff_line(&d->items[i], &line), 0);
+		strata_buf_addf(&out, "%s%s", i ? "\n" : "", line);
+		free(line);
+	}
+	strata_schema_diff_free(d);
+	return strata_buf_detach(&out, NULL);
+}
+
 /* A schema with one of each thing, applied as a migration so that strata's tables are there too. */
 static void test_objects_and_detail(void **state)
 {
@@ -164,7 +218,8 @@ static void test_objects_and_detail(void **state)
 	assert_non_null(strstr(o->sql, "  karma INTEGER DEFAULT 0,\n"));
 	assert_int_equal(strncmp(o->sql, "CREATE TABLE users (\n", 21), 0);
 	assert_int_equal(strcmp(o->sql + strlen(o->sql) - 10, ") STRICT;\n"), 0);
-	assert_int_equal(strlen(o->sql), strlen(strata_schema_attr_get(o, "definition")) + 2);
+	/* ... in pieces: the table's own part, and each column's definition (white space before it included) */
+	assert_attr(o, "definition", "CREATE TABLE users (\u2026) STRICT");
 	assert_attr(o, "strict", "true");
 	assert_attr(o, "without rowid", NULL);
 	assert_int_equal(o->ndeps, 0);
@@ -186,6 +241,7 @@ static void test_objects_and_detail(void **state)
 	assert_attr(o, "collation", "NOCASE");
 	assert_attr(o, "primary key", NULL);
 	o = must_find(s, STRATA_OBJ_COLUMN, "users", "karma");
+	assert_attr(o, "definition", "\n  karma INTEGER DEFAULT 0");
 	assert_attr(o, "default", "0");
 	assert_attr(o, "collation", "BINARY");
 	assert_attr(o, "generated", NULL);
@@ -364,8 +420,17 @@ static void test_vaultwarden_states(void **state)
 			const struct strata_schema_obj *o =
 				must_find(s, k, k == STRATA_OBJ_INDEX || k == STRATA_OBJ_TRIGGER ? tbl : NULL, name);
 
-			assert_attr(o, "definition", sql);
+			if (k != STRATA_OBJ_TABLE) {
+				assert_attr(o, "definition", sql);
+			} else {
+				/* a table's definition is its own part of the text, losslessly */
+				char *back = rebuild_table(s, name);
+
+				assert_string_equal(back, sql);
+				free(back);
+			}
 			assert_int_equal(strncmp(o->sql, sql, strlen(sql)), 0);
+			assert_string_equal(o->sql + strlen(sql), ";\n");
 			nobj++;
 		}
 		assert_int_equal(count_kind(s, STRATA_OBJ_TABLE) + count_kind(s, STRATA_OBJ_INDEX) +
@@ -378,6 +443,69 @@ static void test_vaultwarden_states(void **state)
 		strata_schema_free(s);
 	}
 	assert_int_equal(steps, 56);
+	tmpdb_free(&t);
+}
+
+/*
+ * A table's text in pieces: ADD COLUMN is the new column alone, a change to
+ * one column's text is that column's, a table constraint is the table's,
+ * ON DELETE is the foreign key's (and its column's text).
+ */
+static void test_table_pieces(void **state)
+{
+	struct tmpdb t;
+	struct strata_schema *a, *b;
+	const struct strata_schema_obj *o;
+	char *d, *back;
+
+	(void)state;
+	tmpdb_init(&t);
+	tmpdb_open(&t);
+	run_sql(&t, "CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
+		    "CREATE TABLE t (a DECIMAL(10, 2) NOT NULL, \"we\"\"ird\" INT, [br] INT REFERENCES p (id),\n"
+		    "  `bt` INT, PRIMARY KEY (a), CHECK (bt > 0));\n");
+	a = read_schema(&t);
+	o = must_find(a, STRATA_OBJ_TABLE, NULL, "t");
+	assert_attr(o, "definition", "CREATE TABLE t (\u2026, PRIMARY KEY (a), CHECK (bt > 0))");
+	assert_attr(must_find(a, STRATA_OBJ_COLUMN, "t", "a"), "definition", "a DECIMAL(10, 2) NOT NULL");
+	assert_attr(must_find(a, STRATA_OBJ_COLUMN, "t", "we\"ird"), "definition", " \"we\"\"ird\" INT");
+	assert_attr(must_find(a, STRATA_OBJ_COLUMN, "t", "bt"), "definition", "\n  `bt` INT");
+	back = rebuild_table(a, "t");
+	assert_string_equal(back, "CREATE TABLE t (a DECIMAL(10, 2) NOT NULL, \"we\"\"ird\" INT, [br] INT REFERENCES p "
+				  "(id),\n  `bt` INT, PRIMARY KEY (a), CHECK (bt > 0))");
+	free(back);
+
+	run_sql(&t, "ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'x';\n");
+	b = read_schema(&t);
+	d = diff_text(&t, a, b);
+	assert_string_equal(d, "+ column t.c");
+	free(d);
+	strata_schema_free(b);
+
+	/* the same table written again with one column's text changed, and ON DELETE */
+	run_sql(&t, "PRAGMA legacy_alter_table = ON; DROP TABLE t;\n"
+		    "CREATE TABLE t (a DECIMAL(10, 2) NOT NULL, \"we\"\"ird\" INT, [br] INT REFERENCES p (id) ON DELETE CASCADE,\n"
+		    "  `bt`  INT, PRIMARY KEY (a), CHECK (bt > 0));\n");
+	b = read_schema(&t);
+	d = diff_text(&t, a, b);
+	assert_non_null(strstr(d, "~ column t.br: definition"));
+	assert_non_null(strstr(d, "~ column t.bt: definition"));
+	assert_non_null(strstr(d, "~ constraint FOREIGN KEY (br) REFERENCES p (id) ON t: on delete NO ACTION \u2192 CASCADE"));
+	assert_null(strstr(d, "table t"));
+	free(d);
+	strata_schema_free(b);
+
+	/* a table constraint is the table's */
+	run_sql(&t, "DROP TABLE t;\n"
+		    "CREATE TABLE t (a DECIMAL(10, 2) NOT NULL, \"we\"\"ird\" INT, [br] INT REFERENCES p (id),\n"
+		    "  `bt` INT, PRIMARY KEY (a), CHECK (bt > 1));\n");
+	b = read_schema(&t);
+	d = diff_text(&t, a, b);
+	assert_non_null(strstr(d, "~ table t: definition"));
+	assert_null(strstr(d, "column"));
+	free(d);
+	strata_schema_free(b);
+	strata_schema_free(a);
 	tmpdb_free(&t);
 }
 
@@ -404,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_fk_action_is_an_attribute),
 		cmocka_unit_test(test_virtual_tables),
 		cmocka_unit_test(test_views_and_text),
+		cmocka_unit_test(test_table_pieces),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_vaultwarden_states),
 	};
