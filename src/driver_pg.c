@@ -895,7 +895,7 @@ static int pg_scratch_create(struct strata_conn *c, const char *name, struct str
 			strcpy(err->sqlstate, "42501");
 			strata_err_hint(err, "check and test build the schema the migrations make in a scratch database "
 					     "of their own: let the role create databases (ALTER ROLE ... CREATEDB) or "
-					     "name a server where it may with --scratch URL");
+					     "make them on another server, where it may");
 		}
 		return rc;
 	}

@@ -23,6 +23,7 @@ static struct {
 	const char *scratch_setup; /* --scratch-setup FILE */
 	const char *against;       /* check --against FILE */
 	const char *junit;         /* test --junit FILE */
+	int parallel;              /* test --parallel N (0: 2) */
 } xo;
 
 const struct cli_option scratch_options[] = {
@@ -42,6 +43,9 @@ const struct cli_option check_options[] = {
 const struct cli_option test_options[] = {
 	{ .longname = "junit", .kind = OPT_STRING, .value = &xo.junit, .arg = "FILE",
 	  .help = "with test: also write the verdicts as JUnit XML into FILE (one testcase per migration)" },
+	{ .longname = "parallel", .kind = OPT_INT, .value = &xo.parallel, .lo = 1, .hi = STRATA_TEST_MAX_JOBS,
+	  .bad = "--%s: \"%s\" is not a number from 1 to 8", .arg = "N",
+	  .help = "with test: test parts of the history on N scratch databases at once (default 2)" },
 	{ 0 },
 };
 
@@ -144,8 +148,16 @@ static int open_scratch(struct cli *c, const struct strata_target *like, struct 
 	o.on_event = c->verbose ? c->opts.on_event : NULL;
 	strata_err_clear(&err);
 	rc = strata_scratch_open(like, &so, &o, s, &err);
-	if (rc)
-		return out_error_release(c, rc, &err);
+	if (rc) {
+		/* not the setup's SQL: where the scratch is made; the flag that changes it */
+		int where = !err.file[0] && (rc == STRATA_ECONNECT || !strcmp(err.sqlstate, "42501"));
+
+		rc = out_error_release(c, rc, &err);
+		if (where && !c->json)
+			fprintf(stderr, "  --scratch URL names the server to make scratch databases on (scratch= in "
+					"strata.ini)\n");
+		return rc;
+	}
 	if (c->verbose && !c->json)
 		fprintf(stderr, "strata: scratch database %s\n", strata_scratch_target(*s)->display);
 	return 0;
@@ -553,6 +565,7 @@ int cmd_test(struct cli *c)
 	to.to = ht ? &vto : NULL;
 	to.on_result = on_result;
 	to.ud = &t;
+	to.jobs = xo.parallel ? xo.parallel : 2;
 	t0 = now_seconds();
 	rc = strata_test(s, c->src, &to, &sum, &err);
 	if (rc) {
