@@ -60,7 +60,9 @@ class Pg:
     def rows(self, sql):
         out = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\x1f", "-R", "\x1e", "-v", "ON_ERROR_STOP=1",
                               "-d", self.url, "-c", sql], check=True, capture_output=True, text=True).stdout
-        return [r.split("\x1f") for r in out.split("\x1e") if r != "" and r != "\n"]
+        if out.endswith("\n"):
+            out = out[:-1]  # psql's newline after the last row, not the last value's
+        return [r.split("\x1f") for r in out.split("\x1e") if r != ""]
 
     def try_exec(self, sql):
         """Run sql in one transaction; True when it committed."""
@@ -132,12 +134,24 @@ WHERE c.oid IN ({toids}) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1, 2, 
         c.append(("add a NOT VALID check to", f"add a NOT VALID check to {t}",
                   f"ALTER TABLE {target} ADD CONSTRAINT {MUT}_check CHECK (1 > 0) NOT VALID",
                   exp("+", "constraint", f"{MUT}_check ON {t}")))
+    # materialized views: a comment, an index more
+    mvs = db.rows(f"""
+SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'm' AND {PG_USER_NS}
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                  AND d.deptype = 'e') ORDER BY 2, 3""")
+    for _, sch, mv in mvs:
+        m = report_name(sch, mv)
+        c.append(("comment on materialized view", f"comment on materialized view {m}",
+                  f"COMMENT ON MATERIALIZED VIEW {qi(sch)}.{qi(mv)} IS 'mutated'",
+                  exp("~", "materialized view", m)))
+    ioids = ",".join([t[0] for t in tables] + [v[0] for v in mvs]) or "0"
     # indexes that are no constraint's
     for sch, tab, ix in db.rows(f"""
 SELECT n.nspname, tc.relname, ic.relname FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = ic.relnamespace
-WHERE i.indrelid IN ({toids}) AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+WHERE i.indrelid IN ({ioids}) AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
   AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) ORDER BY 1, 3"""):
         t = report_name(sch, tab)
         c.append(("drop index", f"drop index {ix} ON {t}", f"DROP INDEX {qi(sch)}.{qi(ix)}",
@@ -149,7 +163,7 @@ WHERE i.indrelid IN ({toids}) AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHER
 SELECT n.nspname, c.relname, a.attname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = (SELECT min(attnum) FROM pg_attribute x
      WHERE x.attrelid = c.oid AND x.attnum > 0 AND NOT x.attisdropped)
-WHERE c.oid IN ({toids}) ORDER BY 1, 2"""):
+WHERE c.oid IN ({ioids}) ORDER BY 1, 2"""):
         t = report_name(sch, tab)
         c.append(("create an index on", f"create an index on {t}",
                   f"CREATE INDEX {MUT}_ix ON {qi(sch)}.{qi(tab)} ({qi(col)})",
@@ -163,6 +177,49 @@ WHERE k.conrelid IN ({toids}) AND k.contype IN ('f', 'c') AND k.conislocal ORDER
         c.append(("drop constraint", f"drop constraint {con} ON {t}",
                   f"ALTER TABLE {qi(sch)}.{qi(tab)} DROP CONSTRAINT {qi(con)}",
                   exp("-", "constraint", f"{con} ON {t}")))
+    # a CHECK constraint whose expression changes (dropped and made again under its name)
+    for sch, tab, con, defn in db.rows(f"""
+SELECT n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k
+JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE k.conrelid IN ({toids}) AND k.contype = 'c' AND k.conislocal AND k.convalidated ORDER BY 1, 2, 3"""):
+        t = report_name(sch, tab)
+        m = re.fullmatch(r"CHECK \((.*)\)", defn, re.S)
+        if not m:
+            continue
+        target = f"{qi(sch)}.{qi(tab)}"
+        c.append(("change the expression of check", f"change the expression of check {con} ON {t}",
+                  f"ALTER TABLE {target} DROP CONSTRAINT {qi(con)}; "
+                  f"ALTER TABLE {target} ADD CONSTRAINT {qi(con)} CHECK (({m.group(1)}) OR false)",
+                  exp("~", "constraint", f"{con} ON {t}")))
+    # a policy more (row security stays as it is)
+    for _, sch, tab in tables:
+        t = report_name(sch, tab)
+        c.append(("create a policy on", f"create a policy on {t}",
+                  f"CREATE POLICY {MUT}_pol ON {qi(sch)}.{qi(tab)} USING (true)",
+                  exp("+", "policy", f"{MUT}_pol ON {t}")))
+    # a trigger more, on an existing trigger function without arguments
+    tfuncs = db.rows(f"""
+SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE {PG_USER_NS} AND p.prorettype = 'trigger'::regtype AND p.pronargs = 0
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                  AND d.deptype = 'e') ORDER BY 1, 2""")
+    if tfuncs:
+        for k, (_, sch, tab) in enumerate(tables):
+            fs, fn = tfuncs[k % len(tfuncs)]
+            t = report_name(sch, tab)
+            c.append(("create a trigger on", f"create a trigger on {t}",
+                      f"CREATE TRIGGER {MUT}_trg BEFORE UPDATE ON {qi(sch)}.{qi(tab)} FOR EACH ROW "
+                      f"EXECUTE FUNCTION {qi(fs)}.{qi(fn)}()",
+                      exp("+", "trigger", f"{MUT}_trg ON {t}")))
+    # standalone types (enum, domain, composite, range): a comment
+    for sch, typ in db.rows(f"""
+SELECT n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+LEFT JOIN pg_class r ON r.oid = t.typrelid
+WHERE {PG_USER_NS} AND t.typtype IN ('e', 'd', 'c', 'r') AND (t.typrelid = 0 OR r.relkind = 'c')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid
+                  AND d.deptype = 'e') ORDER BY 1, 2"""):
+        c.append(("comment on type", f"comment on type {report_name(sch, typ)}",
+                  f"COMMENT ON TYPE {qi(sch)}.{qi(typ)} IS 'mutated'", exp("~", "type", report_name(sch, typ))))
     # triggers
     for sch, tab, trg in db.rows(f"""
 SELECT n.nspname, c.relname, g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
