@@ -45,6 +45,9 @@ struct strata_conn {
 	char *conninfo;            /* to open the lock session */
 	char *display;             /* redacted URL for messages */
 	const char *appname;
+	unsigned long schema_used;     /* driver_pg_schema.c's queries run once on this session (bit per slot) */
+	unsigned long schema_prepared; /* ... and those prepared on it */
+	int schema_unprepared;         /* prepared statements got lost (a pooler): plain queries from then on */
 	void (*on_event)(void *ud, const struct strata_event *ev);
 	void *ud;
 };
@@ -371,8 +374,8 @@ static int pg_exec(struct strata_conn *c, const char *sql, size_t len, long *err
  * so that a large history is held once, not twice (libpq's whole result and
  * our copy): at 10,000 tracking rows that was 3 MB more at the peak.
  */
-static int pg_query(struct strata_conn *c, const char *sql, int nparams, const char *const *params,
-		    struct strata_rows **rows, struct strata_err *err)
+static int pg_query_on(struct strata_conn *c, const char *stmt, const char *sql, int nparams,
+		       const char *const *params, struct strata_rows **rows, struct strata_err *err)
 {
 	PGresult *r;
 	struct strata_rows *out = NULL;
@@ -391,7 +394,8 @@ static int pg_query(struct strata_conn *c, const char *sql, int nparams, const c
 		PQclear(r);
 		return rc;
 	}
-	if (!PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0))
+	if (stmt ? !PQsendQueryPrepared(c->pg, stmt, nparams, params, NULL, NULL, 0)
+		 : !PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0))
 		return result_error(c, NULL, err);
 	PQsetSingleRowMode(c->pg);
 	out = calloc(1, sizeof(*out));
@@ -436,6 +440,46 @@ static int pg_query(struct strata_conn *c, const char *sql, int nparams, const c
 	}
 	*rows = out;
 	return 0;
+}
+
+static int pg_query(struct strata_conn *c, const char *sql, int nparams, const char *const *params,
+		    struct strata_rows **rows, struct strata_err *err)
+{
+	return pg_query_on(c, NULL, sql, nparams, params, rows, err);
+}
+
+int strata_pg_schema_query(struct strata_conn *c, unsigned slot, const char *sql, int nparams,
+			   const char *const *params, struct strata_rows **rows, struct strata_err *err)
+{
+	unsigned long bit = 1UL << (slot % (sizeof(bit) * 8));
+	char name[32];
+	int rc;
+
+	if (c->schema_unprepared || !(c->schema_used & bit)) {
+		c->schema_used |= bit;
+		return pg_query_on(c, NULL, sql, nparams, params, rows, err);
+	}
+	snprintf(name, sizeof(name), "strata_schema_%u", slot);
+	if (!(c->schema_prepared & bit)) {
+		PGresult *r = PQprepare(c->pg, name, sql, nparams, NULL);
+		const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+		/* 42P05: a statement of that name is there already (ours, on a pooled server session) */
+		rc = PQresultStatus(r) == PGRES_COMMAND_OK || (st && !strcmp(st, "42P05")) ? 0 : result_error(c, r, err);
+		PQclear(r);
+		if (rc)
+			return rc;
+		c->schema_prepared |= bit;
+	}
+	rc = pg_query_on(c, name, sql, nparams, params, rows, err);
+	if (rc && err && !strcmp(err->sqlstate, "26000") && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+		/* the statement is gone (DISCARD ALL, a pooler's other session): plain queries from now on */
+		strata_err_release(err);
+		strata_err_clear(err);
+		c->schema_unprepared = 1;
+		rc = pg_query_on(c, NULL, sql, nparams, params, rows, err);
+	}
+	return rc;
 }
 
 static int simple(struct strata_conn *c, const char *sql, struct strata_err *err)

@@ -36,12 +36,14 @@ struct strata_err;
 	X(PQnfields)              \
 	X(PQntuples)              \
 	X(PQpass)                 \
+	X(PQprepare)              \
 	X(PQputCopyEnd)           \
 	X(PQresultErrorField)     \
 	X(PQresultErrorMessage)   \
 	X(PQresultStatus)         \
 	X(PQsendQuery)            \
 	X(PQsendQueryParams)      \
+	X(PQsendQueryPrepared)    \
 	X(PQsetNoticeReceiver)    \
 	X(PQsetSingleRowMode)     \
 	X(PQstatus)               \
@@ -89,12 +91,14 @@ int strata_libpq_load(struct strata_err *err);
 #define PQnfields (*strata_libpq.PQnfields)
 #define PQntuples (*strata_libpq.PQntuples)
 #define PQpass (*strata_libpq.PQpass)
+#define PQprepare (*strata_libpq.PQprepare)
 #define PQputCopyEnd (*strata_libpq.PQputCopyEnd)
 #define PQresultErrorField (*strata_libpq.PQresultErrorField)
 #define PQresultErrorMessage (*strata_libpq.PQresultErrorMessage)
 #define PQresultStatus (*strata_libpq.PQresultStatus)
 #define PQsendQuery (*strata_libpq.PQsendQuery)
 #define PQsendQueryParams (*strata_libpq.PQsendQueryParams)
+#define PQsendQueryPrepared (*strata_libpq.PQsendQueryPrepared)
 #define PQsetNoticeReceiver (*strata_libpq.PQsetNoticeReceiver)
 #define PQsetSingleRowMode (*strata_libpq.PQsetSingleRowMode)
 #define PQstatus (*strata_libpq.PQstatus)

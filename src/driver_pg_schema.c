@@ -3,7 +3,8 @@
  * database, read from pg_catalog into the model of src/schema/model.h.
  *
  * One query per kind of object, never one per table, so that reading a
- * schema of a few hundred tables takes a few round trips. Everything a dump
+ * schema of a few hundred tables takes a few round trips; a session that
+ * reads more than once (strata test) prepares them and plans each once. Everything a dump
  * writes is rendered by the server itself (pg_get_viewdef,
  * pg_get_functiondef, pg_get_triggerdef, pg_get_indexdef,
  * pg_get_constraintdef, pg_get_expr, format_type, format('%I')), with the
@@ -64,7 +65,7 @@ static const char q_schemas[] =
 	" concat_ws(E'\\n', CASE WHEN n.nspname <> 'public' THEN format('CREATE SCHEMA %I;', n.nspname) END,"
 	"  CASE WHEN x.d IS NOT NULL THEN format('COMMENT ON SCHEMA %I IS %L;', n.nspname, x.d) END),"
 	" x.d"
-	" FROM pg_namespace n CROSS JOIN LATERAL (SELECT " DESCR("pg_namespace", "n.oid", "0") " AS d) x"
+	" FROM pg_namespace n CROSS JOIN LATERAL (SELECT " DESCR("pg_namespace", "n.oid", "0") " AS d OFFSET 0) x"
 	" WHERE " USER_NS("n") " AND " NOT_EXT("pg_namespace", "n.oid");
 static const char *const k_schemas[] = { "comment", NULL };
 
@@ -74,7 +75,7 @@ static const char q_extensions[] =
 	"  || CASE WHEN y.d IS NOT NULL THEN format(E'\\nCOMMENT ON EXTENSION %I IS %L;', x.extname, y.d) ELSE '' END,"
 	" n.nspname, x.extversion, y.d"
 	" FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace"
-	" CROSS JOIN LATERAL (SELECT " DESCR("pg_extension", "x.oid", "0") " AS d) y"
+	" CROSS JOIN LATERAL (SELECT " DESCR("pg_extension", "x.oid", "0") " AS d OFFSET 0) y"
 	" WHERE x.oid >= 16384"; /* plpgsql, created by initdb, is every database's */
 static const char *const k_extensions[] = { "schema", "version", "comment", NULL };
 
@@ -88,7 +89,7 @@ static const char q_types[] =
 	" LEFT JOIN pg_type bt ON bt.oid = t.typbasetype"
 	" LEFT JOIN pg_range rg ON rg.rngtypid = t.oid"
 	" LEFT JOIN pg_type st ON st.oid = rg.rngsubtype"
-	" CROSS JOIN LATERAL (SELECT " DESCR("pg_type", "t.oid", "0") " AS d) z"
+	" CROSS JOIN LATERAL (SELECT " DESCR("pg_type", "t.oid", "0") " AS d OFFSET 0) z"
 	" CROSS JOIN LATERAL (SELECT CASE t.typtype"
 	"  WHEN 'e' THEN format('CREATE TYPE %I.%I AS ENUM (%s);', n.nspname, t.typname,"
 	"   (SELECT coalesce(string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder), '')"
@@ -114,7 +115,7 @@ static const char q_types[] =
 	"   || CASE WHEN rg.rngsubdiff <> 0 THEN ', subtype_diff = ' || rg.rngsubdiff::regproc::text ELSE '' END"
 	"   || coalesce((SELECT format(', multirange_type_name = %I.%I', mn.nspname, mt.typname) FROM pg_type mt"
 	"     JOIN pg_namespace mn ON mn.oid = mt.typnamespace WHERE mt.oid = rg.rngmultitypid), '') || ');'"
-	"  END AS stmt) y"
+	"  END AS stmt OFFSET 0) y"
 	" WHERE (t.typtype IN ('e', 'd', 'r')"
 	"  OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c')))"
 	" AND " USER_NS("n") " AND " NOT_EXT("pg_type", "t.oid");
@@ -138,7 +139,7 @@ static const char q_sequences[] =
 	"   AND od.deptype = 'a' AND od.refobjsubid > 0),"
 	" y.d"
 	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid"
-	" CROSS JOIN LATERAL (SELECT " DESCR("pg_class", "c.oid", "0") " AS d) y"
+	" CROSS JOIN LATERAL (SELECT " DESCR("pg_class", "c.oid", "0") " AS d OFFSET 0) y"
 	" WHERE c.relkind = 'S' AND " USER_REL("c", "n") /* identity sequences are their column's */
 	" AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_class'::regclass AND i.objid = c.oid"
 	"  AND i.deptype = 'i')" /* and what strata's own tables own is strata's */
@@ -169,7 +170,7 @@ static const char q_constraints[] =
 	" FROM pg_constraint co JOIN pg_namespace n ON n.oid = co.connamespace"
 	" LEFT JOIN pg_class r ON r.oid = co.conrelid LEFT JOIN pg_type ty ON ty.oid = co.contypid"
 	" LEFT JOIN pg_index ix ON ix.indexrelid = co.conindid AND co.contype IN ('p', 'u', 'x')"
-	" CROSS JOIN LATERAL (SELECT pg_get_constraintdef(co.oid) AS def, " DESCR("pg_constraint", "co.oid", "0") " AS d) x"
+	" CROSS JOIN LATERAL (SELECT pg_get_constraintdef(co.oid) AS def, " DESCR("pg_constraint", "co.oid", "0") " AS d OFFSET 0) x"
 	" CROSS JOIN LATERAL (SELECT x.d) y"
 	" WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND co.conislocal AND co.conparentid = 0"
 	" AND " USER_NS("n") " AND ((co.conrelid <> 0 AND r.relkind IN ('r', 'p') AND " NOT_EXT("pg_class", "r.oid")
@@ -191,7 +192,7 @@ static const char q_indexes[] =
 	" JOIN pg_namespace n ON n.oid = t.relnamespace"
 	" CROSS JOIN LATERAL (SELECT CASE WHEN ic.relkind = 'I'" /* ON ONLY: recreate it on the partitions too */
 	"  THEN regexp_replace(pg_get_indexdef(x.indexrelid), ' ON ONLY ', ' ON ')"
-	"  ELSE pg_get_indexdef(x.indexrelid) END AS def, " DESCR("pg_class", "ic.oid", "0") " AS d) y"
+	"  ELSE pg_get_indexdef(x.indexrelid) END AS def, " DESCR("pg_class", "ic.oid", "0") " AS d OFFSET 0) y"
 	" WHERE t.relkind IN ('r', 'p', 'm') AND " USER_REL("t", "n") " AND NOT ic.relispartition"
 	" AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = x.indexrelid AND co.conrelid = x.indrelid"
 	"  AND co.contype IN ('p', 'u', 'x'))";
@@ -209,7 +210,7 @@ static const char q_functions[] =
 	" y.def, z.d"
 	" FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
 	" LEFT JOIN pg_aggregate ag ON ag.aggfnoid = p.oid"
-	" CROSS JOIN LATERAL (SELECT " DESCR("pg_proc", "p.oid", "0") " AS d) z"
+	" CROSS JOIN LATERAL (SELECT " DESCR("pg_proc", "p.oid", "0") " AS d OFFSET 0) z"
 	" CROSS JOIN LATERAL (SELECT CASE WHEN p.prokind <> 'a' THEN rtrim(pg_get_functiondef(p.oid), E'\\n') || ';'"
 	"  ELSE format('CREATE AGGREGATE %I.%I(%s) (%s);', n.nspname, p.proname,"
 	"   CASE WHEN p.pronargs = 0 THEN '*' ELSE pg_get_function_arguments(p.oid) END, concat_ws(', ',"
@@ -232,7 +233,7 @@ static const char q_functions[] =
 	"   CASE WHEN ag.aggsortop <> 0 THEN (SELECT format('SORTOP = OPERATOR(%I.%s)', opn.nspname, op.oprname)"
 	"    FROM pg_operator op JOIN pg_namespace opn ON opn.oid = op.oprnamespace WHERE op.oid = ag.aggsortop) END,"
 	"   CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED' END))"
-	"  END AS def) y"
+	"  END AS def OFFSET 0) y"
 	" WHERE " USER_NS("n") " AND " NOT_EXT("pg_proc", "p.oid") " AND " NOT_INTERNAL("pg_proc", "p.oid")
 	" AND (p.prokind <> 'a' OR ag.aggkind = 'n')";
 static const char *const k_functions[] = { "definition", "comment", NULL };
@@ -248,7 +249,7 @@ static const char q_triggers[] =
 	"    c.relname, y.d) ELSE '' END,"
 	" y.def, CASE t.tgenabled WHEN 'D' THEN 'disabled' WHEN 'R' THEN 'replica' WHEN 'A' THEN 'always' END, y.d"
 	" FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-	" CROSS JOIN LATERAL (SELECT pg_get_triggerdef(t.oid) AS def, " DESCR("pg_trigger", "t.oid", "0") " AS d) y"
+	" CROSS JOIN LATERAL (SELECT pg_get_triggerdef(t.oid) AS def, " DESCR("pg_trigger", "t.oid", "0") " AS d OFFSET 0) y"
 	" WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND c.relkind IN ('r', 'p', 'v', 'm') AND " USER_REL("c", "n");
 static const char *const k_triggers[] = { "definition", "enabled", "comment", NULL };
 
@@ -266,7 +267,7 @@ static const char q_policies[] =
 	"    ORDER BY r.oid <> 0, ro.rolname) FROM unnest(p.polroles) AS r(oid) LEFT JOIN pg_roles ro ON ro.oid = r.oid),"
 	"  ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')',"
 	"  ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')') AS def,"
-	"  " DESCR("pg_policy", "p.oid", "0") " AS d) y"
+	"  " DESCR("pg_policy", "p.oid", "0") " AS d OFFSET 0) y"
 	" WHERE " USER_REL("c", "n");
 static const char *const k_policies[] = { "definition", "comment", NULL };
 
@@ -281,7 +282,7 @@ static const char q_rules[] =
 	"    c.relname, y.d) ELSE '' END,"
 	" y.def, CASE r.ev_enabled WHEN 'D' THEN 'disabled' WHEN 'R' THEN 'replica' WHEN 'A' THEN 'always' END, y.d"
 	" FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace"
-	" CROSS JOIN LATERAL (SELECT pg_get_ruledef(r.oid) AS def, " DESCR("pg_rewrite", "r.oid", "0") " AS d) y"
+	" CROSS JOIN LATERAL (SELECT pg_get_ruledef(r.oid) AS def, " DESCR("pg_rewrite", "r.oid", "0") " AS d OFFSET 0) y"
 	" WHERE r.rulename <> '_RETURN' AND " USER_REL("c", "n");
 static const char *const k_rules[] = { "definition", "enabled", "comment", NULL };
 
@@ -377,16 +378,16 @@ static const char q_relations[] =
 	"   THEN format('CREATE %sTABLE %I.%I PARTITION OF %s', u.u, n.nspname, c.relname, par.parents)"
 	"  WHEN c.relkind IN ('r', 'p') THEN format('CREATE %sTABLE %I.%I', u.u, n.nspname, c.relname)"
 	"  WHEN c.relkind = 'v' THEN format(E'CREATE VIEW %I.%I%s AS\\n%s', n.nspname, c.relname, " REL_OPTS ","
-	"   pg_get_viewdef(c.oid))"
+	"   u.vdef)"
 	"  ELSE format(E'CREATE MATERIALIZED VIEW %I.%I%s%s AS\\n%s\\n  WITH NO DATA;', n.nspname, c.relname,"
 	"   CASE WHEN am.amname <> 'heap' THEN ' USING ' || quote_ident(am.amname) ELSE '' END, " REL_OPTS ","
-	"   rtrim(pg_get_viewdef(c.oid), ';'))"
+	"   rtrim(u.vdef, ';'))"
 	" END,"
 	" CASE WHEN c.relkind IN ('r', 'p') AND NOT c.relispartition THEN 't' ELSE 'f' END,"
 	" CASE WHEN c.relkind IN ('r', 'p') THEN"
 	"   CASE WHEN NOT c.relispartition AND par.parents IS NOT NULL THEN ' INHERITS (' || par.parents || ')' ELSE '' END"
-	"   || CASE WHEN c.relispartition THEN ' ' || pg_get_expr(c.relpartbound, c.oid) ELSE '' END"
-	"   || CASE WHEN c.relkind = 'p' THEN ' PARTITION BY ' || pg_get_partkeydef(c.oid) ELSE '' END"
+	"   || CASE WHEN c.relispartition THEN ' ' || u.bound ELSE '' END"
+	"   || CASE WHEN c.relkind = 'p' THEN ' PARTITION BY ' || u.pkey ELSE '' END"
 	"   || CASE WHEN c.relkind = 'r' AND am.amname <> 'heap' THEN ' USING ' || quote_ident(am.amname) ELSE '' END"
 	"   || " REL_OPTS " || ';'"
 	"  ELSE '' END,"
@@ -406,8 +407,7 @@ static const char q_relations[] =
 	"   WHERE od.classid = 'pg_class'::regclass AND od.refclassid = 'pg_class'::regclass AND od.refobjid = c.oid"
 	"   AND od.deptype = 'a' AND od.refobjsubid > 0 AND " USER_NS("sn") " AND " NOT_EXT("pg_class", "sc.oid") ")),"
 	/* the attributes */
-	" CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,"
-	" CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,"
+	" u.pkey, u.bound,"
 	" CASE WHEN c.relispartition THEN par.parents END,"
 	" CASE WHEN NOT c.relispartition THEN par.parents END,"
 	" nullif(o.o, ''),"
@@ -418,15 +418,18 @@ static const char q_relations[] =
 	" CASE WHEN c.relkind IN ('r', 'p') THEN CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'"
 	"  WHEN 'i' THEN 'index' END END,"
 	" y.d,"
-	" CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END"
+	" u.vdef"
 	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 	" LEFT JOIN pg_am am ON am.oid = c.relam"
 	" LEFT JOIN pg_class tc ON tc.oid = c.reltoastrelid"
 	" CROSS JOIN LATERAL (SELECT CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED ' ELSE '' END AS u,"
-	"  " DESCR("pg_class", "c.oid", "0") " AS d) u"
+	"  " DESCR("pg_class", "c.oid", "0") " AS d,"
+	"  CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS vdef,"
+	"  CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS pkey,"
+	"  CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound OFFSET 0) u"
 	" CROSS JOIN LATERAL (SELECT u.d) y"
 	" CROSS JOIN LATERAL (SELECT array_to_string(coalesce(c.reloptions, '{}')"
-	"  || coalesce((SELECT array_agg('toast.' || t) FROM unnest(tc.reloptions) t), '{}'), ', ') AS o) o"
+	"  || coalesce((SELECT array_agg('toast.' || t) FROM unnest(tc.reloptions) t), '{}'), ', ') AS o OFFSET 0) o"
 	" LEFT JOIN LATERAL (SELECT string_agg(format('%I.%I', pn.nspname, p.relname), ', ' ORDER BY i.inhseqno) AS parents"
 	"  FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace"
 	"  WHERE i.inhrelid = c.oid) par ON true"
@@ -453,7 +456,7 @@ static const char q_columns[] =
 	"  || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END,"
 	" concat_ws(E'\\n',"
 	"  CASE WHEN c.relkind IN ('r', 'p') AND NOT x.inlist AND a.attgenerated = ''"
-	"   AND x.dflt IS DISTINCT FROM pg_get_expr(pad.adbin, pad.adrelid) THEN"
+	"   AND x.dflt IS DISTINCT FROM pa.pdflt THEN"
 	"   CASE WHEN x.dflt IS NULL THEN format('%s ALTER COLUMN %I DROP DEFAULT;', x.alter, a.attname)"
 	"   ELSE format('%s ALTER COLUMN %I SET DEFAULT %s;', x.alter, a.attname, x.dflt) END END,"
 	"  CASE WHEN c.relkind IN ('r', 'p') AND NOT x.inlist AND a.attnotnull AND NOT coalesce(pa.attnotnull, false)"
@@ -484,13 +487,14 @@ static const char q_columns[] =
 	" JOIN pg_type t ON t.oid = a.atttypid"
 	" LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
 	" LEFT JOIN pg_inherits pi ON pi.inhrelid = a.attrelid AND pi.inhseqno = 1 AND NOT a.attislocal"
-	" LEFT JOIN pg_attribute pa ON pa.attrelid = pi.inhparent AND pa.attname = a.attname AND NOT pa.attisdropped"
-	" LEFT JOIN pg_attrdef pad ON pad.adrelid = pa.attrelid AND pad.adnum = pa.attnum"
-	" LEFT JOIN LATERAL (SELECT s.*, sc.relname AS seqname, sn.nspname AS seqnsp FROM pg_depend dd"
-	"  JOIN pg_sequence s ON s.seqrelid = dd.objid JOIN pg_class sc ON sc.oid = dd.objid"
+	" LEFT JOIN LATERAL (SELECT pa.*, pg_get_expr(pad.adbin, pad.adrelid) AS pdflt FROM pg_attribute pa"
+	"  LEFT JOIN pg_attrdef pad ON pad.adrelid = pa.attrelid AND pad.adnum = pa.attnum"
+	"  WHERE pa.attrelid = pi.inhparent AND pa.attname = a.attname AND NOT pa.attisdropped) pa ON true"
+	" LEFT JOIN (SELECT s.*, dd.refobjid, dd.refobjsubid, sc.relname AS seqname, sn.nspname AS seqnsp"
+	"  FROM pg_depend dd JOIN pg_sequence s ON s.seqrelid = dd.objid JOIN pg_class sc ON sc.oid = dd.objid"
 	"  JOIN pg_namespace sn ON sn.oid = sc.relnamespace"
-	"  WHERE a.attidentity <> '' AND dd.classid = 'pg_class'::regclass AND dd.refclassid = 'pg_class'::regclass"
-	"  AND dd.refobjid = a.attrelid AND dd.refobjsubid = a.attnum AND dd.deptype = 'i') iseq ON true"
+	"  WHERE dd.classid = 'pg_class'::regclass AND dd.refclassid = 'pg_class'::regclass AND dd.deptype = 'i') iseq"
+	"  ON a.attidentity <> '' AND iseq.refobjid = a.attrelid AND iseq.refobjsubid = a.attnum"
 	" CROSS JOIN LATERAL (SELECT"
 	"  CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS dflt,"
 	"  CASE WHEN a.attgenerated = 's' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS gen,"
@@ -500,10 +504,11 @@ static const char q_columns[] =
 	"  CASE WHEN c.relkind = 'm' THEN format('ALTER MATERIALIZED VIEW %I.%I', n.nspname, c.relname)"
 	"   ELSE format('ALTER TABLE ONLY %I.%I', n.nspname, c.relname) END AS alter,"
 	"  CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END AS storage,"
+	"  CASE WHEN a.attidentity <> '' THEN"
 	"  format('(SEQUENCE NAME %I.%I START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s)',"
 	"   iseq.seqnsp, iseq.seqname, iseq.seqstart, iseq.seqincrement, iseq.seqmin, iseq.seqmax, iseq.seqcache,"
-	"   CASE WHEN iseq.seqcycle THEN ' CYCLE' ELSE '' END) AS idopts,"
-	"  " DESCR("pg_class", "a.attrelid", "a.attnum") " AS d) x"
+	"   CASE WHEN iseq.seqcycle THEN ' CYCLE' ELSE '' END) END AS idopts,"
+	"  " DESCR("pg_class", "a.attrelid", "a.attnum") " AS d OFFSET 0) x"
 	" WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm') AND " USER_REL("c", "n")
 	" ORDER BY a.attrelid, a.attnum";
 static const char *const k_columns[] = { "type",    "collation", "default", "not null",   "identity",
@@ -591,13 +596,25 @@ static int kind_of(const char *name, enum strata_obj_kind *k)
 	return -1;
 }
 
-/* Run one of the queries above; $1 (when it has one) is the oids of strata's own tables. */
+/*
+ * Run one of the queries above; $1 (when it has one) is the oids of strata's
+ * own tables. Each has its slot, so that a session reading many schemas
+ * prepares it once (strata_pg_schema_query).
+ */
 static int run(struct strata_conn *c, const char *sql, const char *excluded, struct strata_rows **rows,
 	       struct strata_err *err)
 {
+	static const char *const slots[] = { q_schemas,	    q_extensions, q_types, q_sequences, q_constraints,
+					     q_indexes,	    q_functions,  q_triggers, q_policies, q_rules,
+					     q_grants,	    q_unhandled,  q_unhandled_grants, q_relations, q_columns,
+					     q_deps,	    q_merged };
 	const char *params[1] = { excluded };
+	int n = strstr(sql, "$1") ? 1 : 0;
 
-	return strata_driver_postgres.query(c, sql, strstr(sql, "$1") ? 1 : 0, params, rows, err);
+	for (unsigned i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		if (slots[i] == sql)
+			return strata_pg_schema_query(c, i, sql, n, params, rows, err);
+	return strata_driver_postgres.query(c, sql, n, params, rows, err);
 }
 
 static const char *nonempty(const char *s)
@@ -846,7 +863,7 @@ int strata_pg_schema_read(struct strata_conn *c, const struct strata_schema_read
 	};
 	static const char *const no_keys[] = { NULL };
 	struct strata_rows *r;
-	char *excluded = NULL, *path = NULL;
+	char *excluded = NULL, *path = NULL, *cache = NULL;
 	int rc, rc2;
 
 	/* a function's body is checked when it is called, not when a dump creates it before its tables */
@@ -855,16 +872,27 @@ int strata_pg_schema_read(struct strata_conn *c, const struct strata_schema_read
 	rc = excluded_oids(c, o, &excluded, err);
 	if (rc)
 		return rc;
-	/* everything qualified, as pg_dump reads it; the session's search_path back afterwards */
-	rc = strata_driver_postgres.query(c, "SELECT current_setting('search_path'), set_config('search_path', '', false)",
+	/*
+	 * everything qualified, as pg_dump reads it; the queries' plans made once
+	 * (they are prepared from a session's second read on: its $1 must not
+	 * make the server plan them five more times); the session's settings
+	 * back afterwards
+	 */
+	rc = strata_driver_postgres.query(c,
+					  "SELECT current_setting('search_path'), current_setting('plan_cache_mode'),"
+					  " set_config('search_path', '', false),"
+					  " set_config('plan_cache_mode', 'force_generic_plan', false)",
 					  0, NULL, &r, err);
 	if (rc) {
 		free(excluded);
 		return rc;
 	}
 	path = strata_strdup(r->nrows ? strata_rows_get(r, 0, 0) : "");
+	cache = strata_strdup(r->nrows ? strata_rows_get(r, 0, 1) : "auto");
 	strata_rows_free(r);
-	if (!path) {
+	if (!path || !cache) {
+		free(path);
+		free(cache);
 		free(excluded);
 		return STRATA_ENOMEM;
 	}
@@ -881,15 +909,18 @@ int strata_pg_schema_read(struct strata_conn *c, const struct strata_schema_read
 	if (!rc)
 		rc = add_deps(c, s, err);
 	{
-		const char *params[1] = { path };
+		const char *params[2] = { path, cache };
 		struct strata_err ignored;
 
 		strata_err_clear(&ignored);
-		rc2 = strata_driver_postgres.query(c, "SELECT set_config('search_path', $1, false)", 1, params, NULL,
-						   rc ? &ignored : err);
+		rc2 = strata_driver_postgres.query(c,
+						   "SELECT set_config('search_path', $1, false),"
+						   " set_config('plan_cache_mode', $2, false)",
+						   2, params, NULL, rc ? &ignored : err);
 		strata_err_release(&ignored);
 	}
 	free(path);
+	free(cache);
 	free(excluded);
 	return rc ? rc : rc2;
 }
