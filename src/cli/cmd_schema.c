@@ -589,9 +589,10 @@ int cmd_test(struct cli *c)
 		if (sum.untested)
 			fprintf(stderr, "; %zu not tested after an up that failed", sum.untested);
 		fprintf(stderr, "\n");
-		if (c->verbose)
-			fprintf(stderr, "strata: %.1f s running migrations, %.1f s reading schemas\n", sum.run_ms / 1000.0,
-				sum.read_ms / 1000.0);
+	}
+	if (!c->quiet && c->verbose) {
+		fprintf(stderr, "strata: %.1f s running migrations, %.1f s reading schemas (summed over the scratch "
+				"databases)\n", sum.run_ms / 1000.0, sum.read_ms / 1000.0);
 	}
 	if (!rc && (sum.reported || sum.untested))
 		rc = 1;
