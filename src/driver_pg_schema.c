@@ -166,7 +166,8 @@ static const char q_constraints[] =
 	" x.def, CASE WHEN co.convalidated THEN 'true' ELSE 'false' END, y.d,"
 	" CASE co.contype WHEN 'p' THEN '" STRATA_CONTYPE_PRIMARY "' WHEN 'u' THEN '" STRATA_CONTYPE_UNIQUE "'"
 	"  WHEN 'f' THEN '" STRATA_CONTYPE_FOREIGN "' WHEN 'x' THEN '" STRATA_CONTYPE_EXCLUDE "'"
-	"  ELSE '" STRATA_CONTYPE_CHECK "' END"
+	"  ELSE '" STRATA_CONTYPE_CHECK "' END,"
+	" CASE WHEN ix.indisclustered THEN 'true' END, CASE WHEN ix.indisreplident THEN 'true' END"
 	" FROM pg_constraint co JOIN pg_namespace n ON n.oid = co.connamespace"
 	" LEFT JOIN pg_class r ON r.oid = co.conrelid LEFT JOIN pg_type ty ON ty.oid = co.contypid"
 	" LEFT JOIN pg_index ix ON ix.indexrelid = co.conindid AND co.contype IN ('p', 'u', 'x')"
@@ -175,7 +176,8 @@ static const char q_constraints[] =
 	" WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND co.conislocal AND co.conparentid = 0"
 	" AND " USER_NS("n") " AND ((co.conrelid <> 0 AND r.relkind IN ('r', 'p') AND " NOT_EXT("pg_class", "r.oid")
 	"  AND r.oid <> ALL ($1::oid[])) OR (co.contypid <> 0 AND " NOT_EXT("pg_type", "ty.oid") "))";
-static const char *const k_constraints[] = { "definition", "valid", "comment", STRATA_ATTR_CONTYPE, NULL };
+static const char *const k_constraints[] = { "definition", "valid",		 "comment", STRATA_ATTR_CONTYPE,
+					     "clustered",  "replica identity", NULL };
 
 /* Indexes that back no constraint; a partition's index attached to its parent's comes with the parent's. */
 static const char q_indexes[] =
@@ -187,7 +189,8 @@ static const char q_indexes[] =
 	"    n.nspname, t.relname, ic.relname) ELSE '' END"
 	" || CASE WHEN y.d IS NOT NULL THEN format(E'\\nCOMMENT ON INDEX %I.%I IS %L;', n.nspname, ic.relname, y.d)"
 	"    ELSE '' END,"
-	" y.def, CASE WHEN x.indisvalid THEN 'true' ELSE 'false' END, y.d"
+	" y.def, CASE WHEN x.indisvalid THEN 'true' ELSE 'false' END, y.d,"
+	" CASE WHEN x.indisclustered THEN 'true' END, CASE WHEN x.indisreplident THEN 'true' END"
 	" FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
 	" JOIN pg_namespace n ON n.oid = t.relnamespace"
 	" CROSS JOIN LATERAL (SELECT CASE WHEN ic.relkind = 'I'" /* ON ONLY: recreate it on the partitions too */
@@ -196,7 +199,7 @@ static const char q_indexes[] =
 	" WHERE t.relkind IN ('r', 'p', 'm') AND " USER_REL("t", "n") " AND NOT ic.relispartition"
 	" AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = x.indexrelid AND co.conrelid = x.indrelid"
 	"  AND co.contype IN ('p', 'u', 'x'))";
-static const char *const k_indexes[] = { "definition", "valid", "comment", NULL };
+static const char *const k_indexes[] = { "definition", "valid", "comment", "clustered", "replica identity", NULL };
 
 #define AGG_FN(col, key) "CASE WHEN ag." col " <> 0 THEN '" key " = ' || ag." col "::regproc::text END, "
 static const char q_functions[] =
