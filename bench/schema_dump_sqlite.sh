@@ -3,7 +3,8 @@
 # schema (../shared/corpus/sqlite-vaultwarden, 56 migrations) next to
 # `sqlite3 DB .schema`, the engine's own client printing the same text, and
 # the round trip that makes the dump worth having (dump, apply with sqlite3
-# to an empty file, dump again: identical bytes).
+# to an empty file, dump again: identical bytes), and `strata test` on the
+# whole history.
 #
 #   bench/schema_dump_sqlite.sh [--runs N]    (default 50)
 #
@@ -58,4 +59,10 @@ sqlite3 -bail "$work/copy.db" <"$work/a.sql"
 t1=$(now)
 if cmp -s "$work/a.sql" "$work/b.sql"; then same=identical; else same=DIFFERENT; fi
 awk -v ns=$((t1 - t0)) -v s="$same" 'BEGIN { printf "%-28s %8.2f ms (%s bytes)\n", "round trip (dump, apply, dump)", ns / 1e6, s }'
+
+# strata test on the whole history (exit 1: 0018's down does not restore), in memory
+t0=$(now)
+"$STRATA" -d "sqlite:$work/scratch.db" -p "$VAULT/migrations" test >/dev/null 2>&1 || true
+t1=$(now)
+awk -v ns=$((t1 - t0)) 'BEGIN { printf "%-28s %8.2f ms (56 migrations: up, down, up, 4 schema reads each)\n", "strata test", ns / 1e6 }'
 [ "$same" = identical ]

@@ -261,7 +261,15 @@ struct strata_test_opts {
 	unsigned flags;                    /* STRATA_SCHEMA_* read flags */
 	strata_test_fn on_result;
 	void *ud;
+	/*
+	 * Scratch databases to test on at once (<= 1: the one given): the range
+	 * is cut into parts, each after the first on a scratch database like the
+	 * given one, with the migrations before it applied; results still come
+	 * in order, on the calling thread. At most STRATA_TEST_MAX_JOBS.
+	 */
+	int jobs;
 };
+#define STRATA_TEST_MAX_JOBS 8
 
 struct strata_test_summary {
 	size_t tested;    /* migrations the callback was given */

@@ -50,6 +50,12 @@
 #include "driver_sqlite.h"
 #include "schema/model.h"
 
+/* An object of sqlite_master by name: index i into the list. */
+struct name_ix {
+	const char *name;
+	size_t i;
+};
+
 /* One row of sqlite_master, in creation (rowid) order. */
 struct sq_obj {
 	char *type;      /* "table", "index", "view", "trigger" */
@@ -71,6 +77,8 @@ struct sq_read {
 	struct strata_err *err;
 	sqlite3_stmt *xinfo; /* pragma table_xinfo(?1), prepared once for every table (preparing was most of the time) */
 	sqlite3_stmt *fks;   /* pragma foreign_key_list(?1), the same */
+	struct name_ix *rel; /* the tables and views by name without case (find_any), nrel of them */
+	size_t nrel;
 };
 
 /* One column, as pragma table_xinfo gives it. */
@@ -111,12 +119,8 @@ static void objs_free(struct sq_read *r)
 		free(r->o[i].refs);
 	}
 	free(r->o);
+	free(r->rel);
 }
-
-struct name_ix {
-	const char *name;
-	size_t i;
-};
 
 static int by_name(const void *x, const void *y)
 {
@@ -266,18 +270,52 @@ static int excluded_table(const struct strata_schema_read_opts *opts, const char
 	return 0;
 }
 
-/* The object of sqlite_master named `name` (without case, as SQLite names are) among tables and views. */
-static struct sq_obj *find_relation(struct sq_read *r, const char *name, size_t len)
+static int by_name_nocase(const void *x, const void *y)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		struct sq_obj *o = &r->o[i];
+	return strcasecmp(((const struct name_ix *)x)->name, ((const struct name_ix *)y)->name);
+}
 
-		if (o->skip || (strcmp(o->type, "table") != 0 && strcmp(o->type, "view") != 0))
-			continue;
-		if (strlen(o->name) == len && strncasecmp(o->name, name, len) == 0)
-			return o;
+/* Index the tables and views by name without case, for find_any (names are unique so, as SQLite keeps them). */
+static int index_relations(struct sq_read *r)
+{
+	r->rel = malloc((r->n ? r->n : 1) * sizeof(*r->rel));
+	if (!r->rel)
+		return STRATA_ENOMEM;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->o[i].type && r->o[i].name && (strcmp(r->o[i].type, "table") == 0 || strcmp(r->o[i].type, "view") == 0))
+			r->rel[r->nrel++] = (struct name_ix){r->o[i].name, i};
+	qsort(r->rel, r->nrel, sizeof(*r->rel), by_name_nocase);
+	return 0;
+}
+
+/* The table or view of sqlite_master named `name` (len bytes, without case, as SQLite names are), left out or not. */
+static struct sq_obj *find_any(struct sq_read *r, const char *name, size_t len)
+{
+	size_t lo = 0, hi = r->nrel;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *m = r->rel[mid].name;
+		int c = strncasecmp(name, m, len);
+
+		if (c == 0 && m[len] != '\0')
+			c = -1; /* name is a prefix of m: it sorts first */
+		if (c == 0)
+			return &r->o[r->rel[mid].i];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
 	return NULL;
+}
+
+/* The same, NULL when it is left out of the model. */
+static struct sq_obj *find_relation(struct sq_read *r, const char *name, size_t len)
+{
+	struct sq_obj *o = find_any(r, name, len);
+
+	return o && !o->skip ? o : NULL;
 }
 
 /* Mark what the model leaves out: SQLite's and strata's tables and what hangs on them, shadow tables, autoindexes. */
@@ -307,16 +345,11 @@ static void mark_skipped(struct sq_read *r, const struct strata_schema_read_opts
 		}
 	/* indexes and triggers of a left-out table go with it */
 	for (size_t i = 0; i < r->n; i++) {
-		struct sq_obj *o = &r->o[i];
+		struct sq_obj *o = &r->o[i], *t;
 
 		if (!o->skip && (strcmp(o->type, "index") == 0 || strcmp(o->type, "trigger") == 0)) {
-			size_t j;
-
-			for (j = 0; j < r->n; j++)
-				if (r->o[j].skip && r->o[j].type && r->o[j].name && strcasecmp(r->o[j].name, o->tbl) == 0 &&
-				    (strcmp(r->o[j].type, "table") == 0 || strcmp(r->o[j].type, "view") == 0))
-					break;
-			if (j < r->n)
+			t = find_any(r, o->tbl, strlen(o->tbl));
+			if (t && t->skip)
 				o->skip = 1;
 		}
 	}
@@ -949,6 +982,9 @@ int strata_sqlite_schema_read(struct strata_conn *c, const struct strata_schema_
 	rc = read_master(&r);
 	if (!rc)
 		rc = read_table_list(&r, &have_list);
+	if (rc)
+		goto out;
+	rc = index_relations(&r);
 	if (rc)
 		goto out;
 	mark_skipped(&r, opts, have_list);

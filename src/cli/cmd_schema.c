@@ -23,6 +23,7 @@ static struct {
 	const char *scratch_setup; /* --scratch-setup FILE */
 	const char *against;       /* check --against FILE */
 	const char *junit;         /* test --junit FILE */
+	int parallel;              /* test --parallel N (0: 2) */
 } xo;
 
 const struct cli_option scratch_options[] = {
@@ -42,6 +43,9 @@ const struct cli_option check_options[] = {
 const struct cli_option test_options[] = {
 	{ .longname = "junit", .kind = OPT_STRING, .value = &xo.junit, .arg = "FILE",
 	  .help = "with test: also write the verdicts as JUnit XML into FILE (one testcase per migration)" },
+	{ .longname = "parallel", .kind = OPT_INT, .value = &xo.parallel, .lo = 1, .hi = STRATA_TEST_MAX_JOBS,
+	  .bad = "--%s: \"%s\" is not a number from 1 to 8", .arg = "N",
+	  .help = "with test: test parts of the history on N scratch databases at once (default 2)" },
 	{ 0 },
 };
 
@@ -561,6 +565,7 @@ int cmd_test(struct cli *c)
 	to.to = ht ? &vto : NULL;
 	to.on_result = on_result;
 	to.ud = &t;
+	to.jobs = xo.parallel ? xo.parallel : 2;
 	t0 = now_seconds();
 	rc = strata_test(s, c->src, &to, &sum, &err);
 	if (rc) {
@@ -584,9 +589,10 @@ int cmd_test(struct cli *c)
 		if (sum.untested)
 			fprintf(stderr, "; %zu not tested after an up that failed", sum.untested);
 		fprintf(stderr, "\n");
-		if (c->verbose)
-			fprintf(stderr, "strata: %.1f s running migrations, %.1f s reading schemas\n", sum.run_ms / 1000.0,
-				sum.read_ms / 1000.0);
+	}
+	if (!c->quiet && c->verbose) {
+		fprintf(stderr, "strata: %.1f s running migrations, %.1f s reading schemas (summed over the scratch "
+				"databases)\n", sum.run_ms / 1000.0, sum.read_ms / 1000.0);
 	}
 	if (!rc && (sum.reported || sum.untested))
 		rc = 1;

@@ -18,6 +18,7 @@
 #include "../db.h"
 #include "../driver.h"
 #include "../util.h"
+#include "scratch.h"
 
 struct strata_scratch {
 	const struct strata_driver *drv;
@@ -28,6 +29,8 @@ struct strata_scratch {
 	struct strata_db *db;
 	struct strata_opts opts;        /* what the scratch db is opened with */
 	struct strata_scratch_opts so;
+	const struct strata_target *like; /* borrowed: what it was made beside (strata_scratch_open_like) */
+	struct strata_opts caller_opts;   /* as given */
 };
 
 static unsigned scratch_seq;
@@ -141,6 +144,8 @@ int strata_scratch_open(const struct strata_target *like, const struct strata_sc
 		s->opts = *o;
 	else
 		strata_opts_init(&s->opts);
+	s->like = like;
+	s->caller_opts = s->opts;
 	/* a scratch database is new and strata's alone: nothing to back up, nothing to refuse */
 	s->opts.read_only = 0;
 	s->opts.must_exist = 0;
@@ -217,4 +222,9 @@ int strata_scratch_close(struct strata_scratch *s, struct strata_err *err)
 	strata_target_free(s->server);
 	free(s);
 	return rc;
+}
+
+int strata_scratch_open_like(const struct strata_scratch *like, struct strata_scratch **out, struct strata_err *err)
+{
+	return strata_scratch_open(like->like, &like->so, &like->caller_opts, out, err);
 }

@@ -12,6 +12,7 @@
  * the test goes on from there. Only an up that fails stops it: the
  * migrations after it build on what it makes.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "../cancel.h"
 #include "../db.h"
 #include "../util.h"
+#include "scratch.h"
 
 const char *strata_test_verdict_name(enum strata_test_verdict v)
 {
@@ -116,22 +118,90 @@ static int range(const struct strata_source *src, const struct strata_test_opts 
 	return 0;
 }
 
-int strata_test(struct strata_scratch *scratch, const struct strata_source *src, const struct strata_test_opts *o,
-		struct strata_test_summary *sum, struct strata_err *err)
+/* A result kept by a worker until the results before it are given (its diff, err and note its own). */
+struct kept {
+	struct strata_test_result r;
+	struct strata_schema_diff *diff;
+	struct strata_err err;
+	int has_err;
+	char *note;
+};
+
+/* The migrations lo..hi on one scratch database; a worker's thread when `buf` (results kept there). */
+struct chunk {
+	struct strata_scratch *scratch;
+	const struct strata_source *src;
+	size_t lo, hi;
+	unsigned flags;
+	strata_test_fn fn;
+	void *ud;
+	struct strata_test_summary sum;
+	struct strata_err err;
+	int rc;
+	int up_failed;          /* it stopped at an up that failed */
+	struct kept *kept;      /* worker: results in order */
+	size_t nkept, capkept;
+	int worker;
+	pthread_t th;
+};
+
+/*
+ * Give a result: to the callback (the calling thread), or into the chunk's
+ * list, taking *d and *e over. Nonzero: stop.
+ */
+static int emit(struct chunk *c, const struct strata_test_result *r, struct strata_schema_diff **d,
+		struct strata_err *e)
 {
-	unsigned flags = o ? o->flags : 0;
+	struct kept *k;
+
+	if (!c->worker)
+		return c->fn ? c->fn(c->ud, r) : 0;
+	if (c->nkept == c->capkept) {
+		size_t cap = c->capkept ? c->capkept * 2 : 16;
+		struct kept *n = realloc(c->kept, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		c->kept = n;
+		c->capkept = cap;
+	}
+	k = &c->kept[c->nkept++];
+	memset(k, 0, sizeof(*k));
+	k->r = *r;
+	if (r->diff) {
+		k->diff = *d;
+		*d = NULL;
+	}
+	if (r->err) {
+		k->err = *e;
+		k->has_err = 1;
+		strata_err_clear(e);
+	}
+	if (r->note)
+		k->note = strata_strdup(r->note);
+	return 0;
+}
+
+static void kept_release(struct kept *k)
+{
+	strata_schema_diff_free(k->diff);
+	if (k->has_err)
+		strata_err_release(&k->err);
+	free(k->note);
+}
+
+static int run_range(struct chunk *c)
+{
+	struct strata_scratch *scratch = c->scratch;
+	const struct strata_source *src = c->src;
+	size_t lo = c->lo, hi = c->hi, i;
+	unsigned flags = c->flags;
+	struct strata_test_summary *sum = &c->sum;
+	struct strata_err *err = &c->err;
 	struct strata_schema *prev = NULL, *cur = NULL, *now = NULL;
 	struct strata_schema_diff *d = NULL;
-	struct strata_test_summary dummy;
-	size_t lo = 0, hi = 0, i;
 	int rc;
 
-	if (!sum)
-		sum = &dummy;
-	memset(sum, 0, sizeof(*sum));
-	rc = range(src, o, &lo, &hi, err);
-	if (rc)
-		return rc;
 	if (lo > 0) {
 		struct strata_err e;
 
@@ -139,6 +209,11 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 		strata_err_clear(&e);
 		rc = step(sum, strata_scratch_db(scratch), src, STRATA_UP, (long)lo, &e);
 		if (rc == STRATA_EINTR || rc == STRATA_ENOMEM) {
+			*err = e;
+			return rc;
+		}
+		if (rc && c->worker) {
+			/* the ups before a worker's part ran in the part before it: this one's state cannot be had */
 			*err = e;
 			return rc;
 		}
@@ -157,8 +232,8 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 			sum->tested++;
 			sum->reported++;
 			sum->untested = hi - lo + 1;
-			if (o && o->on_result)
-				o->on_result(o->ud, &r);
+			c->up_failed = 1;
+			emit(c, &r, &d, &e);
 			strata_err_release(&e);
 			return 0;
 		}
@@ -193,8 +268,8 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 			sum->tested++;
 			sum->reported++;
 			sum->untested = hi - i;
-			if (o && o->on_result)
-				o->on_result(o->ud, &r);
+			c->up_failed = 1;
+			emit(c, &r, &d, &e);
 			strata_err_release(&e);
 			rc = 0;
 			goto out;
@@ -310,9 +385,10 @@ report:
 		sum->tested++;
 		if (r.verdict != STRATA_TEST_OK)
 			sum->reported++;
-		if (o && o->on_result && o->on_result(o->ud, &r)) {
+		if (emit(c, &r, &d, &e)) {
 			strata_err_release(&e);
-			rc = strata_err_set(err, STRATA_EINTR, "stopped");
+			rc = c->worker ? strata_err_set(err, STRATA_ENOMEM, "out of memory")
+				       : strata_err_set(err, STRATA_EINTR, "stopped");
 			goto out;
 		}
 		strata_err_release(&e);
@@ -327,5 +403,131 @@ out:
 	strata_schema_diff_free(d);
 	strata_schema_free(prev);
 	strata_schema_free(cur);
+	return rc;
+}
+
+static void *worker_main(void *arg)
+{
+	struct chunk *c = arg;
+
+	c->rc = run_range(c);
+	return NULL;
+}
+
+/* Where to cut lo..hi into n parts of about equal cost: a migration costs more as the schema grows. */
+static void split(size_t lo, size_t hi, int n, size_t *starts)
+{
+	double total = 0, acc = 0;
+	size_t i;
+	int k = 1;
+
+	for (i = lo; i <= hi; i++)
+		total += (double)(i + 10);
+	starts[0] = lo;
+	for (i = lo; i <= hi && k < n; i++) {
+		acc += (double)(i + 10);
+		if (acc >= total * k / n && i < hi)
+			starts[k++] = i + 1;
+	}
+	while (k < n)
+		starts[k++] = hi + 1; /* fewer migrations than parts: empty ones */
+}
+
+int strata_test(struct strata_scratch *scratch, const struct strata_source *src, const struct strata_test_opts *o,
+		struct strata_test_summary *sum, struct strata_err *err)
+{
+	struct strata_test_summary dummy;
+	struct chunk ch[STRATA_TEST_MAX_JOBS];
+	size_t lo = 0, hi = 0, starts[STRATA_TEST_MAX_JOBS];
+	int jobs = o && o->jobs > 1 ? o->jobs : 1, n, k, rc = 0, stop = 0;
+
+	if (!sum)
+		sum = &dummy;
+	memset(sum, 0, sizeof(*sum));
+	rc = range(src, o, &lo, &hi, err);
+	if (rc)
+		return rc;
+	if (jobs > STRATA_TEST_MAX_JOBS)
+		jobs = STRATA_TEST_MAX_JOBS;
+	/* a part is worth a scratch database of its own only with some migrations in it */
+	while (jobs > 1 && (hi - lo + 1) / (size_t)jobs < 8)
+		jobs--;
+	split(lo, hi, jobs, starts);
+	memset(ch, 0, sizeof(ch));
+	for (n = 0; n < jobs; n++) {
+		struct chunk *c = &ch[n];
+
+		c->src = src;
+		c->lo = starts[n];
+		c->hi = n + 1 < jobs ? starts[n + 1] - 1 : hi;
+		c->flags = o ? o->flags : 0;
+		c->fn = o ? o->on_result : NULL;
+		c->ud = o ? o->ud : NULL;
+		c->worker = n > 0;
+		strata_err_clear(&c->err);
+		if (n == 0) {
+			c->scratch = scratch;
+			continue;
+		}
+		rc = strata_scratch_open_like(scratch, &c->scratch, err);
+		if (rc)
+			break;
+	}
+	/* every part but the first on its own thread; a thread that does not start runs after the first */
+	for (k = 1; rc == 0 && k < n; k++)
+		if (pthread_create(&ch[k].th, NULL, worker_main, &ch[k]) != 0)
+			ch[k].th = 0;
+	if (rc == 0)
+		ch[0].rc = run_range(&ch[0]);
+	for (k = 1; k < n; k++) {
+		if (rc == 0 && ch[k].th)
+			pthread_join(ch[k].th, NULL);
+		else if (rc == 0)
+			worker_main(&ch[k]);
+	}
+	/* the results in order; the first error, or an up that failed, ends them */
+	for (k = 0; rc == 0 && k < n; k++) {
+		struct chunk *c = &ch[k];
+		size_t j;
+
+		if (stop) {
+			sum->untested += c->hi - c->lo + 1;
+			continue;
+		}
+		for (j = 0; j < c->nkept; j++) {
+			struct kept *kp = &c->kept[j];
+
+			kp->r.diff = kp->diff;
+			kp->r.err = kp->has_err ? &kp->err : NULL;
+			kp->r.note = kp->note;
+			if (c->fn && c->fn(c->ud, &kp->r)) {
+				rc = strata_err_set(err, STRATA_EINTR, "stopped");
+				break;
+			}
+		}
+		sum->tested += c->sum.tested;
+		sum->reported += c->sum.reported;
+		sum->rebuilds += c->sum.rebuilds;
+		sum->untested += c->sum.untested;
+		if (rc == 0 && c->rc) {
+			rc = c->rc;
+			*err = c->err;
+			strata_err_clear(&c->err);
+		}
+		if (c->up_failed)
+			stop = 1;
+	}
+	for (k = 0; k < n; k++) {
+		size_t j;
+
+		sum->read_ms += ch[k].sum.read_ms;
+		sum->run_ms += ch[k].sum.run_ms;
+		for (j = 0; j < ch[k].nkept; j++)
+			kept_release(&ch[k].kept[j]);
+		free(ch[k].kept);
+		strata_err_release(&ch[k].err);
+		if (k > 0)
+			strata_scratch_close(ch[k].scratch, NULL);
+	}
 	return rc;
 }

@@ -30,8 +30,24 @@ CREATE TRIGGER t_audit AFTER INSERT ON runs FOR EACH ROW EXECUTE FUNCTION audit_
 		"DROP TABLE audit; DROP FUNCTION audit_fn();"
 }
 
+# strata, with the pid of each run kept: its scratch databases are named
+# strata_scratch_<pid>_<n>, so that what it left behind is told apart from
+# the scratch databases of strata runs of other test files at the same time.
+strata() {
+	"$STRATA" "$@" &
+	local pid=$!
+	echo "$pid" >>"$BATS_TEST_TMPDIR/strata.pids"
+	wait "$pid"
+}
+
+# no_scratch_left [PID...]: no scratch database of this test's strata runs (or of these pids) remains.
 no_scratch_left() {
-	run pg_sql postgres "SELECT datname FROM pg_database WHERE datname LIKE 'strata\\_scratch\\_%'"
+	local pids="$* $(cat "$BATS_TEST_TMPDIR/strata.pids" 2>/dev/null)" p cond=""
+	for p in $pids; do
+		cond="$cond OR datname LIKE 'strata\\_scratch\\_${p}\\_%'"
+	done
+	[ -n "$cond" ] || return 0
+	run pg_sql postgres "SELECT datname FROM pg_database WHERE false $cond"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }

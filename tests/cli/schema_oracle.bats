@@ -27,6 +27,28 @@ require_corpus() {
 	skip "no corpus at $CORPUS"
 }
 
+# strata, with the pid of each run kept: its scratch databases are named
+# strata_scratch_<pid>_<n>, so that what it left behind is told apart from
+# the scratch databases of strata runs of other test files at the same time.
+strata() {
+	"$STRATA" "$@" &
+	local pid=$!
+	echo "$pid" >>"$BATS_TEST_TMPDIR/strata.pids"
+	wait "$pid"
+}
+
+# no_scratch_left [PID...]: no scratch database of this test's strata runs (or of these pids) remains.
+no_scratch_left() {
+	local pids="$* $(cat "$BATS_TEST_TMPDIR/strata.pids" 2>/dev/null)" p cond=""
+	for p in $pids; do
+		cond="$cond OR datname LIKE 'strata\\_scratch\\_${p}\\_%'"
+	done
+	[ -n "$cond" ] || return 0
+	run pg_sql postgres "SELECT datname FROM pg_database WHERE false $cond"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
 # diesel_version NNNN: the version strata reads for crates.io's NNNN-th migration.
 diesel_version() {
 	local d
@@ -46,8 +68,7 @@ oracle_agrees() {
 	run python3 "$BATS_TEST_DIRNAME/schema_oracle.py" "$CRATES/migrations" 1 "$last" strata.json
 	echo "$output" >&3
 	[ "$status" -eq 0 ]
-	run pg_sql postgres "SELECT datname FROM pg_database WHERE datname LIKE 'strata\\_scratch\\_%' OR datname LIKE 'oracle\\_%'"
-	[ -z "$output" ]
+	no_scratch_left
 }
 
 @test "crates.io 1..40: strata test agrees with the pg_dump oracle, migration by migration" {

@@ -44,8 +44,24 @@ CREATE INDEX CONCURRENTLY ix_e ON e (x);" "DROP INDEX ix_e;"
 	write_migration m 011 good3 "CREATE INDEX ix_c ON c (id);" "DROP INDEX ix_c;"
 }
 
+# strata, with the pid of each run kept: its scratch databases are named
+# strata_scratch_<pid>_<n>, so that what it left behind is told apart from
+# the scratch databases of strata runs of other test files at the same time.
+strata() {
+	"$STRATA" "$@" &
+	local pid=$!
+	echo "$pid" >>"$BATS_TEST_TMPDIR/strata.pids"
+	wait "$pid"
+}
+
+# no_scratch_left [PID...]: no scratch database of this test's strata runs (or of these pids) remains.
 no_scratch_left() {
-	run pg_sql postgres "SELECT datname FROM pg_database WHERE datname LIKE 'strata\\_scratch\\_%'"
+	local pids="$* $(cat "$BATS_TEST_TMPDIR/strata.pids" 2>/dev/null)" p cond=""
+	for p in $pids; do
+		cond="$cond OR datname LIKE 'strata\\_scratch\\_${p}\\_%'"
+	done
+	[ -n "$cond" ] || return 0
+	run pg_sql postgres "SELECT datname FROM pg_database WHERE false $cond"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }
@@ -156,13 +172,13 @@ print(len(cases), " ".join(fails))'
 		[ -n "$(pg_sql postgres "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()")" ] && break
 		sleep 0.1
 	done
-	run pg_sql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata\\_scratch\\_%'"
+	run pg_sql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata\\_scratch\\_${pid}\\_%'"
 	[ "$output" = 1 ]
 	kill -INT "$pid"
 	status=0
 	wait "$pid" || status=$?
 	[ "$status" -eq 130 ]
-	no_scratch_left
+	no_scratch_left "$pid"
 }
 
 @test "postgres: a scratch setup that fails is named, and nothing stays behind" {
@@ -177,4 +193,30 @@ print(len(cases), " ".join(fails))'
 	[ "$status" -ne 0 ]
 	[[ "$stderr" == *"bad.sql:2"* ]]
 	no_scratch_left
+}
+
+@test "postgres: Ctrl-C while two scratch databases are at work drops both" {
+	require_pg
+	url=$(make_pg_db)
+	for i in $(seq -w 1 20); do
+		write_migration m 0$i t$i "CREATE TABLE t$i (id int);" "DROP TABLE t$i;"
+	done
+	write_migration m 0030 slow_a "SELECT pg_sleep(60);" "SELECT 1;"
+	for i in $(seq 31 50); do
+		write_migration m 00$i t$i "CREATE TABLE t$i (id int);" "DROP TABLE t$i;"
+	done
+	write_migration m 0060 slow_b "SELECT pg_sleep(60);" "SELECT 1;"
+	"$STRATA" -d "$url" -p m test --parallel 2 >out.txt 2>err.txt &
+	pid=$!
+	for i in $(seq 200); do
+		[ "$(pg_sql postgres "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()")" = 2 ] && break
+		sleep 0.1
+	done
+	run pg_sql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata\\_scratch\\_${pid}\\_%'"
+	[ "$output" = 2 ]
+	kill -INT "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 130 ]
+	no_scratch_left "$pid"
 }

@@ -237,6 +237,60 @@ static void test_check(void **state)
 	tmpdb_free(&t);
 }
 
+
+/* Two scratch databases at once: the same verdicts, in the same order, as one. */
+static void test_parallel(void **state)
+{
+	struct tmpdb t;
+	struct strata_scratch *s;
+	struct strata_test_opts o = { .on_result = collect };
+	struct strata_test_summary one, two;
+	struct seen a = { 0 }, b = { 0 };
+	char name[64], up[200], down[200];
+	int i;
+
+	(void)state;
+	tmpdb_init(&t);
+	for (i = 1; i <= 24; i++) {
+		snprintf(name, sizeof(name), "%03d_m%d.up.sql", i, i);
+		snprintf(up, sizeof(up), "CREATE TABLE t%d (id INTEGER PRIMARY KEY, v TEXT DEFAULT 'x');", i);
+		tmpdb_file(&t, name, up);
+		snprintf(name, sizeof(name), "%03d_m%d.down.sql", i, i);
+		/* every fifth down forgets to drop its table, every seventh fails, the others are good */
+		if (i % 5 == 0)
+			snprintf(down, sizeof(down), "SELECT 1;");
+		else if (i % 7 == 0)
+			snprintf(down, sizeof(down), "DROP TABLE nosuch;");
+		else
+			snprintf(down, sizeof(down), "DROP TABLE t%d;", i);
+		tmpdb_file(&t, name, down);
+	}
+	tmpdb_load(&t);
+	tmpdb_open(&t);
+	s = open_scratch(&t, NULL);
+	o.ud = &a;
+	o.jobs = 1;
+	assert_int_equal(strata_test(s, t.src, &o, &one, &t.err), 0);
+	assert_int_equal(strata_scratch_reset(s, &t.err), 0);
+	o.ud = &b;
+	o.jobs = 2;
+	assert_int_equal(strata_test(s, t.src, &o, &two, &t.err), 0);
+	assert_int_equal(a.n, 24);
+	assert_int_equal(b.n, 24);
+	for (i = 0; i < 24; i++) {
+		assert_string_equal(a.vtext[i], b.vtext[i]);
+		assert_int_equal(a.v[i], b.v[i]);
+		assert_int_equal(a.v[i], (i + 1) % 5 == 0 ? STRATA_TEST_NOT_RESTORED
+					 : (i + 1) % 7 == 0 ? STRATA_TEST_DOWN_FAILED
+							    : STRATA_TEST_OK);
+	}
+	assert_int_equal(one.tested, two.tested);
+	assert_int_equal(one.reported, two.reported);
+	assert_int_equal(one.reported, 4 + 3);
+	assert_int_equal(strata_scratch_close(s, &t.err), 0);
+	tmpdb_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_scratch_setup_fails),
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_parallel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -509,6 +509,38 @@ static void test_table_pieces(void **state)
 	tmpdb_free(&t);
 }
 
+/* The cut follows SQLite's tokens: commas in strings, comments and parentheses are not separators. */
+static void test_table_pieces_tokens(void **state)
+{
+	static const char sql[] = "CREATE TABLE \"t,1\" ( -- a, comment\n"
+				  "  a TEXT DEFAULT 'x, y' CHECK (a IN ('p', 'q,r')), /* not, this */\n"
+				  "  b NUMERIC(10,2) GENERATED ALWAYS AS (round(length(a), 2)) VIRTUAL,\n"
+				  "  c, CONSTRAINT two UNIQUE (a, c), FOREIGN KEY (c) REFERENCES \"t,1\" (a))";
+	struct tmpdb t;
+	struct strata_schema *s;
+	char *back, script[sizeof(sql) + 4];
+
+	(void)state;
+	tmpdb_init(&t);
+	tmpdb_open(&t);
+	snprintf(script, sizeof(script), "%s;\n", sql);
+	run_sql(&t, script);
+	s = read_schema(&t);
+	assert_attr(must_find(s, STRATA_OBJ_COLUMN, "t,1", "a"), "definition",
+		    " -- a, comment\n  a TEXT DEFAULT 'x, y' CHECK (a IN ('p', 'q,r'))");
+	assert_attr(must_find(s, STRATA_OBJ_COLUMN, "t,1", "b"), "definition",
+		    " /* not, this */\n  b NUMERIC(10,2) GENERATED ALWAYS AS (round(length(a), 2)) VIRTUAL");
+	assert_attr(must_find(s, STRATA_OBJ_COLUMN, "t,1", "c"), "definition", "\n  c");
+	assert_attr(must_find(s, STRATA_OBJ_TABLE, NULL, "t,1"), "definition",
+		    "CREATE TABLE \"t,1\" (\u2026, CONSTRAINT two UNIQUE (a, c), FOREIGN KEY (c) REFERENCES \"t,1\" (a))");
+	back = rebuild_table(s, "t,1");
+	assert_string_equal(back, sql);
+	free(back);
+	assert_round_trip(&t, s, "copy");
+	strata_schema_free(s);
+	tmpdb_free(&t);
+}
+
 /* An empty database (a new path, not created yet) has an empty schema. */
 static void test_empty(void **state)
 {
@@ -533,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_virtual_tables),
 		cmocka_unit_test(test_views_and_text),
 		cmocka_unit_test(test_table_pieces),
+		cmocka_unit_test(test_table_pieces_tokens),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_vaultwarden_states),
 	};
