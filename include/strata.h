@@ -168,6 +168,8 @@ enum strata_layout {
 	STRATA_LAYOUT_PLAIN,     /* V_name.sql, up only, optional V_name.down.sql */
 	STRATA_LAYOUT_DIESEL,    /* V_name/up.sql + down.sql (+ metadata.toml) */
 	STRATA_LAYOUT_GO,        /* goose's V_name.go: listed and recorded, never run (up and down are "", NULL) */
+	STRATA_LAYOUT_PRISMA,    /* Prisma Migrate: <V_name>/migration.sql (+ down.sql), migration_lock.toml */
+	STRATA_LAYOUT_DRIZZLE,   /* Drizzle Kit: NNNN_tag.sql chosen and ordered by meta/_journal.json */
 };
 
 /* Room for a checksum with its algorithm tag ("s1:" + 64 hex digits + NUL). */
@@ -192,6 +194,16 @@ struct strata_migration {
 						strata_checksum_s1); what is recorded */
 	char checksum_v0[65];    /* hex SHA-256 of the whole up script, CRLF as LF: checksums recorded before s1 */
 	int no_transaction;      /* run outside a transaction (metadata.toml, directive, dbmate transaction:false) */
+	/* Prisma and Drizzle (layout_prisma.c, layout_drizzle.c): what their own tool knows the migration by */
+	char *tool_name;         /* Prisma: the directory's name (_prisma_migrations.migration_name); Drizzle: the
+				    journal entry's tag; NULL in other layouts */
+	char tool_sum[65];       /* SHA-256 hex of the file as the tool hashes it (Prisma's checksum, Drizzle's
+				    hash: the whole file as written), "" in other layouts */
+	char tool_sum_alt[2][65]; /* Prisma: the same of the file with CRLF as LF, and with LF as CRLF (Prisma
+				     accepts a file whose line endings changed), "" when that changes nothing */
+	long long journal_when;  /* Drizzle: the journal entry's "when" (ms since 1970), 0 otherwise */
+	int journal_idx;         /* Drizzle: the entry's idx, 0 otherwise */
+	int journal_breakpoints; /* Drizzle: the entry's "breakpoints" flag (split on --> statement-breakpoint) */
 };
 
 struct strata_source {
@@ -208,6 +220,12 @@ struct strata_source {
 	char **notes;                    /* fine but worth a look (an up and a down paired by version
 					    under different names), each a sentence naming the files */
 	size_t nnotes;
+	enum strata_layout layout;       /* a tool's own directory layout (PRISMA, DRIZZLE) that every migration
+					    has, also when there are none yet; 0 otherwise */
+	char *provider;                  /* the engine the directory says its SQL is written for, in the tool's
+					    words ("postgresql", "sqlite", "mysql"): Prisma's migration_lock.toml,
+					    Drizzle's journal "dialect"; NULL when not said */
+	char *provider_file;             /* the file that says it (as shown), NULL with provider */
 };
 
 /*

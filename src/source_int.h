@@ -36,4 +36,25 @@ int strata_source_split_markers(struct loader *L, const char *rel, struct strata
  */
 int strata_source_parse_metadata(struct loader *L, const char *rel, const char *s, size_t len, int *notx);
 
+/*
+ * What the loaders of a tool's own layout (layout_prisma.c, layout_drizzle.c)
+ * use of source.c. Names are relative as every other loader's are: to the one
+ * directory, or with several, carrying their directory ("dir/...").
+ */
+/* Read `rel` whole (BOM removed, checked UTF-8): 0, 1 when absent and `optional`, -1 after a problem. */
+int strata_source_read(struct loader *L, const char *rel, int optional, char **text, size_t *len);
+/* Add a built migration (taking what it holds): its checksums are computed here. */
+void strata_source_add(struct loader *L, struct strata_migration *m);
+/* Free what a migration holds (one not added). */
+void strata_source_migration_release(struct strata_migration *m);
+/* A warning (a full sentence) and a note for validate. */
+void strata_source_warn(struct loader *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strata_source_note(struct loader *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The engine the directory says it is for (layout.h); the first one said is kept. */
+void strata_source_set_provider(struct loader *L, const char *provider, const char *file);
+/* How a name relative to L is shown in messages (its directory before it, with one directory). */
+const char *strata_source_shown_prefix(const struct loader *L);
+/* STRATA_SOURCE_* of this load. */
+unsigned strata_source_flags(const struct loader *L);
+
 #endif
