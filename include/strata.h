@@ -653,7 +653,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src,
 
 /* What `adopt` found and recorded. */
 struct strata_adopt_result {
-	const char *tool;     /* "golang-migrate", "dbmate", "diesel", "goose" (static) */
+	const char *tool;     /* "golang-migrate", "dbmate", "diesel", "goose", "Prisma", "Drizzle" (static) */
 	const char *table;    /* the table it read (static, or strata_adopt's `from_table`: valid while that is) */
 	size_t recorded;      /* migrations recorded as applied */
 	size_t unknown;       /* versions the other tool recorded that have no file here */
@@ -665,8 +665,10 @@ struct strata_adopt_result {
 /*
  * Import what another tool recorded (golang-migrate's schema_migrations
  * (version, dirty), dbmate's schema_migrations (version), Diesel's
- * __diesel_schema_migrations, goose's goose_db_version; `from_table` NULL:
- * look for each): every matching migration file is recorded as applied with
+ * __diesel_schema_migrations, goose's goose_db_version; for a Prisma Migrate
+ * or Drizzle Kit directory, _prisma_migrations or drizzle-orm's
+ * __drizzle_migrations; `from_table` NULL: look for each): every matching
+ * migration file is recorded as applied with
  * its current checksum, running nothing. Refused (STRATA_EUSAGE, nothing
  * recorded) when golang-migrate's version has no file here, as golang-migrate
  * itself stops, and when the URL's x-migrations-table names another tool's
