@@ -259,6 +259,15 @@ int strata_source_load_flags(const char *dir, unsigned flags, struct strata_sour
  */
 int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flags, struct strata_source **out,
 			    struct strata_err *err);
+/*
+ * `strata create` in a tool's own layout (src->layout): Prisma Migrate's
+ * `<UTC timestamp>_<slug>/migration.sql`, Drizzle Kit's `NNNN_<slug>.sql`
+ * with its entry appended to meta/_journal.json. The new file's path into
+ * path (cut to pathlen). STRATA_EUSAGE when src is in neither layout,
+ * STRATA_EIO when a file cannot be written.
+ */
+int strata_source_create_in_layout(const struct strata_source *src, const char *dir, const char *slug, char *path,
+				   size_t pathlen, struct strata_err *err);
 /* Free a source (NULL: nothing); a status pointing into it (strata_status_get) must be freed first. */
 void strata_source_free(struct strata_source *src);
 /* Index of the migration with this version, or -1. */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -80,4 +81,19 @@ int strata_layout_check_provider(const struct strata_source *src, const struct s
 				     "database at the engine the directory is written for)");
 	}
 	return STRATA_EUSAGE;
+}
+
+int strata_source_create_in_layout(const struct strata_source *src, const char *dir, const char *slug, char *path,
+				   size_t pathlen, struct strata_err *err)
+{
+	struct timespec ts;
+
+	if (src && src->layout == STRATA_LAYOUT_PRISMA)
+		return strata_prisma_create(src, dir, slug, path, pathlen, err);
+	if (src && src->layout == STRATA_LAYOUT_DRIZZLE) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		return strata_drizzle_create(dir, slug, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, path, pathlen,
+					     err);
+	}
+	return strata_err_set(err, STRATA_EUSAGE, "the directory is in no tool's own layout");
 }

@@ -35,6 +35,18 @@ void strata_layout_prisma_load(struct loader *L, DIR *d, const char *rp);
 void strata_layout_drizzle_load(struct loader *L, DIR *d, const char *rp);
 
 /*
+ * create in the layouts: Prisma's <UTC timestamp>_<slug>/migration.sql (a
+ * version after the last one when the clock is behind it); Drizzle's
+ * NNNN_<slug>.sql with its entry appended to meta/_journal.json (idx =
+ * number of entries, when = now_ms or just after the last entry's, written
+ * back as drizzle-kit writes it). The new file's path into path.
+ */
+int strata_prisma_create(const struct strata_source *src, const char *dir, const char *slug, char *path,
+			 size_t pathlen, struct strata_err *err);
+int strata_drizzle_create(const char *dir, const char *slug, long long now_ms, char *path, size_t pathlen,
+			  struct strata_err *err);
+
+/*
  * A Drizzle file written to run inside drizzle-orm's one transaction, which
  * it leaves to run PRAGMAs and enters again: its first statement ends a
  * transaction and it ends inside one it began (`COMMIT TRANSACTION;` ...

@@ -280,3 +280,145 @@ int strata_drizzle_wrapped(const struct strata_migration *m, const struct strata
 	}
 	return 0;
 }
+
+/* ------------------------------------------------------------------ create */
+
+/* item as JSON.stringify(item, null, 2) writes it, at depth `depth`. */
+static void stringify(struct strata_buf *b, const cJSON *item, int depth)
+{
+	const cJSON *c;
+	int first = 1;
+
+	if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
+		int obj = cJSON_IsObject(item);
+
+		if (!item->child) {
+			strata_buf_adds(b, obj ? "{}" : "[]");
+			return;
+		}
+		strata_buf_adds(b, obj ? "{" : "[");
+		for (c = item->child; c; c = c->next) {
+			strata_buf_addf(b, "%s\n%*s", first ? "" : ",", 2 * (depth + 1), "");
+			first = 0;
+			if (obj) {
+				cJSON key = { 0 };
+				char *k;
+
+				key.type = cJSON_String;
+				key.valuestring = c->string;
+				k = cJSON_PrintUnformatted(&key);
+				strata_buf_addf(b, "%s: ", k ? k : "\"\"");
+				free(k);
+			}
+			stringify(b, c, depth + 1);
+		}
+		strata_buf_addf(b, "\n%*s%s", 2 * depth, "", obj ? "}" : "]");
+		return;
+	}
+	if (cJSON_IsNumber(item) && item->valuedouble == (double)(long long)item->valuedouble) {
+		strata_buf_addf(b, "%lld", (long long)item->valuedouble);
+		return;
+	}
+	{
+		char *s = cJSON_PrintUnformatted(item);
+
+		strata_buf_adds(b, s ? s : "null");
+		free(s);
+	}
+}
+
+static int write_file(const char *path, const char *text, size_t len, int excl, struct strata_err *err)
+{
+	char tmp[4200];
+	FILE *f;
+	int ok;
+
+	/* the journal is replaced whole (a crash leaves the old one); a new file must not exist */
+	snprintf(tmp, sizeof(tmp), "%s%s", path, excl ? "" : ".strata-tmp");
+	f = fopen(tmp, excl ? "wx" : "w");
+	if (!f)
+		return strata_err_set(err, STRATA_EIO, "cannot create %s: %s", tmp, strerror(errno));
+	ok = fwrite(text, 1, len, f) == len;
+	ok = (fclose(f) == 0) && ok;
+	if (ok && !excl && rename(tmp, path) != 0)
+		ok = 0;
+	if (!ok) {
+		strata_err_set(err, STRATA_EIO, "cannot write %s: %s", path, strerror(errno));
+		if (!excl)
+			remove(tmp);
+		return STRATA_EIO;
+	}
+	return 0;
+}
+
+int strata_drizzle_create(const char *dir, const char *slug, long long now_ms, char *path, size_t pathlen,
+			  struct strata_err *err)
+{
+	char jpath[4096], tag[300], *text = NULL;
+	struct strata_buf b;
+	cJSON *root = NULL, *entries, *e, *last;
+	FILE *f;
+	long n;
+	int rc, idx;
+	long long when;
+
+	snprintf(jpath, sizeof(jpath), "%s/meta/_journal.json", dir);
+	f = fopen(jpath, "r");
+	if (!f)
+		return strata_err_set(err, STRATA_EIO, "cannot read %s: %s", jpath, strerror(errno));
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+	    !(text = malloc((size_t)n + 1)) || fread(text, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(text);
+		return strata_err_set(err, STRATA_EIO, "cannot read %s", jpath);
+	}
+	fclose(f);
+	text[n] = '\0';
+	root = cJSON_ParseWithLength(text, (size_t)n);
+	entries = root ? cJSON_GetObjectItemCaseSensitive(root, "entries") : NULL;
+	if (!cJSON_IsArray(entries)) {
+		rc = strata_err_set(err, STRATA_ESOURCE, "%s is not drizzle-kit's journal (no \"entries\" array)", jpath);
+		goto out;
+	}
+	idx = cJSON_GetArraySize(entries);
+	last = idx ? cJSON_GetArrayItem(entries, idx - 1) : NULL;
+	/* drizzle-orm runs an entry only when its "when" is newer than the last applied one's */
+	when = now_ms;
+	if (last && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(last, "when")) &&
+	    (long long)cJSON_GetObjectItemCaseSensitive(last, "when")->valuedouble >= when)
+		when = (long long)cJSON_GetObjectItemCaseSensitive(last, "when")->valuedouble + 1;
+	snprintf(tag, sizeof(tag), "%04d_%s", idx, slug);
+	e = cJSON_CreateObject();
+	if (!e) {
+		rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	cJSON_AddNumberToObject(e, "idx", idx);
+	{
+		const cJSON *v = last ? cJSON_GetObjectItemCaseSensitive(last, "version")
+				      : cJSON_GetObjectItemCaseSensitive(root, "version");
+
+		cJSON_AddStringToObject(e, "version", cJSON_IsString(v) ? v->valuestring : "7");
+	}
+	cJSON_AddNumberToObject(e, "when", (double)when);
+	cJSON_AddStringToObject(e, "tag", tag);
+	cJSON_AddBoolToObject(e, "breakpoints", 1);
+	cJSON_AddItemToArray(entries, e);
+	snprintf(path, pathlen, "%s/%s.sql", dir, tag);
+	rc = write_file(path, "-- Custom SQL migration file, put your code below! --\n",
+			strlen("-- Custom SQL migration file, put your code below! --\n"), 1, err);
+	if (rc)
+		goto out;
+	strata_buf_init(&b);
+	stringify(&b, root, 0);
+	if (n && text[n - 1] == '\n')
+		strata_buf_adds(&b, "\n");
+	rc = b.broken ? strata_err_set(err, STRATA_ENOMEM, "out of memory") : write_file(jpath, b.buf, b.len, 0, err);
+	strata_buf_release(&b);
+	if (rc)
+		remove(path);
+out:
+	cJSON_Delete(root);
+	free(text);
+	return rc;
+}

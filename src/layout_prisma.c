@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -372,4 +373,34 @@ out:
 		free(dirs[i]);
 	free(dirs);
 	free(seen);
+}
+
+int strata_prisma_create(const struct strata_source *src, const char *dir, const char *slug, char *path,
+			 size_t pathlen, struct strata_err *err)
+{
+	char ts[STRATA_VERSION_MAX + 40];
+	time_t t = time(NULL);
+	struct tm tm;
+	FILE *f;
+	size_t n;
+
+	if (!gmtime_r(&t, &tm) || !strftime(ts, sizeof(ts), "%Y%m%d%H%M%S", &tm))
+		return strata_err_set(err, STRATA_EIO, "cannot read the clock");
+	/* Prisma applies in directory-name order: a new one must sort last */
+	if (src && src->n && strcmp(ts, src->m[src->n - 1].sortkey) <= 0) {
+		struct strata_version next;
+
+		if (strata_version_next(&src->m[src->n - 1].version, &next) != 0)
+			return strata_err_set(err, STRATA_EUSAGE, "no version after %s", src->m[src->n - 1].vtext);
+		snprintf(ts, sizeof(ts), "%s", next.d);
+	}
+	snprintf(path, pathlen, "%s/%s_%s", dir, ts, slug);
+	if (mkdir(path, 0777) != 0)
+		return strata_err_set(err, STRATA_EIO, "cannot create %s: %s", path, strerror(errno));
+	n = strlen(path);
+	snprintf(path + n, pathlen - n, "/migration.sql");
+	f = fopen(path, "wx");
+	if (!f || fputs("-- This is an empty migration.\n", f) < 0 || fclose(f) != 0)
+		return strata_err_set(err, STRATA_EIO, "cannot write %s: %s", path, strerror(errno));
+	return 0;
 }
