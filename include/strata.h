@@ -705,6 +705,12 @@ struct strata_other_tool {
  * Read only.
  */
 int strata_other_tool_find(struct strata_db *db, struct strata_other_tool *out, struct strata_err *err);
+/*
+ * Prisma's and drizzle-orm's tables can be adopted when the migrations are
+ * in that tool's layout (src->layout): then o->adoptable is set, and the
+ * next step strata_other_tool_explain names is `strata adopt`.
+ */
+void strata_other_tool_with_source(struct strata_other_tool *o, const struct strata_source *src);
 /* A sentence for people saying which tool and what it says is applied, and the next step, into the
  * caller's buffers (cut to msglen and hintlen, NUL-terminated). */
 void strata_other_tool_explain(const struct strata_other_tool *o, char *msg, size_t msglen, char *hint,

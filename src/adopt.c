@@ -550,7 +550,6 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 		if ((rc = try_query(db, "SELECT migration_name, finished_at, rolled_back_at FROM %s ORDER BY started_at",
 				    q.buf, &r)) == 0) {
 			o->tool = "Prisma";
-			o->adoptable = 1;
 			for (i = 0; i < r->nrows; i++) {
 				if (strata_rows_get(r, i, 2))
 					continue; /* rolled back */
@@ -565,7 +564,6 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 	} else if (strcmp(t->table, "__drizzle_migrations") == 0) {
 		if ((rc = try_query(db, "SELECT created_at FROM %s ORDER BY created_at", q.buf, &r)) == 0) {
 			o->tool = "Drizzle";
-			o->adoptable = 1;
 			o->count = r->nrows;
 			if (r->nrows)
 				set_version(o, strata_rows_get(r, r->nrows - 1, 0));

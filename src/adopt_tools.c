@@ -385,3 +385,12 @@ out:
 	free(applied);
 	return rc;
 }
+
+void strata_other_tool_with_source(struct strata_other_tool *o, const struct strata_source *src)
+{
+	if (!o->tool || !src)
+		return;
+	if ((!strcmp(o->tool, "Prisma") && src->layout == STRATA_LAYOUT_PRISMA) ||
+	    (!strcmp(o->tool, "Drizzle") && src->layout == STRATA_LAYOUT_DRIZZLE))
+		o->adoptable = 1;
+}

@@ -722,6 +722,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (rc < 0)
 			return rc;
 		if (rc == 1) {
+			strata_other_tool_with_source(&o, src);
 			strata_err_setr(err, STRATA_EREFUSED, STRATA_R_OTHER_TOOL,
 					"another tool manages this database; nothing was run");
 			if (err) {

@@ -100,6 +100,7 @@ static int other_tool(struct cli *c, const struct strata_status *st, struct stra
 	strata_err_clear(&err);
 	if (strata_other_tool_find(c->db, o, &err) != 1)
 		return 0;
+	strata_other_tool_with_source(o, c->src);
 	if (!c->quiet || (c->cmd->flags & VALIDATES)) {
 		strata_other_tool_explain(o, msg, sizeof(msg), hint, sizeof(hint));
 		fprintf(stderr, "strata: %s; strata records nothing here yet, so `strata up` refuses to run\n  HINT: %s\n",
