@@ -53,7 +53,10 @@ int strata_drizzle_create(const char *dir, const char *slug, long long now_ms, c
  * `BEGIN TRANSACTION;`). The line (in the script) of that first statement,
  * or 0 when m is not such a file.
  */
-int strata_drizzle_wrapped(const struct strata_migration *m, const struct strata_split *sp);
+static inline int strata_drizzle_wrapped(const struct strata_migration *m, const struct strata_split *sp)
+{
+	return m && m->layout == STRATA_LAYOUT_DRIZZLE ? strata_split_wrapped(sp) : 0;
+}
 
 /* Prisma's checksum of a text: does `stored` match it, its line endings changed, or its old unpadded hex? */
 int strata_prisma_checksum_matches(const char *stored, const struct strata_migration *m);

@@ -267,20 +267,6 @@ out:
 	free(tags);
 }
 
-int strata_drizzle_wrapped(const struct strata_migration *m, const struct strata_split *sp)
-{
-	size_t i;
-
-	if (!m || m->layout != STRATA_LAYOUT_DRIZZLE || !strata_split_open_tx(sp))
-		return 0;
-	for (i = 0; i < sp->n; i++) {
-		if (sp->s[i].flags & STRATA_STMT_EMPTY)
-			continue;
-		return sp->s[i].flags & STRATA_STMT_TX_END ? sp->s[i].line : 0;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------------ create */
 
 /* item as JSON.stringify(item, null, 2) writes it, at depth `depth`. */
