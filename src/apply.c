@@ -839,7 +839,13 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			goto out;
 		}
 		emit_mig(db, STRATA_EV_MIG_START, s, 0);
-		if (s->wrapped && !s->record_only)
+		if (s->wrapped && !s->record_only && s->resume)
+			note(db, "%s %s leaves and re-enters the transaction drizzle-orm runs it in (%s:%d: COMMIT "
+				 "first, BEGIN last): %s at statement %d, where its earlier run stopped, its record "
+				 "committed after its last BEGIN",
+			     s->row->vtext, s->row->name, s->file, s->wrapped, dry ? "it would resume" : "resuming",
+			     s->resume + 1);
+		else if (s->wrapped && !s->record_only)
 			note(db, "%s %s leaves and re-enters the transaction drizzle-orm runs it in (%s:%d: COMMIT "
 				 "first, BEGIN last): %s as drizzle-orm does, inside a transaction strata opens, "
 				 "statement by statement, its record committed after its last BEGIN",

@@ -268,6 +268,7 @@ small_drizzle() {
 	sed -i 's/INSERT INTO nope VALUES (1);/SELECT 1;/' drizzle/0001_second_thing.sql
 	run --separate-stderr strata -p drizzle -d sqlite:app.db up
 	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"0001 second_thing leaves and re-enters the transaction drizzle-orm runs it in (0001_second_thing.sql:1: COMMIT first, BEGIN last): resuming at statement 3"* ]]
 	[ "$(sqlite_sql app.db "SELECT count(*) FROM pragma_table_info('user') WHERE name = 'name'")" = 1 ]
 	[ "$(sqlite_sql app.db "SELECT state FROM strata_migrations WHERE name = 'second_thing'")" = applied ]
 }
