@@ -216,11 +216,6 @@ const char *strata_source_shown_prefix(const struct loader *L)
 	return L->pfx;
 }
 
-unsigned strata_source_flags(const struct loader *L)
-{
-	return L->flags;
-}
-
 static void warning(struct loader *L, const char *rel)
 {
 	struct strata_buf b;
@@ -300,15 +295,6 @@ void strata_source_warn(struct loader *L, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vwarn(L, &L->w, &L->nw, &L->cw, fmt, ap);
-	va_end(ap);
-}
-
-void strata_source_note(struct loader *L, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarn(L, &L->notes, &L->nn, &L->cn, fmt, ap);
 	va_end(ap);
 }
 

@@ -2,7 +2,8 @@
  * source_int.h - what the source reader's files share: the loader
  * (source.c), which walks the directories and collects every problem, and
  * the readers of a migration's contents it calls, markers.c (dbmate and
- * goose markers) and toml.c (Diesel's metadata.toml). Not for the rest of
+ * goose markers) and toml.c (Diesel's metadata.toml), and the loaders of
+ * tools' own layouts (layout.h: Prisma Migrate, Drizzle Kit). Not for the rest of
  * the library: file names are in names.h (strata_source_parse_name,
  * names.c).
  */
@@ -47,14 +48,11 @@ int strata_source_read(struct loader *L, const char *rel, int optional, char **t
 void strata_source_add(struct loader *L, struct strata_migration *m);
 /* Free what a migration holds (one not added). */
 void strata_source_migration_release(struct strata_migration *m);
-/* A warning (a full sentence) and a note for validate. */
+/* A warning: a full sentence naming the file (strata_source.warnings). */
 void strata_source_warn(struct loader *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void strata_source_note(struct loader *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The engine the directory says it is for (layout.h); the first one said is kept. */
 void strata_source_set_provider(struct loader *L, const char *provider, const char *file);
 /* How a name relative to L is shown in messages (its directory before it, with one directory). */
 const char *strata_source_shown_prefix(const struct loader *L);
-/* STRATA_SOURCE_* of this load. */
-unsigned strata_source_flags(const struct loader *L);
 
 #endif
