@@ -695,7 +695,8 @@ struct strata_other_tool {
 	char version[256];    /* the newest version (Alembic: revisions) it says is applied, "" when none */
 	size_t count;         /* migrations it records as applied (golang-migrate, Alembic: 0, it keeps one row) */
 	int dirty;            /* golang-migrate's dirty flag; sqlx, Flyway, Prisma: a failed migration recorded */
-	int adoptable;        /* `strata adopt` can import it */
+	int adoptable;        /* `strata adopt` can import it (Prisma, Drizzle: once strata_other_tool_with_source
+				 saw the migrations in that tool's layout) */
 };
 
 /*
