@@ -168,6 +168,8 @@ enum strata_layout {
 	STRATA_LAYOUT_PLAIN,     /* V_name.sql, up only, optional V_name.down.sql */
 	STRATA_LAYOUT_DIESEL,    /* V_name/up.sql + down.sql (+ metadata.toml) */
 	STRATA_LAYOUT_GO,        /* goose's V_name.go: listed and recorded, never run (up and down are "", NULL) */
+	STRATA_LAYOUT_PRISMA,    /* Prisma Migrate: <V_name>/migration.sql (+ down.sql), migration_lock.toml */
+	STRATA_LAYOUT_DRIZZLE,   /* Drizzle Kit: NNNN_tag.sql chosen and ordered by meta/_journal.json */
 };
 
 /* Room for a checksum with its algorithm tag ("s1:" + 64 hex digits + NUL). */
@@ -192,6 +194,16 @@ struct strata_migration {
 						strata_checksum_s1); what is recorded */
 	char checksum_v0[65];    /* hex SHA-256 of the whole up script, CRLF as LF: checksums recorded before s1 */
 	int no_transaction;      /* run outside a transaction (metadata.toml, directive, dbmate transaction:false) */
+	/* Prisma and Drizzle (layout_prisma.c, layout_drizzle.c): what their own tool knows the migration by */
+	char *tool_name;         /* Prisma: the directory's name (_prisma_migrations.migration_name); Drizzle: the
+				    journal entry's tag; NULL in other layouts */
+	char tool_sum[65];       /* SHA-256 hex of the file as the tool hashes it (Prisma's checksum, Drizzle's
+				    hash: the whole file as written), "" in other layouts */
+	char tool_sum_alt[2][65]; /* Prisma: the same of the file with CRLF as LF, and with LF as CRLF (Prisma
+				     accepts a file whose line endings changed), "" when that changes nothing */
+	long long journal_when;  /* Drizzle: the journal entry's "when" (ms since 1970), 0 otherwise */
+	int journal_idx;         /* Drizzle: the entry's idx, 0 otherwise */
+	int journal_breakpoints; /* Drizzle: the entry's "breakpoints" flag (split on --> statement-breakpoint) */
 };
 
 struct strata_source {
@@ -208,6 +220,12 @@ struct strata_source {
 	char **notes;                    /* fine but worth a look (an up and a down paired by version
 					    under different names), each a sentence naming the files */
 	size_t nnotes;
+	enum strata_layout layout;       /* a tool's own directory layout (PRISMA, DRIZZLE) that every migration
+					    has, also when there are none yet; 0 otherwise */
+	char *provider;                  /* the engine the directory says its SQL is written for, in the tool's
+					    words ("postgresql", "sqlite", "mysql"): Prisma's migration_lock.toml,
+					    Drizzle's journal "dialect"; NULL when not said */
+	char *provider_file;             /* the file that says it (as shown), NULL with provider */
 };
 
 /*
@@ -241,6 +259,15 @@ int strata_source_load_flags(const char *dir, unsigned flags, struct strata_sour
  */
 int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flags, struct strata_source **out,
 			    struct strata_err *err);
+/*
+ * `strata create` in a tool's own layout (src->layout): Prisma Migrate's
+ * `<UTC timestamp>_<slug>/migration.sql`, Drizzle Kit's `NNNN_<slug>.sql`
+ * with its entry appended to meta/_journal.json. The new file's path into
+ * path (cut to pathlen). STRATA_EUSAGE when src is in neither layout,
+ * STRATA_EIO when a file cannot be written.
+ */
+int strata_source_create_in_layout(const struct strata_source *src, const char *dir, const char *slug, char *path,
+				   size_t pathlen, struct strata_err *err);
 /* Free a source (NULL: nothing); a status pointing into it (strata_status_get) must be freed first. */
 void strata_source_free(struct strata_source *src);
 /* Index of the migration with this version, or -1. */
@@ -635,7 +662,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src,
 
 /* What `adopt` found and recorded. */
 struct strata_adopt_result {
-	const char *tool;     /* "golang-migrate", "dbmate", "diesel", "goose" (static) */
+	const char *tool;     /* "golang-migrate", "dbmate", "diesel", "goose", "Prisma", "Drizzle" (static) */
 	const char *table;    /* the table it read (static, or strata_adopt's `from_table`: valid while that is) */
 	size_t recorded;      /* migrations recorded as applied */
 	size_t unknown;       /* versions the other tool recorded that have no file here */
@@ -647,8 +674,10 @@ struct strata_adopt_result {
 /*
  * Import what another tool recorded (golang-migrate's schema_migrations
  * (version, dirty), dbmate's schema_migrations (version), Diesel's
- * __diesel_schema_migrations, goose's goose_db_version; `from_table` NULL:
- * look for each): every matching migration file is recorded as applied with
+ * __diesel_schema_migrations, goose's goose_db_version; for a Prisma Migrate
+ * or Drizzle Kit directory, _prisma_migrations or drizzle-orm's
+ * __drizzle_migrations; `from_table` NULL: look for each): every matching
+ * migration file is recorded as applied with
  * its current checksum, running nothing. Refused (STRATA_EUSAGE, nothing
  * recorded) when golang-migrate's version has no file here, as golang-migrate
  * itself stops, and when the URL's x-migrations-table names another tool's
@@ -666,7 +695,8 @@ struct strata_other_tool {
 	char version[256];    /* the newest version (Alembic: revisions) it says is applied, "" when none */
 	size_t count;         /* migrations it records as applied (golang-migrate, Alembic: 0, it keeps one row) */
 	int dirty;            /* golang-migrate's dirty flag; sqlx, Flyway, Prisma: a failed migration recorded */
-	int adoptable;        /* `strata adopt` can import it */
+	int adoptable;        /* `strata adopt` can import it (Prisma, Drizzle: once strata_other_tool_with_source
+				 saw the migrations in that tool's layout) */
 };
 
 /*
@@ -676,6 +706,12 @@ struct strata_other_tool {
  * Read only.
  */
 int strata_other_tool_find(struct strata_db *db, struct strata_other_tool *out, struct strata_err *err);
+/*
+ * Prisma's and drizzle-orm's tables can be adopted when the migrations are
+ * in that tool's layout (src->layout): then o->adoptable is set, and the
+ * next step strata_other_tool_explain names is `strata adopt`.
+ */
+void strata_other_tool_with_source(struct strata_other_tool *o, const struct strata_source *src);
 /* A sentence for people saying which tool and what it says is applied, and the next step, into the
  * caller's buffers (cut to msglen and hintlen, NUL-terminated). */
 void strata_other_tool_explain(const struct strata_other_tool *o, char *msg, size_t msglen, char *hint,

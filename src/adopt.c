@@ -2,14 +2,15 @@
  * adopt.c - take over a database another tool has been migrating.
  *
  * Users arrive with a database whose history lives in golang-migrate's,
- * dbmate's, Diesel's or goose's table. Adopting reads that state and records
+ * dbmate's, Diesel's or goose's table (or Prisma's or drizzle-orm's:
+ * adopt_tools.c, for their layouts). Adopting reads that state and records
  * the matching migration files as applied (with their current checksums),
  * running nothing, in one transaction under the migration lock. The other
  * tool's table is left as it was, so going back stays possible.
  *
  * Before strata has a table of its own, strata_other_tool_find() tells
  * status, validate and up who has been migrating the database (those four,
- * and sqlx, Flyway, Alembic, Prisma and Drizzle, which adopt cannot read),
+ * and Prisma and Drizzle, and sqlx, Flyway and Alembic, which adopt cannot read),
  * so that up does not run migration 1 again on a database that has it.
  */
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "db.h"
 #include "history.h"
 #include "reason.h"
+#include "layout.h"
 
 struct applied_set {
 	struct strata_version *v;
@@ -299,6 +301,11 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 	rc = strata_lock(db, &locked, err);
 	if (rc)
 		return rc;
+	/* Prisma's and drizzle-orm's tables, for their layouts (layout.h) */
+	rc = strata_adopt_tool(db, src, from_table, res, err);
+	if (rc != 1)
+		goto out;
+	rc = 0;
 	if (!table && db->target->table && *db->target->table && !(db->opts.table && *db->opts.table)) {
 		rc = named_table_is_other(db, err);
 		if (rc)

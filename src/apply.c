@@ -340,6 +340,13 @@ static int run_notx(struct run *r, const struct strata_step *s, double t0, struc
 	rc = set_timeout(db, s, 0, err);
 	if (rc)
 		return rc;
+	if (s->wrapped && s->resume == 0) {
+		/* the transaction drizzle-orm would have open: the file's first statement ends it */
+		rc = db->drv->begin(db->conn, err);
+		if (rc)
+			return rc;
+		in_tx = 1;
+	}
 	for (k = 1; s->own_tx && k <= s->resume; k++) {
 		const struct strata_stmt *st = &s->sp.s[strata_step_nth_statement(s, k)];
 		long pos = -1;
@@ -399,6 +406,8 @@ static int run_notx(struct run *r, const struct strata_step *s, double t0, struc
 	if (rc)
 		return unrecorded(r, s, rc, err);
 	rc = strata_history_log(db, s->action, s->row, ms, "ok", err);
+	if (!rc && in_tx) /* a wrapped Drizzle file's trailing BEGIN: its record commits with what follows it */
+		rc = db->drv->commit(db->conn, err);
 	if (!rc)
 		r->ms = ms;
 	return rc;
@@ -620,8 +629,10 @@ static int build_script(struct run *r, const struct strata_request *req, char **
 
 		strata_buf_addf(&b, "\n-- %s %s (%s%s)\n", row->vtext, row->name, s->down ? "roll back: " : "",
 				s->recorded_down ? "the down script recorded when it was applied" : s->file);
-		if (s->strategy != STRATA_STRATEGY_JOURNAL)
-			strata_buf_adds(&b, "BEGIN;\n");
+		if (s->strategy != STRATA_STRATEGY_JOURNAL || s->wrapped)
+			strata_buf_adds(&b, s->wrapped ? "-- written for drizzle-orm's transaction: it leaves it and "
+							 "enters it again\nBEGIN;\n"
+							 : "BEGIN;\n");
 		else
 			strata_buf_adds(&b, "-- runs outside a transaction\n");
 		for (k = 0; k < s->sp.n; k++) {
@@ -636,7 +647,7 @@ static int build_script(struct run *r, const struct strata_request *req, char **
 			strata_buf_addc(&b, '\n');
 		}
 		strata_history_script_sql(db, row->mig, &row->version, row->name, s->action, s->down, &b);
-		if (s->strategy != STRATA_STRATEGY_JOURNAL)
+		if (s->strategy != STRATA_STRATEGY_JOURNAL || s->wrapped)
 			strata_buf_adds(&b, "COMMIT;\n");
 	}
 	*out = strata_buf_detach(&b, NULL);
@@ -711,6 +722,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		if (rc < 0)
 			return rc;
 		if (rc == 1) {
+			strata_other_tool_with_source(&o, src);
 			strata_err_setr(err, STRATA_EREFUSED, STRATA_R_OTHER_TOOL,
 					"another tool manages this database; nothing was run");
 			if (err) {
@@ -827,7 +839,18 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			goto out;
 		}
 		emit_mig(db, STRATA_EV_MIG_START, s, 0);
-		if (s->own_tx && !s->record_only)
+		if (s->wrapped && !s->record_only && s->resume)
+			note(db, "%s %s leaves and re-enters the transaction drizzle-orm runs it in (%s:%d: COMMIT "
+				 "first, BEGIN last): %s at statement %d, where its earlier run stopped, its record "
+				 "committed after its last BEGIN",
+			     s->row->vtext, s->row->name, s->file, s->wrapped, dry ? "it would resume" : "resuming",
+			     s->resume + 1);
+		else if (s->wrapped && !s->record_only)
+			note(db, "%s %s leaves and re-enters the transaction drizzle-orm runs it in (%s:%d: COMMIT "
+				 "first, BEGIN last): %s as drizzle-orm does, inside a transaction strata opens, "
+				 "statement by statement, its record committed after its last BEGIN",
+			     s->row->vtext, s->row->name, s->file, s->wrapped, dry ? "it would run" : "running it");
+		else if (s->own_tx && !s->record_only)
 			note(db, "%s %s manages its own transactions (%s:%d): %s as written, statement by "
 				 "statement, outside a transaction of strata's",
 			     s->row->vtext, s->row->name, s->file, s->own_tx_line, dry ? "it would run" : "running it");

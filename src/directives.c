@@ -24,6 +24,7 @@
 #include "util.h"
 #include "split.h"
 #include "directives.h"
+#include "layout.h"
 
 void strata_directives_release(struct strata_directives *dv)
 {
@@ -189,7 +190,7 @@ int strata_directives_parse(const char *script, size_t len, enum strata_dialect 
 
 /* Check one script; append a problem line to b. Returns 1 when there was one. */
 static int check_script(const char *file, const char *script, size_t len, int first_line, enum strata_dialect d,
-			struct strata_buf *b, struct strata_err *first)
+			struct strata_buf *b, struct strata_err *first, const struct strata_migration *up_of)
 {
 	struct strata_split sp = { 0 };
 	struct strata_directives dv;
@@ -198,7 +199,8 @@ static int check_script(const char *file, const char *script, size_t len, int fi
 
 	strata_err_clear(&e);
 	rc = strata_sql_split(script, len, d, &sp, &e);
-	if (!rc && (open = strata_split_open_tx(&sp)) > 0) {
+	/* a Drizzle file that leaves drizzle-orm's transaction and enters it again runs inside strata's (apply.c) */
+	if (!rc && (open = strata_split_open_tx(&sp)) > 0 && !strata_drizzle_wrapped(up_of, &sp)) {
 		/* the same refusal as the run's (apply.c), before the database is touched */
 		rc = strata_err_set(&e, STRATA_ESOURCE,
 				    "the transaction started here is never committed: the script ends inside it");
@@ -237,10 +239,10 @@ int strata_source_check_dialect(const struct strata_source *src, enum strata_dia
 	for (i = 0; i < src->n; i++) {
 		const struct strata_migration *m = &src->m[i];
 
-		bad += check_script(m->up_file, m->up, m->up_len, m->up_line, d, &b, &first);
+		bad += check_script(m->up_file, m->up, m->up_len, m->up_line, d, &b, &first, m);
 		if (m->down)
 			bad += check_script(m->down_file ? m->down_file : m->up_file, m->down, m->down_len, m->down_line,
-					    d, &b, &first);
+					    d, &b, &first, NULL);
 	}
 	if (!bad) {
 		strata_buf_release(&b);
@@ -267,6 +269,10 @@ void strata_down_absent(const struct strata_migration *m, char *why, size_t whyl
 		return;
 	if (m->layout == STRATA_LAYOUT_MARKERS)
 		snprintf(why, whylen, "%s has no down section", f);
+	else if (m->layout == STRATA_LAYOUT_PRISMA && n >= 13 && strcmp(f + n - 13, "migration.sql") == 0)
+		snprintf(why, whylen, "there is no %.*sdown.sql: Prisma Migrate has no down migrations", (int)(n - 13), f);
+	else if (m->layout == STRATA_LAYOUT_DRIZZLE)
+		snprintf(why, whylen, "Drizzle Kit has no down migrations");
 	else if (m->layout == STRATA_LAYOUT_DIESEL && n >= 6 && strcmp(f + n - 6, "up.sql") == 0)
 		snprintf(why, whylen, "there is no %.*sdown.sql", (int)(n - 6), f);
 	else if (m->layout == STRATA_LAYOUT_PAIR && n >= 7 && strcmp(f + n - 7, ".up.sql") == 0)

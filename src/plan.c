@@ -29,6 +29,7 @@
 #include "driver.h"
 #include "directives.h"
 #include "plan.h"
+#include "layout.h"
 #include "reason.h"
 
 static struct strata_directives no_directives;
@@ -149,6 +150,11 @@ static int own_transactions(struct strata_step *s, struct strata_err *err)
 			s->own_tx = 1;
 			s->own_tx_line = s->line + s->sp.s[i].line - 1;
 		}
+	}
+	/* written for drizzle-orm's one transaction: run inside one of strata's, as drizzle-orm runs it */
+	if (open_line && !s->down && !s->recorded_down && s->row->mig && strata_drizzle_wrapped(s->row->mig, &s->sp)) {
+		s->wrapped = s->line + strata_drizzle_wrapped(s->row->mig, &s->sp) - 1;
+		return 0;
 	}
 	if (open_line) {
 		strata_err_set(err, STRATA_ESOURCE,

@@ -55,6 +55,9 @@ struct strata_step {
 	int closes_partial;      /* force's record of a partial row: say which statements stay */
 	size_t partial_total;    /* that row's number of statements, 0 if unknown */
 	enum strata_strategy strategy;
+	int wrapped;             /* line of `file` of a Drizzle file's leading COMMIT when it leaves the runner's
+				    transaction and enters it again (layout.h): it runs as own_tx, inside a
+				    transaction of strata's that its trailing BEGIN reopens for the record */
 };
 
 /* What the planner knows besides the request: the driver's table and the run's options. */

@@ -13,7 +13,10 @@
  *
  * This file walks the directories, reads the files and builds the list; the
  * readers it calls are names.c (file names), markers.c (dbmate and goose
- * markers), toml.c (Diesel's metadata.toml) and checksum.c (checksums).
+ * markers), toml.c (Diesel's metadata.toml) and checksum.c (checksums). A
+ * directory in a tool's own layout (Prisma Migrate's migration_lock.toml and
+ * <name>/migration.sql, Drizzle Kit's meta/_journal.json) is recognised here
+ * and read whole by its loader (layout.h).
  *
  * Shaped for two things:
  * - Every problem is reported before any database work, and all of them at
@@ -54,6 +57,7 @@
 #include "version_int.h"
 #include "names.h"
 #include "source_int.h"
+#include "layout.h"
 
 /* Versions with this many digits or more look like timestamps (YYYYMMDDHHMM...). */
 #define TIMESTAMP_DIGITS 12
@@ -99,6 +103,8 @@ struct loader {
 	char *scratch; /* SCRATCH_SIZE bytes to read files into */
 	int oom;       /* an allocation failed: give up with STRATA_ENOMEM */
 	unsigned flags; /* STRATA_SOURCE_* */
+	enum strata_layout *tool; /* per directory: the tool's own layout it is in (layout.h), or 0 */
+	char *provider, *provider_file; /* what the first such directory says its engine is */
 };
 
 /* `arr` (holding n of cap elements) with room for one more: the same or a larger array, NULL on OOM. */
@@ -176,6 +182,40 @@ void strata_source_oom(struct loader *L)
 	L->oom = 1;
 }
 
+static int read_text(struct loader *L, const char *rel, int optional, int regular, char **text, size_t *lenp);
+static void migration_release(struct strata_migration *m);
+static void add_built(struct loader *L, struct strata_migration *m);
+
+int strata_source_read(struct loader *L, const char *rel, int optional, char **text, size_t *len)
+{
+	return read_text(L, rel, optional, 0, text, len);
+}
+
+void strata_source_add(struct loader *L, struct strata_migration *m)
+{
+	add_built(L, m);
+}
+
+void strata_source_migration_release(struct strata_migration *m)
+{
+	migration_release(m);
+}
+
+void strata_source_set_provider(struct loader *L, const char *provider, const char *file)
+{
+	if (L->provider)
+		return;
+	L->provider = strata_strdup(provider);
+	L->provider_file = strata_strdup(file);
+	if (!L->provider || !L->provider_file)
+		L->oom = 1;
+}
+
+const char *strata_source_shown_prefix(const struct loader *L)
+{
+	return L->pfx;
+}
+
 static void warning(struct loader *L, const char *rel)
 {
 	struct strata_buf b;
@@ -230,6 +270,32 @@ static void note(struct loader *L, const char *fmt, ...)
 		return;
 	}
 	L->notes[L->nn++] = s;
+}
+
+static void vwarn(struct loader *L, char ***arr, size_t *n, size_t *cap, const char *fmt, va_list ap)
+{
+	struct strata_buf b;
+	char **w = grow(L, *arr, cap, *n, sizeof(**arr));
+
+	if (!w)
+		return;
+	*arr = w;
+	strata_buf_init(&b);
+	strata_buf_vaddf(&b, fmt, ap);
+	if (!(w[*n] = strata_buf_detach(&b, NULL))) {
+		L->oom = 1;
+		return;
+	}
+	(*n)++;
+}
+
+void strata_source_warn(struct loader *L, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(L, &L->w, &L->nw, &L->cw, fmt, ap);
+	va_end(ap);
 }
 
 /* Offset of the first byte that does not belong to well-formed UTF-8, or len. */
@@ -406,6 +472,7 @@ static void migration_release(struct strata_migration *m)
 	free(m->down_file);
 	free(m->up);
 	free(m->down);
+	free(m->tool_name);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -513,7 +580,7 @@ static size_t stem_len(const char *fname, enum strata_name_kind kind)
 /* One version's migration from its primary entry and its down file (or NULL). */
 static void build(struct loader *L, const struct entry *pe, const struct entry *de)
 {
-	struct strata_migration m, *mp;
+	struct strata_migration m;
 	struct strata_name pn;
 	const char *pname = pe->fname, *dname = de ? de->fname : NULL;
 	char *text = NULL;
@@ -587,24 +654,35 @@ static void build(struct loader *L, const struct entry *pe, const struct entry *
 	}
 	if (L->oom)
 		goto fail;
-	strata_checksum_s1(m.up, m.up_len, m.checksum);
-	strata_checksum(m.up, m.up_len, m.checksum_v0);
-	if (L->flags & STRATA_SOURCE_UPS_ONLY) {
-		/* only the checksum is wanted: keep no text (that was most of status's memory) */
-		free(m.up);
-		free(m.down);
-		m.up = m.down = NULL;
-		m.up_len = m.down_len = 0;
-	}
-	mp = grow(L, L->m, &L->cm, L->nm, sizeof(*L->m));
-	if (!mp)
-		goto fail;
-	L->m = mp;
-	L->m[L->nm++] = m;
+	add_built(L, &m);
 	return;
 fail:
 	free(text);
 	migration_release(&m);
+}
+
+/* Checksums, then into L->m (what m holds is L's now, or freed). */
+static void add_built(struct loader *L, struct strata_migration *m)
+{
+	struct strata_migration *mp;
+
+	strata_checksum_s1(m->up, m->up_len, m->checksum);
+	strata_checksum(m->up, m->up_len, m->checksum_v0);
+	if (L->flags & STRATA_SOURCE_UPS_ONLY) {
+		/* only the checksum is wanted: keep no text (that was most of status's memory) */
+		free(m->up);
+		free(m->down);
+		m->up = m->down = NULL;
+		m->up_len = m->down_len = 0;
+	}
+	mp = grow(L, L->m, &L->cm, L->nm, sizeof(*L->m));
+	if (!mp) {
+		migration_release(m);
+		return;
+	}
+	L->m = mp;
+	L->m[L->nm++] = *m;
+	memset(m, 0, sizeof(*m));
 }
 
 /* Versions of two entries, numerically: by length, then digits. */
@@ -715,8 +793,9 @@ static void scan(struct loader *L, DIR *d, unsigned dir)
 {
 	struct entry *grown;
 	struct dirent *de;
-	int is_dir, rc;
+	int is_dir, rc, looked = 0;
 	size_t plen = L->multi ? strlen(L->pfx) : 0;
+	size_t ne0 = L->ne, np0 = L->np, nw0 = L->nw, nunv0 = L->nunv;
 
 	for (;;) {
 		struct strata_name pn;
@@ -752,6 +831,24 @@ static void scan(struct loader *L, DIR *d, unsigned dir)
 		if (pn.kind == STRATA_NAME_UNVERSIONED) {
 			warning(L, de->d_name);
 			continue;
+		}
+		if (pn.kind == STRATA_NAME_DIESEL && !looked) {
+			looked = 1;
+			/* Prisma's directories without its migration_lock.toml: its loader reads this directory */
+			if (strata_layout_prisma_dir(dirfd(d), de->d_name)) {
+				L->tool[dir] = STRATA_LAYOUT_PRISMA;
+				L->ne = ne0;
+				while (L->np > np0) {
+					L->np--;
+					free(L->p[L->np].file);
+					free(L->p[L->np].text);
+				}
+				while (L->nw > nw0)
+					free(L->w[--L->nw]);
+				while (L->nunv > nunv0)
+					free(L->unv[--L->nunv]);
+				return;
+			}
 		}
 		grown = grow(L, L->e, &L->ce, L->ne, sizeof(*L->e));
 		if (!grown)
@@ -859,6 +956,9 @@ static void loader_release(struct loader *L)
 	for (i = 0; i < L->nunv; i++)
 		free(L->unv[i]);
 	free(L->unv);
+	free(L->tool);
+	free(L->provider);
+	free(L->provider_file);
 }
 
 int strata_source_load(const char *dir, struct strata_source **out, struct strata_err *err)
@@ -994,11 +1094,16 @@ int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flag
 	L.scratch = malloc(SCRATCH_SIZE);
 	if (!L.scratch)
 		goto oom;
+	L.tool = calloc(ndirs, sizeof(*L.tool));
+	if (!L.tool)
+		goto oom;
 	for (k = 0; k < ndirs; k++) {
 		if (!d[k])
 			continue;
 		L.pfx = pfx[k].buf;
-		scan(&L, d[k], (unsigned)k);
+		L.tool[k] = strata_layout_detect(dirfd(d[k]));
+		if (!L.tool[k])
+			scan(&L, d[k], (unsigned)k);
 		if (L.oom)
 			goto oom;
 	}
@@ -1026,6 +1131,10 @@ int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flag
 			;
 		build_group(&L, L.e + i, L.e + j);
 	}
+	/* directories in a tool's own layout: read whole by its loader (layout.h) */
+	for (k = 0; k < ndirs && !L.oom; k++)
+		if (d[k] && L.tool[k])
+			strata_layout_load(&L, L.tool[k], d[k], L.multi ? pfx[k].buf : "");
 	if (L.oom)
 		goto oom;
 	if (L.np) {
@@ -1046,6 +1155,12 @@ int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flag
 		if (!(src->dirs[src->ndirs++] = strata_strdup(dirs[k])))
 			goto oom;
 	src->ups_only = (flags & STRATA_SOURCE_UPS_ONLY) != 0;
+	for (k = 0; k < ndirs && L.tool[k] && L.tool[k] == L.tool[0]; k++)
+		;
+	src->layout = k == ndirs ? L.tool[0] : 0;
+	src->provider = L.provider;
+	src->provider_file = L.provider_file;
+	L.provider = L.provider_file = NULL;
 	if (L.nm > 1)
 		qsort(L.m, L.nm, sizeof(*L.m), migration_cmp);
 	if (L.nw > 1)
@@ -1110,6 +1225,8 @@ void strata_source_free(struct strata_source *src)
 		free(src->dirs[i]);
 	free(src->dirs);
 	free(src->dir);
+	free(src->provider);
+	free(src->provider_file);
 	free(src);
 }
 

@@ -67,6 +67,13 @@ size_t strata_split_count(const struct strata_split *s);
  */
 int strata_split_open_tx(const struct strata_split *s);
 /*
+ * A script written to run inside a runner's transaction that it leaves and
+ * enters again (Drizzle's `COMMIT TRANSACTION;` ... `BEGIN TRANSACTION;`):
+ * its first statement ends a transaction and it ends inside one it began.
+ * The line (1-based, in the script) of that first statement, or 0.
+ */
+int strata_split_wrapped(const struct strata_split *s);
+/*
  * In one PostgreSQL statement's text: the offset of the byte after the
  * opening tag of its first dollar-quoted string (where PL/pgSQL counts line
  * 1 of a DO block or a function body), or -1 when it has none.

@@ -820,6 +820,18 @@ int strata_split_open_tx(const struct strata_split *s)
 	return open;
 }
 
+int strata_split_wrapped(const struct strata_split *s)
+{
+	size_t i;
+
+	if (!strata_split_open_tx(s))
+		return 0;
+	for (i = 0; i < s->n; i++)
+		if (!(s->s[i].flags & STRATA_STMT_EMPTY))
+			return s->s[i].flags & STRATA_STMT_TX_END ? s->s[i].line : 0;
+	return 0;
+}
+
 
 /* ---------------------------------------------------------------- looking inside one statement */
 

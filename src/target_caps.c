@@ -8,6 +8,7 @@
 #include "split.h"
 #include "driver.h"
 #include "directives.h"
+#include "layout.h"
 
 /* With no target: the reading that refuses the most (PostgreSQL's dollar quotes and E'' strings). */
 #define NO_TARGET_DIALECT STRATA_DIALECT_POSTGRES
@@ -59,7 +60,10 @@ enum strata_down_kind strata_down_kind(const struct strata_migration *m, enum st
 int strata_source_check_target(const struct strata_source *src, const struct strata_target *t,
 			       struct strata_err *err)
 {
-	return strata_source_check_dialect(src, target_dialect(t), err);
+	/* Prisma's migration_lock.toml and Drizzle's journal name the engine their SQL is for */
+	int rc = t ? strata_layout_check_provider(src, strata_driver_load(t->engine, NULL), err) : 0;
+
+	return rc ? rc : strata_source_check_dialect(src, target_dialect(t), err);
 }
 
 enum strata_down_kind strata_down_kind_target(const struct strata_migration *m, const struct strata_target *t,

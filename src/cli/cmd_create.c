@@ -292,6 +292,30 @@ static char *custom_version(struct cli *c, int *rc)
 	return strdup(buf);
 }
 
+/* Prisma Migrate's and Drizzle Kit's own shapes (the library writes them: Drizzle's journal too). */
+static int create_in_tool_layout(struct cli *c, const char *dir, const char *name)
+{
+	struct strata_err err;
+	char path[4096];
+	int rc;
+
+	if (co.seq || co.digits || co.time_format || co.tz) {
+		fprintf(stderr, "strata create: %s names its migrations itself; -seq, -digits, -format and -tz do not "
+				"apply\n",
+			c->src->layout == STRATA_LAYOUT_PRISMA ? "Prisma Migrate" : "Drizzle Kit");
+		return 2;
+	}
+	strata_err_clear(&err);
+	rc = strata_source_create_in_layout(c->src, dir, name, path, sizeof(path), &err);
+	if (rc) {
+		fprintf(stderr, "strata create: %s\n", err.message);
+		strata_err_release(&err);
+		return strata_exit_code(rc);
+	}
+	printf("%s\n", path);
+	return 0;
+}
+
 int cmd_create(struct cli *c)
 {
 	/* several directories: the first one, as dbmate's `new` does */
@@ -314,6 +338,8 @@ int cmd_create(struct cli *c)
 		fprintf(stderr, "strata create: only -ext sql is supported\n");
 		return 2;
 	}
+	if (c->src && (c->src->layout == STRATA_LAYOUT_PRISMA || c->src->layout == STRATA_LAYOUT_DRIZZLE))
+		return create_in_tool_layout(c, dir, name);
 	if (c->src && c->src->n)
 		layout = c->src->m[c->src->n - 1].layout;
 	if (layout == STRATA_LAYOUT_GO) /* a goose directory: its SQL migrations carry goose's markers */

@@ -100,6 +100,7 @@ static int other_tool(struct cli *c, const struct strata_status *st, struct stra
 	strata_err_clear(&err);
 	if (strata_other_tool_find(c->db, o, &err) != 1)
 		return 0;
+	strata_other_tool_with_source(o, c->src);
 	if (!c->quiet || (c->cmd->flags & VALIDATES)) {
 		strata_other_tool_explain(o, msg, sizeof(msg), hint, sizeof(hint));
 		fprintf(stderr, "strata: %s; strata records nothing here yet, so `strata up` refuses to run\n  HINT: %s\n",
@@ -179,6 +180,49 @@ static size_t plain_applied(const struct strata_status *st)
 	return st->napplied - st->nmodified - st->nmissing;
 }
 
+/* A tool's own layout (Prisma Migrate, Drizzle Kit): what the directory says, for status --json. */
+static void layout_json(cJSON *root, const struct strata_source *src)
+{
+	cJSON *l, *w;
+	size_t i;
+
+	if (!src || (src->layout != STRATA_LAYOUT_PRISMA && src->layout != STRATA_LAYOUT_DRIZZLE))
+		return;
+	l = cJSON_AddObjectToObject(root, "layout");
+	cJSON_AddStringToObject(l, "tool", src->layout == STRATA_LAYOUT_PRISMA ? "prisma" : "drizzle");
+	if (src->provider) {
+		cJSON_AddStringToObject(l, "provider", src->provider);
+		cJSON_AddStringToObject(l, "provider_file", src->provider_file);
+	} else {
+		cJSON_AddNullToObject(l, "provider");
+	}
+	w = cJSON_AddArrayToObject(l, "skipped"); /* Drizzle: .sql files the journal does not list */
+	for (i = 0; i < src->nwarnings; i++)
+		cJSON_AddItemToArray(w, cJSON_CreateString(src->warnings[i]));
+}
+
+/* A migration's facts in its tool's layout: Prisma's directory and checksum, Drizzle's journal entry. */
+static void migration_layout_json(cJSON *o, const struct strata_migration *m)
+{
+	cJSON *j;
+
+	if (!m || !m->tool_name)
+		return;
+	if (m->layout == STRATA_LAYOUT_PRISMA) {
+		j = cJSON_AddObjectToObject(o, "prisma");
+		cJSON_AddStringToObject(j, "directory", m->tool_name);
+		cJSON_AddStringToObject(j, "checksum", m->tool_sum);
+		cJSON_AddBoolToObject(j, "down_sql", m->down_file != NULL);
+	} else if (m->layout == STRATA_LAYOUT_DRIZZLE) {
+		j = cJSON_AddObjectToObject(o, "journal");
+		cJSON_AddNumberToObject(j, "idx", m->journal_idx);
+		cJSON_AddStringToObject(j, "tag", m->tool_name);
+		cJSON_AddNumberToObject(j, "when", (double)m->journal_when);
+		cJSON_AddBoolToObject(j, "breakpoints", m->journal_breakpoints);
+		cJSON_AddStringToObject(j, "hash", m->tool_sum);
+	}
+}
+
 static int status_json(struct cli *c, const struct strata_status *st, const char **how)
 {
 	cJSON *root = cJSON_CreateObject(), *arr, *counts;
@@ -219,6 +263,7 @@ static int status_json(struct cli *c, const struct strata_status *st, const char
 		}
 		c->quiet = quiet;
 	}
+	layout_json(root, c->src);
 	arr = cJSON_AddArrayToObject(root, "migrations");
 	for (i = 0; i < st->n; i++) {
 		const struct strata_status_row *r = &st->rows[i];
@@ -246,6 +291,7 @@ static int status_json(struct cli *c, const struct strata_status *st, const char
 			cJSON_AddBoolToObject(o, "out_of_order", 1);
 		if (r->mig && r->mig->layout == STRATA_LAYOUT_GO)
 			cJSON_AddBoolToObject(o, "go_migration", 1);
+		migration_layout_json(o, r->mig);
 		cJSON_AddItemToArray(arr, o);
 	}
 	return out_json(c, root);
@@ -472,7 +518,7 @@ static void down_notes(struct vreport *v)
 {
 	struct cli *c = v->c;
 	char why[700], msg[1200];
-	size_t i;
+	size_t i, nodown = 0;
 
 	for (i = 0; i < c->src->n; i++) {
 		const struct strata_migration *m = &c->src->m[i];
@@ -491,6 +537,12 @@ static void down_notes(struct vreport *v)
 		case STRATA_DOWN_NONE:
 			snprintf(msg, sizeof(msg), "%s %s has no down script (%s); down, goto and redo refuse it", m->vtext,
 				 m->name, why);
+			if (m->layout == STRATA_LAYOUT_PRISMA || m->layout == STRATA_LAYOUT_DRIZZLE) {
+				/* the tool writes no downs: said once for all of them, below */
+				nodown++;
+				vkeep(v->warnings, "down", m->up_file, m->up_line, m->vtext, msg);
+				continue;
+			}
 			break;
 		default:
 			continue;
@@ -500,6 +552,11 @@ static void down_notes(struct vreport *v)
 		vkeep(v->warnings, "down", m->down_file ? m->down_file : m->up_file,
 		      m->down_file ? m->down_line : m->up_line, m->vtext, msg);
 	}
+	if (nodown && !c->quiet)
+		fprintf(stderr, "strata: note: %zu of the %zu migrations have no down script: %s has no down "
+				"migrations%s; down, goto and redo refuse them\n",
+			nodown, c->src->n, c->src->layout == STRATA_LAYOUT_PRISMA ? "Prisma Migrate" : "Drizzle Kit",
+			c->src->layout == STRATA_LAYOUT_PRISMA ? " (a down.sql beside a migration.sql is its down)" : "");
 }
 
 /* validate's document, before its verdict: where, how many, what was found. */
