@@ -167,7 +167,11 @@ enum strata_layout {
 	STRATA_LAYOUT_MARKERS,   /* dbmate (-- migrate:up/down) or goose (-- +goose Up/Down) single file */
 	STRATA_LAYOUT_PLAIN,     /* V_name.sql, up only, optional V_name.down.sql */
 	STRATA_LAYOUT_DIESEL,    /* V_name/up.sql + down.sql (+ metadata.toml) */
-	STRATA_LAYOUT_GO,        /* goose's V_name.go: listed and recorded, never run (up and down are "", NULL) */
+	STRATA_LAYOUT_GO,        /* goose's V_name.go: listed and recorded, never run (up and down are "", NULL);
+				    Flyway's V_x.java and pop's .fizz files too */
+	STRATA_LAYOUT_FLYWAY,    /* Flyway: V<version>__desc.sql, optional U<version>__desc.sql */
+	STRATA_LAYOUT_REPEATABLE, /* Flyway's R__desc.sql: runs after the versioned ones, again when changed */
+	STRATA_LAYOUT_POP,       /* pop/popx: V_name[.dialect][.autocommit].up.sql + .down.sql */
 };
 
 /* Room for a checksum with its algorithm tag ("s1:" + 64 hex digits + NUL). */
@@ -191,7 +195,10 @@ struct strata_migration {
 	char checksum[STRATA_CHECKSUM_SIZE]; /* "s1:" + hex SHA-256 of the up script's statements (see
 						strata_checksum_s1); what is recorded */
 	char checksum_v0[65];    /* hex SHA-256 of the whole up script, CRLF as LF: checksums recorded before s1 */
-	int no_transaction;      /* run outside a transaction (metadata.toml, directive, dbmate transaction:false) */
+	int no_transaction;      /* run outside a transaction (metadata.toml, directive, dbmate transaction:false,
+				    pop's .autocommit) */
+	int32_t flyway_checksum; /* Flyway: its own checksum of the up file (CRC32 of the lines, as written) */
+	int has_flyway_checksum; /* flyway_checksum is set (Flyway layouts only) */
 };
 
 struct strata_source {
@@ -208,6 +215,9 @@ struct strata_source {
 	char **notes;                    /* fine but worth a look (an up and a down paired by version
 					    under different names), each a sentence naming the files */
 	size_t nnotes;
+	const char *pop_dialect;         /* pop: whose files were chosen ("postgres", "sqlite3"; "" none known),
+					    NULL for other layouts (static) */
+	int placeholders;                /* Flyway: ${name} placeholders were replaced */
 };
 
 /*
@@ -241,6 +251,36 @@ int strata_source_load_flags(const char *dir, unsigned flags, struct strata_sour
  */
 int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flags, struct strata_source **out,
 			    struct strata_err *err);
+/*
+ * What the loader needs to know of the target for some layouts. Start from
+ * strata_source_opts_init(); fields are only added at the end.
+ */
+struct strata_source_opts {
+	int version;                  /* STRATA_SOURCE_OPTS_VERSION */
+	const char *driver;           /* the target's driver name ("postgres", "sqlite"): which of pop's dialect
+					 files run; NULL: not known (the dialect-less files) */
+	int placeholders;             /* Flyway's ${name}: 1 replaced, 0 left as written, -1 default (replaced,
+					 as Flyway does) */
+	const char *const *ph_names;  /* placeholder values, borrowed (flyway:user etc. too) */
+	const char *const *ph_values;
+	size_t nph;
+};
+#define STRATA_SOURCE_OPTS_VERSION 1
+void strata_source_opts_init(struct strata_source_opts *o);
+/* strata_source_load_dirs with options (NULL: the defaults). */
+int strata_source_load_opts(const char *const *dirs, size_t ndirs, unsigned flags, const struct strata_source_opts *o,
+			    struct strata_source **out, struct strata_err *err);
+/*
+ * A version as a person writes it in this source (a command's argument):
+ * a file's own spelling ("2.1", "R__views"), a Flyway version in any
+ * spelling ("2.1.0") when the source is Flyway's, else digits. 0, or -1.
+ */
+int strata_source_version_arg(const struct strata_source *src, const char *s, struct strata_version *v);
+/* Is m a Flyway repeatable (R__desc.sql: run again whenever its file changes)? */
+int strata_migration_repeatable(const struct strata_migration *m);
+/* Flyway's spelling of a stored version ("2.1") into buf, for a row whose file is gone. */
+void strata_flyway_version_text(const struct strata_version *v, char *buf, size_t n);
+
 /* Free a source (NULL: nothing); a status pointing into it (strata_status_get) must be freed first. */
 void strata_source_free(struct strata_source *src);
 /* Index of the migration with this version, or -1. */

@@ -479,6 +479,8 @@ static void down_notes(struct vreport *v)
 
 		if (m->layout == STRATA_LAYOUT_GO)
 			continue; /* its Down is in the .go file, which goose runs: said once above */
+		if (strata_migration_repeatable(m))
+			continue; /* run again when changed, never rolled back */
 		switch (strata_down_kind_target(m, c->target, why, sizeof(why))) {
 		case STRATA_DOWN_EMPTY:
 			snprintf(msg, sizeof(msg), "%s %s: %s; rolling it back only removes the record", m->vtext, m->name,
