@@ -278,6 +278,9 @@ int strata_source_load_opts(const char *const *dirs, size_t ndirs, unsigned flag
 int strata_source_version_arg(const struct strata_source *src, const char *s, struct strata_version *v);
 /* Is m a Flyway repeatable (R__desc.sql: run again whenever its file changes)? */
 int strata_migration_repeatable(const struct strata_migration *m);
+/* A migration strata lists but cannot run (STRATA_LAYOUT_GO): "goose Go migration", "Flyway Java migration",
+ * "pop fizz migration"; *runner (may be NULL) the tool that runs it ("goose"). Static. */
+const char *strata_migration_foreign(const struct strata_migration *m, const char **runner);
 /* Flyway's spelling of a stored version ("2.1") into buf, for a row whose file is gone. */
 void strata_flyway_version_text(const struct strata_version *v, char *buf, size_t n);
 
@@ -357,6 +360,8 @@ enum strata_target_feature {
 };
 /* 1 when t's engine has the feature, else 0 (also when t is NULL or its driver does not load). */
 int strata_target_supports(const struct strata_target *t, enum strata_target_feature f);
+/* The name of the driver a URL opens with ("postgres", "sqlite"; static), NULL when none takes it. */
+const char *strata_target_driver_name(const char *url);
 /*
  * strata_source_check and strata_down_kind as t's engine reads scripts; t
  * NULL: no target known, the scripts read as PostgreSQL would (the strictest
@@ -826,7 +831,13 @@ struct strata_config {
 	int allow_out_of_order;  /* -1 unset, 0 or 1 */
 	int allow_modified;      /* -1 unset, 0 or 1 */
 	char *env_file;          /* dotenv file to load DATABASE_URL and friends from, or NULL */
+	int placeholders;        /* Flyway's ${name} replacement: -1 unset, 0 off, 1 on */
+	char **ph_names;         /* placeholder values ([placeholders] in strata.ini, --placeholder k=v) */
+	char **ph_values;
+	size_t nph;
 };
+/* Set placeholder `name` to `value` (a later one replaces an earlier). 0, or -1 out of memory. */
+int strata_config_set_placeholder(struct strata_config *c, const char *name, const char *value);
 
 /* Set every field unset (forgetting, not freeing, what c held). */
 void strata_config_init(struct strata_config *c);

@@ -320,3 +320,17 @@ int strata_flyway_replace(const char *text, size_t len, const struct strata_flyw
 	*out = strata_buf_detach(&buf, NULL);
 	return *out ? 0 : -1;
 }
+
+const char *strata_migration_foreign(const struct strata_migration *m, const char **runner)
+{
+	size_t n = m && m->up_file ? strlen(m->up_file) : 0;
+	const char *kind = "goose Go migration", *who = "goose";
+
+	if (n > 5 && strcmp(m->up_file + n - 5, ".java") == 0)
+		kind = "Flyway Java migration", who = "Flyway";
+	else if (n > 5 && strcmp(m->up_file + n - 5, ".fizz") == 0)
+		kind = "pop fizz migration", who = "pop's soda";
+	if (runner)
+		*runner = who;
+	return kind;
+}

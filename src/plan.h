@@ -55,6 +55,7 @@ struct strata_step {
 	int closes_partial;      /* force's record of a partial row: say which statements stay */
 	size_t partial_total;    /* that row's number of statements, 0 if unknown */
 	enum strata_strategy strategy;
+	int rerun;               /* a changed Flyway repeatable runs again: its record is replaced */
 };
 
 /* What the planner knows besides the request: the driver's table and the run's options. */

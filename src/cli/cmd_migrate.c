@@ -195,7 +195,7 @@ static int need_version(struct cli *c, struct strata_version *v)
 		v->d[0] = '\0';
 		return 0;
 	}
-	if (parse_version_arg(c->args[0], v)) {
+	if (parse_version_arg(c, c->args[0], v)) {
 		fprintf(stderr, "strata %s: \"%s\" is not a version (digits, dashes allowed)\n", c->cmd->name,
 			c->args[0]);
 		return 2;
@@ -283,7 +283,7 @@ static int print_script(struct cli *c, const struct strata_request *req)
 	if (c->from) { /* offline: where the database stands is what --from says; it is not connected */
 		r.offline = 1;
 		if (strcmp(c->from, "base") != 0) {
-			if (parse_version_arg(c->from, &r.from)) {
+			if (parse_version_arg(c, c->from, &r.from)) {
 				fprintf(stderr, "strata %s: --from \"%s\" is not a version (digits, dashes allowed; 0 or "
 						"base: nothing applied)\n",
 					c->cmd->name, c->from);

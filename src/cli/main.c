@@ -250,6 +250,7 @@ static int load_source(struct cli *c)
 	size_t i, ndirs = c->cfg.npaths ? c->cfg.npaths : 1, nhave = 0;
 	struct stat st;
 	unsigned flags = (c->cmd->flags & UPS_ONLY) ? STRATA_SOURCE_UPS_ONLY : 0;
+	struct strata_source_opts so;
 	int rc;
 
 	strata_err_clear(&err);
@@ -273,7 +274,14 @@ static int load_source(struct cli *c)
 		/* an empty or wrong directory is an error, never "nothing to do" */
 		flags |= STRATA_SOURCE_NONEMPTY;
 	}
-	rc = strata_source_load_dirs(dirs, ndirs, flags, &c->src, &err);
+	strata_source_opts_init(&so);
+	/* pop's dialect files: the target's; a fleet of files (--targets) has no one engine known here */
+	so.driver = c->targets_file ? NULL : strata_target_driver_name(c->cfg.database);
+	so.placeholders = c->cfg.placeholders;
+	so.ph_names = (const char *const *)c->cfg.ph_names;
+	so.ph_values = (const char *const *)c->cfg.ph_values;
+	so.nph = c->cfg.nph;
+	rc = strata_source_load_opts(dirs, ndirs, flags, &so, &c->src, &err);
 	free(have);
 	if (rc)
 		return out_error_release(c, rc, &err);
@@ -436,7 +444,8 @@ int main(int argc, char **argv)
 		rc = load_source(c);
 		if (rc)
 			goto out;
-	} else if ((c->cmd->flags & MAYBE_SOURCE) && c->json) {
+	} else if ((c->cmd->flags & MAYBE_SOURCE) &&
+		   (c->json || (c->cmd->flags & READ_ONLY))) { /* history names Flyway's versions by their files */
 		/* versions as the file names write them; without the files, the database's digits */
 		static const char *const def[] = { "migrations" };
 		struct strata_err err;
