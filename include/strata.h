@@ -687,6 +687,7 @@ struct strata_adopt_result {
 	char unknown_list[200]; /* those versions, "4, 5, 7" (", ..." when more), "" when none */
 	int have_version;
 	struct strata_version version; /* the newest version recorded */
+	size_t changed;       /* Flyway: recorded with Flyway's checksum, which the file no longer has */
 };
 
 /*

@@ -462,8 +462,12 @@ int cmd_adopt(struct cli *c)
 		printf("strata: adopted %s's state from %s: %zu migration%s recorded as applied", res.tool, res.table,
 		       res.recorded, res.recorded == 1 ? "" : "s");
 		if (res.have_version)
-			printf(", at %s", res.version.d);
+			printf(", at %s", vtext_of(c, &res.version));
 		printf("\n");
+		if (res.changed)
+			fprintf(stderr, "strata: %zu of them changed since %s ran them (its checksum differs from the "
+					"file's): `strata status` shows which; a repeatable runs again on `strata up`\n",
+				res.changed, res.tool);
 		if (res.unknown)
 			fprintf(stderr, "strata: %zu version%s recorded by %s %s no file in %s (%s); not recorded\n",
 				res.unknown, res.unknown == 1 ? "" : "s", res.tool, res.unknown == 1 ? "has" : "have",
