@@ -2,14 +2,15 @@
  * adopt.c - take over a database another tool has been migrating.
  *
  * Users arrive with a database whose history lives in golang-migrate's,
- * dbmate's, Diesel's or goose's table. Adopting reads that state and records
+ * dbmate's, Diesel's, goose's, Flyway's (flyway_schema_history, its
+ * checksums compared) or pop's (schema_migration) table. Adopting reads that state and records
  * the matching migration files as applied (with their current checksums),
  * running nothing, in one transaction under the migration lock. The other
  * tool's table is left as it was, so going back stays possible.
  *
  * Before strata has a table of its own, strata_other_tool_find() tells
- * status, validate and up who has been migrating the database (those four,
- * and sqlx, Flyway, Alembic, Prisma and Drizzle, which adopt cannot read),
+ * status, validate and up who has been migrating the database (those six,
+ * and sqlx, Alembic, Prisma and Drizzle, which adopt cannot read),
  * so that up does not run migration 1 again on a database that has it.
  */
 #include <stdio.h>

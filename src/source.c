@@ -13,7 +13,10 @@
  *
  * This file walks the directories, reads the files and builds the list; the
  * readers it calls are names.c (file names), markers.c (dbmate and goose
- * markers), toml.c (Diesel's metadata.toml) and checksum.c (checksums).
+ * markers), toml.c (Diesel's metadata.toml), checksum.c (checksums),
+ * layout_flyway.c (Flyway's V/U/R names, versions, placeholders) and
+ * layout_pop.c (pop's dialect parts: per version the target's dialect file,
+ * else the dialect-less one, chosen in build_pop_group).
  *
  * Shaped for two things:
  * - Every problem is reported before any database work, and all of them at
