@@ -711,7 +711,14 @@ int cmd_validate(struct cli *c)
 
 		switch (r->state) {
 		case STRATA_MODIFIED:
-			if (r->recorded_name)
+			if (strata_migration_repeatable(r->mig)) {
+				/* not wrong: Flyway's repeatables are edited to be run again */
+				snprintf(msg, sizeof(msg), "%s: a repeatable migration changed since it ran; `strata up` runs "
+					 "it again", r->mig->up_file);
+				if (!c->quiet)
+					fprintf(stderr, "strata: note: %s\n", msg);
+				vkeep(v.warnings, "repeatable_changed", r->mig->up_file, 0, r->vtext, msg);
+			} else if (r->recorded_name)
 				vproblem(&v, "modified", file, 0, r->vtext,
 					 "%s was applied as `%s`, the file is `%s`: is this the right directory and database?",
 					 r->vtext, r->recorded_name, r->name);

@@ -140,8 +140,9 @@ const struct cli_option source_options[] = {
 	  .help = "migrations directory (or STRATA_PATH; default ./migrations); repeat to merge several into one history" },
 	{ .longname = "source", .kind = OPT_CALLBACK, .cb = opt_source, .flags = OPTF_VALUE }, /* golang-migrate's */
 	{ .longname = "dir", .kind = OPT_LIST, .value = &cli.flags }, /* golang-migrate's create -dir */
-	{ .longname = "placeholder", .kind = OPT_CALLBACK, .cb = opt_placeholder, .flags = OPTF_VALUE, .arg = "K=V",
-	  .help = "a Flyway ${K} placeholder's value (or [placeholders] in strata.ini); repeatable" },
+	/* Flyway's -placeholders.K=V; out of the generated help, which lists the same options for every layout
+	   (README's Flyway section and Configuration table say it) */
+	{ .longname = "placeholder", .kind = OPT_CALLBACK, .cb = opt_placeholder, .flags = OPTF_VALUE, .arg = "K=V" },
 	{ 0 },
 };
 
