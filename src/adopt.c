@@ -188,11 +188,13 @@ static int read_flyway(struct strata_rows *r, const char *table, struct applied_
 			return STRATA_EHISTORY;
 		}
 		if (!ver || !*ver) {
-			/* a repeatable: keyed by the description strata derives from R__<description>.sql */
-			const char *d = script && !strncmp(script, "R__", 3) ? script + 3 : desc;
+			/* a repeatable: keyed by the description strata derives from R__<description>.sql (the
+			   script's name, in whatever folder of Flyway's locations it was) */
+			const char *base = script && strrchr(script, '/') ? strrchr(script, '/') + 1 : script;
+			const char *d = base && !strncmp(base, "R__", 3) ? base + 3 : desc;
 			size_t n = d ? strlen(d) : 0;
 
-			if (d == script + 3 && n > 4 && !strcmp(d + n - 4, ".sql"))
+			if (d != desc && n > 4 && !strcmp(d + n - 4, ".sql"))
 				n -= 4;
 			if (!d)
 				continue;
