@@ -530,7 +530,8 @@ int main(int argc, char **argv)
 		if (rc)
 			goto out;
 	} else if ((c->cmd->flags & MAYBE_SOURCE) &&
-		   (c->json || (c->cmd->flags & READ_ONLY))) { /* history names Flyway's versions by their files */
+		   (c->json || !strata_is_fleet(c->targets_file ? NULL : c->cfg.database, c->targets_file, c->schemas))) {
+		/* history and version name Flyway's versions as its files do (a fleet's lines keep the digits) */
 		/* versions as the file names write them; without the files, the database's digits */
 		static const char *const def[] = { "migrations" };
 		struct strata_err err;
