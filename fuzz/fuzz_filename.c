@@ -1,7 +1,10 @@
 /*
  * fuzz_filename.c - libFuzzer target for strata_source_parse_name(), the
  * parser that decides from a directory entry's name alone whether it is a
- * migration and of which layout.
+ * migration and of which layout, and of Flyway's and pop's name readers
+ * (layout_flyway.c, layout_pop.c): their offsets stay inside the name, a
+ * Flyway version maps back to the digits of its spelling, and an error says
+ * why.
  *
  * Every input is tried as a file name and as a directory name. Besides the
  * sanitizers' checks, the target asserts what source.c relies on: offsets
@@ -18,6 +21,8 @@
 #include <string.h>
 
 #include "names.h"
+#include "layout_flyway.h"
+#include "layout_pop.h"
 
 #define CHECK(cond)                                                                                   \
 	do {                                                                                          \
@@ -89,6 +94,41 @@ static void check_one(const char *name, int is_dir)
 	}
 }
 
+static void check_flyway(const char *name)
+{
+	struct strata_flyway_name fn;
+	struct strata_pop_name pp;
+	size_t len = strlen(name);
+	int is_dir = 0, rc;
+
+	memset(&fn, 0xa5, sizeof(fn));
+	rc = strata_flyway_parse_name(name, &fn);
+	CHECK(rc == 0 || rc == -1);
+	if (rc < 0) {
+		CHECK(fn.why != NULL && fn.why[0] != '\0');
+		CHECK(name[0] == 'V' || name[0] == 'U' || name[0] == 'R');
+	} else if (fn.kind != STRATA_FLYWAY_NONE) {
+		CHECK(fn.ver_off + fn.ver_len <= len && fn.desc_off + fn.desc_len <= len);
+		CHECK(fn.desc_off == fn.ver_off + fn.ver_len + 2);
+		if (fn.kind == STRATA_FLYWAY_REPEATABLE) {
+			CHECK(strata_flyway_is_repeatable_version(&fn.version));
+		} else if (fn.kind != STRATA_FLYWAY_OTHER) {
+			char back[512];
+			struct strata_version v;
+			const char *why;
+
+			/* the spelling maps to the version, and the way back maps to it again */
+			CHECK(strata_flyway_version(name + fn.ver_off, fn.ver_len, &v, &why) == 0);
+			CHECK(strata_version_cmp(&v, &fn.version) == 0);
+			strata_flyway_version_text(&v, back, sizeof(back));
+			CHECK(strata_flyway_version(back, strlen(back), &v, &why) == 0);
+			CHECK(strata_version_cmp(&v, &fn.version) == 0);
+		}
+	}
+	if (strata_pop_parse(name, len, &pp) == 0)
+		CHECK(pp.base_len <= len);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char name[1024];
@@ -100,6 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	name[size] = '\0';
 	check_one(name, 0);
 	check_one(name, 1);
+	check_flyway(name);
 	return 0;
 }
 

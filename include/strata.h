@@ -167,9 +167,13 @@ enum strata_layout {
 	STRATA_LAYOUT_MARKERS,   /* dbmate (-- migrate:up/down) or goose (-- +goose Up/Down) single file */
 	STRATA_LAYOUT_PLAIN,     /* V_name.sql, up only, optional V_name.down.sql */
 	STRATA_LAYOUT_DIESEL,    /* V_name/up.sql + down.sql (+ metadata.toml) */
-	STRATA_LAYOUT_GO,        /* goose's V_name.go: listed and recorded, never run (up and down are "", NULL) */
+	STRATA_LAYOUT_GO,        /* goose's V_name.go: listed and recorded, never run (up and down are "", NULL);
+				    Flyway's V_x.java and pop's .fizz files too */
 	STRATA_LAYOUT_PRISMA,    /* Prisma Migrate: <V_name>/migration.sql (+ down.sql), migration_lock.toml */
 	STRATA_LAYOUT_DRIZZLE,   /* Drizzle Kit: NNNN_tag.sql chosen and ordered by meta/_journal.json */
+	STRATA_LAYOUT_FLYWAY,    /* Flyway: V<version>__desc.sql, optional U<version>__desc.sql */
+	STRATA_LAYOUT_REPEATABLE, /* Flyway's R__desc.sql: runs after the versioned ones, again when changed */
+	STRATA_LAYOUT_POP,       /* pop/popx: V_name[.dialect][.autocommit].up.sql + .down.sql */
 };
 
 /* Room for a checksum with its algorithm tag ("s1:" + 64 hex digits + NUL). */
@@ -193,7 +197,8 @@ struct strata_migration {
 	char checksum[STRATA_CHECKSUM_SIZE]; /* "s1:" + hex SHA-256 of the up script's statements (see
 						strata_checksum_s1); what is recorded */
 	char checksum_v0[65];    /* hex SHA-256 of the whole up script, CRLF as LF: checksums recorded before s1 */
-	int no_transaction;      /* run outside a transaction (metadata.toml, directive, dbmate transaction:false) */
+	int no_transaction;      /* run outside a transaction (metadata.toml, directive, dbmate transaction:false,
+				    pop's .autocommit) */
 	/* Prisma and Drizzle (layout_prisma.c, layout_drizzle.c): what their own tool knows the migration by */
 	char *tool_name;         /* Prisma: the directory's name (_prisma_migrations.migration_name); Drizzle: the
 				    journal entry's tag; NULL in other layouts */
@@ -204,6 +209,8 @@ struct strata_migration {
 	long long journal_when;  /* Drizzle: the journal entry's "when" (ms since 1970), 0 otherwise */
 	int journal_idx;         /* Drizzle: the entry's idx, 0 otherwise */
 	int journal_breakpoints; /* Drizzle: the entry's "breakpoints" flag (split on --> statement-breakpoint) */
+	int32_t flyway_checksum; /* Flyway: its own checksum of the up file (CRC32 of the lines, as written) */
+	int has_flyway_checksum; /* flyway_checksum is set (Flyway layouts only) */
 };
 
 struct strata_source {
@@ -226,6 +233,9 @@ struct strata_source {
 					    words ("postgresql", "sqlite", "mysql"): Prisma's migration_lock.toml,
 					    Drizzle's journal "dialect"; NULL when not said */
 	char *provider_file;             /* the file that says it (as shown), NULL with provider */
+	const char *pop_dialect;         /* pop: whose files were chosen ("postgres", "sqlite3"; "" none known),
+					    NULL for other layouts (static) */
+	int placeholders;                /* Flyway: ${name} placeholders were replaced */
 };
 
 /*
@@ -268,6 +278,39 @@ int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flag
  */
 int strata_source_create_in_layout(const struct strata_source *src, const char *dir, const char *slug, char *path,
 				   size_t pathlen, struct strata_err *err);
+/*
+ * What the loader needs to know of the target for some layouts. Start from
+ * strata_source_opts_init(); fields are only added at the end.
+ */
+struct strata_source_opts {
+	int version;                  /* STRATA_SOURCE_OPTS_VERSION */
+	const char *driver;           /* the target's driver name ("postgres", "sqlite"): which of pop's dialect
+					 files run; NULL: not known (the dialect-less files) */
+	int placeholders;             /* Flyway's ${name}: 1 replaced, 0 left as written, -1 default (replaced,
+					 as Flyway does) */
+	const char *const *ph_names;  /* placeholder values, borrowed (flyway:user etc. too) */
+	const char *const *ph_values;
+	size_t nph;
+};
+#define STRATA_SOURCE_OPTS_VERSION 1
+void strata_source_opts_init(struct strata_source_opts *o);
+/* strata_source_load_dirs with options (NULL: the defaults). */
+int strata_source_load_opts(const char *const *dirs, size_t ndirs, unsigned flags, const struct strata_source_opts *o,
+			    struct strata_source **out, struct strata_err *err);
+/*
+ * A version as a person writes it in this source (a command's argument):
+ * a file's own spelling ("2.1", "R__views"), a Flyway version in any
+ * spelling ("2.1.0") when the source is Flyway's, else digits. 0, or -1.
+ */
+int strata_source_version_arg(const struct strata_source *src, const char *s, struct strata_version *v);
+/* Is m a Flyway repeatable (R__desc.sql: run again whenever its file changes)? */
+int strata_migration_repeatable(const struct strata_migration *m);
+/* A migration strata lists but cannot run (STRATA_LAYOUT_GO): "goose Go migration", "Flyway Java migration",
+ * "pop fizz migration"; *runner (may be NULL) the tool that runs it ("goose"). Static. */
+const char *strata_migration_foreign(const struct strata_migration *m, const char **runner);
+/* Flyway's spelling of a stored version ("2.1") into buf, for a row whose file is gone. */
+void strata_flyway_version_text(const struct strata_version *v, char *buf, size_t n);
+
 /* Free a source (NULL: nothing); a status pointing into it (strata_status_get) must be freed first. */
 void strata_source_free(struct strata_source *src);
 /* Index of the migration with this version, or -1. */
@@ -344,6 +387,8 @@ enum strata_target_feature {
 };
 /* 1 when t's engine has the feature, else 0 (also when t is NULL or its driver does not load). */
 int strata_target_supports(const struct strata_target *t, enum strata_target_feature f);
+/* The name of the driver a URL opens with ("postgres", "sqlite"; static), NULL when none takes it. */
+const char *strata_target_driver_name(const char *url);
 /*
  * strata_source_check and strata_down_kind as t's engine reads scripts; t
  * NULL: no target known, the scripts read as PostgreSQL would (the strictest
@@ -669,6 +714,7 @@ struct strata_adopt_result {
 	char unknown_list[200]; /* those versions, "4, 5, 7" (", ..." when more), "" when none */
 	int have_version;
 	struct strata_version version; /* the newest version recorded */
+	size_t changed;       /* Flyway: recorded with Flyway's checksum, which the file no longer has */
 };
 
 /*
@@ -825,7 +871,13 @@ struct strata_config {
 	char *scratch;           /* check, test: the server to make scratch databases on (URL), or NULL */
 	char *scratch_setup;     /* check, test: SQL file run in every scratch database first, or NULL */
 	char *dump;              /* schema file to rewrite after every successful run (dump = FILE), or NULL */
+	int placeholders;        /* Flyway's ${name} replacement: -1 unset, 0 off, 1 on */
+	char **ph_names;         /* placeholder values ([placeholders] in strata.ini, --placeholder k=v) */
+	char **ph_values;
+	size_t nph;
 };
+/* Set placeholder `name` to `value` (a later one replaces an earlier). 0, or -1 out of memory. */
+int strata_config_set_placeholder(struct strata_config *c, const char *name, const char *value);
 
 /* Set every field unset (forgetting, not freeing, what c held). */
 void strata_config_init(struct strata_config *c);

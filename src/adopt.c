@@ -2,15 +2,16 @@
  * adopt.c - take over a database another tool has been migrating.
  *
  * Users arrive with a database whose history lives in golang-migrate's,
- * dbmate's, Diesel's or goose's table (or Prisma's or drizzle-orm's:
- * adopt_tools.c, for their layouts). Adopting reads that state and records
+ * dbmate's, Diesel's, goose's, Flyway's (flyway_schema_history, its
+ * checksums compared) or pop's (schema_migration) table (or Prisma's or
+ * drizzle-orm's: adopt_tools.c, for their layouts). Adopting reads that state and records
  * the matching migration files as applied (with their current checksums),
  * running nothing, in one transaction under the migration lock. The other
  * tool's table is left as it was, so going back stays possible.
  *
  * Before strata has a table of its own, strata_other_tool_find() tells
- * status, validate and up who has been migrating the database (those four,
- * and Prisma and Drizzle, and sqlx, Flyway and Alembic, which adopt cannot read),
+ * status, validate and up who has been migrating the database (those six,
+ * and Prisma and Drizzle, and sqlx and Alembic, which adopt cannot read),
  * so that up does not run migration 1 again on a database that has it.
  */
 #include <stdio.h>
@@ -24,6 +25,14 @@
 #include "history.h"
 #include "reason.h"
 #include "layout.h"
+#include "layout_flyway.h"
+
+/* Flyway: the checksum it recorded for a version (its last successful row). */
+struct fly_sum {
+	struct strata_version v;
+	int32_t crc;
+	int has_crc;
+};
 
 struct applied_set {
 	struct strata_version *v;
@@ -31,6 +40,12 @@ struct applied_set {
 	int all_up_to;        /* golang-migrate: everything <= max is applied */
 	struct strata_version max;
 	int have_max;
+	int flyway;           /* Flyway's table: versions are Flyway's, checksums compared (sums) */
+	struct fly_sum *sums;
+	size_t nsums, csums;
+	int have_floor;       /* Flyway's BASELINE row: every version up to floor is applied */
+	struct strata_version floor;
+	int pop14;            /* pop: a stored 14-digit version stands for the longer versions it begins */
 };
 
 static int add_version(struct applied_set *set, const struct strata_version *v)
@@ -68,6 +83,8 @@ static int contains(const struct applied_set *set, const struct strata_version *
 {
 	size_t i;
 
+	if (set->have_floor && strata_version_cmp(v, &set->floor) <= 0 && !strata_flyway_is_repeatable_version(v))
+		return 1;
 	if (set->all_up_to)
 		return set->have_max && strata_version_cmp(v, &set->max) <= 0;
 	for (i = 0; i < set->n; i++)
@@ -114,6 +131,119 @@ static int try_query(struct strata_db *db, const char *sql, const char *table, s
 	return rc;
 }
 
+/* The recorded Flyway checksum of v goes into set->sums (a later row replaces an earlier one). */
+static int flyway_sum(struct applied_set *set, const struct strata_version *v, const char *crc)
+{
+	size_t i;
+	struct fly_sum *p;
+
+	for (i = 0; i < set->nsums && strata_version_cmp(&set->sums[i].v, v) != 0; i++)
+		;
+	if (i == set->nsums) {
+		if (set->nsums == set->csums) {
+			size_t c = set->csums ? set->csums * 2 : 64;
+
+			p = realloc(set->sums, c * sizeof(*p));
+			if (!p)
+				return -1;
+			set->sums = p;
+			set->csums = c;
+		}
+		set->nsums++;
+	}
+	set->sums[i].v = *v;
+	set->sums[i].has_crc = crc && *crc;
+	set->sums[i].crc = crc && *crc ? (int32_t)strtol(crc, NULL, 10) : 0;
+	return 0;
+}
+
+/*
+ * flyway_schema_history, in installed_rank order: versioned rows (SQL, and
+ * Java's JDBC) are applied, repeatables (no version) are keyed by their
+ * description, UNDO_SQL and DELETE rows take a version away again, a
+ * BASELINE row stands for every version up to its own. A failed row
+ * (success false) is refused as golang-migrate's dirty flag is: Flyway
+ * itself stops there until `flyway repair`.
+ */
+static int read_flyway(struct strata_rows *r, const char *table, struct applied_set *set, struct strata_err *err)
+{
+	size_t i;
+
+	set->flyway = 1;
+	for (i = 0; i < r->nrows; i++) {
+		const char *ver = strata_rows_get(r, i, 1), *desc = strata_rows_get(r, i, 2);
+		const char *type = strata_rows_get(r, i, 3), *script = strata_rows_get(r, i, 4);
+		const char *crc = strata_rows_get(r, i, 5), *ok = strata_rows_get(r, i, 6), *why;
+		struct strata_version v;
+
+		if (!type || !strcmp(type, "SCHEMA"))
+			continue;
+		if (!(ok && (!strcmp(ok, "t") || !strcmp(ok, "1") || !strcmp(ok, "true")))) {
+			strata_err_set(err, STRATA_EHISTORY,
+				       "Flyway records a failed migration in %s: %s%s%s (installed_rank %s) did not finish, "
+				       "and nobody knows how much of it ran",
+				       table, script ? script : "?", ver ? ", version " : "", ver ? ver : "",
+				       strata_rows_get(r, i, 0) ? strata_rows_get(r, i, 0) : "?");
+			strata_err_reason(err, STRATA_R_ADOPT_DIRTY);
+			strata_err_hint(err, "check the database by hand and finish or undo that migration, then "
+					     "`flyway repair` (it removes the failed row), and adopt again");
+			return STRATA_EHISTORY;
+		}
+		if (!ver || !*ver) {
+			/* a repeatable: keyed by the description strata derives from R__<description>.sql (the
+			   script's name, in whatever folder of Flyway's locations it was) */
+			const char *base = script && strrchr(script, '/') ? strrchr(script, '/') + 1 : script;
+			const char *d = base && !strncmp(base, "R__", 3) ? base + 3 : desc;
+			size_t n = d ? strlen(d) : 0;
+
+			if (d != desc && n > 4 && !strcmp(d + n - 4, ".sql"))
+				n -= 4;
+			if (!d)
+				continue;
+			if (d == desc) {
+				/* Flyway's description has spaces where the file name has underscores */
+				char buf[512];
+				size_t k;
+
+				snprintf(buf, sizeof(buf), "%s", desc);
+				for (k = 0; buf[k]; k++)
+					if (buf[k] == ' ')
+						buf[k] = '_';
+				strata_flyway_repeatable_version(buf, strlen(buf), &v);
+			} else {
+				strata_flyway_repeatable_version(d, n, &v);
+			}
+		} else if (strata_flyway_version(ver, strlen(ver), &v, &why) != 0) {
+			continue; /* not a version strata can order; it has no file here either */
+		}
+		if (!strcmp(type, "BASELINE")) {
+			set->have_floor = 1;
+			set->floor = v;
+			continue;
+		}
+		if (!strcmp(type, "UNDO_SQL") || !strcmp(type, "UNDO_JDBC") || !strcmp(type, "DELETE")) {
+			remove_version(set, &v);
+			continue;
+		}
+		if (!contains(set, &v) && add_version(set, &v))
+			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+		if (flyway_sum(set, &v, crc))
+			return strata_err_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* pop: a version recorded by its first 14 digits (pop's older format) counts for m, as popx counts it. */
+static int pop_prefix(const struct applied_set *set, const struct strata_migration *m)
+{
+	size_t i;
+
+	for (i = 0; set->pop14 && i < set->n; i++)
+		if (strlen(set->v[i].d) == 14 && strlen(m->vtext) > 14 && !strncmp(m->vtext, set->v[i].d, 14))
+			return 1;
+	return 0;
+}
+
 /* Read the other tool's state from `table` into set; res->tool says which tool. */
 static int read_state(struct strata_db *db, const char *table, struct applied_set *set,
 		      struct strata_adopt_result *res, struct strata_err *err)
@@ -128,7 +258,19 @@ static int read_state(struct strata_db *db, const char *table, struct applied_se
 	strata_db_quote_table(db, &q, db->schema, table);
 	if (q.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
-	if (try_query(db, "SELECT version, dirty FROM %s", q.buf, &r) == 0) {
+	if (try_query(db, "SELECT installed_rank, version, description, type, script, checksum, success FROM %s "
+			  "ORDER BY installed_rank", q.buf, &r) == 0) {
+		res->tool = "Flyway";
+		rc = read_flyway(r, table, set, err);
+		goto out;
+	} else if (try_query(db, "SELECT version, version_self FROM %s", q.buf, &r) == 0) {
+		res->tool = "pop";
+		set->pop14 = 1;
+		for (i = 0; i < r->nrows; i++)
+			if (parse_version(strata_rows_get(r, i, 0), &v) == 0 && add_version(set, &v))
+				goto oom;
+		goto out;
+	} else if (try_query(db, "SELECT version, dirty FROM %s", q.buf, &r) == 0) {
 		res->tool = "golang-migrate";
 		set->all_up_to = 1;
 		for (i = 0; i < r->nrows; i++) {
@@ -241,13 +383,20 @@ static void list_versions(struct applied_set *set, char *buf, size_t len)
 	buf[0] = '\0';
 	qsort(set->v, set->n, sizeof(*set->v), cmp_version);
 	for (i = 0; i < set->n; i++) {
-		size_t need = strlen(set->v[i].d) + (i ? 2 : 0);
+		char shown[STRATA_VERSION_MAX + 64];
+		size_t need;
 
+		/* Flyway's versions as Flyway writes them */
+		if (set->flyway)
+			strata_flyway_version_text(&set->v[i], shown, sizeof(shown));
+		else
+			snprintf(shown, sizeof(shown), "%s", set->v[i].d);
+		need = strlen(shown) + (i ? 2 : 0);
 		if (used + need + 6 > len) {
 			snprintf(buf + used, len - used, ", ...");
 			return;
 		}
-		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", set->v[i].d);
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", shown);
 	}
 }
 
@@ -283,7 +432,27 @@ static int named_table_is_other(struct strata_db *db, struct strata_err *err)
 }
 
 static const char *const candidates[] = { "schema_migrations", "__diesel_schema_migrations", "goose_db_version",
-					  NULL };
+					  "flyway_schema_history", "schema_migration", NULL };
+
+/* Flyway recorded another checksum for m than its file has now: *copy is m with that one recorded. */
+static int flyway_changed(const struct applied_set *set, const struct strata_migration *m,
+			  struct strata_migration *copy)
+{
+	size_t i;
+
+	if (!set->flyway || !m->has_flyway_checksum)
+		return 0;
+	for (i = 0; i < set->nsums; i++) {
+		if (strata_version_cmp(&set->sums[i].v, &m->version) != 0)
+			continue;
+		if (!set->sums[i].has_crc || set->sums[i].crc == m->flyway_checksum)
+			return 0;
+		*copy = *m;
+		snprintf(copy->checksum, sizeof(copy->checksum), "flyway:%ld", (long)set->sums[i].crc);
+		return 1;
+	}
+	return 0;
+}
 
 int strata_adopt(struct strata_db *db, const struct strata_source *src, const char *from_table,
 		 struct strata_adopt_result *res, struct strata_err *err)
@@ -322,7 +491,8 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 		if (!table) {
 			rc = strata_err_set(err, STRATA_EUSAGE,
 					    "found no other tool's table here (looked for schema_migrations, "
-					    "__diesel_schema_migrations, goose_db_version)");
+					    "__diesel_schema_migrations, goose_db_version, flyway_schema_history, "
+					    "schema_migration)");
 			strata_err_reason(err, STRATA_R_ADOPT_NO_TABLE);
 			if (err)
 				strata_err_hint(err,
@@ -365,21 +535,42 @@ int strata_adopt(struct strata_db *db, const struct strata_source *src, const ch
 	for (i = 0; i < src->n; i++) {
 		const struct strata_migration *m = &src->m[i];
 		struct strata_status_row row = { 0 };
+		struct strata_migration changed;
 
-		if (!contains(&set, &m->version))
+		if (!contains(&set, &m->version) && !pop_prefix(&set, m))
 			continue;
 		row.version = m->version;
 		row.name = m->name;
+		if (flyway_changed(&set, m, &changed)) {
+			/* recorded with Flyway's checksum, which is not the file's: status says modified (a
+			   repeatable runs again, as Flyway would run it) */
+			res->changed++;
+			m = &changed;
+		}
 		rc = strata_history_insert(db, m, 0, err);
 		if (!rc)
 			rc = strata_history_log(db, "adopt", &row, 0, "ok", err);
 		if (rc)
 			goto out;
 		res->recorded++;
-		res->have_version = 1;
-		res->version = m->version;
+		if (!strata_migration_repeatable(m)) { /* where it stands: the newest versioned one */
+			res->have_version = 1;
+			res->version = m->version;
+		}
 		remove_version(&set, &m->version);
 	}
+	if (set.pop14)
+		for (i = 0; i < set.n;) { /* a 14-digit version that stood for a file is not unknown */
+			size_t k;
+			int used = 0;
+
+			for (k = 0; k < src->n && !used; k++)
+				used = strlen(set.v[i].d) == 14 && !strncmp(src->m[k].vtext, set.v[i].d, 14);
+			if (used)
+				set.v[i] = set.v[--set.n];
+			else
+				i++;
+		}
 	res->unknown = set.all_up_to ? 0 : set.n;
 	if (res->unknown)
 		list_versions(&set, res->unknown_list, sizeof(res->unknown_list));
@@ -392,6 +583,7 @@ out:
 	strata_unlock(db, locked);
 	strata_applied_free(rows, nrows);
 	free(set.v);
+	free(set.sums);
 	return rc;
 }
 
@@ -408,6 +600,7 @@ static const struct other_table {
 	{ NULL, "__diesel_schema_migrations", "__diesel_schema_migrations" },
 	{ NULL, "_sqlx_migrations", "_sqlx_migrations" },
 	{ NULL, "flyway_schema_history", "flyway_schema_history" },
+	{ NULL, "schema_migration", "schema_migration" },                     /* pop / Ory popx */
 	{ NULL, "alembic_version", "alembic_version" },
 	{ NULL, "_prisma_migrations", "_prisma_migrations" },
 	{ "drizzle", "__drizzle_migrations", "drizzle.__drizzle_migrations" }, /* drizzle-orm on PostgreSQL */
@@ -525,6 +718,7 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 	} else if (strcmp(t->table, "flyway_schema_history") == 0) {
 		if ((rc = try_query(db, "SELECT version, success FROM %s ORDER BY installed_rank", q.buf, &r)) == 0) {
 			o->tool = "Flyway";
+			o->adoptable = 1;
 			for (i = 0; i < r->nrows; i++) {
 				const char *v = strata_rows_get(r, i, 0);
 
@@ -534,6 +728,15 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 					set_version(o, v);
 				}
 			}
+		}
+	} else if (strcmp(t->table, "schema_migration") == 0) {
+		if ((rc = try_query(db, "SELECT version, version_self FROM %s", q.buf, &r)) == 0) {
+			o->tool = "pop";
+			o->adoptable = 1;
+			for (i = 0; i < r->nrows; i++)
+				if (strata_rows_get(r, i, 0) && newer(strata_rows_get(r, i, 0), o->version))
+					set_version(o, strata_rows_get(r, i, 0));
+			o->count = r->nrows;
 		}
 	} else if (strcmp(t->table, "alembic_version") == 0) {
 		if ((rc = try_query(db, "SELECT version_num FROM %s ORDER BY version_num", q.buf, &r)) == 0) {

@@ -523,7 +523,7 @@ static int run_step(struct run *r, const struct strata_step *s, int *skipped, st
 		if (rc)
 			return rc;
 	}
-	if (!(d->caps & STRATA_CAP_ADVISORY_LOCK) && !in_batch) {
+	if (!(d->caps & STRATA_CAP_ADVISORY_LOCK) && !in_batch && !s->rerun) {
 		/* without a session lock, another runner may have done this step meanwhile */
 		rc = strata_history_has(db, &s->row->version, err);
 		if (rc < 0)
@@ -567,6 +567,8 @@ static int run_step(struct run *r, const struct strata_step *s, int *skipped, st
 		rc = strata_history_accept(db, m, err);
 	else if (s->down)
 		rc = strata_history_delete(db, &s->row->version, err);
+	else if (s->rerun && (rc = strata_history_delete(db, &s->row->version, err)) != 0)
+		; /* a changed repeatable: its old record goes, the new one follows */
 	else
 		rc = strata_history_insert(db, m, ms, err);
 	if (!rc)
@@ -646,6 +648,8 @@ static int build_script(struct run *r, const struct strata_request *req, char **
 				strata_buf_adds(&b, "\n;");
 			strata_buf_addc(&b, '\n');
 		}
+		if (s->rerun) /* a changed repeatable: its old record goes first */
+			strata_buf_addf(&b, "DELETE FROM %s WHERE version = '%s';\n", db->qtable, row->version.d);
 		strata_history_script_sql(db, row->mig, &row->version, row->name, s->action, s->down, &b);
 		if (s->strategy != STRATA_STRATEGY_JOURNAL || s->wrapped)
 			strata_buf_adds(&b, "COMMIT;\n");
@@ -664,21 +668,26 @@ static int build_script(struct run *r, const struct strata_request *req, char **
 static int go_stopped(struct run *r, const char *at, int dry, struct strata_err *err)
 {
 	const struct strata_status_row *row = r->plan.go_stop;
+	const char *runner, *kind = strata_migration_foreign(row->mig, &runner);
 
 	if (dry) {
-		note(r->db, "%s %s (%s) is a goose Go migration, which strata cannot run: `strata up` stops before it",
-		     row->vtext, row->name, row->mig->up_file);
+		note(r->db, "%s %s (%s) is a %s, which strata cannot run: `strata up` stops before it",
+		     row->vtext, row->name, row->mig->up_file, kind);
 		return 0;
 	}
 	strata_err_set(err, STRATA_EUNSUPPORTED,
-		       "%s %s (%s) is a goose Go migration, which strata cannot run: stopped before it; the "
+		       "%s %s (%s) is a %s, which strata cannot run: stopped before it; the "
 		       "database is %s%s",
-		       row->vtext, row->name, row->mig->up_file, at ? "at " : "at no version", at ? at : "");
+		       row->vtext, row->name, row->mig->up_file, kind, at ? "at " : "at no version", at ? at : "");
 	strata_err_reason(err, STRATA_R_GO_MIGRATION);
 	if (err) {
 		snprintf(err->file, sizeof(err->file), "%s", row->mig->up_file);
 		err->version = row->version;
 		err->has_version = 1;
+		if (strcmp(runner, "goose") != 0)
+			strata_err_hint(err, "run it with %s outside strata, then `strata baseline %s` records it, and "
+					     "`strata up` continues after it", runner, row->vtext);
+		else
 		strata_err_hint(err,
 			 "run its Go code outside strata (goose decides what to run from its own goose_db_version "
 			 "table, which strata does not keep: a plain `goose up` would start again at the first "

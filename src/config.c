@@ -22,6 +22,52 @@ void strata_config_init(struct strata_config *c)
 	c->single_transaction = -1;
 	c->allow_out_of_order = -1;
 	c->allow_modified = -1;
+	c->placeholders = -1;
+}
+
+static void free_placeholders(struct strata_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nph; i++) {
+		free(c->ph_names[i]);
+		free(c->ph_values[i]);
+	}
+	free(c->ph_names);
+	free(c->ph_values);
+	c->ph_names = c->ph_values = NULL;
+	c->nph = 0;
+}
+
+int strata_config_set_placeholder(struct strata_config *c, const char *name, const char *value)
+{
+	char **n, **v, *nc, *vc;
+	size_t i;
+
+	vc = strata_strdup(value);
+	if (!vc)
+		return -1;
+	for (i = 0; i < c->nph; i++)
+		if (strcmp(c->ph_names[i], name) == 0) {
+			free(c->ph_values[i]);
+			c->ph_values[i] = vc;
+			return 0;
+		}
+	nc = strata_strdup(name);
+	n = realloc(c->ph_names, (c->nph + 1) * sizeof(*n));
+	if (n)
+		c->ph_names = n;
+	v = realloc(c->ph_values, (c->nph + 1) * sizeof(*v));
+	if (v)
+		c->ph_values = v;
+	if (!nc || !n || !v) {
+		free(nc);
+		free(vc);
+		return -1;
+	}
+	c->ph_names[c->nph] = nc;
+	c->ph_values[c->nph++] = vc;
+	return 0;
 }
 
 static void free_paths(struct strata_config *c)
@@ -44,6 +90,7 @@ void strata_config_release(struct strata_config *c)
 	free(c->scratch);
 	free(c->scratch_setup);
 	free(c->dump);
+	free_placeholders(c);
 	strata_config_init(c);
 }
 
@@ -184,6 +231,12 @@ static int on_setting(void *user, const char *section, const char *name, const c
 
 	if (s->failed)
 		return 0;
+	if (strcasecmp(section, "placeholders") == 0) {
+		/* Flyway's ${name} values (flyway.placeholders.name) */
+		if (strata_config_set_placeholder(c, name, value))
+			goto oom;
+		return 1;
+	}
 	if (*section && strcasecmp(section, "strata") != 0)
 		return 1; /* other tools' sections live in the same file sometimes */
 	if (strcasecmp(name, "database") == 0 || strcasecmp(name, "url") == 0) {
@@ -221,6 +274,11 @@ static int on_setting(void *user, const char *section, const char *name, const c
 		if (strata_parse_duration(value, &c->lock_wait))
 			goto bad;
 		c->lock_wait_set = 1;
+	} else if (strcasecmp(name, "placeholders") == 0) {
+		b = strata_parse_bool(value);
+		if (b < 0)
+			goto bad;
+		c->placeholders = b;
 	} else if (strcasecmp(name, "single_transaction") == 0 || strcasecmp(name, "allow_out_of_order") == 0 ||
 		   strcasecmp(name, "allow_modified") == 0) {
 		b = strata_parse_bool(value);
@@ -236,7 +294,7 @@ static int on_setting(void *user, const char *section, const char *name, const c
 		strata_err_set(s->err, STRATA_EUSAGE,
 			       "%s:%d: unknown setting \"%s\" (known: database, path, table, env_file, lock_wait, "
 			       "single_transaction, allow_out_of_order, allow_modified, scratch, scratch_setup, "
-			       "dump)",
+			       "dump, placeholders)",
 			       s->file, lineno, name);
 		goto fail;
 	}
@@ -355,5 +413,10 @@ int strata_config_overlay(struct strata_config *base, const struct strata_config
 		base->allow_out_of_order = over->allow_out_of_order;
 	if (over->allow_modified >= 0)
 		base->allow_modified = over->allow_modified;
+	if (over->placeholders >= 0)
+		base->placeholders = over->placeholders;
+	for (size_t i = 0; i < over->nph; i++)
+		if (strata_config_set_placeholder(base, over->ph_names[i], over->ph_values[i]))
+			return -1;
 	return 0;
 }

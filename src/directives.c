@@ -273,6 +273,18 @@ void strata_down_absent(const struct strata_migration *m, char *why, size_t whyl
 		snprintf(why, whylen, "there is no %.*sdown.sql: Prisma Migrate has no down migrations", (int)(n - 13), f);
 	else if (m->layout == STRATA_LAYOUT_DRIZZLE)
 		snprintf(why, whylen, "Drizzle Kit has no down migrations");
+	else if (m->layout == STRATA_LAYOUT_REPEATABLE)
+		snprintf(why, whylen, "%s is a repeatable migration, which Flyway never undoes", f);
+	else if (m->layout == STRATA_LAYOUT_FLYWAY) {
+		const char *base = strrchr(f, '/') ? strrchr(f, '/') + 1 : f;
+
+		snprintf(why, whylen, "there is no %.*sU%s", (int)(base - f), f, base + 1);
+	} else if (m->layout == STRATA_LAYOUT_POP) {
+		const char *base = strrchr(f, '/') ? strrchr(f, '/') + 1 : f;
+
+		/* popx's down for any dialect: the name without its dialect and .autocommit parts */
+		snprintf(why, whylen, "there is no %.*s.down.sql", (int)(base - f + strcspn(base, ".")), f);
+	}
 	else if (m->layout == STRATA_LAYOUT_DIESEL && n >= 6 && strcmp(f + n - 6, "up.sql") == 0)
 		snprintf(why, whylen, "there is no %.*sdown.sql", (int)(n - 6), f);
 	else if (m->layout == STRATA_LAYOUT_PAIR && n >= 7 && strcmp(f + n - 7, ".up.sql") == 0)

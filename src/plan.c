@@ -31,6 +31,7 @@
 #include "plan.h"
 #include "layout.h"
 #include "reason.h"
+#include "layout_flyway.h"
 
 static struct strata_directives no_directives;
 
@@ -379,6 +380,18 @@ static int is_go(const struct strata_status_row *row)
 	return row->mig && row->mig->layout == STRATA_LAYOUT_GO;
 }
 
+/* A Flyway repeatable's row (its file, or its reserved version when the file is gone): never rolled back. */
+static int repeatable(const struct strata_status_row *row)
+{
+	return row->mig ? strata_migration_repeatable(row->mig) : strata_flyway_is_repeatable_version(&row->version);
+}
+
+/* A repeatable whose file changed since it ran: up runs it again. */
+static int rerun(const struct strata_status_row *row)
+{
+	return row->state == STRATA_MODIFIED && row->mig && strata_migration_repeatable(row->mig);
+}
+
 /* Up to a pending row: a step, or, for a Go migration, the end of the plan (1). */
 static int add_up_step(struct planner *r, const struct strata_status_row *row)
 {
@@ -405,6 +418,8 @@ static int refuse_untrusted(struct planner *r, int up, struct strata_err *err)
 					row->vtext, row->name, row->stmts_done, row->stmts_done == 1 ? "" : "s");
 			bad++;
 			first = first ? first : row;
+		} else if (row->state == STRATA_MODIFIED && row->mig && strata_migration_repeatable(row->mig)) {
+			continue; /* changed since it ran: run again, as Flyway does */
 		} else if (row->state == STRATA_MODIFIED && !r->po->allow_modified && row->recorded_name) {
 			/* not an edit: another migration under the same version */
 			strata_buf_addf(&b, "%s%s was applied as `%s`, the file is `%s`: is this the right directory and "
@@ -496,16 +511,23 @@ static int plan(struct planner *r, const struct strata_request *req, struct stra
 			last = i;
 	switch (req->action) {
 	case STRATA_UP:
-		for (i = 0; i < (long)st->n && (count <= 0 || (long)r->p->nsteps < count); i++)
+		for (i = 0; i < (long)st->n && (count <= 0 || (long)r->p->nsteps < count); i++) {
+			if (rerun(&st->rows[i])) {
+				/* a repeatable whose file changed: it runs again and its record is replaced */
+				add_step(r, &st->rows[i], 0);
+				r->p->steps[r->p->nsteps - 1].rerun = 1;
+				continue;
+			}
 			if ((st->rows[i].state == STRATA_PENDING || st->rows[i].state == STRATA_PARTIAL) &&
 			    add_up_step(r, &st->rows[i]))
 				break;
+		}
 		break;
 	case STRATA_DOWN:
 		if (count <= 0)
 			count = 1;
 		for (i = (long)st->n - 1; i >= 0 && (req->all || (long)r->p->nsteps < count); i--)
-			if (strata_row_is_applied(&st->rows[i]))
+			if (strata_row_is_applied(&st->rows[i]) && !repeatable(&st->rows[i]))
 				add_step(r, &st->rows[i], 1);
 		break;
 	case STRATA_GOTO:
@@ -519,7 +541,7 @@ static int plan(struct planner *r, const struct strata_request *req, struct stra
 						       req->target.d);
 		}
 		for (i = (long)st->n - 1; i > idx; i--)
-			if (strata_row_is_applied(&st->rows[i]))
+			if (strata_row_is_applied(&st->rows[i]) && !repeatable(&st->rows[i]))
 				add_step(r, &st->rows[i], 1);
 		for (i = 0; i <= idx; i++)
 			if ((st->rows[i].state == STRATA_PENDING || st->rows[i].state == STRATA_PARTIAL) &&
@@ -741,6 +763,9 @@ static int prepare(struct planner *r, struct strata_err *err)
 enum strata_strategy strata_strategy_choose(const struct strata_step *s, int single_tx, unsigned caps)
 {
 	int runs = !s->record_only && s->script && !s->empty;
+
+	if (s->rerun && !s->notx) /* its record is replaced, not inserted: the plain way */
+		return single_tx ? STRATA_STRATEGY_BATCH : STRATA_STRATEGY_TX;
 
 	/* asked for by the migration, or DDL that would not roll back with a transaction anyway */
 	if (!s->record_only && (s->notx || (runs && !(caps & STRATA_CAP_TRANSACTIONAL_DDL))))

@@ -58,6 +58,7 @@ struct strata_step {
 	int wrapped;             /* line of `file` of a Drizzle file's leading COMMIT when it leaves the runner's
 				    transaction and enters it again (layout.h): it runs as own_tx, inside a
 				    transaction of strata's that its trailing BEGIN reopens for the record */
+	int rerun;               /* a changed Flyway repeatable runs again: its record is replaced */
 };
 
 /* What the planner knows besides the request: the driver's table and the run's options. */

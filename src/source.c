@@ -13,8 +13,11 @@
  *
  * This file walks the directories, reads the files and builds the list; the
  * readers it calls are names.c (file names), markers.c (dbmate and goose
- * markers), toml.c (Diesel's metadata.toml) and checksum.c (checksums). A
- * directory in a tool's own layout (Prisma Migrate's migration_lock.toml and
+ * markers), toml.c (Diesel's metadata.toml), checksum.c (checksums),
+ * layout_flyway.c (Flyway's V/U/R names, versions, placeholders) and
+ * layout_pop.c (pop's dialect parts: per version the target's dialect file,
+ * else the dialect-less one, chosen in build_pop_group). A directory in a
+ * tool's own layout (Prisma Migrate's migration_lock.toml and
  * <name>/migration.sql, Drizzle Kit's meta/_journal.json) is recognised here
  * and read whole by its loader (layout.h).
  *
@@ -58,6 +61,8 @@
 #include "names.h"
 #include "source_int.h"
 #include "layout.h"
+#include "layout_flyway.h"
+#include "layout_pop.h"
 
 /* Versions with this many digits or more look like timestamps (YYYYMMDDHHMM...). */
 #define TIMESTAMP_DIGITS 12
@@ -74,6 +79,10 @@ struct entry {
 	size_t voff, vlen;     /* its version's digits (no leading zeros) in loader.names: a small entry
 				  sorts fast, where a struct strata_version each made 20,000 entries megabytes */
 	const char *v;         /* those digits, once scanning is over */
+	unsigned char fly;     /* a Flyway name: 1 versioned, undo (kind DOWN) or Java (kind GO), 2 repeatable */
+	unsigned char pop;     /* an up/down name read by pop's rule: its enum strata_pop_dialect */
+	unsigned char pop_auto; /* ... with .autocommit */
+	unsigned char pop_bad; /* ... no pop name (more dots): golang-migrate's reading only */
 };
 
 /* One problem: sorted by file, then line, then text before reporting. */
@@ -105,6 +114,11 @@ struct loader {
 	unsigned flags; /* STRATA_SOURCE_* */
 	enum strata_layout *tool; /* per directory: the tool's own layout it is in (layout.h), or 0 */
 	char *provider, *provider_file; /* what the first such directory says its engine is */
+	const struct strata_source_opts *o; /* the caller's options (never NULL) */
+	size_t nfly, nother;     /* Flyway entries, and entries of every other layout (they do not mix) */
+	int pop;                 /* a file has a pop dialect or .autocommit part: pop's rules for every pair */
+	enum strata_pop_dialect want; /* the target's pop dialect (ANY: not known) */
+	int placeholders;        /* Flyway placeholders are replaced */
 };
 
 /* `arr` (holding n of cap elements) with room for one more: the same or a larger array, NULL on OOM. */
@@ -577,6 +591,216 @@ static size_t stem_len(const char *fname, enum strata_name_kind kind)
 	return n - (kind == STRATA_NAME_UP ? 7 : kind == STRATA_NAME_DOWN ? 9 : kind == STRATA_NAME_GO ? 3 : 4);
 }
 
+static int has_suffix_fizz(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && strcmp(name + n - 5, ".fizz") == 0;
+}
+
+/* A migration built: into the list (or released when the list cannot grow). */
+static void keep(struct loader *L, struct strata_migration *m)
+{
+	struct strata_migration *mp;
+
+	if (L->flags & STRATA_SOURCE_UPS_ONLY) {
+		/* only the checksum is wanted: keep no text (that was most of status's memory) */
+		free(m->up);
+		free(m->down);
+		m->up = m->down = NULL;
+		m->up_len = m->down_len = 0;
+	}
+	mp = grow(L, L->m, &L->cm, L->nm, sizeof(*L->m));
+	if (!mp) {
+		migration_release(m);
+		return;
+	}
+	L->m = mp;
+	L->m[L->nm++] = *m;
+}
+
+/*
+ * Flyway's ${name} placeholders in `*text` (of file `rel`) replaced, when
+ * they are on: the caller's values, then flyway:filename and
+ * flyway:timestamp. 0, or -1 after recording a problem (an unresolved
+ * placeholder names file:line).
+ */
+static int flyway_placeholders(struct loader *L, const char *rel, const char *base, char **text, size_t *len)
+{
+	static const char *const names[] = { "flyway:filename", "flyway:timestamp" };
+	const char *values[2];
+	struct strata_flyway_vars own, given;
+	char stamp[32], *out;
+	size_t outlen, off, blen;
+	struct tm tm;
+	time_t t = time(NULL);
+	int rc;
+
+	if (!L->placeholders)
+		return 0;
+	if (!gmtime_r(&t, &tm) || !strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm))
+		stamp[0] = '\0';
+	values[0] = base;
+	values[1] = stamp;
+	own.names = names;
+	own.values = values;
+	own.n = 2;
+	given.names = L->o->ph_names;
+	given.values = L->o->ph_values;
+	given.n = L->o->nph;
+	rc = strata_flyway_replace(*text, *len, &given, &own, &out, &outlen, &off, &blen);
+	if (rc < 0) {
+		L->oom = 1;
+		return -1;
+	}
+	if (rc == 1) {
+		problem(L, rel, strata_line_of(*text, *len, off),
+			"no value for the placeholder ${%.*s} (give it in strata.ini's [placeholders] or with "
+			"--placeholder %.*s=VALUE, or turn replacement off with placeholders = off)",
+			(int)blen, *text + off, (int)blen, *text + off);
+		return -1;
+	}
+	if (out) {
+		free(*text);
+		*text = out;
+		*len = outlen;
+	}
+	return 0;
+}
+
+/* A Flyway migration: V<version>__desc.sql (+ U<version>__desc.sql), R__desc.sql, or V<version>__desc.java. */
+static void build_flyway(struct loader *L, const struct entry *pe, const struct entry *de)
+{
+	struct strata_migration m;
+	struct strata_flyway_name fn;
+	const char *base = entry_base(L, pe);
+	struct strata_buf b;
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	if (strata_flyway_parse_name(base, &fn) != 0)
+		return;
+	m.version = fn.version;
+	m.name = strata_strndup(base + fn.desc_off, fn.desc_len);
+	m.up_file = strata_strdup(pe->fname);
+	strata_buf_init(&b);
+	if (fn.kind == STRATA_FLYWAY_REPEATABLE) {
+		m.layout = STRATA_LAYOUT_REPEATABLE;
+		strata_buf_addf(&b, "R__%.*s", (int)fn.desc_len, base + fn.desc_off);
+		m.vtext = strata_buf_detach(&b, NULL);
+		/* after every versioned migration (their keys are digits or ':'), by description as Flyway
+		   orders them (its description has spaces for the underscores) */
+		strata_buf_addf(&b, "~%.*s", (int)fn.desc_len, base + fn.desc_off);
+		for (i = 1; i < b.len; i++)
+			if (b.buf[i] == '_')
+				b.buf[i] = ' ';
+		m.sortkey = strata_buf_detach(&b, NULL);
+	} else {
+		char key[STRATA_VERSION_KEY];
+
+		m.layout = fn.kind == STRATA_FLYWAY_JAVA ? STRATA_LAYOUT_GO : STRATA_LAYOUT_FLYWAY;
+		m.vtext = strata_strndup(base + fn.ver_off, fn.ver_len);
+		strata_version_sortkey(&m.version, key);
+		m.sortkey = strata_strdup(key);
+	}
+	if (!m.name || !m.up_file || !m.vtext || !m.sortkey)
+		goto oom;
+	m.up_line = 1;
+	if (fn.kind == STRATA_FLYWAY_JAVA) {
+		if (de) {
+			problem(L, de->fname, 0, "is an undo file for %s%s, a Java migration (strata cannot run it)",
+				L->pfx, pe->fname);
+			goto fail;
+		}
+		if (!(m.up = strata_strdup("")))
+			goto oom;
+		strata_checksum_s1(m.up, 0, m.checksum);
+		strata_checksum(m.up, 0, m.checksum_v0);
+		keep(L, &m);
+		return;
+	}
+	if (read_text(L, pe->fname, 0, pe->regular, &m.up, &m.up_len))
+		goto fail;
+	/* what Flyway and strata record are the file as written, before placeholders */
+	m.flyway_checksum = strata_flyway_crc(m.up, m.up_len);
+	m.has_flyway_checksum = 1;
+	strata_checksum_s1(m.up, m.up_len, m.checksum);
+	strata_checksum(m.up, m.up_len, m.checksum_v0);
+	if (flyway_placeholders(L, pe->fname, base, &m.up, &m.up_len))
+		goto fail;
+	if (de) {
+		if (!(m.down_file = strata_strdup(de->fname)))
+			goto oom;
+		m.down_line = 1;
+		if (!(L->flags & STRATA_SOURCE_UPS_ONLY) &&
+		    (read_text(L, de->fname, 0, de->regular, &m.down, &m.down_len) ||
+		     flyway_placeholders(L, de->fname, entry_base(L, de), &m.down, &m.down_len)))
+			goto fail;
+	}
+	if (L->oom)
+		goto fail;
+	keep(L, &m);
+	return;
+oom:
+	L->oom = 1;
+fail:
+	strata_buf_release(&b);
+	migration_release(&m);
+}
+
+/* pop's fizz migration V_name.up.fizz: listed, never run (its version is the entry's). */
+static int fizz_names(struct loader *L, struct strata_migration *m, const struct entry *pe)
+{
+	const char *base = entry_base(L, pe), *us = strchr(base, '_');
+	char key[STRATA_VERSION_KEY];
+
+	if (strata_version_parse(pe->v, pe->vlen, &m->version) != 0 || !us)
+		return -1;
+	m->vtext = strata_strndup(base, (size_t)(us - base));
+	m->name = strata_strndup(us + 1, strlen(us + 1) - 8);
+	strata_version_sortkey(&m->version, key);
+	m->sortkey = strata_strdup(key);
+	if (!m->vtext || !m->name || !m->sortkey) {
+		L->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * pop's rules on a built pair: the name without its dialect and .autocommit
+ * parts, .autocommit outside a transaction, comment-only ups skipped as popx
+ * skips them, Go template syntax refused. 1: drop the migration.
+ */
+static int pop_finish(struct loader *L, struct strata_migration *m, const struct entry *pe)
+{
+	char *dot = strchr(m->name, '.');
+	size_t at;
+
+	m->layout = STRATA_LAYOUT_POP;
+	if (dot)
+		*dot = '\0';
+	m->no_transaction |= pe->pop_auto;
+	if (strata_pop_comment_only(m->up, m->up_len)) {
+		note(L, "%s%s holds only comments: skipped, as popx skips it", L->pfx, m->up_file);
+		return 1;
+	}
+	at = strata_pop_template(m->up, m->up_len);
+	if (at < m->up_len) {
+		problem(L, m->up_file, strata_line_of(m->up, m->up_len, at),
+			"holds Go template syntax ({{ ... }}), which popx expands and strata cannot: "
+			"refused rather than run as written");
+		return 1;
+	}
+	if (m->down && (at = strata_pop_template(m->down, m->down_len)) < m->down_len) {
+		problem(L, m->down_file, strata_line_of(m->down, m->down_len, at),
+			"holds Go template syntax ({{ ... }}), which popx expands and strata cannot: "
+			"refused rather than run as written");
+		return 1;
+	}
+	return 0;
+}
+
 /* One version's migration from its primary entry and its down file (or NULL). */
 static void build(struct loader *L, const struct entry *pe, const struct entry *de)
 {
@@ -587,10 +811,18 @@ static void build(struct loader *L, const struct entry *pe, const struct entry *
 	size_t len;
 	int rc;
 
+	if (pe->fly) {
+		build_flyway(L, pe, de);
+		return;
+	}
 	memset(&m, 0, sizeof(m));
-	if (strata_source_parse_name(entry_base(L, pe), pe->kind == STRATA_NAME_DIESEL, &pn) != 0 ||
-	    migration_names(L, &m, entry_base(L, pe), &pn))
+	if (pe->kind == STRATA_NAME_GO && has_suffix_fizz(pname)) {
+		if (fizz_names(L, &m, pe))
+			goto fail;
+	} else if (strata_source_parse_name(entry_base(L, pe), pe->kind == STRATA_NAME_DIESEL, &pn) != 0 ||
+		   migration_names(L, &m, entry_base(L, pe), &pn)) {
 		goto fail;
+	}
 	if (pe->kind == STRATA_NAME_DIESEL) {
 		if (build_diesel(L, &m, pname))
 			goto fail;
@@ -654,6 +886,8 @@ static void build(struct loader *L, const struct entry *pe, const struct entry *
 	}
 	if (L->oom)
 		goto fail;
+	if (L->pop && pe->kind == STRATA_NAME_UP && pop_finish(L, &m, pe))
+		goto fail;
 	add_built(L, &m);
 	return;
 fail:
@@ -708,6 +942,56 @@ static int entry_cmp(const void *a, const void *b)
 	return strcmp(x->fname, y->fname);
 }
 
+/*
+ * pop's rules for entries [a, b) of one version: the up (and the down) for
+ * the target's dialect, else the dialect-less one; other dialects' files
+ * are not this target's. Without a known dialect, any dialect's file stands
+ * for the version (create only needs the versions).
+ */
+static void build_pop_group(struct loader *L, const struct entry *a, const struct entry *b)
+{
+	const struct entry *e, *pick[2][2] = { { NULL, NULL }, { NULL, NULL } }, *other[2] = { NULL, NULL };
+
+	for (e = a; e < b; e++) {
+		int down = e->kind == STRATA_NAME_DOWN, spec;
+
+		if (e->kind == STRATA_NAME_GO || e->kind == STRATA_NAME_SINGLE || e->kind == STRATA_NAME_DIESEL) {
+			if (!pick[0][0] && !pick[1][0])
+				build(L, e, NULL); /* fizz (or a stray file): what it is, once per version */
+			return;
+		}
+		if (e->pop_bad || e->pop == STRATA_POP_UNKNOWN) {
+			note(L, "%s%s is not one of pop's file names for a dialect it supports: skipped, as popx "
+				"skips it", L->pfx, e->fname);
+			continue;
+		}
+		if (e->pop != STRATA_POP_ANY && (L->want == STRATA_POP_ANY || e->pop != (unsigned)L->want)) {
+			if (!other[down])
+				other[down] = e;
+			continue;
+		}
+		spec = e->pop != STRATA_POP_ANY;
+		if (pick[down][spec]) {
+			problem(L, pick[down][spec]->fname, 0, "duplicate %s file for version %s%s%s: %s%s has the same "
+				"version", down ? "down" : "up", a->v, spec ? " and dialect " : "",
+				spec ? strata_pop_dialect_name(L->want) : "", L->pfx, e->fname);
+			return;
+		}
+		pick[down][spec] = e;
+	}
+	{
+		const struct entry *up = pick[0][1] ? pick[0][1] : pick[0][0];
+		const struct entry *down = pick[1][1] ? pick[1][1] : pick[1][0];
+
+		if (!up && L->want == STRATA_POP_ANY && other[0]) {
+			up = other[0];
+			down = down ? down : other[1];
+		}
+		if (up)
+			build(L, up, down);
+	}
+}
+
 /* Entries [a, b) share one version: pair them, or report why they cannot be. */
 static void build_group(struct loader *L, const struct entry *a, const struct entry *b)
 {
@@ -730,6 +1014,10 @@ static void build_group(struct loader *L, const struct entry *a, const struct en
 	}
 	if (across)
 		return;
+	if (L->pop && !a->fly) {
+		build_pop_group(L, a, b);
+		return;
+	}
 	for (e = a; e < b && e->kind != STRATA_NAME_DOWN; e++)
 		np++;
 	downs = a + np;
@@ -744,8 +1032,16 @@ static void build_group(struct loader *L, const struct entry *a, const struct en
 	}
 	if (np > 1) {
 		for (e = a + 1; e < downs; e++)
-			problem(L, a->fname, 0, "duplicate version %s: %s%s has the same version",
-				a->v, L->pfx, e->fname);
+			if (a->fly)
+				problem(L, a->fname, 0, "duplicate version: %s%s has the same version (Flyway compares "
+					"versions part by part as numbers: 2 = 2.0 = 2_0)", L->pfx, e->fname);
+			else
+				problem(L, a->fname, 0, "duplicate version %s: %s%s has the same version",
+					a->v, L->pfx, e->fname);
+		return;
+	}
+	if (nd && a->fly == 2) {
+		problem(L, downs->fname, 0, "is an undo file with the version of a repeatable migration");
 		return;
 	}
 	if (nd > 1) {
@@ -761,7 +1057,13 @@ static void build_group(struct loader *L, const struct entry *a, const struct en
 			a->v, L->pfx, a->fname);
 		return;
 	}
-	if (nd == 1) {
+	if (nd == 1 && a->fly) {
+		const char *ua = strstr(entry_base(L, a), "__"), *ud = strstr(entry_base(L, downs), "__");
+
+		if (ua && ud && strcmp(ua, ud) != 0)
+			note(L, "%s%s is the undo of %s%s: same version, different descriptions", L->pfx, downs->fname,
+			     L->pfx, a->fname);
+	} else if (nd == 1) {
 		size_t sa = stem_len(a->fname, a->kind), sd = stem_len(downs->fname, downs->kind);
 
 		/* golang-migrate pairs by version alone; the up names the migration */
@@ -786,6 +1088,88 @@ static int is_dir_entry(int dfd, struct dirent *de, int *is_dir)
 		return -1;
 	*is_dir = S_ISDIR(st.st_mode);
 	return 0;
+}
+
+/* One more entry named `name` (as L->pfx + name with several directories), version digits `v`. */
+static struct entry *add_entry(struct loader *L, const char *name, int regular, unsigned dir,
+			       enum strata_name_kind kind, const char *v)
+{
+	struct entry *grown, *e;
+	size_t plen = L->multi ? strlen(L->pfx) : 0;
+
+	grown = grow(L, L->e, &L->ce, L->ne, sizeof(*L->e));
+	if (!grown)
+		return NULL;
+	L->e = grown;
+	e = &L->e[L->ne];
+	memset(e, 0, sizeof(*e));
+	e->off = L->names.len;
+	e->regular = regular;
+	e->dir = dir;
+	e->kind = kind;
+	strata_buf_add(&L->names, L->pfx, plen);
+	strata_buf_add(&L->names, name, strlen(name) + 1);
+	e->voff = L->names.len;
+	e->vlen = strlen(v);
+	strata_buf_add(&L->names, v, e->vlen + 1);
+	if (L->names.broken) {
+		L->oom = 1;
+		return NULL;
+	}
+	L->ne++;
+	return e;
+}
+
+/* A Flyway name (layout_flyway.c): 1 when the entry was taken (or reported), 0 when it is not Flyway's. */
+static int scan_flyway(struct loader *L, struct dirent *de, unsigned dir)
+{
+	struct strata_flyway_name fn;
+	struct entry *e;
+	enum strata_name_kind kind;
+
+	if (strata_flyway_parse_name(de->d_name, &fn) < 0) {
+		problem(L, de->d_name, 0, "%s", fn.why);
+		return 1;
+	}
+	switch (fn.kind) {
+	case STRATA_FLYWAY_NONE:
+		return 0;
+	case STRATA_FLYWAY_OTHER:
+		note(L, "%s%s is not a migration: Flyway reads only .sql files, and so does strata (ignored)",
+		     L->pfx, de->d_name);
+		return 1;
+	case STRATA_FLYWAY_UNDO: kind = STRATA_NAME_DOWN; break;
+	case STRATA_FLYWAY_JAVA: kind = STRATA_NAME_GO; break;
+	default: kind = STRATA_NAME_UP; break;
+	}
+	e = add_entry(L, de->d_name, de->d_type == DT_REG, dir, kind, fn.version.d);
+	if (!e)
+		return 1;
+	e->fly = fn.kind == STRATA_FLYWAY_REPEATABLE ? 2 : 1;
+	L->nfly++;
+	return 1;
+}
+
+/* pop's fizz migrations (V_name.up.fizz): listed like goose's Go migrations, never run; their downs ignored. */
+static int scan_fizz(struct loader *L, struct dirent *de, unsigned dir)
+{
+	const char *n = de->d_name;
+	size_t len = strlen(n), i;
+	struct strata_version v;
+
+	if (len < 9 || strcmp(n + len - 5, ".fizz") != 0 || n[0] < '0' || n[0] > '9')
+		return 0;
+	for (i = 0; n[i] >= '0' && n[i] <= '9'; i++)
+		;
+	if (n[i] != '_' || strata_version_parse(n, i, &v) != 0)
+		return 0;
+	if (len > 10 && strcmp(n + len - 10, ".down.fizz") == 0)
+		return 1;
+	if (len < 8 || strcmp(n + len - 8, ".up.fizz") != 0)
+		return 0;
+	add_entry(L, n, de->d_type == DT_REG, dir, STRATA_NAME_GO, v.d);
+	L->nother++;
+	return 1;
 }
 
 /* Every entry of directory `d` (number `dir`); with several directories, names are stored as L->pfx + name. */
@@ -819,6 +1203,11 @@ static void scan(struct loader *L, DIR *d, unsigned dir)
 			    pn.kind == STRATA_NAME_IGNORE)
 				continue;
 			problem(L, de->d_name, 0, "cannot read: %s", strerror(e));
+			continue;
+		}
+		if (!is_dir && (scan_flyway(L, de, dir) || scan_fizz(L, de, dir))) {
+			if (L->oom)
+				return;
 			continue;
 		}
 		rc = strata_source_parse_name(de->d_name, is_dir, &pn);
@@ -862,11 +1251,24 @@ static void scan(struct loader *L, DIR *d, unsigned dir)
 		strata_buf_add(&L->names, de->d_name, strlen(de->d_name) + 1);
 		L->e[L->ne].voff = L->names.len;
 		L->e[L->ne].vlen = strlen(pn.version.d);
+		L->e[L->ne].fly = L->e[L->ne].pop = L->e[L->ne].pop_auto = L->e[L->ne].pop_bad = 0;
 		strata_buf_add(&L->names, pn.version.d, L->e[L->ne].vlen + 1);
 		if (L->names.broken) {
 			L->oom = 1;
 			return;
 		}
+		if (pn.kind == STRATA_NAME_UP || pn.kind == STRATA_NAME_DOWN) {
+			struct strata_pop_name pp;
+
+			if (strata_pop_parse(de->d_name + pn.name_off, pn.name_len, &pp) == 0) {
+				L->e[L->ne].pop = (unsigned char)pp.dialect;
+				L->e[L->ne].pop_auto = (unsigned char)pp.autocommit;
+				L->pop |= pp.marked;
+			} else {
+				L->e[L->ne].pop_bad = 1;
+			}
+		}
+		L->nother++;
 		L->ne++;
 	}
 }
@@ -1026,9 +1428,42 @@ static void report_empty(struct loader *L, const char *const *dirs, size_t ndirs
 	free(some);
 }
 
+void strata_source_opts_init(struct strata_source_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->version = STRATA_SOURCE_OPTS_VERSION;
+	o->placeholders = -1;
+}
+
 int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flags, struct strata_source **out,
 			    struct strata_err *err)
 {
+	return strata_source_load_opts(dirs, ndirs, flags, NULL, out, err);
+}
+
+/* Flyway's files mix with no other layout's in one history: each such file is a problem. */
+static void check_mix(struct loader *L)
+{
+	const struct entry *fly = NULL;
+	size_t i;
+
+	if (!L->nfly || !L->nother)
+		return;
+	for (i = 0; i < L->ne && !fly; i++)
+		if (L->e[i].fly)
+			fly = &L->e[i];
+	for (i = 0; i < L->ne; i++)
+		if (!L->e[i].fly)
+			problem(L, L->e[i].fname, 0,
+				"is not named like a Flyway migration, but %s%s is: one history holds one layout "
+				"(Flyway's V<version>__desc.sql here)", L->pfx, fly->fname);
+	L->ne = 0; /* nothing is built from a mixed directory */
+}
+
+int strata_source_load_opts(const char *const *dirs, size_t ndirs, unsigned flags, const struct strata_source_opts *o,
+			    struct strata_source **out, struct strata_err *err)
+{
+	static struct strata_source_opts defaults = { STRATA_SOURCE_OPTS_VERSION, NULL, -1, NULL, NULL, 0 };
 	struct loader L;
 	struct strata_source *src = NULL;
 	struct strata_buf *pfx = NULL;
@@ -1042,6 +1477,9 @@ int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flag
 		return strata_err_set(err, STRATA_EUSAGE, "no migrations directory given");
 	memset(&L, 0, sizeof(L));
 	L.flags = flags;
+	L.o = o && o->version == STRATA_SOURCE_OPTS_VERSION ? o : &defaults;
+	L.placeholders = L.o->placeholders != 0;
+	L.want = strata_pop_dialect_of(L.o->driver);
 	L.multi = ndirs > 1;
 	L.pfx = "";
 	L.dfd = -1;
@@ -1115,6 +1553,7 @@ int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flag
 		L.e[i].fname = L.names.buf + L.e[i].off;
 		L.e[i].v = L.names.buf + L.e[i].voff;
 	}
+	check_mix(&L);
 	if (L.ne > 1)
 		qsort(L.e, L.ne, sizeof(*L.e), entry_cmp);
 	/* one migration per version at most: size the array once (doubling it held up to twice that) */
@@ -1161,6 +1600,8 @@ int strata_source_load_dirs(const char *const *dirs, size_t ndirs, unsigned flag
 	src->provider = L.provider;
 	src->provider_file = L.provider_file;
 	L.provider = L.provider_file = NULL;
+	src->pop_dialect = L.pop ? strata_pop_dialect_name(L.want) : NULL;
+	src->placeholders = L.nfly && L.placeholders;
 	if (L.nm > 1)
 		qsort(L.m, L.nm, sizeof(*L.m), migration_cmp);
 	if (L.nw > 1)
@@ -1257,6 +1698,22 @@ long strata_source_find(const struct strata_source *src, const struct strata_ver
 		if (strata_version_cmp(&src->m[i].version, version) == 0)
 			return (long)i;
 	return -1;
+}
+
+int strata_source_version_arg(const struct strata_source *src, const char *s, struct strata_version *v)
+{
+	const char *why;
+	size_t i;
+
+	for (i = 0; src && i < src->n; i++)
+		if (strcmp(src->m[i].vtext, s) == 0) {
+			*v = src->m[i].version;
+			return 0;
+		}
+	for (i = 0; src && i < src->n; i++)
+		if (src->m[i].layout == STRATA_LAYOUT_FLYWAY || src->m[i].layout == STRATA_LAYOUT_REPEATABLE)
+			return strata_flyway_version(s, strlen(s), v, &why) == 0 ? 0 : -1;
+	return strata_version_parse(s, strlen(s), v) == 0 ? 0 : -1;
 }
 
 char *strata_next_version(const struct strata_source *src, int seq)

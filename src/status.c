@@ -18,6 +18,7 @@
 #include "db.h"
 #include "history.h"
 #include "status.h"
+#include "layout_flyway.h"
 
 const char *strata_state_name(enum strata_state s)
 {
@@ -104,6 +105,29 @@ static void fill_recorded(struct strata_status_row *r, struct strata_applied *a)
 	a->applied_at = a->applied_by = a->checksum = a->down = a->progress = NULL;
 }
 
+/* Is a row a Flyway repeatable (its file's layout, or, gone, its reserved version)? */
+static int row_repeatable(const struct strata_status_row *r)
+{
+	return r->mig ? strata_migration_repeatable(r->mig) : strata_flyway_is_repeatable_version(&r->version);
+}
+
+/* A recorded row's version text when its file is gone: Flyway's spelling in a Flyway directory. */
+static char *missing_vtext(const struct strata_source *src, const struct strata_applied *a)
+{
+	char buf[STRATA_VERSION_MAX + 64];
+	size_t i;
+
+	for (i = 0; i < src->n; i++)
+		if (src->m[i].layout == STRATA_LAYOUT_FLYWAY || src->m[i].layout == STRATA_LAYOUT_REPEATABLE) {
+			if (strata_flyway_is_repeatable_version(&a->version))
+				snprintf(buf, sizeof(buf), "R__%s", a->name ? a->name : "");
+			else
+				strata_flyway_version_text(&a->version, buf, sizeof(buf));
+			return strata_strdup(buf);
+		}
+	return strata_strdup(a->version.d);
+}
+
 int strata_status_build(const struct strata_source *src, struct strata_applied *rows, size_t n,
 			struct strata_status **out, struct strata_err *err)
 {
@@ -176,7 +200,7 @@ int strata_status_build(const struct strata_source *src, struct strata_applied *
 		order[k].sortkey = order[k].key;
 		order[k].idx = k;
 		st->rows[k].version = rows[i].version;
-		st->rows[k].vtext = strata_strdup(rows[i].version.d);
+		st->rows[k].vtext = missing_vtext(src, &rows[i]);
 		st->rows[k].name = rows[i].name;
 		rows[i].name = NULL;
 		fill_recorded(&st->rows[k], &rows[i]);
@@ -210,11 +234,12 @@ int strata_status_build(const struct strata_source *src, struct strata_applied *
 			case STRATA_MISSING: st->napplied++; st->nmissing++; break;
 			case STRATA_PARTIAL: st->npartial++; break;
 			}
-			if (st->rows[i].state != STRATA_PENDING)
+			/* repeatables run after every versioned migration, whenever: they date nothing */
+			if (st->rows[i].state != STRATA_PENDING && !row_repeatable(&st->rows[i]))
 				last_applied = (long)i;
 		}
 		for (i = 0; last_applied >= 0 && i < (size_t)last_applied; i++)
-			if (st->rows[i].state == STRATA_PENDING)
+			if (st->rows[i].state == STRATA_PENDING && !row_repeatable(&st->rows[i]))
 				st->rows[i].out_of_order = 1;
 		if (last_applied >= 0) {
 			st->have_current = 1;

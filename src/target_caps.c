@@ -71,3 +71,17 @@ enum strata_down_kind strata_down_kind_target(const struct strata_migration *m, 
 {
 	return strata_down_kind_dialect(m, target_dialect(t), why, whylen);
 }
+
+const char *strata_target_driver_name(const char *url)
+{
+	struct strata_target *t = NULL;
+	const struct strata_driver *drv;
+	const char *name;
+
+	if (!url || !*url || strata_target_parse(url, &t, NULL) != 0)
+		return NULL;
+	drv = strata_driver_load(t->engine, NULL);
+	name = drv ? drv->name : NULL;
+	strata_target_free(t);
+	return name;
+}

@@ -241,7 +241,9 @@ int confirm(struct cli *c, const char *question);
 /* dotenv.c: set the variables of a KEY=VALUE file that are not set yet. 0 ok, else an exit code (printed). */
 int load_env_file(const char *file);
 /* Parse a version argument ("42", "000042", "2024-02-12-120203"). 0 ok. */
-int parse_version_arg(const char *s, struct strata_version *v);
+int parse_version_arg(struct cli *c, const char *s, struct strata_version *v);
+/* The loaded migration file of version v, or NULL (no source, or no such file). */
+const struct strata_migration *mig_of(struct cli *c, const struct strata_version *v);
 /* What a down that holds no statements does, said in the plan, the prompt and the output. */
 #define NO_STATEMENTS "no statements: only the record is removed"
 

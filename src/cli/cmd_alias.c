@@ -145,7 +145,7 @@ static int compare_current(struct cli *c, const char *arg, int *cmp)
 	struct strata_err err;
 	int have, partial, rc;
 
-	if (parse_version_arg(arg, &want)) {
+	if (parse_version_arg(c, arg, &want)) {
 		fprintf(stderr, "strata %s: \"%s\" is not a version, head or a step (see strata help %s)\n",
 			c->cmd->name, arg, c->cmd->name);
 		return 2;

@@ -316,6 +316,83 @@ static int create_in_tool_layout(struct cli *c, const char *dir, const char *nam
 	return 0;
 }
 
+/*
+ * Flyway's and pop's shapes (1: written, or failed with *rc set; 0: not
+ * those layouts). Flyway: V<n+1>__name.sql after the newest versioned
+ * migration's first part (V69.3 -> V70). pop: a UTC timestamp as wide as
+ * the newest version (Ory's 20 digits: the timestamp then 000000), above
+ * it, with dialect-less up and down files as `soda generate sql` writes.
+ */
+/* v + 1 into *out (digits; the library's versions are exact, so is this). */
+static int version_plus_one(const struct strata_version *v, struct strata_version *out)
+{
+	char d[STRATA_VERSION_MAX + 2];
+	size_t n = strlen(v->d), i;
+
+	d[0] = '0';
+	memcpy(d + 1, v->d, n + 1);
+	for (i = n; i > 0 && d[i] == '9'; i--)
+		d[i] = '0';
+	d[i]++;
+	return strata_version_parse(d, n + 1, out);
+}
+
+static int create_flyway_pop(struct cli *c, const char *dir, const char *name, int *rc)
+{
+	const struct strata_migration *top = NULL;
+	char path[4096], ver[STRATA_VERSION_MAX + 32];
+	struct strata_version v, next;
+	size_t i;
+	int pop = 0;
+
+	for (i = 0; c->src && i < c->src->n; i++) {
+		if (c->src->m[i].layout == STRATA_LAYOUT_FLYWAY || c->src->m[i].layout == STRATA_LAYOUT_POP)
+			top = &c->src->m[i];
+		pop |= c->src->m[i].layout == STRATA_LAYOUT_POP;
+	}
+	if (!top && !(c->src && c->src->pop_dialect))
+		return 0;
+	if (mkdir_p(dir) != 0) {
+		fprintf(stderr, "strata create: cannot create directory %s: %s\n", dir, strerror(errno));
+		*rc = 1;
+		return 1;
+	}
+	if (!pop && top) {
+		size_t n = strspn(top->vtext, "0123456789");
+
+		if (strata_version_parse(top->vtext, n, &v) != 0 || version_plus_one(&v, &next) != 0) {
+			fprintf(stderr, "strata create: cannot count on from version %s\n", top->vtext);
+			*rc = 1;
+			return 1;
+		}
+		snprintf(path, sizeof(path), "%s/V%s__%s.sql", dir, next.d, name);
+		*rc = write_new(path, "-- the SQL that applies this migration goes here (Flyway's layout: an undo goes "
+				      "into U<version>__<description>.sql)\n\n");
+		return 1;
+	}
+	{
+		time_t t = time(NULL);
+		struct tm tm;
+		size_t w = top ? strlen(top->vtext) : 20;
+
+		if (!gmtime_r(&t, &tm) || !strftime(ver, sizeof(ver), "%Y%m%d%H%M%S", &tm)) {
+			*rc = 1;
+			return 1;
+		}
+		while (strlen(ver) < w && strlen(ver) + 1 < sizeof(ver))
+			strcat(ver, "0");
+		if (top && strata_version_parse(ver, strlen(ver), &v) == 0 && strata_version_cmp(&v, &top->version) <= 0 &&
+		    version_plus_one(&top->version, &next) == 0)
+			snprintf(ver, sizeof(ver), "%s", next.d);
+	}
+	snprintf(path, sizeof(path), "%s/%s_%s.up.sql", dir, ver, name);
+	*rc = write_new(path, "-- the SQL that applies this migration goes here (pop: add .postgres, .sqlite3, ... "
+			      "before .up.sql for one dialect's file)\n\n");
+	snprintf(path, sizeof(path), "%s/%s_%s.down.sql", dir, ver, name);
+	*rc = *rc ? *rc : write_new(path, "-- the SQL that undoes the up script goes here\n\n");
+	return 1;
+}
+
 int cmd_create(struct cli *c)
 {
 	/* several directories: the first one, as dbmate's `new` does */
@@ -340,6 +417,8 @@ int cmd_create(struct cli *c)
 	}
 	if (c->src && (c->src->layout == STRATA_LAYOUT_PRISMA || c->src->layout == STRATA_LAYOUT_DRIZZLE))
 		return create_in_tool_layout(c, dir, name);
+	if (create_flyway_pop(c, dir, name, &rc))
+		return rc;
 	if (c->src && c->src->n)
 		layout = c->src->m[c->src->n - 1].layout;
 	if (layout == STRATA_LAYOUT_GO) /* a goose directory: its SQL migrations carry goose's markers */

@@ -198,7 +198,7 @@ static int need_version(struct cli *c, struct strata_version *v)
 		v->d[0] = '\0';
 		return 0;
 	}
-	if (parse_version_arg(c->args[0], v)) {
+	if (parse_version_arg(c, c->args[0], v)) {
 		fprintf(stderr, "strata %s: \"%s\" is not a version (digits, dashes allowed)\n", c->cmd->name,
 			c->args[0]);
 		return 2;
@@ -286,7 +286,7 @@ static int print_script(struct cli *c, const struct strata_request *req)
 	if (c->from) { /* offline: where the database stands is what --from says; it is not connected */
 		r.offline = 1;
 		if (strcmp(c->from, "base") != 0) {
-			if (parse_version_arg(c->from, &r.from)) {
+			if (parse_version_arg(c, c->from, &r.from)) {
 				fprintf(stderr, "strata %s: --from \"%s\" is not a version (digits, dashes allowed; 0 or "
 						"base: nothing applied)\n",
 					c->cmd->name, c->from);
@@ -468,8 +468,12 @@ int cmd_adopt(struct cli *c)
 		printf("strata: adopted %s's state from %s: %zu migration%s recorded as applied", res.tool, res.table,
 		       res.recorded, res.recorded == 1 ? "" : "s");
 		if (res.have_version)
-			printf(", at %s", res.version.d);
+			printf(", at %s", vtext_of(c, &res.version));
 		printf("\n");
+		if (res.changed)
+			fprintf(stderr, "strata: %zu of them changed since %s ran them (its checksum differs from the "
+					"file's): `strata status` shows which; a repeatable runs again on `strata up`\n",
+				res.changed, res.tool);
 		if (res.unknown)
 			fprintf(stderr, "strata: %zu version%s recorded by %s %s no file in %s (%s); not recorded\n",
 				res.unknown, res.unknown == 1 ? "" : "s", res.tool, res.unknown == 1 ? "has" : "have",

@@ -485,7 +485,7 @@ static int write_junit(struct cli *c, const char *path, cJSON *cases, double sec
 }
 
 /* FROM..TO, FROM.., ..TO or V alone into the versions (NULL: open). 0 or 2 (printed). */
-static int parse_range(const char *arg, struct strata_version *from, struct strata_version *to, int *have_from,
+static int parse_range(struct cli *c, const char *arg, struct strata_version *from, struct strata_version *to, int *have_from,
 		       int *have_to)
 {
 	const char *dots = strstr(arg, "..");
@@ -500,7 +500,7 @@ static int parse_range(const char *arg, struct strata_version *from, struct stra
 		snprintf(b, sizeof(b), "%s", dots + 2);
 	}
 	if (*a) {
-		if (parse_version_arg(a, from)) {
+		if (parse_version_arg(c, a, from)) {
 			fprintf(stderr, "strata test: \"%s\" is not a version (FROM..TO: versions as the file names "
 					"write them)\n", a);
 			return 2;
@@ -508,7 +508,7 @@ static int parse_range(const char *arg, struct strata_version *from, struct stra
 		*have_from = 1;
 	}
 	if (*b) {
-		if (parse_version_arg(b, to)) {
+		if (parse_version_arg(c, b, to)) {
 			fprintf(stderr, "strata test: \"%s\" is not a version (FROM..TO: versions as the file names "
 					"write them)\n", b);
 			return 2;
@@ -535,7 +535,7 @@ int cmd_test(struct cli *c)
 	int rc, hf = 0, ht = 0;
 
 	strata_err_clear(&err);
-	if (c->nargs && (rc = parse_range(c->args[0], &vfrom, &vto, &hf, &ht)))
+	if (c->nargs && (rc = parse_range(c, c->args[0], &vfrom, &vto, &hf, &ht)))
 		return rc;
 	if (!url || !*url) {
 		fprintf(stderr, "strata test: give the database with -d URL, DATABASE_URL or database= in strata.ini "

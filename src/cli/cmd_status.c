@@ -167,8 +167,41 @@ static void recorded_how(struct cli *c, const struct strata_status *st, const ch
 }
 
 /* The state as status shows it: an applied row that was only recorded says how. */
+/* validate's sentence for a migration strata cannot run. */
+static void foreign_msg(char *msg, size_t n, const struct strata_migration *m)
+{
+	const char *runner, *kind = strata_migration_foreign(m, &runner);
+
+	if (!strcmp(runner, "goose"))
+		snprintf(msg, n, "%s: Go migration: strata cannot run it; `strata up` stops before it "
+			 "(run it with goose, then `strata baseline %s`)", m->up_file, m->vtext);
+	else
+		snprintf(msg, n, "%s: %s: strata cannot run it; `strata up` stops before it (run it with %s, then "
+			 "`strata baseline %s`)", m->up_file, kind, runner, m->vtext);
+}
+
+/* The tail of a status line for a migration strata cannot run: goose's Go, Flyway's Java, pop's fizz. */
+static void foreign_line(const struct strata_status_row *r)
+{
+	const char *runner, *kind = strata_migration_foreign(r->mig, &runner);
+
+	if (!strcmp(runner, "goose"))
+		printf(r->state == STRATA_PENDING ? "  Go migration: strata cannot run it (run it with goose, "
+						    "then `strata baseline %s`)"
+						  : "  Go migration (run by goose)",
+		       r->vtext);
+	else if (r->state == STRATA_PENDING)
+		printf("  %s: strata cannot run it (run it with %s, then `strata baseline %s`)", kind, runner, r->vtext);
+	else
+		printf("  %s (run by %s)", kind, runner);
+}
+
 static const char *shown_state(const struct strata_status_row *r, const char *how)
 {
+	if (r->state == STRATA_MODIFIED && strata_migration_repeatable(r->mig))
+		return "repeatable, changed"; /* up runs it again, as Flyway does */
+	if (r->state == STRATA_PENDING && strata_migration_repeatable(r->mig))
+		return "repeatable, pending";
 	if (r->state != STRATA_APPLIED || !how || !strcmp(how, "up"))
 		return strata_state_name(r->state);
 	return !strcmp(how, "baseline") ? "baselined" : !strcmp(how, "force") ? "forced" : "adopted";
@@ -223,6 +256,31 @@ static void migration_layout_json(cJSON *o, const struct strata_migration *m)
 	}
 }
 
+/* Facts of Flyway's and pop's layouts for status --json: repeatables, checksums, transactions. */
+static void layout_facts(struct cli *c, const struct strata_status_row *r, cJSON *o)
+{
+	const struct strata_migration *m = r->mig;
+
+	(void)c;
+	if (!m)
+		return;
+	if (m->layout == STRATA_LAYOUT_FLYWAY || m->layout == STRATA_LAYOUT_REPEATABLE) {
+		cJSON_AddStringToObject(o, "layout", m->layout == STRATA_LAYOUT_FLYWAY ? "flyway" : "flyway_repeatable");
+		if (m->has_flyway_checksum)
+			cJSON_AddNumberToObject(o, "flyway_checksum", (double)m->flyway_checksum);
+		if (m->layout == STRATA_LAYOUT_REPEATABLE) {
+			cJSON_AddBoolToObject(o, "repeatable", 1);
+			cJSON_AddStringToObject(o, "checksum", m->checksum);
+			if (r->checksum)
+				cJSON_AddStringToObject(o, "recorded_checksum", r->checksum);
+			cJSON_AddBoolToObject(o, "changed", r->state == STRATA_MODIFIED);
+		}
+	} else if (m->layout == STRATA_LAYOUT_POP) {
+		cJSON_AddStringToObject(o, "layout", "pop");
+		cJSON_AddBoolToObject(o, "autocommit", m->no_transaction);
+	}
+}
+
 static int status_json(struct cli *c, const struct strata_status *st, const char **how)
 {
 	cJSON *root = cJSON_CreateObject(), *arr, *counts;
@@ -236,6 +294,18 @@ static int status_json(struct cli *c, const struct strata_status *st, const char
 	} else {
 		cJSON_AddNullToObject(root, "version");
 		cJSON_AddNullToObject(root, "current");
+	}
+	if (c->src && c->src->pop_dialect) {
+		cJSON *l = cJSON_AddObjectToObject(root, "layout");
+
+		cJSON_AddStringToObject(l, "name", "pop");
+		cJSON_AddStringToObject(l, "dialect", c->src->pop_dialect); /* whose files were chosen */
+	} else if (c->src && c->src->n && (c->src->m[0].layout == STRATA_LAYOUT_FLYWAY ||
+					   c->src->m[c->src->n - 1].layout == STRATA_LAYOUT_REPEATABLE)) {
+		cJSON *l = cJSON_AddObjectToObject(root, "layout");
+
+		cJSON_AddStringToObject(l, "name", "flyway");
+		cJSON_AddBoolToObject(l, "placeholders", c->src->placeholders);
 	}
 	counts = cJSON_AddObjectToObject(root, "counts");
 	/* each row counted once: applied, pending, modified, missing and partial add up to the rows */
@@ -292,6 +362,7 @@ static int status_json(struct cli *c, const struct strata_status *st, const char
 		if (r->mig && r->mig->layout == STRATA_LAYOUT_GO)
 			cJSON_AddBoolToObject(o, "go_migration", 1);
 		migration_layout_json(o, r->mig);
+		layout_facts(c, r, o);
 		cJSON_AddItemToArray(arr, o);
 	}
 	return out_json(c, root);
@@ -364,13 +435,12 @@ int cmd_status(struct cli *c)
 			printf("  (older than the newest applied)");
 		if (r->state == STRATA_MODIFIED && r->recorded_name)
 			printf("  applied as `%s`: another migration?", r->recorded_name);
+		else if (r->state == STRATA_MODIFIED && strata_migration_repeatable(r->mig))
+			printf("  file changed since it ran: `strata up` runs it again");
 		else if (r->state == STRATA_MODIFIED)
 			printf("  file changed since applied (`strata accept %s` records it)", r->vtext);
 		if (r->mig && r->mig->layout == STRATA_LAYOUT_GO)
-			printf(r->state == STRATA_PENDING ? "  Go migration: strata cannot run it (run it with goose, "
-							    "then `strata baseline %s`)"
-							  : "  Go migration (run by goose)",
-			       r->vtext);
+			foreign_line(r);
 		printf("\n");
 		if (r->state == STRATA_APPLIED && how[i]) {
 			nbase += !strcmp(how[i], "baseline");
@@ -428,6 +498,16 @@ int cmd_version(struct cli *c)
 	rc = strata_version_get(c->db, &v, &have, &partial, &err);
 	if (rc)
 		return out_error_release(c, rc, &err);
+	if (have && strata_migration_repeatable(mig_of(c, &v))) {
+		/* Flyway's repeatables are recorded above every version: where it stands is the newest versioned one */
+		struct strata_status *st;
+
+		if (strata_status_get(c->db, c->src, &st, &err))
+			return out_error_release(c, err.code, &err);
+		have = st->have_current;
+		v = st->current;
+		strata_status_free(st);
+	}
 	if (c->json) {
 		cJSON *root = cJSON_CreateObject();
 
@@ -438,7 +518,9 @@ int cmd_version(struct cli *c)
 		cJSON_AddBoolToObject(root, "partial", partial);
 		return out_json(c, root);
 	}
-	if (have)
+	if (have && mig_of(c, &v) && mig_of(c, &v)->layout == STRATA_LAYOUT_FLYWAY)
+		printf("%s%s\n", mig_of(c, &v)->vtext, partial ? " (partial)" : "");
+	else if (have)
 		printf("%s%s\n", v.d, partial ? " (partial)" : "");
 	else if (!c->quiet)
 		fprintf(stderr, "strata: no migration applied\n");
@@ -525,6 +607,8 @@ static void down_notes(struct vreport *v)
 
 		if (m->layout == STRATA_LAYOUT_GO)
 			continue; /* its Down is in the .go file, which goose runs: said once above */
+		if (strata_migration_repeatable(m))
+			continue; /* run again when changed, never rolled back */
 		switch (strata_down_kind_target(m, c->target, why, sizeof(why))) {
 		case STRATA_DOWN_EMPTY:
 			snprintf(msg, sizeof(msg), "%s %s: %s; rolling it back only removes the record", m->vtext, m->name,
@@ -649,8 +733,7 @@ int cmd_validate(struct cli *c)
 	}
 	for (i = 0; i < c->src->n && !c->db; i++)
 		if (c->src->m[i].layout == STRATA_LAYOUT_GO) {
-			snprintf(msg, sizeof(msg), "%s: Go migration: strata cannot run it; `strata up` stops before it "
-				 "(run it with goose, then `strata baseline %s`)", c->src->m[i].up_file, c->src->m[i].vtext);
+			foreign_msg(msg, sizeof(msg), &c->src->m[i]);
 			if (!c->quiet)
 				fprintf(stderr, "strata: %s\n", msg);
 			vkeep(v.warnings, "go_migration", c->src->m[i].up_file, 0, c->src->m[i].vtext, msg);
@@ -685,7 +768,14 @@ int cmd_validate(struct cli *c)
 
 		switch (r->state) {
 		case STRATA_MODIFIED:
-			if (r->recorded_name)
+			if (strata_migration_repeatable(r->mig)) {
+				/* not wrong: Flyway's repeatables are edited to be run again */
+				snprintf(msg, sizeof(msg), "%s: a repeatable migration changed since it ran; `strata up` runs "
+					 "it again", r->mig->up_file);
+				if (!c->quiet)
+					fprintf(stderr, "strata: note: %s\n", msg);
+				vkeep(v.warnings, "repeatable_changed", r->mig->up_file, 0, r->vtext, msg);
+			} else if (r->recorded_name)
 				vproblem(&v, "modified", file, 0, r->vtext,
 					 "%s was applied as `%s`, the file is `%s`: is this the right directory and database?",
 					 r->vtext, r->recorded_name, r->name);
@@ -705,8 +795,7 @@ int cmd_validate(struct cli *c)
 			break;
 		case STRATA_PENDING:
 			if (r->mig->layout == STRATA_LAYOUT_GO) {
-				snprintf(msg, sizeof(msg), "%s: Go migration: strata cannot run it; `strata up` stops before "
-					 "it (run it with goose, then `strata baseline %s`)", r->mig->up_file, r->vtext);
+				foreign_msg(msg, sizeof(msg), r->mig);
 				if (!c->quiet)
 					fprintf(stderr, "strata: %s\n", msg);
 				vkeep(v.warnings, "go_migration", file, 0, r->vtext, msg);
@@ -797,7 +886,12 @@ int cmd_history(struct cli *c)
 		       "took", "result");
 	for (i = first; i < n; i++) {
 		const char *ver = rows[i].has_version ? rows[i].version.d : "";
+		const struct strata_migration *m = rows[i].has_version ? mig_of(c, &rows[i].version) : NULL;
 		char took[48];
+
+		/* Flyway's versions as its files write them ("2.1"), not as stored */
+		if (m && (m->layout == STRATA_LAYOUT_FLYWAY || m->layout == STRATA_LAYOUT_REPEATABLE))
+			ver = m->vtext;
 
 		format_ms(took, sizeof(took), rows[i].duration_ms);
 		printf("%-19s  %-8s  %-14s  %-24s  %-20s  %9s  %s%s%s\n", rows[i].at, rows[i].action, ver, rows[i].name,

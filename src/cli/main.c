@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <signal.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,25 @@ static int opt_version(struct cli *c, const struct cli_option *o, const char *sp
 	exit(0);
 }
 
+/* --placeholder K=V: Flyway's -placeholders.K=V */
+static int opt_placeholder(struct cli *c, const struct cli_option *o, const char *spelled, const char *val)
+{
+	const char *eq = strchr(val, '=');
+	char name[256];
+
+	(void)o;
+	if (!eq || eq == val || (size_t)(eq - val) >= sizeof(name)) {
+		fprintf(stderr, "strata: %s expects NAME=VALUE, not \"%s\"\n", spelled, val);
+		return 2;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - val), val);
+	if (strata_config_set_placeholder(&c->flags, name, eq + 1)) {
+		fprintf(stderr, "strata: out of memory\n");
+		return 1;
+	}
+	return 0;
+}
+
 static int opt_ignored(struct cli *c, const struct cli_option *o, const char *spelled, const char *val)
 {
 	(void)c, (void)o, (void)spelled, (void)val;
@@ -121,6 +141,9 @@ const struct cli_option source_options[] = {
 	  .help = "migrations directory (or STRATA_PATH; default ./migrations); repeat to merge several into one history" },
 	{ .longname = "source", .kind = OPT_CALLBACK, .cb = opt_source, .flags = OPTF_VALUE }, /* golang-migrate's */
 	{ .longname = "dir", .kind = OPT_LIST, .value = &cli.flags }, /* golang-migrate's create -dir */
+	/* Flyway's -placeholders.K=V; out of the generated help, which lists the same options for every layout
+	   (README's Flyway section and Configuration table say it) */
+	{ .longname = "placeholder", .kind = OPT_CALLBACK, .cb = opt_placeholder, .flags = OPTF_VALUE, .arg = "K=V" },
 	{ 0 },
 };
 
@@ -242,6 +265,67 @@ static int load_config(struct cli *c)
 	return 0;
 }
 
+/* Set `name` unless the user gave it. */
+static void builtin(struct cli *c, const char *name, const char *value, size_t len)
+{
+	char buf[1024];
+	size_t i;
+
+	for (i = 0; i < c->cfg.nph; i++)
+		if (strcmp(c->cfg.ph_names[i], name) == 0)
+			return;
+	snprintf(buf, sizeof(buf), "%.*s", (int)len, value);
+	strata_config_set_placeholder(&c->cfg, name, buf); /* out of memory: it stays unresolved, and says so */
+}
+
+/*
+ * Flyway's built-in placeholders that the loader cannot know: the user and
+ * the database from the URL (user@ and /dbname; a file path for SQLite),
+ * the default schema (PostgreSQL's public, SQLite's main) and the table,
+ * which is strata's tracking table (Flyway's own history table is not kept).
+ * flyway:filename and flyway:timestamp the loader sets per file.
+ */
+static void flyway_builtins(struct cli *c, const char *driver)
+{
+	const char *url = c->cfg.database, *p, *at, *slash, *q;
+	const char *user = getenv("PGUSER") ? getenv("PGUSER") : getenv("USER");
+	struct passwd *pw;
+
+	if (!user && (pw = getpwuid(getuid())) != NULL)
+		user = pw->pw_name;
+
+	builtin(c, "flyway:table", c->cfg.table ? c->cfg.table : "strata_migrations",
+		strlen(c->cfg.table ? c->cfg.table : "strata_migrations"));
+	if (driver)
+		builtin(c, "flyway:defaultSchema", strcmp(driver, "sqlite") == 0 ? "main" : "public",
+			strcmp(driver, "sqlite") == 0 ? 4 : 6);
+	if (!url || !(p = strstr(url, "://"))) {
+		if (url)
+			builtin(c, "flyway:database", url, strlen(url)); /* a file */
+		if (!getenv("USER") && (pw = getpwuid(getuid())) != NULL)
+			user = pw->pw_name; /* a file has no database user: the one who runs strata */
+		else
+			user = getenv("USER");
+		if (user)
+			builtin(c, "flyway:user", user, strlen(user));
+		return;
+	}
+	p += 3;
+	slash = strchr(p, '/');
+	at = strchr(p, '@');
+	if (at && (!slash || at < slash)) {
+		size_t n = strcspn(p, ":@");
+
+		builtin(c, "flyway:user", p, n);
+	} else if (user) {
+		builtin(c, "flyway:user", user, strlen(user));
+	}
+	if (slash) {
+		q = slash + 1;
+		builtin(c, "flyway:database", q, strcspn(q, "?#"));
+	}
+}
+
 static int load_source(struct cli *c)
 {
 	struct strata_err err;
@@ -251,6 +335,7 @@ static int load_source(struct cli *c)
 	size_t i, ndirs = c->cfg.npaths ? c->cfg.npaths : 1, nhave = 0;
 	struct stat st;
 	unsigned flags = (c->cmd->flags & UPS_ONLY) ? STRATA_SOURCE_UPS_ONLY : 0;
+	struct strata_source_opts so;
 	int rc;
 
 	strata_err_clear(&err);
@@ -274,7 +359,15 @@ static int load_source(struct cli *c)
 		/* an empty or wrong directory is an error, never "nothing to do" */
 		flags |= STRATA_SOURCE_NONEMPTY;
 	}
-	rc = strata_source_load_dirs(dirs, ndirs, flags, &c->src, &err);
+	strata_source_opts_init(&so);
+	/* pop's dialect files: the target's; a fleet of files (--targets) has no one engine known here */
+	so.driver = c->targets_file ? NULL : strata_target_driver_name(c->cfg.database);
+	so.placeholders = c->cfg.placeholders;
+	flyway_builtins(c, so.driver);
+	so.ph_names = (const char *const *)c->cfg.ph_names;
+	so.ph_values = (const char *const *)c->cfg.ph_values;
+	so.nph = c->cfg.nph;
+	rc = strata_source_load_opts(dirs, ndirs, flags, &so, &c->src, &err);
 	free(have);
 	if (rc)
 		return out_error_release(c, rc, &err);
@@ -437,7 +530,9 @@ int main(int argc, char **argv)
 		rc = load_source(c);
 		if (rc)
 			goto out;
-	} else if ((c->cmd->flags & MAYBE_SOURCE) && c->json) {
+	} else if ((c->cmd->flags & MAYBE_SOURCE) &&
+		   (c->json || !strata_is_fleet(c->targets_file ? NULL : c->cfg.database, c->targets_file, c->schemas))) {
+		/* history and version name Flyway's versions as its files do (a fleet's lines keep the digits) */
 		/* versions as the file names write them; without the files, the database's digits */
 		static const char *const def[] = { "migrations" };
 		struct strata_err err;

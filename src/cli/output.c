@@ -107,10 +107,14 @@ const char *code_name(int rc)
 	}
 }
 
-/* The migration file of version v (the source is in version order), or NULL. */
-static const struct strata_migration *mig_of(struct cli *c, const struct strata_version *v)
+/* The migration file of version v (the source is in version order, but for repeatables), or NULL. */
+const struct strata_migration *mig_of(struct cli *c, const struct strata_version *v)
 {
 	size_t lo = 0, hi = c->src ? c->src->n : 0;
+	long k;
+
+	if (c->src && (k = strata_source_find(c->src, v)) >= 0)
+		return &c->src->m[k];
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -564,7 +568,8 @@ int confirm(struct cli *c, const char *question)
 	return yes;
 }
 
-int parse_version_arg(const char *s, struct strata_version *v)
+int parse_version_arg(struct cli *c, const char *s, struct strata_version *v)
 {
-	return strata_version_parse(s, strlen(s), v) == 0 ? 0 : -1;
+	/* a file's own spelling first (Flyway's "2.1"), then digits */
+	return strata_source_version_arg(c->src, s, v);
 }

@@ -134,7 +134,7 @@ golang_migrate_state() {
 		INSERT INTO flyway_schema_history VALUES (1, '1', 'init', 'SQL', 'V1__init.sql', 1, 'me', now(), 1, true),
 			(2, '2.1', 'more', 'SQL', 'V2.1__more.sql', 1, 'me', now(), 1, true),
 			(3, NULL, 'views', 'SQL', 'R__views.sql', 1, 'me', now(), 1, true);"
-	expect_refusal "$url" "this database is managed by Flyway (table flyway_schema_history), which records 2 migrations as applied, the newest 2.1" "${BASELINE_HINT//TOOL/Flyway}"
+	expect_refusal "$url" "this database is managed by Flyway (table flyway_schema_history), which records 2 migrations as applied, the newest 2.1" "${ADOPT_HINT//TOOL/Flyway}"
 
 	url=$(make_pg_db)
 	pg_sql "$url" "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY); INSERT INTO alembic_version VALUES ('ae1027a6acf');"
