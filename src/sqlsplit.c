@@ -1068,16 +1068,27 @@ size_t strata_split_count(const struct strata_split *s)
 	return n;
 }
 
+/*
+ * MySQL: a transaction that BEGIN or START TRANSACTION opened (themselves
+ * flagged as committing implicitly) also ends at the next statement that
+ * commits implicitly (DDL, LOCK TABLES...); one that SET autocommit = 0
+ * opened does not, as every statement after it runs in a transaction again.
+ */
 int strata_split_open_tx(const struct strata_split *s)
 {
 	size_t i;
-	int open = 0;
+	int open = 0, closes_implicitly = 0;
 
 	for (i = 0; i < s->n; i++) {
-		if (s->s[i].flags & STRATA_STMT_TX_END)
+		unsigned f = s->s[i].flags;
+
+		if ((f & STRATA_STMT_TX_END) ||
+		    (closes_implicitly && (f & STRATA_STMT_IMPLICIT_COMMIT) && !(f & STRATA_STMT_TX_BEGIN)))
 			open = 0;
-		if (s->s[i].flags & STRATA_STMT_TX_BEGIN)
+		if (f & STRATA_STMT_TX_BEGIN) {
 			open = s->s[i].line;
+			closes_implicitly = !!(f & STRATA_STMT_IMPLICIT_COMMIT);
+		}
 	}
 	return open;
 }
