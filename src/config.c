@@ -16,6 +16,33 @@
 
 #include "util.h"
 
+/* The names of enum strata_lock_strategy (strata.h), for lock = and STRATA_LOCK. */
+int strata_lock_strategy_parse(const char *name)
+{
+	if (!name)
+		return -1;
+	if (strcmp(name, "auto") == 0)
+		return STRATA_LOCK_AUTO;
+	if (strcmp(name, "advisory") == 0)
+		return STRATA_LOCK_ADVISORY;
+	if (strcmp(name, "lease") == 0)
+		return STRATA_LOCK_LEASE;
+	return -1;
+}
+
+const char *strata_lock_strategy_name(int strategy)
+{
+	switch (strategy) {
+	case STRATA_LOCK_AUTO:
+		return "auto";
+	case STRATA_LOCK_ADVISORY:
+		return "advisory";
+	case STRATA_LOCK_LEASE:
+		return "lease";
+	}
+	return "?";
+}
+
 void strata_config_init(struct strata_config *c)
 {
 	memset(c, 0, sizeof(*c));

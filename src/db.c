@@ -266,32 +266,6 @@ static void lock_waiting(void *ud, const char *holder, double waited_ms)
 	strata_emit(db, &ev);
 }
 
-int strata_lock_strategy_parse(const char *name)
-{
-	if (!name)
-		return -1;
-	if (strcmp(name, "auto") == 0)
-		return STRATA_LOCK_AUTO;
-	if (strcmp(name, "advisory") == 0)
-		return STRATA_LOCK_ADVISORY;
-	if (strcmp(name, "lease") == 0)
-		return STRATA_LOCK_LEASE;
-	return -1;
-}
-
-const char *strata_lock_strategy_name(int strategy)
-{
-	switch (strategy) {
-	case STRATA_LOCK_AUTO:
-		return "auto";
-	case STRATA_LOCK_ADVISORY:
-		return "advisory";
-	case STRATA_LOCK_LEASE:
-		return "lease";
-	}
-	return "?";
-}
-
 enum { LOCKED_SESSION = 1, LOCKED_LEASE = 2 };
 
 void strata_unlock(struct strata_db *db, int locked)
