@@ -847,6 +847,9 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 					    in_batch ? "" : at ? at : "");
 			goto out;
 		}
+		/* a lease that expired unseen (no heartbeat got through) and was taken over: stop here */
+		if (!dry && (rc = strata_lock_held(db, locked, err)) != 0)
+			goto out;
 		emit_mig(db, STRATA_EV_MIG_START, s, 0);
 		if (s->wrapped && !s->record_only && s->resume)
 			note(db, "%s %s leaves and re-enters the transaction drizzle-orm runs it in (%s:%d: COMMIT "

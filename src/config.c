@@ -16,6 +16,33 @@
 
 #include "util.h"
 
+/* The names of enum strata_lock_strategy (strata.h), for lock = and STRATA_LOCK. */
+int strata_lock_strategy_parse(const char *name)
+{
+	if (!name)
+		return -1;
+	if (strcmp(name, "auto") == 0)
+		return STRATA_LOCK_AUTO;
+	if (strcmp(name, "advisory") == 0)
+		return STRATA_LOCK_ADVISORY;
+	if (strcmp(name, "lease") == 0)
+		return STRATA_LOCK_LEASE;
+	return -1;
+}
+
+const char *strata_lock_strategy_name(int strategy)
+{
+	switch (strategy) {
+	case STRATA_LOCK_AUTO:
+		return "auto";
+	case STRATA_LOCK_ADVISORY:
+		return "advisory";
+	case STRATA_LOCK_LEASE:
+		return "lease";
+	}
+	return "?";
+}
+
 void strata_config_init(struct strata_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -23,6 +50,7 @@ void strata_config_init(struct strata_config *c)
 	c->allow_out_of_order = -1;
 	c->allow_modified = -1;
 	c->placeholders = -1;
+	c->lock_strategy = -1;
 }
 
 static void free_placeholders(struct strata_config *c)
@@ -279,6 +307,14 @@ static int on_setting(void *user, const char *section, const char *name, const c
 		if (b < 0)
 			goto bad;
 		c->placeholders = b;
+	} else if (strcasecmp(name, "lock") == 0) {
+		c->lock_strategy = strata_lock_strategy_parse(value);
+		if (c->lock_strategy < 0)
+			goto bad;
+	} else if (strcasecmp(name, "lease") == 0) {
+		if (strata_parse_duration(value, &c->lease) || c->lease <= 0)
+			goto bad;
+		c->lease_set = 1;
 	} else if (strcasecmp(name, "single_transaction") == 0 || strcasecmp(name, "allow_out_of_order") == 0 ||
 		   strcasecmp(name, "allow_modified") == 0) {
 		b = strata_parse_bool(value);
@@ -293,8 +329,8 @@ static int on_setting(void *user, const char *section, const char *name, const c
 	} else {
 		strata_err_set(s->err, STRATA_EUSAGE,
 			       "%s:%d: unknown setting \"%s\" (known: database, path, table, env_file, lock_wait, "
-			       "single_transaction, allow_out_of_order, allow_modified, scratch, scratch_setup, "
-			       "dump, placeholders)",
+			       "lock, lease, single_transaction, allow_out_of_order, allow_modified, scratch, "
+			       "scratch_setup, dump, placeholders)",
 			       s->file, lineno, name);
 		goto fail;
 	}
@@ -376,6 +412,16 @@ int strata_config_read_env(struct strata_config *c, const char *(*get)(const cha
 			return strata_err_set(err, STRATA_EUSAGE, "STRATA_LOCK_WAIT=%s is not a duration", v);
 		c->lock_wait_set = 1;
 	}
+	if ((v = get("STRATA_LOCK")) && *v) {
+		c->lock_strategy = strata_lock_strategy_parse(v);
+		if (c->lock_strategy < 0)
+			return strata_err_set(err, STRATA_EUSAGE, "STRATA_LOCK=%s: expected auto, advisory or lease", v);
+	}
+	if ((v = get("STRATA_LEASE")) && *v) {
+		if (strata_parse_duration(v, &c->lease) || c->lease <= 0)
+			return strata_err_set(err, STRATA_EUSAGE, "STRATA_LEASE=%s is not a duration", v);
+		c->lease_set = 1;
+	}
 	return 0;
 oom:
 	return strata_err_set(err, STRATA_ENOMEM, "out of memory");
@@ -406,6 +452,12 @@ int strata_config_overlay(struct strata_config *base, const struct strata_config
 	if (over->lock_wait_set) {
 		base->lock_wait = over->lock_wait;
 		base->lock_wait_set = 1;
+	}
+	if (over->lock_strategy >= 0)
+		base->lock_strategy = over->lock_strategy;
+	if (over->lease_set) {
+		base->lease = over->lease;
+		base->lease_set = 1;
 	}
 	if (over->single_transaction >= 0)
 		base->single_transaction = over->single_transaction;
