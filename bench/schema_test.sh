@@ -9,7 +9,7 @@
 #                                      be allowed CREATE DATABASE; migration 1
 #                                      creates pgcrypto: a superuser)
 # environment: STRATA_BIN (default ./build/strata), STRATA_CORPUS_DIR
-#              (default ../shared/corpus), RUNS (default 1)
+#              (default ../shared/corpus), RUNS (default 1), PARALLEL (default 2)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 strata=${STRATA_BIN:-$here/build/strata}
@@ -21,7 +21,7 @@ trap 'rm -f "$out" "$out.err"' EXIT
 for r in $(seq "$runs"); do
 	start=$(date +%s.%N)
 	set +e
-	"$strata" -d "$url" -p "$corpus/pg-cratesio-diesel/migrations" test --json -v >"$out" 2>"$out.err"
+	"$strata" -d "$url" -p "$corpus/pg-cratesio-diesel/migrations" test --json -v --parallel "${PARALLEL:-2}" >"$out" 2>"$out.err"
 	rc=$?
 	set -e
 	end=$(date +%s.%N)
