@@ -144,7 +144,7 @@ small_drizzle() {
 	[[ "$stderr" == *"strata adopt"* ]]
 	run --separate-stderr strata -p "$PG_HOMARR" -d "$ref" adopt
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"adopted Drizzle's state from drizzle.__drizzle_migrations: 10 migrations recorded as applied, at 9"* ]]
+	[[ "$output" == *"adopted Drizzle's state from drizzle.__drizzle_migrations: 10 migrations recorded as applied, at 0009"* ]]
 	[[ "$stderr" != *"hash"* ]]
 	run strata -p "$PG_HOMARR" -d "$ref" up
 	[ "$status" -eq 0 ]
@@ -171,7 +171,7 @@ small_drizzle() {
 	sqlite_sql app.db "UPDATE __drizzle_migrations SET hash = 'x' WHERE created_at = (SELECT min(created_at) FROM __drizzle_migrations)"
 	run --separate-stderr strata -p "$SQ_HOMARR" -d sqlite:app.db adopt
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"adopted Drizzle's state from __drizzle_migrations: 40 migrations recorded as applied, at 39"* ]]
+	[[ "$output" == *"adopted Drizzle's state from __drizzle_migrations: 40 migrations recorded as applied, at 0039"* ]]
 	[[ "$stderr" == *"0000_talented_ben_parker.sql: __drizzle_migrations's hash for it (created_at 1715334238443) is not the file's"* ]]
 	run strata -p "$SQ_HOMARR" -d sqlite:app.db status
 	[[ "$output" == *"40 applied (40 adopted), 2 pending"* ]]
