@@ -75,7 +75,7 @@ typedef void (*strata_lock_wait_fn)(void *ud, const char *holder, double waited_
  * another layout before it reads anything else; change the number whenever
  * the struct changes.
  */
-#define STRATA_DRIVER_ABI 3
+#define STRATA_DRIVER_ABI 4
 
 struct strata_driver {
 	unsigned abi;               /* STRATA_DRIVER_ABI it was built for */
@@ -160,6 +160,17 @@ struct strata_driver {
 	 */
 	int (*schema_read)(struct strata_conn *c, const struct strata_schema_read_opts *o, struct strata_schema *s,
 			   struct strata_err *err);
+	/* ---- engines whose DDL commits implicitly */
+	/*
+	 * After a run stopped between a statement and the journal's record of it
+	 * (a crash after a DDL's implicit commit): did statement [sql, sql+len)
+	 * run? Read from the catalog. 1 it did, 0 it did not (or running it again
+	 * does no harm), 2 the catalog cannot tell (*what, malloc'ed: a phrase
+	 * saying what to check), <0 an error. Optional: NULL where a statement
+	 * and its record commit together.
+	 */
+	int (*statement_landed)(struct strata_conn *c, const char *sql, size_t len, char **what,
+				struct strata_err *err);
 };
 
 /* The driver for an engine; NULL with err filled. Thread-safe. */

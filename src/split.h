@@ -15,6 +15,7 @@
 enum strata_dialect {
 	STRATA_DIALECT_POSTGRES = 1,
 	STRATA_DIALECT_SQLITE,
+	STRATA_DIALECT_MYSQL,
 };
 
 enum {
