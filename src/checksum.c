@@ -51,12 +51,22 @@ static int tight(unsigned char c)
 
 struct norm {
 	struct strata_buf *out;
-	int pg;           /* PostgreSQL's rules, else SQLite's */
+	int pg;           /* PostgreSQL's rules, else SQLite's or ... */
+	int mysql;        /* ... MySQL's */
 	int pending;      /* white space or a comment since the last byte out */
 	int gap_newline;  /* ... and it held a newline */
 	int gap_block;    /* ... and a block comment */
 	int after_string; /* the last token out was a string literal: 1 plain, 2 with E'' escapes */
 };
+
+/*
+ * MySQL: a built-in function name followed by a space is not a function call
+ * (COUNT (*) fails unless sql_mode has IGNORE_SPACE): the gap before "(" stays.
+ */
+static int tight_before(const struct norm *n, unsigned char c)
+{
+	return tight(c) && !(n->mysql && c == '(');
+}
 
 /* Before a token starting with c: the separator the gap before it stands for. */
 static void sep(struct norm *n, unsigned char c)
@@ -70,7 +80,7 @@ static void sep(struct norm *n, unsigned char c)
 		 */
 		if (n->pg && n->after_string && c == '\'' && n->gap_newline && !n->gap_block)
 			strata_buf_addc(n->out, '\n');
-		else if (!tight(last) && !tight(c) && last != '\n')
+		else if (!tight(last) && !tight_before(n, c) && last != '\n')
 			strata_buf_addc(n->out, ' ');
 	}
 	n->pending = n->gap_newline = n->gap_block = 0;
@@ -132,17 +142,23 @@ static void line_comment(struct norm *n, const unsigned char *p, const unsigned 
  * written, which a `-- strata:` line in between resets: after such a line
  * the rest of the literal is read without escapes, as it was then.
  */
-/* The loop of strata_sql_normalise(), once per dialect (`pg` is a constant where it is called). */
+/*
+ * The loop of strata_sql_normalise(), once per dialect (`dl`, lexer_scan.h's
+ * LX_*, is a constant where it is called). MySQL's own tokens: a DELIMITER
+ * command goes out on a line of its own (it changes where statements end),
+ * version comment markers, hints and delimiters as written.
+ */
 static inline __attribute__((always_inline)) int normalise_tokens(struct norm *n, struct strata_lexer *tk,
-								  const int pg)
+								  const int dl)
 {
+	const int pg = dl == LX_PG;
 	const unsigned char *s = tk->s, *p, *q;
 	struct strata_buf *out = n->out;
 	struct strata_token t;
 	size_t i;
 	int rc;
 
-	while ((rc = lexer_scan(tk, &t, pg, 0)) > 0) {
+	while ((rc = lexer_scan(tk, &t, dl, 0)) > 0) {
 		p = s + t.off;
 		q = p + t.len;
 		switch (t.kind) {
@@ -155,7 +171,9 @@ static inline __attribute__((always_inline)) int normalise_tokens(struct norm *n
 				n->gap_newline = p[i] == '\n' || (pg && p[i] == '\r');
 			break;
 		case STRATA_TOK_COMMENT:
-			if (t.flags & STRATA_TOKF_BLOCK) {
+			if (dl == LX_MYSQL && (t.flags & STRATA_TOKF_HINT)) {
+				literal(n, p, q, 0);
+			} else if (t.flags & STRATA_TOKF_BLOCK) {
 				n->pending = n->gap_block = 1;
 			} else {
 				line_comment(n, p, q);
@@ -168,12 +186,24 @@ static inline __attribute__((always_inline)) int normalise_tokens(struct norm *n
 			break;
 		case STRATA_TOK_QIDENT:
 		case STRATA_TOK_DOLLAR:
+		case STRATA_TOK_COND_OPEN:
+		case STRATA_TOK_COND_CLOSE:
 			literal(n, p, q, 0);
+			break;
+		case STRATA_TOK_DELIMITER:
+			if (out->len && out->buf[out->len - 1] != '\n')
+				strata_buf_addc(out, '\n');
+			copy_lf(out, p, q);
+			strata_buf_addc(out, '\n');
+			n->pending = n->gap_newline = n->gap_block = n->after_string = 0;
 			break;
 		case STRATA_TOK_OP:
 		case STRATA_TOK_SEMI:
 			sep(n, *p);
-			strata_buf_addc(out, (char)*p);
+			if (dl == LX_MYSQL && t.len > 1) /* a DELIMITER's delimiter */
+				copy_lf(out, p, q);
+			else
+				strata_buf_addc(out, (char)*p);
 			n->after_string = 0;
 			break;
 		default: /* words, numbers, parameters: no \r inside */
@@ -194,11 +224,14 @@ int strata_sql_normalise(const char *text, size_t len, enum strata_dialect d, st
 	memset(&n, 0, sizeof(n));
 	n.out = out;
 	n.pg = d == STRATA_DIALECT_POSTGRES;
+	n.mysql = d == STRATA_DIALECT_MYSQL;
 	/* psql follows the server's setting after each statement: not worth following here */
 	if (n.pg && memmem(text, len, "standard_conforming_strings", 27))
 		return 1;
 	strata_lexer_init(&tk, text, len, d);
-	return n.pg ? normalise_tokens(&n, &tk, 1) : normalise_tokens(&n, &tk, 0);
+	if (n.mysql)
+		return normalise_tokens(&n, &tk, LX_MYSQL);
+	return n.pg ? normalise_tokens(&n, &tk, LX_PG) : normalise_tokens(&n, &tk, LX_SQLITE);
 }
 
 static const char hexdigits[] = "0123456789abcdef";

@@ -1,6 +1,6 @@
 /*
- * lexer.c - the SQL tokenizers: PostgreSQL's and SQLite's token shapes, and
- * nothing else.
+ * lexer.c - the SQL tokenizers: PostgreSQL's, SQLite's and MySQL's token
+ * shapes, and nothing else.
  *
  * Each dialect transcribes the lexer of the database's own client, reduced
  * to token shapes (where a string, a quoted identifier, a dollar quote or a
@@ -11,6 +11,10 @@
  *   PostgreSQL  src/fe_utils/psqlscan.l (the flex patterns of
  *               src/backend/parser/scan.l) at postgres/postgres 029c5ac0.
  *   SQLite      src/tokenize.c (sqlite3GetToken) as of SQLite 3.40.
+ *   MySQL       client/mysql.cc (add_line, com_delimiter, get_arg) and
+ *               sql/sql_lex.cc of MySQL 8.0; MariaDB's M! version comments.
+ *               The client's view wins where they differ (it is what
+ *               cuts a script into statements); see lexer_scan.h.
  *
  * The comments below name the upstream rule each branch mirrors. Where this
  * differs from upstream, on purpose (see also sqlsplit.c's file comment):
@@ -46,14 +50,19 @@ void strata_lexer_init(struct strata_lexer *lx, const char *sql, size_t len, enu
 	lx->s = (const unsigned char *)sql;
 	lx->len = sql ? len : 0;
 	lx->pg = d == STRATA_DIALECT_POSTGRES;
+	lx->mysql = d == STRATA_DIALECT_MYSQL;
 	lx->std_strings = 1;
+	lx->delim[0] = ';';
+	lx->delim_len = 1;
 }
 
 int strata_lexer_next(struct strata_lexer *lx, struct strata_token *t)
 {
 	if (lx->pg)
-		return lx->skip_trivia ? lexer_scan(lx, t, 1, 1) : lexer_scan(lx, t, 1, 0);
-	return lx->skip_trivia ? lexer_scan(lx, t, 0, 1) : lexer_scan(lx, t, 0, 0);
+		return lx->skip_trivia ? lexer_scan(lx, t, LX_PG, 1) : lexer_scan(lx, t, LX_PG, 0);
+	if (lx->mysql)
+		return lx->skip_trivia ? lexer_scan(lx, t, LX_MYSQL, 1) : lexer_scan(lx, t, LX_MYSQL, 0);
+	return lx->skip_trivia ? lexer_scan(lx, t, LX_SQLITE, 1) : lexer_scan(lx, t, LX_SQLITE, 0);
 }
 
 const char *strata_tok_kind_name(int kind)
@@ -62,8 +71,9 @@ const char *strata_tok_kind_name(int kind)
 		[STRATA_TOK_SPACE] = "space",     [STRATA_TOK_COMMENT] = "comment", [STRATA_TOK_WORD] = "word",
 		[STRATA_TOK_QIDENT] = "qident",   [STRATA_TOK_STRING] = "string",   [STRATA_TOK_DOLLAR] = "dollar",
 		[STRATA_TOK_NUMBER] = "number",   [STRATA_TOK_PARAM] = "param",     [STRATA_TOK_OP] = "op",
-		[STRATA_TOK_SEMI] = "semi",
+		[STRATA_TOK_SEMI] = "semi",       [STRATA_TOK_DELIMITER] = "delimiter",
+		[STRATA_TOK_COND_OPEN] = "cond-open", [STRATA_TOK_COND_CLOSE] = "cond-close",
 	};
 
-	return kind > 0 && kind <= STRATA_TOK_SEMI ? names[kind] : "?";
+	return kind > 0 && kind <= STRATA_TOK_COND_CLOSE ? names[kind] : "?";
 }

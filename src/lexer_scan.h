@@ -1,5 +1,5 @@
 /*
- * lexer_scan.h - the bodies of the two tokenizers (see lexer.c for what they
+ * lexer_scan.h - the bodies of the three tokenizers (see lexer.c for what they
  * follow upstream and where they differ), as static inline functions.
  *
  * They live in a header only so that the hot loops that read tokens (the
@@ -31,6 +31,7 @@ enum {
 	K_DASH,      /* - (maybe a -- comment) */
 	K_SLASH,     /* / (maybe a block comment) */
 	K_SEMI,      /* ; */
+	K_HASH,      /* # (a MySQL comment; an operator elsewhere) */
 };
 
 static const unsigned char byte_class[256] = {
@@ -38,7 +39,7 @@ static const unsigned char byte_class[256] = {
 	['A' ... 'Z'] = K_IDENT, ['a' ... 'z'] = K_IDENT, ['_'] = K_IDENT, [0x80 ... 0xff] = K_IDENT,
 	['0' ... '9'] = K_DIGIT,
 	['$'] = K_DOLLAR, ['\''] = K_QUOTE, ['"'] = K_DQUOTE, ['`'] = K_BACKTICK, ['['] = K_LBRACKET,
-	['-'] = K_DASH, ['/'] = K_SLASH, [';'] = K_SEMI,
+	['-'] = K_DASH, ['/'] = K_SLASH, [';'] = K_SEMI, ['#'] = K_HASH,
 };
 
 /*
@@ -436,21 +437,324 @@ static inline __attribute__((always_inline)) int sqlite_next(struct strata_lexer
 	return 1;
 }
 
-/* ---------------------------------------------------------------- one token */
+/* ---------------------------------------------------------------- MySQL */
 
 /*
- * strata_lexer_next(), with the dialect (`pg`) and trivia skipping (`skip`)
- * fixed at the call site so that the compiler drops the other branches.
+ * What the mysql client (client/mysql.cc add_line(), read_and_execute(),
+ * com_delimiter(), get_arg(): MySQL 8.0) and the server's lexer
+ * (sql/sql_lex.cc) agree on, reduced to token shapes:
+ *   - the delimiter (";" until a DELIMITER command changes it) is looked for
+ *     at every byte outside strings, quoted identifiers and comments, also
+ *     inside a word (`END$$` under DELIMITER $$ is END and the delimiter),
+ *     and case-sensitively;
+ *   - '...' and "..." are strings with backslash escapes and the quote
+ *     doubled; `...` identifiers have the backtick doubled and no escapes;
+ *   - # and "-- " (two dashes and a space or control byte, or the end) run
+ *     to the end of the line; slash-star comments do not nest;
+ *   - slash-star-! (MariaDB also slash-star-M!) and its version digits open
+ *     a version comment whose content is code: the delimiter ends a statement
+ *     inside one, as in the client (mysqldump writes such triggers under
+ *     DELIMITER ;;), and its star-slash is a token of its own;
+ *   - slash-star-+ is an optimizer hint: a comment in which the client looks
+ *     for no delimiter;
+ *   - DELIMITER xx is a client command when it starts a line (after blanks)
+ *     and no statement text is pending since the last delimiter: the word
+ *     "delimiter" in any case, blanks, then the new delimiter, quoted with
+ *     ' " or ` or up to the next blank; the rest of the line is ignored.
+ * Refused here where the client accepts or mangles: a DELIMITER without an
+ * argument, longer than 15 bytes, or holding a backslash (get_arg() drops
+ * backslashes: "DELIMITER \n\n" is "nn" there).
+ * Added for Atlas's migration directories (ariga/atlas sql/migrate, which
+ * has no DELIMITER of its own): a comment line "-- atlas:delimiter X"
+ * before the first statement sets the delimiter to X, where \n \r \t and
+ * \\ stand for a newline, a carriage return, a tab and a backslash (so
+ * "\n\n" ends statements at a blank line). It is a DELIMITER token.
  */
-static inline __attribute__((always_inline)) int lexer_scan(struct strata_lexer *lx, struct strata_token *t, const int pg, const int skip)
+
+/* '...' or "..." from the byte after the opening quote q: backslash takes the next byte, qq is a quote. */
+static inline const unsigned char *mysql_string(const unsigned char *p, const unsigned char *e, unsigned char q)
 {
 	for (;;) {
-		if (lx->pos >= lx->len)
+		while (p < e && *p != q && *p != '\\')
+			p++;
+		if (p >= e)
+			return NULL;
+		if (*p == '\\') {
+			p += 2;
+			if (p > e)
+				return NULL;
+			continue;
+		}
+		if (p + 1 < e && p[1] == q) {
+			p += 2;
+			continue;
+		}
+		return p + 1;
+	}
+}
+
+static inline int mysql_custom_delim(const struct strata_lexer *lx)
+{
+	return lx->delim_len != 1 || lx->delim[0] != ';';
+}
+
+/* Does the current delimiter start at p? */
+static inline int mysql_delim_at(const struct strata_lexer *lx, const unsigned char *p, const unsigned char *e)
+{
+	return (size_t)(e - p) >= lx->delim_len && *p == (unsigned char)lx->delim[0] &&
+	       memcmp(p, lx->delim, lx->delim_len) == 0;
+}
+
+/* Only blanks between the start of p's line and p (the client skips them before a command)? */
+static inline int mysql_line_start(const struct strata_lexer *lx, const unsigned char *p)
+{
+	const unsigned char *s = lx->s;
+
+	while (p > s && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r' || p[-1] == '\f' || p[-1] == '\v'))
+		p--;
+	return p == s || p[-1] == '\n' || (p == s + 3 && bom_at(lx, s));
+}
+
+/* A DELIMITER command at p (its word checked by the caller): the new delimiter, or -1 with the error set. */
+static inline int mysql_delimiter_command(struct strata_lexer *lx, const unsigned char *p, struct strata_token *t)
+{
+	const unsigned char *e = lx->s + lx->len, *le, *a, *b;
+
+	le = memchr(p, '\n', (size_t)(e - p));
+	if (!le)
+		le = e;
+	a = p + 9;
+	while (a < le && (*a == ' ' || *a == '\t' || *a == '\r' || *a == '\f' || *a == '\v'))
+		a++;
+	if (a < le && (*a == '\'' || *a == '"' || *a == '`')) {
+		b = memchr(a + 1, *a, (size_t)(le - a - 1));
+		a++;
+		if (!b)
+			b = le;
+	} else {
+		b = a;
+		while (b < le && *b != ' ' && *b != '\t' && *b != '\r' && *b != '\f' && *b != '\v')
+			b++;
+	}
+	if (b == a)
+		return fail(lx, t->off, "DELIMITER without a delimiter", 0);
+	if (memchr(a, '\\', (size_t)(b - a)))
+		return fail(lx, t->off, "DELIMITER with a backslash (the mysql client drops it)", 0);
+	if ((size_t)(b - a) >= sizeof(lx->delim))
+		return fail(lx, t->off, "DELIMITER longer than 15 bytes", 0);
+	memcpy(lx->delim, a, (size_t)(b - a));
+	lx->delim[b - a] = '\0';
+	lx->delim_len = (size_t)(b - a);
+	t->kind = STRATA_TOK_DELIMITER;
+	t->len = (size_t)(le - p);
+	return 1;
+}
+
+/* "-- atlas:delimiter X" at p, X to the end of the line (trailing blanks dropped) and unescaped. */
+static inline int mysql_atlas_directive(struct strata_lexer *lx, const unsigned char *p, const unsigned char *le,
+					struct strata_token *t)
+{
+	const unsigned char *a = p + 18, *b = le;
+	size_t n = 0;
+
+	while (a < b && (*a == ' ' || *a == '\t'))
+		a++;
+	while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
+		b--;
+	for (; a < b; a++) {
+		unsigned char c = *a;
+
+		if (c == '\\' && a + 1 < b) {
+			a++;
+			c = *a == 'n' ? '\n' : *a == 'r' ? '\r' : *a == 't' ? '\t' : *a;
+		}
+		if (n + 1 >= sizeof(lx->delim))
+			return fail(lx, t->off, "atlas:delimiter longer than 15 bytes", 0);
+		lx->delim[n++] = (char)c;
+	}
+	if (n == 0)
+		return fail(lx, t->off, "atlas:delimiter without a delimiter", 0);
+	lx->delim[n] = '\0';
+	lx->delim_len = n;
+	t->kind = STRATA_TOK_DELIMITER;
+	t->len = (size_t)(le - p);
+	return 1;
+}
+
+static inline int mysql_is_delimiter_word(const unsigned char *p, const unsigned char *e)
+{
+	static const char w[] = "delimiter";
+	size_t i;
+
+	if ((size_t)(e - p) < 9)
+		return 0;
+	for (i = 0; i < 9; i++)
+		if ((p[i] | 0x20) != (unsigned char)w[i])
 			return 0;
-		if ((pg ? pg_next(lx, t) : sqlite_next(lx, t)) < 0)
+	return p + 9 == e || p[9] == ' ' || p[9] == '\t' || p[9] == '\n' || p[9] == '\r' || p[9] == '\f' ||
+	       p[9] == '\v';
+}
+
+/* A run of bytes in `set` from q, stopping before the delimiter when it is not ";". */
+static inline const unsigned char *mysql_run(const struct strata_lexer *lx, const unsigned char *q,
+					     const unsigned char *e, const unsigned char *set, int space)
+{
+	if (!mysql_custom_delim(lx)) {
+		if (space)
+			while (q < e && byte_class[*q] == K_SPACE)
+				q++;
+		else
+			while (q < e && set[*q])
+				q++;
+		return q;
+	}
+	while (q < e && (space ? byte_class[*q] == K_SPACE : set[*q] != 0) && !mysql_delim_at(lx, q, e))
+		q++;
+	return q;
+}
+
+static inline __attribute__((always_inline)) int mysql_next(struct strata_lexer *lx, struct strata_token *t)
+{
+	const unsigned char *s = lx->s, *p = s + lx->pos, *e = s + lx->len, *q;
+	unsigned char c = *p;
+
+	t->off = lx->pos;
+	t->flags = 0;
+	/* read_and_execute() looks for a command line before add_line() for the delimiter */
+	if ((c | 0x20) == 'd' && !lx->pending && mysql_is_delimiter_word(p, e) && mysql_line_start(lx, p))
+		return mysql_delimiter_command(lx, p, t);
+	if (mysql_custom_delim(lx) && mysql_delim_at(lx, p, e)) { /* add_line(): is_prefix(pos, delimiter) */
+		t->kind = STRATA_TOK_SEMI;
+		t->flags = STRATA_TOKF_DELIM;
+		t->len = lx->delim_len;
+		return 1;
+	}
+	switch (byte_class[c]) {
+	case K_SPACE:
+		q = mysql_run(lx, p + 1, e, NULL, 1);
+		t->kind = STRATA_TOK_SPACE;
+		t->len = (size_t)(q - p);
+		return 1;
+	case K_DASH: /* "-- ": the second dash followed by a space or control byte, or the end */
+		if (!(p + 1 < e && p[1] == '-' && (p + 2 == e || p[2] <= ' ' || p[2] == 0x7f)))
+			break;
+		/* fall through */
+	case K_HASH:
+		q = memchr(p + 1, '\n', (size_t)(e - p - 1));
+		if (!q)
+			q = e;
+		if (!lx->started && c == '-' && q - p > 18 && memcmp(p, "-- atlas:delimiter", 18) == 0 &&
+		    (p[18] == ' ' || p[18] == '\t'))
+			return mysql_atlas_directive(lx, p, q, t);
+		t->kind = STRATA_TOK_COMMENT;
+		t->len = (size_t)(q - p);
+		return 1;
+	case K_SLASH:
+		if (p + 1 < e && p[1] == '*') {
+			q = p + 2;
+			if ((q < e && *q == '!') || (q + 1 < e && q[0] == 'M' && q[1] == '!')) {
+				q += *q == '!' ? 1 : 2;
+				while (q < e && byte_class[*q] == K_DIGIT)
+					q++;
+				if (!lx->in_cond)
+					lx->cond_from = t->off;
+				lx->in_cond = 1;
+				t->kind = STRATA_TOK_COND_OPEN;
+				t->len = (size_t)(q - p);
+				return 1;
+			}
+			t->flags = STRATA_TOKF_BLOCK | (q < e && *q == '+' ? STRATA_TOKF_HINT : 0);
+			for (;;) {
+				q = memchr(q, '*', (size_t)(e - q));
+				if (!q || q + 1 >= e)
+					return fail(lx, t->off, "unterminated /* comment", 0);
+				if (q[1] == '/')
+					break;
+				q++;
+			}
+			t->kind = STRATA_TOK_COMMENT;
+			t->len = (size_t)(q + 2 - p);
+			return 1;
+		}
+		break;
+	case K_QUOTE:
+	case K_DQUOTE:
+		q = mysql_string(p + 1, e, c);
+		if (!q)
+			return fail(lx, t->off, "unterminated quoted string", 0);
+		t->kind = STRATA_TOK_STRING;
+		t->flags = STRATA_TOKF_ESCAPES;
+		t->len = (size_t)(q - p);
+		return 1;
+	case K_BACKTICK:
+		q = quoted(p + 1, e, '`');
+		if (!q)
+			return fail(lx, t->off, "unterminated quoted identifier", 0);
+		t->kind = STRATA_TOK_QIDENT;
+		t->len = (size_t)(q - p);
+		return 1;
+	case K_IDENT:
+		if (__builtin_expect(c == 0xef, 0) && bom_at(lx, p))
+			return bom_token(t);
+		/* fall through */
+	case K_DOLLAR: /* $ is an identifier byte in MySQL */
+		q = mysql_run(lx, p + 1, e, ident_cont, 0);
+		t->kind = STRATA_TOK_WORD;
+		t->len = (size_t)(q - p);
+		return 1;
+	case K_DIGIT: /* digits, and identifiers that start with one (1e5, 0x1F, 123abc): one run */
+		q = mysql_run(lx, p + 1, e, ident_cont, 0);
+		t->kind = STRATA_TOK_NUMBER;
+		t->len = (size_t)(q - p);
+		return 1;
+	case K_SEMI:
+		if (!mysql_custom_delim(lx)) {
+			t->kind = STRATA_TOK_SEMI;
+			t->len = 1;
+			return 1;
+		}
+		break;
+	}
+	if (c == '*' && lx->in_cond && p + 1 < e && p[1] == '/') {
+		lx->in_cond = 0;
+		t->kind = STRATA_TOK_COND_CLOSE;
+		t->len = 2;
+		return 1;
+	}
+	t->kind = STRATA_TOK_OP;
+	t->len = 1;
+	return 1;
+}
+
+/* ---------------------------------------------------------------- one token */
+
+enum { LX_SQLITE = 0, LX_PG = 1, LX_MYSQL = 2 };
+
+/*
+ * strata_lexer_next(), with the dialect (`dl`, LX_*) and trivia skipping
+ * (`skip`) fixed at the call site so that the compiler drops the other
+ * branches.
+ */
+static inline __attribute__((always_inline)) int lexer_scan(struct strata_lexer *lx, struct strata_token *t, const int dl, const int skip)
+{
+	for (;;) {
+		if (lx->pos >= lx->len) {
+			if (dl == LX_MYSQL && lx->in_cond) {
+				lx->in_cond = 0;
+				return fail(lx, lx->cond_from, "unterminated /*! version comment", 0);
+			}
+			return 0;
+		}
+		if ((dl == LX_PG ? pg_next(lx, t) : dl == LX_MYSQL ? mysql_next(lx, t) : sqlite_next(lx, t)) < 0)
 			return -1;
 		lx->pos = t->off + t->len;
 		lx->count++;
+		if (dl == LX_MYSQL && t->kind != STRATA_TOK_SPACE && t->kind != STRATA_TOK_COMMENT &&
+		    t->kind != STRATA_TOK_DELIMITER)
+		{
+			lx->pending = t->kind != STRATA_TOK_SEMI;
+			lx->started |= lx->pending;
+		}
 		if (!skip || (t->kind != STRATA_TOK_SPACE && t->kind != STRATA_TOK_COMMENT))
 			return 1;
 	}

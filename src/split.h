@@ -15,7 +15,7 @@
 enum strata_dialect {
 	STRATA_DIALECT_POSTGRES = 1,
 	STRATA_DIALECT_SQLITE,
-	STRATA_DIALECT_MYSQL,
+	STRATA_DIALECT_MYSQL, /* MySQL and MariaDB, as the mysql client splits a script (DELIMITER included) */
 };
 
 enum {
@@ -25,18 +25,23 @@ enum {
 	STRATA_STMT_TX_BEGIN = 1 << 2,  /* starts one: BEGIN, START TRANSACTION (COMMIT AND CHAIN too) */
 	STRATA_STMT_TX_END = 1 << 3,    /* ends one: COMMIT, END, ROLLBACK, ABORT, PREPARE TRANSACTION */
 	STRATA_STMT_TX_PRAGMA = 1 << 4, /* SQLite's PRAGMA foreign_keys = ..., which a transaction ignores */
+	/* MySQL: the statement commits the open transaction itself (DDL, LOCK TABLES, ...: strata_stmt_implicit_commit) */
+	STRATA_STMT_IMPLICIT_COMMIT = 1 << 5,
 };
 #define STRATA_STMT_TX (STRATA_STMT_TX_BEGIN | STRATA_STMT_TX_END | STRATA_STMT_TX_PRAGMA)
 
 /*
  * One piece of a script. Pieces are in order and cover the input exactly:
  * piece k+1 starts at piece k's `end`. Leading white space and comments
- * belong to the piece that follows them.
+ * belong to the piece that follows them. MySQL: a statement ended by a
+ * delimiter other than ";" (DELIMITER //) ends before it, because the mysql
+ * client does not send it; that delimiter and any DELIMITER command line
+ * lead the next piece (body..end is always the text to send).
  */
 struct strata_stmt {
 	size_t start;    /* first byte of the piece (may be white space or a comment) */
 	size_t body;     /* first byte of the statement's first token (== end for EMPTY pieces) */
-	size_t end;      /* one past the terminating ';', or the end of input */
+	size_t end;      /* one past the terminating ';' (MySQL: or at another delimiter), or the end of input */
 	int line;        /* 1-based line of `body` */
 	unsigned flags;  /* STRATA_STMT_* */
 	size_t tok;      /* index of the piece's first token (lexer.h), white space and comments counted */

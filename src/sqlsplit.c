@@ -19,6 +19,11 @@
  *   SQLite      src/tokenize.c (sqlite3GetToken: token shapes) and
  *               src/complete.c (sqlite3_complete: the CREATE TRIGGER state
  *               machine), as of SQLite 3.40.
+ *   MySQL       client/mysql.cc (the mysql client's add_line(): statements
+ *               end at the delimiter, which DELIMITER changes; no BEGIN ...
+ *               END tracking), MySQL 8.0; see split_mysql() and lexer_scan.h.
+ *               Statements that commit implicitly are flagged
+ *               (STRATA_STMT_IMPLICIT_COMMIT, strata_stmt_implicit_commit()).
  *
  * Deliberate differences from the upstream clients, all about input that
  * psql or sqlite3 would send anyway and let the server reject:
@@ -120,6 +125,8 @@ struct splitter {
 	int saw_concurrently;        /* the word CONCURRENTLY appeared anywhere */
 	/* SQLite (complete.c) */
 	int state;                   /* sqlite3_complete state, 0..7 */
+	/* MySQL */
+	size_t carry;                /* tokens at the end that lead the next piece (a delimiter other than ";") */
 };
 
 /* Newlines in [a, b), remembering where the last line starts. */
@@ -175,8 +182,9 @@ static int emit(struct splitter *lx, size_t end, unsigned flags)
 	st->start = lx->start;
 	st->end = end;
 	st->tok = lx->start_tok;
-	st->ntok = lx->tk.count - lx->start_tok;
-	lx->start_tok = lx->tk.count;
+	st->ntok = lx->tk.count - lx->carry - lx->start_tok;
+	lx->start_tok = lx->tk.count - lx->carry;
+	lx->carry = 0;
 	if (lx->body == NO_BODY) {
 		st->body = end;
 		st->line = line_at(lx, lx->start);
@@ -264,9 +272,9 @@ static __attribute__((noinline)) int next_kept(struct splitter *lx, struct strat
 /*
  * The next token the splitter looks at (white space and comments are only
  * counted, or kept for the caller): 1, 0 at the end, or a negative code
- * with err filled. `pg` is a constant at each call site (see lexer_scan()).
+ * with err filled. `dl` is a constant at each call site (see lexer_scan()).
  */
-static inline __attribute__((always_inline)) int next_token(struct splitter *lx, struct strata_token *t, const int pg)
+static inline __attribute__((always_inline)) int next_token(struct splitter *lx, struct strata_token *t, const int dl)
 {
 	int rc;
 
@@ -276,7 +284,7 @@ static inline __attribute__((always_inline)) int next_token(struct splitter *lx,
 		rc = next_kept(lx, &k);
 		*t = k;
 	} else {
-		rc = lexer_scan(&lx->tk, t, pg, 1);
+		rc = lexer_scan(&lx->tk, t, dl, 1);
 	}
 	if (rc == -1)
 		return unterminated(lx, lx->tk.err_off, lx->tk.err_what,
@@ -532,7 +540,7 @@ static int split_postgres(struct splitter *lx)
 	struct strata_token t;
 	int rc;
 
-	while ((rc = next_token(lx, &t, 1)) > 0) {
+	while ((rc = next_token(lx, &t, LX_PG)) > 0) {
 		switch (t.kind) {
 		case STRATA_TOK_WORD:
 			if (t.flags & STRATA_TOKF_UFAILED) { /* {xufailed}: not counted as an identifier */
@@ -686,7 +694,7 @@ static int split_sqlite(struct splitter *lx)
 	struct strata_token t;
 	int rc;
 
-	while ((rc = next_token(lx, &t, 0)) > 0) {
+	while ((rc = next_token(lx, &t, LX_SQLITE)) > 0) {
 		switch (t.kind) {
 		case STRATA_TOK_WORD:
 		case STRATA_TOK_NUMBER:
@@ -718,6 +726,220 @@ static int split_sqlite(struct splitter *lx)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- MySQL */
+
+/*
+ * The statement's leading words at paren depth 0, version comment markers
+ * skipped (their content is code): the first NTOKS, for my_tx() and
+ * my_implicit_commit().
+ */
+static inline void my_token(struct splitter *lx, size_t off, size_t len, int kind)
+{
+	if (lx->body == NO_BODY)
+		lx->body = off;
+	if (lx->paren_depth == 0 && lx->ntoks < NTOKS) {
+		lx->toks[lx->ntoks].off = off;
+		lx->toks[lx->ntoks].len = len;
+		lx->toks[lx->ntoks].kind = kind;
+		lx->ntoks++;
+	}
+}
+
+static int tok_op(const struct splitter *lx, int i, char c)
+{
+	return i < lx->ntoks && lx->toks[i].kind == T_OTHER && lx->toks[i].len == 1 && lx->s[lx->toks[i].off] == c;
+}
+
+/*
+ * SET [SESSION|LOCAL|@@[session.|local.]]autocommit {=|:=} v: 1 for on, 0
+ * for off, -1 when the statement is not that (or v is not a constant).
+ */
+static int my_set_autocommit(const struct splitter *lx)
+{
+	static const char *const scope[] = { "session", "local", NULL };
+	static const char *const on[] = { "1", "on", "true", NULL };
+	static const char *const off[] = { "0", "off", "false", NULL };
+	int i = 1;
+
+	if (!tok_is(lx, 0, "set"))
+		return -1;
+	if (tok_is_any(lx, 1, scope)) {
+		i = 2;
+	} else if (tok_op(lx, 1, '@') && tok_op(lx, 2, '@')) {
+		i = 3;
+		if (tok_is_any(lx, 3, scope) && tok_op(lx, 4, '.'))
+			i = 5;
+	}
+	if (!tok_is(lx, i, "autocommit"))
+		return -1;
+	i++;
+	if (tok_op(lx, i, ':'))
+		i++;
+	if (!tok_op(lx, i, '='))
+		return -1;
+	i++;
+	if (i >= lx->ntoks)
+		return -1;
+	if (tok_is_any(lx, i, on) || (lx->toks[i].kind == T_OTHER && word_eq(lx->s + lx->toks[i].off, lx->toks[i].len, "1")))
+		return 1;
+	if (tok_is_any(lx, i, off) || (lx->toks[i].kind == T_OTHER && word_eq(lx->s + lx->toks[i].off, lx->toks[i].len, "0")))
+		return 0;
+	return -1;
+}
+
+/*
+ * Transaction control (sql_yacc.yy): START TRANSACTION, BEGIN [WORK] (not
+ * MariaDB's BEGIN NOT ATOMIC compound statement), XA START|BEGIN begin one;
+ * COMMIT|ROLLBACK [WORK] (not ROLLBACK ... TO [SAVEPOINT]), XA COMMIT|
+ * ROLLBACK end one, AND CHAIN starting the next; SET autocommit = 0 leaves
+ * every later statement in a transaction until COMMIT (a begin), SET
+ * autocommit = 1 commits (an end). SAVEPOINT and RELEASE SAVEPOINT are not
+ * flagged, as elsewhere.
+ */
+static unsigned my_tx(const struct splitter *lx)
+{
+	static const char *const xa_begin[] = { "start", "begin", NULL };
+	static const char *const xa_end[] = { "commit", "rollback", NULL };
+	int i, v;
+
+	if (lx->ntoks == 0 || lx->toks[0].kind != T_WORD)
+		return 0;
+	switch (lower(lx->s[lx->toks[0].off])) {
+	case 'b': case 'c': case 'r': case 's': case 'x':
+		break;
+	default:
+		return 0;
+	}
+	if (tok_is(lx, 0, "begin"))
+		return tok_is(lx, 1, "not") ? 0 : STRATA_STMT_TX_BEGIN;
+	if (tok_is(lx, 0, "start"))
+		return tok_is(lx, 1, "transaction") ? STRATA_STMT_TX_BEGIN : 0;
+	if (tok_is(lx, 0, "xa"))
+		return tok_is_any(lx, 1, xa_begin) ? STRATA_STMT_TX_BEGIN : tok_is_any(lx, 1, xa_end) ? STRATA_STMT_TX_END : 0;
+	if (tok_is(lx, 0, "set")) {
+		v = my_set_autocommit(lx);
+		return v == 0 ? STRATA_STMT_TX_BEGIN : v == 1 ? STRATA_STMT_TX_END : 0;
+	}
+	if (!tok_is(lx, 0, "commit") && !tok_is(lx, 0, "rollback"))
+		return 0;
+	i = tok_is(lx, 1, "work") ? 2 : 1;
+	if (tok_is(lx, i, "to"))
+		return 0;
+	if (tok_is(lx, i, "and") && tok_is(lx, i + 1, "chain"))
+		return STRATA_STMT_TX_END | STRATA_STMT_TX_BEGIN;
+	return STRATA_STMT_TX_END;
+}
+
+/* See strata_stmt_implicit_commit() in lexer.h. */
+static int my_implicit_commit(const struct splitter *lx)
+{
+	static const char *const ddl[] = { "create", "alter", "drop", "rename", "truncate", NULL };
+	static const char *const admin[] = { "analyze", "cache", "check", "optimize", "repair", "flush", "grant",
+					      "revoke", "install", "uninstall", "shutdown", "change", "lock", "unlock",
+					      NULL };
+	static const char *const repl[] = { "slave", "replica", "group_replication", "all", NULL };
+	int i;
+
+	if (lx->ntoks == 0 || lx->toks[0].kind != T_WORD)
+		return 0;
+	if (tok_is_any(lx, 0, ddl)) {
+		if (tok_is(lx, 0, "drop") && (tok_is(lx, 1, "prepare") || tok_is(lx, 1, "temporary")))
+			return 0;
+		if (tok_is(lx, 0, "create")) {
+			i = tok_is(lx, 1, "or") && tok_is(lx, 2, "replace") ? 3 : 1;
+			if (tok_is(lx, i, "temporary"))
+				return 0;
+		}
+		return 1;
+	}
+	if (tok_is_any(lx, 0, admin))
+		return 1;
+	if (tok_is(lx, 0, "load"))
+		return tok_is(lx, 1, "index");
+	if (tok_is(lx, 0, "reset"))
+		return !tok_is(lx, 1, "persist");
+	if (tok_is(lx, 0, "start"))
+		return tok_is(lx, 1, "transaction") || tok_is_any(lx, 1, repl);
+	if (tok_is(lx, 0, "stop"))
+		return tok_is_any(lx, 1, repl);
+	if (tok_is(lx, 0, "begin"))
+		return !tok_is(lx, 1, "not");
+	if (tok_is(lx, 0, "set"))
+		return tok_is(lx, 1, "password") || my_set_autocommit(lx) == 1;
+	return 0;
+}
+
+/* End of a MySQL statement at `end`. */
+static int my_end_statement(struct splitter *lx, size_t end)
+{
+	unsigned flags = 0;
+
+	if (lx->body != NO_BODY) {
+		flags |= my_tx(lx);
+		if (my_implicit_commit(lx))
+			flags |= STRATA_STMT_IMPLICIT_COMMIT;
+	}
+	lx->ntoks = 0;
+	lx->paren_depth = 0;
+	return emit(lx, end, flags);
+}
+
+/*
+ * As the mysql client: a statement ends at the delimiter and nowhere else
+ * (the lexer finds it: lexer_scan.h). The client does not track BEGIN ...
+ * END, so neither does this: a CREATE PROCEDURE|FUNCTION|TRIGGER|EVENT
+ * whose body holds ";" needs DELIMITER around it, as with `mysql < file`
+ * (without it the server rejects the first part). A ";" delimiter is part
+ * of its statement; any other is not (the client does not send it).
+ */
+static int split_mysql(struct splitter *lx)
+{
+	struct strata_token t;
+	int rc;
+
+	while ((rc = next_token(lx, &t, LX_MYSQL)) > 0) {
+		switch (t.kind) {
+		case STRATA_TOK_SEMI:
+			if (t.flags & STRATA_TOKF_DELIM) {
+				lx->carry = 1;
+				rc = my_end_statement(lx, t.off);
+			} else {
+				rc = my_end_statement(lx, t.off + 1);
+			}
+			if (rc)
+				return rc;
+			continue;
+		case STRATA_TOK_DELIMITER:
+			continue;
+		case STRATA_TOK_COND_OPEN:
+		case STRATA_TOK_COND_CLOSE:
+			if (lx->body == NO_BODY)
+				lx->body = t.off;
+			continue;
+		case STRATA_TOK_WORD:
+			my_token(lx, t.off, t.len, T_WORD);
+			continue;
+		case STRATA_TOK_OP:
+			if (lx->s[t.off] == '(') {
+				my_token(lx, t.off, 1, T_PAREN);
+				lx->paren_depth++;
+				continue;
+			}
+			if (lx->s[t.off] == ')' && lx->paren_depth > 0) {
+				lx->paren_depth--;
+				continue;
+			}
+			break;
+		}
+		my_token(lx, t.off, t.len, T_OTHER);
+	}
+	if (rc)
+		return rc;
+	if (lx->start < lx->len)
+		return my_end_statement(lx, lx->len);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- API */
 
 /*
@@ -740,7 +962,7 @@ int strata_sql_split_tokens(const char *sql, size_t len, enum strata_dialect d, 
 		return 0;
 	if (!sql)
 		return strata_err_set(err, STRATA_EUSAGE, "no SQL text");
-	if (d != STRATA_DIALECT_POSTGRES && d != STRATA_DIALECT_SQLITE)
+	if (d != STRATA_DIALECT_POSTGRES && d != STRATA_DIALECT_SQLITE && d != STRATA_DIALECT_MYSQL)
 		return strata_err_set(err, STRATA_EUSAGE, "unknown SQL dialect %d", (int)d);
 	memset(&lx, 0, sizeof(lx));
 	lx.s = (const unsigned char *)sql;
@@ -753,7 +975,9 @@ int strata_sql_split_tokens(const char *sql, size_t len, enum strata_dialect d, 
 	lx.line_no = 1;
 	strata_lexer_init(&lx.tk, sql, len, d);
 	lx.tk.skip_trivia = toks == NULL;
-	rc = d == STRATA_DIALECT_POSTGRES ? split_postgres(&lx) : split_sqlite(&lx);
+	rc = d == STRATA_DIALECT_POSTGRES ? split_postgres(&lx)
+	     : d == STRATA_DIALECT_MYSQL  ? split_mysql(&lx)
+					  : split_sqlite(&lx);
 	if (rc) {
 		out->n = 0;
 		return rc;
@@ -900,4 +1124,44 @@ int strata_sql_defines_routine(const char *sql, size_t len, const char *name, si
 		if (lower(last[i]) != lower((unsigned char)name[i]))
 			return 0;
 	return 1;
+}
+
+int strata_stmt_implicit_commit(enum strata_dialect d, const char *sql, size_t len)
+{
+	struct splitter lx;
+	struct strata_token t;
+
+	if (d != STRATA_DIALECT_MYSQL || !sql)
+		return 0;
+	memset(&lx, 0, sizeof(lx));
+	lx.s = (const unsigned char *)sql;
+	lx.len = len;
+	lx.body = NO_BODY;
+	strata_lexer_init(&lx.tk, sql, len, d);
+	while (lx.ntoks < NTOKS && lexer_scan(&lx.tk, &t, LX_MYSQL, 1) > 0) {
+		switch (t.kind) {
+		case STRATA_TOK_SEMI:
+			return my_implicit_commit(&lx);
+		case STRATA_TOK_DELIMITER:
+		case STRATA_TOK_COND_OPEN:
+		case STRATA_TOK_COND_CLOSE:
+			continue;
+		case STRATA_TOK_WORD:
+			my_token(&lx, t.off, t.len, T_WORD);
+			continue;
+		case STRATA_TOK_OP:
+			if (sql[t.off] == '(') {
+				my_token(&lx, t.off, 1, T_PAREN);
+				lx.paren_depth++;
+				continue;
+			}
+			if (sql[t.off] == ')' && lx.paren_depth > 0) {
+				lx.paren_depth--;
+				continue;
+			}
+			break;
+		}
+		my_token(&lx, t.off, t.len, T_OTHER);
+	}
+	return my_implicit_commit(&lx);
 }

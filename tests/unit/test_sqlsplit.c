@@ -14,6 +14,7 @@
  * test_sqlsplit_oracle.c includes this file with SQLSPLIT_CASES_ONLY defined
  * to reuse the data-file reader without the tests.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -29,6 +30,7 @@
 
 #include "util.h"
 #include "split.h"
+#include "lexer.h"
 
 #ifndef STRATA_SOURCE_DIR
 #define STRATA_SOURCE_DIR "."
@@ -112,6 +114,9 @@ MAYBE_UNUSED static void free_names(char **names)
  * The invariants every split must satisfy. Returns NULL or a static message
  * naming the first violation.
  */
+/* MySQL: a piece may also end where a DELIMITER's delimiter starts (the next piece holds it). */
+static int invariants_mysql;
+
 MAYBE_UNUSED static const char *check_invariants(const char *sql, size_t len, const struct strata_split *sp)
 {
 	static char msg[256];
@@ -160,7 +165,7 @@ MAYBE_UNUSED static const char *check_invariants(const char *sql, size_t len, co
 	}
 	if (at != len)
 		return "pieces do not reach the end of input";
-	for (i = 0; i + 1 < sp->n; i++)
+	for (i = 0; i + 1 < sp->n && !invariants_mysql; i++)
 		if (sql[sp->s[i].end - 1] != ';')
 			return "a piece before the last one does not end with ';'";
 	return NULL;
@@ -172,9 +177,9 @@ MAYBE_UNUSED static const char *check_invariants(const char *sql, size_t len, co
  * One case of a .test file. See tests/data/lexer/postgres.test for the
  * format; in short:
  *
- *   === name [postgres|sqlite|both] [noeol] [esc]
+ *   === name [postgres|sqlite|both|mysql] [noeol] [esc]
  *   input lines
- *   --- [no-tx] [tx=K] [line=N] one per expected statement (trimmed body),
+ *   --- [no-tx] [tx=K] [commit] [line=N] one per expected statement (trimmed body),
  *   statement lines             or "--- [none]" when there are none,
  *   --- error N: substring      or the expected error instead.
  */
@@ -183,6 +188,7 @@ struct expect {
 	size_t len;     /* its length (it may hold NUL bytes) */
 	int no_tx;      /* STRATA_STMT_NO_TX expected */
 	unsigned tx;    /* STRATA_STMT_TX_* bits expected (tx=begin|end|chain|pragma) */
+	int commit;     /* MySQL: STRATA_STMT_IMPLICIT_COMMIT expected ("commit"); clear without it */
 	int line;       /* expected line, 0 = not checked */
 };
 
@@ -190,6 +196,7 @@ struct tcase {
 	char *name;
 	int line;               /* line of the === header in the data file */
 	int postgres, sqlite;   /* dialects to run */
+	int mysql;
 	char *input;
 	size_t input_len;
 	struct expect *ex;
@@ -336,6 +343,8 @@ MAYBE_UNUSED static void parse_cases(struct tfile *tf, const char *text, size_t 
 						tc->sqlite = 1;
 					else if (!strcmp(tok, "both"))
 						tc->postgres = tc->sqlite = 1;
+					else if (!strcmp(tok, "mysql"))
+						tc->mysql = 1;
 					else if (!strcmp(tok, "noeol"))
 						noeol = 1;
 					else if (!strcmp(tok, "esc"))
@@ -388,6 +397,8 @@ MAYBE_UNUSED static void parse_cases(struct tfile *tf, const char *text, size_t 
 						cur->tx = STRATA_STMT_TX_END | STRATA_STMT_TX_BEGIN;
 					else if (!strcmp(tok, "tx=pragma"))
 						cur->tx = STRATA_STMT_TX_PRAGMA;
+					else if (!strcmp(tok, "commit"))
+						cur->commit = 1;
 					else if (!strncmp(tok, "line=", 5))
 						cur->line = atoi(tok + 5);
 					else
@@ -434,7 +445,7 @@ MAYBE_UNUSED static void free_tfile(struct tfile *tf)
 /* Run one case in one dialect; returns the number of failures, printing each. */
 static int run_case(const struct tfile *tf, const struct tcase *tc, enum strata_dialect d)
 {
-	const char *dn = d == STRATA_DIALECT_POSTGRES ? "postgres" : "sqlite";
+	const char *dn = d == STRATA_DIALECT_POSTGRES ? "postgres" : d == STRATA_DIALECT_MYSQL ? "mysql" : "sqlite";
 	struct strata_split sp = { 0 };
 	struct strata_err err = { 0 };
 	const char *bad;
@@ -466,7 +477,9 @@ static int run_case(const struct tfile *tf, const struct tcase *tc, enum strata_
 		strata_err_release(&err);
 		return 1;
 	}
+	invariants_mysql = d == STRATA_DIALECT_MYSQL;
 	bad = check_invariants(tc->input, tc->input_len, &sp);
+	invariants_mysql = 0;
 	if (bad) {
 		print_error("%s:%d: %s [%s]: %s\n", tf->path, tc->line, tc->name, dn, bad);
 		fails++;
@@ -499,6 +512,17 @@ static int run_case(const struct tfile *tf, const struct tcase *tc, enum strata_
 		if (!!(st->flags & STRATA_STMT_NO_TX) != (d == STRATA_DIALECT_POSTGRES && ex->no_tx)) {
 			print_error("%s:%d: %s [%s]: statement %zu: no-tx flag %s\n", tf->path, tc->line, tc->name, dn,
 				    k, st->flags & STRATA_STMT_NO_TX ? "set" : "not set");
+			fails++;
+		}
+		if (!!(st->flags & STRATA_STMT_IMPLICIT_COMMIT) != ex->commit) {
+			print_error("%s:%d: %s [%s]: statement %zu: implicit-commit flag %s\n", tf->path, tc->line,
+				    tc->name, dn, k, ex->commit ? "not set" : "set");
+			fails++;
+		}
+		if (!!(st->flags & STRATA_STMT_IMPLICIT_COMMIT) !=
+		    strata_stmt_implicit_commit(d, tc->input + st->body, st->end - st->body)) {
+			print_error("%s:%d: %s [%s]: statement %zu: strata_stmt_implicit_commit disagrees with the flag\n",
+				    tf->path, tc->line, tc->name, dn, k);
 			fails++;
 		}
 		if ((st->flags & STRATA_STMT_TX) != ex->tx) {
@@ -553,6 +577,10 @@ static void test_data_file(void **state)
 		}
 		if (tf.cases[i].sqlite) {
 			fails += run_case(&tf, &tf.cases[i], STRATA_DIALECT_SQLITE);
+			total_runs++;
+		}
+		if (tf.cases[i].mysql) {
+			fails += run_case(&tf, &tf.cases[i], STRATA_DIALECT_MYSQL);
 			total_runs++;
 		}
 	}
@@ -680,6 +708,153 @@ static void test_corpus_sqlite(void **state)
 	split_corpus("sqlite-vaultwarden", STRATA_DIALECT_SQLITE, 0);
 }
 
+
+/*
+ * Atlas's splitter cases (ariga/atlas a5e0aecc sql/migrate/testdata/lex*,
+ * in STRATA_CORPUS_DIR/splitter/atlas): each NAME.sql, split as MySQL,
+ * gives the statements of NAME.sql.golden (separated there by "-- end --"
+ * lines), trimmed. The cases that are not MySQL are listed and skipped;
+ * where the mysql client (which strata follows) and Atlas disagree, the
+ * client's answer is asserted instead (see the reasons).
+ */
+struct atlas_case {
+	const char *name;
+	const char *skip; /* why it is not compared with its golden file, or NULL */
+};
+
+static const struct atlas_case atlas_cases[] = {
+	{ "lex/1.sql", NULL },
+	{ "lex/2_mysql.sql", NULL },
+	{ "lex/3_delimiter.sql", NULL },
+	{ "lex/4_delimiter.sql", NULL },
+	{ "lex/5_delimiter.sql", NULL },
+	{ "lex/6_skip_comment.sql", NULL },
+	{ "lex/7_delimiter_2n.sql", "PostgreSQL only (a plpgsql function)" },
+	{ "lex/8_delimiter_3n.sql", "PostgreSQL only (a plpgsql function)" },
+	{ "lex/9_delimiter_3n.sql", NULL },
+	{ "lex/10_delimiter_comment.sql", NULL },
+	{ "lex/11_delimiter_mysql_command.sql", NULL },
+	{ "lex/12_delimiter_mysql_command.sql", NULL },
+	{ "lex/13_delimiter_mysql_command.sql", "DELIMITER \\n\\n: Atlas reads two newlines, the mysql client \"nn\"; "
+						"strata refuses it (checked: the statements before it match)" },
+	{ "lex/14_delimiter_mysql_command.sql", NULL },
+	{ "lex/15_dollar_quote.sql", "PostgreSQL only (dollar quotes)" },
+	{ "lex/16_begin_atomic.sql", "PostgreSQL only (BEGIN ATOMIC)" },
+	{ "lex/17_paren.sql", "PostgreSQL only (EXCLUDE USING gist)" },
+	{ "lex/18_pg_expr.sql", "PostgreSQL only (#>> and :: operators)" },
+	{ "lex/19_ms_gocmd.sql", "SQL Server GO" },
+	{ "lex/20_ms_go-delim.sql", "SQL Server GO" },
+	{ "lexgroup/1_trigger.sql", "SQLite only (RAISE(IGNORE) triggers; atlas.test runs it as SQLite)" },
+	{ "lexgroup/2_function.sql", "MySQL procedures without DELIMITER: Atlas keeps BEGIN ... END whole, the mysql "
+				     "client cuts at each \";\" (mysql.test asserts the client's cut)" },
+	{ "lexgroup/3_delimiter.sql", NULL },
+	{ "lexescaped/1.my.sql", NULL },
+	{ "lexescaped/2.pg.sql", "PostgreSQL only (E'' strings)" },
+	{ "lexbegintry/1.sql", "SQL Server (BEGIN TRY, [ident])" },
+};
+
+/* Compare the first `max` statements of sql (MySQL) with golden's; returns failures. */
+static int atlas_compare(const char *name, const char *sql, size_t len, const char *golden, size_t glen, size_t max,
+			 size_t *compared)
+{
+	struct strata_split sp = { 0 };
+	struct strata_err err = { 0 };
+	const char *g = golden, *ge = golden + glen;
+	size_t i, k = 0;
+	int fails = 0;
+
+	if (strata_sql_split(sql, len, STRATA_DIALECT_MYSQL, &sp, &err) != 0) {
+		print_error("atlas %s: %d: %s\n", name, err.line, err.message);
+		strata_err_release(&err);
+		return 1;
+	}
+	for (i = 0; i < sp.n && k < max; i++) {
+		const char *got = sql + sp.s[i].body, *want = g, *sep;
+		size_t gotn = sp.s[i].end - sp.s[i].body, wantn;
+
+		if (sp.s[i].flags & STRATA_STMT_EMPTY)
+			continue;
+		if (g >= ge) {
+			print_error("atlas %s: extra statement %zu: %.*s\n", name, k + 1, (int)gotn, got);
+			fails++;
+			break;
+		}
+		sep = memmem(g, (size_t)(ge - g), "\n-- end --\n", 11);
+		wantn = sep ? (size_t)(sep - g) : (size_t)(ge - g);
+		g = sep ? sep + 11 : ge;
+		trim(&got, &gotn);
+		trim(&want, &wantn);
+		k++;
+		if (gotn != wantn || memcmp(got, want, gotn) != 0) {
+			print_error("atlas %s: statement %zu\n  want: %.*s\n  got:  %.*s\n", name, k, (int)wantn, want,
+				    (int)gotn, got);
+			fails++;
+		}
+	}
+	if (max == (size_t)-1 && g < ge) {
+		print_error("atlas %s: %zu statements, the golden file has more\n", name, k);
+		fails++;
+	}
+	*compared = k;
+	strata_split_release(&sp);
+	return fails;
+}
+
+static void test_corpus_atlas_mysql(void **state)
+{
+	char dir[4096], path[8192];
+	size_t i, len, glen, k, total = 0, skipped = 0;
+	int fails = 0;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/splitter/atlas", STRATA_CORPUS_DIR);
+	for (i = 0; i < sizeof(atlas_cases) / sizeof(atlas_cases[0]); i++) {
+		const struct atlas_case *c = &atlas_cases[i];
+		char *sql, *golden;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, c->name);
+		sql = read_file(path, &len);
+		if (!sql) {
+			print_message("corpus %s not found, skipping\n", path);
+			skip();
+		}
+		snprintf(path, sizeof(path), "%s/%s.golden", dir, c->name);
+		golden = read_file(path, &glen);
+		assert_non_null(golden);
+		if (c->skip && strncmp(c->name, "lex/13_", 7) == 0) {
+			/* up to the DELIMITER \n\n line: as the golden file; the whole file: refused there */
+			const char *cut = strstr(sql, "\ndelimiter \\n\\n\n");
+			struct strata_split sp = { 0 };
+			struct strata_err err = { 0 };
+
+			assert_non_null(cut);
+			cut++;
+			fails += atlas_compare(c->name, sql, (size_t)(cut - sql), golden, glen, (size_t)-2, &k);
+			if (k != 21) { /* all but the last three of the golden file */
+				print_error("atlas %s: %zu statements before DELIMITER \\n\\n, want 21\n", c->name, k);
+				fails++;
+			}
+			assert_int_equal(strata_sql_split(sql, len, STRATA_DIALECT_MYSQL, &sp, &err), STRATA_ESOURCE);
+			assert_int_equal(err.line, strata_line_of(sql, len, (size_t)(cut - sql)));
+			assert_non_null(strstr(err.message, "backslash"));
+			strata_split_release(&sp);
+			strata_err_release(&err);
+			total += k;
+		} else if (c->skip) {
+			print_message("atlas %s: skipped: %s\n", c->name, c->skip);
+			skipped++;
+		} else {
+			fails += atlas_compare(c->name, sql, len, golden, glen, (size_t)-1, &k);
+			total += k;
+		}
+		free(sql);
+		free(golden);
+	}
+	print_message("atlas (MySQL): %zu statements compared, %zu cases skipped\n", total, skipped);
+	if (fails)
+		fail_msg("%d Atlas failures", fails);
+}
+
 /* ---------------------------------------------------------------- API details */
 
 static void test_empty_input(void **state)
@@ -795,6 +970,7 @@ int main(void)
 		cmocka_unit_test(test_bad_dialect),
 		cmocka_unit_test(test_corpus_postgres),
 		cmocka_unit_test(test_corpus_sqlite),
+		cmocka_unit_test(test_corpus_atlas_mysql),
 	};
 	const char *dir = STRATA_SOURCE_DIR "/tests/data/lexer";
 	struct CMUnitTest *tests;
