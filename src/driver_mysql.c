@@ -59,8 +59,8 @@
 #include "url.h"
 #include "util.h"
 
-/* the dialect its lexer cuts scripts in: SQLite's (backtick identifiers) until the MySQL lexer lands */
-#define MY_DIALECT STRATA_DIALECT_SQLITE
+/* The dialect its lexer cuts scripts in. */
+#define MY_DIALECT STRATA_DIALECT_MYSQL
 
 /* ---------------------------------------------------------------- libmariadb */
 
@@ -929,6 +929,36 @@ static size_t stmt_text_end(const char *sql, const struct strata_stmt *st)
 }
 
 /*
+ * Is this text one statement that a DELIMITER cut, sent alone (the journal
+ * runs a script statement by statement): CREATE PROCEDURE ... BEGIN ...;
+ * ... END, which, without the DELIMITER line before it, the lexer would cut
+ * at each ';'? It then has no DELIMITER of its own, several pieces, and no
+ * ';' at its end (a custom delimiter is not part of the statement); the
+ * server parses the compound statement whole.
+ */
+static int one_statement(const char *sql, size_t len, const struct strata_split *sp)
+{
+	size_t i, e = len, n = 0;
+
+	while (e > 0 && (sql[e - 1] == ' ' || sql[e - 1] == '\t' || sql[e - 1] == '\n' || sql[e - 1] == '\r'))
+		e--;
+	if (e == 0 || sql[e - 1] == ';')
+		return 0;
+	for (i = 0; i < sp->n; i++) {
+		const struct strata_stmt *st = &sp->s[i];
+		size_t p;
+
+		if (!(st->flags & STRATA_STMT_EMPTY))
+			n++;
+		/* a DELIMITER line leads the piece after it */
+		for (p = st->start; p + 9 < st->body + 1 && p + 9 <= len; p++)
+			if ((p == 0 || sql[p - 1] == '\n') && strncasecmp(sql + p, "delimiter", 9) == 0)
+				return 0;
+	}
+	return n > 1;
+}
+
+/*
  * A script as the mysql client runs a file: cut by the lexer (DELIMITER
  * included: it is the client's, never sent), then sent statement by
  * statement, stopping at the first error, whose statement (1-based) and
@@ -950,6 +980,19 @@ static int my_exec_value(struct strata_conn *c, const char *sql, size_t len, lon
 		strata_split_release(&sp);
 		return rc;
 	}
+	if (one_statement(sql, len, &sp)) {
+		long pos = -1;
+		size_t e = len;
+
+		while (e > 0 && (sql[e - 1] == ' ' || sql[e - 1] == '\t' || sql[e - 1] == '\n' || sql[e - 1] == '\r'))
+			e--;
+		rc = send_one(c, sql, e, &pos, value, err);
+		if (rc && err)
+			err->statement = 1;
+		if (rc && errpos)
+			*errpos = pos;
+		sp.n = 0;
+	}
 	for (i = 0; i < sp.n; i++) {
 		const struct strata_stmt *st = &sp.s[i];
 		size_t e;
@@ -957,10 +1000,6 @@ static int my_exec_value(struct strata_conn *c, const char *sql, size_t len, lon
 
 		if (st->flags & STRATA_STMT_EMPTY)
 			continue;
-#ifdef STRATA_STMT_CLIENT
-		if (st->flags & STRATA_STMT_CLIENT) /* DELIMITER: the client's business */
-			continue;
-#endif
 		k++;
 		e = stmt_text_end(sql, st);
 		rc = send_one(c, sql + st->body, e - st->body, &pos, value, err);

@@ -743,7 +743,7 @@ int strata_stmt_commits(const struct strata_stmt *st, unsigned caps)
 {
 	if (caps & STRATA_CAP_TRANSACTIONAL_DDL)
 		return 0;
-	return !(st->flags & STRATA_STMT_EMPTY);
+	return (st->flags & STRATA_STMT_IMPLICIT_COMMIT) != 0;
 }
 
 /* Does any statement of the step commit implicitly (so that it cannot be one transaction with its record)? */

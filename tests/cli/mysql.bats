@@ -402,3 +402,30 @@ DO SLEEP(1.5);"
 	print(len(tables), 'tables as upstream')
 	EOF
 }
+
+@test "MariaDB: DELIMITER, # comments, version comments and backslash escapes run as the mysql client runs them; errors name their line" {
+	require_mysql
+	url=$(make_my_db)
+	mkdir m
+	cat >m/1_proc.up.sql <<-'EOF'
+		CREATE TABLE n (v INT, s VARCHAR(20));
+		DELIMITER $$
+		CREATE PROCEDURE addn(IN x INT)
+		BEGIN
+		  INSERT INTO n VALUES (x, 'a;b'); # a comment; with a semicolon
+		  INSERT INTO n VALUES (x + 1, 'it\'s');
+		END$$
+		DELIMITER ;
+		CALL addn(1);
+		/*!40101 SET @x = 1 */;
+		CALL nosuch();
+	EOF
+	run strata -d "$url" -p m up
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"1_proc.up.sql:11: PROCEDURE ${url##*/}.nosuch does not exist"* ]]
+	[[ "$output" == *"statement 5 of 5 failed; statements 1-4 ran"* ]]
+	sed -i 's/CALL nosuch();/SELECT 1;/' m/1_proc.up.sql
+	run strata -d "$url" -p m up
+	[ "$status" -eq 0 ]
+	[ "$(my_sql "${url##*/}" "SELECT GROUP_CONCAT(s ORDER BY v SEPARATOR '|') FROM n")" = "a;b|it's" ]
+}
