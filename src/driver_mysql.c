@@ -240,7 +240,7 @@ static int parse_url(const char *url, struct my_params *p, struct strata_err *er
 
 	memset(p, 0, sizeof(*p));
 	if (!s)
-		return bad_url(err, url, "not a mysql:// URL");
+		return params_free(p), bad_url(err, url, "not a mysql:// URL");
 	s += 3;
 	q = strchr(s, '?');
 	end = q ? q : s + strlen(s);
@@ -283,7 +283,7 @@ static int parse_url(const char *url, struct my_params *p, struct strata_err *er
 		const char *in = hp + (unx ? 5 : 4), *close = memchr(in, ')', (size_t)(end - in));
 
 		if (!close)
-			return bad_url(err, url, "no ')' after tcp( or unix(");
+			return params_free(p), bad_url(err, url, "no ')' after tcp( or unix(");
 		if (unx) {
 			if (take(&p->socket, in, (size_t)(close - in)))
 				goto bad_enc;
@@ -305,7 +305,7 @@ hostport : {
 		const char *rb = memchr(hp, ']', (size_t)(hend - hp));
 
 		if (!rb)
-			return bad_url(err, url, "no ']' after an IPv6 address");
+			return params_free(p), bad_url(err, url, "no ']' after an IPv6 address");
 		if (take(&p->host, hp + 1, (size_t)(rb - hp - 1)))
 			goto bad_enc;
 		colon = rb + 1 < hend && rb[1] == ':' ? rb + 1 : NULL;
@@ -321,7 +321,7 @@ hostport : {
 		long port = strtol(colon + 1, &e, 10);
 
 		if (e != hend || port <= 0 || port > 65535)
-			return bad_url(err, url, "the port is not a number from 1 to 65535");
+			return params_free(p), bad_url(err, url, "the port is not a number from 1 to 65535");
 		p->port = (unsigned)port;
 	}
 	if (p->host && !*p->host) {
@@ -419,6 +419,15 @@ path:
 			struct strata_buf b;
 
 			strata_buf_init(&b);
+			/* a name that is no name may be part of a password the redaction took for one */
+			for (const char *k = key; *k; k++)
+				if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9') ||
+				      *k == '_' || *k == '-'))
+					key[0] = '\0';
+			if (!*key) {
+				free(key);
+				key = strata_strdup("(not a name)");
+			}
 			strata_buf_addf(&b,
 					rc == 1 ? "parameter %s is not a number of seconds"
 						: "parameter %s is neither strata's (socket, ssl-mode, tls, ssl-ca, ssl-cert, "
