@@ -37,6 +37,9 @@ enum {
 	STRATA_CAP_BATCH = 1 << 2,             /* exec() of BEGIN; script; bookkeeping; COMMIT in one round trip
 						  pays: the server reports per statement, and stops at an error */
 	STRATA_CAP_SESSION_TIMEOUTS = 1 << 3,  /* connect() applies the options' lock and statement timeouts */
+	/* without TRANSACTIONAL_DDL: its dialect's lexer flags the statements that commit implicitly
+	   (STRATA_STMT_IMPLICIT_COMMIT), so a script of the others runs in one transaction with its record */
+	STRATA_CAP_IMPLICIT_COMMITS_KNOWN = 1 << 4,
 };
 
 struct strata_conn; /* a driver's connection, opaque outside the driver */

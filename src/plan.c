@@ -743,7 +743,9 @@ int strata_stmt_commits(const struct strata_stmt *st, unsigned caps)
 {
 	if (caps & STRATA_CAP_TRANSACTIONAL_DDL)
 		return 0;
-	return (st->flags & STRATA_STMT_IMPLICIT_COMMIT) != 0;
+	if (caps & STRATA_CAP_IMPLICIT_COMMITS_KNOWN)
+		return (st->flags & STRATA_STMT_IMPLICIT_COMMIT) != 0;
+	return !(st->flags & STRATA_STMT_EMPTY); /* any statement may */
 }
 
 /* Does any statement of the step commit implicitly (so that it cannot be one transaction with its record)? */

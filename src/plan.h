@@ -93,9 +93,9 @@ void strata_plan_release(struct strata_plan *p);
 int strata_plan_check_source(const struct strata_source *src, struct strata_err *err);
 
 /*
- * Does this statement commit the transaction it is in? On an engine without
- * transactional DDL (`caps`), the statements its lexer classes so; on the
- * others, none.
+ * Does this statement commit the transaction it is in? On an engine with
+ * transactional DDL (`caps`), none; without, those its lexer classes so
+ * (STRATA_CAP_IMPLICIT_COMMITS_KNOWN), else any.
  */
 int strata_stmt_commits(const struct strata_stmt *st, unsigned caps);
 /* The strategy of a prepared step; `single_tx`: inside the run's one transaction; `caps`: STRATA_CAP_*. */
