@@ -73,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check(in, size, STRATA_DIALECT_POSTGRES);
 	check(in, size, STRATA_DIALECT_SQLITE);
+	check(in, size, STRATA_DIALECT_MYSQL);
 	strata_checksum_s1(in, size, sum);
 	CHECK(strlen(sum) == 67 && memcmp(sum, "s1:", 3) == 0, "checksum %s", sum);
 	return 0;

@@ -13,7 +13,11 @@
  * when the script does not change standard_conforming_strings; and
  * strata_sql_normalise() writes byte for byte what the scanner before the
  * token API wrote (tests/unit/normalise_ref.h), on which recorded checksums
- * depend. Violations abort() with a message, which libFuzzer records.
+ * depend. MySQL (which the old scanner did not know) is lexed too: the same
+ * token checks, a delimiter (SEMI) is ";" or the last DELIMITER's, version
+ * comment markers pair up, and its normalised text is a fixed point that
+ * splits into as many statements. Violations abort() with a message, which
+ * libFuzzer records.
  *
  * Build and run with fuzz/run.sh (clang, -fsanitize=fuzzer,address,undefined).
  */
@@ -43,21 +47,47 @@ static size_t check_tokens(const char *sql, size_t len, const struct strata_toke
 			   enum strata_dialect d)
 {
 	size_t i, at = 0;
-	int line = 1;
+	int line = 1, in_cond = 0, delimiter_seen = 0;
 
 	for (i = 0; i < n; i++) {
 		unsigned flags = t[i].flags;
 
 		CHECK(t[i].off == at, "dialect %d: token %zu at %zu, expected %zu", d, i, t[i].off, at);
 		CHECK(t[i].len > 0 && t[i].off + t[i].len <= len, "dialect %d: token %zu: len %zu", d, i, t[i].len);
-		CHECK(t[i].kind >= STRATA_TOK_SPACE && t[i].kind <= STRATA_TOK_SEMI, "token %zu: kind %d", i, t[i].kind);
+		CHECK(t[i].kind >= STRATA_TOK_SPACE &&
+			      t[i].kind <= (d == STRATA_DIALECT_MYSQL ? STRATA_TOK_COND_CLOSE : STRATA_TOK_SEMI),
+		      "token %zu: kind %d", i, t[i].kind);
 		CHECK(!(flags & STRATA_TOKF_BLOCK) || t[i].kind == STRATA_TOK_COMMENT, "token %zu: BLOCK", i);
 		CHECK(!(flags & STRATA_TOKF_BOM) || (t[i].kind == STRATA_TOK_SPACE && i == 0), "token %zu: BOM", i);
 		CHECK(!(flags & (STRATA_TOKF_ESCAPES | STRATA_TOKF_CONTINUES)) || t[i].kind == STRATA_TOK_STRING,
 		      "token %zu: string flags on a %s", i, strata_tok_kind_name(t[i].kind));
 		CHECK(!(flags & STRATA_TOKF_UFAILED) || (t[i].kind == STRATA_TOK_WORD && t[i].len == 1),
 		      "token %zu: UFAILED", i);
-		CHECK(t[i].kind != STRATA_TOK_SEMI || (t[i].len == 1 && sql[t[i].off] == ';'), "token %zu: semi", i);
+		CHECK(d == STRATA_DIALECT_MYSQL || !(flags & (STRATA_TOKF_DELIM | STRATA_TOKF_HINT)), "token %zu: MySQL flags",
+		      i);
+		CHECK(!(flags & STRATA_TOKF_HINT) || (t[i].kind == STRATA_TOK_COMMENT && (flags & STRATA_TOKF_BLOCK)),
+		      "token %zu: HINT", i);
+		CHECK(!(flags & STRATA_TOKF_DELIM) || t[i].kind == STRATA_TOK_SEMI, "token %zu: DELIM", i);
+		if (t[i].kind == STRATA_TOK_SEMI && d == STRATA_DIALECT_MYSQL && delimiter_seen) {
+			/* what DELIMITER set: up to 15 bytes, flagged unless it is ";" */
+			CHECK(t[i].len <= 15 && !!(flags & STRATA_TOKF_DELIM) == !(t[i].len == 1 && sql[t[i].off] == ';'),
+			      "token %zu: delimiter of %zu bytes, flags %#x", i, t[i].len, flags);
+		} else {
+			CHECK(t[i].kind != STRATA_TOK_SEMI || (t[i].len == 1 && sql[t[i].off] == ';' && !(flags & STRATA_TOKF_DELIM)),
+			      "token %zu: semi", i);
+		}
+		if (t[i].kind == STRATA_TOK_DELIMITER) {
+			CHECK(!memchr(sql + t[i].off, '\n', t[i].len), "token %zu: DELIMITER over a newline", i);
+			delimiter_seen = 1;
+		}
+		if (t[i].kind == STRATA_TOK_COND_OPEN) {
+			CHECK(t[i].len >= 3 && sql[t[i].off] == '/' && sql[t[i].off + 1] == '*', "token %zu: cond open", i);
+			in_cond = 1;
+		}
+		if (t[i].kind == STRATA_TOK_COND_CLOSE) {
+			CHECK(in_cond && t[i].len == 2 && memcmp(sql + t[i].off, "*/", 2) == 0, "token %zu: cond close", i);
+			in_cond = 0;
+		}
 		CHECK(t[i].kind != STRATA_TOK_OP || t[i].len == 1, "token %zu: op of %zu bytes", i, t[i].len);
 		if (lines) {
 			const char *p = sql + t[i].off, *e = p + t[i].len;
@@ -123,7 +153,7 @@ static void check_lex(const char *sql, size_t len, enum strata_dialect d)
 	}
 
 	/* the bare iterator agrees while the script leaves standard_conforming_strings alone */
-	if (d == STRATA_DIALECT_SQLITE || !names_std_strings(sql, len)) {
+	if (d != STRATA_DIALECT_POSTGRES || !names_std_strings(sql, len)) {
 		struct strata_lexer lx;
 		struct strata_token t;
 		size_t i = 0;
@@ -141,8 +171,30 @@ static void check_lex(const char *sql, size_t len, enum strata_dialect d)
 		CHECK(lx.count == i, "count %zu vs %zu", lx.count, i);
 	}
 
-	/* the normaliser: byte for byte the old one */
-	{
+	/* the normaliser: byte for byte the old one; MySQL's, a fixed point with as many statements */
+	if (d == STRATA_DIALECT_MYSQL) {
+		struct strata_buf a, b;
+		struct strata_split sa = { 0 }, sb = { 0 };
+
+		strata_buf_init(&a);
+		strata_buf_init(&b);
+		if (strata_sql_normalise(sql, len, d, &a) == 0 && !a.broken) {
+			CHECK(rc == 0, "MySQL normalised a text that does not lex");
+			if (!(a.len >= 3 && memcmp(a.buf, "\xef\xbb\xbf", 3) == 0) && !memmem(sql, len, "\r\r", 2)) {
+				CHECK(strata_sql_normalise(a.buf, a.len, d, &b) == 0, "MySQL: normalised text falls back");
+				CHECK(a.len == b.len && memcmp(a.buf, b.buf, a.len) == 0, "MySQL: not a fixed point:\n%.*s\n----\n%.*s",
+				      (int)a.len, a.buf, (int)b.len, b.buf);
+				CHECK(strata_sql_split(a.buf, a.len, d, &sb, NULL) == 0 &&
+					      strata_split_count(&sb) == strata_split_count(&sp),
+				      "MySQL: %zu statements became %zu:\n%.*s", strata_split_count(&sp),
+				      strata_split_count(&sb), (int)a.len, a.buf);
+			}
+		}
+		strata_buf_release(&a);
+		strata_buf_release(&b);
+		strata_split_release(&sa);
+		strata_split_release(&sb);
+	} else {
 		struct strata_buf a, b;
 		int ra, rb;
 
@@ -170,5 +222,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_lex((const char *)data, size, STRATA_DIALECT_POSTGRES);
 	check_lex((const char *)data, size, STRATA_DIALECT_SQLITE);
+	check_lex((const char *)data, size, STRATA_DIALECT_MYSQL);
 	return 0;
 }

@@ -22,6 +22,7 @@
 
 #include "util.h"
 #include "split.h"
+#include "lexer.h"
 
 #define CHECK(cond, ...)                                                                                      \
 	do {                                                                                                  \
@@ -45,7 +46,10 @@ static void check_split(const char *sql, size_t len, enum strata_dialect d)
 		CHECK(rc == STRATA_ESOURCE, "dialect %d: rc %d", d, rc);
 		CHECK(err.code == STRATA_ESOURCE, "err.code %d", err.code);
 		CHECK(err.message[0] != '\0', "empty message");
-		CHECK(strncmp(err.message, "unterminated ", 13) == 0, "message %s", err.message);
+		CHECK(strncmp(err.message, "unterminated ", 13) == 0 ||
+			      (d == STRATA_DIALECT_MYSQL &&
+			       (strncmp(err.message, "DELIMITER ", 10) == 0 || strncmp(err.message, "atlas:delimiter ", 16) == 0)),
+		      "message %s", err.message);
 		CHECK(err.line >= 1 && err.line <= strata_line_of(sql, len, len), "error line %d", err.line);
 		CHECK(err.column >= 1, "error column %d", err.column);
 		CHECK(sp.n == 0, "%zu pieces after an error", sp.n);
@@ -63,14 +67,20 @@ static void check_split(const char *sql, size_t len, enum strata_dialect d)
 		CHECK(st->end > st->start && st->end <= len, "piece %zu: end %zu, start %zu, len %zu", i, st->end,
 		      st->start, len);
 		CHECK(st->body >= st->start && st->body <= st->end, "piece %zu: body %zu outside", i, st->body);
-		CHECK(!(st->flags & ~(unsigned)(STRATA_STMT_EMPTY | STRATA_STMT_NO_TX | STRATA_STMT_TX)), "flags %#x",
-		      st->flags);
+		CHECK(!(st->flags & ~(unsigned)(STRATA_STMT_EMPTY | STRATA_STMT_NO_TX | STRATA_STMT_TX |
+						STRATA_STMT_IMPLICIT_COMMIT)),
+		      "flags %#x", st->flags);
+		CHECK(d == STRATA_DIALECT_MYSQL || !(st->flags & STRATA_STMT_IMPLICIT_COMMIT), "implicit commit outside MySQL");
+		CHECK(!(st->flags & STRATA_STMT_IMPLICIT_COMMIT) ||
+			      strata_stmt_implicit_commit(d, sql + st->body, st->end - st->body),
+		      "piece %zu: flagged, but strata_stmt_implicit_commit says no", i);
 		CHECK(d == STRATA_DIALECT_SQLITE || !(st->flags & STRATA_STMT_TX_PRAGMA), "PostgreSQL PRAGMA");
 		CHECK(!(st->flags & STRATA_STMT_TX_PRAGMA) || !(st->flags & (STRATA_STMT_TX_BEGIN | STRATA_STMT_TX_END)),
 		      "a PRAGMA that begins or ends a transaction");
 		if (empty) {
 			CHECK(st->body == st->end, "empty piece %zu: body != end", i);
-			CHECK(!(st->flags & (STRATA_STMT_NO_TX | STRATA_STMT_TX)), "empty piece %zu flagged", i);
+			CHECK(!(st->flags & (STRATA_STMT_NO_TX | STRATA_STMT_TX | STRATA_STMT_IMPLICIT_COMMIT)),
+			      "empty piece %zu flagged", i);
 		} else {
 			CHECK(st->body < st->end, "piece %zu: empty body", i);
 			CHECK(!strchr(" \t\n\r\f", sql[st->body]) || sql[st->body] == '\0',
@@ -78,7 +88,8 @@ static void check_split(const char *sql, size_t len, enum strata_dialect d)
 			nonempty++;
 		}
 		CHECK(d == STRATA_DIALECT_POSTGRES || !(st->flags & STRATA_STMT_NO_TX), "SQLite NO_TX");
-		CHECK(i + 1 == sp.n || sql[st->end - 1] == ';', "piece %zu does not end with ';'", i);
+		CHECK(i + 1 == sp.n || sql[st->end - 1] == ';' || d == STRATA_DIALECT_MYSQL, "piece %zu does not end with ';'",
+		      i);
 		CHECK(st->line == strata_line_of(sql, len, empty ? st->start : st->body), "piece %zu: line %d vs %d",
 		      i, st->line, strata_line_of(sql, len, empty ? st->start : st->body));
 		at = st->end;
@@ -105,5 +116,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_split((const char *)data, size, STRATA_DIALECT_POSTGRES);
 	check_split((const char *)data, size, STRATA_DIALECT_SQLITE);
+	check_split((const char *)data, size, STRATA_DIALECT_MYSQL);
 	return 0;
 }

@@ -429,6 +429,25 @@ struct strata_opts {
 	struct strata_cancel *cancel; /* trips the runs on this database (strata_cancel_trip), or NULL */
 };
 #define STRATA_OPTS_VERSION 2 /* 2: cancel */
+
+/*
+ * How runners exclude each other, read from the environment when the lock
+ * is taken (so that it reaches every target of a fleet; the CLI sets both
+ * from --lock, --lease and strata.ini): STRATA_LOCK = auto (default: the
+ * engine's session lock where it works, a lease where it does not:
+ * PostgreSQL behind PgBouncer's transaction pooling, CockroachDB,
+ * YugabyteDB), advisory, or lease (a row in the tracking table's name +
+ * "_lock", kept alive by a heartbeat); STRATA_LEASE = how long a lease
+ * lasts without a heartbeat (a duration, default 30s).
+ */
+enum strata_lock_strategy {
+	STRATA_LOCK_AUTO = 0,     /* the engine's session (advisory) lock where it works, else a lease */
+	STRATA_LOCK_ADVISORY = 1, /* the engine's session lock; an error where the engine has none */
+	STRATA_LOCK_LEASE = 2,    /* a lease row with a heartbeat, on any engine */
+};
+/* "auto", "advisory", "lease" <-> STRATA_LOCK_*; -1 for another name. */
+int strata_lock_strategy_parse(const char *name);
+const char *strata_lock_strategy_name(int strategy);
 void strata_opts_init(struct strata_opts *o);
 
 enum strata_event_kind {
@@ -786,6 +805,9 @@ struct strata_config {
 	int allow_out_of_order;  /* -1 unset, 0 or 1 */
 	int allow_modified;      /* -1 unset, 0 or 1 */
 	char *env_file;          /* dotenv file to load DATABASE_URL and friends from, or NULL */
+	int lock_strategy;       /* STRATA_LOCK_* (lock = auto|advisory|lease, STRATA_LOCK); -1 unset */
+	double lease;            /* seconds (lease = 30s, STRATA_LEASE); meaningful when lease_set */
+	int lease_set;
 };
 
 /* Set every field unset (forgetting, not freeing, what c held). */

@@ -952,6 +952,9 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 					    in_batch ? "" : at ? at : "");
 			goto out;
 		}
+		/* a lease that expired unseen (no heartbeat got through) and was taken over: stop here */
+		if (!dry && (rc = strata_lock_held(db, locked, err)) != 0)
+			goto out;
 		emit_mig(db, STRATA_EV_MIG_START, s, 0);
 		if (s->own_tx && !s->record_only)
 			note(db, "%s %s manages its own transactions (%s:%d): %s as written, statement by "

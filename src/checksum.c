@@ -53,6 +53,7 @@ struct norm {
 	struct strata_buf *out;
 	int pg;           /* PostgreSQL's rules, else SQLite's or ... */
 	int mysql;        /* ... MySQL's */
+	const struct strata_lexer *tk; /* MySQL: the lexer, whose delimiter DELIMITER changes */
 	int pending;      /* white space or a comment since the last byte out */
 	int gap_newline;  /* ... and it held a newline */
 	int gap_block;    /* ... and a block comment */
@@ -62,10 +63,25 @@ struct norm {
 /*
  * MySQL: a built-in function name followed by a space is not a function call
  * (COUNT (*) fails unless sql_mode has IGNORE_SPACE): the gap before "(" stays.
+ * Under a DELIMITER other than ";" every gap stays one space, so that no
+ * delimiter can appear where there was none (DELIMITER ,( and "a , (").
  */
-static int tight_before(const struct norm *n, unsigned char c)
+static int gap_droppable(const struct norm *n, unsigned char last, unsigned char c)
 {
-	return tight(c) && !(n->mysql && c == '(');
+	if (!n->mysql)
+		return tight(last) || tight(c);
+	if (n->tk->delim_len != 1 || n->tk->delim[0] != ';')
+		return 0;
+	return tight(last) || (tight(c) && c != '(');
+}
+
+/*
+ * MySQL: "--" then a blank is a comment, so two "-" operators before a gap
+ * (one that was a comment: "a--#x" is a - -) keep it as an empty comment.
+ */
+static int mysql_dashes(const struct norm *n)
+{
+	return n->mysql && n->out->len >= 2 && n->out->buf[n->out->len - 1] == '-' && n->out->buf[n->out->len - 2] == '-';
 }
 
 /* Before a token starting with c: the separator the gap before it stands for. */
@@ -80,7 +96,9 @@ static void sep(struct norm *n, unsigned char c)
 		 */
 		if (n->pg && n->after_string && c == '\'' && n->gap_newline && !n->gap_block)
 			strata_buf_addc(n->out, '\n');
-		else if (!tight(last) && !tight_before(n, c) && last != '\n')
+		else if (!gap_droppable(n, last, c) && last != '\n' && mysql_dashes(n))
+			strata_buf_adds(n->out, "/**/");
+		else if (!gap_droppable(n, last, c) && last != '\n')
 			strata_buf_addc(n->out, ' ');
 	}
 	n->pending = n->gap_newline = n->gap_block = 0;
@@ -175,6 +193,8 @@ static inline __attribute__((always_inline)) int normalise_tokens(struct norm *n
 				literal(n, p, q, 0);
 			} else if (t.flags & STRATA_TOKF_BLOCK) {
 				n->pending = n->gap_block = 1;
+			} else if (dl == LX_MYSQL && *p == '#') {
+				n->pending = 1; /* only -- comments hold directives */
 			} else {
 				line_comment(n, p, q);
 				if (pg && !n->after_string && tk->cont)
@@ -191,6 +211,10 @@ static inline __attribute__((always_inline)) int normalise_tokens(struct norm *n
 			literal(n, p, q, 0);
 			break;
 		case STRATA_TOK_DELIMITER:
+			/* a delimiter holding white space ("\n\n" of -- atlas:delimiter) would see gaps made canonical */
+			for (i = 0; i < tk->delim_len; i++)
+				if (byte_class[(unsigned char)tk->delim[i]] == K_SPACE || tk->delim[i] == '\v')
+					return 1;
 			if (out->len && out->buf[out->len - 1] != '\n')
 				strata_buf_addc(out, '\n');
 			copy_lf(out, p, q);
@@ -213,6 +237,8 @@ static inline __attribute__((always_inline)) int normalise_tokens(struct norm *n
 			break;
 		}
 	}
+	if (rc >= 0 && n->pending && mysql_dashes(n))
+		strata_buf_adds(out, "/**/"); /* "a--#x" at the end: not a final "--" comment */
 	return rc < 0 ? 1 : 0;
 }
 
@@ -225,6 +251,7 @@ int strata_sql_normalise(const char *text, size_t len, enum strata_dialect d, st
 	n.out = out;
 	n.pg = d == STRATA_DIALECT_POSTGRES;
 	n.mysql = d == STRATA_DIALECT_MYSQL;
+	n.tk = &tk;
 	/* psql follows the server's setting after each statement: not worth following here */
 	if (n.pg && memmem(text, len, "standard_conforming_strings", 27))
 		return 1;

@@ -22,6 +22,7 @@ void strata_config_init(struct strata_config *c)
 	c->single_transaction = -1;
 	c->allow_out_of_order = -1;
 	c->allow_modified = -1;
+	c->lock_strategy = -1;
 }
 
 static void free_paths(struct strata_config *c)
@@ -209,6 +210,14 @@ static int on_setting(void *user, const char *section, const char *name, const c
 		if (strata_parse_duration(value, &c->lock_wait))
 			goto bad;
 		c->lock_wait_set = 1;
+	} else if (strcasecmp(name, "lock") == 0) {
+		c->lock_strategy = strata_lock_strategy_parse(value);
+		if (c->lock_strategy < 0)
+			goto bad;
+	} else if (strcasecmp(name, "lease") == 0) {
+		if (strata_parse_duration(value, &c->lease) || c->lease <= 0)
+			goto bad;
+		c->lease_set = 1;
 	} else if (strcasecmp(name, "single_transaction") == 0 || strcasecmp(name, "allow_out_of_order") == 0 ||
 		   strcasecmp(name, "allow_modified") == 0) {
 		b = strata_parse_bool(value);
@@ -223,7 +232,7 @@ static int on_setting(void *user, const char *section, const char *name, const c
 	} else {
 		strata_err_set(s->err, STRATA_EUSAGE,
 			       "%s:%d: unknown setting \"%s\" (known: database, path, table, env_file, lock_wait, "
-			       "single_transaction, allow_out_of_order, allow_modified)",
+			       "lock, lease, single_transaction, allow_out_of_order, allow_modified)",
 			       s->file, lineno, name);
 		goto fail;
 	}
@@ -305,6 +314,16 @@ int strata_config_read_env(struct strata_config *c, const char *(*get)(const cha
 			return strata_err_set(err, STRATA_EUSAGE, "STRATA_LOCK_WAIT=%s is not a duration", v);
 		c->lock_wait_set = 1;
 	}
+	if ((v = get("STRATA_LOCK")) && *v) {
+		c->lock_strategy = strata_lock_strategy_parse(v);
+		if (c->lock_strategy < 0)
+			return strata_err_set(err, STRATA_EUSAGE, "STRATA_LOCK=%s: expected auto, advisory or lease", v);
+	}
+	if ((v = get("STRATA_LEASE")) && *v) {
+		if (strata_parse_duration(v, &c->lease) || c->lease <= 0)
+			return strata_err_set(err, STRATA_EUSAGE, "STRATA_LEASE=%s is not a duration", v);
+		c->lease_set = 1;
+	}
 	return 0;
 oom:
 	return strata_err_set(err, STRATA_ENOMEM, "out of memory");
@@ -329,6 +348,12 @@ int strata_config_overlay(struct strata_config *base, const struct strata_config
 	if (over->lock_wait_set) {
 		base->lock_wait = over->lock_wait;
 		base->lock_wait_set = 1;
+	}
+	if (over->lock_strategy >= 0)
+		base->lock_strategy = over->lock_strategy;
+	if (over->lease_set) {
+		base->lease = over->lease;
+		base->lease_set = 1;
 	}
 	if (over->single_transaction >= 0)
 		base->single_transaction = over->single_transaction;

@@ -9,6 +9,10 @@
  * On PostgreSQL a tracking table named without a schema is pinned at open to
  * the session's current_schema() (pin_schema), since migrations may change
  * search_path.
+ *
+ * The lock strategy (STRATA_LOCK, see strata.h) is chosen in strata_lock(): the
+ * driver's session lock where its lock_check() says it excludes runners, a
+ * lease (lease.c) where it says it does not, or when asked for.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,7 @@
 #include "db.h"
 #include "reason.h"
 #include "cancel.h"
+#include "lease.h"
 
 void strata_opts_init(struct strata_opts *o)
 {
@@ -48,6 +53,8 @@ void strata_db_close(struct strata_db *db)
 	/* no trip may reach the connection once it closes */
 	strata_cancel_detach(db->opts.cancel, db);
 	strata_cancel_detach(db->own_cancel, db);
+	strata_lease_release(db->lease); /* a run that stopped without unlocking */
+	db->lease = NULL;
 	if (db->conn)
 		db->drv->close(db->conn);
 	strata_cancel_free(db->own_cancel);
@@ -259,27 +266,108 @@ static void lock_waiting(void *ud, const char *holder, double waited_ms)
 	strata_emit(db, &ev);
 }
 
+int strata_lock_strategy_parse(const char *name)
+{
+	if (!name)
+		return -1;
+	if (strcmp(name, "auto") == 0)
+		return STRATA_LOCK_AUTO;
+	if (strcmp(name, "advisory") == 0)
+		return STRATA_LOCK_ADVISORY;
+	if (strcmp(name, "lease") == 0)
+		return STRATA_LOCK_LEASE;
+	return -1;
+}
+
+const char *strata_lock_strategy_name(int strategy)
+{
+	switch (strategy) {
+	case STRATA_LOCK_AUTO:
+		return "auto";
+	case STRATA_LOCK_ADVISORY:
+		return "advisory";
+	case STRATA_LOCK_LEASE:
+		return "lease";
+	}
+	return "?";
+}
+
+enum { LOCKED_SESSION = 1, LOCKED_LEASE = 2 };
+
 void strata_unlock(struct strata_db *db, int locked)
 {
-	if (locked)
+	if (locked == LOCKED_SESSION)
 		db->drv->unlock(db->conn, db->lockkey, NULL);
+	if (locked == LOCKED_LEASE) {
+		strata_lease_release(db->lease);
+		db->lease = NULL;
+	}
 }
 
 int strata_lock(struct strata_db *db, int *locked, struct strata_err *err)
 {
 	struct strata_event ev = { 0 };
-	int rc;
+	const char *env = getenv("STRATA_LOCK");
+	int strategy = env && *env ? strata_lock_strategy_parse(env) : STRATA_LOCK_AUTO, rc;
+	double lease = 0;
+	char *why = NULL;
 
 	*locked = 0;
 	if (!db->conn)
 		return strata_db_offline_err(db, err);
-	if (!db->drv->lock)
-		return 0;
-	rc = db->drv->lock(db->conn, db->lockkey, db->opts.lock_wait, lock_waiting, db, err);
-	if (rc)
-		return rc;
-	*locked = 1;
+	if (strategy < 0)
+		return strata_err_set(err, STRATA_EUSAGE, "STRATA_LOCK=%s: expected auto, advisory or lease", env);
+	env = getenv("STRATA_LEASE");
+	if (env && *env && (strata_parse_duration(env, &lease) || lease <= 0))
+		return strata_err_set(err, STRATA_EUSAGE, "STRATA_LEASE=%s is not a duration", env);
+	if (strategy == STRATA_LOCK_AUTO) {
+		if (!db->drv->lock)
+			return 0; /* no session lock: the database's write lock and a re-read under it order the runners */
+		strategy = STRATA_LOCK_ADVISORY;
+		if (db->drv->lock_check) {
+			rc = db->drv->lock_check(db->conn, &why, err);
+			if (rc < 0)
+				return rc;
+			if (rc == 0)
+				strategy = STRATA_LOCK_LEASE;
+		}
+		if (strategy == STRATA_LOCK_LEASE && !db->drv->sql->lease_ddl) {
+			rc = strata_err_set(err, STRATA_EUSAGE, "the migration lock cannot work on %s: %s",
+					    db->target->display, why ? why : "its session lock excludes no one");
+			free(why);
+			return rc;
+		}
+		free(why);
+	}
+	if (strategy == STRATA_LOCK_LEASE) {
+		rc = strata_lease_take(db, lease, db->opts.lock_wait, lock_waiting, db, &db->lease, err);
+		if (rc)
+			return rc;
+		*locked = LOCKED_LEASE;
+	} else if (strategy == STRATA_LOCK_ADVISORY) {
+		if (!db->drv->lock)
+			return strata_err_set(err, STRATA_EUSAGE,
+					      "%s has no session lock: use --lock=lease (or auto, which lets %s's own "
+					      "write lock order the runners)",
+					      db->drv->display_name, db->drv->display_name);
+		rc = db->drv->lock(db->conn, db->lockkey, db->opts.lock_wait, lock_waiting, db, err);
+		if (rc)
+			return rc;
+		*locked = LOCKED_SESSION;
+	} else {
+		return strata_err_set(err, STRATA_EUSAGE, "unknown lock strategy %d", strategy);
+	}
 	ev.kind = STRATA_EV_LOCKED;
 	strata_emit(db, &ev);
 	return 0;
+}
+
+int strata_lock_held(struct strata_db *db, int locked, struct strata_err *err)
+{
+	if (locked != LOCKED_LEASE || strata_lease_held(db->lease))
+		return 0;
+	return strata_err_setr(err, STRATA_ELOCK, STRATA_R_LOCK_TIMEOUT,
+			       "the migration lease on %s expired without a heartbeat and another runner took it over: "
+			       "stopped before the next migration",
+			       db->target->display);
 }

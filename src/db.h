@@ -30,6 +30,7 @@ struct strata_db {
 		const char *tmpl;
 		char *fmt;
 	} stmt_fmt[STRATA_DB_STMT_FORMATS];
+	struct strata_lease *lease;         /* the lease lock while held (lease.c), else NULL */
 };
 
 /* Append schema.name (or name alone when schema is NULL) quoted as db's engine quotes identifiers. */
@@ -41,9 +42,16 @@ void strata_db_forget_formats(struct strata_db *db);
 /* Point an open connection at another target of the same database (another schema). */
 int strata_db_retarget(struct strata_db *db, const struct strata_target *t, struct strata_err *err);
 
-/* Take the migration lock (no-op for drivers without one); *locked says whether to unlock. */
+/*
+ * Take the migration lock as opts.lock_strategy says: the driver's session
+ * lock, or a lease (lease.h); AUTO without a driver lock (SQLite) takes
+ * none, as the database's own write lock orders the runners. *locked says
+ * whether (and what) to unlock.
+ */
 int strata_lock(struct strata_db *db, int *locked, struct strata_err *err);
 void strata_unlock(struct strata_db *db, int locked);
+/* Is the lock strata_lock() took still ours? 0 yes; STRATA_ELOCK when a lease was lost (taken over). */
+int strata_lock_held(struct strata_db *db, int locked, struct strata_err *err);
 
 /* A database opened offline (strata_db_open_offline: db->conn NULL) was asked to be read: STRATA_EUSAGE. */
 int strata_db_offline_err(const struct strata_db *db, struct strata_err *err);

@@ -78,7 +78,7 @@ typedef void (*strata_lock_wait_fn)(void *ud, const char *holder, double waited_
  * another layout before it reads anything else; change the number whenever
  * the struct changes.
  */
-#define STRATA_DRIVER_ABI 4
+#define STRATA_DRIVER_ABI 5 /* 4: lock_check, 5: statement_landed */
 
 struct strata_driver {
 	unsigned abi;               /* STRATA_DRIVER_ABI it was built for */
@@ -163,6 +163,15 @@ struct strata_driver {
 	 */
 	int (*schema_read)(struct strata_conn *c, const struct strata_schema_read_opts *o, struct strata_schema *s,
 			   struct strata_err *err);
+	/* locks */
+	/*
+	 * Does lock() really exclude other runners on this connection? 1 yes;
+	 * 0 no, with *why (malloc'ed) saying why (a pooler that moves the
+	 * session between server connections, an engine whose advisory locks are
+	 * no-ops), so that STRATA_LOCK_AUTO takes a lease instead; <0 an error.
+	 * Optional: NULL means yes wherever lock() is set.
+	 */
+	int (*lock_check)(struct strata_conn *c, char **why, struct strata_err *err);
 	/* ---- engines whose DDL commits implicitly */
 	/*
 	 * After a run stopped between a statement and the journal's record of it
@@ -244,6 +253,38 @@ struct strata_dialect_ops {
 	const char *client_command; /* runs an offline script ("psql ... -f FILE") */
 	const char *backup_suffix;  /* of a backup file (".db", ".dump") */
 	const char *schemas_query;  /* lists the schemas a fleet may run on, in order; NULL: the engine has none */
+
+	/*
+	 * ---- the lease lock (lease.c): a row per lock key in `qlease` (the
+	 * tracking table's name + "_lock"), its times on the database's clock.
+	 * Parameters: $1 the lock key, $2 the owner, $3 the lease in seconds
+	 * (as text). NULL lease_ddl: the engine offers no lease.
+	 */
+	/* CREATE TABLE IF NOT EXISTS: lock_key (primary key), owner, acquired_at, heartbeat_at, expires_at */
+	void (*lease_ddl)(struct strata_buf *b, const char *qlease);
+	/*
+	 * One atomic statement: insert the row ($1, $2, now, now, now + $3), or
+	 * on the same key replace it when it has expired (expires_at < now) or
+	 * is $2's; leave another owner's live row alone. Whether it was taken
+	 * is read back with lease_read.
+	 */
+	void (*lease_take)(struct strata_buf *b, const char *qlease);
+	/* Heartbeat: heartbeat_at = now, expires_at = now + $3 where key $1 and owner $2; returns the key (a row) when it is still $2's */
+	void (*lease_beat)(struct strata_buf *b, const char *qlease);
+	/*
+	 * The row of key $1: owner, acquired_at, heartbeat_at, expires_at as
+	 * "YYYY-MM-DD HH:MM:SS" UTC, and the seconds since heartbeat_at by the
+	 * database's clock
+	 */
+	void (*lease_read)(struct strata_buf *b, const char *qlease);
+	/* Release: delete the row of key $1 and owner $2 */
+	void (*lease_release)(struct strata_buf *b, const char *qlease);
+	/*
+	 * Run on the migration session once the lease is taken, errors ignored
+	 * (NULL: nothing): what makes the server stop a killed runner's statement
+	 * soon, which a session lock would have made the next runner wait for.
+	 */
+	const char *lease_session;
 };
 
 /* INSERT ... ON CONFLICT (key) DO UPDATE SET col = excluded.col, ...: the upsert PostgreSQL and SQLite share (driver.c). */

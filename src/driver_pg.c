@@ -8,6 +8,13 @@
  * by polling pg_try_advisory_lock rather than blocking in pg_advisory_lock,
  * because a runner blocked inside pg_advisory_lock holds a snapshot, and a
  * CREATE INDEX CONCURRENTLY run by the lock holder would wait for it forever.
+ * Where that lock excludes no one, pg_lock_check() says so and strata takes
+ * a lease instead (lease.c, with this dialect's lease_* statements):
+ * CockroachDB and YugabyteDB (from version()), and a pooler in transaction
+ * mode such as PgBouncer's, seen when two of our sessions share one server
+ * process or one session moves between them. STRATA_TEST_NO_ADVISORY=1 (any
+ * value but "" and "0") switches the advisory lock off, for tests: lock_check
+ * says no and pg_lock refuses.
  *
  * libpq is called through a table (driver_pg_libpq.h) that is filled the
  * first time a PostgreSQL target is opened, so that strata starts without it.
@@ -573,6 +580,113 @@ static int poll_lock(struct strata_conn *c, PGconn *on, const char *keytext, dou
 	}
 }
 
+
+/* STRATA_TEST_NO_ADVISORY: the test hook that makes advisory locks unusable (see the file comment). */
+static int no_advisory(void)
+{
+	const char *v = getenv("STRATA_TEST_NO_ADVISORY");
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
+/* One value of a one-row query on `on`, malloc'ed, or NULL. */
+static char *pg_value(PGconn *on, const char *sql, int col)
+{
+	PGresult *r = PQexec(on, sql);
+	char *v = NULL;
+
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && PQnfields(r) > col)
+		v = strata_strdup(PQgetvalue(r, 0, col));
+	PQclear(r);
+	return v;
+}
+
+/*
+ * Does pg_lock exclude other runners here? Not on CockroachDB (advisory
+ * lock functions that lock nothing) nor YugabyteDB (none before 2.25, and
+ * not across its nodes), told by version(); nor behind a pooler that hands
+ * each transaction whatever server process is free (PgBouncer's
+ * pool_mode=transaction or statement), where a session lock stays with a
+ * server process the next transaction may not get. That is seen with the
+ * two sessions a lock uses: the migration session's server pid (p1) is
+ * read in a transaction of its own; the lock session then holds a
+ * transaction open and reads its pid (p2), and the migration session reads
+ * its pid again (p3). Direct, or through a pooler in session mode, p2 is
+ * always another process and p3 always p1. A pooler in transaction mode
+ * gives the lock session p1 (PgBouncer reuses the last released server
+ * first) or the migration session another one: either says so. A pool
+ * with other clients busy may hide it for one run, never the reverse.
+ */
+static int pg_lock_check(struct strata_conn *c, char **why, struct strata_err *err)
+{
+	char *ver, *p1, *p2 = NULL, *p3 = NULL, appname[64];
+	struct strata_buf b;
+	int ok = 1;
+
+	*why = NULL;
+	if (no_advisory()) {
+		*why = strata_strdup("advisory locks are switched off (STRATA_TEST_NO_ADVISORY)");
+		return 0;
+	}
+	ver = pg_value(c->pg, "SELECT version()", 0);
+	p1 = pg_value(c->pg, "SELECT pg_backend_pid()", 0);
+	if (!ver || !p1) {
+		free(ver);
+		free(p1);
+		return result_error(c, NULL, err);
+	}
+	strata_buf_init(&b);
+	if (strstr(ver, "CockroachDB")) {
+		strata_buf_adds(&b, "CockroachDB's advisory lock functions lock nothing");
+		ok = 0;
+	} else if (strstr(ver, "-YB-")) {
+		strata_buf_adds(&b, "YugabyteDB's advisory locks do not exclude sessions on other nodes");
+		ok = 0;
+	}
+	snprintf(appname, sizeof(appname), "%s (lock)", c->appname);
+	if (ok && !c->lockpg) {
+		c->lockpg = open_pg(c->conninfo, appname);
+		if (!c->lockpg || PQstatus(c->lockpg) != CONNECTION_OK) {
+			connect_error(c->lockpg, c->conninfo, c->display, err);
+			PQfinish(c->lockpg);
+			c->lockpg = NULL;
+			free(ver);
+			free(p1);
+			return STRATA_ECONNECT;
+		}
+	}
+	if (ok) {
+		PQclear(PQexec(c->lockpg, "BEGIN"));
+		p2 = pg_value(c->lockpg, "SELECT pg_backend_pid()", 0);
+		p3 = pg_value(c->pg, "SELECT pg_backend_pid()", 0);
+		PQclear(PQexec(c->lockpg, "ROLLBACK"));
+		if (p2 && strcmp(p2, p1) == 0) {
+			strata_buf_addf(&b, "two sessions share server process %s: a pooler in transaction mode "
+					    "(PgBouncer?) is in between, and a session lock would not last", p1);
+			ok = 0;
+		} else if (p3 && strcmp(p3, p1) != 0) {
+			strata_buf_addf(&b, "the session moved from server process %s to %s between transactions: a "
+					    "pooler in transaction mode (PgBouncer?) is in between, and a session lock "
+					    "would not last", p1, p3);
+			ok = 0;
+		}
+	}
+	if (!ok && c->lockpg && !c->lockkey[0]) {
+		PQfinish(c->lockpg); /* the lease has its own connection */
+		c->lockpg = NULL;
+	}
+	free(ver);
+	free(p1);
+	free(p2);
+	free(p3);
+	if (ok) {
+		strata_buf_release(&b);
+		return 1;
+	}
+	*why = strata_buf_detach(&b, NULL);
+	return 0;
+}
+
 /*
  * Two locks. The runner's lock is held by the dedicated session, which
  * never has a transaction open. The second is held by the migration session
@@ -591,6 +705,9 @@ static int pg_lock(struct strata_conn *c, const char *key, double wait, strata_l
 	long long k = lock_key(key);
 	int rc;
 
+	if (no_advisory())
+		return strata_err_set(err, STRATA_EUSAGE,
+				      "advisory locks are switched off (STRATA_TEST_NO_ADVISORY): use --lock=lease");
 	snprintf(keytext, sizeof(keytext), "%lld", k);
 	snprintf(sessionkey, sizeof(sessionkey), "%lld", k ^ 1);
 	snprintf(appname, sizeof(appname), "%s (lock)", c->appname);
@@ -1056,6 +1173,55 @@ static void pg_statement_timeout(struct strata_buf *b, double ms, int local)
 	strata_buf_addf(b, "SET %sstatement_timeout = %.0f", local ? "LOCAL " : "", ms);
 }
 
+/* ---- the lease lock (lease.c): times as timestamptz on the server's clock */
+
+static void pg_lease_ddl(struct strata_buf *b, const char *qlease)
+{
+	strata_buf_addf(b,
+			"CREATE TABLE IF NOT EXISTS %s (lock_key text PRIMARY KEY, owner text NOT NULL, "
+			"acquired_at timestamptz NOT NULL, heartbeat_at timestamptz NOT NULL, "
+			"expires_at timestamptz NOT NULL)",
+			qlease);
+}
+
+static void pg_lease_take(struct strata_buf *b, const char *qlease)
+{
+	strata_buf_addf(b,
+			"INSERT INTO %s AS l (lock_key, owner, acquired_at, heartbeat_at, expires_at) "
+			"VALUES ($1, $2, clock_timestamp(), clock_timestamp(), "
+			"clock_timestamp() + $3::float8 * interval '1 second') "
+			"ON CONFLICT (lock_key) DO UPDATE SET owner = excluded.owner, "
+			"acquired_at = CASE WHEN l.owner = excluded.owner THEN l.acquired_at ELSE excluded.acquired_at END, "
+			"heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at "
+			"WHERE l.expires_at < clock_timestamp() OR l.owner = excluded.owner",
+			qlease);
+}
+
+static void pg_lease_beat(struct strata_buf *b, const char *qlease)
+{
+	strata_buf_addf(b,
+			"UPDATE %s SET heartbeat_at = clock_timestamp(), "
+			"expires_at = clock_timestamp() + $3::float8 * interval '1 second' "
+			"WHERE lock_key = $1 AND owner = $2 RETURNING lock_key",
+			qlease);
+}
+
+static void pg_lease_read(struct strata_buf *b, const char *qlease)
+{
+	strata_buf_addf(b,
+			"SELECT owner, to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
+			"to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
+			"to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
+			"round(extract(epoch FROM clock_timestamp() - heartbeat_at)::numeric, 1) "
+			"FROM %s WHERE lock_key = $1",
+			qlease);
+}
+
+static void pg_lease_release(struct strata_buf *b, const char *qlease)
+{
+	strata_buf_addf(b, "DELETE FROM %s WHERE lock_key = $1 AND owner = $2", qlease);
+}
+
 static const struct strata_dialect_ops pg_sql = {
 	.quote_ident = strata_buf_add_ident,
 	.quote_literal = strata_buf_add_literal,
@@ -1084,6 +1250,14 @@ static const struct strata_dialect_ops pg_sql = {
 	.backup_suffix = ".dump",
 	.schemas_query = "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
 			 "AND nspname <> 'information_schema' ORDER BY length(nspname), nspname",
+	.lease_ddl = pg_lease_ddl,
+	.lease_take = pg_lease_take,
+	.lease_beat = pg_lease_beat,
+	.lease_read = pg_lease_read,
+	.lease_release = pg_lease_release,
+	/* PostgreSQL 14+: a backend whose client is gone (kill -9) stops its statement within a second */
+	.lease_session = "SELECT set_config('client_connection_check_interval', '1000', false) "
+			 "WHERE current_setting('server_version_num')::int >= 140000",
 };
 
 const struct strata_driver strata_driver_postgres = {
@@ -1118,4 +1292,5 @@ const struct strata_driver strata_driver_postgres = {
 	.sql = &pg_sql,
 	.table_schema = pg_table_schema,
 	.exec_value = pg_exec_value,
+	.lock_check = pg_lock_check,
 };

@@ -791,6 +791,55 @@ static void sq_columns(struct strata_buf *b, const char *schema, const char *tab
 	strata_buf_adds(b, ") ORDER BY cid");
 }
 
+/*
+ * ---- the lease lock (lease.c): times as "YYYY-MM-DD HH:MM:SS.SSS" UTC text,
+ * which sorts as time does; 'now' is one instant within a statement
+ */
+/* (formats for strata_buf_addf: %% is one %) */
+#define SQ_NOW "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')"
+#define SQ_EXPIRES "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now', '+' || $3 || ' seconds')"
+
+static void sq_lease_ddl(struct strata_buf *b, const char *qlease)
+{
+	strata_buf_addf(b,
+			"CREATE TABLE IF NOT EXISTS %s (lock_key TEXT PRIMARY KEY, owner TEXT NOT NULL, "
+			"acquired_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL, expires_at TEXT NOT NULL)",
+			qlease);
+}
+
+static void sq_lease_take(struct strata_buf *b, const char *qlease)
+{
+	strata_buf_addf(b,
+			"INSERT INTO %s (lock_key, owner, acquired_at, heartbeat_at, expires_at) "
+			"VALUES ($1, $2, " SQ_NOW ", " SQ_NOW ", " SQ_EXPIRES ") "
+			"ON CONFLICT (lock_key) DO UPDATE SET owner = excluded.owner, "
+			"acquired_at = CASE WHEN owner = excluded.owner THEN acquired_at ELSE excluded.acquired_at END, "
+			"heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at "
+			"WHERE expires_at < " SQ_NOW " OR owner = excluded.owner",
+			qlease);
+}
+
+static void sq_lease_beat(struct strata_buf *b, const char *qlease)
+{
+	strata_buf_addf(b,
+			"UPDATE %s SET heartbeat_at = " SQ_NOW ", expires_at = " SQ_EXPIRES " "
+			"WHERE lock_key = $1 AND owner = $2 RETURNING lock_key",
+			qlease);
+}
+
+static void sq_lease_read(struct strata_buf *b, const char *qlease)
+{
+	strata_buf_addf(b,
+			"SELECT owner, substr(acquired_at, 1, 19), substr(heartbeat_at, 1, 19), substr(expires_at, 1, 19), "
+			"round((julianday('now') - julianday(heartbeat_at)) * 86400.0, 1) FROM %s WHERE lock_key = $1",
+			qlease);
+}
+
+static void sq_lease_release(struct strata_buf *b, const char *qlease)
+{
+	strata_buf_addf(b, "DELETE FROM %s WHERE lock_key = $1 AND owner = $2", qlease);
+}
+
 static const struct strata_dialect_ops sqlite_sql = {
 	.quote_ident = strata_buf_add_ident,
 	.quote_literal = strata_buf_add_literal,
@@ -828,6 +877,11 @@ static const struct strata_dialect_ops sqlite_sql = {
 	.client_command = "sqlite3 -bail DB < FILE",
 	.backup_suffix = ".db",
 	.schemas_query = NULL,
+	.lease_ddl = sq_lease_ddl,
+	.lease_take = sq_lease_take,
+	.lease_beat = sq_lease_beat,
+	.lease_read = sq_lease_read,
+	.lease_release = sq_lease_release,
 };
 
 const struct strata_driver strata_driver_sqlite = {

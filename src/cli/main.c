@@ -95,6 +95,29 @@ static int opt_lock_wait(struct cli *c, const struct cli_option *o, const char *
 	return 0;
 }
 
+static int opt_lock(struct cli *c, const struct cli_option *o, const char *spelled, const char *val)
+{
+	(void)spelled;
+	c->flags.lock_strategy = strata_lock_strategy_parse(val);
+	if (c->flags.lock_strategy < 0) {
+		fprintf(stderr, "strata: %s: \"%s\": expected auto, advisory or lease\n", o->longname, val);
+		return 2;
+	}
+	return 0;
+}
+
+static int opt_lease(struct cli *c, const struct cli_option *o, const char *spelled, const char *val)
+{
+	(void)spelled;
+	if (strata_parse_duration(val, &c->flags.lease) || c->flags.lease <= 0) {
+		fprintf(stderr, "strata: %s: \"%s\" is not a duration: expected seconds (30, 30s, 2m)\n", o->longname,
+			val);
+		return 2;
+	}
+	c->flags.lease_set = 1;
+	return 0;
+}
+
 static int opt_version(struct cli *c, const struct cli_option *o, const char *spelled, const char *val)
 {
 	(void)c, (void)o, (void)spelled, (void)val;
@@ -140,6 +163,11 @@ const struct cli_option table_options[] = {
 const struct cli_option change_options[] = {
 	{ .longname = "lock-wait", .kind = OPT_CALLBACK, .cb = opt_lock_wait, .flags = OPTF_VALUE, .arg = "SECONDS",
 	  .help = "give up waiting for another runner's lock (exit 3)" },
+	{ .longname = "lock", .kind = OPT_CALLBACK, .cb = opt_lock, .flags = OPTF_VALUE, .arg = "auto|advisory|lease",
+	  .help = "how runners exclude each other: the engine's session lock, a lease row with a heartbeat, or "
+		  "auto (the lease where the session lock cannot work: PgBouncer, CockroachDB...); lock= in strata.ini" },
+	{ .longname = "lease", .kind = OPT_CALLBACK, .cb = opt_lease, .flags = OPTF_VALUE, .arg = "SECONDS",
+	  .help = "how long a lease lasts without a heartbeat (default 30s; a dead holder's is taken over after it)" },
 	{ .longname = "backup", .kind = OPT_STRING, .value = &cli.opts.backup_dir, .arg = "DIR",
 	  .help = "back the database up into DIR before changing it" },
 	{ 0 },
@@ -295,6 +323,15 @@ static void make_opts(struct cli *c)
 {
 	c->opts.table = c->cfg.table;
 	c->opts.lock_wait = c->cfg.lock_wait_set ? c->cfg.lock_wait : -1;
+	/* the library reads the lock strategy from the environment, so that it reaches a fleet's every target */
+	if (c->cfg.lock_strategy >= 0)
+		setenv("STRATA_LOCK", strata_lock_strategy_name(c->cfg.lock_strategy), 1);
+	if (c->cfg.lease_set) {
+		char secs[32];
+
+		snprintf(secs, sizeof(secs), "%.3fs", c->cfg.lease);
+		setenv("STRATA_LEASE", secs, 1);
+	}
 	c->opts.single_transaction = c->cfg.single_transaction > 0;
 	c->opts.allow_modified = c->cfg.allow_modified > 0;
 	c->opts.allow_out_of_order = c->cfg.allow_out_of_order > 0;

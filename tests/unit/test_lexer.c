@@ -21,6 +21,7 @@
 
 #define PG STRATA_DIALECT_POSTGRES
 #define LITE STRATA_DIALECT_SQLITE
+#define MY STRATA_DIALECT_MYSQL
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -59,7 +60,11 @@ static const char *check_cover(const char *sql, size_t len, const struct strata_
 	return at == len ? NULL : "the tokens stop before the end";
 }
 
-/* Each piece's token range covers exactly [start, end), and its first significant token is at body. */
+/*
+ * Each piece's token range covers exactly [start, end), and its first
+ * significant token is at body (MySQL: a DELIMITER line and a delimiter
+ * other than ";" that lead a piece are not significant).
+ */
 static const char *check_ranges(const struct strata_split *sp, const struct strata_tokens *tk)
 {
 	size_t k, next = 0;
@@ -77,6 +82,7 @@ static const char *check_ranges(const struct strata_split *sp, const struct stra
 			return "a piece's last token does not end at its end";
 		for (j = st->tok; j < st->tok + st->ntok && !seen; j++)
 			if (tk->t[j].kind != STRATA_TOK_SPACE && tk->t[j].kind != STRATA_TOK_COMMENT &&
+			    tk->t[j].kind != STRATA_TOK_DELIMITER && !(tk->t[j].flags & STRATA_TOKF_DELIM) &&
 			    !(st->flags & STRATA_STMT_EMPTY && tk->t[j].kind == STRATA_TOK_SEMI)) {
 				if (tk->t[j].off != st->body)
 					return "a piece's first significant token is not at its body";
@@ -160,7 +166,7 @@ static const char *check_all(const char *text, size_t len, enum strata_dialect d
 				if (memcmp(&sp.s[k], &plain.s[k], sizeof(sp.s[k])) != 0)
 					bad = "split with tokens has other pieces";
 	}
-	if (!bad && !same_normalised(text, len, d))
+	if (!bad && d != MY && !same_normalised(text, len, d)) /* the old scanner knew no MySQL */
 		bad = "strata_sql_normalise differs from the byte scanner it replaced";
 	strata_tokens_release(&tk);
 	strata_split_release(&sp);
@@ -368,6 +374,214 @@ static void test_lexer_iterator(void **state)
 	assert_string_equal(strata_tok_kind_name(99), "?");
 }
 
+
+/* ---------------------------------------------------------------- MySQL */
+
+static void test_mysql_kinds(void **state)
+{
+	struct strata_tokens tk = { 0 };
+	const char *sql = "SELECT `a``b`, 'c\\'', \"d\"\"\", $x, 1e5 # c;\n-- d\n--e;";
+
+	(void)state;
+	expect_tokens(sql, MY,
+		      "word[SELECT] space[ ] qident[`a``b`] op[,] space[ ] string['c\\''] op[,] space[ ] "
+		      "string[\"d\"\"\"] op[,] space[ ] word[$x] op[,] space[ ] number[1e5] space[ ] comment[# c;] "
+		      "space[\n] comment[-- d] space[\n] op[-] op[-] word[e] semi[;]");
+	assert_int_equal(strata_lex(sql, strlen(sql), MY, &tk, NULL), 0);
+	assert_true(tk.t[5].flags & STRATA_TOKF_ESCAPES);
+	assert_true(tk.t[8].flags & STRATA_TOKF_ESCAPES);
+	strata_tokens_release(&tk);
+	expect_tokens("/*!50001 CREATE */ /*M!100 x*/ /*+ h */ /* c */;", MY,
+		      "cond-open[/*!50001] space[ ] word[CREATE] space[ ] cond-close[*/] space[ ] cond-open[/*M!100] "
+		      "space[ ] word[x] cond-close[*/] space[ ] comment[/*+ h */] space[ ] comment[/* c */] semi[;]");
+	assert_int_equal(strata_lex("/*+ h */", 8, MY, &tk, NULL), 0);
+	assert_int_equal(tk.t[0].flags, STRATA_TOKF_BLOCK | STRATA_TOKF_HINT);
+	strata_tokens_release(&tk);
+	/* outside a version comment, star-slash is two operators */
+	expect_tokens("a*/b", MY, "word[a] op[*] op[/] word[b]");
+}
+
+static void test_mysql_delimiter(void **state)
+{
+	struct strata_tokens tk = { 0 };
+	struct strata_split sp = { 0 };
+	const char *sql = "DELIMITER //\nSELECT 1;//\n  delimiter ';'\nEND$$;";
+	struct strata_lexer lx;
+	struct strata_token t;
+
+	(void)state;
+	expect_tokens(sql, MY,
+		      "delimiter[DELIMITER //] space[\n] word[SELECT] space[ ] number[1] op[;] semi[//] space[\n  ] "
+		      "delimiter[delimiter ';'] space[\n] word[END$$] semi[;]");
+	assert_int_equal(strata_lex(sql, strlen(sql), MY, &tk, NULL), 0);
+	assert_int_equal(tk.t[6].flags, STRATA_TOKF_DELIM);
+	assert_int_equal(tk.t[tk.n - 1].flags, 0);
+	strata_tokens_release(&tk);
+	/* the pieces: the delimiter and the next DELIMITER line lead the next one */
+	assert_int_equal(strata_sql_split_tokens(sql, strlen(sql), MY, &sp, &tk, NULL), 0);
+	assert_null(check_ranges(&sp, &tk));
+	assert_int_equal(sp.n, 2);
+	assert_int_equal(sp.s[0].start, 0);
+	assert_int_equal(sp.s[0].body, strlen("DELIMITER //\n"));
+	assert_int_equal(sp.s[0].end - sp.s[0].body, strlen("SELECT 1;"));
+	assert_memory_equal(sql + sp.s[1].start, "//", 2);
+	assert_memory_equal(sql + sp.s[1].body, "END$$;", 6);
+	strata_split_release(&sp);
+	strata_tokens_release(&tk);
+	/* the bare iterator follows DELIMITER too */
+	strata_lexer_init(&lx, sql, strlen(sql), MY);
+	lx.skip_trivia = 1;
+	while (strata_lexer_next(&lx, &t) > 0 && t.kind != STRATA_TOK_SEMI)
+		;
+	assert_int_equal(t.kind, STRATA_TOK_SEMI);
+	assert_int_equal(t.len, 2);
+	assert_string_equal(lx.delim, "//");
+	/* errors name the line of the DELIMITER command */
+	expect_error("SELECT 1;\nDELIMITER\n", MY, 2, "DELIMITER without a delimiter");
+	expect_error("SELECT 1;\n/*!5 SELECT 2;\n", MY, 2, "unterminated /*! version comment");
+	expect_error("-- atlas:delimiter  \n", MY, 1, "atlas:delimiter without a delimiter");
+}
+
+static void test_mysql_normalise(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "SELECT  a ,b # c\n FROM t ;", "SELECT a,b FROM t;" },
+		/* a built-in function name and its "(" keep their gap */
+		{ "SELECT COUNT (*), COUNT(*) FROM t;", "SELECT COUNT (*),COUNT(*)FROM t;" },
+		/* DELIMITER lines stay, each on its own line; so do the delimiter and version comments */
+		{ "DELIMITER //\nCREATE  PROCEDURE p() BEGIN SELECT 1; END //\nDELIMITER ;\n",
+		  "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; END //\nDELIMITER ;\n" },
+		{ "/*!40101   SET a = 1 */ ;", "/*!40101 SET a = 1 */;" },
+		{ "SELECT /*+ BKA(t) */ 1 /* plain */ ;", "SELECT /*+ BKA(t) */ 1;" },
+		/* two minus signs before a dropped comment are not made a -- comment */
+		{ "SELECT 1--#x\n1;", "SELECT 1--/**/1;" },
+		{ "SELECT 1--#x", "SELECT 1--/**/" },
+		/* a "# strata:" comment is no directive */
+		{ "# strata:no-transaction\n-- strata:no-transaction\nSELECT 1;", "-- strata:no-transaction\nSELECT 1;" },
+	};
+	struct strata_buf b;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strata_buf_init(&b);
+		assert_int_equal(strata_sql_normalise(cases[i].in, strlen(cases[i].in), MY, &b), 0);
+		if (b.len != strlen(cases[i].out) || memcmp(b.buf, cases[i].out, b.len) != 0)
+			fail_msg("case %zu: want [%s], got [%.*s]", i, cases[i].out, (int)b.len, b.buf);
+		strata_buf_release(&b);
+	}
+	/* not followed exactly: unterminated, or a delimiter made of white space */
+	strata_buf_init(&b);
+	assert_int_equal(strata_sql_normalise("SELECT 'a", 9, MY, &b), 1);
+	strata_buf_reset(&b);
+	assert_int_equal(strata_sql_normalise("-- atlas:delimiter \\n\\n\n\nSELECT 1\n\nSELECT 2", 42, MY, &b), 1);
+	strata_buf_release(&b);
+}
+
+static void test_mysql_implicit_commit(void **state)
+{
+	(void)state;
+	assert_true(strata_stmt_implicit_commit(MY, "CREATE TABLE t (a int)", 22));
+	assert_true(strata_stmt_implicit_commit(MY, " /*!40000 ALTER TABLE t DISABLE KEYS */", 39));
+	assert_false(strata_stmt_implicit_commit(MY, "CREATE TEMPORARY TABLE t (a int)", 32));
+	assert_false(strata_stmt_implicit_commit(MY, "INSERT INTO t VALUES (1)", 24));
+	assert_true(strata_stmt_implicit_commit(MY, "set autocommit=1", 16));
+	assert_false(strata_stmt_implicit_commit(MY, "set autocommit=0", 16));
+	assert_false(strata_stmt_implicit_commit(PG, "CREATE TABLE t (a int)", 22));
+	assert_false(strata_stmt_implicit_commit(MY, NULL, 0));
+	assert_false(strata_stmt_implicit_commit(MY, "", 0));
+}
+
+
+/* Repeat `unit` n times into a new buffer (caller frees). */
+static char *repeat(const char *unit, size_t n, size_t *len)
+{
+	size_t u = strlen(unit), i;
+	char *b = malloc(u * n + 1);
+
+	assert_non_null(b);
+	for (i = 0; i < n; i++)
+		memcpy(b + i * u, unit, u);
+	b[u * n] = '\0';
+	*len = u * n;
+	return b;
+}
+
+/* Split in MySQL: rc, and the statement count when it succeeds. */
+static int my_split(const char *sql, size_t len, size_t *count)
+{
+	struct strata_split sp = { 0 };
+	struct strata_err err = { 0 };
+	struct strata_buf b;
+	int rc = strata_sql_split(sql, len, MY, &sp, &err);
+
+	*count = strata_split_count(&sp);
+	strata_buf_init(&b);
+	(void)strata_sql_normalise(sql, len, MY, &b); /* must not crash or take long either */
+	strata_buf_release(&b);
+	strata_split_release(&sp);
+	strata_err_release(&err);
+	return rc;
+}
+
+/*
+ * Hostile MySQL scripts, megabytes each: linear time (ctest's timeout is the
+ * judge), no crash, and the answer the client would give.
+ */
+static void test_mysql_hostile(void **state)
+{
+	static const struct {
+		const char *unit;
+		size_t n;
+		int rc;          /* expected from the split */
+		size_t stmts;    /* expected statements when rc is 0, (size_t)-1 not checked */
+	} cases[] = {
+		{ "DELIMITER $$\nSELECT 1$$\nDELIMITER ;\n", 50000, 0, 50000 },
+		{ "/*!", 300000, STRATA_ESOURCE, 0 },
+		{ "/*!50001 SELECT 1; */;", 50000, 0, 100000 },
+		{ "#", 1000000, 0, 0 },
+		{ "--", 500000, 0, 1 },
+		{ "`", 999999, STRATA_ESOURCE, 0 },
+		{ "'\\", 500000, STRATA_ESOURCE, 0 },
+		{ "\t\t\t\t", 250000, 0, 0 },
+		{ "d delimiter", 100000, 0, 1 },
+		{ ";", 1000000, 0, 0 },
+		{ "\"\\\"\";", 200000, 0, 200000 },
+		{ "/*+ ; */", 125000, 0, 0 }, /* comments only */
+		{ "$", 1000000, 0, 1 },
+		{ "\n  DELIMITER 0123456789abcde\n", 30000, 0, 0 },
+	};
+	size_t i, len, n;
+	char *sql;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sql = repeat(cases[i].unit, cases[i].n, &len);
+		if (my_split(sql, len, &n) != cases[i].rc || (cases[i].rc == 0 && n != cases[i].stmts))
+			fail_msg("hostile case %zu (%.20s x %zu): rc/statements %zu", i, cases[i].unit, cases[i].n, n);
+		free(sql);
+	}
+	/* a delimiter at every byte: DELIMITER x, then x... */
+	sql = repeat("x", 1000000, &len);
+	memcpy(sql, "DELIMITER x\n", 12);
+	assert_int_equal(my_split(sql, len, &n), 0);
+	assert_int_equal(n, 0);
+	/* NUL bytes: in strings, identifiers and between tokens */
+	memcpy(sql, "SELECT '\0', `\0`, \0;", 19);
+	assert_int_equal(my_split(sql, 19, &n), 0);
+	assert_int_equal(n, 1);
+	free(sql);
+	/* a megabyte DELIMITER argument is refused, not truncated */
+	sql = repeat("x", 1000000, &len);
+	memcpy(sql, "DELIMITER ", 10);
+	assert_int_equal(my_split(sql, len, &n), STRATA_ESOURCE);
+	memcpy(sql, "-- atlas:delimiter ", 19);
+	assert_int_equal(my_split(sql, len, &n), STRATA_ESOURCE);
+	free(sql);
+}
+
 /* ---------------------------------------------------------------- the normaliser */
 
 static void test_normalise_edges(void **state)
@@ -425,11 +639,12 @@ static void test_data_cases(void **state)
 			const char *bad;
 
 			if ((bad = check_all(tc->input, tc->input_len, PG)) != NULL ||
-			    (bad = check_all(tc->input, tc->input_len, LITE)) != NULL) {
+			    (bad = check_all(tc->input, tc->input_len, LITE)) != NULL ||
+			    (bad = check_all(tc->input, tc->input_len, MY)) != NULL) {
 				print_error("%s:%d: %s: %s\n", path, tc->line, tc->name, bad);
 				data_fails++;
 			}
-			runs += 2;
+			runs += 3;
 		}
 		free_tfile(&tf);
 		free(text);
@@ -488,6 +703,11 @@ int main(void)
 		cmocka_unit_test(test_standard_conforming_strings),
 		cmocka_unit_test(test_sqlite_kinds),
 		cmocka_unit_test(test_sqlite_trigger),
+		cmocka_unit_test(test_mysql_kinds),
+		cmocka_unit_test(test_mysql_delimiter),
+		cmocka_unit_test(test_mysql_normalise),
+		cmocka_unit_test(test_mysql_implicit_commit),
+		cmocka_unit_test(test_mysql_hostile),
 		cmocka_unit_test(test_bom_and_lines),
 		cmocka_unit_test(test_statement_ranges),
 		cmocka_unit_test(test_unterminated),

@@ -1,0 +1,1 @@
+DELIMITER \n\n

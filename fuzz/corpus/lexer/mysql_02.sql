@@ -1,0 +1,5 @@
+SELECT * FROM (
+  SELECT * FROM t1 # comment;
+);
+# CREATE TABLE t(a int);
+SELECT 2;

@@ -1,0 +1,4 @@
+DELIMITER //
+//
+DELIMITER ;
+;
