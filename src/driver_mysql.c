@@ -2071,6 +2071,66 @@ static void my_statement_timeout(struct strata_buf *b, double ms, int local)
 	strata_buf_addf(b, "SET @strata_timeout = %.0f /*M!, max_statement_time = %.3f */", ms, ms / 1000.0);
 }
 
+/* ---- the lease lock (lease.c), on the server's UTC clock */
+
+#define MY_NOW "UTC_TIMESTAMP(6)"
+#define MY_EXPIRY "UTC_TIMESTAMP(6) + INTERVAL CAST($3 * 1000000 AS SIGNED) MICROSECOND"
+
+static void my_lease_ddl(struct strata_buf *b, const char *qlease)
+{
+	strata_buf_addf(b,
+			"CREATE TABLE IF NOT EXISTS %s (lock_key VARCHAR(255) NOT NULL PRIMARY KEY, "
+			"owner VARCHAR(255) NOT NULL, acquired_at DATETIME(6) NOT NULL, heartbeat_at DATETIME(6) NOT NULL, "
+			"expires_at DATETIME(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+			qlease);
+}
+
+/*
+ * ON DUPLICATE KEY UPDATE assigns left to right, each assignment seeing the
+ * ones before it: owner changes last but one, so that the test "expired, or
+ * ours" reads the old row in every assignment (after owner, "ours" holds
+ * exactly when the row was taken).
+ */
+static void my_lease_take(struct strata_buf *b, const char *qlease)
+{
+	const char *take = "(expires_at < " MY_NOW " OR owner = VALUES(owner))";
+
+	strata_buf_addf(b,
+			"INSERT INTO %s (lock_key, owner, acquired_at, heartbeat_at, expires_at) "
+			"VALUES ($1, $2, " MY_NOW ", " MY_NOW ", " MY_EXPIRY ") ON DUPLICATE KEY UPDATE "
+			"acquired_at = IF(%s, IF(owner = VALUES(owner), acquired_at, VALUES(acquired_at)), acquired_at), "
+			"heartbeat_at = IF(%s, VALUES(heartbeat_at), heartbeat_at), "
+			"owner = IF(%s, VALUES(owner), owner), "
+			"expires_at = IF(owner = VALUES(owner), VALUES(expires_at), expires_at)",
+			qlease, take, take, take);
+}
+
+/* No UPDATE ... RETURNING: the row is read back in the same round trip. */
+static void my_lease_beat(struct strata_buf *b, const char *qlease)
+{
+	strata_buf_addf(b,
+			"UPDATE %s SET heartbeat_at = " MY_NOW ", expires_at = " MY_EXPIRY
+			" WHERE lock_key = $1 AND owner = $2; "
+			"SELECT lock_key FROM %s WHERE lock_key = $1 AND owner = $2",
+			qlease, qlease);
+}
+
+static void my_lease_read(struct strata_buf *b, const char *qlease)
+{
+	strata_buf_addf(b,
+			"SELECT owner, DATE_FORMAT(acquired_at, '%%Y-%%m-%%d %%H:%%i:%%s'), "
+			"DATE_FORMAT(heartbeat_at, '%%Y-%%m-%%d %%H:%%i:%%s'), "
+			"DATE_FORMAT(expires_at, '%%Y-%%m-%%d %%H:%%i:%%s'), "
+			"ROUND(TIMESTAMPDIFF(MICROSECOND, heartbeat_at, " MY_NOW ") / 1000000, 1) "
+			"FROM %s WHERE lock_key = $1",
+			qlease);
+}
+
+static void my_lease_release(struct strata_buf *b, const char *qlease)
+{
+	strata_buf_addf(b, "DELETE FROM %s WHERE lock_key = $1 AND owner = $2", qlease);
+}
+
 static const struct strata_dialect_ops my_sql = {
 	.quote_ident = my_quote_ident,
 	.quote_literal = my_quote_literal,
@@ -2100,6 +2160,11 @@ static const struct strata_dialect_ops my_sql = {
 			 "NOT IN "
 			 "('mysql', 'information_schema', 'performance_schema', 'sys') "
 			 "ORDER BY LENGTH(SCHEMA_NAME), SCHEMA_NAME",
+	.lease_ddl = my_lease_ddl,
+	.lease_take = my_lease_take,
+	.lease_beat = my_lease_beat,
+	.lease_read = my_lease_read,
+	.lease_release = my_lease_release,
 };
 
 const struct strata_driver strata_driver_mysql = {

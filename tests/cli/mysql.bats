@@ -429,3 +429,20 @@ DO SLEEP(1.5);"
 	[ "$status" -eq 0 ]
 	[ "$(my_sql "${url##*/}" "SELECT GROUP_CONCAT(s ORDER BY v SEPARATOR '|') FROM n")" = "a;b|it's" ]
 }
+
+@test "MariaDB: --lock lease: four runners at once, each migration exactly once, the waiters name the lease's holder" {
+	require_mysql
+	url=$(make_my_db)
+	write_migration m 1 slow "CREATE TABLE ledger (v INT);
+INSERT INTO ledger VALUES (1);
+DO SLEEP(1.5);"
+	write_migration m 2 next "INSERT INTO ledger VALUES (2);"
+	for i in 1 2 3 4; do
+		"$STRATA" -d "$url" -p m up --lock lease >"run$i.out" 2>&1 &
+	done
+	wait
+	[ "$(my_sql "${url##*/}" "SELECT GROUP_CONCAT(v ORDER BY v) FROM ledger")" = "1,2" ]
+	[ "$(cat run*.out | grep -c 'nothing to do')" -eq 3 ]
+	grep -q 'waiting for the migration lock on .*: lease held by ' run*.out
+	[ "$(my_sql "${url##*/}" "SELECT COUNT(*) FROM strata_migrations_lock")" = 0 ]
+}
