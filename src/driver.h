@@ -6,15 +6,15 @@
  * names an engine.
  *
  * Each driver points its struct strata_driver's `sql` at one of these
- * (driver_sqlite.c, driver_pg.c). The methods only write text into a buffer:
- * they need no connection, so they are tested without a database
- * (tests/unit/test_dialect.c). What needs a connection (the schema a table
+ * (driver_sqlite.c, driver_pg.c, driver_mysql.c). The methods only write
+ * text into a buffer: they need no connection, so they are tested without a
+ * database (tests/unit/test_dialect.c, test_driver_mysql.c). What needs a connection (the schema a table
  * is pinned to) is a method of the driver itself, in its dialect block.
  *
  * Versions: the tracking tables hold exact digit strings of any length. How
  * an engine stores them is its own: PostgreSQL as numeric, SQLite in an
  * untyped column as INTEGER below 10^18 and TEXT above, ordered by
- * (length(version), version). history.c only ever writes a version through
+ * (length(version), version), MySQL as DECIMAL(65,0). history.c only ever writes a version through
  * version_param/version_literal and orders by version_desc/read_order.
  */
 #ifndef STRATA_DRIVER_H
