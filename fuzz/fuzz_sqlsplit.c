@@ -68,9 +68,12 @@ static void check_split(const char *sql, size_t len, enum strata_dialect d)
 		      st->start, len);
 		CHECK(st->body >= st->start && st->body <= st->end, "piece %zu: body %zu outside", i, st->body);
 		CHECK(!(st->flags & ~(unsigned)(STRATA_STMT_EMPTY | STRATA_STMT_NO_TX | STRATA_STMT_TX |
-						STRATA_STMT_IMPLICIT_COMMIT)),
+						STRATA_STMT_IMPLICIT_COMMIT | STRATA_STMT_OPEN_BODY)),
 		      "flags %#x", st->flags);
-		CHECK(d == STRATA_DIALECT_MYSQL || !(st->flags & STRATA_STMT_IMPLICIT_COMMIT), "implicit commit outside MySQL");
+		CHECK(d == STRATA_DIALECT_MYSQL || !(st->flags & (STRATA_STMT_IMPLICIT_COMMIT | STRATA_STMT_OPEN_BODY)),
+		      "MySQL flags outside MySQL");
+		CHECK(!(st->flags & STRATA_STMT_OPEN_BODY) || sql[st->end - 1] == ';', "piece %zu: open body not cut at ';'",
+		      i);
 		CHECK(!(st->flags & STRATA_STMT_IMPLICIT_COMMIT) ||
 			      strata_stmt_implicit_commit(d, sql + st->body, st->end - st->body),
 		      "piece %zu: flagged, but strata_stmt_implicit_commit says no", i);
@@ -79,7 +82,8 @@ static void check_split(const char *sql, size_t len, enum strata_dialect d)
 		      "a PRAGMA that begins or ends a transaction");
 		if (empty) {
 			CHECK(st->body == st->end, "empty piece %zu: body != end", i);
-			CHECK(!(st->flags & (STRATA_STMT_NO_TX | STRATA_STMT_TX | STRATA_STMT_IMPLICIT_COMMIT)),
+			CHECK(!(st->flags & (STRATA_STMT_NO_TX | STRATA_STMT_TX | STRATA_STMT_IMPLICIT_COMMIT |
+					     STRATA_STMT_OPEN_BODY)),
 			      "empty piece %zu flagged", i);
 		} else {
 			CHECK(st->body < st->end, "piece %zu: empty body", i);

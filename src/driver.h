@@ -269,7 +269,7 @@ struct strata_dialect_ops {
 	 * is read back with lease_read.
 	 */
 	void (*lease_take)(struct strata_buf *b, const char *qlease);
-	/* Heartbeat: heartbeat_at = now, expires_at = now + $3 where key $1 and owner $2; returns the key (a row) when it is still $2's */
+	/* Heartbeat: heartbeat_at = now, expires_at = now + $3 where key $1 and owner $2 (lease_read then tells whose it is) */
 	void (*lease_beat)(struct strata_buf *b, const char *qlease);
 	/*
 	 * The row of key $1: owner, acquired_at, heartbeat_at, expires_at as

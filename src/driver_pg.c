@@ -1202,7 +1202,7 @@ static void pg_lease_beat(struct strata_buf *b, const char *qlease)
 	strata_buf_addf(b,
 			"UPDATE %s SET heartbeat_at = clock_timestamp(), "
 			"expires_at = clock_timestamp() + $3::float8 * interval '1 second' "
-			"WHERE lock_key = $1 AND owner = $2 RETURNING lock_key",
+			"WHERE lock_key = $1 AND owner = $2",
 			qlease);
 }
 

@@ -823,7 +823,7 @@ static void sq_lease_beat(struct strata_buf *b, const char *qlease)
 {
 	strata_buf_addf(b,
 			"UPDATE %s SET heartbeat_at = " SQ_NOW ", expires_at = " SQ_EXPIRES " "
-			"WHERE lock_key = $1 AND owner = $2 RETURNING lock_key",
+			"WHERE lock_key = $1 AND owner = $2",
 			qlease);
 }
 

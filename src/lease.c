@@ -199,14 +199,17 @@ static void *heartbeat(void *arg)
 			break;
 		pthread_mutex_unlock(&l->mu);
 		/* a connection that broke is opened again; a failed beat is tried at the next tick */
-		rc = l->conn ? run(l, l->beat, 3, &rows, &err) : STRATA_ECONNECT;
+		rc = l->conn ? run(l, l->beat, 3, NULL, &err) : STRATA_ECONNECT;
 		if (rc && rc != STRATA_ELOCK) {
 			strata_err_release(&err);
 			if (lease_connect(l, &err) == 0)
-				rc = run(l, l->beat, 3, &rows, &err);
+				rc = run(l, l->beat, 3, NULL, &err);
 		}
+		if (!rc) /* still ours? (the beat touched no row if not) */
+			rc = run(l, l->read, 1, &rows, &err);
 		pthread_mutex_lock(&l->mu);
-		if (!rc && rows && rows->nrows == 0)
+		if (!rc && rows && (rows->nrows == 0 || !strata_rows_get(rows, 0, 0) ||
+				    strcmp(strata_rows_get(rows, 0, 0), l->owner) != 0))
 			l->lost = 1; /* another runner has it: ours had expired */
 		strata_rows_free(rows);
 		strata_err_release(&err);

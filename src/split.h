@@ -27,6 +27,12 @@ enum {
 	STRATA_STMT_TX_PRAGMA = 1 << 4, /* SQLite's PRAGMA foreign_keys = ..., which a transaction ignores */
 	/* MySQL: the statement commits the open transaction itself (DDL, LOCK TABLES, ...: strata_stmt_implicit_commit) */
 	STRATA_STMT_IMPLICIT_COMMIT = 1 << 5,
+	/*
+	 * MySQL: a CREATE whose BEGIN ... END body is still open where a ";"
+	 * ended it: the body's first ";" (the mysql client cuts there too, and
+	 * the server then rejects both parts). DELIMITER around it is the fix.
+	 */
+	STRATA_STMT_OPEN_BODY = 1 << 6,
 };
 #define STRATA_STMT_TX (STRATA_STMT_TX_BEGIN | STRATA_STMT_TX_END | STRATA_STMT_TX_PRAGMA)
 

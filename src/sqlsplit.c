@@ -127,6 +127,8 @@ struct splitter {
 	int state;                   /* sqlite3_complete state, 0..7 */
 	/* MySQL */
 	size_t carry;                /* tokens at the end that lead the next piece (a delimiter other than ";") */
+	size_t body_depth;           /* BEGIN ... END (and CASE ... END) nesting in a CREATE statement */
+	int after_end;               /* the last word was END: END IF|LOOP|WHILE|REPEAT close no BEGIN */
 };
 
 /* Newlines in [a, b), remembering where the last line starts. */
@@ -869,8 +871,33 @@ static int my_implicit_commit(const struct splitter *lx)
 	return 0;
 }
 
-/* End of a MySQL statement at `end`. */
-static int my_end_statement(struct splitter *lx, size_t end)
+/*
+ * The compound-statement nesting of a CREATE (for STRATA_STMT_OPEN_BODY):
+ * BEGIN opens, and CASE inside a body (a CASE statement or expression, both
+ * closed by END [CASE]); END closes one, unless IF, LOOP, WHILE or REPEAT
+ * follows it (those open nothing here). Only words at the top of a CREATE
+ * statement are looked at; strings and comments are tokens of their own.
+ */
+static inline void my_word(struct splitter *lx, const unsigned char *w, size_t n)
+{
+	if (lx->ntoks == 0 || !tok_is(lx, 0, "create"))
+		return;
+	if (lx->after_end) {
+		lx->after_end = 0;
+		if (word_eq(w, n, "if") || word_eq(w, n, "loop") || word_eq(w, n, "while") || word_eq(w, n, "repeat"))
+			return;
+		lx->body_depth -= lx->body_depth > 0;
+	}
+	if (word_eq(w, n, "begin"))
+		lx->body_depth++;
+	else if (word_eq(w, n, "case"))
+		lx->body_depth += lx->body_depth > 0;
+	else if (word_eq(w, n, "end"))
+		lx->after_end = 1;
+}
+
+/* End of a MySQL statement at `end`; `semi`: a ";" delimiter ended it. */
+static int my_end_statement(struct splitter *lx, size_t end, int semi)
 {
 	unsigned flags = 0;
 
@@ -878,9 +905,15 @@ static int my_end_statement(struct splitter *lx, size_t end)
 		flags |= my_tx(lx);
 		if (my_implicit_commit(lx))
 			flags |= STRATA_STMT_IMPLICIT_COMMIT;
+		if (lx->after_end)
+			lx->body_depth -= lx->body_depth > 0;
+		if (semi && lx->body_depth > 0)
+			flags |= STRATA_STMT_OPEN_BODY;
 	}
 	lx->ntoks = 0;
 	lx->paren_depth = 0;
+	lx->body_depth = 0;
+	lx->after_end = 0;
 	return emit(lx, end, flags);
 }
 
@@ -902,9 +935,9 @@ static int split_mysql(struct splitter *lx)
 		case STRATA_TOK_SEMI:
 			if (t.flags & STRATA_TOKF_DELIM) {
 				lx->carry = 1;
-				rc = my_end_statement(lx, t.off);
+				rc = my_end_statement(lx, t.off, 0);
 			} else {
-				rc = my_end_statement(lx, t.off + 1);
+				rc = my_end_statement(lx, t.off + 1, 1);
 			}
 			if (rc)
 				return rc;
@@ -917,6 +950,7 @@ static int split_mysql(struct splitter *lx)
 				lx->body = t.off;
 			continue;
 		case STRATA_TOK_WORD:
+			my_word(lx, lx->s + t.off, t.len);
 			my_token(lx, t.off, t.len, T_WORD);
 			continue;
 		case STRATA_TOK_OP:
@@ -931,12 +965,16 @@ static int split_mysql(struct splitter *lx)
 			}
 			break;
 		}
+		if (lx->after_end) { /* END followed by no word: it closed one */
+			lx->body_depth -= lx->body_depth > 0;
+			lx->after_end = 0;
+		}
 		my_token(lx, t.off, t.len, T_OTHER);
 	}
 	if (rc)
 		return rc;
 	if (lx->start < lx->len)
-		return my_end_statement(lx, lx->len);
+		return my_end_statement(lx, lx->len, 0);
 	return 0;
 }
 
@@ -1030,16 +1068,27 @@ size_t strata_split_count(const struct strata_split *s)
 	return n;
 }
 
+/*
+ * MySQL: a transaction that BEGIN or START TRANSACTION opened (themselves
+ * flagged as committing implicitly) also ends at the next statement that
+ * commits implicitly (DDL, LOCK TABLES...); one that SET autocommit = 0
+ * opened does not, as every statement after it runs in a transaction again.
+ */
 int strata_split_open_tx(const struct strata_split *s)
 {
 	size_t i;
-	int open = 0;
+	int open = 0, closes_implicitly = 0;
 
 	for (i = 0; i < s->n; i++) {
-		if (s->s[i].flags & STRATA_STMT_TX_END)
+		unsigned f = s->s[i].flags;
+
+		if ((f & STRATA_STMT_TX_END) ||
+		    (closes_implicitly && (f & STRATA_STMT_IMPLICIT_COMMIT) && !(f & STRATA_STMT_TX_BEGIN)))
 			open = 0;
-		if (s->s[i].flags & STRATA_STMT_TX_BEGIN)
+		if (f & STRATA_STMT_TX_BEGIN) {
 			open = s->s[i].line;
+			closes_implicitly = !!(f & STRATA_STMT_IMPLICIT_COMMIT);
+		}
 	}
 	return open;
 }

@@ -75,6 +75,54 @@ static void test_file_keys(void **state)
 	strata_err_release(&err);
 }
 
+
+static const char *lock_env(const char *name)
+{
+	if (strcmp(name, "STRATA_LOCK") == 0)
+		return "advisory";
+	if (strcmp(name, "STRATA_LEASE") == 0)
+		return "1m";
+	return NULL;
+}
+
+/* lock = and lease = in the file, STRATA_LOCK and STRATA_LEASE over them, and the strategy names. */
+static void test_lock_and_lease(void **state)
+{
+	struct strata_config file, env;
+	struct strata_err err = { 0 };
+	char *p = write_ini("lock = lease\nlease = 5s\n");
+
+	(void)state;
+	strata_config_init(&file);
+	assert_int_equal(file.lock_strategy, -1);
+	assert_int_equal(strata_config_read_file(p, &file, &err), 0);
+	assert_int_equal(file.lock_strategy, STRATA_LOCK_LEASE);
+	assert_true(file.lease_set && file.lease == 5.0);
+	strata_config_init(&env);
+	assert_int_equal(strata_config_read_env(&env, lock_env, &err), 0);
+	assert_int_equal(env.lock_strategy, STRATA_LOCK_ADVISORY);
+	assert_true(env.lease_set && env.lease == 60.0);
+	assert_int_equal(strata_config_overlay(&file, &env), 0);
+	assert_int_equal(file.lock_strategy, STRATA_LOCK_ADVISORY);
+	assert_true(file.lease == 60.0);
+	strata_config_release(&file);
+	strata_config_release(&env);
+	unlink(p);
+	p = write_ini("lease = 0\n");
+	strata_config_init(&file);
+	assert_int_equal(strata_config_read_file(p, &file, &err), STRATA_EUSAGE);
+	assert_non_null(strstr(err.message, "bad value \"0\" for lease"));
+	strata_config_release(&file);
+	strata_err_release(&err);
+	unlink(p);
+	assert_int_equal(strata_lock_strategy_parse("auto"), STRATA_LOCK_AUTO);
+	assert_int_equal(strata_lock_strategy_parse("lease"), STRATA_LOCK_LEASE);
+	assert_int_equal(strata_lock_strategy_parse("Lease"), -1);
+	assert_int_equal(strata_lock_strategy_parse(NULL), -1);
+	assert_string_equal(strata_lock_strategy_name(STRATA_LOCK_ADVISORY), "advisory");
+	assert_string_equal(strata_lock_strategy_name(strata_lock_strategy_parse("lease")), "lease");
+}
+
 static void test_file_errors(void **state)
 {
 	struct strata_config c;
@@ -233,6 +281,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_keys),
+		cmocka_unit_test(test_lock_and_lease),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_paths),

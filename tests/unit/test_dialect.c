@@ -243,6 +243,124 @@ static void test_sqlite_version_order(void **state)
 	unlink(path);
 }
 
+
+/* q on c with the lease parameters; the rows (caller frees), NULL for none asked. */
+static struct strata_rows *lease_q(struct strata_conn *c, void (*fn)(struct strata_buf *, const char *), const char *owner,
+				   const char *secs, int want_rows)
+{
+	const char *params[3] = { "strata:\"trk\"", owner, secs };
+	struct strata_rows *r = NULL;
+	struct strata_err err;
+	struct strata_buf b;
+
+	strata_err_clear(&err);
+	strata_buf_init(&b);
+	fn(&b, "\"trk_lock\"");
+	assert_false(b.broken);
+	if (sq()->query(c, b.buf, 3, params, want_rows ? &r : NULL, &err) != 0)
+		fail_msg("%s: %s", b.buf, err.message);
+	strata_buf_release(&b);
+	strata_err_release(&err);
+	return r;
+}
+
+/* Whose is the lease now, by lease_read (malloc'ed, NULL when no row)? */
+static char *lease_owner_now(struct strata_conn *c)
+{
+	struct strata_rows *r = lease_q(c, sq()->sql->lease_read, NULL, NULL, 1);
+	char *o = r->nrows ? strdup(strata_rows_get(r, 0, 0)) : NULL;
+
+	assert_true(r->nrows <= 1);
+	if (r->nrows)
+		assert_int_equal(r->ncols, 5);
+	strata_rows_free(r);
+	return o;
+}
+
+/*
+ * The lease statements on a real SQLite file: the first take wins; another
+ * owner's take leaves a live lease alone and replaces an expired one; the
+ * beat of an owner whose lease was taken over touches nothing; release
+ * deletes only one's own row.
+ */
+static void test_sqlite_lease(void **state)
+{
+	const struct strata_dialect_ops *d = sq()->sql;
+	struct strata_target t;
+	struct strata_conn *c;
+	struct strata_rows *r;
+	struct strata_err err;
+	struct strata_buf b;
+	char path[64], *o;
+	long pos;
+
+	(void)state;
+	strata_err_clear(&err);
+	c = sqlite_open(path, sizeof(path), &t);
+	strata_buf_init(&b);
+	d->lease_ddl(&b, "\"trk_lock\"");
+	assert_int_equal(sq()->exec(c, b.buf, b.len, &pos, &err), 0);
+	assert_int_equal(sq()->exec(c, b.buf, b.len, &pos, &err), 0); /* IF NOT EXISTS */
+	strata_buf_release(&b);
+	lease_q(c, d->lease_take, "a:1:00000001", "30", 0);
+	assert_string_equal(o = lease_owner_now(c), "a:1:00000001");
+	free(o);
+	/* b cannot take a live lease; a's own take renews it */
+	lease_q(c, d->lease_take, "b:2:00000002", "30", 0);
+	assert_string_equal(o = lease_owner_now(c), "a:1:00000001");
+	free(o);
+	assert_int_equal(sq()->query(c, "UPDATE trk_lock SET heartbeat_at = '2001-01-01 00:00:00.000'", 0, NULL, NULL, &err),
+			 0);
+	lease_q(c, d->lease_beat, "a:1:00000001", "30", 0);
+	assert_int_equal(sq()->query(c, "SELECT heartbeat_at > '2002' FROM trk_lock", 0, NULL, &r, &err), 0);
+	assert_string_equal(strata_rows_get(r, 0, 0), "1");
+	strata_rows_free(r);
+	/* a stops beating: once expired, b takes it over, and a's next beat finds it gone */
+	assert_int_equal(sq()->query(c, "UPDATE trk_lock SET expires_at = '2000-01-01 00:00:00.000'", 0, NULL, NULL, &err),
+			 0);
+	lease_q(c, d->lease_take, "b:2:00000002", "30", 0);
+	assert_string_equal(o = lease_owner_now(c), "b:2:00000002");
+	free(o);
+	lease_q(c, d->lease_beat, "a:1:00000001", "30", 0); /* touches b's row not */
+	assert_string_equal(o = lease_owner_now(c), "b:2:00000002");
+	free(o);
+	/* expires_at is 30 s after the heartbeat, on the database's clock */
+	assert_int_equal(sq()->query(c, "SELECT round((julianday(expires_at) - julianday(heartbeat_at)) * 86400) FROM trk_lock",
+				     0, NULL, &r, &err),
+			 0);
+	assert_string_equal(strata_rows_get(r, 0, 0), "30.0");
+	strata_rows_free(r);
+	/* a's release leaves b's row; b's deletes it */
+	lease_q(c, d->lease_release, "a:1:00000001", NULL, 0);
+	assert_string_equal(o = lease_owner_now(c), "b:2:00000002");
+	free(o);
+	lease_q(c, d->lease_release, "b:2:00000002", NULL, 0);
+	assert_null(lease_owner_now(c));
+	sq()->close(c);
+	strata_err_release(&err);
+	unlink(path);
+}
+
+/* PostgreSQL's lease statements: the conditional upsert and the server's clock. */
+static void test_pg_lease_text(void **state)
+{
+	const struct strata_dialect_ops *d = pg()->sql;
+	struct strata_buf b;
+
+	(void)state;
+	strata_buf_init(&b);
+	d->lease_take(&b, "\"s\".\"m_lock\"");
+	assert_non_null(strstr(b.buf, "INSERT INTO \"s\".\"m_lock\" AS l"));
+	assert_non_null(strstr(b.buf, "ON CONFLICT (lock_key) DO UPDATE"));
+	assert_non_null(strstr(b.buf, "WHERE l.expires_at < clock_timestamp() OR l.owner = excluded.owner"));
+	strata_buf_reset(&b);
+	d->lease_beat(&b, "\"m_lock\"");
+	assert_non_null(strstr(b.buf, "WHERE lock_key = $1 AND owner = $2"));
+	strata_buf_release(&b);
+	assert_non_null(d->lease_session);
+	assert_non_null(pg()->lock_check);
+}
+
 static void test_tables(void **state)
 {
 	struct strata_buf b;
@@ -398,6 +516,8 @@ int main(void)
 		cmocka_unit_test(test_quoting),
 		cmocka_unit_test(test_version_storage),
 		cmocka_unit_test(test_sqlite_version_order),
+		cmocka_unit_test(test_sqlite_lease),
+		cmocka_unit_test(test_pg_lease_text),
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_sessions),

@@ -480,9 +480,28 @@ static void test_mysql_normalise(void **state)
 	strata_buf_release(&b);
 }
 
+/* strata_split_open_tx() of a MySQL script: the line of a transaction left open, or 0. */
+static int my_open_tx(const char *sql)
+{
+	struct strata_split sp = { 0 };
+	int line;
+
+	assert_int_equal(strata_sql_split(sql, strlen(sql), MY, &sp, NULL), 0);
+	line = strata_split_open_tx(&sp);
+	strata_split_release(&sp);
+	return line;
+}
+
 static void test_mysql_implicit_commit(void **state)
 {
 	(void)state;
+	/* DDL ends what START TRANSACTION began; not what SET autocommit = 0 began */
+	assert_int_equal(my_open_tx("START TRANSACTION;\nINSERT INTO t VALUES (1);\n"), 1);
+	assert_int_equal(my_open_tx("START TRANSACTION;\nINSERT INTO t VALUES (1);\nCREATE TABLE u (a int);\n"), 0);
+	assert_int_equal(my_open_tx("BEGIN;\nINSERT INTO t VALUES (1);\nCOMMIT;\n"), 0);
+	assert_int_equal(my_open_tx("SET autocommit = 0;\nCREATE TABLE u (a int);\nINSERT INTO u VALUES (1);\n"), 1);
+	assert_int_equal(my_open_tx("SET autocommit = 0;\nINSERT INTO t VALUES (1);\nSET autocommit = 1;\n"), 0);
+	assert_int_equal(my_open_tx("CREATE TABLE u (a int);\nBEGIN;\nLOCK TABLES u WRITE;\nBEGIN;\n"), 4);
 	assert_true(strata_stmt_implicit_commit(MY, "CREATE TABLE t (a int)", 22));
 	assert_true(strata_stmt_implicit_commit(MY, " /*!40000 ALTER TABLE t DISABLE KEYS */", 39));
 	assert_false(strata_stmt_implicit_commit(MY, "CREATE TEMPORARY TABLE t (a int)", 32));

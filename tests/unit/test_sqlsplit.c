@@ -179,7 +179,7 @@ MAYBE_UNUSED static const char *check_invariants(const char *sql, size_t len, co
  *
  *   === name [postgres|sqlite|both|mysql] [noeol] [esc]
  *   input lines
- *   --- [no-tx] [tx=K] [commit] [line=N] one per expected statement (trimmed body),
+ *   --- [no-tx] [tx=K] [commit] [open-body] [line=N] one per expected statement (trimmed body),
  *   statement lines             or "--- [none]" when there are none,
  *   --- error N: substring      or the expected error instead.
  */
@@ -189,6 +189,7 @@ struct expect {
 	int no_tx;      /* STRATA_STMT_NO_TX expected */
 	unsigned tx;    /* STRATA_STMT_TX_* bits expected (tx=begin|end|chain|pragma) */
 	int commit;     /* MySQL: STRATA_STMT_IMPLICIT_COMMIT expected ("commit"); clear without it */
+	int open_body;  /* MySQL: STRATA_STMT_OPEN_BODY expected ("open-body"); clear without it */
 	int line;       /* expected line, 0 = not checked */
 };
 
@@ -399,6 +400,8 @@ MAYBE_UNUSED static void parse_cases(struct tfile *tf, const char *text, size_t 
 						cur->tx = STRATA_STMT_TX_PRAGMA;
 					else if (!strcmp(tok, "commit"))
 						cur->commit = 1;
+					else if (!strcmp(tok, "open-body"))
+						cur->open_body = 1;
 					else if (!strncmp(tok, "line=", 5))
 						cur->line = atoi(tok + 5);
 					else
@@ -512,6 +515,11 @@ static int run_case(const struct tfile *tf, const struct tcase *tc, enum strata_
 		if (!!(st->flags & STRATA_STMT_NO_TX) != (d == STRATA_DIALECT_POSTGRES && ex->no_tx)) {
 			print_error("%s:%d: %s [%s]: statement %zu: no-tx flag %s\n", tf->path, tc->line, tc->name, dn,
 				    k, st->flags & STRATA_STMT_NO_TX ? "set" : "not set");
+			fails++;
+		}
+		if (!!(st->flags & STRATA_STMT_OPEN_BODY) != ex->open_body) {
+			print_error("%s:%d: %s [%s]: statement %zu: open-body flag %s\n", tf->path, tc->line, tc->name, dn,
+				    k, ex->open_body ? "not set" : "set");
 			fails++;
 		}
 		if (!!(st->flags & STRATA_STMT_IMPLICIT_COMMIT) != ex->commit) {
