@@ -2105,14 +2105,12 @@ static void my_lease_take(struct strata_buf *b, const char *qlease)
 			qlease, take, take, take);
 }
 
-/* No UPDATE ... RETURNING: the row is read back in the same round trip. */
 static void my_lease_beat(struct strata_buf *b, const char *qlease)
 {
 	strata_buf_addf(b,
 			"UPDATE %s SET heartbeat_at = " MY_NOW ", expires_at = " MY_EXPIRY
-			" WHERE lock_key = $1 AND owner = $2; "
-			"SELECT lock_key FROM %s WHERE lock_key = $1 AND owner = $2",
-			qlease, qlease);
+			" WHERE lock_key = $1 AND owner = $2",
+			qlease);
 }
 
 static void my_lease_read(struct strata_buf *b, const char *qlease)
