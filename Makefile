@@ -7,7 +7,7 @@
 #   make test-deps   deps + what the tests need, PostgreSQL 15 included
 #   make build       configure and build in build/
 #   make demo        deps + build, then the example migrations on SQLite
-#   make check       test-deps + build + ctest with a throwaway PostgreSQL,
+#   make check       test-deps + build + ctest with a throwaway PostgreSQL and MariaDB,
 #                    fuzz smoke run, the whole ctest suite again under ASan/UBSan
 #   make install     build, then cmake --install build (PREFIX=/some/dir to
 #                    install elsewhere, no root needed; default /usr/local)
@@ -33,9 +33,10 @@ CMAKE_FLAGS ?=
 STRATA_TESTS ?=
 
 DEPS := build-essential cmake pkg-config libpq-dev libsqlite3-dev libssl-dev \
-	libinih-dev libcjson-dev sqlite3
+	libinih-dev libcjson-dev sqlite3 libmariadb-dev
 TEST_DEPS := $(DEPS) libcmocka-dev bats postgresql-15 libpg-query-dev clang \
-	libclang-rt-14-dev valgrind jq python3 git zlib1g-dev
+	libclang-rt-14-dev valgrind jq python3 git zlib1g-dev \
+	mariadb-server-core mariadb-client-core mariadb-client
 
 DEMO_DB := $(BUILD)/demo.db
 DEMO := ./$(BUILD)/strata -d sqlite:$(DEMO_DB) -p examples/migrations
@@ -102,19 +103,29 @@ demo: deps
 	run $(DEMO) status
 	run $(DEMO) up
 
-# The cluster lives in $(BUILD)/pg and its environment in $(BUILD)/pg.env; it
-# is stopped on every way out (the trap), quietly, so that the last line
-# printed is ctest's summary.
+# The cluster lives in $(BUILD)/pg and its environment in $(BUILD)/pg.env, the
+# MariaDB server in $(BUILD)/mysql and $(BUILD)/mysql.env; both are stopped on
+# every way out (the trap), quietly, so that the last line printed is ctest's
+# summary.
 check: test-deps
 	@$(MAKE) --no-print-directory build STRATA_TESTS=ON
 	summary() { grep -E '^[0-9]+% tests passed' "$$1" | tail -n 1; }
 	stage() { printf '\n==== %s\n' "$$*"; }
 
 	stage "PostgreSQL test cluster"
+	stop_servers() {
+		bash tests/pg.sh stop $(BUILD)/pg >/dev/null 2>&1 || true
+		bash tests/mysql.sh stop $(BUILD)/mysql >/dev/null 2>&1 || true
+	}
+	trap stop_servers EXIT
 	bash tests/pg.sh start $(BUILD)/pg >$(BUILD)/pg.env
-	trap 'bash tests/pg.sh stop $(BUILD)/pg >/dev/null 2>&1 || true' EXIT
 	cat $(BUILD)/pg.env
 	. $(BUILD)/pg.env
+
+	stage "MariaDB test server"
+	bash tests/mysql.sh start $(BUILD)/mysql >$(BUILD)/mysql.env
+	cat $(BUILD)/mysql.env
+	. $(BUILD)/mysql.env
 
 	stage "ctest ($(BUILD))"
 	rc=0
@@ -145,7 +156,7 @@ check: test-deps
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1$${UBSAN_OPTIONS:+:$$UBSAN_OPTIONS}
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure --no-tests=error -j$(JOBS) 2>&1 |
 		tee $(ASAN_BUILD)/ctest.log || rc=$$?
-	bash tests/pg.sh stop $(BUILD)/pg >/dev/null 2>&1 || true
+	stop_servers
 	trap - EXIT
 	echo
 	summary $(ASAN_BUILD)/ctest.log
@@ -157,4 +168,5 @@ install:
 
 clean:
 	if [ -e $(BUILD)/pg ]; then bash tests/pg.sh stop $(BUILD)/pg || true; fi
+	if [ -e $(BUILD)/mysql ]; then bash tests/mysql.sh stop $(BUILD)/mysql || true; fi
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -71,7 +71,8 @@ static struct strata_target *parse_checked(const char *url, struct strata_err *e
 		return NULL;
 	}
 	CHECK(t != NULL && t->conninfo != NULL && t->display != NULL, "incomplete target");
-	CHECK(t->engine == STRATA_ENGINE_SQLITE || t->engine == STRATA_ENGINE_POSTGRES, "engine %d", t->engine);
+	CHECK(t->engine == STRATA_ENGINE_SQLITE || t->engine == STRATA_ENGINE_POSTGRES || t->engine == STRATA_ENGINE_MYSQL,
+	      "engine %d", t->engine);
 	CHECK(strcmp(t->display, red) == 0, "display \"%s\" vs redact \"%s\"", t->display, red);
 	CHECK(t->engine != STRATA_ENGINE_SQLITE || t->conninfo[0] != '\0', "SQLite target names no file");
 	free(red);
@@ -198,11 +199,15 @@ static void constructed(const char *s, size_t len, unsigned form)
 	case 0:
 		/* postgres://USER:PASSWORD@REST: the user has no ':' '@' '/', the password no '@' '/' */
 		add_password(&pw, p[1], n[1], "@/");
-		strata_buf_adds(&url, form & 4 ? "postgresql://" : "postgres://");
+		/* and the same with MySQL's schemes, golang-migrate's tcp(host:port) among them */
+		strata_buf_adds(&url, form & 32 ? (form & 4 ? "mysql://" : "mariadb://")
+					 : form & 4 ? "postgresql://" : "postgres://");
 		add_filtered(&url, p[0], n[0], ":@/");
 		strata_buf_addc(&url, ':');
 		strata_buf_adds(&url, pw.buf);
 		strata_buf_addc(&url, '@');
+		if ((form & 96) == 96)
+			strata_buf_adds(&url, "tcp(");
 		add_filtered(&url, p[2], n[2], "");
 		add_filtered(&url, p[3], n[3], "");
 		break;

@@ -160,7 +160,7 @@ const char *strata_strerror(int rc);
  * Migration sources
  */
 
-enum strata_engine { STRATA_ENGINE_SQLITE = 1, STRATA_ENGINE_POSTGRES };
+enum strata_engine { STRATA_ENGINE_SQLITE = 1, STRATA_ENGINE_POSTGRES, STRATA_ENGINE_MYSQL };
 
 enum strata_layout {
 	STRATA_LAYOUT_PAIR = 1,  /* golang-migrate: V_name.up.sql + V_name.down.sql */

@@ -328,11 +328,98 @@ static int unrecorded(struct run *r, const struct strata_step *s, int rc, struct
  * connection: a table rebuild resumed with foreign keys back on would let
  * DROP TABLE cascade into the child tables.
  */
+/*
+ * A test hook (crash tests): STRATA_TEST_PAUSE_UNRECORDED=K:FILE makes a run
+ * stop for a minute after statement K of a migration ran and before the
+ * journal records it, having created FILE, so that a test can kill it there.
+ */
+static void pause_unrecorded(int k)
+{
+	const char *v = getenv("STRATA_TEST_PAUSE_UNRECORDED");
+	const char *colon = v ? strchr(v, ':') : NULL;
+	FILE *f;
+
+	if (!colon || atoi(v) != k)
+		return;
+	f = fopen(colon + 1, "w");
+	if (f)
+		fclose(f);
+	{
+		struct timespec ts = { 60, 0 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * On an engine whose DDL commits implicitly (the driver has
+ * statement_landed), the journal also says which statement is running: its
+ * row holds statements_done = k-1 and the checksum of statements 1..k while
+ * statement k runs (plan.c reads that as `inflight`), so that after a crash
+ * the next run asks the catalog whether statement k landed. Not needed for
+ * a statement that does not commit (DML): it runs in one transaction with
+ * its record.
+ */
+static int journal_intent(struct run *r, const struct strata_step *s, int k, struct strata_err *err)
+{
+	char sum[65];
+
+	strata_step_prefix_checksum(s, k, sum);
+	return strata_history_progress(r->db, s->row->mig, k - 1, sum, err);
+}
+
+/*
+ * Resuming after a run that stopped while statement k was running: did it
+ * land? 1 yes (recorded now, the run goes on after it), 0 no (it runs), or a
+ * refusal when the catalog cannot tell.
+ */
+static int check_landed(struct run *r, const struct strata_step *s, int k, struct strata_err *err)
+{
+	struct strata_db *db = r->db;
+	const struct strata_stmt *st = &s->sp.s[strata_step_nth_statement(s, k)];
+	char *what = NULL, sum[65];
+	int rc, line = s->line + st->line - 1;
+
+	rc = db->drv->statement_landed(db->conn, s->script + st->body, st->end - st->body, &what, err);
+	if (rc < 0) {
+		free(what);
+		return rc;
+	}
+	if (rc == 2) {
+		strata_err_setr(err, STRATA_EHISTORY, STRATA_R_PARTIAL,
+				"%s %s stopped while statement %d (line %d) ran, before strata could record it, and "
+				"the catalog cannot tell %s",
+				s->row->vtext, s->row->name, k, line, what ? what : "whether it ran");
+		if (err) {
+			snprintf(err->file, sizeof(err->file), "%s", s->file);
+			err->line = line;
+			strata_err_hint(err,
+				 "check the database by hand: if statement %d ran, run the statements after it by "
+				 "hand; if not, run it and the rest; then record the migration with `strata force %s`",
+				 k, s->row->vtext);
+		}
+		free(what);
+		return STRATA_EHISTORY;
+	}
+	free(what);
+	if (rc == 0)
+		return 0;
+	note(db, "%s %s: statement %d (line %d) ran before the last run stopped (the catalog shows it); going on "
+		 "after it",
+	     s->row->vtext, s->row->name, k, line);
+	strata_step_prefix_checksum(s, k, sum);
+	rc = strata_history_progress(db, s->row->mig, k, sum, err);
+	return rc ? rc : 1;
+}
+
 static int run_notx(struct run *r, const struct strata_step *s, double t0, struct strata_err *err)
 {
 	struct strata_db *db = r->db;
 	const struct strata_migration *m = s->row->mig;
-	int total = (int)strata_split_count(&s->sp), k, rc, in_tx = 0;
+	int total = (int)strata_split_count(&s->sp), k, rc, in_tx = 0, first;
+	/* implicit commits: see journal_intent (a down resumes from its applied row's count alone) */
+	int watch = db->drv->statement_landed != NULL && !db->opts.dry_run && !s->down;
+	int have_row = s->resume > 0 || s->inflight, stmt_tx;
 	char sum[65];
 	double ms;
 
@@ -361,12 +448,44 @@ static int run_notx(struct run *r, const struct strata_step *s, double t0, struc
 			return rc;
 		}
 	}
-	for (k = s->resume + 1; k <= total; k++) {
+	first = s->resume + 1;
+	if (watch && s->inflight && first <= total) {
+		rc = check_landed(r, s, first, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 1)
+			r->notx_done = first++;
+	}
+	for (k = first; k <= total; k++) {
 		const struct strata_stmt *st = &s->sp.s[strata_step_nth_statement(s, k)];
 		long pos = -1;
 
+		/* a statement that does not commit goes with its record; one that does is announced first */
+		stmt_tx = watch && !s->own_tx && !in_tx && k < total && !strata_stmt_commits(st, db->drv->caps);
+		if (watch && !stmt_tx && !in_tx && !s->own_tx) {
+			rc = journal_intent(r, s, k, err);
+			if (rc)
+				return unrecorded(r, s, rc, err);
+			have_row = 1;
+		}
+		if (stmt_tx && (rc = db->drv->begin(db->conn, err)) != 0)
+			return rc;
 		rc = db->drv->exec(db->conn, s->script + st->body, st->end - st->body, &pos, err);
 		if (rc) {
+			if (stmt_tx)
+				db->drv->rollback(db->conn, NULL);
+			if (watch && !stmt_tx && !in_tx && !s->own_tx) {
+				/* it failed, so it did not land: the journal says so again (best effort) */
+				struct strata_err ignored = { 0 };
+
+				if (k == 1 && !s->resume && !s->inflight) {
+					strata_history_delete(db, &s->row->version, &ignored);
+				} else {
+					strata_step_prefix_checksum(s, k - 1, sum);
+					strata_history_progress(db, m, k - 1, sum, &ignored);
+				}
+				strata_err_release(&ignored);
+			}
 			if (pos >= 0)
 				pos += (long)st->body;
 			else if (err)
@@ -382,12 +501,19 @@ static int run_notx(struct run *r, const struct strata_step *s, double t0, struc
 			in_tx = 1;
 		if (!in_tx)
 			r->notx_done = k;
+		pause_unrecorded(k);
 		if (k < total) {
 			strata_step_prefix_checksum(s, k, sum);
 			rc = s->down ? strata_history_down_progress(db, &s->row->version, k, sum, err)
 				     : strata_history_progress(db, m, k, sum, err);
-			if (rc)
+			if (stmt_tx && !rc)
+				rc = db->drv->commit(db->conn, err);
+			if (rc) {
+				if (stmt_tx)
+					db->drv->rollback(db->conn, NULL);
 				return unrecorded(r, s, rc, err);
+			}
+			have_row = 1;
 		}
 	}
 	if (s->dv->timeout > 0 && db->drv->sql->statement_timeout_reset) {
@@ -399,7 +525,7 @@ static int run_notx(struct run *r, const struct strata_step *s, double t0, struc
 	ms = strata_history_ms(strata_now_ms() - t0);
 	if (s->down)
 		rc = strata_history_delete(db, &s->row->version, err);
-	else if (total > 1 || s->resume)
+	else if (total > 1 || s->resume || have_row)
 		rc = strata_history_complete(db, m, ms, err);
 	else
 		rc = strata_history_insert(db, m, ms, err);

@@ -22,11 +22,13 @@
 
 extern const struct strata_driver strata_driver_postgres;
 extern const struct strata_driver strata_driver_sqlite;
+extern const struct strata_driver strata_driver_mysql;
 
 /* In the order the URL forms are listed in messages. */
 static const struct strata_driver *const registry[] = {
 	&strata_driver_postgres,
 	&strata_driver_sqlite,
+	&strata_driver_mysql,
 };
 
 #define NDRIVERS (sizeof(registry) / sizeof(registry[0]))

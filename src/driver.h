@@ -6,15 +6,15 @@
  * names an engine.
  *
  * Each driver points its struct strata_driver's `sql` at one of these
- * (driver_sqlite.c, driver_pg.c). The methods only write text into a buffer:
- * they need no connection, so they are tested without a database
- * (tests/unit/test_dialect.c). What needs a connection (the schema a table
+ * (driver_sqlite.c, driver_pg.c, driver_mysql.c). The methods only write
+ * text into a buffer: they need no connection, so they are tested without a
+ * database (tests/unit/test_dialect.c, test_driver_mysql.c). What needs a connection (the schema a table
  * is pinned to) is a method of the driver itself, in its dialect block.
  *
  * Versions: the tracking tables hold exact digit strings of any length. How
  * an engine stores them is its own: PostgreSQL as numeric, SQLite in an
  * untyped column as INTEGER below 10^18 and TEXT above, ordered by
- * (length(version), version). history.c only ever writes a version through
+ * (length(version), version), MySQL as DECIMAL(65,0). history.c only ever writes a version through
  * version_param/version_literal and orders by version_desc/read_order.
  */
 #ifndef STRATA_DRIVER_H
@@ -37,6 +37,9 @@ enum {
 	STRATA_CAP_BATCH = 1 << 2,             /* exec() of BEGIN; script; bookkeeping; COMMIT in one round trip
 						  pays: the server reports per statement, and stops at an error */
 	STRATA_CAP_SESSION_TIMEOUTS = 1 << 3,  /* connect() applies the options' lock and statement timeouts */
+	/* without TRANSACTIONAL_DDL: its dialect's lexer flags the statements that commit implicitly
+	   (STRATA_STMT_IMPLICIT_COMMIT), so a script of the others runs in one transaction with its record */
+	STRATA_CAP_IMPLICIT_COMMITS_KNOWN = 1 << 4,
 };
 
 struct strata_conn; /* a driver's connection, opaque outside the driver */
@@ -75,7 +78,7 @@ typedef void (*strata_lock_wait_fn)(void *ud, const char *holder, double waited_
  * another layout before it reads anything else; change the number whenever
  * the struct changes.
  */
-#define STRATA_DRIVER_ABI 5 /* 3: schema_read; 4: scratch databases; 5: lock_check */
+#define STRATA_DRIVER_ABI 6 /* 3: schema_read; 4: scratch databases; 5: lock_check; 6: statement_landed */
 
 struct strata_driver {
 	unsigned abi;               /* STRATA_DRIVER_ABI it was built for */
@@ -186,6 +189,17 @@ struct strata_driver {
 	 * Optional: NULL means yes wherever lock() is set.
 	 */
 	int (*lock_check)(struct strata_conn *c, char **why, struct strata_err *err);
+	/* ---- engines whose DDL commits implicitly */
+	/*
+	 * After a run stopped between a statement and the journal's record of it
+	 * (a crash after a DDL's implicit commit): did statement [sql, sql+len)
+	 * run? Read from the catalog. 1 it did, 0 it did not (or running it again
+	 * does no harm), 2 the catalog cannot tell (*what, malloc'ed: a phrase
+	 * saying what to check), <0 an error. Optional: NULL where a statement
+	 * and its record commit together.
+	 */
+	int (*statement_landed)(struct strata_conn *c, const char *sql, size_t len, char **what,
+				struct strata_err *err);
 };
 
 /* The driver for an engine; NULL with err filled. Thread-safe. */

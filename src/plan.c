@@ -283,6 +283,13 @@ static int prepare_step(struct planner *r, struct strata_step *s, struct strata_
 			return STRATA_EHISTORY;
 		}
 		strata_step_prefix_checksum(s, s->resume, sum);
+		if (s->row->progress && strcmp(sum, s->row->progress) != 0 && s->resume < (int)strata_split_count(&s->sp)) {
+			/* the journal said "running statement resume+1" (apply.c's run_notx) */
+			strata_step_prefix_checksum(s, s->resume + 1, sum);
+			s->inflight = strcmp(sum, s->row->progress) == 0;
+			if (!s->inflight)
+				strata_step_prefix_checksum(s, s->resume, sum);
+		}
 		if (!s->row->progress || strcmp(sum, s->row->progress) != 0) {
 			strata_err_set(err, STRATA_EHISTORY,
 				       "%s: statements 1-%d already ran, and have been edited since", s->file,
@@ -760,6 +767,26 @@ static int prepare(struct planner *r, struct strata_err *err)
 	return refuse_irreversible(r, err);
 }
 
+int strata_stmt_commits(const struct strata_stmt *st, unsigned caps)
+{
+	if (caps & STRATA_CAP_TRANSACTIONAL_DDL)
+		return 0;
+	if (caps & STRATA_CAP_IMPLICIT_COMMITS_KNOWN)
+		return (st->flags & STRATA_STMT_IMPLICIT_COMMIT) != 0;
+	return !(st->flags & STRATA_STMT_EMPTY); /* any statement may */
+}
+
+/* Does any statement of the step commit implicitly (so that it cannot be one transaction with its record)? */
+static int step_commits(const struct strata_step *s, unsigned caps)
+{
+	size_t i;
+
+	for (i = 0; i < s->sp.n; i++)
+		if (strata_stmt_commits(&s->sp.s[i], caps))
+			return 1;
+	return 0;
+}
+
 enum strata_strategy strata_strategy_choose(const struct strata_step *s, int single_tx, unsigned caps)
 {
 	int runs = !s->record_only && s->script && !s->empty;
@@ -767,8 +794,12 @@ enum strata_strategy strata_strategy_choose(const struct strata_step *s, int sin
 	if (s->rerun && !s->notx) /* its record is replaced, not inserted: the plain way */
 		return single_tx ? STRATA_STRATEGY_BATCH : STRATA_STRATEGY_TX;
 
-	/* asked for by the migration, or DDL that would not roll back with a transaction anyway */
-	if (!s->record_only && (s->notx || (runs && !(caps & STRATA_CAP_TRANSACTIONAL_DDL))))
+	/*
+	 * asked for by the migration, or DDL that would not roll back with a
+	 * transaction anyway (a script of DML alone still runs in one, with its
+	 * record, on any engine)
+	 */
+	if (!s->record_only && (s->notx || (runs && (s->resume || s->inflight || step_commits(s, caps)))))
 		return STRATA_STRATEGY_JOURNAL;
 	if (single_tx)
 		return (caps & STRATA_CAP_BATCH) && !s->record_only && !s->accept && (s->down || s->row->mig)

@@ -50,6 +50,8 @@ struct strata_step {
 	int own_tx;              /* the file manages its own transactions (BEGIN/COMMIT, PRAGMA foreign_keys) */
 	int own_tx_line;         /* line of `file` of its first such statement */
 	int resume;              /* statements already done by an earlier, partial run */
+	int inflight;            /* that run had started statement resume+1 and may have stopped after it
+				    ran, before recording it (engines whose DDL commits implicitly) */
 	int empty;               /* a down with no statements: only the record is removed */
 	char *result;            /* for the history log: what force was asked and what it closed (owned); NULL: "ok" */
 	int closes_partial;      /* force's record of a partial row: say which statements stay */
@@ -94,6 +96,12 @@ void strata_plan_release(struct strata_plan *p);
 /* A source loaded without its down scripts (STRATA_SOURCE_UPS_ONLY) cannot be run: STRATA_EUSAGE. */
 int strata_plan_check_source(const struct strata_source *src, struct strata_err *err);
 
+/*
+ * Does this statement commit the transaction it is in? On an engine with
+ * transactional DDL (`caps`), none; without, those its lexer classes so
+ * (STRATA_CAP_IMPLICIT_COMMITS_KNOWN), else any.
+ */
+int strata_stmt_commits(const struct strata_stmt *st, unsigned caps);
 /* The strategy of a prepared step; `single_tx`: inside the run's one transaction; `caps`: STRATA_CAP_*. */
 enum strata_strategy strata_strategy_choose(const struct strata_step *s, int single_tx, unsigned caps);
 

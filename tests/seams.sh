@@ -25,7 +25,7 @@ root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root" || exit 2
 
 ids='STRATA_ENGINE_[A-Z_]+'
-engine_sql='to_char\(|strftime\(.%|pg_catalog|pg_namespace|pg_class|pg_attribute|sqlite_master|sqlite_schema|BEGIN IMMEDIATE|current_schema\(\)|pragma_table_info|bigserial|timestamptz|\bSQLITE_[A-Z]+|\bPQ[a-z]+\(|\bsqlite3_[a-z_]+\(|strata_buf_add_(ident|qualified|literal)\(|#include <(sqlite3|libpq-fe|mysql|mariadb/[a-z_]+)\.h>'
+engine_sql='to_char\(|strftime\(.%|pg_catalog|pg_namespace|pg_class|pg_attribute|sqlite_master|sqlite_schema|BEGIN IMMEDIATE|current_schema\(\)|pragma_table_info|bigserial|timestamptz|\bSQLITE_[A-Z]+|\bPQ[a-z]+\(|\bsqlite3_[a-z_]+\(|strata_buf_add_(ident|qualified|literal)\(|#include [<"](sqlite3|libpq-fe|mysql|mysqld_error|errmsg|ma_[a-z_]+|mariadb_[a-z_]+|(mysql|mariadb)/[a-z_]+)\.h[>"]|\bmysql_(init|real_connect|real_query|query|store_result|use_result|fetch_row|close|options|errno|error|sqlstate|select_db|real_escape_string|next_result|free_result|stmt_[a-z_]+)\('
 compare='engine[[:space:]]*[!=]=|[!=]=[[:space:]]*[A-Za-z_][A-Za-z0-9_>.-]*engine\b|switch[[:space:]]*\([^)]*engine[[:space:]]*\)'
 
 # Is $1 on the list? Sets `named` when the list names it itself (not through a glob).

@@ -163,7 +163,7 @@ const struct command adopt_command = {
 	"strata adopt\nstrata adopt --from schema_migrations", NULL, NULL, NULL, adopt_tables, NULL,
 };
 const struct command drop_command = {
-	"drop", cmd_drop, NEED_DB, "", "remove every table (SQLite) or the current schema (PostgreSQL)",
+	"drop", cmd_drop, NEED_DB, "", "remove every table (SQLite), the current schema (PostgreSQL) or every object of the database (MySQL)",
 	"strata drop --dry-run\nstrata drop --yes\nstrata drop -f   # golang-migrate's spelling", NULL, NULL, NULL,
 	drop_tables, NULL,
 };

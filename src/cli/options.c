@@ -79,7 +79,7 @@ void usage(FILE *f)
 	const char *from = NULL;
 
 	fprintf(f, "usage: strata [options] <command> [args]\n\n"
-		   "Apply versioned SQL migrations to SQLite and PostgreSQL.\n\nCommands:\n");
+		   "Apply versioned SQL migrations to SQLite, PostgreSQL and MySQL/MariaDB.\n\nCommands:\n");
 	for (cmd = commands; *cmd; cmd++) {
 		char head[48];
 

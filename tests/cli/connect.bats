@@ -281,12 +281,12 @@ no_secret() {
 }
 
 @test "an unknown scheme is refused, exit 2, listing the accepted forms" {
-	run --separate-stderr strata -d "mysql://root:$WRONG@localhost:3306/app" up
+	run --separate-stderr strata -d "oracle://root:$WRONG@localhost:1521/app" up
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	no_secret "$stderr"
-	[[ "$stderr" == *'unknown database "mysql://root@localhost:3306/app"'* ]]
+	[[ "$stderr" == *'unknown database "oracle://root@localhost:1521/app"'* ]]
 	[[ "$stderr" == *"postgres://"* ]]
 	[[ "$stderr" == *'"key=value"'* ]]
 	[[ "$stderr" == *"sqlite:PATH"* ]]

@@ -90,7 +90,7 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$(sqlite_sql data/project_2.db 'SELECT count(*) FROM strata_migrations')" = 3 ]
 	[ -z "$(sqlite_sql data/project_3.db "SELECT name FROM sqlite_master WHERE name = 'strata_migrations'")" ]
-	printf 'sqlite:data/project_1.db\nmysql://nope\n' > bad.txt
+	printf 'sqlite:data/project_1.db\noracle://nope\n' > bad.txt
 	run --separate-stderr strata --targets bad.txt up
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"bad.txt:2: unknown database"* ]]
@@ -137,7 +137,7 @@ setup() {
 }
 
 @test "a bad line in a targets file is found before any target is touched" {
-	printf 'sqlite:data/project_1.db\nmysql://nope\nsqlite:data/project_2.db\n' > bad.txt
+	printf 'sqlite:data/project_1.db\noracle://nope\nsqlite:data/project_2.db\n' > bad.txt
 	run --separate-stderr strata --targets bad.txt up -j 1
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"bad.txt:2: unknown database"* ]]

@@ -19,6 +19,10 @@
 #   pg_url NAME              the URL of database NAME on the test cluster
 #   pg_sql DB SQL            run SQL on DB (a name or a URL), print rows as a|b
 #   sqlite_sql FILE SQL      the same for an SQLite file (FILE or sqlite:FILE)
+#   require_mysql            as require_pg, for the MariaDB server of tests/mysql.sh
+#                            (STRATA_TEST_MYSQL_URL, _SOCKET, _PORT)
+#   make_my_db [NAME]        a fresh MariaDB database; prints its URL
+#   my_sql DB SQL            run SQL on MariaDB database DB, print rows tab-separated
 #   write_migration DIR VERSION NAME UP [DOWN]
 #                            write a golang-migrate pair into DIR
 #
@@ -125,6 +129,44 @@ pg_sql() {
 	*) db=$(pg_url "$db") ;;
 	esac
 	PGOPTIONS='-c client_min_messages=warning' psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" -c "$*"
+}
+
+# require_mysql: call first in every test that needs MariaDB; skips loudly without
+# a server, and fails instead when CI=true.
+require_mysql() {
+	if [ -n "${STRATA_TEST_MYSQL_URL:-}" ]; then
+		return 0
+	fi
+	if [ "${CI:-}" = true ]; then
+		echo "STRATA_TEST_MYSQL_URL is not set but CI=true: MariaDB tests must not be skipped." >&2
+		echo "Run the suite through 'make check', which starts a server with tests/mysql.sh." >&2
+		return 1
+	fi
+	echo "# WARNING: skipped '${BATS_TEST_DESCRIPTION:-$BATS_TEST_NAME}': no MariaDB (STRATA_TEST_MYSQL_URL unset; 'make check' starts one)" >&3
+	skip "no MariaDB test server (STRATA_TEST_MYSQL_URL unset)"
+}
+
+# my_url NAME: the URL of MariaDB database NAME on the test server.
+my_url() {
+	printf '%s/%s\n' "${STRATA_TEST_MYSQL_URL%/*}" "$1"
+}
+
+# make_my_db [NAME]: drop and create database NAME (default: one unique to the test); print its URL.
+make_my_db() {
+	local name=${1:-$(_pg_default_db_name)}
+	if [ -z "${STRATA_TEST_MYSQL_URL:-}" ]; then
+		echo "make_my_db: STRATA_TEST_MYSQL_URL is not set (call require_mysql first)" >&2
+		return 1
+	fi
+	my_sql "" "DROP DATABASE IF EXISTS \`$name\`; CREATE DATABASE \`$name\`" || return 1
+	my_url "$name"
+}
+
+# my_sql DB SQL: run SQL on database DB (a name, or "" for none), rows tab-separated, no headers.
+my_sql() {
+	local db=$1
+	shift
+	mariadb --no-defaults -uroot --socket="$STRATA_TEST_MYSQL_SOCKET" -N -B ${db:+"$db"} -e "$*"
 }
 
 # sqlite_sql FILE SQL: the same for an SQLite database file.

@@ -203,7 +203,7 @@ static void test_scrub(void **state)
 
 static void test_bad_urls(void **state)
 {
-	static const char *const bad[] = { "mysql://u:pw@h/db", "u:pw@h/db", "app.txt", "", "sqlite:", "http://x" };
+	static const char *const bad[] = { "oracle://u:pw@h/db", "mysql://u:pw@h/a/b", "u:pw@h/db", "app.txt", "", "sqlite:", "http://x" };
 	size_t i;
 
 	(void)state;
@@ -264,7 +264,7 @@ static void test_driver_schemes(void **state)
 			assert_ptr_equal(got, d);
 		}
 	}
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 	/* strings without a scheme go to the driver that guesses them */
 	assert_int_equal(strata_driver_for_url("data/app.sqlite3", &got, NULL), 0);
 	assert_ptr_equal(got, driver_named("sqlite"));
@@ -275,6 +275,8 @@ static void test_driver_schemes(void **state)
 	assert_int_equal(strata_driver_for_url("postgres:app.db", &got, NULL), 0);
 	assert_ptr_equal(got, driver_named("sqlite"));
 	assert_int_equal(strata_driver_for_url("mysql://u@h/db", &got, NULL), 0);
+	assert_ptr_equal(got, driver_named("mysql"));
+	assert_int_equal(strata_driver_for_url("oracle://u@h/db", &got, NULL), 0);
 	assert_null(got);
 	assert_int_equal(strata_driver_for_url("app.txt", &got, NULL), 0);
 	assert_null(got);
@@ -348,9 +350,10 @@ static void test_unknown_lists_forms(void **state)
 
 	(void)state;
 	strata_err_release(&err);
-	assert_int_equal(strata_target_parse("mysql://u:pw@h/db", &t, &err), STRATA_EUSAGE);
-	assert_string_equal(err.message, "unknown database \"mysql://u@h/db\": use postgres://..., a libpq "
-					 "\"key=value\" string, sqlite:PATH, or a file ending in .db, .sqlite or .sqlite3");
+	assert_int_equal(strata_target_parse("oracle://u:pw@h/db", &t, &err), STRATA_EUSAGE);
+	assert_string_equal(err.message, "unknown database \"oracle://u@h/db\": use postgres://..., a libpq "
+					 "\"key=value\" string, sqlite:PATH, a file ending in .db, .sqlite or .sqlite3, "
+					 "mysql://user:pass@host:port/db, or mariadb://...");
 	strata_err_release(&err);
 }
 
