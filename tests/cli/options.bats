@@ -31,7 +31,7 @@ long_options() {
 	run strata wait --help
 	[ "$(long_options "$output" | tr '\n' ' ')" = "config database env-file help no-color quiet verbose wait-timeout " ]
 	run strata drop --help
-	[ "$(long_options "$output" | tr '\n' ' ')" = "backup config database dry-run env-file help json lock-wait no-color quiet table verbose yes " ]
+	[ "$(long_options "$output" | tr '\n' ' ')" = "backup config database dry-run env-file help json lease lock lock-wait no-color quiet table verbose yes " ]
 }
 
 @test "every option of a command's help is in strata help, and every one of strata help is some command's" {
