@@ -26,27 +26,33 @@ _strata() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local commands="up down goto redo status version validate create force
 		baseline accept adopt drop history wait help upgrade downgrade current
-		stamp heads new migrate rollback"
+		stamp heads new migrate rollback dump check test"
 	local options="--database --path --config --env-file --table
 		--single-transaction --lock-wait --lock-timeout --statement-timeout
 		--lock-retries --targets --schemas --jobs --fail-fast --canary --backup
 		--all --seq --digits --format --tz --limit --dry-run --sql --from
 		--allow-modified --allow-out-of-order --ignore-other-tool --json --yes
-		--no-color --quiet --verbose --help --version --exit-code --wait-timeout"
+		--no-color --quiet --verbose --help --version --exit-code --wait-timeout
+		--lock --lease --dump --output --grants --scratch --scratch-setup
+		--against --junit --parallel"
 	local cmd= i
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		-d | -p | -c | -j | --database | --path | --config | --env-file | --table | \
 			--lock-wait | --lock-timeout | --statement-timeout | --lock-retries | \
 			--targets | --schemas | --jobs | --canary | --backup | --digits | \
-			--format | --tz | --limit | --from | --wait-timeout) ((i++)) ;;
+			--format | --tz | --limit | --from | --wait-timeout | --lock | --lease | \
+			-o | --output | --dump | --scratch | --scratch-setup | --against | --junit | \
+			--parallel) ((i++)) ;;
 		-*) ;;
 		*) if [ -z "$cmd" ]; then cmd=${COMP_WORDS[i]}; fi ;;
 		esac
 	done
 	case $prev in
 	-p | --path | --backup) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	-c | --config | --env-file | --targets) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	-c | --config | --env-file | --targets | -o | --output | --dump | --scratch-setup | --against | --junit)
+		COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--lock) COMPREPLY=($(compgen -W "auto advisory lease" -- "$cur")); return ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$options" -- "$cur"))

@@ -22,7 +22,7 @@ function __strata_versions
     end | sort -u
 end
 
-set -l __strata_cmds up down goto redo status version validate create force baseline accept adopt drop history wait help upgrade downgrade current stamp heads new migrate rollback
+set -l __strata_cmds up down goto redo status version validate create force baseline accept adopt drop history wait help upgrade downgrade current stamp heads new migrate rollback dump check test
 complete -c strata -f
 complete -c strata -n "not __fish_seen_subcommand_from $__strata_cmds" -a "$__strata_cmds"
 complete -c strata -n "__fish_seen_subcommand_from goto force baseline accept" -a "(__strata_versions)"
@@ -66,3 +66,13 @@ complete -c strata -s h -l help -d help
 complete -c strata -l version -d 'print the version'
 complete -c strata -l exit-code -d 'status: exit 1 when pending'
 complete -c strata -l wait-timeout -r -d 'wait: give up after'
+complete -c strata -l lock -r -a 'auto advisory lease' -d 'how runners exclude each other'
+complete -c strata -l lease -r -d 'lease length'
+complete -c strata -l dump -r -F -d 'rewrite this schema file after every run'
+complete -c strata -s o -l output -r -F -d 'dump: write into FILE'
+complete -c strata -l grants -d 'dump: privileges too'
+complete -c strata -l scratch -r -d 'check, test: server for scratch databases'
+complete -c strata -l scratch-setup -r -F -d 'check, test: SQL run in each scratch database'
+complete -c strata -l against -r -F -d 'check: a schema file instead of the migrations'
+complete -c strata -l junit -r -F -d 'test: JUnit XML report'
+complete -c strata -l parallel -r -d 'test: scratch databases at once'

@@ -176,7 +176,7 @@ golang_migrate_state() {
 	golang_migrate_state "$url" false
 	run strata -d "$url" adopt
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"adopted golang-migrate's state from schema_migrations: 2 migrations recorded as applied, at 2"* ]]
+	[[ "$output" == *"adopted golang-migrate's state from schema_migrations: 2 migrations recorded as applied, at 000002"* ]]
 	run strata -d "$url" up
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"1 to run"* ]]
@@ -224,7 +224,7 @@ golang_migrate_state() {
 		INSERT INTO __diesel_schema_migrations (version) VALUES ('000001');"
 	run strata -d sqlite:app.db adopt
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"adopted diesel's state from __diesel_schema_migrations: 1 migration recorded as applied, at 1"* ]]
+	[[ "$output" == *"adopted diesel's state from __diesel_schema_migrations: 1 migration recorded as applied, at 000001"* ]]
 	run strata -d sqlite:app.db up
 	[ "$status" -eq 0 ]
 	[ "$(sqlite_sql app.db 'SELECT count(*) FROM strata_migrations')" = 3 ]
@@ -268,7 +268,7 @@ adopt_unknown_version() {
 	cp migrations/* other/
 	run --separate-stderr strata -d sqlite:app.db --path other adopt
 	[ "$status" -eq 0 ]
-	[ "$output" = "strata: adopted golang-migrate's state from schema_migrations: 7 migrations recorded as applied, at 7" ]
+	[ "$output" = "strata: adopted golang-migrate's state from schema_migrations: 7 migrations recorded as applied, at 000007" ]
 }
 
 @test "PostgreSQL: adopt refuses a golang-migrate version that has no file; baseline is the way when the files are gone" {
@@ -290,7 +290,7 @@ adopt_unknown_version() {
 		INSERT INTO schema_migrations VALUES ('000001'), ('9'), ('5');"
 	run --separate-stderr strata -d "$url" adopt
 	[ "$status" -eq 0 ]
-	[ "$output" = "strata: adopted dbmate's state from schema_migrations: 1 migration recorded as applied, at 1" ]
+	[ "$output" = "strata: adopted dbmate's state from schema_migrations: 1 migration recorded as applied, at 000001" ]
 	[ "$stderr" = "strata: 2 versions recorded by dbmate have no file in migrations (5, 9); not recorded" ]
 }
 
@@ -303,7 +303,7 @@ x_table_adopt() {
   HINT: adopt from it with \`strata adopt --from my_migrations --table strata_migrations\`, and give every later command the same --table (or drop x-migrations-table from the URL strata uses)" ]
 	run --separate-stderr strata -d "$url" adopt --from my_migrations --table strata_migrations
 	[ "$status" -eq 0 ]
-	[ "$output" = "strata: adopted golang-migrate's state from my_migrations: 2 migrations recorded as applied, at 2" ]
+	[ "$output" = "strata: adopted golang-migrate's state from my_migrations: 2 migrations recorded as applied, at 000002" ]
 	run --separate-stderr strata -d "$url" up --table strata_migrations
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"ok   000003 create_runs"* ]]
