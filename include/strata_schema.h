@@ -237,6 +237,7 @@ enum strata_test_verdict {
 	STRATA_TEST_REDO_FAILED,  /* up, down, then up again failed */
 	STRATA_TEST_REDO_DIFFERS, /* up again ran, the schema differs from the one after the first up */
 	STRATA_TEST_IRREVERSIBLE, /* no down, an empty down or -- strata:irreversible: the up alone was tested */
+	STRATA_TEST_DATA_LOST,    /* (--data) the schema round trip is fine, but up, down, up lost rows or values */
 };
 /* "ok", "up_failed", ... (stable names, for JSON and JUnit): static. */
 const char *strata_test_verdict_name(enum strata_test_verdict v);
@@ -251,6 +252,8 @@ struct strata_test_result {
 	const char *note;                /* IRREVERSIBLE: why; a rebuild of the scratch after it: said; else NULL */
 	int rebuilt;                     /* the scratch was rebuilt (1..index applied again) to go on */
 	double ms;                       /* time spent on it */
+	const char *lost;                /* DATA_LOST: what was lost, one line each ("3 rows of runs.status lost
+					    their values"); else NULL */
 };
 /* Called once per migration tested, in order; a nonzero return stops the test (STRATA_EINTR). */
 typedef int (*strata_test_fn)(void *ud, const struct strata_test_result *r);
@@ -268,6 +271,12 @@ struct strata_test_opts {
 	 * in order, on the calling thread. At most STRATA_TEST_MAX_JOBS.
 	 */
 	int jobs;
+	/*
+	 * Fill every table with a few synthetic, FK-consistent rows before each
+	 * migration and compare the rows after its first up with those after
+	 * up, down, up again: rows or values lost are DATA_LOST.
+	 */
+	int data;
 };
 #define STRATA_TEST_MAX_JOBS 8
 

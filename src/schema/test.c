@@ -20,7 +20,9 @@
 #include "strata_schema.h"
 #include "../cancel.h"
 #include "../db.h"
+#include "../buf.h"
 #include "../util.h"
+#include "data.h"
 #include "scratch.h"
 
 const char *strata_test_verdict_name(enum strata_test_verdict v)
@@ -34,6 +36,7 @@ const char *strata_test_verdict_name(enum strata_test_verdict v)
 	case STRATA_TEST_REDO_FAILED: return "redo_failed";
 	case STRATA_TEST_REDO_DIFFERS: return "redo_differs";
 	case STRATA_TEST_IRREVERSIBLE: return "irreversible";
+	case STRATA_TEST_DATA_LOST: return "data_lost";
 	}
 	return "?";
 }
@@ -125,6 +128,7 @@ struct kept {
 	struct strata_err err;
 	int has_err;
 	char *note;
+	char *lost;
 };
 
 /* The migrations lo..hi on one scratch database; a worker's thread when `buf` (results kept there). */
@@ -133,6 +137,8 @@ struct chunk {
 	const struct strata_source *src;
 	size_t lo, hi;
 	unsigned flags;
+	int data;               /* --data */
+	struct strata_buf said; /* --data: tables already named as not filled, one per line */
 	strata_test_fn fn;
 	void *ud;
 	struct strata_test_summary sum;
@@ -179,6 +185,8 @@ static int emit(struct chunk *c, const struct strata_test_result *r, struct stra
 	}
 	if (r->note)
 		k->note = strata_strdup(r->note);
+	if (r->lost)
+		k->lost = strata_strdup(r->lost);
 	return 0;
 }
 
@@ -188,6 +196,51 @@ static void kept_release(struct kept *k)
 	if (k->has_err)
 		strata_err_release(&k->err);
 	free(k->note);
+	free(k->lost);
+}
+
+/*
+ * --data: fill the empty tables of db (at schema s) and give in *note
+ * (malloc'ed, NULL: none) the tables that took no rows and were not named
+ * before in this chunk. 0 or STRATA_ENOMEM.
+ */
+static int fill(struct chunk *c, struct strata_db *db, const struct strata_schema *s, char **note)
+{
+	char *all = NULL, *p, *nl;
+	struct strata_buf b;
+	int rc;
+
+	*note = NULL;
+	rc = strata_data_fill(db, s, &all);
+	if (rc || !all)
+		return rc;
+	strata_buf_init(&b);
+	if (!c->said.len)
+		strata_buf_addc(&c->said, '\n');
+	for (p = all; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		char *end = strstr(p, " (");
+		size_t len = end && end < nl ? (size_t)(end - p) : (size_t)(nl - p);
+		char key[700];
+
+		/* "\nname\n" in the list of tables named before */
+		snprintf(key, sizeof(key), "\n%.*s\n", (int)len, p);
+		if (c->said.buf && strstr(c->said.buf, key))
+			continue;
+		strata_buf_adds(&c->said, key + 1);
+		strata_buf_add(&b, p, (size_t)(nl - p));
+		strata_buf_addc(&b, '\n');
+	}
+	free(all);
+	if (b.broken || c->said.broken) {
+		strata_buf_release(&b);
+		return STRATA_ENOMEM;
+	}
+	if (b.len) {
+		b.buf[b.len - 1] = '\0'; /* no newline at the end, as other notes */
+		*note = strata_buf_detach(&b, NULL);
+	}
+	strata_buf_release(&b);
+	return 0;
 }
 
 static int run_range(struct chunk *c)
@@ -200,6 +253,8 @@ static int run_range(struct chunk *c)
 	struct strata_err *err = &c->err;
 	struct strata_schema *prev = NULL, *cur = NULL, *now = NULL;
 	struct strata_schema_diff *d = NULL;
+	struct strata_data_snap *snap = NULL; /* --data: the rows at S(i), after the first up */
+	char *fillnote = NULL, *lost = NULL;
 	int rc;
 
 	if (lo > 0) {
@@ -256,6 +311,10 @@ static int run_range(struct chunk *c)
 			rc = strata_err_set(err, STRATA_EINTR, "interrupted");
 			goto out;
 		}
+		if (c->data && fill(c, db, prev, &fillnote)) {
+			rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
 		rc = step(sum, db, src, STRATA_UP, 1, &e);
 		if (rc == STRATA_EINTR || rc == STRATA_ENOMEM) {
 			*err = e;
@@ -283,6 +342,10 @@ static int run_range(struct chunk *c)
 			snprintf(note, sizeof(note), "%s: the up alone was tested", why);
 			r.note = note;
 			goto report;
+		}
+		if (c->data && strata_data_snap(db, cur, &snap)) {
+			rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
+			goto out;
 		}
 		rc = step(sum, db, src, STRATA_DOWN, 1, &e);
 		if (rc == STRATA_EINTR || rc == STRATA_ENOMEM) {
@@ -335,6 +398,14 @@ static int run_range(struct chunk *c)
 			rc = readc(sum, db, flags, &now, err);
 			if (rc == 0)
 				rc = strata_schema_compare(cur, now, &d2, err);
+			if (rc == 0 && snap) {
+				struct strata_data_snap *again = NULL;
+
+				/* the rows after up, down, up again, on the tables and columns both have */
+				if (strata_data_snap(db, now, &again) || strata_data_lost(snap, again, &lost))
+					rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
+				strata_data_snap_free(again);
+			}
 			strata_schema_free(now);
 			now = NULL;
 			if (rc)
@@ -348,8 +419,14 @@ static int run_range(struct chunk *c)
 				}
 			}
 			strata_schema_diff_free(d2);
+			if (lost && r.verdict == STRATA_TEST_OK) {
+				r.verdict = STRATA_TEST_DATA_LOST;
+				r.lost = lost;
+			}
 		}
 report:
+		if (fillnote && !r.note)
+			r.note = fillnote;
 		if (rebuild) {
 			struct strata_err e2;
 
@@ -394,12 +471,21 @@ report:
 		strata_err_release(&e);
 		strata_schema_diff_free(d);
 		d = NULL;
+		strata_data_snap_free(snap);
+		snap = NULL;
+		free(fillnote);
+		fillnote = NULL;
+		free(lost);
+		lost = NULL;
 		strata_schema_free(prev);
 		prev = cur;
 		cur = NULL;
 	}
 	rc = 0;
 out:
+	strata_data_snap_free(snap);
+	free(fillnote);
+	free(lost);
 	strata_schema_diff_free(d);
 	strata_schema_free(prev);
 	strata_schema_free(cur);
@@ -464,6 +550,8 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 		c->fn = o ? o->on_result : NULL;
 		c->ud = o ? o->ud : NULL;
 		c->worker = n > 0;
+		c->data = o ? o->data : 0;
+		strata_buf_init(&c->said);
 		strata_err_clear(&c->err);
 		if (n == 0) {
 			c->scratch = scratch;
@@ -500,6 +588,7 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 			kp->r.diff = kp->diff;
 			kp->r.err = kp->has_err ? &kp->err : NULL;
 			kp->r.note = kp->note;
+			kp->r.lost = kp->lost;
 			if (c->fn && c->fn(c->ud, &kp->r)) {
 				rc = strata_err_set(err, STRATA_EINTR, "stopped");
 				break;
@@ -526,6 +615,7 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 			kept_release(&ch[k].kept[j]);
 		free(ch[k].kept);
 		strata_err_release(&ch[k].err);
+		strata_buf_release(&ch[k].said);
 		if (k > 0)
 			strata_scratch_close(ch[k].scratch, NULL);
 	}
