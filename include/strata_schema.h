@@ -237,7 +237,7 @@ enum strata_test_verdict {
 	STRATA_TEST_REDO_FAILED,  /* up, down, then up again failed */
 	STRATA_TEST_REDO_DIFFERS, /* up again ran, the schema differs from the one after the first up */
 	STRATA_TEST_IRREVERSIBLE, /* no down, an empty down or -- strata:irreversible: the up alone was tested */
-	STRATA_TEST_DATA_LOST,    /* (--data) the schema round trip is fine, but up, down, up lost rows or values */
+	STRATA_TEST_DATA_LOST,    /* (--data) the schemas are restored, but up then down lost rows or values */
 };
 /* "ok", "up_failed", ... (stable names, for JSON and JUnit): static. */
 const char *strata_test_verdict_name(enum strata_test_verdict v);
@@ -272,9 +272,11 @@ struct strata_test_opts {
 	 */
 	int jobs;
 	/*
-	 * Fill every table with a few synthetic, FK-consistent rows before each
-	 * migration and compare the rows after its first up with those after
-	 * up, down, up again: rows or values lost are DATA_LOST.
+	 * Fill every empty table with a few synthetic, FK-consistent rows
+	 * before each migration and compare the rows of S(i-1) then with those
+	 * its down leaves (on the tables and columns both have: what the up
+	 * made and the down drops is not compared): rows or values lost are
+	 * DATA_LOST.
 	 */
 	int data;
 };

@@ -49,7 +49,7 @@ const struct cli_option test_options[] = {
 	  .help = "with test: test parts of the history on N scratch databases at once (default 2)" },
 	{ .longname = "data", .kind = OPT_FLAG, .value = &xo.data,
 	  .help = "with test: fill every table with a few rows before each migration; report rows and values "
-		  "up, down, up lost (data_lost)" },
+		  "an up then its down lost (data_lost)" },
 	{ 0 },
 };
 

@@ -1,7 +1,7 @@
 /*
  * schema/data.c - test --data: a few synthetic, FK-consistent rows in every
  * table of a scratch database, snapshots of every table's rows, and the
- * rows and values an up -> down -> up lost (data.h).
+ * rows and values an up then its down lost (data.h).
  *
  * The values of row k depend on the column's type and k only, so that a
  * child's foreign key column gets the values its parent's key got (ids 1, 2,

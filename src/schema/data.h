@@ -1,6 +1,6 @@
 /*
  * schema/data.h - test --data (data.c): synthetic rows in every table of a
- * scratch database, snapshots of the rows, and what an up -> down -> up lost
+ * scratch database, snapshots of the rows, and what an up then its down lost
  * of them. Engine-neutral: the SQL is plain INSERT/SELECT, names and values
  * quoted through the driver's dialect, the tables and columns taken from the
  * schema model.

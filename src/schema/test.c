@@ -11,6 +11,10 @@
  * or built something else), it is rebuilt from nothing with 1..i applied, and
  * the test goes on from there. Only an up that fails stops it: the
  * migrations after it build on what it makes.
+ *
+ * With --data (data.c), every empty table gets a few rows before the up,
+ * and the rows the down leaves are compared with those: a down that loses
+ * rows or values the tables had before the up is DATA_LOST.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -311,7 +315,8 @@ static int run_range(struct chunk *c)
 			rc = strata_err_set(err, STRATA_EINTR, "interrupted");
 			goto out;
 		}
-		if (c->data && fill(c, db, prev, &fillnote)) {
+		/* --data: rows in every empty table, and what S(i-1) holds then */
+		if (c->data && (fill(c, db, prev, &fillnote) || strata_data_snap(db, prev, &snap))) {
 			rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
 			goto out;
 		}
@@ -343,10 +348,6 @@ static int run_range(struct chunk *c)
 			r.note = note;
 			goto report;
 		}
-		if (c->data && strata_data_snap(db, cur, &snap)) {
-			rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
-			goto out;
-		}
 		rc = step(sum, db, src, STRATA_DOWN, 1, &e);
 		if (rc == STRATA_EINTR || rc == STRATA_ENOMEM) {
 			*err = e;
@@ -366,6 +367,18 @@ static int run_range(struct chunk *c)
 		rc = readc(sum, db, flags, &now, err);
 		if (rc == 0)
 			rc = strata_schema_compare(prev, now, &d, err);
+		if (rc == 0 && snap) {
+			struct strata_data_snap *after = NULL;
+
+			/*
+			 * the rows the down left of S(i-1)'s, on the tables and
+			 * columns both have: what the up made and the down drops
+			 * is not compared, what was there before the up is
+			 */
+			if (strata_data_snap(db, now, &after) || strata_data_lost(snap, after, &lost))
+				rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
+			strata_data_snap_free(after);
+		}
 		strata_schema_free(now);
 		now = NULL;
 		if (rc)
@@ -398,14 +411,6 @@ static int run_range(struct chunk *c)
 			rc = readc(sum, db, flags, &now, err);
 			if (rc == 0)
 				rc = strata_schema_compare(cur, now, &d2, err);
-			if (rc == 0 && snap) {
-				struct strata_data_snap *again = NULL;
-
-				/* the rows after up, down, up again, on the tables and columns both have */
-				if (strata_data_snap(db, now, &again) || strata_data_lost(snap, again, &lost))
-					rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
-				strata_data_snap_free(again);
-			}
 			strata_schema_free(now);
 			now = NULL;
 			if (rc)
@@ -419,10 +424,10 @@ static int run_range(struct chunk *c)
 				}
 			}
 			strata_schema_diff_free(d2);
-			if (lost && r.verdict == STRATA_TEST_OK) {
-				r.verdict = STRATA_TEST_DATA_LOST;
-				r.lost = lost;
-			}
+		}
+		if (lost && r.verdict == STRATA_TEST_OK) {
+			r.verdict = STRATA_TEST_DATA_LOST;
+			r.lost = lost;
 		}
 report:
 		if (fillnote && !r.note)

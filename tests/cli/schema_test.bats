@@ -245,24 +245,24 @@ for r in json.load(sys.stdin):
     for l in r.get("data_lost", []): print(r["version"] + ": " + l)'
 }
 
-@test "sqlite: test --data reports rows and values up, down, up lost, and nothing where a down restores" {
+@test "sqlite: test --data reports rows and values a down lost, and nothing where it restores them" {
 	data_fixture INTEGER
 	run --separate-stderr strata -d sqlite:any.db -p m test --data --json
 	[ "$status" -eq 1 ]
 	[ "$(printf '%s' "$output" | verdicts | tr '\n' ' ')" = "001 ok 002 data_lost 003 ok 004 data_lost 005 data_lost " ]
 	# the CHECK refused the first values, the second set went in; the child rows went in after their parent's
-	[ "$(printf '%s' "$output" | lost)" = "002: 3 rows of ch.memo lost their values
+	[ "$(printf '%s' "$output" | lost)" = "002: 3 rows of ch.note lost their values
 004: 1 row of p lost
-005: 3 rows of chk.s2 lost their values" ]
+005: 3 rows of chk.s lost their values" ]
 	run --separate-stderr strata -d sqlite:any.db -p m test --data
 	[ "$status" -eq 1 ]
-	[[ $output == *"002 lossy_rename"*"data_lost"*"    3 rows of ch.memo lost their values"* ]]
+	[[ $output == *"002 lossy_rename"*"data_lost"*"    3 rows of ch.note lost their values"* ]]
 	run --separate-stderr strata -d sqlite:any.db -p m test --data --junit report.xml
 	[ "$status" -eq 1 ]
 	python3 -c 'import xml.dom.minidom; d = xml.dom.minidom.parse("report.xml")
 f = [c for c in d.getElementsByTagName("testcase") if c.getElementsByTagName("failure")]
 assert len(f) == 3 and f[0].getElementsByTagName("failure")[0].getAttribute("type") == "data_lost", f'
-	grep -q '3 rows of ch.memo lost their values' report.xml
+	grep -q "3 rows of ch.note lost their values" report.xml
 	# without --data, the same migrations are fine: nothing changes
 	run --separate-stderr strata -d sqlite:any.db -p m test --json
 	[ "$status" -eq 0 ]
@@ -279,13 +279,16 @@ CREATE TABLE tree (id int PRIMARY KEY, parent int REFERENCES tree (id), g bigint
 		"DROP TABLE tree; DROP TABLE kinds; DROP DOMAIN pos; DROP TYPE mood;"
 	write_migration m 007 loses_kinds "CREATE TABLE tmp2 (x int);" \
 		"DROP TABLE tmp2; UPDATE kinds SET doc = NULL, po = NULL; UPDATE tree SET parent = NULL;"
+	# a column the up adds, its default now(): the down drops what the up made, nothing lost
+	write_migration m 008 adds_stamp "ALTER TABLE kinds ADD COLUMN made timestamp NOT NULL DEFAULT now();" \
+		"ALTER TABLE kinds DROP COLUMN made;"
 	run --separate-stderr strata -d "$url" -p m test --data --json
 	[ "$status" -eq 1 ]
-	[ "$(printf '%s' "$output" | verdicts | tr '\n' ' ')" = "001 ok 002 data_lost 003 ok 004 data_lost 005 data_lost 006 ok 007 data_lost " ]
-	[ "$(printf '%s' "$output" | lost)" = "002: 3 rows of public.ch.memo lost their values
+	[ "$(printf '%s' "$output" | verdicts | tr '\n' ' ')" = "001 ok 002 data_lost 003 ok 004 data_lost 005 data_lost 006 ok 007 data_lost 008 ok " ]
+	[ "$(printf '%s' "$output" | lost)" = "002: 3 rows of public.ch.note lost their values
 004: 1 row of public.ch lost
 004: 1 row of public.p lost
-005: 3 rows of public.chk.s2 lost their values
+005: 3 rows of public.chk.s lost their values
 007: 3 rows of public.kinds.doc lost their values
 007: 3 rows of public.kinds.po lost their values
 007: 3 rows of public.tree.parent lost their values" ]
