@@ -238,6 +238,7 @@ enum strata_test_verdict {
 	STRATA_TEST_REDO_DIFFERS, /* up again ran, the schema differs from the one after the first up */
 	STRATA_TEST_IRREVERSIBLE, /* no down, an empty down or -- strata:irreversible: the up alone was tested */
 	STRATA_TEST_DATA_LOST,    /* (--data) the schemas are restored, but up then down lost rows or values */
+	STRATA_TEST_DATA_UP_FAILED, /* (--data) the up fails on tables with rows, runs on empty ones (note: why) */
 };
 /* "ok", "up_failed", ... (stable names, for JSON and JUnit): static. */
 const char *strata_test_verdict_name(enum strata_test_verdict v);
@@ -249,7 +250,8 @@ struct strata_test_result {
 	enum strata_test_verdict verdict;
 	const struct strata_schema_diff *diff; /* NOT_RESTORED, ORDER_ONLY, REDO_DIFFERS: the differences; else NULL */
 	const struct strata_err *err;    /* UP_FAILED, DOWN_FAILED, REDO_FAILED: what the database said; else NULL */
-	const char *note;                /* IRREVERSIBLE: why; a rebuild of the scratch after it: said; else NULL */
+	const char *note;                /* IRREVERSIBLE: why; DATA_UP_FAILED: the error; tables --data could not
+					    fill; a rebuild of the scratch after it: said; else NULL */
 	int rebuilt;                     /* the scratch was rebuilt (1..index applied again) to go on */
 	double ms;                       /* time spent on it */
 	const char *lost;                /* DATA_LOST: what was lost, one line each ("3 rows of runs.status lost

@@ -233,13 +233,61 @@ static long count_rows(struct strata_db *db, const struct strata_schema_obj *t)
 
 #define DATA_MAX_COLS 1024
 
+/* The bare name of the table a foreign key constraint references (into out), 0 when none is found. */
+static int referenced(const struct strata_schema_obj *k, char *out, size_t n)
+{
+	const char *ref = strata_schema_attr_get(k, "references"), *def, *dot;
+	size_t len = 0;
+
+	if (!ref && (def = strata_schema_attr_get(k, STRATA_ATTR_DEFINITION)) != NULL &&
+	    (ref = strstr(def, "REFERENCES ")) != NULL)
+		ref += strlen("REFERENCES ");
+	if (!ref)
+		return 0;
+	while (ref[len] && ref[len] != '(' && ref[len] != ' ')
+		len++;
+	if (len >= n)
+		return 0;
+	memcpy(out, ref, len);
+	out[len] = '\0';
+	if ((dot = strrchr(out, '.')) != NULL)
+		memmove(out, dot + 1, strlen(dot + 1) + 1);
+	if (out[0] == '"' && (len = strlen(out)) > 1 && out[len - 1] == '"') {
+		memmove(out, out + 1, len - 2);
+		out[len - 2] = '\0';
+	}
+	return out[0] != '\0';
+}
+
+/* Does table i reference another table still to fill (its parents come first)? */
+static int parent_pending(const struct strata_schema *s, size_t i, const unsigned char *todo)
+{
+	const struct strata_schema_obj *t = &s->objs[i];
+	size_t j, k;
+	char ref[256];
+
+	for (j = 0; j < s->n; j++) {
+		const struct strata_schema_obj *c = &s->objs[j];
+		const char *ct = strata_schema_attr_get(c, STRATA_ATTR_CONTYPE);
+
+		if (c->kind != STRATA_OBJ_CONSTRAINT || !c->parent || strcmp(c->parent, t->name) != 0 ||
+		    !same(c->schema, t->schema) || !ct || strcmp(ct, STRATA_CONTYPE_FOREIGN) != 0 ||
+		    !referenced(c, ref, sizeof(ref)))
+			continue;
+		for (k = 0; k < s->n; k++)
+			if (k != i && todo[k] && s->objs[k].kind == STRATA_OBJ_TABLE && strcmp(s->objs[k].name, ref) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 int strata_data_fill(struct strata_db *db, const struct strata_schema *s, char **notes)
 {
 	size_t i, ntab = 0, left, *cols = NULL;
 	unsigned char *todo = NULL;
 	char **why = NULL;
 	struct strata_buf nb;
-	int progress = 1, rc = 0;
+	int progress = 1, strict = 1, rc = 0;
 
 	*notes = NULL;
 	strata_buf_init(&nb);
@@ -257,14 +305,19 @@ int strata_data_fill(struct strata_db *db, const struct strata_schema *s, char *
 			ntab++;
 		}
 	left = ntab;
-	while (left && progress) {
+	/* parents first (strict); when only tables waiting for one another are left, every one is tried */
+	while (left && (progress || strict)) {
+		if (!progress)
+			strict = 0;
+		else
+			strict = 1;
 		progress = 0;
 		for (i = 0; i < s->n; i++) {
 			const struct strata_schema_obj *t = &s->objs[i];
 			size_t ncols;
 			int set;
 
-			if (!todo[i])
+			if (!todo[i] || (strict && parent_pending(s, i, todo)))
 				continue;
 			ncols = columns_of(s, t, cols, DATA_MAX_COLS);
 			for (set = 0; set < DATA_SETS; set++) {

@@ -41,6 +41,7 @@ const char *strata_test_verdict_name(enum strata_test_verdict v)
 	case STRATA_TEST_REDO_DIFFERS: return "redo_differs";
 	case STRATA_TEST_IRREVERSIBLE: return "irreversible";
 	case STRATA_TEST_DATA_LOST: return "data_lost";
+	case STRATA_TEST_DATA_UP_FAILED: return "up_failed_with_data";
 	}
 	return "?";
 }
@@ -305,9 +306,9 @@ static int run_range(struct chunk *c)
 		const struct strata_migration *m = &src->m[i];
 		struct strata_test_result r = { .mig = m, .index = i, .verdict = STRATA_TEST_OK };
 		struct strata_err e;
-		char why[512], note[700];
+		char why[512], note[700], datanote[700];
 		double t0 = strata_now_ms();
-		int rebuild = 0;
+		int rebuild = 0, data_up_failed = 0;
 		enum strata_down_kind kind;
 
 		strata_err_clear(&e);
@@ -321,6 +322,38 @@ static int run_range(struct chunk *c)
 			goto out;
 		}
 		rc = step(sum, db, src, STRATA_UP, 1, &e);
+		if (rc && rc != STRATA_EINTR && rc != STRATA_ENOMEM && snap) {
+			struct strata_err e2;
+
+			/*
+			 * --data: an up that fails on tables with rows (ADD COLUMN
+			 * ... NOT NULL without a default) is said, and tested again
+			 * on empty tables: the scratch rebuilt at S(i-1), no rows
+			 */
+			snprintf(datanote, sizeof(datanote),
+				 "data: the up fails on tables with rows (%s); tested again on empty tables",
+				 e.message ? e.message : "error");
+			data_up_failed = 1;
+			strata_err_release(&e);
+			strata_err_clear(&e);
+			strata_data_snap_free(snap);
+			snap = NULL;
+			strata_err_clear(&e2);
+			rc = strata_scratch_reset(scratch, err);
+			if (rc == 0 && i > 0)
+				rc = step(sum, strata_scratch_db(scratch), src, STRATA_UP, (long)i, &e2);
+			if (rc) {
+				if (e2.code) {
+					strata_err_release(err);
+					*err = e2;
+				}
+				goto out;
+			}
+			sum->rebuilds++;
+			r.rebuilt = 1;
+			db = strata_scratch_db(scratch);
+			rc = step(sum, db, src, STRATA_UP, 1, &e);
+		}
 		if (rc == STRATA_EINTR || rc == STRATA_ENOMEM) {
 			*err = e;
 			goto out;
@@ -430,6 +463,12 @@ static int run_range(struct chunk *c)
 			r.lost = lost;
 		}
 report:
+		if (data_up_failed) {
+			if (r.verdict == STRATA_TEST_OK)
+				r.verdict = STRATA_TEST_DATA_UP_FAILED;
+			if (!r.note)
+				r.note = datanote;
+		}
 		if (fillnote && !r.note)
 			r.note = fillnote;
 		if (rebuild) {

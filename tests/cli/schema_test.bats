@@ -310,3 +310,18 @@ CREATE TABLE tree (id int PRIMARY KEY, parent int REFERENCES tree (id), g bigint
 	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; print([r.get("note") for r in json.load(sys.stdin)])')" = "[None, 'data: no rows could be inserted into public.never (new row for relation \"never\" violates check constraint \"never_n_check\"); its rows are not tested', None]" ]
 	no_scratch_left
 }
+
+@test "postgres: test --data: an up that fails on tables with rows is said (up_failed_with_data), tested on empty tables, and the test goes on" {
+	require_pg
+	url=$(make_pg_db)
+	write_migration m 001 users "CREATE TABLE users (id int PRIMARY KEY);" "DROP TABLE users;"
+	write_migration m 002 not_null "ALTER TABLE users ADD COLUMN login text NOT NULL;" "ALTER TABLE users DROP COLUMN login;"
+	write_migration m 003 after "CREATE TABLE t3 (id int);" "DROP TABLE t3;"
+	run --separate-stderr strata -d "$url" -p m test --data --json
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s' "$output" | verdicts | tr '\n' ' ')" = "001 ok 002 up_failed_with_data 003 ok " ]
+	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; r=json.load(sys.stdin)[1]; print(r["rebuilt"], r["note"])')" = 'True data: the up fails on tables with rows (column "login" of relation "users" contains null values); tested again on empty tables' ]
+	run --separate-stderr strata -d "$url" -p m test --json
+	[ "$status" -eq 0 ]
+	no_scratch_left
+}
