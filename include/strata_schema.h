@@ -237,6 +237,8 @@ enum strata_test_verdict {
 	STRATA_TEST_REDO_FAILED,  /* up, down, then up again failed */
 	STRATA_TEST_REDO_DIFFERS, /* up again ran, the schema differs from the one after the first up */
 	STRATA_TEST_IRREVERSIBLE, /* no down, an empty down or -- strata:irreversible: the up alone was tested */
+	STRATA_TEST_DATA_LOST,    /* (--data) the schemas are restored, but up then down lost rows or values */
+	STRATA_TEST_DATA_UP_FAILED, /* (--data) the up fails on tables with rows, runs on empty ones (note: why) */
 };
 /* "ok", "up_failed", ... (stable names, for JSON and JUnit): static. */
 const char *strata_test_verdict_name(enum strata_test_verdict v);
@@ -248,9 +250,12 @@ struct strata_test_result {
 	enum strata_test_verdict verdict;
 	const struct strata_schema_diff *diff; /* NOT_RESTORED, ORDER_ONLY, REDO_DIFFERS: the differences; else NULL */
 	const struct strata_err *err;    /* UP_FAILED, DOWN_FAILED, REDO_FAILED: what the database said; else NULL */
-	const char *note;                /* IRREVERSIBLE: why; a rebuild of the scratch after it: said; else NULL */
+	const char *note;                /* IRREVERSIBLE: why; DATA_UP_FAILED: the error; tables --data could not
+					    fill; a rebuild of the scratch after it: said; else NULL */
 	int rebuilt;                     /* the scratch was rebuilt (1..index applied again) to go on */
 	double ms;                       /* time spent on it */
+	const char *lost;                /* DATA_LOST: what was lost, one line each ("3 rows of runs.status lost
+					    their values"); else NULL */
 };
 /* Called once per migration tested, in order; a nonzero return stops the test (STRATA_EINTR). */
 typedef int (*strata_test_fn)(void *ud, const struct strata_test_result *r);
@@ -268,6 +273,14 @@ struct strata_test_opts {
 	 * in order, on the calling thread. At most STRATA_TEST_MAX_JOBS.
 	 */
 	int jobs;
+	/*
+	 * Fill every empty table with a few synthetic, FK-consistent rows
+	 * before each migration and compare the rows of S(i-1) then with those
+	 * its down leaves (on the tables and columns both have: what the up
+	 * made and the down drops is not compared): rows or values lost are
+	 * DATA_LOST.
+	 */
+	int data;
 };
 #define STRATA_TEST_MAX_JOBS 8
 

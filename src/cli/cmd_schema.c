@@ -24,6 +24,7 @@ static struct {
 	const char *against;       /* check --against FILE */
 	const char *junit;         /* test --junit FILE */
 	int parallel;              /* test --parallel N (0: 2) */
+	int data;                  /* test --data */
 } xo;
 
 const struct cli_option scratch_options[] = {
@@ -46,6 +47,9 @@ const struct cli_option test_options[] = {
 	{ .longname = "parallel", .kind = OPT_INT, .value = &xo.parallel, .lo = 1, .hi = STRATA_TEST_MAX_JOBS,
 	  .bad = "--%s: \"%s\" is not a number from 1 to 8", .arg = "N",
 	  .help = "with test: test parts of the history on N scratch databases at once (default 2)" },
+	{ .longname = "data", .kind = OPT_FLAG, .value = &xo.data,
+	  .help = "with test: fill every table with a few rows before each migration; report rows and values "
+		  "an up then its down lost (data_lost)" },
 	{ 0 },
 };
 
@@ -352,6 +356,8 @@ static char *result_text(const struct strata_test_result *r)
 		ADD(r->diff->unhandled[i]);
 		ADD("\n");
 	}
+	if (r->lost)
+		ADD(r->lost); /* lines, each ending in a newline */
 	if (r->note) {
 		ADD(r->note);
 		ADD("\n");
@@ -380,6 +386,17 @@ static int on_result(void *ud, const struct strata_test_result *r)
 			cJSON_AddStringToObject(o, "message", r->err->message);
 		if (r->note)
 			cJSON_AddStringToObject(o, "note", r->note);
+		if (r->lost) {
+			cJSON *a = cJSON_AddArrayToObject(o, "data_lost");
+			const char *p = r->lost, *nl;
+
+			for (; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+				char line[700];
+
+				snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+				cJSON_AddItemToArray(a, cJSON_CreateString(line));
+			}
+		}
 		cJSON_AddBoolToObject(o, "rebuilt", r->rebuilt);
 		cJSON_AddNumberToObject(o, "ms", r->ms);
 		cJSON_AddItemToArray(t->json, o);
@@ -566,6 +583,7 @@ int cmd_test(struct cli *c)
 	to.on_result = on_result;
 	to.ud = &t;
 	to.jobs = xo.parallel ? xo.parallel : 2;
+	to.data = xo.data;
 	t0 = now_seconds();
 	rc = strata_test(s, c->src, &to, &sum, &err);
 	if (rc) {

@@ -11,6 +11,10 @@
  * or built something else), it is rebuilt from nothing with 1..i applied, and
  * the test goes on from there. Only an up that fails stops it: the
  * migrations after it build on what it makes.
+ *
+ * With --data (data.c), every empty table gets a few rows before the up,
+ * and the rows the down leaves are compared with those: a down that loses
+ * rows or values the tables had before the up is DATA_LOST.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -20,7 +24,9 @@
 #include "strata_schema.h"
 #include "../cancel.h"
 #include "../db.h"
+#include "../buf.h"
 #include "../util.h"
+#include "data.h"
 #include "scratch.h"
 
 const char *strata_test_verdict_name(enum strata_test_verdict v)
@@ -34,6 +40,8 @@ const char *strata_test_verdict_name(enum strata_test_verdict v)
 	case STRATA_TEST_REDO_FAILED: return "redo_failed";
 	case STRATA_TEST_REDO_DIFFERS: return "redo_differs";
 	case STRATA_TEST_IRREVERSIBLE: return "irreversible";
+	case STRATA_TEST_DATA_LOST: return "data_lost";
+	case STRATA_TEST_DATA_UP_FAILED: return "up_failed_with_data";
 	}
 	return "?";
 }
@@ -125,6 +133,7 @@ struct kept {
 	struct strata_err err;
 	int has_err;
 	char *note;
+	char *lost;
 };
 
 /* The migrations lo..hi on one scratch database; a worker's thread when `buf` (results kept there). */
@@ -133,6 +142,8 @@ struct chunk {
 	const struct strata_source *src;
 	size_t lo, hi;
 	unsigned flags;
+	int data;               /* --data */
+	struct strata_buf said; /* --data: tables already named as not filled, one per line */
 	strata_test_fn fn;
 	void *ud;
 	struct strata_test_summary sum;
@@ -179,6 +190,8 @@ static int emit(struct chunk *c, const struct strata_test_result *r, struct stra
 	}
 	if (r->note)
 		k->note = strata_strdup(r->note);
+	if (r->lost)
+		k->lost = strata_strdup(r->lost);
 	return 0;
 }
 
@@ -188,6 +201,51 @@ static void kept_release(struct kept *k)
 	if (k->has_err)
 		strata_err_release(&k->err);
 	free(k->note);
+	free(k->lost);
+}
+
+/*
+ * --data: fill the empty tables of db (at schema s) and give in *note
+ * (malloc'ed, NULL: none) the tables that took no rows and were not named
+ * before in this chunk. 0 or STRATA_ENOMEM.
+ */
+static int fill(struct chunk *c, struct strata_db *db, const struct strata_schema *s, char **note)
+{
+	char *all = NULL, *p, *nl;
+	struct strata_buf b;
+	int rc;
+
+	*note = NULL;
+	rc = strata_data_fill(db, s, &all);
+	if (rc || !all)
+		return rc;
+	strata_buf_init(&b);
+	if (!c->said.len)
+		strata_buf_addc(&c->said, '\n');
+	for (p = all; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		char *end = strstr(p, " (");
+		size_t len = end && end < nl ? (size_t)(end - p) : (size_t)(nl - p);
+		char key[700];
+
+		/* "\nname\n" in the list of tables named before */
+		snprintf(key, sizeof(key), "\n%.*s\n", (int)len, p);
+		if (c->said.buf && strstr(c->said.buf, key))
+			continue;
+		strata_buf_adds(&c->said, key + 1);
+		strata_buf_add(&b, p, (size_t)(nl - p));
+		strata_buf_addc(&b, '\n');
+	}
+	free(all);
+	if (b.broken || c->said.broken) {
+		strata_buf_release(&b);
+		return STRATA_ENOMEM;
+	}
+	if (b.len) {
+		b.buf[b.len - 1] = '\0'; /* no newline at the end, as other notes */
+		*note = strata_buf_detach(&b, NULL);
+	}
+	strata_buf_release(&b);
+	return 0;
 }
 
 static int run_range(struct chunk *c)
@@ -200,6 +258,8 @@ static int run_range(struct chunk *c)
 	struct strata_err *err = &c->err;
 	struct strata_schema *prev = NULL, *cur = NULL, *now = NULL;
 	struct strata_schema_diff *d = NULL;
+	struct strata_data_snap *snap = NULL; /* --data: the rows at S(i), after the first up */
+	char *fillnote = NULL, *lost = NULL;
 	int rc;
 
 	if (lo > 0) {
@@ -246,9 +306,9 @@ static int run_range(struct chunk *c)
 		const struct strata_migration *m = &src->m[i];
 		struct strata_test_result r = { .mig = m, .index = i, .verdict = STRATA_TEST_OK };
 		struct strata_err e;
-		char why[512], note[700];
+		char why[512], note[700], datanote[700];
 		double t0 = strata_now_ms();
-		int rebuild = 0;
+		int rebuild = 0, data_up_failed = 0;
 		enum strata_down_kind kind;
 
 		strata_err_clear(&e);
@@ -256,7 +316,44 @@ static int run_range(struct chunk *c)
 			rc = strata_err_set(err, STRATA_EINTR, "interrupted");
 			goto out;
 		}
+		/* --data: rows in every empty table, and what S(i-1) holds then */
+		if (c->data && (fill(c, db, prev, &fillnote) || strata_data_snap(db, prev, &snap))) {
+			rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
 		rc = step(sum, db, src, STRATA_UP, 1, &e);
+		if (rc && rc != STRATA_EINTR && rc != STRATA_ENOMEM && snap) {
+			struct strata_err e2;
+
+			/*
+			 * --data: an up that fails on tables with rows (ADD COLUMN
+			 * ... NOT NULL without a default) is said, and tested again
+			 * on empty tables: the scratch rebuilt at S(i-1), no rows
+			 */
+			snprintf(datanote, sizeof(datanote),
+				 "data: the up fails on tables with rows (%s); tested again on empty tables",
+				 e.message ? e.message : "error");
+			data_up_failed = 1;
+			strata_err_release(&e);
+			strata_err_clear(&e);
+			strata_data_snap_free(snap);
+			snap = NULL;
+			strata_err_clear(&e2);
+			rc = strata_scratch_reset(scratch, err);
+			if (rc == 0 && i > 0)
+				rc = step(sum, strata_scratch_db(scratch), src, STRATA_UP, (long)i, &e2);
+			if (rc) {
+				if (e2.code) {
+					strata_err_release(err);
+					*err = e2;
+				}
+				goto out;
+			}
+			sum->rebuilds++;
+			r.rebuilt = 1;
+			db = strata_scratch_db(scratch);
+			rc = step(sum, db, src, STRATA_UP, 1, &e);
+		}
 		if (rc == STRATA_EINTR || rc == STRATA_ENOMEM) {
 			*err = e;
 			goto out;
@@ -303,6 +400,18 @@ static int run_range(struct chunk *c)
 		rc = readc(sum, db, flags, &now, err);
 		if (rc == 0)
 			rc = strata_schema_compare(prev, now, &d, err);
+		if (rc == 0 && snap) {
+			struct strata_data_snap *after = NULL;
+
+			/*
+			 * the rows the down left of S(i-1)'s, on the tables and
+			 * columns both have: what the up made and the down drops
+			 * is not compared, what was there before the up is
+			 */
+			if (strata_data_snap(db, now, &after) || strata_data_lost(snap, after, &lost))
+				rc = strata_err_set(err, STRATA_ENOMEM, "out of memory");
+			strata_data_snap_free(after);
+		}
 		strata_schema_free(now);
 		now = NULL;
 		if (rc)
@@ -349,7 +458,19 @@ static int run_range(struct chunk *c)
 			}
 			strata_schema_diff_free(d2);
 		}
+		if (lost && r.verdict == STRATA_TEST_OK) {
+			r.verdict = STRATA_TEST_DATA_LOST;
+			r.lost = lost;
+		}
 report:
+		if (data_up_failed) {
+			if (r.verdict == STRATA_TEST_OK)
+				r.verdict = STRATA_TEST_DATA_UP_FAILED;
+			if (!r.note)
+				r.note = datanote;
+		}
+		if (fillnote && !r.note)
+			r.note = fillnote;
 		if (rebuild) {
 			struct strata_err e2;
 
@@ -394,12 +515,21 @@ report:
 		strata_err_release(&e);
 		strata_schema_diff_free(d);
 		d = NULL;
+		strata_data_snap_free(snap);
+		snap = NULL;
+		free(fillnote);
+		fillnote = NULL;
+		free(lost);
+		lost = NULL;
 		strata_schema_free(prev);
 		prev = cur;
 		cur = NULL;
 	}
 	rc = 0;
 out:
+	strata_data_snap_free(snap);
+	free(fillnote);
+	free(lost);
 	strata_schema_diff_free(d);
 	strata_schema_free(prev);
 	strata_schema_free(cur);
@@ -464,6 +594,8 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 		c->fn = o ? o->on_result : NULL;
 		c->ud = o ? o->ud : NULL;
 		c->worker = n > 0;
+		c->data = o ? o->data : 0;
+		strata_buf_init(&c->said);
 		strata_err_clear(&c->err);
 		if (n == 0) {
 			c->scratch = scratch;
@@ -500,6 +632,7 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 			kp->r.diff = kp->diff;
 			kp->r.err = kp->has_err ? &kp->err : NULL;
 			kp->r.note = kp->note;
+			kp->r.lost = kp->lost;
 			if (c->fn && c->fn(c->ud, &kp->r)) {
 				rc = strata_err_set(err, STRATA_EINTR, "stopped");
 				break;
@@ -526,6 +659,7 @@ int strata_test(struct strata_scratch *scratch, const struct strata_source *src,
 			kept_release(&ch[k].kept[j]);
 		free(ch[k].kept);
 		strata_err_release(&ch[k].err);
+		strata_buf_release(&ch[k].said);
 		if (k > 0)
 			strata_scratch_close(ch[k].scratch, NULL);
 	}

@@ -220,3 +220,108 @@ print(len(cases), " ".join(fails))'
 	[ "$status" -eq 130 ]
 	no_scratch_left "$pid"
 }
+
+# --data: a parent/child pair with ON DELETE CASCADE, a table whose CHECK
+# refuses the first values, a down that loses a renamed column's values,
+# one that deletes a parent row, and a good down that renames back.
+data_fixture() {
+	local int=$1
+	write_migration m 001 tables "CREATE TABLE p (id $int PRIMARY KEY, name text NOT NULL UNIQUE);
+CREATE TABLE ch (id $int PRIMARY KEY, p_id $int NOT NULL REFERENCES p (id) ON DELETE CASCADE, note text);
+CREATE TABLE chk (n $int NOT NULL CHECK (n > 50), s text);" "DROP TABLE chk; DROP TABLE ch; DROP TABLE p;"
+	write_migration m 002 lossy_rename "ALTER TABLE ch RENAME COLUMN note TO memo;" \
+		"ALTER TABLE ch DROP COLUMN memo; ALTER TABLE ch ADD COLUMN note text;"
+	write_migration m 003 good_rename "ALTER TABLE p RENAME COLUMN name TO title;" \
+		"ALTER TABLE p RENAME COLUMN title TO name;"
+	write_migration m 004 deletes_parent "CREATE TABLE tmp (x $int);" "DROP TABLE tmp; DELETE FROM p WHERE id = 1;"
+	write_migration m 005 check_table "ALTER TABLE chk RENAME COLUMN s TO s2;" \
+		"ALTER TABLE chk DROP COLUMN s2; ALTER TABLE chk ADD COLUMN s text;"
+}
+
+# lost: the data_lost lines of test --json on stdin, "version: line", one a line.
+lost() {
+	python3 -c 'import json,sys
+for r in json.load(sys.stdin):
+    for l in r.get("data_lost", []): print(r["version"] + ": " + l)'
+}
+
+@test "sqlite: test --data reports rows and values a down lost, and nothing where it restores them" {
+	data_fixture INTEGER
+	run --separate-stderr strata -d sqlite:any.db -p m test --data --json
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s' "$output" | verdicts | tr '\n' ' ')" = "001 ok 002 data_lost 003 ok 004 data_lost 005 data_lost " ]
+	# the CHECK refused the first values, the second set went in; the child rows went in after their parent's
+	[ "$(printf '%s' "$output" | lost)" = "002: 3 rows of ch.note lost their values
+004: 1 row of p lost
+005: 3 rows of chk.s lost their values" ]
+	run --separate-stderr strata -d sqlite:any.db -p m test --data
+	[ "$status" -eq 1 ]
+	[[ $output == *"002 lossy_rename"*"data_lost"*"    3 rows of ch.note lost their values"* ]]
+	run --separate-stderr strata -d sqlite:any.db -p m test --data --junit report.xml
+	[ "$status" -eq 1 ]
+	python3 -c 'import xml.dom.minidom; d = xml.dom.minidom.parse("report.xml")
+f = [c for c in d.getElementsByTagName("testcase") if c.getElementsByTagName("failure")]
+assert len(f) == 3 and f[0].getElementsByTagName("failure")[0].getAttribute("type") == "data_lost", f'
+	grep -q "3 rows of ch.note lost their values" report.xml
+	# without --data, the same migrations are fine: nothing changes
+	run --separate-stderr strata -d sqlite:any.db -p m test --json
+	[ "$status" -eq 0 ]
+	[ ! -e any.db ]
+}
+
+@test "postgres: test --data: FK-consistent rows (the cascade reported), CHECKs, enums, domains, self-references" {
+	require_pg
+	url=$(make_pg_db)
+	data_fixture int
+	write_migration m 006 types "CREATE TYPE mood AS ENUM ('happy', 'sad'); CREATE DOMAIN pos AS integer CHECK (VALUE > 0);
+CREATE TABLE kinds (id serial PRIMARY KEY, u uuid NOT NULL UNIQUE, at timestamptz, b boolean, doc jsonb, m mood NOT NULL, po pos);
+CREATE TABLE tree (id int PRIMARY KEY, parent int REFERENCES tree (id), g bigint GENERATED ALWAYS AS IDENTITY);" \
+		"DROP TABLE tree; DROP TABLE kinds; DROP DOMAIN pos; DROP TYPE mood;"
+	write_migration m 007 loses_kinds "CREATE TABLE tmp2 (x int);" \
+		"DROP TABLE tmp2; UPDATE kinds SET doc = NULL, po = NULL; UPDATE tree SET parent = NULL;"
+	# a column the up adds, its default now(): the down drops what the up made, nothing lost
+	write_migration m 008 adds_stamp "ALTER TABLE kinds ADD COLUMN made timestamp NOT NULL DEFAULT now();" \
+		"ALTER TABLE kinds DROP COLUMN made;"
+	run --separate-stderr strata -d "$url" -p m test --data --json
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s' "$output" | verdicts | tr '\n' ' ')" = "001 ok 002 data_lost 003 ok 004 data_lost 005 data_lost 006 ok 007 data_lost 008 ok " ]
+	[ "$(printf '%s' "$output" | lost)" = "002: 3 rows of public.ch.note lost their values
+004: 1 row of public.ch lost
+004: 1 row of public.p lost
+005: 3 rows of public.chk.s lost their values
+007: 3 rows of public.kinds.doc lost their values
+007: 3 rows of public.kinds.po lost their values
+007: 3 rows of public.tree.parent lost their values" ]
+	run --separate-stderr strata -d "$url" -p m test
+	[ "$status" -eq 0 ]
+	[ "$(pg_sql "$url" "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ]
+	no_scratch_left
+}
+
+@test "postgres: test --data names a table no rows go into, once, and goes on" {
+	require_pg
+	url=$(make_pg_db)
+	write_migration m 001 never "CREATE TABLE never (n int CHECK (n < 0) NOT NULL);" "DROP TABLE never;"
+	write_migration m 002 other "CREATE TABLE o (id int);" "DROP TABLE o;"
+	write_migration m 003 third "CREATE TABLE o2 (id int);" "DROP TABLE o2;"
+	run --separate-stderr strata -d "$url" -p m test --data --json
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s' "$output" | verdicts | tr '\n' ' ')" = "001 ok 002 ok 003 ok " ]
+	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; print([r.get("note") for r in json.load(sys.stdin)])')" = "[None, 'data: no rows could be inserted into public.never (new row for relation \"never\" violates check constraint \"never_n_check\"); its rows are not tested', None]" ]
+	no_scratch_left
+}
+
+@test "postgres: test --data: an up that fails on tables with rows is said (up_failed_with_data), tested on empty tables, and the test goes on" {
+	require_pg
+	url=$(make_pg_db)
+	write_migration m 001 users "CREATE TABLE users (id int PRIMARY KEY);" "DROP TABLE users;"
+	write_migration m 002 not_null "ALTER TABLE users ADD COLUMN login text NOT NULL;" "ALTER TABLE users DROP COLUMN login;"
+	write_migration m 003 after "CREATE TABLE t3 (id int);" "DROP TABLE t3;"
+	run --separate-stderr strata -d "$url" -p m test --data --json
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s' "$output" | verdicts | tr '\n' ' ')" = "001 ok 002 up_failed_with_data 003 ok " ]
+	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; r=json.load(sys.stdin)[1]; print(r["rebuilt"], r["note"])')" = 'True data: the up fails on tables with rows (column "login" of relation "users" contains null values); tested again on empty tables' ]
+	run --separate-stderr strata -d "$url" -p m test --json
+	[ "$status" -eq 0 ]
+	no_scratch_left
+}
