@@ -114,8 +114,8 @@ static int parse_version(const char *s, struct strata_version *v)
 	return strata_version_parse(digits, n, v);
 }
 
-/* Run a read query; a failure is "not this layout", not an error. */
-static int try_query(struct strata_db *db, const char *sql, const char *table, struct strata_rows **r)
+/* Run a read query; a failure is "not this layout", not an error (layout.h). */
+int strata_adopt_try_query(struct strata_db *db, const char *sql, const char *table, struct strata_rows **r)
 {
 	struct strata_buf b;
 	struct strata_err ignored = { 0 };
@@ -258,19 +258,19 @@ static int read_state(struct strata_db *db, const char *table, struct applied_se
 	strata_db_quote_table(db, &q, db->schema, table);
 	if (q.broken)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
-	if (try_query(db, "SELECT installed_rank, version, description, type, script, checksum, success FROM %s "
+	if (strata_adopt_try_query(db, "SELECT installed_rank, version, description, type, script, checksum, success FROM %s "
 			  "ORDER BY installed_rank", q.buf, &r) == 0) {
 		res->tool = "Flyway";
 		rc = read_flyway(r, table, set, err);
 		goto out;
-	} else if (try_query(db, "SELECT version, version_self FROM %s", q.buf, &r) == 0) {
+	} else if (strata_adopt_try_query(db, "SELECT version, version_self FROM %s", q.buf, &r) == 0) {
 		res->tool = "pop";
 		set->pop14 = 1;
 		for (i = 0; i < r->nrows; i++)
 			if (parse_version(strata_rows_get(r, i, 0), &v) == 0 && add_version(set, &v))
 				goto oom;
 		goto out;
-	} else if (try_query(db, "SELECT version, dirty FROM %s", q.buf, &r) == 0) {
+	} else if (strata_adopt_try_query(db, "SELECT version, dirty FROM %s", q.buf, &r) == 0) {
 		res->tool = "golang-migrate";
 		set->all_up_to = 1;
 		for (i = 0; i < r->nrows; i++) {
@@ -294,7 +294,7 @@ static int read_state(struct strata_db *db, const char *table, struct applied_se
 			if (ver && strcmp(ver, "-1") != 0 && parse_version(ver, &v) == 0 && add_version(set, &v))
 				goto oom;
 		}
-	} else if (try_query(db, "SELECT version_id, is_applied FROM %s ORDER BY id", q.buf, &r) == 0) {
+	} else if (strata_adopt_try_query(db, "SELECT version_id, is_applied FROM %s ORDER BY id", q.buf, &r) == 0) {
 		res->tool = "goose";
 		for (i = 0; i < r->nrows; i++) {
 			const char *ver = strata_rows_get(r, i, 0), *ap = strata_rows_get(r, i, 1);
@@ -309,7 +309,7 @@ static int read_state(struct strata_db *db, const char *table, struct applied_se
 				remove_version(set, &v);
 			}
 		}
-	} else if (try_query(db, "SELECT version FROM %s", q.buf, &r) == 0) {
+	} else if (strata_adopt_try_query(db, "SELECT version FROM %s", q.buf, &r) == 0) {
 		res->tool = strcmp(table, "__diesel_schema_migrations") == 0 ? "diesel" : "dbmate";
 		for (i = 0; i < r->nrows; i++)
 			if (parse_version(strata_rows_get(r, i, 0), &v) == 0 && add_version(set, &v))
@@ -413,7 +413,7 @@ static int named_table_is_other(struct strata_db *db, struct strata_err *err)
 	rc = db->drv->table_exists(db->conn, db->schema, db->table, err);
 	if (rc <= 0)
 		return rc;
-	if (try_query(db, "SELECT version, checksum, applied_by FROM %s WHERE 1 = 0", db->qtable, &r) == 0) {
+	if (strata_adopt_try_query(db, "SELECT version, checksum, applied_by FROM %s WHERE 1 = 0", db->qtable, &r) == 0) {
 		strata_rows_free(r);
 		return 0;
 	}
@@ -650,7 +650,7 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 		return STRATA_ENOMEM;
 	o->table = t->shown;
 	if (strcmp(t->table, "schema_migrations") == 0) {
-		if ((rc = try_query(db, "SELECT version, dirty FROM %s", q.buf, &r)) == 0) {
+		if ((rc = strata_adopt_try_query(db, "SELECT version, dirty FROM %s", q.buf, &r)) == 0) {
 			o->tool = "golang-migrate";
 			o->adoptable = 1;
 			/* one row: the current version; -1 or none is "nothing applied" */
@@ -661,7 +661,7 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 					set_version(o, v);
 				o->dirty |= truthy(strata_rows_get(r, i, 1));
 			}
-		} else if ((rc = try_query(db, "SELECT version FROM %s", q.buf, &r)) == 0) {
+		} else if ((rc = strata_adopt_try_query(db, "SELECT version FROM %s", q.buf, &r)) == 0) {
 			o->tool = "dbmate";
 			o->adoptable = 1;
 			for (i = 0; i < r->nrows; i++)
@@ -670,7 +670,7 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 			o->count = r->nrows;
 		}
 	} else if (strcmp(t->table, "goose_db_version") == 0) {
-		if ((rc = try_query(db, "SELECT version_id, is_applied FROM %s ORDER BY id", q.buf, &r)) == 0) {
+		if ((rc = strata_adopt_try_query(db, "SELECT version_id, is_applied FROM %s ORDER BY id", q.buf, &r)) == 0) {
 			struct applied_set set = { 0 };
 			struct strata_version v, top = { { 0 } };
 
@@ -695,7 +695,7 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 			free(set.v);
 		}
 	} else if (strcmp(t->table, "__diesel_schema_migrations") == 0) {
-		if ((rc = try_query(db, "SELECT version FROM %s", q.buf, &r)) == 0) {
+		if ((rc = strata_adopt_try_query(db, "SELECT version FROM %s", q.buf, &r)) == 0) {
 			o->tool = "diesel";
 			o->adoptable = 1;
 			for (i = 0; i < r->nrows; i++)
@@ -704,7 +704,7 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 			o->count = r->nrows;
 		}
 	} else if (strcmp(t->table, "_sqlx_migrations") == 0) {
-		if ((rc = try_query(db, "SELECT version, success FROM %s ORDER BY version", q.buf, &r)) == 0) {
+		if ((rc = strata_adopt_try_query(db, "SELECT version, success FROM %s ORDER BY version", q.buf, &r)) == 0) {
 			o->tool = "sqlx";
 			for (i = 0; i < r->nrows; i++) {
 				if (!truthy(strata_rows_get(r, i, 1))) {
@@ -716,7 +716,7 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 			}
 		}
 	} else if (strcmp(t->table, "flyway_schema_history") == 0) {
-		if ((rc = try_query(db, "SELECT version, success FROM %s ORDER BY installed_rank", q.buf, &r)) == 0) {
+		if ((rc = strata_adopt_try_query(db, "SELECT version, success FROM %s ORDER BY installed_rank", q.buf, &r)) == 0) {
 			o->tool = "Flyway";
 			o->adoptable = 1;
 			for (i = 0; i < r->nrows; i++) {
@@ -730,7 +730,7 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 			}
 		}
 	} else if (strcmp(t->table, "schema_migration") == 0) {
-		if ((rc = try_query(db, "SELECT version, version_self FROM %s", q.buf, &r)) == 0) {
+		if ((rc = strata_adopt_try_query(db, "SELECT version, version_self FROM %s", q.buf, &r)) == 0) {
 			o->tool = "pop";
 			o->adoptable = 1;
 			for (i = 0; i < r->nrows; i++)
@@ -739,7 +739,7 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 			o->count = r->nrows;
 		}
 	} else if (strcmp(t->table, "alembic_version") == 0) {
-		if ((rc = try_query(db, "SELECT version_num FROM %s ORDER BY version_num", q.buf, &r)) == 0) {
+		if ((rc = strata_adopt_try_query(db, "SELECT version_num FROM %s ORDER BY version_num", q.buf, &r)) == 0) {
 			struct strata_buf b;
 
 			o->tool = "Alembic";
@@ -750,7 +750,7 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 			strata_buf_release(&b);
 		}
 	} else if (strcmp(t->table, "_prisma_migrations") == 0) {
-		if ((rc = try_query(db, "SELECT migration_name, finished_at, rolled_back_at FROM %s ORDER BY started_at",
+		if ((rc = strata_adopt_try_query(db, "SELECT migration_name, finished_at, rolled_back_at FROM %s ORDER BY started_at",
 				    q.buf, &r)) == 0) {
 			o->tool = "Prisma";
 			for (i = 0; i < r->nrows; i++) {
@@ -765,7 +765,7 @@ static int read_other(struct strata_db *db, const struct other_table *t, struct 
 			}
 		}
 	} else if (strcmp(t->table, "__drizzle_migrations") == 0) {
-		if ((rc = try_query(db, "SELECT created_at FROM %s ORDER BY created_at", q.buf, &r)) == 0) {
+		if ((rc = strata_adopt_try_query(db, "SELECT created_at FROM %s ORDER BY created_at", q.buf, &r)) == 0) {
 			o->tool = "Drizzle";
 			o->count = r->nrows;
 			if (r->nrows)

@@ -33,41 +33,6 @@
 #include "reason.h"
 #include "layout.h"
 
-static void note(struct strata_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct strata_db *db, const char *fmt, ...)
-{
-	struct strata_event ev = { 0 };
-	struct strata_buf b;
-	va_list ap;
-
-	strata_buf_init(&b);
-	va_start(ap, fmt);
-	strata_buf_vaddf(&b, fmt, ap);
-	va_end(ap);
-	ev.kind = STRATA_EV_NOTE;
-	ev.note.text = b.buf;
-	if (!b.broken)
-		strata_emit(db, &ev);
-	strata_buf_release(&b);
-}
-
-/* Run a read query on `qtable`; a failure is "not that tool's table". */
-static int select_rows(struct strata_db *db, const char *fmt, const char *qtable, struct strata_rows **r)
-{
-	struct strata_buf b;
-	struct strata_err ignored = { 0 };
-	int rc;
-
-	strata_buf_init(&b);
-	strata_buf_addf(&b, fmt, qtable);
-	if (b.broken)
-		return STRATA_ENOMEM;
-	rc = db->drv->query(db->conn, b.buf, 0, NULL, r, &ignored);
-	strata_buf_release(&b);
-	strata_err_release(&ignored);
-	return rc;
-}
-
 static void add_unknown(struct strata_adopt_result *res, const char *what)
 {
 	size_t used = strlen(res->unknown_list);
@@ -120,7 +85,7 @@ static int prisma_state(struct strata_db *db, const struct strata_source *src, c
 	char *st = NULL;
 	int rc = 0;
 
-	if (select_rows(db, "SELECT migration_name, checksum, finished_at, rolled_back_at FROM %s ORDER BY started_at",
+	if (strata_adopt_try_query(db, "SELECT migration_name, checksum, finished_at, rolled_back_at FROM %s ORDER BY started_at",
 			qtable, &r) != 0)
 		return strata_err_set(err, STRATA_EUSAGE,
 				      "%s is not Prisma Migrate's table (no migration_name, checksum, finished_at, "
@@ -153,7 +118,7 @@ static int prisma_state(struct strata_db *db, const struct strata_source *src, c
 		} else {
 			st[k] |= P_APPLIED;
 			if (!strata_prisma_checksum_matches(sum, &src->m[k]))
-				note(db, "%s: %s's checksum %s is not the file's (%s): it changed after Prisma applied it; "
+				strata_note(db, "%s: %s's checksum %s is not the file's (%s): it changed after Prisma applied it; "
 					 "recorded as applied with the file as it is now (`strata status` compares from here on)",
 				     src->m[k].up_file, shown, sum ? sum : "(none)", src->m[k].tool_sum);
 		}
@@ -224,7 +189,7 @@ static int drizzle_state(struct strata_db *db, const struct strata_source *src, 
 	size_t i, k;
 	int rc = 0;
 
-	if (select_rows(db, "SELECT hash, created_at FROM %s ORDER BY created_at", qtable, &r) != 0)
+	if (strata_adopt_try_query(db, "SELECT hash, created_at FROM %s ORDER BY created_at", qtable, &r) != 0)
 		return strata_err_set(err, STRATA_EUSAGE, "%s is not drizzle-orm's table (no hash, created_at columns)",
 				      shown);
 	has_row = calloc(src->n ? src->n : 1, 1);
@@ -247,7 +212,7 @@ static int drizzle_state(struct strata_db *db, const struct strata_source *src, 
 			found = 1;
 			has_row[k] = 1;
 			if (!hash || strcmp(hash, m->tool_sum) != 0)
-				note(db, "%s: %s's hash for it (created_at %s) is not the file's: it changed after "
+				strata_note(db, "%s: %s's hash for it (created_at %s) is not the file's: it changed after "
 					 "drizzle-orm applied it (drizzle-orm never compares); recorded as applied with "
 					 "the file as it is now",
 				     m->up_file, shown, ca);
@@ -263,7 +228,7 @@ static int drizzle_state(struct strata_db *db, const struct strata_source *src, 
 			continue;
 		applied[k] = 1;
 		if (!has_row[k])
-			note(db, "%s: applied as drizzle-orm counts it (its journal \"when\" %lld is not newer than the "
+			strata_note(db, "%s: applied as drizzle-orm counts it (its journal \"when\" %lld is not newer than the "
 				 "newest created_at in %s, %lld), though no row is its own: drizzle-orm skips it",
 			     m->up_file, m->journal_when, shown, last);
 	}

@@ -188,23 +188,6 @@ static void emit_mig(struct strata_db *db, enum strata_event_kind kind, const st
 	strata_emit(db, &ev);
 }
 
-static void note(struct strata_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct strata_db *db, const char *fmt, ...)
-{
-	struct strata_event ev = { 0 };
-	struct strata_buf b;
-	va_list ap;
-
-	strata_buf_init(&b);
-	va_start(ap, fmt);
-	strata_buf_vaddf(&b, fmt, ap);
-	va_end(ap);
-	ev.kind = STRATA_EV_NOTE;
-	ev.note.text = b.buf;
-	strata_emit(db, &ev);
-	strata_buf_release(&b);
-}
-
 static void emit_statements(struct strata_db *db, const struct strata_step *s)
 {
 	struct strata_event ev = { 0 };
@@ -404,7 +387,7 @@ static int check_landed(struct run *r, const struct strata_step *s, int k, struc
 	free(what);
 	if (rc == 0)
 		return 0;
-	note(db, "%s %s: statement %d (line %d) ran before the last run stopped (the catalog shows it); going on "
+	strata_note(db, "%s %s: statement %d (line %d) ran before the last run stopped (the catalog shows it); going on "
 		 "after it",
 	     s->row->vtext, s->row->name, k, line);
 	strata_step_prefix_checksum(s, k, sum);
@@ -607,11 +590,11 @@ static void partial_note(struct strata_db *db, const struct strata_step *s)
 
 	strata_step_partial_text(s, what, sizeof(what));
 	if (s->down)
-		note(db, "%s %s was partial: %s; force removed its record without undoing anything (undo them by hand "
+		strata_note(db, "%s %s was partial: %s; force removed its record without undoing anything (undo them by hand "
 			 "if the schema must not have them)",
 		     s->row->vtext, s->row->name, what);
 	else
-		note(db, "%s %s was partial: %s; force recorded it as applied without running or undoing anything "
+		strata_note(db, "%s %s was partial: %s; force recorded it as applied without running or undoing anything "
 			 "(run what is missing by hand if the schema needs it)",
 		     s->row->vtext, s->row->name, what);
 }
@@ -797,8 +780,8 @@ static int go_stopped(struct run *r, const char *at, int dry, struct strata_err 
 	const char *runner, *kind = strata_migration_foreign(row->mig, &runner);
 
 	if (dry) {
-		note(r->db, "%s %s (%s) is a %s, which strata cannot run: `strata up` stops before it",
-		     row->vtext, row->name, row->mig->up_file, kind);
+		strata_note(r->db, "%s %s (%s) is a %s, which strata cannot run: `strata up` stops before it",
+			    row->vtext, row->name, row->mig->up_file, kind);
 		return 0;
 	}
 	strata_err_set(err, STRATA_EUNSUPPORTED,
@@ -911,7 +894,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 		const struct strata_step *s = &r.plan.steps[i];
 
 		if (s->notx_line && !db->opts.dry_run && !db->opts.single_transaction)
-			note(db, "%s %s: runs outside a transaction, statement by statement, because %s:%d "
+			strata_note(db, "%s %s: runs outside a transaction, statement by statement, because %s:%d "
 				 "cannot run inside one (add -- strata:no-transaction to say so)",
 			     s->row->vtext, s->row->name, s->file, s->notx_line);
 	}
@@ -925,7 +908,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 	}
 	for (i = 0; i < r.st->n; i++)
 		if (r.st->rows[i].state == STRATA_MISSING && !strata_action_records_only(req->action))
-			note(db, "%s %s is applied but its file is gone", r.st->rows[i].vtext, r.st->rows[i].name);
+			strata_note(db, "%s %s is applied but its file is gone", r.st->rows[i].vtext, r.st->rows[i].name);
 	ev.kind = STRATA_EV_PLAN;
 	ev.plan.count = r.plan.nsteps;
 	if (r.plan.nsteps || !r.plan.go_stop) /* not "nothing to do" when a Go migration is next */
@@ -978,22 +961,22 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 			goto out;
 		emit_mig(db, STRATA_EV_MIG_START, s, 0);
 		if (s->wrapped && !s->record_only && s->resume)
-			note(db, "%s %s leaves and re-enters the transaction drizzle-orm runs it in (%s:%d: COMMIT "
+			strata_note(db, "%s %s leaves and re-enters the transaction drizzle-orm runs it in (%s:%d: COMMIT "
 				 "first, BEGIN last): %s at statement %d, where its earlier run stopped, its record "
 				 "committed after its last BEGIN",
 			     s->row->vtext, s->row->name, s->file, s->wrapped, dry ? "it would resume" : "resuming",
 			     s->resume + 1);
 		else if (s->wrapped && !s->record_only)
-			note(db, "%s %s leaves and re-enters the transaction drizzle-orm runs it in (%s:%d: COMMIT "
+			strata_note(db, "%s %s leaves and re-enters the transaction drizzle-orm runs it in (%s:%d: COMMIT "
 				 "first, BEGIN last): %s as drizzle-orm does, inside a transaction strata opens, "
 				 "statement by statement, its record committed after its last BEGIN",
 			     s->row->vtext, s->row->name, s->file, s->wrapped, dry ? "it would run" : "running it");
 		else if (s->own_tx && !s->record_only)
-			note(db, "%s %s manages its own transactions (%s:%d): %s as written, statement by "
+			strata_note(db, "%s %s manages its own transactions (%s:%d): %s as written, statement by "
 				 "statement, outside a transaction of strata's",
 			     s->row->vtext, s->row->name, s->file, s->own_tx_line, dry ? "it would run" : "running it");
 		if (s->recorded_down)
-			note(db, "%s %s: running the down script recorded when it was applied (%s)", s->row->vtext,
+			strata_note(db, "%s %s: running the down script recorded when it was applied (%s)", s->row->vtext,
 			     s->row->name, s->row->mig ? "its up file was changed" : "its file is gone");
 		if (dry) {
 			if (!s->record_only)
@@ -1021,7 +1004,7 @@ int strata_run(struct strata_db *db, const struct strata_source *src, const stru
 				double wait = 0.5 * (double)(1 << (attempt - 1));
 				struct timespec ts;
 
-				note(db, "%s %s: %s; retrying in %.1f s (retry %d of %d)", s->row->vtext, s->row->name,
+				strata_note(db, "%s %s: %s; retrying in %.1f s (retry %d of %d)", s->row->vtext, s->row->name,
 				     err->message, wait, attempt, retries);
 				ts.tv_sec = (time_t)wait;
 				ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);

@@ -15,6 +15,7 @@
  * lease (lease.c) where it says it does not, or when asked for.
  */
 #include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,23 @@ void strata_emit(struct strata_db *db, struct strata_event *ev)
 		return;
 	ev->target = db->target->display;
 	db->opts.on_event(db->opts.ud, ev);
+}
+
+void strata_note(struct strata_db *db, const char *fmt, ...)
+{
+	struct strata_event ev = { 0 };
+	struct strata_buf b;
+	va_list ap;
+
+	strata_buf_init(&b);
+	va_start(ap, fmt);
+	strata_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	ev.kind = STRATA_EV_NOTE;
+	ev.note.text = b.buf;
+	if (!b.broken)
+		strata_emit(db, &ev);
+	strata_buf_release(&b);
 }
 
 const char *strata_db_engine(const struct strata_db *db)

@@ -58,5 +58,7 @@ int strata_db_offline_err(const struct strata_db *db, struct strata_err *err);
 
 /* Send an event to the caller's callback, if any. */
 void strata_emit(struct strata_db *db, struct strata_event *ev);
+/* Send a STRATA_EV_NOTE with this sentence (nothing when out of memory). */
+void strata_note(struct strata_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -15,6 +15,7 @@
 #include "split.h"
 
 struct strata_db;
+struct strata_rows;
 struct strata_driver;
 
 /*
@@ -76,6 +77,8 @@ int strata_layout_check_provider(const struct strata_source *src, const struct s
  * strata_adopt under its lock: 1 when this is not such an adoption (nothing
  * done), else 0 or an error code, res filled.
  */
+/* Run the read query fmt (one %s: the table) on db; a failure is "not that tool's table", not an error (adopt.c). */
+int strata_adopt_try_query(struct strata_db *db, const char *fmt, const char *table, struct strata_rows **r);
 int strata_adopt_tool(struct strata_db *db, const struct strata_source *src, const char *from_table,
 		      struct strata_adopt_result *res, struct strata_err *err);
 

@@ -898,24 +898,9 @@ fail:
 /* Checksums, then into L->m (what m holds is L's now, or freed). */
 static void add_built(struct loader *L, struct strata_migration *m)
 {
-	struct strata_migration *mp;
-
 	strata_checksum_s1(m->up, m->up_len, m->checksum);
 	strata_checksum(m->up, m->up_len, m->checksum_v0);
-	if (L->flags & STRATA_SOURCE_UPS_ONLY) {
-		/* only the checksum is wanted: keep no text (that was most of status's memory) */
-		free(m->up);
-		free(m->down);
-		m->up = m->down = NULL;
-		m->up_len = m->down_len = 0;
-	}
-	mp = grow(L, L->m, &L->cm, L->nm, sizeof(*L->m));
-	if (!mp) {
-		migration_release(m);
-		return;
-	}
-	L->m = mp;
-	L->m[L->nm++] = *m;
+	keep(L, m);
 	memset(m, 0, sizeof(*m));
 }
 
