@@ -84,6 +84,23 @@ static int mysql_dashes(const struct norm *n)
 	return n->mysql && n->out->len >= 2 && n->out->buf[n->out->len - 1] == '-' && n->out->buf[n->out->len - 2] == '-';
 }
 
+/*
+ * Start a line of its own (a directive, a DELIMITER command). MySQL: "--"
+ * then a newline is a comment, so two "-" operators (or ones a dropped
+ * comment left at the end) keep an empty block comment before it: the
+ * normalised text must read as the same tokens again.
+ */
+static void own_line(struct norm *n)
+{
+	struct strata_buf *out = n->out;
+
+	if (!out->len || out->buf[out->len - 1] == '\n')
+		return;
+	if (mysql_dashes(n))
+		strata_buf_adds(out, "/**/");
+	strata_buf_addc(out, '\n');
+}
+
 /* Before a token starting with c: the separator the gap before it stands for. */
 static void sep(struct norm *n, unsigned char c)
 {
@@ -143,8 +160,7 @@ static void line_comment(struct norm *n, const unsigned char *p, const unsigned 
 	}
 	while (e > w && is_space(e[-1]))
 		e--;
-	if (out->len && out->buf[out->len - 1] != '\n')
-		strata_buf_addc(out, '\n');
+	own_line(n);
 	strata_buf_adds(out, "-- ");
 	strata_buf_add(out, (const char *)w, (size_t)(e - w));
 	strata_buf_addc(out, '\n');
@@ -215,8 +231,7 @@ static inline __attribute__((always_inline)) int normalise_tokens(struct norm *n
 			for (i = 0; i < tk->delim_len; i++)
 				if (byte_class[(unsigned char)tk->delim[i]] == K_SPACE || tk->delim[i] == '\v')
 					return 1;
-			if (out->len && out->buf[out->len - 1] != '\n')
-				strata_buf_addc(out, '\n');
+			own_line(n);
 			copy_lf(out, p, q);
 			strata_buf_addc(out, '\n');
 			n->pending = n->gap_newline = n->gap_block = n->after_string = 0;
