@@ -75,6 +75,14 @@ struct strata_schema_obj {
 	char **deps;
 	size_t ndeps;
 	int position; /* columns: 1-based ordinal in the table; else 0 */
+	/*
+	 * The engine's own identity of the object, which a rename keeps
+	 * (PostgreSQL: a relation's oid "16390", a column's "16390.3"); NULL
+	 * where the engine has none. Never compared: two schemas read from one
+	 * database (equal `origin`) are matched by it, so that a diff of a
+	 * database against a later state of itself sees renames as renames.
+	 */
+	char *ident;
 };
 
 struct strata_schema {
@@ -88,6 +96,12 @@ struct strata_schema {
 	 * nothing): settings the script needs, each statement ending in ";\n".
 	 */
 	char *preamble;
+	/*
+	 * Which database it was read from (PostgreSQL: the cluster's system
+	 * identifier and the database's oid), NULL when unknown: objects of two
+	 * schemas of one origin with equal `ident` are one object, renamed or not.
+	 */
+	char *origin;
 };
 
 void strata_schema_free(struct strata_schema *s);
@@ -305,5 +319,102 @@ struct strata_test_summary {
  */
 int strata_test(struct strata_scratch *scratch, const struct strata_source *src, const struct strata_test_opts *o,
 		struct strata_test_summary *sum, struct strata_err *err);
+
+/* ---------------------------------------------------------------------------
+ * diff (schema/diffplan.c, and each driver's schema_plan): the statements
+ * that turn the schema `from` into the schema `to`, in the order their
+ * dependencies need, computed from the two models alone (no connection).
+ *
+ * A plan is exact, complete or loud: every difference compare would report
+ * is either covered by a step or listed in `unhandled` (the caller exits
+ * non-zero); nothing is omitted. Steps that lose data (dropping a table, a
+ * column, a type something still uses; narrowing a type) carry
+ * STRATA_STEP_DESTRUCTIVE: the CLI refuses such a plan without
+ * --allow-destructive and names each of them.
+ */
+
+/* A rename the desired schema declares ("-- strata:renamed-from OLD" on a table or column line). */
+struct strata_rename_hint {
+	enum strata_obj_kind kind; /* STRATA_OBJ_TABLE or STRATA_OBJ_COLUMN */
+	const char *schema;        /* NULL: the engine's default one (public; SQLite: none) */
+	const char *parent;        /* a column's table, as `to` names it; NULL for a table */
+	const char *name;          /* the name in `to` */
+	const char *old_name;      /* the name in `from` */
+	const char *file;          /* where the hint is written, for messages (NULL: unknown) */
+	int line;
+};
+
+enum {
+	/* PostgreSQL: lock-aware forms where they change nothing in the result: CREATE INDEX CONCURRENTLY
+	   (a step of its own, outside a transaction), FKs and CHECKs NOT VALID then VALIDATE, SET NOT NULL
+	   through a validated CHECK */
+	STRATA_PLAN_ONLINE = 1 << 0,
+};
+
+struct strata_plan_opts {
+	unsigned flags; /* STRATA_PLAN_* */
+	const struct strata_rename_hint *renames;
+	size_t nrenames;
+};
+
+enum {
+	STRATA_STEP_DESTRUCTIVE = 1 << 0,    /* loses data: refused unless the user allows it */
+	STRATA_STEP_NO_TRANSACTION = 1 << 1, /* cannot run inside a transaction (CREATE INDEX CONCURRENTLY) */
+	/*
+	 * Manages its own transaction (SQLite's table rebuild: PRAGMA
+	 * foreign_keys=OFF before BEGIN, foreign_key_check before COMMIT): a
+	 * migration holding it is a file-managed-transaction migration.
+	 */
+	STRATA_STEP_OWN_TRANSACTION = 1 << 2,
+};
+
+struct strata_plan_step {
+	enum strata_obj_kind kind; /* of the object it is about */
+	char *what;  /* one line for people: "add column public.crates.x", "rebuild table users (type of a)" */
+	char *sql;   /* its statements, each ending ";\n" */
+	unsigned flags; /* STRATA_STEP_* */
+};
+
+struct strata_schema_plan {
+	struct strata_plan_step *steps; /* in the order they must run */
+	size_t n;
+	/*
+	 * What it cannot express, one phrase each ("change of the subtype of
+	 * range type public.r"): a plan with any is not a migration to run.
+	 */
+	char **unhandled;
+	size_t nunhandled;
+	unsigned flags; /* the STRATA_STEP_* flags of all steps, or'ed */
+};
+
+/*
+ * The plan from `from` to `to` (both finished, of one engine) into *out
+ * (never NULL on success; n == 0 and nunhandled == 0 when they are equal).
+ * A rename hint naming what `from` does not have, or naming a table `to`
+ * does not have, is an error (STRATA_EUSAGE, its file and line in err).
+ * STRATA_EUNSUPPORTED when the engine's driver cannot plan.
+ */
+int strata_schema_plan(const struct strata_schema *from, const struct strata_schema *to,
+		       const struct strata_plan_opts *o, struct strata_schema_plan **out, struct strata_err *err);
+void strata_schema_plan_free(struct strata_schema_plan *p);
+
+/*
+ * The plan as one migration's SQL (malloc'ed into *sql, "" when empty):
+ * each step's statements under a comment line "-- <what>", destructive ones
+ * marked "-- DESTRUCTIVE: <what>". A header comment says when the script
+ * must run outside a transaction (NO_TRANSACTION or OWN_TRANSACTION steps).
+ */
+int strata_schema_plan_sql(const struct strata_schema_plan *p, char **sql, struct strata_err *err);
+
+/*
+ * Verify a plan: in `scratch` (reset first), create `from` (its dump), run
+ * the plan's steps (each as its own script, outside any transaction when its
+ * flags say so), read the schema and compare it with `to`. *left (never NULL
+ * on success) is empty when the plan is exact; a step that fails is an error
+ * naming the step (err->line: the line in strata_schema_plan_sql's script).
+ */
+int strata_schema_plan_verify(struct strata_scratch *scratch, const struct strata_schema *from,
+			      const struct strata_schema_plan *p, const struct strata_schema *to, unsigned read_flags,
+			      struct strata_schema_diff **left, struct strata_err *err);
 
 #endif

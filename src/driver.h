@@ -30,6 +30,9 @@ struct strata_buf;
 struct strata_version;
 struct strata_schema;
 struct strata_schema_read_opts;
+struct strata_plan_match;
+struct strata_plan_opts;
+struct strata_schema_plan;
 
 enum {
 	STRATA_CAP_TRANSACTIONAL_DDL = 1 << 0, /* DDL rolls back with the transaction */
@@ -78,7 +81,7 @@ typedef void (*strata_lock_wait_fn)(void *ud, const char *holder, double waited_
  * another layout before it reads anything else; change the number whenever
  * the struct changes.
  */
-#define STRATA_DRIVER_ABI 6 /* 3: schema_read; 4: scratch databases; 5: lock_check; 6: statement_landed */
+#define STRATA_DRIVER_ABI 7 /* 3: schema_read; 4: scratch databases; 5: lock_check; 6: statement_landed; 7: schema_plan */
 
 struct strata_driver {
 	unsigned abi;               /* STRATA_DRIVER_ABI it was built for */
@@ -200,6 +203,16 @@ struct strata_driver {
 	 */
 	int (*statement_landed)(struct strata_conn *c, const char *sql, size_t len, char **what,
 				struct strata_err *err);
+	/* ---- diff */
+	/*
+	 * Fill p (empty) with the steps from `from` to `to` (two schemas of this
+	 * engine) through the builder of src/schema/diffplan.h, using m (the
+	 * objects matched across renames); what it cannot express goes to
+	 * strata_plan_unhandled. No connection: the models alone. Optional:
+	 * NULL when the engine cannot plan.
+	 */
+	int (*schema_plan)(const struct strata_plan_match *m, const struct strata_plan_opts *o,
+			   struct strata_schema_plan *p, struct strata_err *err);
 };
 
 /* The driver for an engine; NULL with err filled. Thread-safe. */

@@ -84,7 +84,7 @@ static void add_name(struct strata_buf *b, const char *schema, const char *name)
 }
 
 /* How a report names o: "projects.name", "ix_runs_status ON runs", "app.f(integer)". */
-static char *object_name(const struct strata_schema_obj *o)
+char *strata_schema_obj_label(const struct strata_schema_obj *o)
 {
 	struct strata_buf b;
 
@@ -129,7 +129,7 @@ static struct strata_schema_diff_item *item_new(struct diff_builder *db, enum st
 	memset(it, 0, sizeof(*it));
 	it->op = op;
 	it->kind = o->kind;
-	if (!(it->object = object_name(o))) {
+	if (!(it->object = strata_schema_obj_label(o))) {
 		db->oom = 1;
 		return NULL;
 	}

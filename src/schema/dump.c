@@ -206,7 +206,7 @@ static size_t break_cycle(const struct dump_state *st, size_t *seen, size_t base
  * Fill `order` (s->n entries) with the objects' indexes in dump order.
  * Returns 0 or STRATA_ENOMEM.
  */
-static int dump_order(const struct strata_schema *s, size_t *order)
+int strata_schema_order(const struct strata_schema *s, size_t *order)
 {
 	struct dump_state st = {.s = s};
 	struct key_ix *keys = NULL;
@@ -343,7 +343,7 @@ int strata_schema_dump(const struct strata_schema *s, char **sql, struct strata_
 
 	*sql = NULL;
 	order = calloc(s->n ? s->n : 1, sizeof(*order));
-	if (!order || dump_order(s, order) < 0) {
+	if (!order || strata_schema_order(s, order) < 0) {
 		free(order);
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	}

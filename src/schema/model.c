@@ -62,6 +62,7 @@ static void obj_release(struct strata_schema_obj *o)
 	for (size_t i = 0; i < o->ndeps; i++)
 		free(o->deps[i]);
 	free(o->deps);
+	free(o->ident);
 }
 
 void strata_schema_free(struct strata_schema *s)
@@ -75,6 +76,7 @@ void strata_schema_free(struct strata_schema *s)
 		free(s->unhandled[i]);
 	free(s->unhandled);
 	free(s->preamble);
+	free(s->origin);
 	free(s);
 }
 
@@ -226,6 +228,28 @@ int strata_schema_set_preamble(struct strata_schema *s, const char *sql)
 		return STRATA_ENOMEM;
 	free(s->preamble);
 	s->preamble = p;
+	return 0;
+}
+
+int strata_schema_obj_ident(struct strata_schema_obj *o, const char *ident)
+{
+	char *p = NULL;
+
+	if (ident && !(p = strata_strdup(ident)))
+		return STRATA_ENOMEM;
+	free(o->ident);
+	o->ident = p;
+	return 0;
+}
+
+int strata_schema_set_origin(struct strata_schema *s, const char *origin)
+{
+	char *p = NULL;
+
+	if (origin && !(p = strata_strdup(origin)))
+		return STRATA_ENOMEM;
+	free(s->origin);
+	s->origin = p;
 	return 0;
 }
 

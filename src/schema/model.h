@@ -63,6 +63,10 @@ int strata_schema_obj_attr(struct strata_schema_obj *o, const char *key, const c
 /* o must come after the object of this identity in a dump. */
 int strata_schema_obj_dep(struct strata_schema_obj *o, enum strata_obj_kind kind, const char *schema,
 			  const char *parent, const char *name);
+/* Set o's engine identity (copied; NULL: none): what a rename keeps (struct strata_schema_obj's ident). */
+int strata_schema_obj_ident(struct strata_schema_obj *o, const char *ident);
+/* Set the schema's origin (copied; NULL: unknown): which database it was read from. */
+int strata_schema_set_origin(struct strata_schema *s, const char *origin);
 /* Note `count` objects of a kind the model cannot hold ("foreign table"). */
 int strata_schema_unhandled(struct strata_schema *s, const char *kind, size_t count);
 
@@ -81,5 +85,16 @@ char *strata_schema_key(enum strata_obj_kind kind, const char *schema, const cha
 
 /* Order of identities: kind, schema, parent, name (NULLs first). */
 int strata_schema_obj_cmp(const struct strata_schema_obj *a, const struct strata_schema_obj *b);
+
+/* How reports name o: "projects.name", "ix_runs_status ON runs", "app.f(integer)" (malloc'ed; NULL: out of memory). */
+char *strata_schema_obj_label(const struct strata_schema_obj *o);
+
+/*
+ * The objects of s in the order a dump writes them (dependencies first;
+ * see dump.c): `order` gets s->n indexes into s->objs. Objects without SQL
+ * (columns) have no place of their own in it: order them by their parent.
+ * 0 or STRATA_ENOMEM.
+ */
+int strata_schema_order(const struct strata_schema *s, size_t *order);
 
 #endif
