@@ -401,8 +401,10 @@ void strata_schema_plan_free(struct strata_schema_plan *p);
 /*
  * The plan as one migration's SQL (malloc'ed into *sql, "" when empty):
  * each step's statements under a comment line "-- <what>", destructive ones
- * marked "-- DESTRUCTIVE: <what>". A header comment says when the script
- * must run outside a transaction (NO_TRANSACTION or OWN_TRANSACTION steps).
+ * marked "-- DESTRUCTIVE: <what>". With NO_TRANSACTION steps it starts with
+ * "-- strata:no-transaction"; with OWN_TRANSACTION ones, a comment saying
+ * the file manages its own transaction (its BEGIN/COMMIT tell strata so). A
+ * NO_TRANSACTION step holds a single statement.
  */
 int strata_schema_plan_sql(const struct strata_schema_plan *p, char **sql, struct strata_err *err);
 

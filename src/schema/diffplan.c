@@ -462,8 +462,8 @@ static void plan_script(const struct strata_schema_plan *p, struct strata_buf *b
 				   "-- foreign keys off outside one): run it as one file, not inside BEGIN/COMMIT.\n");
 		line += 2;
 	} else if (p->flags & STRATA_STEP_NO_TRANSACTION) {
-		strata_buf_adds(b, "-- Some statements below cannot run inside a transaction: run this file\n"
-				   "-- outside one (strata: a no-transaction migration).\n");
+		strata_buf_adds(b, "-- strata:no-transaction\n"
+				   "-- Some statements below cannot run inside a transaction.\n");
 		line += 2;
 	}
 	for (size_t i = 0; i < p->n; i++) {
