@@ -155,9 +155,7 @@ int cmd_diff(struct cli *c)
 	rc = diff_env_init(&e, c, "diff", specs, 2);
 	if (rc)
 		return diff_env_close(&e, rc);
-	rc = diff_src_read(&e, c->from, 0, &from, NULL, NULL);
-	if (rc == 0)
-		rc = diff_src_read(&e, dx.to, 0, &to, &hints, &nhints);
+	rc = diff_src_read_both(&e, c->from, dx.to, 0, &from, &to, &hints, &nhints);
 	if (rc)
 		goto out;
 	t_read = now_ms();

@@ -61,6 +61,16 @@ int diff_src_read(struct diff_env *e, const char *spec, unsigned read_flags, str
 		  struct strata_rename_hint **hints, size_t *nhints);
 
 /*
+ * Both sources at once (a live database among them read on a thread of its
+ * own while the other is read): a into *sa, b into *sb, b's rename hints
+ * (the desired schema's) into *hints_b. On an error, what was read is still
+ * in *sa and *sb, for the caller to free.
+ */
+int diff_src_read_both(struct diff_env *e, const char *a, const char *b, unsigned read_flags,
+		       struct strata_schema **sa, struct strata_schema **sb, struct strata_rename_hint **hints_b,
+		       size_t *nhints_b);
+
+/*
  * The plan from `from` to `to` (plan flags STRATA_PLAN_*, the rename hints
  * of `to`), verified on a scratch copy of `from`: *plan, and what still
  * differs after it into *left (strata_schema_diff_free). An empty plan with

@@ -7,6 +7,7 @@
  * from-state, and what refuses a plan said for people.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,26 +175,45 @@ static int slurp(struct diff_env *e, const char *path, char **buf, size_t *len)
 	return 0;
 }
 
-static int read_url(struct diff_env *e, const char *spec, unsigned flags, struct strata_schema **out)
-{
-	struct strata_target *t = NULL;
-	struct strata_db *db = NULL;
-	struct strata_opts o = e->c->opts;
+/* A live database's schema: rc and err (said by the caller), so that it can run on a thread of its own. */
+struct url_read {
+	struct diff_env *e;
+	const char *spec;
+	unsigned flags;
+	struct strata_schema *out;
 	struct strata_err err;
 	int rc;
+};
 
-	strata_err_clear(&err);
+static void *url_read_run(void *arg)
+{
+	struct url_read *u = arg;
+	struct strata_target *t = NULL;
+	struct strata_db *db = NULL;
+	struct strata_opts o = u->e->c->opts;
+
+	strata_err_clear(&u->err);
 	o.read_only = 1;
 	o.must_exist = 1;
-	o.on_event = e->c->verbose ? e->c->opts.on_event : NULL;
-	rc = strata_target_parse(spec, &t, &err);
-	if (rc == 0)
-		rc = strata_db_open(t, &o, &db, &err);
-	if (rc == 0)
-		rc = strata_schema_read(db, flags, out, &err);
+	/* what the library says while it reads is not news: -v shows it (never from this thread) */
+	o.on_event = NULL;
+	u->rc = strata_target_parse(u->spec, &t, &u->err);
+	if (u->rc == 0)
+		u->rc = strata_db_open(t, &o, &db, &u->err);
+	if (u->rc == 0)
+		u->rc = strata_schema_read(db, u->flags, &u->out, &u->err);
 	strata_db_close(db);
 	strata_target_free(t);
-	return rc ? out_error_release(e->c, rc, &err) : 0;
+	return NULL;
+}
+
+static int read_url(struct diff_env *e, const char *spec, unsigned flags, struct strata_schema **out)
+{
+	struct url_read u = { .e = e, .spec = spec, .flags = flags };
+
+	url_read_run(&u);
+	*out = u.out;
+	return u.rc ? out_error_release(e->c, u.rc, &u.err) : 0;
 }
 
 static int read_dir(struct diff_env *e, const char *spec, unsigned flags, struct strata_schema **out)
@@ -292,6 +312,49 @@ int diff_src_read(struct diff_env *e, const char *spec, unsigned read_flags, str
 	default:
 		return read_url(e, spec, read_flags, out);
 	}
+}
+
+int diff_src_read_both(struct diff_env *e, const char *a, const char *b, unsigned read_flags,
+		       struct strata_schema **sa, struct strata_schema **sb, struct strata_rename_hint **hints_b,
+		       size_t *nhints_b)
+{
+	struct url_read u = { .e = e, .flags = read_flags };
+	pthread_t th;
+	int threaded = 0, rc;
+
+	*sa = *sb = NULL;
+	*hints_b = NULL;
+	*nhints_b = 0;
+	/* a live database is read on a thread of its own while the other side is read */
+	if (diff_src_kind(a) == DIFF_SRC_URL)
+		u.spec = a;
+	else if (diff_src_kind(b) == DIFF_SRC_URL)
+		u.spec = b;
+	if (u.spec && pthread_create(&th, NULL, url_read_run, &u) == 0)
+		threaded = 1;
+	else
+		u.spec = NULL;
+	if (u.spec == a)
+		rc = diff_src_read(e, b, read_flags, sb, hints_b, nhints_b);
+	else if (u.spec == b)
+		rc = diff_src_read(e, a, read_flags, sa, NULL, NULL);
+	else {
+		rc = diff_src_read(e, a, read_flags, sa, NULL, NULL);
+		if (rc == 0)
+			rc = diff_src_read(e, b, read_flags, sb, hints_b, nhints_b);
+	}
+	if (threaded) {
+		pthread_join(th, NULL);
+		if (u.spec == a)
+			*sa = u.out;
+		else
+			*sb = u.out;
+		if (u.rc && !rc)
+			rc = out_error_release(e->c, u.rc, &u.err);
+		else
+			strata_err_release(&u.err);
+	}
+	return rc;
 }
 
 int diff_plan(struct diff_env *e, const struct strata_schema *from, const struct strata_schema *to,
