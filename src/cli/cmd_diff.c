@@ -93,7 +93,8 @@ static cJSON *plan_json(const struct strata_schema_plan *p, const struct strata_
 	}
 	for (i = 0; i < p->nunhandled; i++)
 		cJSON_AddItemToArray(nh, cJSON_CreateString(p->unhandled[i]));
-	cJSON_AddBoolToObject(o, "verified", left && !(left->n || left->nunhandled));
+	/* columns in another order alone are no failure (PostgreSQL cannot reorder them) */
+	cJSON_AddBoolToObject(o, "verified", left && !left->nunhandled && (!left->n || left->order_only));
 	if (left && (left->n || left->nunhandled)) {
 		cJSON *a = cJSON_AddArrayToObject(o, "differences_left");
 
