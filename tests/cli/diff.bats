@@ -456,3 +456,68 @@ d = json.load(sys.stdin)
 assert d["steps"] == [] and any("collation" in x for x in d["not_handled"]), d'
 	no_scratch_left
 }
+
+@test "postgres: --online: indexes CONCURRENTLY in a no-transaction plan, CHECKs NOT VALID then VALIDATE; psql runs it, pg_dump agrees" {
+	require_pg
+	a=$(make_pg_db t_diff_onl_a)
+	b=$(make_pg_db t_diff_onl_b)
+	pg_sql "$a" "CREATE TABLE t (a int); INSERT INTO t VALUES (1), (2);"
+	pg_sql "$b" "CREATE TABLE t (a int, c int); CREATE INDEX ix_t_a ON t (a); ALTER TABLE t ADD CONSTRAINT ck_a CHECK (a > 0);"
+	require_planner "$a" "$b"
+	run --separate-stderr strata diff --from "$a" --to "$b" --online
+	[ "$status" -eq 0 ]
+	[[ "$output" == "-- strata:no-transaction"* ]]
+	[[ "$output" == *"CREATE INDEX CONCURRENTLY"* ]]
+	[[ "$output" == *"NOT VALID"*"VALIDATE CONSTRAINT"* ]]
+	echo "$output" >plan.sql
+	run --separate-stderr strata diff --from "$a" --to "$b" --json --online
+	[ "$status" -eq 0 ]
+	echo "$output" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+ix = [s for s in d["steps"] if "CONCURRENTLY" in s["sql"]]
+assert ix and all(s["no_transaction"] for s in ix), d
+assert not any(s["no_transaction"] for s in d["steps"] if "CONCURRENTLY" not in s["sql"]), d'
+	psql -X -q -v ON_ERROR_STOP=1 -d "$a" -f plan.sql
+	diff <(pg_schema t_diff_onl_a) <(pg_schema t_diff_onl_b)
+	[ "$(pg_sql "$a" "SELECT count(*) FROM t")" = 2 ]
+	no_scratch_left
+}
+
+@test "postgres: columns left in another order (PostgreSQL cannot reorder them) are a note, not a failure" {
+	require_pg
+	a=$(make_pg_db t_diff_ord_a)
+	b=$(make_pg_db t_diff_ord_b)
+	pg_sql "$a" "CREATE TABLE t (a int, b int);"
+	pg_sql "$b" "CREATE TABLE t (a int, c int, b int);"
+	require_planner "$a" "$b"
+	run --separate-stderr strata diff --from "$a" --to "$b"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ADD COLUMN c"* ]]
+	[[ "$stderr" == *"note:"*"cannot reorder columns"*"position"* ]]
+	echo "$output" >plan.sql
+	psql -X -q -v ON_ERROR_STOP=1 -d "$a" -f plan.sql
+	# what is left is the order alone: a diff of the two is empty, with the note
+	run --separate-stderr strata diff --from "$a" --to "$b"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"only in the order of columns"* ]]
+	[ "$(pg_sql "$a" "SELECT string_agg(attname, ',' ORDER BY attname) FROM pg_attribute WHERE attrelid = 't'::regclass AND attnum > 0")" = "a,b,c" ]
+}
+
+@test "sqlite: a directory in another tool's layout (dbmate) is read as strata reads it" {
+	mkdir -p db/migrations
+	printf -- '-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n\n-- migrate:down\nDROP TABLE users;\n' \
+		>db/migrations/20240101000000_users.sql
+	printf -- '-- migrate:up\nCREATE INDEX ix_users_name ON users (name);\n\n-- migrate:down\nDROP INDEX ix_users_name;\n' \
+		>db/migrations/20240102000000_index.sql
+	sqlite3 a.db "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);"
+	require_planner a.db db/migrations
+	run --separate-stderr strata diff --from a.db --to db/migrations
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"CREATE INDEX ix_users_name"* ]]
+	echo "$output" >plan.sql
+	sqlite3 -bail a.db <plan.sql
+	strata -d sqlite:b.db -p db/migrations up -q
+	diff <(sqlite_schema a.db) <(sqlite_schema b.db)
+}
