@@ -521,3 +521,18 @@ assert not any(s["no_transaction"] for s in d["steps"] if "CONCURRENTLY" not in 
 	strata -d sqlite:b.db -p db/migrations up -q
 	diff <(sqlite_schema a.db) <(sqlite_schema b.db)
 }
+
+@test "sqlite: a rename hint on no table's or column's line, or naming what the database lacks, is an error at its line" {
+	sqlite3 a.db "CREATE TABLE t (a INT);"
+	printf 'CREATE TABLE t (\n  a INT\n);\n-- strata:renamed-from zz\n' >misplaced.sql
+	run --separate-stderr strata diff --from a.db --to misplaced.sql
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"misplaced.sql:4: "*"on no table's or column's line"* ]]
+	printf 'CREATE TABLE t (\n  b INT -- strata:renamed-from zz\n);\n' >unknown.sql
+	require_planner a.db unknown.sql
+	run --separate-stderr strata diff --from a.db --to unknown.sql
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"unknown.sql:2: "*'"zz"'* ]]
+}
