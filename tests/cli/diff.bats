@@ -536,3 +536,20 @@ assert not any(s["no_transaction"] for s in d["steps"] if "CONCURRENTLY" not in 
 	[ -z "$output" ]
 	[[ "$stderr" == *"unknown.sql:2: "*'"zz"'* ]]
 }
+
+@test "postgres: --scratch-setup runs before each side that needs it; the plan is verified without it (no double CREATE)" {
+	require_pg
+	a=$(make_pg_db)
+	echo "CREATE SCHEMA extra;" >setup.sql
+	write_migration m 001 t "CREATE TABLE extra.t (a int);"
+	printf 'CREATE TABLE extra.t (a int);\nCREATE TABLE extra.u (b int);\n' >want.sql
+	require_planner "$a" "$a"
+	run --separate-stderr strata -d "$a" diff --from m --to want.sql
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *'schema "extra" does not exist'* ]]
+	run --separate-stderr strata -d "$a" diff --from m --to want.sql --scratch-setup setup.sql
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"CREATE TABLE extra.u"* ]]
+	[[ "$output" != *"CREATE SCHEMA"* ]]
+	no_scratch_left
+}
