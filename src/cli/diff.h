@@ -38,6 +38,7 @@ struct diff_env {
 	char *like_url;                 /* the URL `like` was parsed from */
 	struct strata_scratch *scratch; /* made when first needed, then reset for each use */
 	char *setup;                    /* --scratch-setup's text */
+	int defaulted;                  /* no URL anywhere: SQLite, in memory */
 	double scratch_ms;              /* time spent making (and resetting) scratch databases */
 	double verify_ms;               /* time spent verifying plans (scratch resets included) */
 };
@@ -73,8 +74,9 @@ int diff_src_read_both(struct diff_env *e, const char *a, const char *b, unsigne
 /*
  * The plan from `from` to `to` (plan flags STRATA_PLAN_*, the rename hints
  * of `to`), verified on a scratch copy of `from`: *plan, and what still
- * differs after it into *left (strata_schema_diff_free). An empty plan with
- * nothing unhandled is not verified (*left NULL).
+ * differs after it into *left (strata_schema_diff_free). A plan with
+ * something unhandled is not verified (*left NULL); an empty one leaves
+ * `from` as it is (*left: what differs between them, needing no scratch).
  */
 int diff_plan(struct diff_env *e, const struct strata_schema *from, const struct strata_schema *to,
 	      unsigned plan_flags, unsigned read_flags, const struct strata_rename_hint *hints, size_t nhints,
