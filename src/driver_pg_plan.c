@@ -945,11 +945,36 @@ static int enum_extends(char **a, size_t na, char **b, size_t nb)
 
 enum change { SAME, IN_PLACE, RECREATE, ENUM_REBUILD };
 
+/* Whether two constraints' definitions are one but for the " NOT VALID" that pg_get_constraintdef adds. */
+static int same_but_not_valid(const struct plan *pl, const struct strata_schema_obj *a, const struct strata_schema_obj *b)
+{
+	const char *da = attr(a, STRATA_ATTR_DEFINITION), *db = attr(b, STRATA_ATTR_DEFINITION);
+	char *x, *y;
+	int same;
+
+	if (same_after_renames(pl, da, db))
+		return 1;
+	if (!da || !db)
+		return 0;
+	x = strata_strdup(da);
+	y = strata_strdup(db);
+	if (x && strlen(x) > 10 && !strcmp(x + strlen(x) - 10, " NOT VALID"))
+		x[strlen(x) - 10] = '\0';
+	if (y && strlen(y) > 10 && !strcmp(y + strlen(y) - 10, " NOT VALID"))
+		y[strlen(y) - 10] = '\0';
+	same = x && y && same_after_renames(pl, x, y);
+	free(x);
+	free(y);
+	return same;
+}
+
 static enum change classify(struct plan *pl, size_t j, size_t i)
 {
 	const struct strata_schema_obj *a = fobj(pl, j), *b = tobj(pl, i);
 	static const char *const cmt[] = { STRATA_ATTR_COMMENT, NULL };
 	static const char *const idx_inplace[] = { STRATA_ATTR_COMMENT, "clustered", "replica identity", "valid", NULL };
+	static const char *const con_inplace[] = { STRATA_ATTR_COMMENT, "clustered", "replica identity", "valid",
+						   STRATA_ATTR_DEFINITION, NULL };
 	static const char *const trg_inplace[] = { STRATA_ATTR_COMMENT, "enabled", NULL };
 	const char *k;
 
@@ -959,7 +984,7 @@ static enum change classify(struct plan *pl, size_t j, size_t i)
 		return SAME;
 	switch (a->kind) {
 	case STRATA_OBJ_CONSTRAINT:
-		if (differs_beyond(pl, a, b, idx_inplace))
+		if (differs_beyond(pl, a, b, con_inplace) || !same_but_not_valid(pl, a, b))
 			return RECREATE;
 		/* NOT VALID again cannot be said to a constraint: drop it and add it NOT VALID */
 		return nullcmp(attr(a, "valid"), "true") == 0 && nullcmp(attr(b, "valid"), "false") == 0 ? RECREATE
@@ -1769,7 +1794,10 @@ static void column_change(struct plan *pl, const struct strata_schema_obj *t, si
 		strata_buf_adds(sql, " USING ");
 		qi(sql, c->name);
 		strata_buf_addf(sql, "::%s;\n", ty);
-		if (narrowing(attr(a, STRATA_ATTR_TYPE), ty, &note)) {
+		if (!nullcmp(attr(a, STRATA_ATTR_TYPE), ty)) {
+			strata_buf_addf(&what, ": collation %s to %s", attr(a, "collation") ? attr(a, "collation") : "default",
+					attr(c, "collation") ? attr(c, "collation") : "default");
+		} else if (narrowing(attr(a, STRATA_ATTR_TYPE), ty, &note)) {
 			fl |= STRATA_STEP_DESTRUCTIVE;
 			strata_buf_addf(&what, ": narrowing %s to %s", attr(a, STRATA_ATTR_TYPE), ty);
 		} else {
