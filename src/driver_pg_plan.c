@@ -117,7 +117,7 @@ struct side {
 };
 
 struct plan {
-	const struct strata_plan_match *m;
+	struct strata_plan_match *m; /* the caller's pairs, copied, and more (pair_by_definition) */
 	const struct strata_plan_opts *o;
 	struct strata_schema_plan *p;
 	struct side f, t;
@@ -2343,7 +2343,7 @@ static void phase_late(struct plan *pl)
 /* The names the renames change, for comparing texts across them. */
 static int rename_list(struct plan *pl)
 {
-	size_t n = pl->t.s->n ? pl->t.s->n : 1;
+	size_t n = pl->t.s->n + 1;
 
 	pl->ren_old = calloc(n, sizeof(*pl->ren_old));
 	pl->ren_new = calloc(n, sizeof(*pl->ren_new));
@@ -2380,10 +2380,70 @@ static int rename_list(struct plan *pl)
 	return 0;
 }
 
+/*
+ * Constraints and indexes that `to` names otherwise but that are the same
+ * (a key named after a table that was renamed, an index renamed in the
+ * schema file): paired as renames, so that they are renamed, not dropped and
+ * added. Same table (paired), same kind, same definition once every rename
+ * (and their own) is applied; each paired once.
+ */
+static void pair_by_definition(struct plan *pl)
+{
+	for (size_t i = 0; i < pl->t.s->n; i++) {
+		const struct strata_schema_obj *b = tobj(pl, i);
+		long tp;
+
+		if ((b->kind != STRATA_OBJ_CONSTRAINT && b->kind != STRATA_OBJ_INDEX) || from_of(pl, i) >= 0 ||
+		    (tp = parent_of(&pl->t, b)) < 0 || from_of(pl, (size_t)tp) < 0)
+			continue;
+		for (size_t j = 0; j < pl->f.s->n; j++) {
+			const struct strata_schema_obj *a = fobj(pl, j);
+			int same;
+
+			if (a->kind != b->kind || to_of(pl, j) >= 0 || parent_of(&pl->f, a) != from_of(pl, (size_t)tp) ||
+			    nullcmp(attr(a, STRATA_ATTR_CONTYPE), attr(b, STRATA_ATTR_CONTYPE)))
+				continue;
+			pl->ren_old[pl->nren] = a->name;
+			pl->ren_new[pl->nren] = b->name;
+			pl->ren_own[pl->nren] = NULL;
+			pl->nren++;
+			same = same_after_renames(pl, attr(a, STRATA_ATTR_DEFINITION), attr(b, STRATA_ATTR_DEFINITION));
+			pl->nren--;
+			if (!same)
+				continue;
+			pl->m->to_from[i] = (long)j;
+			pl->m->from_to[j] = (long)i;
+			pl->m->renamed[i] = 1;
+			pl->m->moved[i] = nullcmp(a->parent, b->parent) != 0;
+			break;
+		}
+	}
+}
+
+/* A copy of the caller's pairs that pair_by_definition may add to. */
+static int copy_match(const struct strata_plan_match *m, struct strata_plan_match *c)
+{
+	size_t nf = m->from->n ? m->from->n : 1, nt = m->to->n ? m->to->n : 1;
+
+	*c = *m;
+	c->to_from = malloc(nt * sizeof(*c->to_from));
+	c->from_to = malloc(nf * sizeof(*c->from_to));
+	c->renamed = malloc(nt);
+	c->moved = malloc(nt);
+	if (!c->to_from || !c->from_to || !c->renamed || !c->moved)
+		return STRATA_ENOMEM;
+	memcpy(c->to_from, m->to_from, m->to->n * sizeof(*c->to_from));
+	memcpy(c->from_to, m->from_to, m->from->n * sizeof(*c->from_to));
+	memcpy(c->renamed, m->renamed, m->to->n);
+	memcpy(c->moved, m->moved, m->to->n);
+	return 0;
+}
+
 int strata_pg_schema_plan(const struct strata_plan_match *m, const struct strata_plan_opts *o,
 			  struct strata_schema_plan *p, struct strata_err *err)
 {
-	struct plan pl = {.m = m, .o = o, .p = p};
+	struct strata_plan_match mc;
+	struct plan pl = {.m = &mc, .o = o, .p = p};
 	size_t nf = m->from->n ? m->from->n : 1, nt = m->to->n ? m->to->n : 1;
 
 	strata_buf_init(&pl.later);
@@ -2394,7 +2454,7 @@ int strata_pg_schema_plan(const struct strata_plan_match *m, const struct strata
 	pl.fnodefault = calloc(nf, 1);
 	pl.tcreate = calloc(nt, 1);
 	pl.tdone = calloc(nt, 1);
-	if (!pl.fdrop || !pl.frecreate || !pl.fretype || !pl.fnodefault || !pl.tcreate || !pl.tdone)
+	if (copy_match(m, &mc) || !pl.fdrop || !pl.frecreate || !pl.fretype || !pl.fnodefault || !pl.tcreate || !pl.tdone)
 		pl.rc = STRATA_ENOMEM;
 	if (!pl.rc)
 		pl.rc = side_init(&pl.f, m->from);
@@ -2402,6 +2462,17 @@ int strata_pg_schema_plan(const struct strata_plan_match *m, const struct strata
 		pl.rc = side_init(&pl.t, m->to);
 	if (!pl.rc)
 		pl.rc = rename_list(&pl);
+	if (!pl.rc) {
+		/* names made from a renamed table's or column's: the same objects */
+		pair_by_definition(&pl);
+		for (size_t r = 0; r < pl.nren; r++)
+			free(pl.ren_own[r]);
+		free(pl.ren_own);
+		free(pl.ren_old);
+		free(pl.ren_new);
+		pl.nren = 0;
+		pl.rc = rename_list(&pl);
+	}
 	if (!pl.rc)
 		decide(&pl);
 	if (!pl.rc)
@@ -2422,11 +2493,15 @@ int strata_pg_schema_plan(const struct strata_plan_match *m, const struct strata
 	free(pl.tdone);
 	strata_buf_release(&pl.later);
 	strata_buf_release(&pl.validate);
-	for (size_t r = 0; r < pl.nren; r++)
+	for (size_t r = 0; pl.ren_own && r < pl.nren; r++)
 		free(pl.ren_own[r]);
 	free(pl.ren_own);
 	free(pl.ren_old);
 	free(pl.ren_new);
+	free(mc.to_from);
+	free(mc.from_to);
+	free(mc.renamed);
+	free(mc.moved);
 	if (pl.rc == STRATA_ENOMEM)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	return pl.rc;
