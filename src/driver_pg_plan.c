@@ -131,7 +131,6 @@ struct plan {
 	const char **ren_old, **ren_new; /* names renamed (functions: without arguments) */
 	char **ren_own;          /* what of them is allocated */
 	size_t nren;
-	struct strata_buf later; /* phase 4, OWNED BY */
 	struct strata_buf validate; /* phase 4, VALIDATE CONSTRAINT (online) */
 	int rc;
 };
@@ -1425,7 +1424,7 @@ static void table_drops(struct plan *pl, size_t j, struct strata_buf *sql)
 
 static void drop_one(struct plan *pl, size_t j, struct strata_buf *sql)
 {
-	const struct strata_schema_obj *o = fobj(pl, j), *seq_owner;
+	const struct strata_schema_obj *o = fobj(pl, j);
 	long par = parent_of(&pl->f, o);
 	const char *sch = schema_now(pl, o), *parent = parent_now(pl, o), *v;
 	unsigned fl = 0;
@@ -1454,12 +1453,10 @@ static void drop_one(struct plan *pl, size_t j, struct strata_buf *sql)
 	case STRATA_OBJ_SEQUENCE:
 		/* a sequence owned by a column goes with its table or column: IF EXISTS */
 		v = attr(o, "owned by");
-		seq_owner = NULL;
 		strata_buf_addf(sql, "DROP SEQUENCE %s", v ? "IF EXISTS " : "");
 		target(sql, &pl->f, o, sch, parent);
 		strata_buf_adds(sql, ";\n");
 		fl = pl->frecreate[j] ? 0 : STRATA_STEP_DESTRUCTIVE;
-		(void)seq_owner;
 		break;
 	default:
 		strata_buf_addf(sql, "DROP %s ", kw(&pl->f, o));
@@ -1740,9 +1737,10 @@ static void column_extras(struct plan *pl, const struct strata_schema_obj *a, co
 			unhandled(pl, "a storage back to its type's default (not known to strata) of", c);
 		} else {
 			alter_col(sql, schema, table, c->name);
-			strata_buf_addf(sql, "SET STORAGE %s;\n", v);
-			for (char *u = sql->buf + sql->len - strlen(v) - 2; u && *u && *u != ';'; u++)
-				*u = (char)toupper((unsigned char)*u);
+			strata_buf_adds(sql, "SET STORAGE ");
+			for (const char *u = v; *u; u++)
+				strata_buf_addc(sql, (char)toupper((unsigned char)*u));
+			strata_buf_adds(sql, ";\n");
 		}
 	}
 	if ((!a && attr(c, "statistics")) || (a && strata_plan_obj_differs(a, c, "statistics"))) {
@@ -2446,7 +2444,6 @@ int strata_pg_schema_plan(const struct strata_plan_match *m, const struct strata
 	struct plan pl = {.m = &mc, .o = o, .p = p};
 	size_t nf = m->from->n ? m->from->n : 1, nt = m->to->n ? m->to->n : 1;
 
-	strata_buf_init(&pl.later);
 	strata_buf_init(&pl.validate);
 	pl.fdrop = calloc(nf, 1);
 	pl.frecreate = calloc(nf, 1);
@@ -2491,7 +2488,6 @@ int strata_pg_schema_plan(const struct strata_plan_match *m, const struct strata
 	free(pl.fnodefault);
 	free(pl.tcreate);
 	free(pl.tdone);
-	strata_buf_release(&pl.later);
 	strata_buf_release(&pl.validate);
 	for (size_t r = 0; pl.ren_own && r < pl.nren; r++)
 		free(pl.ren_own[r]);
