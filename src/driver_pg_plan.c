@@ -1929,6 +1929,21 @@ static void enum_add(struct plan *pl, const struct strata_schema_obj *a, const s
 		pl->rc = STRATA_ENOMEM;
 		return;
 	}
+	/*
+	 * A new value cannot be used in the transaction that adds it ("unsafe use
+	 * of new value"): when what the plan creates or changes uses the type,
+	 * each ADD VALUE is a step of its own, committed before the rest.
+	 */
+	int own = 0;
+	size_t ti = (size_t)(b - pl->t.s->objs);
+
+	for (size_t u = 0; u < pl->t.nusers[ti] && !own; u++) {
+		size_t k = pl->t.users[ti][u];
+		long j = from_of(pl, k);
+
+		own = pl->tcreate[k] || j < 0 || (tobj(pl, k)->kind == STRATA_OBJ_COLUMN &&
+						  strata_plan_obj_differs(fobj(pl, (size_t)j), tobj(pl, k), NULL));
+	}
 	for (size_t k = 0; k < nb; k++) {
 		int old = 0, later_old = 0;
 
@@ -1951,6 +1966,8 @@ static void enum_add(struct plan *pl, const struct strata_schema_obj *a, const s
 			lit(sql, lb[k + 1]);
 		}
 		strata_buf_adds(sql, ";\n");
+		if (own)
+			step_for(pl, b, STRATA_STEP_NO_TRANSACTION, sql, "add a value (committed before it is used) to");
 	}
 	free_labels(la, na);
 	free_labels(lb, nb);
