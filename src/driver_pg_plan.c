@@ -1114,8 +1114,11 @@ static void propagate(struct plan *pl, size_t *queue, size_t nq, unsigned char *
 				break;
 			case STRATA_OBJ_CONSTRAINT:
 			case STRATA_OBJ_INDEX:
-				/* ALTER COLUMN ... TYPE rebuilds them itself */
-				if (!retype)
+				/*
+				 * ALTER COLUMN ... TYPE rebuilds them itself, but for a
+				 * foreign key whose other side changes type too
+				 */
+				if (!retype || !nullcmp(attr(o, STRATA_ATTR_CONTYPE), STRATA_CONTYPE_FOREIGN))
 					recreate(pl, k, &queue, &nq);
 				break;
 			default: recreate(pl, k, &queue, &nq); break;
@@ -1422,6 +1425,27 @@ static void table_drops(struct plan *pl, size_t j, struct strata_buf *sql)
 	free(cols);
 }
 
+/* Whether from object j depends on nothing but its parent and the parent's columns. */
+static int only_parent_deps(const struct plan *pl, size_t j, size_t par)
+{
+	const struct strata_schema_obj *o = fobj(pl, j), *p = fobj(pl, par);
+
+	for (size_t d = 0; d < o->ndeps; d++) {
+		long k = key_find(&pl->f, o->deps[d]);
+		const struct strata_schema_obj *x;
+
+		if (k < 0 || (size_t)k == par)
+			continue;
+		x = fobj(pl, (size_t)k);
+		if (x->kind == STRATA_OBJ_COLUMN && !nullcmp(x->schema, p->schema) && !nullcmp(x->parent, p->name))
+			continue;
+		if (x->kind == STRATA_OBJ_SCHEMA || x->kind == STRATA_OBJ_EXTENSION)
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
 static void drop_one(struct plan *pl, size_t j, struct strata_buf *sql)
 {
 	const struct strata_schema_obj *o = fobj(pl, j);
@@ -1435,8 +1459,8 @@ static void drop_one(struct plan *pl, size_t j, struct strata_buf *sql)
 	}
 	if (!pl->fdrop[j] || o->kind == STRATA_OBJ_COLUMN || pl->frecreate[j] == 2)
 		return;
-	if (par >= 0 && pl->fdrop[par])
-		return; /* goes with its table, view or domain */
+	if (par >= 0 && pl->fdrop[par] && only_parent_deps(pl, j, (size_t)par))
+		return; /* goes with its table, view or domain (what it uses besides may go first) */
 	switch (o->kind) {
 	case STRATA_OBJ_GRANT:
 		if ((par = grant_target(&pl->f, o)) >= 0 && pl->fdrop[par])
