@@ -589,6 +589,19 @@ static void rename_tables(struct planner *pl)
 			strata_buf_init(&w);
 			strata_buf_adds(&b, "ALTER TABLE ");
 			strata_buf_add_ident(&b, t->f->name);
+			if (nocase_eq(t->f->name, t->t->name)) {
+				/* SQLite's names have no case: "users" to "Users" goes through another name */
+				struct strata_buf tmp;
+
+				strata_buf_init(&tmp);
+				strata_buf_addf(&tmp, "strata_rename_%s", t->t->name);
+				strata_buf_adds(&b, " RENAME TO ");
+				strata_buf_add_ident(&b, tmp.buf ? tmp.buf : "");
+				strata_buf_adds(&b, ";\nALTER TABLE ");
+				strata_buf_add_ident(&b, tmp.buf ? tmp.buf : "");
+				oom(pl, &tmp);
+				strata_buf_release(&tmp);
+			}
 			strata_buf_adds(&b, " RENAME TO ");
 			strata_buf_add_ident(&b, t->t->name);
 			strata_buf_adds(&b, ";\n");
