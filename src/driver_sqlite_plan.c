@@ -109,6 +109,8 @@ static int sim_exec(struct planner *pl, const char *sql)
 /* The table's (from or to) entry by object. */
 static struct tb *tb_of(struct planner *pl, const struct strata_schema_obj *o, int in_to)
 {
+	if (!o)
+		return NULL;
 	for (size_t i = 0; i < pl->ntb; i++)
 		if ((in_to ? pl->tb[i].t : pl->tb[i].f) == o)
 			return &pl->tb[i];
@@ -650,7 +652,6 @@ static void add_col_name(struct strata_buf *b, const struct strata_schema_obj *c
 static void rename_columns(struct planner *pl, struct tb *t, const struct strata_schema_obj *const *fc, size_t nf,
 			   const struct strata_schema_obj *const *tc, size_t nt)
 {
-	struct strata_buf b;
 	int any = 0;
 
 	for (size_t i = 0; i < nt; i++) {
@@ -668,7 +669,6 @@ static void rename_columns(struct planner *pl, struct tb *t, const struct strata
 	}
 	if (!any || t->virt)
 		return;
-	strata_buf_init(&b);
 	for (size_t i = 0; i < nt && !pl->rc; i++) {
 		const struct strata_schema_obj *was = from_of(pl, tc[i]);
 		struct strata_buf s, w;
@@ -692,7 +692,6 @@ static void rename_columns(struct planner *pl, struct tb *t, const struct strata
 		strata_buf_release(&s);
 		strata_buf_release(&w);
 	}
-	strata_buf_release(&b);
 	t->col_renames = 1;
 }
 
