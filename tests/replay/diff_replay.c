@@ -770,6 +770,8 @@ int main(int argc, char **argv)
 				printf("%s", why.buf);
 		}
 
+		pair_ms += strata_now_ms() - t_pair;
+
 		/* migra on the same pair: C follows A as B does */
 		if (migra) {
 			char *mwhy = NULL, *msql = NULL;
@@ -792,7 +794,6 @@ int main(int argc, char **argv)
 			free(msql);
 		}
 
-		pair_ms += strata_now_ms() - t_pair;
 		strata_schema_free(from);
 		strata_schema_free(to);
 		strata_schema_free(bs);
