@@ -34,10 +34,10 @@ no_scratch_left() {
 	done
 }
 
-# pg_schema DB: pg_dump -s of DB without pg_dump's comments, SET lines, blank and \restrict lines.
+# pg_schema DB: pg_dump -s of DB without strata's tables, pg_dump's comments, SET, blank and \restrict lines.
 pg_schema() {
-	"$PG_DUMP" -s -d "$(pg_url "$1")" | grep -vE '^(--|SET |SELECT pg_catalog.set_config|\\(un)?restrict |$)' |
-		grep -v 'strata_migrations'
+	"$PG_DUMP" -s -T 'strata_migrations*' -d "$(pg_url "$1")" |
+		grep -vE '^(--|SET |SELECT pg_catalog.set_config|\\(un)?restrict |$)'
 }
 
 # sqlite_schema FILE: every table's columns (pragma table_xinfo), indexes with their columns, foreign
