@@ -314,13 +314,20 @@ static int apply_plan(struct strata_db *db, const struct strata_schema_plan *p, 
 	return 0;
 }
 
-/* Does the migration's up run on db as it is (with its rows)? Tried in a transaction rolled back. 1, 0, -1: not tried. */
-static int up_runs_on(struct strata_db *db, const struct strata_migration *m)
+/*
+ * The migration itself on db as it is (with its rows), in a transaction
+ * rolled back: 1 when it runs (*snap: the rows it leaves, read with the
+ * schema `to`), 0 when it fails, -1 when it cannot be tried (it must run
+ * outside a transaction).
+ */
+static int up_on_rows(struct strata_db *db, const struct strata_migration *m, const struct strata_schema *to,
+		      struct strata_data_snap **snap)
 {
 	struct strata_err e;
 	long errpos = -1;
 	int ok;
 
+	*snap = NULL;
 	if (m->no_transaction)
 		return -1;
 	strata_err_clear(&e);
@@ -329,11 +336,34 @@ static int up_runs_on(struct strata_db *db, const struct strata_migration *m)
 		return -1;
 	}
 	ok = db->drv->exec(db->conn, m->up, m->up_len, &errpos, &e) == 0;
+	if (ok && strata_data_snap(db, to, snap))
+		*snap = NULL;
 	strata_err_release(&e);
 	strata_err_clear(&e);
 	db->drv->rollback(db->conn, &e);
 	strata_err_release(&e);
 	return ok;
+}
+
+/* Does the migration move data itself (a statement starting UPDATE, DELETE or INSERT, or WITH ... DELETE)? */
+static int moves_data(const struct strata_migration *m)
+{
+	static const char *const verbs[] = { "update ", "delete ", "insert ", "delete\n", "update\n" };
+	const char *p = m->up;
+
+	while (p && *p) {
+		const char *e = strchr(p, '\n');
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
+			if (strncasecmp(p, verbs[v], strlen(verbs[v])) == 0)
+				return 1;
+		if (!strncasecmp(p, "delete from", 11) || !strncasecmp(p, "update ", 7))
+			return 1;
+		p = e ? e + 1 : p + strlen(p);
+	}
+	return 0;
 }
 
 /* Empty every table of s in db (one TRUNCATE ... CASCADE). */
@@ -361,29 +391,20 @@ static int empty_tables(struct strata_db *db, const struct strata_schema *s)
 	return rc;
 }
 
-/* Does the migration's up SQL rename something (ALTER ... RENAME)? */
-static int renames_something(const struct strata_migration *m)
+/* Has the plan a step that renames something to `name` (RENAME ... name, quoted or not)? */
+static int plan_renames(const struct strata_schema_plan *p, const char *name)
 {
-	const char *p;
-	size_t n = strlen("rename");
+	for (size_t i = 0; i < p->n; i++) {
+		const char *r = strstr(p->steps[i].sql, "RENAME");
 
-	for (p = m->up; p && *p; p++) {
-		if (strncasecmp(p, "rename", n) == 0 && (p == m->up || !isalnum((unsigned char)p[-1]) ) &&
-		    (isspace((unsigned char)p[n]))) {
-			const char *q = p + n;
-
-			while (isspace((unsigned char)*q))
-				q++;
-			/* RENAME TO x, RENAME COLUMN a TO b, RENAME a TO b, RENAME CONSTRAINT: not RENAME VALUE (enums) */
-			if (strncasecmp(q, "value", 5) != 0)
-				return 1;
-		}
+		if (r && strstr(r, name))
+			return 1;
 	}
 	return 0;
 }
 
 /* Rename, in snapshot sn (of `from`), what the match says `to` renamed: columns first, then their tables. */
-static int snap_follow_renames(struct strata_data_snap *sn, const struct strata_plan_match *m, size_t *renamed_objs)
+static int snap_follow_renames(struct strata_data_snap *sn, const struct strata_plan_match *m)
 {
 	int rc = 0;
 
@@ -394,22 +415,12 @@ static int snap_follow_renames(struct strata_data_snap *sn, const struct strata_
 			if (!m->renamed[i] || m->to_from[i] < 0)
 				continue;
 			f = &m->from->objs[m->to_from[i]];
-			if (pass == 0 && renamed_objs)
-				(*renamed_objs)++;
 			if (pass == 0 && t->kind == STRATA_OBJ_COLUMN)
 				rc = strata_data_snap_rename(sn, f->schema, f->parent, f->name, t->name);
 			else if (pass == 1 && t->kind == STRATA_OBJ_TABLE)
 				rc = strata_data_snap_rename(sn, f->schema, f->name, NULL, t->name);
 		}
 	return rc;
-}
-
-static int plan_has(const struct strata_schema_plan *p, const char *word)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (strstr(p->steps[i].sql, word))
-			return 1;
-	return 0;
 }
 
 /* ---- migra */
@@ -508,8 +519,9 @@ int main(int argc, char **argv)
 	struct strata_target *t = NULL;
 	struct strata_opts o;
 	struct side A = { .label = "A" }, B = { .label = "strata" }, C = { .label = "migra" };
-	size_t pairs = 0, renaming = 0, renames_ok = 0, renamed_objs = 0, destructive = 0, destructive_pairs = 0;
+	size_t pairs = 0, renaming = 0, renames_planned = 0, renamed_objs = 0, destructive = 0, destructive_pairs = 0;
 	size_t data_checked = 0, data_lost = 0, data_lost_destr = 0, rows_refused = 0, rows_refused_mig = 0;
+	size_t rows_refused_dml = 0, converted = 0;
 	size_t migra_pairs = 0;
 	double pair_ms = 0;
 	int i;
@@ -589,14 +601,14 @@ int main(int argc, char **argv)
 		struct strata_db *adb = strata_scratch_db(A.s), *bdb;
 		struct strata_schema *from = NULL, *to = NULL, *bs = NULL;
 		struct strata_schema_plan *plan = NULL, *plan2 = NULL;
-		struct strata_data_snap *snap0 = NULL, *snap1 = NULL;
+		struct strata_data_snap *snap0 = NULL, *snap1 = NULL, *snap_mig = NULL;
 		struct strata_request req = { .action = STRATA_UP, .count = 1 };
 		struct strata_buf why;
 		char *a_dump = NULL, *a_norm = NULL, *b_dump = NULL, *b_norm = NULL, *plan_sql = NULL, *lost = NULL;
 		char *notes = NULL, *excerpt = NULL;
 		size_t failed_step = (size_t)-1, ndestr = 0;
 		double t_pair = strata_now_ms(), t0, ms;
-		int ok = 1, identical = 0, second_empty = 0, with_rows = 0, renames = renames_something(m);
+		int ok = 1, identical = 0, second_empty = 0, with_rows = 0, mig_rows = -1;
 
 		strata_buf_init(&why);
 		bdb = strata_scratch_db(B.s);
@@ -617,7 +629,6 @@ int main(int argc, char **argv)
 		if (strata_schema_read(adb, 0, &to, &e))
 			die("reading A's schema", &e);
 		pairs++;
-		renaming += renames;
 
 		/* the plan, from two models */
 		t0 = strata_now_ms();
@@ -644,19 +655,28 @@ int main(int argc, char **argv)
 				ok = 0;
 		}
 
+		/* the migration itself on B's rows (rolled back): what it makes of them, for type conversions */
+		if (ok && with_rows)
+			mig_rows = up_on_rows(bdb, m, to, &snap_mig);
+
 		/* applied to B (with rows: retried on empty tables when the rows refuse it) */
 		if (ok && apply_plan(bdb, plan, &failed_step, &e)) {
 			if (with_rows && !(plan->flags & STRATA_STEP_NO_TRANSACTION)) {
-				int mig = up_runs_on(bdb, m);
+				int dml = moves_data(m);
 
 				rows_refused++;
-				rows_refused_mig += mig == 0;
-				strata_buf_addf(&why, "%s: the plan fails on B with rows (step %zu, %s: %s); the migration "
-						      "itself %s with them; tried again on empty tables\n",
-						mig == 0 ? "note" : "DATA", failed_step + 1,
-						failed_step < plan->n ? plan->steps[failed_step].what : "commit",
-						e.message, mig == 0 ? "fails too" : mig > 0 ? "runs" : "was not tried");
-				if (mig != 0)
+				rows_refused_mig += mig_rows == 0;
+				rows_refused_dml += mig_rows != 0 && dml;
+				strata_buf_addf(&why, "%s: the plan fails on B with rows, loudly (step %zu, %s: %s); the "
+						      "migration itself %s; tried again on empty tables\n",
+						mig_rows == 0 || dml ? "note" : "DATA", failed_step + 1,
+						failed_step < plan->n ? plan->steps[failed_step].what : "commit", e.message,
+						mig_rows == 0 ? "fails on them too"
+						: dml	      ? "runs, as it moves data itself (UPDATE/DELETE), which no schema "
+								"diff can know"
+						: mig_rows > 0 ? "runs on them"
+							       : "could not be tried");
+				if (mig_rows != 0 && !dml)
 					ok = 0;
 				strata_err_release(&e);
 				strata_err_clear(&e);
@@ -717,20 +737,59 @@ int main(int argc, char **argv)
 		B.identical += identical;
 		B.second_empty += second_empty;
 
-		/* data: what B's rows kept through a plan not flagged destructive */
-		if (with_rows && identical && snap0) {
+		/*
+		 * renames: the objects A itself renamed (same engine identity, another
+		 * name); each must be planned as a RENAME naming its new name
+		 */
+		{
 			struct strata_plan_match pm;
+			size_t here = 0, planned = 0;
 
 			if (strata_plan_match_build(from, to, NULL, &pm, &e) == 0) {
-				snap_follow_renames(snap0, &pm, &renamed_objs);
+				for (size_t q = 0; q < to->n; q++) {
+					if (!pm.renamed[q] || pm.to_from[q] < 0)
+						continue;
+					here++;
+					planned += plan && plan_renames(plan, to->objs[q].name);
+				}
+				if (snap0)
+					snap_follow_renames(snap0, &pm);
 				strata_plan_match_release(&pm);
 			} else {
 				strata_err_release(&e);
 				strata_err_clear(&e);
 			}
+			renamed_objs += here;
+			renames_planned += planned;
+			renaming += here > 0;
+			if (here > planned) {
+				ok = 0;
+				strata_buf_addf(&why, "%zu of the %zu objects A renamed are not planned as a RENAME\n",
+						here - planned, here);
+			}
+		}
+
+		/* data: what B's rows kept through a plan not flagged destructive */
+		if (with_rows && identical && snap0) {
 			if (strata_data_snap(bdb, to, &snap1) || strata_data_lost(snap0, snap1, &lost))
 				die("comparing B's rows", NULL);
 			data_checked++;
+			if (lost && snap_mig) {
+				/* what changed as the migration itself changes it (a type's conversion) is kept */
+				char *lost_mig = NULL;
+
+				if (strata_data_lost(snap_mig, snap1, &lost_mig))
+					die("comparing B's rows", NULL);
+				if (!lost_mig) {
+					converted++;
+					if (verbose)
+						strata_buf_addf(&why, "note: values changed as the migration changes them:\n%s",
+								lost);
+					free(lost);
+					lost = NULL;
+				}
+				free(lost_mig);
+			}
 			if (lost && !ndestr) {
 				data_lost++;
 				ok = 0;
@@ -738,20 +797,7 @@ int main(int argc, char **argv)
 			} else if (lost) {
 				data_lost_destr++;
 			}
-		} else {
-			struct strata_plan_match pm;
-
-			if (strata_plan_match_build(from, to, NULL, &pm, &e) == 0) {
-				for (size_t q = 0; q < to->n; q++)
-					renamed_objs += pm.renamed[q] && pm.to_from[q] >= 0;
-				strata_plan_match_release(&pm);
-			} else {
-				strata_err_release(&e);
-				strata_err_clear(&e);
-			}
 		}
-		if (renames && ok && plan && plan_has(plan, "RENAME"))
-			renames_ok++;
 
 		if (!ok) {
 			B.failed_pairs++;
@@ -769,6 +815,8 @@ int main(int argc, char **argv)
 			if (why.len)
 				printf("%s", why.buf);
 		}
+
+		pair_ms += strata_now_ms() - t_pair;
 
 		/* migra on the same pair: C follows A as B does */
 		if (migra) {
@@ -792,7 +840,6 @@ int main(int argc, char **argv)
 			free(msql);
 		}
 
-		pair_ms += strata_now_ms() - t_pair;
 		strata_schema_free(from);
 		strata_schema_free(to);
 		strata_schema_free(bs);
@@ -800,6 +847,7 @@ int main(int argc, char **argv)
 		strata_schema_plan_free(plan2);
 		strata_data_snap_free(snap0);
 		strata_data_snap_free(snap1);
+		strata_data_snap_free(snap_mig);
 		strata_buf_release(&why);
 		free(a_dump);
 		free(a_norm);
@@ -810,13 +858,16 @@ int main(int argc, char **argv)
 		free(excerpt);
 	}
 
-	printf("strata: pairs %zu, identical %zu, second diff empty %zu, renames recognised %zu of %zu migrations "
-	       "that rename (%zu objects renamed), destructive steps %zu (in %zu pairs)",
-	       pairs, B.identical, B.second_empty, renames_ok, renaming, renamed_objs, destructive, destructive_pairs);
+	printf("strata: pairs %zu, identical %zu, second diff empty %zu, renames recognised %zu of the %zu objects A "
+	       "renamed (in %zu pairs), destructive steps %zu (in %zu pairs)",
+	       pairs, B.identical, B.second_empty, renames_planned, renamed_objs, renaming, destructive,
+	       destructive_pairs);
 	if (data)
-		printf(", data lost (non-destructive) %zu of %zu pairs checked (%zu more with destructive steps), "
-		       "plans refused by the rows %zu (the migration too: %zu)",
-		       data_lost, data_checked, data_lost_destr, rows_refused, rows_refused_mig);
+		printf(", data lost (non-destructive) %zu of %zu pairs checked (%zu more with destructive steps; "
+		       "%zu with values converted as the migration converts them), plans refused loudly by the rows %zu "
+		       "(the migration fails too: %zu; it moves data itself: %zu)",
+		       data_lost, data_checked, data_lost_destr, converted, rows_refused, rows_refused_mig,
+		       rows_refused_dml);
 	printf("; plan %.2f ms avg (max %.2f), pair %.0f ms avg\n", B.timed ? B.ms_total / (double)B.timed : 0,
 	       B.ms_max, pairs ? pair_ms / (double)pairs : 0);
 	if (migra)
@@ -824,9 +875,9 @@ int main(int argc, char **argv)
 		       C.timed ? C.ms_total / (double)C.timed : 0, C.ms_max);
 	/* one line for scripts (bench/diff.sh) */
 	printf("summary pairs=%zu identical=%zu second_empty=%zu renames=%zu/%zu destructive=%zu data_lost=%zu "
-	       "data_checked=%zu plan_ms=%.3f plan_max_ms=%.3f pair_ms=%.1f",
-	       pairs, B.identical, B.second_empty, renames_ok, renaming, destructive, data_lost, data_checked,
-	       B.timed ? B.ms_total / (double)B.timed : 0, B.ms_max, pairs ? pair_ms / (double)pairs : 0);
+	       "data_checked=%zu refused_by_rows=%zu plan_ms=%.3f plan_max_ms=%.3f pair_ms=%.1f",
+	       pairs, B.identical, B.second_empty, renames_planned, renamed_objs, destructive, data_lost, data_checked,
+	       rows_refused, B.timed ? B.ms_total / (double)B.timed : 0, B.ms_max, pairs ? pair_ms / (double)pairs : 0);
 	if (migra)
 		printf(" migra_identical=%zu migra_ms=%.1f", C.identical, C.timed ? C.ms_total / (double)C.timed : 0);
 	printf("\n");
