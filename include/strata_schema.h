@@ -419,4 +419,17 @@ int strata_schema_plan_verify(struct strata_scratch *scratch, const struct strat
 			      const struct strata_schema_plan *p, const struct strata_schema *to, unsigned read_flags,
 			      struct strata_schema_diff **left, struct strata_err *err);
 
+/*
+ * The schemas a plan passes through (schema/plan_states.c): in `scratch`
+ * (reset first) `from` is created (its dump) and read into states[0]; then
+ * the steps are run in order and, after the first cuts[k] of them, the
+ * schema is read into states[k + 1] (cuts ascending, each at most p->n;
+ * `states` has ncuts + 1 entries, each freed by the caller; all NULL on
+ * failure). All are read from one database (one origin). A step that fails
+ * is an error naming it.
+ */
+int strata_schema_plan_states(struct strata_scratch *scratch, const struct strata_schema *from,
+			      const struct strata_schema_plan *p, const size_t *cuts, size_t ncuts, unsigned read_flags,
+			      struct strata_schema **states, struct strata_err *err);
+
 #endif

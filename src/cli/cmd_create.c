@@ -29,6 +29,9 @@ static struct {
 	const char *time_format; /* -format LAYOUT (Go time layout), or NULL */
 	const char *tz;          /* -tz ZONE, or NULL: UTC */
 	const char *ext;         /* -ext (golang-migrate); only "sql" */
+	const char *from_schema; /* --from-schema FILE: the migration that makes the directory's schema FILE's */
+	int allow_destructive;   /* --allow-destructive: write steps that lose data too */
+	int online;              /* --online: PostgreSQL's lock-aware forms */
 } co;
 
 const struct cli_option create_options[] = {
@@ -42,6 +45,13 @@ const struct cli_option create_options[] = {
 	{ .longname = "tz", .kind = OPT_STRING, .value = &co.tz, .arg = "ZONE",
 	  .help = "with create: time zone of the timestamp version (default UTC)" },
 	{ .longname = "ext", .kind = OPT_STRING, .value = &co.ext }, /* golang-migrate's -ext sql */
+	{ .longname = "from-schema", .kind = OPT_STRING, .value = &co.from_schema, .arg = "FILE",
+	  .help = "with create: write the up and the down that turn the migrations' schema into FILE's" },
+	{ .longname = "allow-destructive", .kind = OPT_FLAG, .value = &co.allow_destructive,
+	  .help = "with create --from-schema: write steps that lose data (drop a table, a column...) too" },
+	{ .longname = "online", .kind = OPT_FLAG, .value = &co.online,
+	  .help = "with create --from-schema: PostgreSQL's lock-aware forms (CREATE INDEX CONCURRENTLY in a "
+		  "migration of its own, NOT VALID then VALIDATE)" },
 	{ 0 },
 };
 
@@ -292,17 +302,107 @@ static char *custom_version(struct cli *c, int *rc)
 	return strdup(buf);
 }
 
+/*
+ * One migration to write. Without plans: the layout's templates, as `strata
+ * create NAME` writes them. With them (create --from-schema): the up and the
+ * down scripts of those plans (strata_schema_plan_sql), and how the
+ * migration must run: outside a transaction (a step that cannot run in one:
+ * CREATE INDEX CONCURRENTLY) or as a file that manages its own transaction
+ * (SQLite's table rebuild), said in the layout's own way where it has one.
+ */
+struct mig_body {
+	const struct strata_schema_plan *up;   /* NULL: templates */
+	const struct strata_schema_plan *down; /* NULL with up: no down is written */
+};
+
+/* What a layout cannot say about a migration is said here (never with -q). */
+static void note(struct cli *c, const char *fmt, const char *a)
+{
+	if (c->quiet)
+		return;
+	fprintf(stderr, "strata create: note: ");
+	fprintf(stderr, fmt, a);
+	fputc('\n', stderr);
+}
+
+/* The plan's script (malloc'ed), NULL when out of memory (said). */
+static char *script_of(const struct strata_schema_plan *p)
+{
+	struct strata_err err;
+	char *sql = NULL;
+
+	strata_err_clear(&err);
+	if (strata_schema_plan_sql(p, &sql, &err)) {
+		fprintf(stderr, "strata create: %s\n", err.message);
+		strata_err_release(&err);
+		return NULL;
+	}
+	return sql;
+}
+
+/* Does the plan (NULL: none) have to run outside a transaction (or manage its own)? */
+static int plan_notx(const struct strata_schema_plan *p)
+{
+	return p && (p->flags & (STRATA_STEP_NO_TRANSACTION | STRATA_STEP_OWN_TRANSACTION));
+}
+
+/*
+ * Drizzle Kit's file: drizzle-orm sends each piece between
+ * "--> statement-breakpoint" lines as one query, so each step is a piece.
+ */
+static char *drizzle_script(const struct strata_schema_plan *p)
+{
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f) {
+		fprintf(stderr, "strata: out of memory\n");
+		return NULL;
+	}
+	for (i = 0; i < p->n; i++) {
+		const struct strata_plan_step *st = &p->steps[i];
+		size_t l = strlen(st->sql);
+
+		fprintf(f, "%s-- %s", i ? "--> statement-breakpoint\n" : "",
+			st->flags & STRATA_STEP_DESTRUCTIVE ? "DESTRUCTIVE: " : "");
+		for (const char *q = st->what; *q; q++)
+			fputs(*q == '\n' && q[1] ? "\n--   " : (char[]){ *q, 0 }, f);
+		fprintf(f, "\n%s%s", st->sql, l && st->sql[l - 1] != '\n' ? "\n" : "");
+	}
+	if (fclose(f) != 0 || !out) {
+		free(out);
+		fprintf(stderr, "strata: out of memory\n");
+		return NULL;
+	}
+	return out;
+}
+
+/* Replace the template the library wrote at path with text. */
+static int rewrite(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "strata create: cannot write %s: %s\n", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return 1;
+	}
+	return 0;
+}
+
 /* Prisma Migrate's and Drizzle Kit's own shapes (the library writes them: Drizzle's journal too). */
-static int create_in_tool_layout(struct cli *c, const char *dir, const char *name)
+static int create_in_tool_layout(struct cli *c, const char *dir, const char *name, const struct mig_body *b)
 {
 	struct strata_err err;
 	char path[4096];
-	int rc;
+	int rc, prisma = c->src->layout == STRATA_LAYOUT_PRISMA;
 
 	if (co.seq || co.digits || co.time_format || co.tz) {
 		fprintf(stderr, "strata create: %s names its migrations itself; -seq, -digits, -format and -tz do not "
 				"apply\n",
-			c->src->layout == STRATA_LAYOUT_PRISMA ? "Prisma Migrate" : "Drizzle Kit");
+			prisma ? "Prisma Migrate" : "Drizzle Kit");
 		return 2;
 	}
 	strata_err_clear(&err);
@@ -312,7 +412,38 @@ static int create_in_tool_layout(struct cli *c, const char *dir, const char *nam
 		strata_err_release(&err);
 		return strata_exit_code(rc);
 	}
+	if (b && b->up) {
+		char *up = prisma ? script_of(b->up) : drizzle_script(b->up);
+
+		rc = up ? rewrite(path, up) : 1;
+		free(up);
+		if (rc)
+			return rc;
+	}
 	printf("%s\n", path);
+	if (!b || !b->up)
+		return 0;
+	if (prisma && b->down) {
+		/* strata runs <dir>/down.sql as the down (Prisma's own `migrate diff` writes such scripts) */
+		char *down = script_of(b->down), *slash = strrchr(path, '/');
+
+		if (!down || !slash)
+			return 1;
+		snprintf(slash + 1, sizeof(path) - (size_t)(slash + 1 - path), "down.sql");
+		rc = write_new(path, down);
+		free(down);
+		if (rc)
+			return rc;
+	} else if (!prisma && b->down) {
+		note(c, "%s", "Drizzle Kit has no down migrations: the down is not written (strata diff --down "
+			      "prints it)");
+	}
+	if (plan_notx(b->up))
+		note(c, "%s",
+		     prisma ? "Prisma Migrate has no way to run a migration outside a transaction: strata runs it as the "
+			      "file says (-- strata:no-transaction, or its own BEGIN ... COMMIT)"
+			    : "drizzle-orm runs every migration inside one transaction, where this one cannot run: "
+			      "strata runs it as the file says (-- strata:no-transaction, or its own BEGIN ... COMMIT)");
 	return 0;
 }
 
@@ -337,11 +468,12 @@ static int version_plus_one(const struct strata_version *v, struct strata_versio
 	return strata_version_parse(d, n + 1, out);
 }
 
-static int create_flyway_pop(struct cli *c, const char *dir, const char *name, int *rc)
+static int create_flyway_pop(struct cli *c, const char *dir, const char *name, const struct mig_body *b, int *rc)
 {
 	const struct strata_migration *top = NULL;
 	char path[4096], ver[STRATA_VERSION_MAX + 32];
 	struct strata_version v, next;
+	char *up = NULL, *down = NULL;
 	size_t i;
 	int pop = 0;
 
@@ -357,18 +489,38 @@ static int create_flyway_pop(struct cli *c, const char *dir, const char *name, i
 		*rc = 1;
 		return 1;
 	}
+	if (b && b->up) {
+		up = script_of(b->up);
+		down = b->down ? script_of(b->down) : NULL;
+		if (!up || (b->down && !down)) {
+			free(up);
+			free(down);
+			*rc = 1;
+			return 1;
+		}
+	}
 	if (!pop && top) {
 		size_t n = strspn(top->vtext, "0123456789");
 
 		if (strata_version_parse(top->vtext, n, &v) != 0 || version_plus_one(&v, &next) != 0) {
 			fprintf(stderr, "strata create: cannot count on from version %s\n", top->vtext);
 			*rc = 1;
-			return 1;
+			goto out;
 		}
 		snprintf(path, sizeof(path), "%s/V%s__%s.sql", dir, next.d, name);
-		*rc = write_new(path, "-- the SQL that applies this migration goes here (Flyway's layout: an undo goes "
-				      "into U<version>__<description>.sql)\n\n");
-		return 1;
+		*rc = write_new(path, up ? up
+					 : "-- the SQL that applies this migration goes here (Flyway's layout: an undo goes "
+					   "into U<version>__<description>.sql)\n\n");
+		if (!*rc && down) {
+			/* Flyway's undo migration (Teams): strata runs it as the down */
+			snprintf(path, sizeof(path), "%s/U%s__%s.sql", dir, next.d, name);
+			*rc = write_new(path, down);
+		}
+		if (!*rc && b && b->up && (b->up->flags & STRATA_STEP_OWN_TRANSACTION))
+			note(c, "Flyway runs %s inside a transaction unless its script configuration says "
+				"executeInTransaction=false: strata runs it as the file says (its own BEGIN ... COMMIT)",
+			     path);
+		goto out;
 	}
 	{
 		time_t t = time(NULL);
@@ -377,7 +529,7 @@ static int create_flyway_pop(struct cli *c, const char *dir, const char *name, i
 
 		if (!gmtime_r(&t, &tm) || !strftime(ver, sizeof(ver), "%Y%m%d%H%M%S", &tm)) {
 			*rc = 1;
-			return 1;
+			goto out;
 		}
 		while (strlen(ver) < w && strlen(ver) + 1 < sizeof(ver))
 			strcat(ver, "0");
@@ -385,68 +537,134 @@ static int create_flyway_pop(struct cli *c, const char *dir, const char *name, i
 		    version_plus_one(&top->version, &next) == 0)
 			snprintf(ver, sizeof(ver), "%s", next.d);
 	}
-	snprintf(path, sizeof(path), "%s/%s_%s.up.sql", dir, ver, name);
-	*rc = write_new(path, "-- the SQL that applies this migration goes here (pop: add .postgres, .sqlite3, ... "
-			      "before .up.sql for one dialect's file)\n\n");
-	snprintf(path, sizeof(path), "%s/%s_%s.down.sql", dir, ver, name);
-	*rc = *rc ? *rc : write_new(path, "-- the SQL that undoes the up script goes here\n\n");
+	/* popx runs a .autocommit file outside a transaction */
+	snprintf(path, sizeof(path), "%s/%s_%s%s.up.sql", dir, ver, name,
+		 b && plan_notx(b->up) ? ".autocommit" : "");
+	*rc = write_new(path, up ? up
+				 : "-- the SQL that applies this migration goes here (pop: add .postgres, .sqlite3, ... "
+				   "before .up.sql for one dialect's file)\n\n");
+	snprintf(path, sizeof(path), "%s/%s_%s%s.down.sql", dir, ver, name,
+		 b && plan_notx(b->down) ? ".autocommit" : "");
+	*rc = *rc ? *rc : write_new(path, down ? down : "-- the SQL that undoes the up script goes here\n\n");
+out:
+	free(up);
+	free(down);
 	return 1;
 }
 
-int cmd_create(struct cli *c)
+/* A file-name-safe NAME (printed when it is not); 0 or an exit code. */
+static int name_slug(struct cli *c, char *slug, size_t n)
 {
-	/* several directories: the first one, as dbmate's `new` does */
-	const char *dir = c->cfg.npaths ? c->cfg.paths[0] : "migrations";
-	const char *name;
-	enum strata_layout layout = STRATA_LAYOUT_PAIR;
-	char *version, path[4096], slug[256];
-	int rc = 0;
-
 	if (c->nargs != 1 || !*c->args[0]) {
 		fprintf(stderr, "strata create: expected one NAME, e.g. `strata create add_users`\n");
 		return 2;
 	}
-	if (!slugify(c->args[0], slug, sizeof(slug))) {
+	if (!slugify(c->args[0], slug, n)) {
 		fprintf(stderr, "strata create: NAME \"%s\" has no letters or digits to name a file with\n", c->args[0]);
 		return 2;
 	}
-	name = slug;
 	if (co.ext && strcmp(co.ext, "sql") != 0 && strcmp(co.ext, ".sql") != 0) {
 		fprintf(stderr, "strata create: only -ext sql is supported\n");
 		return 2;
 	}
+	return 0;
+}
+
+/*
+ * Write one migration named `name` in dir, in the layout of c->src (its
+ * newest migration's), after its newest version. b NULL or without plans:
+ * the templates. 0 or an exit code (printed); the paths written are printed
+ * on stdout.
+ */
+static int create_one(struct cli *c, const char *dir, const char *name, const struct mig_body *b)
+{
+	enum strata_layout layout = STRATA_LAYOUT_PAIR;
+	char *version, path[4096], *up = NULL, *down = NULL;
+	int rc = 0, goose = 0, notx = b && plan_notx(b->up), dnotx = b && plan_notx(b->down);
+
 	if (c->src && (c->src->layout == STRATA_LAYOUT_PRISMA || c->src->layout == STRATA_LAYOUT_DRIZZLE))
-		return create_in_tool_layout(c, dir, name);
-	if (create_flyway_pop(c, dir, name, &rc))
+		return create_in_tool_layout(c, dir, name, b);
+	if (create_flyway_pop(c, dir, name, b, &rc))
 		return rc;
 	if (c->src && c->src->n)
 		layout = c->src->m[c->src->n - 1].layout;
 	if (layout == STRATA_LAYOUT_GO) /* a goose directory: its SQL migrations carry goose's markers */
 		layout = STRATA_LAYOUT_MARKERS;
+	if (layout == STRATA_LAYOUT_MARKERS)
+		goose = uses_goose(c);
 	version = custom_version(c, &rc);
 	if (rc)
 		return rc;
 	if (!version)
 		version = strata_next_version(c->src, co.seq);
-	if (!version) {
+	if (b && b->up) {
+		up = script_of(b->up);
+		down = b->down ? script_of(b->down) : NULL;
+	}
+	if (!version || (b && b->up && (!up || (b->down && !down)))) {
 		fprintf(stderr, "strata: out of memory\n");
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	if (mkdir_p(dir) != 0) {
 		fprintf(stderr, "strata create: cannot create directory %s: %s\n", dir, strerror(errno));
-		free(version);
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	switch (layout) {
 	case STRATA_LAYOUT_MARKERS:
 		snprintf(path, sizeof(path), "%s/%s_%s.sql", dir, version, name);
-		rc = write_new(path, uses_goose(c) ? "-- +goose Up\n-- +goose StatementBegin\n"
-							   "-- the SQL that applies this migration goes here\n\n"
-							   "-- +goose StatementEnd\n\n"
-							   "-- +goose Down\n-- +goose StatementBegin\n"
-							   "-- the SQL that undoes it goes here\n\n-- +goose StatementEnd\n"
-							 : "-- migrate:up\n-- the SQL that applies this migration goes here\n\n\n"
-							   "-- migrate:down\n-- the SQL that undoes it goes here\n\n");
+		if (up && goose) {
+			/* goose splits a file on its semicolons outside StatementBegin/End; outside a transaction
+			   each statement must go alone (CREATE INDEX CONCURRENTLY in a multi-statement query is in
+			   one) */
+			char *text = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&text, &len);
+
+			if (!f) {
+				rc = 1;
+				break;
+			}
+			fprintf(f, "%s-- +goose Up\n%s%s%s\n-- +goose Down\n%s%s%s", notx || dnotx ? "-- +goose NO TRANSACTION\n" : "",
+				notx ? "" : "-- +goose StatementBegin\n", up, notx ? "" : "-- +goose StatementEnd\n",
+				notx || dnotx || !down ? "" : "-- +goose StatementBegin\n", down ? down : "",
+				notx || dnotx || !down ? "" : "-- +goose StatementEnd\n");
+			if (fclose(f) != 0 || !text) {
+				free(text);
+				rc = 1;
+				break;
+			}
+			rc = write_new(path, text);
+			free(text);
+		} else if (up) {
+			char *text = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&text, &len);
+
+			if (!f) {
+				rc = 1;
+				break;
+			}
+			/* dbmate's transaction:false, on each section that needs it */
+			fprintf(f, "-- migrate:up%s\n%s\n-- migrate:down%s\n%s", notx ? " transaction:false" : "", up,
+				dnotx ? " transaction:false" : "", down ? down : "");
+			if (fclose(f) != 0 || !text) {
+				free(text);
+				rc = 1;
+				break;
+			}
+			rc = write_new(path, text);
+			free(text);
+		} else {
+			rc = write_new(path, goose ? "-- +goose Up\n-- +goose StatementBegin\n"
+						     "-- the SQL that applies this migration goes here\n\n"
+						     "-- +goose StatementEnd\n\n"
+						     "-- +goose Down\n-- +goose StatementBegin\n"
+						     "-- the SQL that undoes it goes here\n\n-- +goose StatementEnd\n"
+						   : "-- migrate:up\n-- the SQL that applies this migration goes here\n\n\n"
+						     "-- migrate:down\n-- the SQL that undoes it goes here\n\n");
+		}
 		break;
 	case STRATA_LAYOUT_DIESEL:
 		if (!co.seq && strlen(version) == 14) /* Diesel writes 2024-02-12-120203 */
@@ -464,18 +682,345 @@ int cmd_create(struct cli *c)
 
 			/* Diesel's own templates */
 			snprintf(path + n, sizeof(path) - n, "/up.sql");
-			rc = write_new(path, "-- Your SQL goes here\n");
+			rc = write_new(path, up ? up : "-- Your SQL goes here\n");
 			snprintf(path + n, sizeof(path) - n, "/down.sql");
-			rc = rc ? rc : write_new(path, "-- This file should undo anything in `up.sql`\n");
+			rc = rc ? rc : write_new(path, down ? down : "-- This file should undo anything in `up.sql`\n");
+			/* Diesel runs a migration outside a transaction when its metadata.toml says so */
+			snprintf(path + n, sizeof(path) - n, "/metadata.toml");
+			if (!rc && (notx || dnotx))
+				rc = write_new(path, "run_in_transaction = false\n");
 		}
 		break;
 	default:
 		snprintf(path, sizeof(path), "%s/%s_%s.up.sql", dir, version, name);
-		rc = write_new(path, "-- the SQL that applies this migration goes here (one transaction with its record)\n\n");
+		rc = write_new(path, up ? up
+					: "-- the SQL that applies this migration goes here (one transaction with its "
+					  "record)\n\n");
+		if (!rc && notx && (b->up->flags & STRATA_STEP_NO_TRANSACTION))
+			note(c, "golang-migrate has no way to say that %s runs outside a transaction: strata reads "
+				"its -- strata:no-transaction line",
+			     path);
 		snprintf(path, sizeof(path), "%s/%s_%s.down.sql", dir, version, name);
-		rc = rc ? rc : write_new(path, "-- the SQL that undoes the up script goes here\n\n");
+		rc = rc ? rc : write_new(path, down ? down : "-- the SQL that undoes the up script goes here\n\n");
 		break;
 	}
+out:
+	free(up);
+	free(down);
 	free(version);
+	return rc;
+}
+
+static int create_from_schema(struct cli *c, const char *dir, const char *name);
+
+int cmd_create(struct cli *c)
+{
+	/* several directories: the first one, as dbmate's `new` does */
+	const char *dir = c->cfg.npaths ? c->cfg.paths[0] : "migrations";
+	char slug[256];
+	int rc = name_slug(c, slug, sizeof(slug));
+
+	if (rc)
+		return rc;
+	if (co.from_schema)
+		return create_from_schema(c, dir, slug);
+	return create_one(c, dir, slug, NULL);
+}
+
+/* ------------------------------------------------------------ --from-schema */
+
+/* A plan of some of another's steps (borrowed: never strata_schema_plan_free it). */
+static struct strata_schema_plan sub_plan(const struct strata_schema_plan *p, size_t lo, size_t hi)
+{
+	struct strata_schema_plan s = { 0 };
+	size_t i;
+
+	s.steps = p->steps + lo;
+	s.n = hi - lo;
+	for (i = lo; i < hi; i++)
+		s.flags |= p->steps[i].flags;
+	return s;
+}
+
+static int same(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+/* Has s an object of this kind, parent and name (in `schema`; NULL: in any)? */
+static int has_obj(const struct strata_schema *s, enum strata_obj_kind kind, const char *schema, const char *parent,
+		   const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->objs[i].kind == kind && same(s->objs[i].name, name) && same(s->objs[i].parent, parent) &&
+		    (!schema || same(s->objs[i].schema, schema)))
+			return 1;
+	return 0;
+}
+
+/*
+ * The rename hints of the desired schema turned around, for the down from
+ * `after` to `before`: each one whose new name `after` has and `before` has
+ * not, the old one `before` has (a column's table named as `before` names
+ * it). Into out (nh entries at most); returns how many.
+ */
+static size_t reverse_hints(const struct strata_rename_hint *h, size_t nh, const struct strata_schema *after,
+			    const struct strata_schema *before, struct strata_rename_hint *out)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < nh; i++) {
+		struct strata_rename_hint r = h[i];
+		const char *before_parent = h[i].parent;
+
+		if (h[i].kind == STRATA_OBJ_COLUMN) /* its table renamed too: `before` calls it by its old name */
+			for (j = 0; j < nh; j++)
+				if (h[j].kind == STRATA_OBJ_TABLE && same(h[j].name, h[i].parent) &&
+				    same(h[j].schema, h[i].schema))
+					before_parent = h[j].old_name;
+		if (!has_obj(after, h[i].kind, h[i].schema, h[i].parent, h[i].name) ||
+		    has_obj(before, h[i].kind, h[i].schema, before_parent, h[i].name) ||
+		    !has_obj(before, h[i].kind, h[i].schema, before_parent, h[i].old_name))
+			continue;
+		r.name = h[i].old_name;
+		r.old_name = h[i].name;
+		r.parent = before_parent;
+		out[n++] = r;
+	}
+	return n;
+}
+
+/* The directory loaded again, so that a second migration written comes after the first. 0 or an exit code. */
+static int reload_source(struct cli *c)
+{
+	static const char *const def[] = { "migrations" };
+	struct strata_source_opts so;
+	struct strata_source *src = NULL;
+	struct strata_err err;
+	int rc;
+
+	strata_source_opts_init(&so);
+	so.driver = strata_target_driver_name(c->cfg.database);
+	so.placeholders = 0;
+	strata_err_clear(&err);
+	rc = strata_source_load_opts(c->cfg.npaths ? (const char *const *)c->cfg.paths : def,
+				     c->cfg.npaths ? c->cfg.npaths : 1, 0, &so, &src, &err);
+	if (rc)
+		return out_error_release(c, rc, &err);
+	strata_source_free(c->src);
+	c->src = src;
+	return 0;
+}
+
+/* The steps' `what` lines, under a heading. */
+static void print_steps(struct cli *c, const char *heading, const struct strata_schema_plan *p)
+{
+	size_t i;
+
+	if (c->quiet || !p)
+		return;
+	fprintf(stderr, "%s (%zu step%s):\n", heading, p->n, p->n == 1 ? "" : "s");
+	for (i = 0; i < p->n; i++)
+		fprintf(stderr, "  %s%s\n", p->steps[i].flags & STRATA_STEP_DESTRUCTIVE ? "DESTRUCTIVE: " : "",
+			p->steps[i].what);
+}
+
+/* What still differs after a plan was run on a copy (verification), said; 1 when anything does. */
+static int said_left(const char *which, const struct strata_schema_diff *d)
+{
+	size_t i;
+
+	if (!d || (!d->n && !d->nunhandled))
+		return 0;
+	fprintf(stderr, "strata create: the %s was verified on a scratch database and does not give the schema it "
+			"should; still different:\n",
+		which);
+	for (i = 0; i < d->n; i++) {
+		char *line = NULL;
+
+		if (strata_schema_diff_line(&d->items[i], &line) == 0 && line)
+			fprintf(stderr, "  %s\n", line);
+		free(line);
+	}
+	for (i = 0; i < d->nunhandled; i++)
+		fprintf(stderr, "  not handled: %s\n", d->unhandled[i]);
+	fprintf(stderr, "  nothing was written\n");
+	return 1;
+}
+
+/* What a plan cannot express, said; 1 when it has any. */
+static int said_unhandled(const char *which, const struct strata_schema_plan *p)
+{
+	size_t i;
+
+	if (!p->nunhandled)
+		return 0;
+	fprintf(stderr, "strata create: the %s cannot be written as SQL that gives exactly the desired schema:\n", which);
+	for (i = 0; i < p->nunhandled; i++)
+		fprintf(stderr, "  not handled: %s\n", p->unhandled[i]);
+	fprintf(stderr, "  nothing was written\n");
+	return 1;
+}
+
+#define MAX_SEGMENTS 64
+
+/*
+ * strata create NAME --from-schema FILE: the migrations of the directory,
+ * all of them, applied on a scratch database (from), against FILE run on
+ * another (to): the up is the plan from -> to, the down the plan back, both
+ * verified on a scratch copy before anything is written. A plan with steps
+ * that cannot run in a transaction is cut where that changes, each part a
+ * migration of its own with the down that returns to the state before it.
+ */
+static int create_from_schema(struct cli *c, const char *dir, const char *name)
+{
+	struct strata_scratch *s = NULL;
+	struct strata_schema *from = NULL, *to = NULL, *states[MAX_SEGMENTS + 1] = { 0 };
+	struct strata_schema_plan *up = NULL, *downs[MAX_SEGMENTS] = { 0 };
+	struct strata_schema_plan parts[MAX_SEGMENTS];
+	struct strata_rename_hint *hints = NULL, *rev = NULL;
+	struct strata_schema_diff *left = NULL;
+	struct strata_plan_opts po = { 0 };
+	struct strata_err err;
+	size_t cuts[MAX_SEGMENTS], nseg = 0, nhints = 0, i, k;
+	int rc;
+
+	strata_err_clear(&err);
+	rc = autogen_states(c, &s, &from, &to, &hints, &nhints);
+	if (rc)
+		goto out;
+	po.flags = co.online ? STRATA_PLAN_ONLINE : 0;
+	po.renames = hints;
+	po.nrenames = nhints;
+	rc = strata_schema_plan(from, to, &po, &up, &err);
+	if (rc) {
+		rc = out_error_release(c, rc, &err);
+		goto out;
+	}
+	if (said_unhandled("diff from the migrations to the desired schema", up)) {
+		rc = 1;
+		goto out;
+	}
+	if (!up->n) {
+		if (!c->quiet)
+			fprintf(stderr, "strata create: no changes: the migrations already make the schema %s makes; "
+					"nothing written\n",
+				co.from_schema);
+		goto out;
+	}
+	if (!co.allow_destructive && (up->flags & STRATA_STEP_DESTRUCTIVE)) {
+		fprintf(stderr, "strata create: the migration would lose data; refused (nothing written):\n");
+		for (i = 0; i < up->n; i++)
+			if (up->steps[i].flags & STRATA_STEP_DESTRUCTIVE)
+				fprintf(stderr, "  %s\n", up->steps[i].what);
+		fprintf(stderr, "  --allow-destructive writes it all the same; a rename is a \"-- strata:renamed-from "
+				"OLD\" comment on the new name's line of %s\n",
+			co.from_schema);
+		rc = 1;
+		goto out;
+	}
+	rc = strata_schema_plan_verify(s, from, up, to, 0, &left, &err);
+	if (rc) {
+		rc = out_error_release(c, rc, &err);
+		goto out;
+	}
+	if (said_left("up", left)) {
+		rc = 1;
+		goto out;
+	}
+	/* the parts: where running in a transaction or not changes */
+	for (i = 1; i <= up->n; i++) {
+		if (i < up->n && !(up->steps[i].flags & STRATA_STEP_NO_TRANSACTION) ==
+					 !(up->steps[i - 1].flags & STRATA_STEP_NO_TRANSACTION))
+			continue;
+		if (nseg == MAX_SEGMENTS) {
+			fprintf(stderr, "strata create: the plan alternates between steps in and out of a transaction "
+					"more than %d times; nothing written\n",
+				MAX_SEGMENTS);
+			rc = 1;
+			goto out;
+		}
+		parts[nseg] = sub_plan(up, nseg ? cuts[nseg - 1] : 0, i);
+		cuts[nseg++] = i;
+	}
+	rc = strata_schema_plan_states(s, from, up, cuts, nseg, 0, states, &err);
+	if (rc) {
+		rc = out_error_release(c, rc, &err);
+		goto out;
+	}
+	rev = calloc(nhints ? nhints : 1, sizeof(*rev));
+	if (!rev) {
+		fprintf(stderr, "strata: out of memory\n");
+		rc = 1;
+		goto out;
+	}
+	for (k = 0; k < nseg; k++) {
+		struct strata_plan_opts dpo = { 0 };
+
+		dpo.renames = rev;
+		dpo.nrenames = reverse_hints(hints, nhints, states[k + 1], states[k], rev);
+		rc = strata_schema_plan(states[k + 1], states[k], &dpo, &downs[k], &err);
+		if (rc) {
+			rc = out_error_release(c, rc, &err);
+			goto out;
+		}
+		if (said_unhandled("down (the diff back to the migrations' schema)", downs[k])) {
+			rc = 1;
+			goto out;
+		}
+		strata_schema_diff_free(left);
+		left = NULL;
+		rc = strata_schema_plan_verify(s, states[k + 1], downs[k], states[k], 0, &left, &err);
+		if (rc) {
+			rc = out_error_release(c, rc, &err);
+			goto out;
+		}
+		if (said_left("down", left)) {
+			rc = 1;
+			goto out;
+		}
+	}
+	/* everything is known to work: write */
+	for (k = 0; k < nseg && rc == 0; k++) {
+		struct mig_body b = { &parts[k], downs[k] };
+		char part[300];
+
+		if (k)
+			rc = reload_source(c);
+		if (rc)
+			break;
+		if (!k)
+			snprintf(part, sizeof(part), "%s", name);
+		else if (parts[k].flags & STRATA_STEP_NO_TRANSACTION)
+			snprintf(part, sizeof(part), "%s_no_transaction", name);
+		else
+			snprintf(part, sizeof(part), "%s_%zu", name, k + 1);
+		rc = create_one(c, dir, part, &b);
+	}
+	if (rc == 0) {
+		if (nseg > 1 && !c->quiet)
+			fprintf(stderr, "strata create: %zu migrations, so that no step that cannot run in a transaction "
+					"runs in one with others\n",
+				nseg);
+		print_steps(c, "up", up);
+		for (k = 0; k < nseg; k++)
+			print_steps(c, nseg > 1 ? "down of a part" : "down", downs[k]);
+	} else if (k > 1) {
+		fprintf(stderr, "strata create: only the first %zu of the %zu migrations were written\n", k - 1, nseg);
+	}
+out:
+	strata_schema_diff_free(left);
+	for (k = 0; k < MAX_SEGMENTS; k++) {
+		strata_schema_plan_free(downs[k]);
+		strata_schema_free(states[k]);
+	}
+	strata_schema_free(states[MAX_SEGMENTS]);
+	strata_schema_plan_free(up);
+	strata_schema_free(from);
+	strata_schema_free(to);
+	free(rev);
+	autogen_release(c, s, hints, nhints);
 	return rc;
 }
