@@ -420,6 +420,30 @@ int strata_schema_plan_verify(struct strata_scratch *scratch, const struct strat
 			      struct strata_schema_diff **left, struct strata_err *err);
 
 /*
+ * Run a schema file (a schema.sql, `pg_dump -s` output as users keep it) in
+ * the scratch database (schema/sqlfile.c): psql meta-commands (lines
+ * starting with a backslash: \restrict, \connect, \set ...) are skipped, not
+ * sent. When it does not run, the error names the statement that failed
+ * (err->file = file, err->line its line) with the server's message; the
+ * scratch may then have been reset.
+ */
+int strata_schema_run_file(struct strata_scratch *scratch, const char *sql, size_t len, const char *file,
+			   struct strata_err *err);
+
+/*
+ * The rename hints of a desired schema file (schema/hints.c): a
+ * "-- strata:renamed-from OLD" comment on the line of a CREATE TABLE (the
+ * table was OLD) or on a column's line inside one (the column was OLD), in
+ * the SQL of `engine` (its quoting, its schema-qualified names). *out is
+ * malloc'ed (NULL when none; free with strata_rename_hints_free); `file` is
+ * copied into each hint. A hint that names nothing (not on a CREATE TABLE's
+ * line or a column's) is STRATA_ESOURCE with its file and line.
+ */
+int strata_rename_hints_parse(const char *sql, size_t len, const char *file, enum strata_engine engine,
+			      struct strata_rename_hint **out, size_t *n, struct strata_err *err);
+void strata_rename_hints_free(struct strata_rename_hint *h, size_t n);
+
+/*
  * The schemas a plan passes through (schema/plan_states.c): in `scratch`
  * (reset first) `from` is created (its dump) and read into states[0]; then
  * the steps are run in order and, after the first cuts[k] of them, the

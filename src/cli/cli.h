@@ -78,6 +78,8 @@ extern const struct cli_option down_options[], sql_options[], ignore_options[], 
 	drop_options[], create_options[], history_options[], status_options[], wait_options[];
 /* cmd_schema.c: check's and test's */
 extern const struct cli_option scratch_options[], check_options[], test_options[];
+/* cmd_diff.c: diff's */
+extern const struct cli_option diff_options[];
 /* cmd_dump.c: dump's, and up's --dump FILE */
 extern const struct cli_option dump_options[], dump_file_options[];
 /* Every table, in the order help lists them and the parser looks (main.c), NULL-ended. */
@@ -150,6 +152,8 @@ extern const struct command up_command, down_command, goto_command, redo_command
 extern const struct command check_command, test_command;
 /* cmd_dump.c */
 extern const struct command dump_command;
+/* cmd_diff.c */
+extern const struct command diff_command;
 
 /* options.c: argv into c (options anywhere, the command, its arguments). 0 or an exit code (printed). */
 int parse_command_line(struct cli *c, int argc, char **argv);
@@ -187,6 +191,16 @@ int cmd_create(struct cli *c);
 /* cmd_schema.c: check and test, in scratch databases */
 int cmd_check(struct cli *c);
 int cmd_test(struct cli *c);
+/* cmd_schema.c: the scratch database check, test and diff work in (--scratch, --scratch-setup), beside `like`:
+ * 0 or an exit code (printed); *setup (the setup file's text) is the caller's to free after closing */
+struct strata_scratch;
+int open_scratch(struct cli *c, const struct strata_target *like, struct strata_scratch **s, char **setup);
+/* Drop it (NULL: nothing); a failure to is said: rc, or 1 when rc was 0 */
+int close_scratch(struct cli *c, struct strata_scratch *s, int rc);
+/* --scratch URL, else scratch= in strata.ini, else NULL */
+const char *scratch_server(const struct cli *c);
+/* cmd_diff.c: strata diff */
+int cmd_diff(struct cli *c);
 /* cmd_dump.c: strata dump; and the schema written into file as dump writes it (up --dump FILE): 0 or an
  * exit code (printed) */
 int cmd_dump(struct cli *c);

@@ -128,8 +128,14 @@ static int read_file(const char *cmd, const char *what, const char *path, char *
 	return 0;
 }
 
+/* --scratch URL, else scratch= in strata.ini, else NULL */
+const char *scratch_server(const struct cli *c)
+{
+	return xo.scratch ? xo.scratch : c->cfg.scratch;
+}
+
 /* Open the scratch database beside `like`; its setup file is read here. 0 or an exit code (printed). */
-static int open_scratch(struct cli *c, const struct strata_target *like, struct strata_scratch **s, char **setup)
+int open_scratch(struct cli *c, const struct strata_target *like, struct strata_scratch **s, char **setup)
 {
 	struct strata_scratch_opts so = { 0 };
 	struct strata_opts o = c->opts;
@@ -168,7 +174,7 @@ static int open_scratch(struct cli *c, const struct strata_target *like, struct 
 }
 
 /* Drop the scratch database; a failure to is said (the name, to drop it by hand). */
-static int close_scratch(struct cli *c, struct strata_scratch *s, int rc)
+int close_scratch(struct cli *c, struct strata_scratch *s, int rc)
 {
 	struct strata_err err;
 

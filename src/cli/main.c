@@ -28,7 +28,7 @@
 const struct command *const commands[] = {
 	&up_command, &down_command, &goto_command, &redo_command, &status_command, &version_command,
 	&validate_command, &create_command, &force_command, &baseline_command, &accept_command, &adopt_command,
-	&drop_command, &history_command, &check_command, &test_command, &dump_command, &help_command,
+	&drop_command, &history_command, &check_command, &test_command, &dump_command, &diff_command, &help_command,
 	/* other tools' verbs (cmd_alias.c) */
 	&upgrade_command, &downgrade_command, &current_command, &stamp_command, &heads_command, &new_command,
 	&migrate_command, &rollback_command, &wait_command,
@@ -40,7 +40,7 @@ const struct cli_option *const option_tables[] = {
 	target_options, source_options, config_options, table_options, run_options, change_options,
 	fleet_options, down_options, create_options, history_options, dry_run_options, sql_options,
 	ignore_options, adopt_options, json_options, yes_options, drop_options, output_options, status_options,
-	wait_options, scratch_options, check_options, test_options, dump_options,
+	wait_options, scratch_options, check_options, test_options, dump_options, diff_options,
 	dump_file_options, NULL,
 };
 
