@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "diff.h"
+#include "strata_schema.h"
 
 /* What create's own options set. */
 static struct {
@@ -30,8 +32,6 @@ static struct {
 	const char *tz;          /* -tz ZONE, or NULL: UTC */
 	const char *ext;         /* -ext (golang-migrate); only "sql" */
 	const char *from_schema; /* --from-schema FILE: the migration that makes the directory's schema FILE's */
-	int allow_destructive;   /* --allow-destructive: write steps that lose data too */
-	int online;              /* --online: PostgreSQL's lock-aware forms */
 } co;
 
 const struct cli_option create_options[] = {
@@ -46,23 +46,32 @@ const struct cli_option create_options[] = {
 	  .help = "with create: time zone of the timestamp version (default UTC)" },
 	{ .longname = "ext", .kind = OPT_STRING, .value = &co.ext }, /* golang-migrate's -ext sql */
 	{ .longname = "from-schema", .kind = OPT_STRING, .value = &co.from_schema, .arg = "FILE",
-	  .help = "with create: write the up and the down that turn the migrations' schema into FILE's" },
-	{ .longname = "allow-destructive", .kind = OPT_FLAG, .value = &co.allow_destructive,
-	  .help = "with create --from-schema: write steps that lose data (drop a table, a column...) too" },
-	{ .longname = "online", .kind = OPT_FLAG, .value = &co.online,
-	  .help = "with create --from-schema: PostgreSQL's lock-aware forms (CREATE INDEX CONCURRENTLY in a "
-		  "migration of its own, NOT VALID then VALIDATE)" },
+	  .help = "with create: write the up and the down that turn the schema of the migrations into the one this "
+		  ".sql file makes (on scratch databases of -d's engine and server)" },
 	{ 0 },
 };
 
+/*
+ * --from-schema works as strata diff does, with diff's own rows of
+ * --allow-destructive and --online: the last rows of diff_options (from
+ * DIFF_PLAN_ROWS on; plan_flag() checks it), without its --from, --to and
+ * --down. Scratch databases are made on -d's server or --scratch's.
+ */
+#define DIFF_PLAN_ROWS 3
 static const struct cli_option *const create_tables[] = {
-	source_options, config_options, create_options, output_options, NULL,
+	source_options, config_options, create_options, scratch_options, &diff_options[DIFF_PLAN_ROWS], output_options,
+	NULL,
 };
 
 const struct command create_command = {
-	"create", cmd_create, WANT_SOURCE, "NAME", "write a new migration pair (timestamp version; --seq: next number)",
+	"create", cmd_create, WANT_SOURCE | SCRATCH, "NAME",
+	"write a new migration pair (timestamp version; --seq: next number); --from-schema FILE: its up and down "
+	"from a desired schema",
 	"strata create add_users\nstrata create \"Add code owner\" --seq\n"
-	"strata create -ext sql -dir migrations -seq -digits 6 init", NULL, NULL, NULL, create_tables, NULL,
+	"strata create -ext sql -dir migrations -seq -digits 6 init\n"
+	"strata create add_email --from-schema schema.sql -d postgres://localhost/app\n"
+	"strata create add_index --from-schema schema.sql --online",
+	NULL, NULL, NULL, create_tables, NULL,
 };
 
 static int mkdir_p(const char *dir)
@@ -729,6 +738,17 @@ int cmd_create(struct cli *c)
 
 /* ------------------------------------------------------------ --from-schema */
 
+/* diff's flag `name` (--allow-destructive, --online), as given; -1 when diff_options has no such row. */
+static int plan_flag(const char *name)
+{
+	const struct cli_option *o;
+
+	for (o = &diff_options[DIFF_PLAN_ROWS]; o->longname; o++)
+		if (!strcmp(o->longname, name) && o->kind == OPT_FLAG)
+			return *(const int *)o->value;
+	return -1;
+}
+
 /* A plan of some of another's steps (borrowed: never strata_schema_plan_free it). */
 static struct strata_schema_plan sub_plan(const struct strata_schema_plan *p, size_t lo, size_t hi)
 {
@@ -827,128 +847,124 @@ static void print_steps(struct cli *c, const char *heading, const struct strata_
 			p->steps[i].what);
 }
 
-/* What still differs after a plan was run on a copy (verification), said; 1 when anything does. */
-static int said_left(const char *which, const struct strata_schema_diff *d)
+#define MAX_PARTS 64
+
+/* Nothing was written: said after a refusal. */
+static int nothing_written(int rc)
 {
-	size_t i;
-
-	if (!d || (!d->n && !d->nunhandled))
-		return 0;
-	fprintf(stderr, "strata create: the %s was verified on a scratch database and does not give the schema it "
-			"should; still different:\n",
-		which);
-	for (i = 0; i < d->n; i++) {
-		char *line = NULL;
-
-		if (strata_schema_diff_line(&d->items[i], &line) == 0 && line)
-			fprintf(stderr, "  %s\n", line);
-		free(line);
-	}
-	for (i = 0; i < d->nunhandled; i++)
-		fprintf(stderr, "  not handled: %s\n", d->unhandled[i]);
-	fprintf(stderr, "  nothing was written\n");
-	return 1;
+	fprintf(stderr, "strata create: nothing written\n");
+	return rc;
 }
-
-/* What a plan cannot express, said; 1 when it has any. */
-static int said_unhandled(const char *which, const struct strata_schema_plan *p)
-{
-	size_t i;
-
-	if (!p->nunhandled)
-		return 0;
-	fprintf(stderr, "strata create: the %s cannot be written as SQL that gives exactly the desired schema:\n", which);
-	for (i = 0; i < p->nunhandled; i++)
-		fprintf(stderr, "  not handled: %s\n", p->unhandled[i]);
-	fprintf(stderr, "  nothing was written\n");
-	return 1;
-}
-
-#define MAX_SEGMENTS 64
 
 /*
  * strata create NAME --from-schema FILE: the migrations of the directory,
  * all of them, applied on a scratch database (from), against FILE run on
- * another (to): the up is the plan from -> to, the down the plan back, both
- * verified on a scratch copy before anything is written. A plan with steps
- * that cannot run in a transaction is cut where that changes, each part a
- * migration of its own with the down that returns to the state before it.
+ * one (to), through the pipeline strata diff uses (diff.h): the up is the
+ * plan from -> to, the down the plan back, both verified on a scratch copy
+ * before anything is written. A plan with steps that cannot run in a
+ * transaction is cut where that changes, each part a migration of its own
+ * whose down returns to the state before it (strata_schema_plan_states).
  */
 static int create_from_schema(struct cli *c, const char *dir, const char *name)
 {
-	struct strata_scratch *s = NULL;
-	struct strata_schema *from = NULL, *to = NULL, *states[MAX_SEGMENTS + 1] = { 0 };
-	struct strata_schema_plan *up = NULL, *downs[MAX_SEGMENTS] = { 0 };
-	struct strata_schema_plan parts[MAX_SEGMENTS];
+	const char *specs[2] = { dir, co.from_schema };
+	struct diff_env e;
+	struct strata_schema *from = NULL, *to = NULL, *states[MAX_PARTS + 1] = { 0 };
+	struct strata_schema_plan *up = NULL, *downs[MAX_PARTS] = { 0 }, parts[MAX_PARTS];
 	struct strata_rename_hint *hints = NULL, *rev = NULL;
-	struct strata_schema_diff *left = NULL;
-	struct strata_plan_opts po = { 0 };
+	struct strata_schema_diff *d = NULL, *left = NULL;
 	struct strata_err err;
-	size_t cuts[MAX_SEGMENTS], nseg = 0, nhints = 0, i, k;
-	int rc;
+	size_t cuts[MAX_PARTS], nparts = 0, nhints = 0, i, k;
+	int allow = plan_flag("allow-destructive"), online = plan_flag("online"), rc;
 
-	strata_err_clear(&err);
-	rc = autogen_states(c, &s, &from, &to, &hints, &nhints);
+	if (allow < 0 || online < 0) {
+		fprintf(stderr, "strata create: diff's --allow-destructive and --online rows are not where create looks "
+				"for them (a bug of strata's)\n");
+		return 1;
+	}
+	if (diff_src_kind(co.from_schema) != DIFF_SRC_SQL) {
+		fprintf(stderr, "strata create: --from-schema %s: give the desired schema as a .sql file (a database or a "
+				"directory to compare with: strata diff --from %s --to ...)\n",
+			co.from_schema, dir);
+		return 2;
+	}
+	rc = diff_env_init(&e, c, "create", specs + 1, 1);
+	if (rc)
+		return diff_env_close(&e, rc);
+	/* the to-state first: a schema file that does not run is said before the migrations are applied */
+	rc = diff_src_read(&e, co.from_schema, 0, &to, &hints, &nhints);
 	if (rc)
 		goto out;
-	po.flags = co.online ? STRATA_PLAN_ONLINE : 0;
-	po.renames = hints;
-	po.nrenames = nhints;
-	rc = strata_schema_plan(from, to, &po, &up, &err);
+	if (c->src && c->src->n) {
+		rc = diff_src_read(&e, dir, 0, &from, NULL, NULL);
+	} else {
+		/* no migration yet: the schema of an empty database */
+		strata_err_clear(&err);
+		rc = strata_scratch_reset(e.scratch, &err);
+		if (rc == 0)
+			rc = strata_schema_read(strata_scratch_db(e.scratch), 0, &from, &err);
+		if (rc)
+			rc = out_error_release(c, rc, &err);
+	}
+	if (rc)
+		goto out;
+	strata_err_clear(&err);
+	rc = strata_schema_compare(from, to, &d, &err);
 	if (rc) {
 		rc = out_error_release(c, rc, &err);
 		goto out;
 	}
-	if (said_unhandled("diff from the migrations to the desired schema", up)) {
-		rc = 1;
-		goto out;
-	}
-	if (!up->n) {
+	if ((!d->n || d->order_only) && !d->nunhandled) {
+		if (!c->quiet && d->n)
+			fprintf(stderr, "strata create: note: the schemas differ only in the order of columns, which no "
+					"migration changes\n");
 		if (!c->quiet)
 			fprintf(stderr, "strata create: no changes: the migrations already make the schema %s makes; "
 					"nothing written\n",
 				co.from_schema);
 		goto out;
 	}
-	if (!co.allow_destructive && (up->flags & STRATA_STEP_DESTRUCTIVE)) {
-		fprintf(stderr, "strata create: the migration would lose data; refused (nothing written):\n");
-		for (i = 0; i < up->n; i++)
-			if (up->steps[i].flags & STRATA_STEP_DESTRUCTIVE)
-				fprintf(stderr, "  %s\n", up->steps[i].what);
-		fprintf(stderr, "  --allow-destructive writes it all the same; a rename is a \"-- strata:renamed-from "
-				"OLD\" comment on the new name's line of %s\n",
-			co.from_schema);
-		rc = 1;
+	rc = diff_plan(&e, from, to, online ? STRATA_PLAN_ONLINE : 0, 0, hints, nhints, &up, &left);
+	if (rc)
+		goto out;
+	if (!up->n && !up->nunhandled) {
+		if (!c->quiet)
+			fprintf(stderr, "strata create: no changes: the migrations already make the schema %s makes; "
+					"nothing written\n",
+				co.from_schema);
 		goto out;
 	}
-	rc = strata_schema_plan_verify(s, from, up, to, 0, &left, &err);
+	rc = diff_refusal(&e, "the migration", up, left, allow);
 	if (rc) {
-		rc = out_error_release(c, rc, &err);
+		rc = nothing_written(rc);
 		goto out;
 	}
-	if (said_left("up", left)) {
-		rc = 1;
-		goto out;
-	}
-	/* the parts: where running in a transaction or not changes */
+	/* the parts: cut where running in a transaction or not changes */
 	for (i = 1; i <= up->n; i++) {
 		if (i < up->n && !(up->steps[i].flags & STRATA_STEP_NO_TRANSACTION) ==
 					 !(up->steps[i - 1].flags & STRATA_STEP_NO_TRANSACTION))
 			continue;
-		if (nseg == MAX_SEGMENTS) {
-			fprintf(stderr, "strata create: the plan alternates between steps in and out of a transaction "
-					"more than %d times; nothing written\n",
-				MAX_SEGMENTS);
-			rc = 1;
+		if (nparts == MAX_PARTS) {
+			fprintf(stderr, "strata create: the plan goes in and out of a transaction more than %d times\n",
+				MAX_PARTS);
+			rc = nothing_written(1);
 			goto out;
 		}
-		parts[nseg] = sub_plan(up, nseg ? cuts[nseg - 1] : 0, i);
-		cuts[nseg++] = i;
+		parts[nparts] = sub_plan(up, nparts ? cuts[nparts - 1] : 0, i);
+		cuts[nparts++] = i;
 	}
-	rc = strata_schema_plan_states(s, from, up, cuts, nseg, 0, states, &err);
-	if (rc) {
-		rc = out_error_release(c, rc, &err);
-		goto out;
+	if (nparts == 1) {
+		/* the down is the plan from `to` back to `from`, as strata diff --down prints it */
+		states[0] = from;
+		states[1] = to;
+		from = to = NULL;
+	} else {
+		strata_err_clear(&err);
+		rc = strata_schema_plan_states(e.scratch, from, up, cuts, nparts, 0, states, &err);
+		if (rc) {
+			rc = nothing_written(out_error_release(c, rc, &err));
+			goto out;
+		}
 	}
 	rev = calloc(nhints ? nhints : 1, sizeof(*rev));
 	if (!rev) {
@@ -956,40 +972,25 @@ static int create_from_schema(struct cli *c, const char *dir, const char *name)
 		rc = 1;
 		goto out;
 	}
-	for (k = 0; k < nseg; k++) {
-		struct strata_plan_opts dpo = { 0 };
+	for (k = 0; k < nparts; k++) {
+		size_t nrev = reverse_hints(hints, nhints, states[k + 1], states[k], rev);
 
-		dpo.renames = rev;
-		dpo.nrenames = reverse_hints(hints, nhints, states[k + 1], states[k], rev);
-		rc = strata_schema_plan(states[k + 1], states[k], &dpo, &downs[k], &err);
-		if (rc) {
-			rc = out_error_release(c, rc, &err);
-			goto out;
-		}
-		if (said_unhandled("down (the diff back to the migrations' schema)", downs[k])) {
-			rc = 1;
-			goto out;
-		}
 		strata_schema_diff_free(left);
 		left = NULL;
-		rc = strata_schema_plan_verify(s, states[k + 1], downs[k], states[k], 0, &left, &err);
+		rc = diff_plan(&e, states[k + 1], states[k], 0, 0, rev, nrev, &downs[k], &left);
+		if (rc == 0)
+			rc = diff_refusal(&e, nparts > 1 ? "the down of a part" : "the down", downs[k], left, 1);
 		if (rc) {
-			rc = out_error_release(c, rc, &err);
-			goto out;
-		}
-		if (said_left("down", left)) {
-			rc = 1;
+			rc = nothing_written(rc);
 			goto out;
 		}
 	}
 	/* everything is known to work: write */
-	for (k = 0; k < nseg && rc == 0; k++) {
+	for (k = 0; k < nparts && rc == 0; k++) {
 		struct mig_body b = { &parts[k], downs[k] };
 		char part[300];
 
-		if (k)
-			rc = reload_source(c);
-		if (rc)
+		if (k && (rc = reload_source(c)) != 0)
 			break;
 		if (!k)
 			snprintf(part, sizeof(part), "%s", name);
@@ -1000,27 +1001,29 @@ static int create_from_schema(struct cli *c, const char *dir, const char *name)
 		rc = create_one(c, dir, part, &b);
 	}
 	if (rc == 0) {
-		if (nseg > 1 && !c->quiet)
-			fprintf(stderr, "strata create: %zu migrations, so that no step that cannot run in a transaction "
-					"runs in one with others\n",
-				nseg);
-		print_steps(c, "up", up);
-		for (k = 0; k < nseg; k++)
-			print_steps(c, nseg > 1 ? "down of a part" : "down", downs[k]);
+		if (nparts > 1 && !c->quiet)
+			fprintf(stderr, "strata create: %zu migrations, so that what cannot run in a transaction runs in "
+					"none, and the rest in one\n",
+				nparts);
+		for (k = 0; k < nparts; k++) {
+			print_steps(c, nparts > 1 ? "up of a part" : "up", &parts[k]);
+			print_steps(c, nparts > 1 ? "its down" : "down", downs[k]);
+		}
 	} else if (k > 1) {
-		fprintf(stderr, "strata create: only the first %zu of the %zu migrations were written\n", k - 1, nseg);
+		fprintf(stderr, "strata create: only %zu of the %zu migrations were written\n", k - 1, nparts);
 	}
 out:
+	strata_schema_diff_free(d);
 	strata_schema_diff_free(left);
-	for (k = 0; k < MAX_SEGMENTS; k++) {
+	for (k = 0; k < MAX_PARTS; k++) {
 		strata_schema_plan_free(downs[k]);
 		strata_schema_free(states[k]);
 	}
-	strata_schema_free(states[MAX_SEGMENTS]);
+	strata_schema_free(states[MAX_PARTS]);
 	strata_schema_plan_free(up);
 	strata_schema_free(from);
 	strata_schema_free(to);
 	free(rev);
-	autogen_release(c, s, hints, nhints);
-	return rc;
+	strata_rename_hints_free(hints, nhints);
+	return diff_env_close(&e, rc);
 }
