@@ -26,7 +26,7 @@ _strata() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local commands="up down goto redo status version validate create force
 		baseline accept adopt drop history wait help upgrade downgrade current
-		stamp heads new migrate rollback dump check test"
+		stamp heads new migrate rollback dump check test diff"
 	local options="--database --path --config --env-file --table
 		--single-transaction --lock-wait --lock-timeout --statement-timeout
 		--lock-retries --targets --schemas --jobs --fail-fast --canary --backup
@@ -34,7 +34,7 @@ _strata() {
 		--allow-modified --allow-out-of-order --ignore-other-tool --json --yes
 		--no-color --quiet --verbose --help --version --exit-code --wait-timeout
 		--lock --lease --dump --output --grants --scratch --scratch-setup
-		--against --junit --parallel"
+		--against --junit --parallel --to --down --allow-destructive --online"
 	local cmd= i
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
@@ -43,7 +43,7 @@ _strata() {
 			--targets | --schemas | --jobs | --canary | --backup | --digits | \
 			--format | --tz | --limit | --from | --wait-timeout | --lock | --lease | \
 			-o | --output | --dump | --scratch | --scratch-setup | --against | --junit | \
-			--parallel) ((i++)) ;;
+			--parallel | --to) ((i++)) ;;
 		-*) ;;
 		*) if [ -z "$cmd" ]; then cmd=${COMP_WORDS[i]}; fi ;;
 		esac
@@ -53,6 +53,7 @@ _strata() {
 	-c | --config | --env-file | --targets | -o | --output | --dump | --scratch-setup | --against | --junit)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--lock) COMPREPLY=($(compgen -W "auto advisory lease" -- "$cur")); return ;;
+	--to) COMPREPLY=($(compgen -f -- "$cur")); return ;; # a directory, a .sql file or a database file
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$options" -- "$cur"))

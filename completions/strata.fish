@@ -22,7 +22,7 @@ function __strata_versions
     end | sort -u
 end
 
-set -l __strata_cmds up down goto redo status version validate create force baseline accept adopt drop history wait help upgrade downgrade current stamp heads new migrate rollback dump check test
+set -l __strata_cmds up down goto redo status version validate create force baseline accept adopt drop history wait help upgrade downgrade current stamp heads new migrate rollback dump check test diff
 complete -c strata -f
 complete -c strata -n "not __fish_seen_subcommand_from $__strata_cmds" -a "$__strata_cmds"
 complete -c strata -n "__fish_seen_subcommand_from goto force baseline accept" -a "(__strata_versions)"
@@ -53,7 +53,7 @@ complete -c strata -l tz -r -d 'create: time zone'
 complete -c strata -l limit -r -d 'history: last N'
 complete -c strata -l dry-run -d 'change nothing'
 complete -c strata -l sql -d 'print the SQL script'
-complete -c strata -l from -r -d 'adopt: table; --sql: version'
+complete -c strata -l from -r -F -d 'adopt: table; --sql: version; diff: the schema to start from'
 complete -c strata -l allow-modified -d 'accept changed files'
 complete -c strata -l allow-out-of-order -d 'apply older pending'
 complete -c strata -l ignore-other-tool -d "run on another tool's database"
@@ -76,3 +76,7 @@ complete -c strata -l scratch-setup -r -F -d 'check, test: SQL run in each scrat
 complete -c strata -l against -r -F -d 'check: a schema file instead of the migrations'
 complete -c strata -l junit -r -F -d 'test: JUnit XML report'
 complete -c strata -l parallel -r -d 'test: scratch databases at once'
+complete -c strata -l to -r -F -d 'diff: the schema to arrive at (URL, directory, .sql)'
+complete -c strata -l down -d 'diff: the reverse plan too'
+complete -c strata -l allow-destructive -d 'diff: print plans that lose data'
+complete -c strata -l online -d 'diff: lock-aware PostgreSQL forms'
