@@ -945,4 +945,5 @@ const struct strata_driver strata_driver_sqlite = {
 	.table_schema = NULL,
 	/* schema */
 	.schema_read = strata_sqlite_schema_read, /* driver_sqlite_schema.c */
+	.schema_plan = strata_sqlite_schema_plan, /* driver_sqlite_plan.c */
 };

@@ -969,7 +969,13 @@ static int view_deps(struct sq_read *r, struct strata_schema *s, size_t vi, int 
 int strata_sqlite_schema_read(struct strata_conn *c, const struct strata_schema_read_opts *opts,
 			      struct strata_schema *s, struct strata_err *err)
 {
-	struct sq_read r = {.db = strata_sqlite_handle(c), .err = err};
+	return strata_sqlite_schema_read_handle(strata_sqlite_handle(c), opts, s, err);
+}
+
+int strata_sqlite_schema_read_handle(sqlite3 *db, const struct strata_schema_read_opts *opts, struct strata_schema *s,
+				     struct strata_err *err)
+{
+	struct sq_read r = {.db = db, .err = err};
 	int rc, have_list, own_tx = 0;
 
 	/* one read transaction: one snapshot, and one lock for every statement rather than one each */

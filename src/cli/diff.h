@@ -38,6 +38,7 @@ struct diff_env {
 	char *like_url;                 /* the URL `like` was parsed from */
 	struct strata_scratch *scratch; /* made when first needed, then reset for each use */
 	char *setup;                    /* --scratch-setup's text */
+	int defaulted;                  /* no URL anywhere: SQLite, in memory */
 	double scratch_ms;              /* time spent making (and resetting) scratch databases */
 	double verify_ms;               /* time spent verifying plans (scratch resets included) */
 };

@@ -38,6 +38,21 @@ enum diff_src_kind diff_src_kind(const char *spec)
 	return DIFF_SRC_URL;
 }
 
+/* Does the file say it is pg_dump's output (its header comment, in the first lines)? */
+static int pg_dump_output(const char *path)
+{
+	char head[4096];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(head, 1, sizeof(head) - 1, f);
+	fclose(f);
+	head[n] = '\0';
+	return strstr(head, "-- PostgreSQL database dump") != NULL;
+}
+
 int diff_env_init(struct diff_env *e, struct cli *c, const char *cmd, const char *const *specs, size_t n)
 {
 	struct strata_err err;
@@ -63,8 +78,17 @@ int diff_env_init(struct diff_env *e, struct cli *c, const char *cmd, const char
 	}
 	if (!url) {
 		/* no server named anywhere: SQLite, its scratch databases in memory */
+		for (i = 0; i < n; i++)
+			if (diff_src_kind(specs[i]) == DIFF_SRC_SQL && pg_dump_output(specs[i])) {
+				fprintf(stderr, "strata %s: %s is pg_dump output, and no database URL says where to run "
+						"it: name a PostgreSQL server for the scratch databases with -d URL or "
+						"--scratch URL (with no URL anywhere, files are read as SQLite)\n",
+					cmd, specs[i]);
+				return 2;
+			}
 		url = "sqlite::memory:";
 		why = NULL;
+		e->defaulted = 1;
 	}
 	e->like_url = strdup(url);
 	if (!e->like_url) {
@@ -250,6 +274,9 @@ static int read_dir(struct diff_env *e, const char *spec, unsigned flags, struct
 		rc = out_error_release(c, rc, &err);
 		fprintf(stderr, "  the migrations of %s are applied to a scratch database to read the schema they "
 				"make: fix the migration named above\n", spec);
+		if (e->defaulted)
+			fprintf(stderr, "  (applied to SQLite: no database URL was given; -d URL names the engine and "
+					"server)\n");
 		return rc;
 	}
 	strata_source_free(src);
@@ -283,6 +310,9 @@ static int read_sql(struct diff_env *e, const char *spec, unsigned flags, struct
 			rc = out_error_release(e->c, rc, &err);
 			fprintf(stderr, "  %s is run in a scratch database to read the schema it makes: it must run on "
 					"an empty database by itself; fix the statement named above\n", spec);
+			if (e->defaulted)
+				fprintf(stderr, "  (run on SQLite: no database URL was given; -d URL names the engine "
+						"and server)\n");
 		}
 	}
 	free(sql);
