@@ -1007,7 +1007,7 @@ static int create_from_schema(struct cli *c, const char *dir, const char *name)
 				nparts);
 		for (k = 0; k < nparts; k++) {
 			print_steps(c, nparts > 1 ? "up of a part" : "up", &parts[k]);
-			if (c->src->layout != STRATA_LAYOUT_DRIZZLE)
+			if (!c->src || c->src->layout != STRATA_LAYOUT_DRIZZLE)
 				print_steps(c, nparts > 1 ? "its down" : "down", downs[k]);
 		}
 	} else if (k > 1) {
