@@ -58,7 +58,7 @@ const struct cli_option create_options[] = {
  * --down. Scratch databases are made on -d's server or --scratch's.
  */
 #define DIFF_PLAN_ROWS 3
-static const struct cli_option *const create_tables[] = {
+const struct cli_option *const create_tables[] = {
 	source_options, config_options, create_options, scratch_options, &diff_options[DIFF_PLAN_ROWS], output_options,
 	NULL,
 };
