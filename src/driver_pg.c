@@ -42,6 +42,7 @@
 #include "url.h"
 #include "driver_pg_libpq.h"
 #include "driver_pg_schema.h"
+#include "driver_pg_plan.h"
 
 struct strata_conn {
 	PGconn *pg;                /* the migration session */
@@ -1430,5 +1431,6 @@ const struct strata_driver strata_driver_postgres = {
 	.exec_value = pg_exec_value,
 	/* schema */
 	.schema_read = strata_pg_schema_read,
+	.schema_plan = strata_pg_schema_plan,
 	.lock_check = pg_lock_check,
 };

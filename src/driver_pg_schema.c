@@ -568,12 +568,69 @@ static const char q_deps[] =
 	"  UNION ALL SELECT 'pg_namespace'::regclass, n.oid, 'schema', NULL, NULL, n.nspname"
 	"   FROM pg_namespace n WHERE " USER_NS("n")
 	"  UNION ALL SELECT 'pg_extension'::regclass, x.oid, 'extension', NULL, NULL, x.extname FROM pg_extension x"
-	" )"
+	" ),"
+	/* columns, and what a column's own pg_depend rows come from (itself; its default or generation expression) */
+	" col AS (SELECT a.attrelid, a.attnum, r.nspname, r.relname, a.attname FROM pg_attribute a"
+	"  JOIN relkey r ON r.oid = a.attrelid WHERE a.attnum > 0 AND NOT a.attisdropped AND r.kind <> 'sequence'),"
+	" cdep AS (SELECT d.*, ca.nspname, ca.relname, ca.attname FROM pg_depend d"
+	"  LEFT JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid"
+	"  JOIN col ca ON (d.classid = 'pg_class'::regclass AND ca.attrelid = d.objid AND ca.attnum = d.objsubid)"
+	"   OR (ca.attrelid = ad.adrelid AND ca.attnum = ad.adnum)"
+	"  WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384)"
 	" SELECT DISTINCT a.kind, a.nsp, a.parent, a.name, b.kind, b.nsp, b.parent, b.name,"
 	"  CASE WHEN a.kind = 'sequence' AND d.deptype = 'a' AND b.kind = 'table' THEN 't' ELSE 'f' END"
 	" FROM pg_depend d JOIN objs a ON a.classid = d.classid AND a.objid = d.objid"
 	" JOIN objs b ON b.classid = d.refclassid AND b.objid = d.refobjid"
-	" WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384";
+	" WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384"
+	/* what uses a column depends on the column too (for a diff: a change of its type, its drop) */
+	" UNION SELECT a.kind, a.nsp, a.parent, a.name, 'column', cb.nspname, cb.relname, cb.attname, 'f'"
+	" FROM pg_depend d JOIN objs a ON a.classid = d.classid AND a.objid = d.objid"
+	" JOIN col cb ON d.refclassid = 'pg_class'::regclass AND cb.attrelid = d.refobjid AND cb.attnum = d.refobjsubid"
+	" WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384 AND d.refobjsubid > 0 AND a.kind <> 'sequence'"
+	/* and a column on what its type, default or expression uses */
+	" UNION SELECT 'column', d.nspname, d.relname, d.attname, b.kind, b.nsp, b.parent, b.name, 'f'"
+	" FROM cdep d JOIN objs b ON b.classid = d.refclassid AND b.objid = d.refobjid"
+	" UNION SELECT 'column', d.nspname, d.relname, d.attname, 'column', cb.nspname, cb.relname, cb.attname, 'f'"
+	" FROM cdep d JOIN col cb ON d.refclassid = 'pg_class'::regclass AND cb.attrelid = d.refobjid"
+	"  AND cb.attnum = d.refobjsubid";
+
+/*
+ * Each object's engine identity (its oid; a column's "attrelid.attnum"),
+ * mapped onto identities as the queries above write them, and the
+ * database's origin (the first row: system identifier and database oid,
+ * NULL when this role may not read the cluster's control data).
+ */
+static const char q_idents[] =
+	"SELECT 'origin', NULL, NULL, NULL, CASE WHEN has_function_privilege('pg_control_system()', 'execute')"
+	"  THEN (SELECT system_identifier::text FROM pg_control_system()) || ':'"
+	"   || (SELECT oid::text FROM pg_database WHERE datname = current_database()) END"
+	" UNION ALL SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'"
+	"  WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' ELSE 'table' END, n.nspname, t.relname, c.relname, c.oid::text"
+	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" LEFT JOIN pg_index x ON x.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = x.indrelid"
+	" WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'i', 'I') AND " USER_NS("n")
+	" UNION ALL SELECT 'column', n.nspname, c.relname, a.attname, a.attrelid || '.' || a.attnum"
+	" FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm') AND " USER_NS("n")
+	" UNION ALL SELECT 'constraint', n.nspname, coalesce(r.relname, ty.typname), co.conname, co.oid::text"
+	" FROM pg_constraint co JOIN pg_namespace n ON n.oid = co.connamespace"
+	" LEFT JOIN pg_class r ON r.oid = co.conrelid LEFT JOIN pg_type ty ON ty.oid = co.contypid"
+	" WHERE " USER_NS("n")
+	" UNION ALL SELECT 'type', n.nspname, NULL, t.typname, t.oid::text FROM pg_type t"
+	" JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype IN ('e', 'd', 'r', 'c') AND " USER_NS("n")
+	" UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,"
+	" n.nspname, NULL, p.proname || '(' || oidvectortypes(p.proargtypes) || ')', p.oid::text"
+	" FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE " USER_NS("n")
+	" UNION ALL SELECT 'trigger', n.nspname, c.relname, tg.tgname, tg.oid::text FROM pg_trigger tg"
+	" JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE NOT tg.tgisinternal AND " USER_NS("n")
+	" UNION ALL SELECT 'policy', n.nspname, c.relname, po.polname, po.oid::text FROM pg_policy po"
+	" JOIN pg_class c ON c.oid = po.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " USER_NS("n")
+	" UNION ALL SELECT 'rule', n.nspname, c.relname, rw.rulename, rw.oid::text FROM pg_rewrite rw"
+	" JOIN pg_class c ON c.oid = rw.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE rw.rulename <> '_RETURN' AND " USER_NS("n")
+	" UNION ALL SELECT 'schema', NULL, NULL, n.nspname, n.oid::text FROM pg_namespace n WHERE " USER_NS("n")
+	" UNION ALL SELECT 'extension', NULL, NULL, x.extname, x.oid::text FROM pg_extension x";
 
 /*
  * A child's own constraint that its parent's has merged into (local and
@@ -610,7 +667,7 @@ static int run(struct strata_conn *c, const char *sql, const char *excluded, str
 	static const char *const slots[] = { q_schemas,	    q_extensions, q_types, q_sequences, q_constraints,
 					     q_indexes,	    q_functions,  q_triggers, q_policies, q_rules,
 					     q_grants,	    q_unhandled,  q_unhandled_grants, q_relations, q_columns,
-					     q_deps,	    q_merged };
+					     q_deps,	    q_merged,	  q_idents };
 	const char *params[1] = { excluded };
 	int n = strstr(sql, "$1") ? 1 : 0;
 
@@ -817,6 +874,29 @@ static int add_deps(struct strata_conn *c, struct strata_schema *s, struct strat
 	return rc;
 }
 
+/* Each object's engine identity and the schema's origin (q_idents), once every object is in and sorted. */
+static int add_idents(struct strata_conn *c, struct strata_schema *s, struct strata_err *err)
+{
+	struct strata_rows *r;
+	int rc = run(c, q_idents, NULL, &r, err);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; !rc && i < r->nrows; i++) {
+		enum strata_obj_kind k;
+		struct strata_schema_obj *o;
+
+		if (strcmp(strata_rows_get(r, i, 0), "origin") == 0) {
+			rc = strata_schema_set_origin(s, nonempty(strata_rows_get(r, i, 4)));
+			continue;
+		}
+		if ((o = find(s, r, i, 0, &k)) != NULL)
+			rc = strata_schema_obj_ident(o, strata_rows_get(r, i, 4));
+	}
+	strata_rows_free(r);
+	return rc < 0 ? STRATA_ENOMEM : rc;
+}
+
 /* The oids of strata's own tables as an array literal ("{16390,16401}") into *out. */
 static int excluded_oids(struct strata_conn *c, const struct strata_schema_read_opts *o, char **out,
 			 struct strata_err *err)
@@ -911,6 +991,8 @@ int strata_pg_schema_read(struct strata_conn *c, const struct strata_schema_read
 		rc = add_unhandled(c, q_unhandled_grants, s, err);
 	if (!rc)
 		rc = add_deps(c, s, err);
+	if (!rc)
+		rc = add_idents(c, s, err);
 	{
 		const char *params[2] = { path, cache };
 		struct strata_err ignored;

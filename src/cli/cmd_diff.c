@@ -22,7 +22,7 @@
 /* The line between the up and the down in the text output of --down. */
 #define DOWN_SEPARATOR "-- strata diff: down (the reverse plan, --to back to --from)\n"
 
-/* What diff's own options set (--from is the shared cli.from). */
+/* What diff's own options set (--from is adopt_options' row, into the shared cli.from). */
 static struct {
 	const char *to;        /* --to SRC */
 	int down;              /* --down */
@@ -31,8 +31,6 @@ static struct {
 } dx;
 
 const struct cli_option diff_options[] = {
-	{ .longname = "from", .kind = OPT_STRING, .value = &cli.from, .arg = "SRC",
-	  .help = "with diff: the schema to start from: a database URL, a migrations directory or a .sql file" },
 	{ .longname = "to", .kind = OPT_STRING, .value = &dx.to, .arg = "SRC", .flags = OPTF_STRICT,
 	  .bad = "%s: only strata diff takes it (strata %s)",
 	  .help = "with diff: the schema to arrive at: a database URL, a migrations directory or a .sql file" },
@@ -52,8 +50,8 @@ const struct cli_option diff_options[] = {
 };
 
 static const struct cli_option *const diff_tables[] = {
-	target_options, config_options, table_options, scratch_options, diff_options, json_options, output_options,
-	NULL,
+	target_options, config_options, table_options, scratch_options, adopt_options, diff_options, json_options,
+	output_options, NULL,
 };
 
 const struct command diff_command = {
@@ -93,7 +91,8 @@ static cJSON *plan_json(const struct strata_schema_plan *p, const struct strata_
 	}
 	for (i = 0; i < p->nunhandled; i++)
 		cJSON_AddItemToArray(nh, cJSON_CreateString(p->unhandled[i]));
-	cJSON_AddBoolToObject(o, "verified", left && !(left->n || left->nunhandled));
+	/* columns in another order alone are no failure (PostgreSQL cannot reorder them) */
+	cJSON_AddBoolToObject(o, "verified", left && !left->nunhandled && (!left->n || left->order_only));
 	if (left && (left->n || left->nunhandled)) {
 		cJSON *a = cJSON_AddArrayToObject(o, "differences_left");
 

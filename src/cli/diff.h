@@ -74,8 +74,9 @@ int diff_src_read_both(struct diff_env *e, const char *a, const char *b, unsigne
 /*
  * The plan from `from` to `to` (plan flags STRATA_PLAN_*, the rename hints
  * of `to`), verified on a scratch copy of `from`: *plan, and what still
- * differs after it into *left (strata_schema_diff_free). An empty plan with
- * nothing unhandled is not verified (*left NULL).
+ * differs after it into *left (strata_schema_diff_free). A plan with
+ * something unhandled is not verified (*left NULL); an empty one leaves
+ * `from` as it is (*left: what differs between them, needing no scratch).
  */
 int diff_plan(struct diff_env *e, const struct strata_schema *from, const struct strata_schema *to,
 	      unsigned plan_flags, unsigned read_flags, const struct strata_rename_hint *hints, size_t nhints,

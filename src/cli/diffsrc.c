@@ -402,8 +402,13 @@ int diff_plan(struct diff_env *e, const struct strata_schema *from, const struct
 	rc = strata_schema_plan(from, to, &po, plan, &err);
 	if (rc)
 		return out_error_release(e->c, rc, &err);
-	if (!(*plan)->n || (*plan)->nunhandled)
-		return 0; /* nothing to verify, or nothing to print */
+	if ((*plan)->nunhandled)
+		return 0; /* nothing to print */
+	if (!(*plan)->n) {
+		/* nothing to run: the state it leaves is `from` itself, so what is left is what differs */
+		rc = strata_schema_compare(to, from, left, &err);
+		return rc ? out_error_release(e->c, rc, &err) : 0;
+	}
 	t0 = now_ms();
 	rc = fresh_scratch(e);
 	if (rc == 0) {

@@ -624,3 +624,30 @@ oom:
 	strata_buf_release(&out);
 	return STRATA_ENOMEM;
 }
+
+int strata_data_snap_rename(struct strata_data_snap *sn, const char *schema, const char *table, const char *column,
+			    const char *new_name)
+{
+	size_t i, j;
+
+	for (i = 0; sn && i < sn->n; i++) {
+		struct snap_table *t = &sn->t[i];
+		char **slot = NULL, *v;
+
+		if (!same(t->schema, schema) || strcmp(t->name, table) != 0)
+			continue;
+		if (!column)
+			slot = &t->name;
+		for (j = 0; column && j < t->ncols; j++)
+			if (strcmp(t->cols[j], column) == 0)
+				slot = &t->cols[j];
+		if (!slot)
+			return 0;
+		if (!(v = strata_strdup(new_name)))
+			return STRATA_ENOMEM;
+		free(*slot);
+		*slot = v;
+		return 0;
+	}
+	return 0;
+}

@@ -48,4 +48,13 @@ void strata_data_snap_free(struct strata_data_snap *sn);
  */
 int strata_data_lost(const struct strata_data_snap *a, const struct strata_data_snap *b, char **lost);
 
+/*
+ * Rename an object of a snapshot, so that it is compared with a later state
+ * in which it was renamed (a diff's RENAME): with column NULL, the table
+ * schema.table becomes new_name; else that table's column `column` does.
+ * Nothing when the snapshot has no such table or column. 0 or STRATA_ENOMEM.
+ */
+int strata_data_snap_rename(struct strata_data_snap *sn, const char *schema, const char *table, const char *column,
+			    const char *new_name);
+
 #endif

@@ -3,7 +3,9 @@
  * value of row k depends on the column's type and k only (so that a child's
  * key matches its parent's), differs between rows (UNIQUE), and a second
  * value set moves away from the first (for a CHECK that refused it); an
- * enum's first label is read from its definition.
+ * enum's first label is read from its definition. A snapshot follows a
+ * rename (strata_data_snap_rename), so that a RENAME keeps the values and a
+ * drop and add of the column does not.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 
 #include "strata_schema.h"
 #include "schema/data.h"
+#include "tmpdb.h"
 
 static const char *val(const char *type, int row, int set)
 {
@@ -84,12 +87,62 @@ static void test_enum_label(void **state)
 	assert_string_equal(strata_test_verdict_name(STRATA_TEST_DATA_LOST), "data_lost");
 }
 
+static void exec_ok(struct tmpdb *t, const char *sql)
+{
+	long errpos = -1;
+
+	assert_int_equal(t->db->drv->exec(t->db->conn, sql, strlen(sql), &errpos, &t->err), 0);
+}
+
+/* A snapshot taken before a rename, renamed as the plan renamed: nothing lost; a drop and add: values lost. */
+static void test_snap_follows_renames(void **state)
+{
+	struct tmpdb t;
+	struct strata_schema *before = NULL, *after = NULL;
+	struct strata_data_snap *a = NULL, *b = NULL;
+	char *lost = NULL;
+
+	(void)state;
+	tmpdb_init(&t);
+	tmpdb_open(&t);
+	exec_ok(&t, "CREATE TABLE crates (id INTEGER PRIMARY KEY, downloads INTEGER);"
+		    "INSERT INTO crates VALUES (1, 10), (2, 20);");
+	assert_int_equal(strata_schema_read(t.db, 0, &before, &t.err), 0);
+	assert_int_equal(strata_data_snap(t.db, before, &a), 0);
+	exec_ok(&t, "ALTER TABLE crates RENAME COLUMN downloads TO total; ALTER TABLE crates RENAME TO packages;");
+	assert_int_equal(strata_schema_read(t.db, 0, &after, &t.err), 0);
+	assert_int_equal(strata_data_snap(t.db, after, &b), 0);
+	/* not followed: the table is not compared at all, so nothing is said lost */
+	assert_int_equal(strata_data_lost(a, b, &lost), 0);
+	assert_null(lost);
+	assert_int_equal(strata_data_snap_rename(a, NULL, "crates", "downloads", "total"), 0);
+	assert_int_equal(strata_data_snap_rename(a, NULL, "crates", NULL, "packages"), 0);
+	assert_int_equal(strata_data_snap_rename(a, NULL, "nosuch", NULL, "x"), 0); /* nothing to rename */
+	assert_int_equal(strata_data_lost(a, b, &lost), 0);
+	assert_null(lost);
+	strata_data_snap_free(b);
+	b = NULL;
+	/* a rename done as drop and add: the column is there, its values are not */
+	exec_ok(&t, "ALTER TABLE packages DROP COLUMN total; ALTER TABLE packages ADD COLUMN total INTEGER;");
+	assert_int_equal(strata_data_snap(t.db, after, &b), 0);
+	assert_int_equal(strata_data_lost(a, b, &lost), 0);
+	assert_non_null(lost);
+	assert_string_equal(lost, "2 rows of packages.total lost their values\n");
+	free(lost);
+	strata_data_snap_free(a);
+	strata_data_snap_free(b);
+	strata_schema_free(before);
+	strata_schema_free(after);
+	tmpdb_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values_by_type),
 		cmocka_unit_test(test_sets_and_rows_differ),
 		cmocka_unit_test(test_enum_label),
+		cmocka_unit_test(test_snap_follows_renames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
