@@ -53,15 +53,28 @@ const struct cli_option create_options[] = {
 
 /*
  * --from-schema works as strata diff does, with diff's own rows of
- * --allow-destructive and --online: the last rows of diff_options (from
- * DIFF_PLAN_ROWS on; plan_flag() checks it), without its --from, --to and
- * --down. Scratch databases are made on -d's server or --scratch's.
+ * --allow-destructive and --online: the tail of diff_options from
+ * --allow-destructive on, without its --to and --down. A table is a row
+ * pointer, and the tail's is found by name before the command line is
+ * parsed (plan_tail; plan_flag reads the values by name). Scratch databases
+ * are made on -d's server or --scratch's.
  */
-#define DIFF_PLAN_ROWS 3
-const struct cli_option *const create_tables[] = {
-	source_options, config_options, create_options, scratch_options, &diff_options[DIFF_PLAN_ROWS], output_options,
-	NULL,
+static const struct cli_option no_rows[] = { { 0 } };
+const struct cli_option *create_tables[] = {
+	source_options, config_options, create_options, scratch_options, no_rows, output_options, NULL,
 };
+#define PLAN_TABLE 4 /* the slot of create_tables that plan_tail fills */
+
+__attribute__((constructor)) static void plan_tail(void)
+{
+	const struct cli_option *o;
+
+	for (o = diff_options; o->longname; o++)
+		if (!strcmp(o->longname, "allow-destructive")) {
+			create_tables[PLAN_TABLE] = o;
+			return;
+		}
+}
 
 const struct command create_command = {
 	"create", cmd_create, WANT_SOURCE | SCRATCH, "NAME",
@@ -743,7 +756,7 @@ static int plan_flag(const char *name)
 {
 	const struct cli_option *o;
 
-	for (o = &diff_options[DIFF_PLAN_ROWS]; o->longname; o++)
+	for (o = create_tables[PLAN_TABLE]; o->longname; o++)
 		if (!strcmp(o->longname, name) && o->kind == OPT_FLAG)
 			return *(const int *)o->value;
 	return -1;
