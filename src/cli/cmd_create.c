@@ -734,6 +734,7 @@ out:
 }
 
 static int create_from_schema(struct cli *c, const char *dir, const char *name);
+static int plan_flag(const char *name);
 
 int cmd_create(struct cli *c)
 {
@@ -746,6 +747,11 @@ int cmd_create(struct cli *c)
 		return rc;
 	if (co.from_schema)
 		return create_from_schema(c, dir, slug);
+	if (plan_flag("allow-destructive") > 0 || plan_flag("online") > 0) {
+		fprintf(stderr, "strata create: --allow-destructive and --online shape the migration --from-schema FILE "
+				"writes: give the desired schema with --from-schema FILE\n");
+		return 2;
+	}
 	return create_one(c, dir, slug, NULL);
 }
 

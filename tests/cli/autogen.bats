@@ -341,6 +341,13 @@ refusals() {
 	run --separate-stderr strata -d "$db" create x --from-schema migrations
 	[ "$status" -eq 2 ]
 	[ "$(files)" = "$after" ]
+	# diff's plan options without a schema to plan to; diff's own --to and --down
+	run --separate-stderr strata -d "$db" create x --online
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"give the desired schema with --from-schema FILE"* ]]
+	run --separate-stderr strata -d "$db" create x --from-schema schema.sql --down
+	[ "$status" -eq 2 ]
+	[ "$(files)" = "$after" ]
 }
 
 @test "sqlite: destructive steps and a schema file that fails are refused, nothing written" {
