@@ -9,6 +9,15 @@
  * unixNano) and -tz ZONE. The name becomes a file-name slug ("Add Code
  * Owner" -> add_code_owner), and every file starts with a comment saying
  * where its SQL goes.
+ *
+ * With --from-schema FILE (autogenerate) the files hold SQL instead: the
+ * plan from the schema all the directory's migrations make to the one FILE
+ * makes, and the plan back as the down, both verified before anything is
+ * written (the pipeline of strata diff, diff.h). Each layout gets them in
+ * its own shape and its own way of saying that a migration runs outside a
+ * transaction (or manages its own: SQLite's rebuild); a plan with steps
+ * that cannot run in a transaction is cut into several migrations there,
+ * each with the down back to the state before it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -400,6 +409,26 @@ static char *drizzle_script(const struct strata_schema_plan *p)
 	return out;
 }
 
+/* A plan in goose's file: each step between StatementBegin and StatementEnd, under its `what`. */
+static void goose_steps(FILE *f, const struct strata_schema_plan *p)
+{
+	size_t i;
+
+	if (p->flags & STRATA_STEP_OWN_TRANSACTION)
+		fprintf(f, "-- This part manages its own transaction (a table rebuild switches foreign keys off outside "
+			   "one):\n-- goose must not wrap it in one (NO TRANSACTION above).\n");
+	for (i = 0; i < p->n; i++) {
+		const struct strata_plan_step *st = &p->steps[i];
+		size_t l = strlen(st->sql);
+
+		fprintf(f, "-- %s", st->flags & STRATA_STEP_DESTRUCTIVE ? "DESTRUCTIVE: " : "");
+		for (const char *q = st->what; *q; q++)
+			fputs(*q == '\n' && q[1] ? "\n--   " : (char[]){ *q, 0 }, f);
+		fprintf(f, "\n-- +goose StatementBegin\n%s%s-- +goose StatementEnd\n\n", st->sql,
+			l && st->sql[l - 1] != '\n' ? "\n" : "");
+	}
+}
+
 /* Replace the template the library wrote at path with text. */
 static int rewrite(const char *path, const char *text)
 {
@@ -637,9 +666,9 @@ static int create_one(struct cli *c, const char *dir, const char *name, const st
 	case STRATA_LAYOUT_MARKERS:
 		snprintf(path, sizeof(path), "%s/%s_%s.sql", dir, version, name);
 		if (up && goose) {
-			/* goose splits a file on its semicolons outside StatementBegin/End; outside a transaction
-			   each statement must go alone (CREATE INDEX CONCURRENTLY in a multi-statement query is in
-			   one) */
+			/* goose splits a file on its semicolons outside StatementBegin/End: each step is one
+			   statement to goose (a function body, a trigger, a rebuild keep their semicolons), and
+			   outside a transaction a step is a single statement */
 			char *text = NULL;
 			size_t len = 0;
 			FILE *f = open_memstream(&text, &len);
@@ -648,10 +677,11 @@ static int create_one(struct cli *c, const char *dir, const char *name, const st
 				rc = 1;
 				break;
 			}
-			fprintf(f, "%s-- +goose Up\n%s%s%s\n-- +goose Down\n%s%s%s", notx || dnotx ? "-- +goose NO TRANSACTION\n" : "",
-				notx ? "" : "-- +goose StatementBegin\n", up, notx ? "" : "-- +goose StatementEnd\n",
-				notx || dnotx || !down ? "" : "-- +goose StatementBegin\n", down ? down : "",
-				notx || dnotx || !down ? "" : "-- +goose StatementEnd\n");
+			fprintf(f, "%s-- +goose Up\n", notx || dnotx ? "-- +goose NO TRANSACTION\n" : "");
+			goose_steps(f, b->up);
+			fprintf(f, "-- +goose Down\n");
+			if (b->down)
+				goose_steps(f, b->down);
 			if (fclose(f) != 0 || !text) {
 				free(text);
 				rc = 1;

@@ -424,7 +424,8 @@ refusals() {
 			[ "$(head -1 "$f")" = "-- migrate:up transaction:false" ]
 		else
 			[ "$(head -1 "$f")" = "-- +goose NO TRANSACTION" ]
-			[[ "$(cat "$f")" != *"StatementBegin"* ]]
+			# each step one statement to goose
+			[[ "$(cat "$f")" == *$'-- +goose StatementBegin\nCREATE INDEX CONCURRENTLY'*$';\n-- +goose StatementEnd'* ]]
 		fi
 		run --separate-stderr strata -d "$db" up
 		[ "$status" -eq 0 ]
