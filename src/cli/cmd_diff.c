@@ -173,6 +173,8 @@ int cmd_diff(struct cli *c)
 		equal = 1;
 	}
 	if (equal) {
+		if (c->verbose)
+			fprintf(stderr, "strata diff: equal; read both schemas in %.0f ms\n", t_read - t0);
 		if (c->json) {
 			cJSON *root = cJSON_CreateObject();
 

@@ -37,6 +37,12 @@ struct diff_env {
 	struct strata_target *like;     /* the engine, and the server scratch databases are made on */
 	char *like_url;                 /* the URL `like` was parsed from */
 	struct strata_scratch *scratch; /* made when first needed, then reset for each use */
+	/*
+	 * Where plans are verified when a scratch setup is given: one without
+	 * it, since the from-schema's dump holds what the setup made already.
+	 * NULL: `scratch` serves.
+	 */
+	struct strata_scratch *vscratch;
 	char *setup;                    /* --scratch-setup's text */
 	int defaulted;                  /* no URL anywhere: SQLite, in memory */
 	double scratch_ms;              /* time spent making (and resetting) scratch databases */
