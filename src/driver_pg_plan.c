@@ -117,7 +117,7 @@ struct side {
 };
 
 struct plan {
-	const struct strata_plan_match *m;
+	struct strata_plan_match *m; /* the caller's pairs, copied, and more (pair_by_definition) */
 	const struct strata_plan_opts *o;
 	struct strata_schema_plan *p;
 	struct side f, t;
@@ -128,7 +128,9 @@ struct plan {
 	unsigned char *tcreate;  /* to object i is created (new or recreated) */
 	unsigned char *tdone;    /* to column i is handled already (a type rebuild changed it) */
 	int fn_setting;          /* check_function_bodies = off said */
-	struct strata_buf later; /* phase 4, OWNED BY */
+	const char **ren_old, **ren_new; /* names renamed (functions: without arguments) */
+	char **ren_own;          /* what of them is allocated */
+	size_t nren;
 	struct strata_buf validate; /* phase 4, VALIDATE CONSTRAINT (online) */
 	int rc;
 };
@@ -426,8 +428,94 @@ static void comment_step(struct plan *pl, const struct strata_schema_obj *a, con
 	strata_buf_release(&sql);
 }
 
-/* Whether a and b differ in anything but the attributes listed (NULL-terminated). */
-static int differs_beyond(const struct strata_schema_obj *a, const struct strata_schema_obj *b,
+/* The name an identifier token (quoted or not, len bytes at p) gets through the renames, or NULL. */
+static const char *renamed_token(const struct plan *pl, const char *p, size_t len)
+{
+	char name[256];
+	size_t n = 0;
+
+	if (*p == '"') {
+		for (size_t k = 1; k + 1 < len && n + 1 < sizeof(name); k++) {
+			name[n++] = p[k];
+			if (p[k] == '"')
+				k++;
+		}
+	} else {
+		if (len >= sizeof(name))
+			return NULL;
+		memcpy(name, p, len);
+		n = len;
+	}
+	name[n] = '\0';
+	for (size_t r = 0; r < pl->nren; r++)
+		if (!strcmp(pl->ren_old[r], name))
+			return pl->ren_new[r];
+	return NULL;
+}
+
+/*
+ * Whether text a reads as text b once the renames of the plan are applied
+ * to its identifiers (an index's definition after a rename of its column):
+ * what the server will show by itself after the renames ran.
+ */
+static int same_after_renames(const struct plan *pl, const char *a, const char *b)
+{
+	struct strata_buf out;
+	int same;
+
+	if (!a || !b)
+		return a == b;
+	if (!strcmp(a, b))
+		return 1;
+	if (!pl->nren)
+		return 0;
+	strata_buf_init(&out);
+	for (const char *p = a; *p;) {
+		size_t len = 0;
+
+		if (*p == '\'') { /* a literal, as is */
+			len = 1;
+			while (p[len] && !(p[len] == '\'' && p[len + 1] != '\''))
+				len += p[len] == '\'' ? 2 : 1;
+			len += p[len] ? 1 : 0;
+			strata_buf_add(&out, p, len);
+		} else if (*p == '"' || isalpha((unsigned char)*p) || *p == '_') {
+			const char *now;
+
+			if (*p == '"') {
+				len = 1;
+				while (p[len] && !(p[len] == '"' && p[len + 1] != '"'))
+					len += p[len] == '"' ? 2 : 1;
+				len += p[len] ? 1 : 0;
+			} else {
+				while (isalnum((unsigned char)p[len]) || p[len] == '_' || p[len] == '$')
+					len++;
+			}
+			if ((now = renamed_token(pl, p, len)))
+				qi(&out, now);
+			else
+				strata_buf_add(&out, p, len);
+		} else {
+			len = 1;
+			strata_buf_addc(&out, *p);
+		}
+		p += len;
+	}
+	strata_buf_addc(&out, '\0');
+	same = !out.broken && !strcmp(out.buf, b);
+	strata_buf_release(&out);
+	return same;
+}
+
+/* Whether a and b differ in attribute key, the renames aside. */
+static int adiff(const struct plan *pl, const struct strata_schema_obj *a, const struct strata_schema_obj *b,
+		 const char *key)
+{
+	return !same_after_renames(pl, attr(a, key), attr(b, key));
+}
+
+/* Whether a and b differ in anything but the attributes listed (NULL-terminated), the renames aside. */
+static int differs_beyond(const struct plan *pl, const struct strata_schema_obj *a, const struct strata_schema_obj *b,
 			  const char *const *keys)
 {
 	size_t i = 0, j = 0;
@@ -444,10 +532,20 @@ static int differs_beyond(const struct strata_schema_obj *a, const struct strata
 			vb = b->attrs[j++].value;
 		for (size_t n = 0; keys[n]; n++)
 			skip |= strcmp(keys[n], k) == 0;
-		if (!skip && strcmp(k, STRATA_ATTR_POSITION) != 0 && nullcmp(va, vb) != 0)
+		if (!skip && strcmp(k, STRATA_ATTR_POSITION) != 0 && !same_after_renames(pl, va, vb))
 			return 1;
 	}
 	return 0;
+}
+
+/* An object's statements, ending in a newline. */
+static void add_sql(struct strata_buf *b, const char *sql)
+{
+	if (!sql || !*sql)
+		return;
+	strata_buf_adds(b, sql);
+	if (sql[strlen(sql) - 1] != '\n')
+		strata_buf_addc(b, '\n');
 }
 
 /* Put SET check_function_bodies = false before the first function a plan creates. */
@@ -663,14 +761,28 @@ static char *identity_seq(const char *v)
 	return strata_strndup(p, strcspn(p, " )"));
 }
 
-/* A parent (of `to`'s "partition of"/"inherits", or `from`'s) that has column `col` with the same change of `key`. */
+static int in_list(const char *list, const char *item, size_t len);
+
+/*
+ * Whether a parent the table keeps (in "partition of"/"inherits" of both
+ * sides: a partition attached or a child that inherits in both) does the
+ * change to column `col` itself, which reaches the table through it: "+"
+ * adds it, "-" drops it, an attribute key changes it the same way. `sd` is
+ * the side the column is looked up in (`to`, or `from` for "-").
+ */
 static int parent_does_it(const struct plan *pl, const struct side *sd, const struct strata_schema_obj *table,
 			  const char *col, const char *key)
 {
-	const char *lists[2] = { attr(table, "partition of"), attr(table, "inherits") };
+	const struct strata_schema_obj *ft = NULL, *tt = NULL;
+	long ix = (long)(table - sd->s->objs), other = sd == &pl->t ? from_of(pl, (size_t)ix) : to_of(pl, (size_t)ix);
+	static const char *const keys[2] = { "partition of", "inherits" };
 
+	if (other < 0)
+		return 0;
+	ft = sd == &pl->t ? fobj(pl, (size_t)other) : table;
+	tt = sd == &pl->t ? table : tobj(pl, (size_t)other);
 	for (int l = 0; l < 2; l++) {
-		const char *p = lists[l];
+		const char *p = attr(tt, keys[l]), *fl = attr(ft, keys[l]);
 
 		while (p && *p) {
 			size_t n = strcspn(p, ",");
@@ -679,8 +791,12 @@ static int parent_does_it(const struct plan *pl, const struct side *sd, const st
 			char *schema;
 			const struct strata_schema_obj *pc;
 
-			if (n >= sizeof(name))
-				return 0;
+			if (n >= sizeof(name) || !in_list(fl, p, n)) {
+				p += n;
+				while (*p == ',' || *p == ' ')
+					p++;
+				continue;
+			}
 			memcpy(name, p, n);
 			name[n] = '\0';
 			dot = strchr(name, '.');
@@ -688,16 +804,14 @@ static int parent_does_it(const struct plan *pl, const struct side *sd, const st
 			pc = strata_schema_find(sd->s, STRATA_OBJ_COLUMN, schema, dot ? dot + 1 : name, col);
 			free(schema);
 			if (pc) {
-				size_t ix = (size_t)(pc - sd->s->objs);
-				long other = sd == &pl->t ? from_of(pl, ix) : to_of(pl, ix);
+				size_t cix = (size_t)(pc - sd->s->objs);
+				long oc_ix = sd == &pl->t ? from_of(pl, cix) : to_of(pl, cix);
 				const struct strata_schema_obj *oc =
-					other < 0 ? NULL : sd == &pl->t ? fobj(pl, (size_t)other) : tobj(pl, (size_t)other);
+					oc_ix < 0 ? NULL : sd == &pl->t ? fobj(pl, (size_t)oc_ix) : tobj(pl, (size_t)oc_ix);
 
-				if (!key)
+				if (!strcmp(key, "+") && (oc_ix < 0 || pl->tcreate[cix]))
 					return 1;
-				if (!strcmp(key, "+") && (other < 0 || (sd == &pl->t && pl->tcreate[ix])))
-					return 1;
-				if (!strcmp(key, "-") && sd == &pl->f && pl->fdrop[ix])
+				if (!strcmp(key, "-") && pl->fdrop[cix])
 					return 1;
 				if (oc && key[0] != '+' && key[0] != '-' && nullcmp(attr(pc, key), attr(oc, key)))
 					return 1;
@@ -722,6 +836,8 @@ static int same_line(const char *a, const char *b, const char *prefix)
 		lb = b ? strstr(b, prefix) : NULL;
 		if (!la || !lb)
 			return !la && !lb;
+		la++; /* past the newline */
+		lb++;
 	}
 	if (!la || !lb)
 		return la == lb;
@@ -828,43 +944,69 @@ static int enum_extends(char **a, size_t na, char **b, size_t nb)
 
 enum change { SAME, IN_PLACE, RECREATE, ENUM_REBUILD };
 
+/* Whether two constraints' definitions are one but for the " NOT VALID" that pg_get_constraintdef adds. */
+static int same_but_not_valid(const struct plan *pl, const struct strata_schema_obj *a, const struct strata_schema_obj *b)
+{
+	const char *da = attr(a, STRATA_ATTR_DEFINITION), *db = attr(b, STRATA_ATTR_DEFINITION);
+	char *x, *y;
+	int same;
+
+	if (same_after_renames(pl, da, db))
+		return 1;
+	if (!da || !db)
+		return 0;
+	x = strata_strdup(da);
+	y = strata_strdup(db);
+	if (x && strlen(x) > 10 && !strcmp(x + strlen(x) - 10, " NOT VALID"))
+		x[strlen(x) - 10] = '\0';
+	if (y && strlen(y) > 10 && !strcmp(y + strlen(y) - 10, " NOT VALID"))
+		y[strlen(y) - 10] = '\0';
+	same = x && y && same_after_renames(pl, x, y);
+	free(x);
+	free(y);
+	return same;
+}
+
 static enum change classify(struct plan *pl, size_t j, size_t i)
 {
 	const struct strata_schema_obj *a = fobj(pl, j), *b = tobj(pl, i);
 	static const char *const cmt[] = { STRATA_ATTR_COMMENT, NULL };
 	static const char *const idx_inplace[] = { STRATA_ATTR_COMMENT, "clustered", "replica identity", "valid", NULL };
+	static const char *const con_inplace[] = { STRATA_ATTR_COMMENT, "clustered", "replica identity", "valid",
+						   STRATA_ATTR_DEFINITION, NULL };
 	static const char *const trg_inplace[] = { STRATA_ATTR_COMMENT, "enabled", NULL };
 	const char *k;
 
-	if (!strata_plan_obj_differs(a, b, NULL) && !nullcmp(a->schema, b->schema) && !pl->m->renamed[i] &&
-	    !pl->m->moved[i])
+	static const char *const none[] = { NULL };
+
+	if (!differs_beyond(pl, a, b, none))
 		return SAME;
 	switch (a->kind) {
 	case STRATA_OBJ_CONSTRAINT:
-		if (differs_beyond(a, b, idx_inplace))
+		if (differs_beyond(pl, a, b, con_inplace) || !same_but_not_valid(pl, a, b))
 			return RECREATE;
 		/* NOT VALID again cannot be said to a constraint: drop it and add it NOT VALID */
 		return nullcmp(attr(a, "valid"), "true") == 0 && nullcmp(attr(b, "valid"), "false") == 0 ? RECREATE
 													: IN_PLACE;
-	case STRATA_OBJ_INDEX: return differs_beyond(a, b, idx_inplace) || strata_plan_obj_differs(a, b, "valid")
+	case STRATA_OBJ_INDEX: return differs_beyond(pl, a, b, idx_inplace) || strata_plan_obj_differs(a, b, "valid")
 				   ? RECREATE : IN_PLACE;
 	case STRATA_OBJ_VIEW:
-		if (!differs_beyond(a, b, cmt))
+		if (!differs_beyond(pl, a, b, cmt))
 			return IN_PLACE;
 		return view_replaceable(pl, a, b) ? IN_PLACE : RECREATE;
-	case STRATA_OBJ_MATVIEW: return differs_beyond(a, b, cmt) ? RECREATE : IN_PLACE;
+	case STRATA_OBJ_MATVIEW: return differs_beyond(pl, a, b, cmt) ? RECREATE : IN_PLACE;
 	case STRATA_OBJ_FUNCTION:
 	case STRATA_OBJ_PROCEDURE:
 	case STRATA_OBJ_AGGREGATE:
-		if (!differs_beyond(a, b, cmt) || function_replaceable(a, b))
+		if (!differs_beyond(pl, a, b, cmt) || function_replaceable(a, b))
 			return IN_PLACE;
 		return RECREATE;
 	case STRATA_OBJ_TRIGGER:
-	case STRATA_OBJ_RULE: return differs_beyond(a, b, trg_inplace) ? RECREATE : IN_PLACE;
-	case STRATA_OBJ_POLICY: return differs_beyond(a, b, cmt) ? RECREATE : IN_PLACE;
+	case STRATA_OBJ_RULE: return differs_beyond(pl, a, b, trg_inplace) ? RECREATE : IN_PLACE;
+	case STRATA_OBJ_POLICY: return differs_beyond(pl, a, b, cmt) ? RECREATE : IN_PLACE;
 	case STRATA_OBJ_TYPE:
 		k = attr(b, "kind");
-		if (!differs_beyond(a, b, cmt) || nullcmp(k, "domain") == 0)
+		if (!differs_beyond(pl, a, b, cmt) || nullcmp(k, "domain") == 0)
 			return IN_PLACE;
 		if (nullcmp(k, "enum") == 0 && nullcmp(attr(a, "kind"), "enum") == 0) {
 			char **la, **lb;
@@ -1206,18 +1348,48 @@ static void revoke_sql(struct strata_buf *b, const char *grant)
 	strata_buf_adds(b, ";\n");
 }
 
+/* Before a table's columns change: DETACH PARTITION and NO INHERIT of the parents it leaves. */
+static void table_detach(struct plan *pl, const struct strata_schema_obj *a, const struct strata_schema_obj *b,
+			 const char *schema, const char *name, struct strata_buf *sql)
+{
+	const char *va = attr(a, "partition of"), *vb = attr(b, "partition of");
+
+	if (va && (nullcmp(va, vb) || strata_plan_obj_differs(a, b, "partition bound"))) {
+		strata_buf_addf(sql, "ALTER TABLE %s DETACH PARTITION ", va);
+		qn(sql, schema, name);
+		strata_buf_adds(sql, ";\n");
+	}
+	va = attr(a, "inherits");
+	vb = attr(b, "inherits");
+	for (const char *q = va; q && *q && nullcmp(va, vb);) {
+		size_t l = strcspn(q, ",");
+
+		if (!in_list(vb, q, l)) {
+			strata_buf_adds(sql, "ALTER TABLE ");
+			qn(sql, schema, name);
+			strata_buf_addf(sql, " NO INHERIT %.*s;\n", (int)l, q);
+		}
+		q += l;
+		while (*q == ',' || *q == ' ')
+			q++;
+	}
+	if (sql->len)
+		step_for(pl, b, 0, sql, "detach");
+}
+
 /* A table's columns in the drop phase: what goes, and defaults that must let go of what is dropped. */
 static void table_drops(struct plan *pl, size_t j, struct strata_buf *sql)
 {
 	const struct strata_schema_obj *t = fobj(pl, j);
-	const char *tname = parent_now(pl, &(struct strata_schema_obj){ .kind = STRATA_OBJ_COLUMN, .schema = t->schema,
-									 .parent = t->name });
+	long ti = to_of(pl, j);
+	const char *tname = ti >= 0 ? tobj(pl, (size_t)ti)->name : t->name;
 	const char *tschema = schema_to_name(pl, t->schema);
 	size_t *cols, n = columns_of(&pl->f, t->schema, t->name, &cols);
-	long ti = to_of(pl, j);
 
-	if (ti >= 0)
+	if (ti >= 0) {
 		tschema = tobj(pl, (size_t)ti)->schema;
+		table_detach(pl, t, tobj(pl, (size_t)ti), tschema, tname, sql);
+	}
 	if (n == (size_t)-1) {
 		pl->rc = STRATA_ENOMEM;
 		return;
@@ -1233,7 +1405,7 @@ static void table_drops(struct plan *pl, size_t j, struct strata_buf *sql)
 			step_for(pl, c, 0, sql, "drop the default (set again below) of");
 		}
 	}
-	for (size_t k = n; k-- > 0 && !pl->rc;) {
+	for (size_t k = 0; k < n && !pl->rc; k++) {
 		const struct strata_schema_obj *c = fobj(pl, cols[k]);
 		unsigned fl = attr(c, "generated") ? 0 : STRATA_STEP_DESTRUCTIVE;
 
@@ -1252,7 +1424,7 @@ static void table_drops(struct plan *pl, size_t j, struct strata_buf *sql)
 
 static void drop_one(struct plan *pl, size_t j, struct strata_buf *sql)
 {
-	const struct strata_schema_obj *o = fobj(pl, j), *seq_owner;
+	const struct strata_schema_obj *o = fobj(pl, j);
 	long par = parent_of(&pl->f, o);
 	const char *sch = schema_now(pl, o), *parent = parent_now(pl, o), *v;
 	unsigned fl = 0;
@@ -1281,12 +1453,10 @@ static void drop_one(struct plan *pl, size_t j, struct strata_buf *sql)
 	case STRATA_OBJ_SEQUENCE:
 		/* a sequence owned by a column goes with its table or column: IF EXISTS */
 		v = attr(o, "owned by");
-		seq_owner = NULL;
 		strata_buf_addf(sql, "DROP SEQUENCE %s", v ? "IF EXISTS " : "");
 		target(sql, &pl->f, o, sch, parent);
 		strata_buf_adds(sql, ";\n");
 		fl = pl->frecreate[j] ? 0 : STRATA_STEP_DESTRUCTIVE;
-		(void)seq_owner;
 		break;
 	default:
 		strata_buf_addf(sql, "DROP %s ", kw(&pl->f, o));
@@ -1405,7 +1575,7 @@ static void create_one(struct plan *pl, const struct strata_schema_obj *o, struc
 	case STRATA_OBJ_PROCEDURE:
 	case STRATA_OBJ_AGGREGATE:
 		fn_setting(pl, sql);
-		strata_buf_adds(sql, o->sql);
+		add_sql(sql, o->sql);
 		break;
 	case STRATA_OBJ_INDEX: create_index(pl, o, sql); return;
 	case STRATA_OBJ_CONSTRAINT: create_constraint(pl, o, sql); return;
@@ -1420,7 +1590,7 @@ static void create_one(struct plan *pl, const struct strata_schema_obj *o, struc
 			strata_buf_adds(sql, o->sql ? o->sql : "");
 		}
 		break;
-	default: strata_buf_adds(sql, o->sql ? o->sql : ""); break;
+	default: add_sql(sql, o->sql); break;
 	}
 	step_for(pl, o, 0, sql, "create");
 }
@@ -1484,11 +1654,6 @@ static void table_attrs(struct plan *pl, const struct strata_schema_obj *a, cons
 	if (strata_plan_obj_differs(a, b, "partition key"))
 		unhandled(pl, "a change of the partition key of", b);
 	if (strata_plan_obj_differs(a, b, "partition of") || strata_plan_obj_differs(a, b, "partition bound")) {
-		if ((va = attr(a, "partition of"))) {
-			strata_buf_addf(sql, "ALTER TABLE %s DETACH PARTITION ", va);
-			qn(sql, b->schema, b->name);
-			strata_buf_adds(sql, ";\n");
-		}
 		if ((vb = attr(b, "partition of"))) {
 			strata_buf_addf(sql, "ALTER TABLE %s ATTACH PARTITION ", vb);
 			qn(sql, b->schema, b->name);
@@ -1497,7 +1662,7 @@ static void table_attrs(struct plan *pl, const struct strata_schema_obj *a, cons
 	}
 	va = attr(a, "inherits");
 	vb = attr(b, "inherits");
-	for (int side = 0; side < 2 && nullcmp(va, vb); side++) {
+	for (int side = 1; side < 2 && nullcmp(va, vb); side++) {
 		const char *list = side ? vb : va, *other = side ? va : vb;
 
 		for (const char *q = list; q && *q;) {
@@ -1572,9 +1737,10 @@ static void column_extras(struct plan *pl, const struct strata_schema_obj *a, co
 			unhandled(pl, "a storage back to its type's default (not known to strata) of", c);
 		} else {
 			alter_col(sql, schema, table, c->name);
-			strata_buf_addf(sql, "SET STORAGE %s;\n", v);
-			for (char *u = sql->buf + sql->len - strlen(v) - 2; u && *u && *u != ';'; u++)
-				*u = (char)toupper((unsigned char)*u);
+			strata_buf_adds(sql, "SET STORAGE ");
+			for (const char *u = v; *u; u++)
+				strata_buf_addc(sql, (char)toupper((unsigned char)*u));
+			strata_buf_adds(sql, ";\n");
 		}
 	}
 	if ((!a && attr(c, "statistics")) || (a && strata_plan_obj_differs(a, c, "statistics"))) {
@@ -1626,7 +1792,10 @@ static void column_change(struct plan *pl, const struct strata_schema_obj *t, si
 		strata_buf_adds(sql, " USING ");
 		qi(sql, c->name);
 		strata_buf_addf(sql, "::%s;\n", ty);
-		if (narrowing(attr(a, STRATA_ATTR_TYPE), ty, &note)) {
+		if (!nullcmp(attr(a, STRATA_ATTR_TYPE), ty)) {
+			strata_buf_addf(&what, ": collation %s to %s", attr(a, "collation") ? attr(a, "collation") : "default",
+					attr(c, "collation") ? attr(c, "collation") : "default");
+		} else if (narrowing(attr(a, STRATA_ATTR_TYPE), ty, &note)) {
 			fl |= STRATA_STEP_DESTRUCTIVE;
 			strata_buf_addf(&what, ": narrowing %s to %s", attr(a, STRATA_ATTR_TYPE), ty);
 		} else {
@@ -1724,9 +1893,6 @@ static void table_change(struct plan *pl, size_t fj, size_t ti, struct strata_bu
 		pl->rc = STRATA_ENOMEM;
 		return;
 	}
-	/* detach before the columns change, attach after: the attributes first only when detaching */
-	if (!attr(t, "partition of"))
-		table_attrs(pl, a, t, sql);
 	for (size_t k = 0; k < n && !pl->rc; k++) {
 		const struct strata_schema_obj *c = tobj(pl, cols[k]);
 		long j = from_of(pl, cols[k]);
@@ -1745,8 +1911,8 @@ static void table_change(struct plan *pl, size_t fj, size_t ti, struct strata_bu
 		column_extras(pl, NULL, c, t->schema, t->name, sql);
 		step_for(pl, c, 0, sql, "add");
 	}
-	if (attr(t, "partition of"))
-		table_attrs(pl, a, t, sql);
+	/* after the columns: ATTACH PARTITION needs them */
+	table_attrs(pl, a, t, sql);
 	free(cols);
 }
 
@@ -1832,7 +1998,7 @@ static void enum_rebuild(struct plan *pl, size_t fj, size_t ti, struct strata_bu
 	strata_buf_adds(sql, " RENAME TO ");
 	qi(sql, old);
 	strata_buf_adds(sql, ";\n");
-	strata_buf_adds(sql, b->sql);
+	add_sql(sql, b->sql);
 	for (size_t u = 0; u < pl->f.nusers[fj]; u++) {
 		size_t k = pl->f.users[fj][u];
 		long ci = to_of(pl, k);
@@ -2008,7 +2174,7 @@ static void change_one(struct plan *pl, size_t fj, size_t ti, struct strata_buf 
 		enum_rebuild(pl, fj, ti, sql);
 		return;
 	}
-	if (b->kind == STRATA_OBJ_COLUMN || !strata_plan_obj_differs(a, b, NULL))
+	if (b->kind == STRATA_OBJ_COLUMN || !differs_beyond(pl, a, b, (const char *const[]){ NULL }))
 		return;
 	switch (b->kind) {
 	case STRATA_OBJ_SCHEMA: comment_step(pl, a, b); return;
@@ -2034,7 +2200,7 @@ static void change_one(struct plan *pl, size_t fj, size_t ti, struct strata_buf 
 	case STRATA_OBJ_TYPE:
 		if (nullcmp(attr(b, "kind"), "domain") == 0) {
 			domain_change(pl, a, b, sql);
-		} else if (strata_plan_obj_differs(a, b, STRATA_ATTR_DEFINITION)) {
+		} else if (adiff(pl, a, b, STRATA_ATTR_DEFINITION)) {
 			enum_add(pl, a, b, sql);
 			comment_step(pl, a, b);
 		} else {
@@ -2074,7 +2240,7 @@ static void change_one(struct plan *pl, size_t fj, size_t ti, struct strata_buf 
 		step_for(pl, b, 0, sql, "alter");
 		return;
 	case STRATA_OBJ_VIEW:
-		if (differs_beyond(a, b, (const char *const[]){ STRATA_ATTR_COMMENT, NULL })) {
+		if (differs_beyond(pl, a, b, (const char *const[]){ STRATA_ATTR_COMMENT, NULL })) {
 			p = b->sql && starts(b->sql, "CREATE VIEW ") ? b->sql + 12 : NULL;
 			strata_buf_adds(sql, "CREATE OR REPLACE VIEW ");
 			strata_buf_adds(sql, p ? p : "");
@@ -2095,7 +2261,7 @@ static void change_one(struct plan *pl, size_t fj, size_t ti, struct strata_buf 
 	case STRATA_OBJ_FUNCTION:
 	case STRATA_OBJ_PROCEDURE:
 	case STRATA_OBJ_AGGREGATE:
-		if (strata_plan_obj_differs(a, b, STRATA_ATTR_DEFINITION)) {
+		if (adiff(pl, a, b, STRATA_ATTR_DEFINITION)) {
 			fn_setting(pl, sql);
 			strata_buf_adds(sql, attr(b, STRATA_ATTR_DEFINITION));
 			strata_buf_addc(sql, '\n');
@@ -2172,13 +2338,112 @@ static void phase_late(struct plan *pl)
 		add_step(pl, STRATA_OBJ_CONSTRAINT, 0, &pl->validate, "validate what was added NOT VALID");
 }
 
+/* The names the renames change, for comparing texts across them. */
+static int rename_list(struct plan *pl)
+{
+	size_t n = pl->t.s->n + 1;
+
+	pl->ren_old = calloc(n, sizeof(*pl->ren_old));
+	pl->ren_new = calloc(n, sizeof(*pl->ren_new));
+	pl->ren_own = calloc(n, sizeof(*pl->ren_own));
+	if (!pl->ren_old || !pl->ren_new || !pl->ren_own)
+		return STRATA_ENOMEM;
+	for (size_t i = 0; i < pl->t.s->n; i++) {
+		long j = from_of(pl, i);
+		const struct strata_schema_obj *a, *b = tobj(pl, i);
+
+		if (j < 0 || !pl->m->renamed[i] || b->kind == STRATA_OBJ_GRANT)
+			continue;
+		a = fobj(pl, (size_t)j);
+		if (b->kind >= STRATA_OBJ_FUNCTION && b->kind <= STRATA_OBJ_AGGREGATE) {
+			/* "old\0new" in one allocation: the names without their arguments */
+			size_t la = strcspn(a->name, "("), lb = strcspn(b->name, "(");
+			char *both = malloc(la + lb + 2);
+
+			if (!both)
+				return STRATA_ENOMEM;
+			memcpy(both, a->name, la);
+			both[la] = '\0';
+			memcpy(both + la + 1, b->name, lb);
+			both[la + 1 + lb] = '\0';
+			pl->ren_own[pl->nren] = both;
+			pl->ren_old[pl->nren] = both;
+			pl->ren_new[pl->nren] = both + la + 1;
+		} else {
+			pl->ren_old[pl->nren] = a->name;
+			pl->ren_new[pl->nren] = b->name;
+		}
+		pl->nren++;
+	}
+	return 0;
+}
+
+/*
+ * Constraints and indexes that `to` names otherwise but that are the same
+ * (a key named after a table that was renamed, an index renamed in the
+ * schema file): paired as renames, so that they are renamed, not dropped and
+ * added. Same table (paired), same kind, same definition once every rename
+ * (and their own) is applied; each paired once.
+ */
+static void pair_by_definition(struct plan *pl)
+{
+	for (size_t i = 0; i < pl->t.s->n; i++) {
+		const struct strata_schema_obj *b = tobj(pl, i);
+		long tp;
+
+		if ((b->kind != STRATA_OBJ_CONSTRAINT && b->kind != STRATA_OBJ_INDEX) || from_of(pl, i) >= 0 ||
+		    (tp = parent_of(&pl->t, b)) < 0 || from_of(pl, (size_t)tp) < 0)
+			continue;
+		for (size_t j = 0; j < pl->f.s->n; j++) {
+			const struct strata_schema_obj *a = fobj(pl, j);
+			int same;
+
+			if (a->kind != b->kind || to_of(pl, j) >= 0 || parent_of(&pl->f, a) != from_of(pl, (size_t)tp) ||
+			    nullcmp(attr(a, STRATA_ATTR_CONTYPE), attr(b, STRATA_ATTR_CONTYPE)))
+				continue;
+			pl->ren_old[pl->nren] = a->name;
+			pl->ren_new[pl->nren] = b->name;
+			pl->ren_own[pl->nren] = NULL;
+			pl->nren++;
+			same = same_after_renames(pl, attr(a, STRATA_ATTR_DEFINITION), attr(b, STRATA_ATTR_DEFINITION));
+			pl->nren--;
+			if (!same)
+				continue;
+			pl->m->to_from[i] = (long)j;
+			pl->m->from_to[j] = (long)i;
+			pl->m->renamed[i] = 1;
+			pl->m->moved[i] = nullcmp(a->parent, b->parent) != 0;
+			break;
+		}
+	}
+}
+
+/* A copy of the caller's pairs that pair_by_definition may add to. */
+static int copy_match(const struct strata_plan_match *m, struct strata_plan_match *c)
+{
+	size_t nf = m->from->n ? m->from->n : 1, nt = m->to->n ? m->to->n : 1;
+
+	*c = *m;
+	c->to_from = malloc(nt * sizeof(*c->to_from));
+	c->from_to = malloc(nf * sizeof(*c->from_to));
+	c->renamed = malloc(nt);
+	c->moved = malloc(nt);
+	if (!c->to_from || !c->from_to || !c->renamed || !c->moved)
+		return STRATA_ENOMEM;
+	memcpy(c->to_from, m->to_from, m->to->n * sizeof(*c->to_from));
+	memcpy(c->from_to, m->from_to, m->from->n * sizeof(*c->from_to));
+	memcpy(c->renamed, m->renamed, m->to->n);
+	memcpy(c->moved, m->moved, m->to->n);
+	return 0;
+}
+
 int strata_pg_schema_plan(const struct strata_plan_match *m, const struct strata_plan_opts *o,
 			  struct strata_schema_plan *p, struct strata_err *err)
 {
-	struct plan pl = {.m = m, .o = o, .p = p};
+	struct strata_plan_match mc;
+	struct plan pl = {.m = &mc, .o = o, .p = p};
 	size_t nf = m->from->n ? m->from->n : 1, nt = m->to->n ? m->to->n : 1;
 
-	strata_buf_init(&pl.later);
 	strata_buf_init(&pl.validate);
 	pl.fdrop = calloc(nf, 1);
 	pl.frecreate = calloc(nf, 1);
@@ -2186,12 +2451,25 @@ int strata_pg_schema_plan(const struct strata_plan_match *m, const struct strata
 	pl.fnodefault = calloc(nf, 1);
 	pl.tcreate = calloc(nt, 1);
 	pl.tdone = calloc(nt, 1);
-	if (!pl.fdrop || !pl.frecreate || !pl.fretype || !pl.fnodefault || !pl.tcreate || !pl.tdone)
+	if (copy_match(m, &mc) || !pl.fdrop || !pl.frecreate || !pl.fretype || !pl.fnodefault || !pl.tcreate || !pl.tdone)
 		pl.rc = STRATA_ENOMEM;
 	if (!pl.rc)
 		pl.rc = side_init(&pl.f, m->from);
 	if (!pl.rc)
 		pl.rc = side_init(&pl.t, m->to);
+	if (!pl.rc)
+		pl.rc = rename_list(&pl);
+	if (!pl.rc) {
+		/* names made from a renamed table's or column's: the same objects */
+		pair_by_definition(&pl);
+		for (size_t r = 0; r < pl.nren; r++)
+			free(pl.ren_own[r]);
+		free(pl.ren_own);
+		free(pl.ren_old);
+		free(pl.ren_new);
+		pl.nren = 0;
+		pl.rc = rename_list(&pl);
+	}
 	if (!pl.rc)
 		decide(&pl);
 	if (!pl.rc)
@@ -2210,8 +2488,16 @@ int strata_pg_schema_plan(const struct strata_plan_match *m, const struct strata
 	free(pl.fnodefault);
 	free(pl.tcreate);
 	free(pl.tdone);
-	strata_buf_release(&pl.later);
 	strata_buf_release(&pl.validate);
+	for (size_t r = 0; pl.ren_own && r < pl.nren; r++)
+		free(pl.ren_own[r]);
+	free(pl.ren_own);
+	free(pl.ren_old);
+	free(pl.ren_new);
+	free(mc.to_from);
+	free(mc.from_to);
+	free(mc.renamed);
+	free(mc.moved);
 	if (pl.rc == STRATA_ENOMEM)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	return pl.rc;
