@@ -566,6 +566,8 @@ static int create_flyway_pop(struct cli *c, const char *dir, const char *name, c
 			/* Flyway's undo migration (Teams): strata runs it as the down */
 			snprintf(path, sizeof(path), "%s/U%s__%s.sql", dir, next.d, name);
 			*rc = write_new(path, down);
+			if (!*rc)
+				note(c, "%s is the down as Flyway Teams' undo migration: strata down runs it", path);
 		}
 		if (!*rc && b && b->up && (b->up->flags & STRATA_STEP_OWN_TRANSACTION))
 			note(c, "Flyway runs %s inside a transaction unless its script configuration says "
@@ -751,6 +753,10 @@ static int create_one(struct cli *c, const char *dir, const char *name, const st
 		if (!rc && notx && (b->up->flags & STRATA_STEP_NO_TRANSACTION))
 			note(c, "golang-migrate has no way to say that %s runs outside a transaction: strata reads "
 				"its -- strata:no-transaction line",
+			     path);
+		else if (!rc && notx)
+			note(c, "%s manages its own transaction: strata runs it as written; golang-migrate's sqlite3 "
+				"driver wraps a file in one unless the URL says x-no-tx-wrap=true",
 			     path);
 		snprintf(path, sizeof(path), "%s/%s_%s.down.sql", dir, version, name);
 		rc = rc ? rc : write_new(path, down ? down : "-- the SQL that undoes the up script goes here\n\n");
