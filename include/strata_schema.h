@@ -456,4 +456,16 @@ int strata_schema_plan_states(struct strata_scratch *scratch, const struct strat
 			      const struct strata_schema_plan *p, const size_t *cuts, size_t ncuts, unsigned read_flags,
 			      struct strata_schema **states, struct strata_err *err);
 
+/*
+ * The rename hints of a desired schema turned around for a down from
+ * `after` back to `before` (schema/plan_states.c): those whose new name
+ * `after` has and `before` has not, while `before` has the old one (a
+ * column's table named as `before` names it, when a hint renames it too),
+ * each with its names swapped. Shallow copies into out (nh entries at
+ * most; the strings stay h's); returns how many. A hint's NULL schema
+ * matches any.
+ */
+size_t strata_rename_hints_back(const struct strata_rename_hint *h, size_t nh, const struct strata_schema *after,
+				const struct strata_schema *before, struct strata_rename_hint *out);
+
 #endif

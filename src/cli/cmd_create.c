@@ -817,55 +817,6 @@ static struct strata_schema_plan sub_plan(const struct strata_schema_plan *p, si
 	return s;
 }
 
-static int same(const char *a, const char *b)
-{
-	return a && b ? !strcmp(a, b) : a == b;
-}
-
-/* Has s an object of this kind, parent and name (in `schema`; NULL: in any)? */
-static int has_obj(const struct strata_schema *s, enum strata_obj_kind kind, const char *schema, const char *parent,
-		   const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->objs[i].kind == kind && same(s->objs[i].name, name) && same(s->objs[i].parent, parent) &&
-		    (!schema || same(s->objs[i].schema, schema)))
-			return 1;
-	return 0;
-}
-
-/*
- * The rename hints of the desired schema turned around, for the down from
- * `after` to `before`: each one whose new name `after` has and `before` has
- * not, the old one `before` has (a column's table named as `before` names
- * it). Into out (nh entries at most); returns how many.
- */
-static size_t reverse_hints(const struct strata_rename_hint *h, size_t nh, const struct strata_schema *after,
-			    const struct strata_schema *before, struct strata_rename_hint *out)
-{
-	size_t i, j, n = 0;
-
-	for (i = 0; i < nh; i++) {
-		struct strata_rename_hint r = h[i];
-		const char *before_parent = h[i].parent;
-
-		if (h[i].kind == STRATA_OBJ_COLUMN) /* its table renamed too: `before` calls it by its old name */
-			for (j = 0; j < nh; j++)
-				if (h[j].kind == STRATA_OBJ_TABLE && same(h[j].name, h[i].parent) &&
-				    same(h[j].schema, h[i].schema))
-					before_parent = h[j].old_name;
-		if (!has_obj(after, h[i].kind, h[i].schema, h[i].parent, h[i].name) ||
-		    has_obj(before, h[i].kind, h[i].schema, before_parent, h[i].name) ||
-		    !has_obj(before, h[i].kind, h[i].schema, before_parent, h[i].old_name))
-			continue;
-		r.name = h[i].old_name;
-		r.old_name = h[i].name;
-		r.parent = before_parent;
-		out[n++] = r;
-	}
-	return n;
-}
 
 /* The directory loaded again, so that a second migration written comes after the first. 0 or an exit code. */
 static int reload_source(struct cli *c)
@@ -1028,7 +979,7 @@ static int create_from_schema(struct cli *c, const char *dir, const char *name)
 		goto out;
 	}
 	for (k = 0; k < nparts; k++) {
-		size_t nrev = reverse_hints(hints, nhints, states[k + 1], states[k], rev);
+		size_t nrev = strata_rename_hints_back(hints, nhints, states[k + 1], states[k], rev);
 
 		strata_schema_diff_free(left);
 		left = NULL;

@@ -6,7 +6,9 @@
  * states are read from one scratch database in which `from` is created and
  * the steps are run in order, as strata_schema_plan_verify runs them, so
  * that they share one origin (renames are seen by engine identity between
- * them).
+ * them). Each part's down needs the rename hints that apply to it, turned
+ * around (strata_rename_hints_back): a hint of a rename another part made
+ * would name what the part's states do not have, which is an error.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -69,4 +71,49 @@ int strata_schema_plan_states(struct strata_scratch *scratch, const struct strat
 		}
 	}
 	return rc;
+}
+
+static int same(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+/* Has s an object of this kind, parent and name (in `schema`; NULL: in any)? */
+static int has_obj(const struct strata_schema *s, enum strata_obj_kind kind, const char *schema, const char *parent,
+		   const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->objs[i].kind == kind && same(s->objs[i].name, name) && same(s->objs[i].parent, parent) &&
+		    (!schema || same(s->objs[i].schema, schema)))
+			return 1;
+	return 0;
+}
+
+size_t strata_rename_hints_back(const struct strata_rename_hint *h, size_t nh, const struct strata_schema *after,
+				const struct strata_schema *before, struct strata_rename_hint *out)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < nh; i++) {
+		struct strata_rename_hint r = h[i];
+		const char *before_parent = h[i].parent;
+
+		/* its table renamed too, and not yet in `before`: `before` calls it by its old name */
+		if (h[i].kind == STRATA_OBJ_COLUMN && !has_obj(before, STRATA_OBJ_TABLE, h[i].schema, NULL, h[i].parent))
+			for (j = 0; j < nh; j++)
+				if (h[j].kind == STRATA_OBJ_TABLE && same(h[j].name, h[i].parent) &&
+				    same(h[j].schema, h[i].schema))
+					before_parent = h[j].old_name;
+		if (!has_obj(after, h[i].kind, h[i].schema, h[i].parent, h[i].name) ||
+		    has_obj(before, h[i].kind, h[i].schema, before_parent, h[i].name) ||
+		    !has_obj(before, h[i].kind, h[i].schema, before_parent, h[i].old_name))
+			continue;
+		r.name = h[i].old_name;
+		r.old_name = h[i].name;
+		r.parent = before_parent;
+		out[n++] = r;
+	}
+	return n;
 }

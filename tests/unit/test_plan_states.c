@@ -4,6 +4,8 @@
  * cut of its steps and after all of them, each read from the one database
  * the steps ran in; a step that fails is named and leaves no state behind.
  * The plans are written by hand: what is tested is the walk, not a planner.
+ * And strata_rename_hints_back: which hints apply to a down between two
+ * states, turned around.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -118,11 +120,70 @@ static void test_step_fails(void **state)
 	tmpdb_free(&t);
 }
 
+/* The schema an SQL script makes, read from a scratch (reset first). */
+static struct strata_schema *schema_of(struct tmpdb *t, struct strata_scratch *s, const char *sql)
+{
+	struct strata_schema *out = NULL;
+	long errpos = -1;
+
+	assert_int_equal(strata_scratch_reset(s, &t->err), 0);
+	assert_int_equal(strata_scratch_db(s)->drv->exec(strata_scratch_db(s)->conn, sql, strlen(sql), &errpos, &t->err),
+			 0);
+	assert_int_equal(strata_schema_read(strata_scratch_db(s), 0, &out, &t->err), 0);
+	return out;
+}
+
+/* users -> people (table), people.name -> full_name (column); a hint another part already applied is left out */
+static void test_hints_back(void **state)
+{
+	struct tmpdb t;
+	struct strata_scratch *s;
+	struct strata_schema *before, *after, *mid;
+	struct strata_rename_hint h[] = {
+		{ STRATA_OBJ_TABLE, NULL, NULL, "people", "users", "schema.sql", 1 },
+		{ STRATA_OBJ_COLUMN, NULL, "people", "full_name", "name", "schema.sql", 3 },
+		{ STRATA_OBJ_COLUMN, NULL, "people", "nosuch", "gone", "schema.sql", 4 },
+	};
+	struct strata_rename_hint out[3];
+
+	(void)state;
+	tmpdb_init(&t);
+	tmpdb_open(&t);
+	s = scratch(&t);
+	before = schema_of(&t, s, "CREATE TABLE users (id INTEGER, name TEXT);");
+	after = schema_of(&t, s, "CREATE TABLE people (id INTEGER, full_name TEXT);");
+	/* the whole way back: both apply, names swapped; the column's table as `before` names it */
+	assert_int_equal(strata_rename_hints_back(h, 3, after, before, out), 2);
+	assert_int_equal(out[0].kind, STRATA_OBJ_TABLE);
+	assert_string_equal(out[0].name, "users");
+	assert_string_equal(out[0].old_name, "people");
+	assert_null(out[0].parent);
+	assert_int_equal(out[1].kind, STRATA_OBJ_COLUMN);
+	assert_string_equal(out[1].name, "name");
+	assert_string_equal(out[1].old_name, "full_name");
+	assert_string_equal(out[1].parent, "users");
+	assert_int_equal(out[1].line, 3);
+	/* a part after the table's rename: only the column's hint is its own */
+	mid = schema_of(&t, s, "CREATE TABLE people (id INTEGER, name TEXT);");
+	assert_int_equal(strata_rename_hints_back(h, 3, after, mid, out), 1);
+	assert_string_equal(out[0].name, "name");
+	assert_string_equal(out[0].parent, "people");
+	/* nothing renamed between two equal states */
+	assert_int_equal(strata_rename_hints_back(h, 3, after, after, out), 0);
+	assert_int_equal(strata_rename_hints_back(NULL, 0, after, before, out), 0);
+	strata_schema_free(before);
+	strata_schema_free(after);
+	strata_schema_free(mid);
+	assert_int_equal(strata_scratch_close(s, &t.err), 0);
+	tmpdb_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_states_at_cuts),
 		cmocka_unit_test(test_step_fails),
+		cmocka_unit_test(test_hints_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
