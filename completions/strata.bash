@@ -34,7 +34,8 @@ _strata() {
 		--allow-modified --allow-out-of-order --ignore-other-tool --json --yes
 		--no-color --quiet --verbose --help --version --exit-code --wait-timeout
 		--lock --lease --dump --output --grants --scratch --scratch-setup
-		--against --junit --parallel --to --down --allow-destructive --online"
+		--against --junit --parallel --to --down --allow-destructive --online
+		--from-schema"
 	local cmd= i
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
@@ -43,14 +44,15 @@ _strata() {
 			--targets | --schemas | --jobs | --canary | --backup | --digits | \
 			--format | --tz | --limit | --from | --wait-timeout | --lock | --lease | \
 			-o | --output | --dump | --scratch | --scratch-setup | --against | --junit | \
-			--parallel | --to) ((i++)) ;;
+			--parallel | --to | --from-schema) ((i++)) ;;
 		-*) ;;
 		*) if [ -z "$cmd" ]; then cmd=${COMP_WORDS[i]}; fi ;;
 		esac
 	done
 	case $prev in
 	-p | --path | --backup) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	-c | --config | --env-file | --targets | -o | --output | --dump | --scratch-setup | --against | --junit)
+	-c | --config | --env-file | --targets | -o | --output | --dump | --scratch-setup | --against | --junit | \
+		--from-schema)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--lock) COMPREPLY=($(compgen -W "auto advisory lease" -- "$cur")); return ;;
 	--to) COMPREPLY=($(compgen -f -- "$cur")); return ;; # a directory, a .sql file or a database file

@@ -80,3 +80,4 @@ complete -c strata -l to -r -F -d 'diff: the schema to arrive at (URL, directory
 complete -c strata -l down -d 'diff: the reverse plan too'
 complete -c strata -l allow-destructive -d 'diff: print plans that lose data'
 complete -c strata -l online -d 'diff: lock-aware PostgreSQL forms'
+complete -c strata -l from-schema -r -F -d 'create: the up and down that reach this schema file'

@@ -443,4 +443,29 @@ int strata_rename_hints_parse(const char *sql, size_t len, const char *file, enu
 			      struct strata_rename_hint **out, size_t *n, struct strata_err *err);
 void strata_rename_hints_free(struct strata_rename_hint *h, size_t n);
 
+/*
+ * The schemas a plan passes through (schema/plan_states.c): in `scratch`
+ * (reset first) `from` is created (its dump) and read into states[0]; then
+ * the steps are run in order and, after the first cuts[k] of them, the
+ * schema is read into states[k + 1] (cuts ascending, each at most p->n;
+ * `states` has ncuts + 1 entries, each freed by the caller; all NULL on
+ * failure). All are read from one database (one origin). A step that fails
+ * is an error naming it.
+ */
+int strata_schema_plan_states(struct strata_scratch *scratch, const struct strata_schema *from,
+			      const struct strata_schema_plan *p, const size_t *cuts, size_t ncuts, unsigned read_flags,
+			      struct strata_schema **states, struct strata_err *err);
+
+/*
+ * The rename hints of a desired schema turned around for a down from
+ * `after` back to `before` (schema/plan_states.c): those whose new name
+ * `after` has and `before` has not, while `before` has the old one (a
+ * column's table named as `before` names it, when a hint renames it too),
+ * each with its names swapped. Shallow copies into out (nh entries at
+ * most; the strings stay h's); returns how many. A hint's NULL schema
+ * matches any.
+ */
+size_t strata_rename_hints_back(const struct strata_rename_hint *h, size_t nh, const struct strata_schema *after,
+				const struct strata_schema *before, struct strata_rename_hint *out);
+
 #endif

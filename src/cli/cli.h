@@ -76,6 +76,8 @@ extern const struct cli_option target_options[], source_options[], config_option
 /* The tables of one command and its aliases (its cmd_*.c). */
 extern const struct cli_option down_options[], sql_options[], ignore_options[], adopt_options[],
 	drop_options[], create_options[], history_options[], status_options[], wait_options[];
+/* cmd_create.c: every table create takes (dbmate's `new` takes the same) */
+extern const struct cli_option *create_tables[];
 /* cmd_schema.c: check's and test's */
 extern const struct cli_option scratch_options[], check_options[], test_options[];
 /* cmd_diff.c: diff's */

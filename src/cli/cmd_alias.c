@@ -46,9 +46,6 @@ static const struct cli_option *const stamp_tables[] = {
 static const struct cli_option *const heads_tables[] = {
 	source_options, config_options, json_options, output_options, NULL,
 };
-static const struct cli_option *const new_tables[] = {
-	source_options, config_options, create_options, output_options, NULL,
-};
 static const struct cli_option *const migrate_tables[] = {
 	target_options, source_options, config_options, table_options, run_options, change_options, fleet_options,
 	dry_run_options, sql_options, ignore_options, json_options, output_options, NULL,
@@ -92,9 +89,9 @@ const struct command heads_command = {
 	"heads prints the version and name of the newest migration file; no database is needed", heads_tables, NULL,
 };
 const struct command new_command = {
-	"new", cmd_create, WANT_SOURCE, "NAME", "dbmate: write a new migration pair (create)",
+	"new", cmd_create, WANT_SOURCE | SCRATCH, "NAME", "dbmate: write a new migration pair (create)",
 	"strata new add_users\nstrata new create_orders --seq", "dbmate", "create", "new NAME is strata create NAME",
-	new_tables, NULL,
+	create_tables, NULL,
 };
 const struct command migrate_command = {
 	"migrate", cmd_up, MIGRATE | FLEET | CREATES_DB, "", "dbmate: apply all pending migrations (up)",

@@ -9,6 +9,15 @@
  * unixNano) and -tz ZONE. The name becomes a file-name slug ("Add Code
  * Owner" -> add_code_owner), and every file starts with a comment saying
  * where its SQL goes.
+ *
+ * With --from-schema FILE (autogenerate) the files hold SQL instead: the
+ * plan from the schema all the directory's migrations make to the one FILE
+ * makes, and the plan back as the down, both verified before anything is
+ * written (the pipeline of strata diff, diff.h). Each layout gets them in
+ * its own shape and its own way of saying that a migration runs outside a
+ * transaction (or manages its own: SQLite's rebuild); a plan with steps
+ * that cannot run in a transaction is cut into several migrations there,
+ * each with the down back to the state before it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +30,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "diff.h"
+#include "strata_schema.h"
 
 /* What create's own options set. */
 static struct {
@@ -29,6 +40,7 @@ static struct {
 	const char *time_format; /* -format LAYOUT (Go time layout), or NULL */
 	const char *tz;          /* -tz ZONE, or NULL: UTC */
 	const char *ext;         /* -ext (golang-migrate); only "sql" */
+	const char *from_schema; /* --from-schema FILE: the migration that makes the directory's schema FILE's */
 } co;
 
 const struct cli_option create_options[] = {
@@ -42,17 +54,46 @@ const struct cli_option create_options[] = {
 	{ .longname = "tz", .kind = OPT_STRING, .value = &co.tz, .arg = "ZONE",
 	  .help = "with create: time zone of the timestamp version (default UTC)" },
 	{ .longname = "ext", .kind = OPT_STRING, .value = &co.ext }, /* golang-migrate's -ext sql */
+	{ .longname = "from-schema", .kind = OPT_STRING, .value = &co.from_schema, .arg = "FILE",
+	  .help = "with create: write the up and the down that turn the schema of the migrations into the one this "
+		  ".sql file makes (on scratch databases of -d's engine and server)" },
 	{ 0 },
 };
 
-static const struct cli_option *const create_tables[] = {
-	source_options, config_options, create_options, output_options, NULL,
+/*
+ * --from-schema works as strata diff does, with diff's own rows of
+ * --allow-destructive and --online: the tail of diff_options from
+ * --allow-destructive on, without its --to and --down. A table is a row
+ * pointer, and the tail's is found by name before the command line is
+ * parsed (plan_tail; plan_flag reads the values by name). Scratch databases
+ * are made on -d's server or --scratch's.
+ */
+static const struct cli_option no_rows[] = { { 0 } };
+const struct cli_option *create_tables[] = {
+	source_options, config_options, create_options, scratch_options, no_rows, output_options, NULL,
 };
+#define PLAN_TABLE 4 /* the slot of create_tables that plan_tail fills */
+
+__attribute__((constructor)) static void plan_tail(void)
+{
+	const struct cli_option *o;
+
+	for (o = diff_options; o->longname; o++)
+		if (!strcmp(o->longname, "allow-destructive")) {
+			create_tables[PLAN_TABLE] = o;
+			return;
+		}
+}
 
 const struct command create_command = {
-	"create", cmd_create, WANT_SOURCE, "NAME", "write a new migration pair (timestamp version; --seq: next number)",
+	"create", cmd_create, WANT_SOURCE | SCRATCH, "NAME",
+	"write a new migration pair (timestamp version; --seq: next number); --from-schema FILE: its up and down "
+	"from a desired schema",
 	"strata create add_users\nstrata create \"Add code owner\" --seq\n"
-	"strata create -ext sql -dir migrations -seq -digits 6 init", NULL, NULL, NULL, create_tables, NULL,
+	"strata create -ext sql -dir migrations -seq -digits 6 init\n"
+	"strata create add_email --from-schema schema.sql -d postgres://localhost/app\n"
+	"strata create add_index --from-schema schema.sql --online",
+	NULL, NULL, NULL, create_tables, NULL,
 };
 
 static int mkdir_p(const char *dir)
@@ -292,17 +333,127 @@ static char *custom_version(struct cli *c, int *rc)
 	return strdup(buf);
 }
 
+/*
+ * One migration to write. Without plans: the layout's templates, as `strata
+ * create NAME` writes them. With them (create --from-schema): the up and the
+ * down scripts of those plans (strata_schema_plan_sql), and how the
+ * migration must run: outside a transaction (a step that cannot run in one:
+ * CREATE INDEX CONCURRENTLY) or as a file that manages its own transaction
+ * (SQLite's table rebuild), said in the layout's own way where it has one.
+ */
+struct mig_body {
+	const struct strata_schema_plan *up;   /* NULL: templates */
+	const struct strata_schema_plan *down; /* NULL with up: no down is written */
+};
+
+/* What a layout cannot say about a migration is said here (never with -q). */
+static void note(struct cli *c, const char *fmt, const char *a)
+{
+	if (c->quiet)
+		return;
+	fprintf(stderr, "strata create: note: ");
+	fprintf(stderr, fmt, a);
+	fputc('\n', stderr);
+}
+
+/* The plan's script (malloc'ed), NULL when out of memory (said). */
+static char *script_of(const struct strata_schema_plan *p)
+{
+	struct strata_err err;
+	char *sql = NULL;
+
+	strata_err_clear(&err);
+	if (strata_schema_plan_sql(p, &sql, &err)) {
+		fprintf(stderr, "strata create: %s\n", err.message);
+		strata_err_release(&err);
+		return NULL;
+	}
+	return sql;
+}
+
+/* Does the plan (NULL: none) have to run outside a transaction (or manage its own)? */
+static int plan_notx(const struct strata_schema_plan *p)
+{
+	return p && (p->flags & (STRATA_STEP_NO_TRANSACTION | STRATA_STEP_OWN_TRANSACTION));
+}
+
+/*
+ * Drizzle Kit's file: drizzle-orm sends each piece between
+ * "--> statement-breakpoint" lines as one query, so each step is a piece.
+ */
+static char *drizzle_script(const struct strata_schema_plan *p)
+{
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f) {
+		fprintf(stderr, "strata: out of memory\n");
+		return NULL;
+	}
+	for (i = 0; i < p->n; i++) {
+		const struct strata_plan_step *st = &p->steps[i];
+		size_t l = strlen(st->sql);
+
+		fprintf(f, "%s-- %s", i ? "--> statement-breakpoint\n" : "",
+			st->flags & STRATA_STEP_DESTRUCTIVE ? "DESTRUCTIVE: " : "");
+		for (const char *q = st->what; *q; q++)
+			fputs(*q == '\n' && q[1] ? "\n--   " : (char[]){ *q, 0 }, f);
+		fprintf(f, "\n%s%s", st->sql, l && st->sql[l - 1] != '\n' ? "\n" : "");
+	}
+	if (fclose(f) != 0 || !out) {
+		free(out);
+		fprintf(stderr, "strata: out of memory\n");
+		return NULL;
+	}
+	return out;
+}
+
+/* A plan in goose's file: each step between StatementBegin and StatementEnd, under its `what`. */
+static void goose_steps(FILE *f, const struct strata_schema_plan *p)
+{
+	size_t i;
+
+	if (p->flags & STRATA_STEP_OWN_TRANSACTION)
+		fprintf(f, "-- This part manages its own transaction (a table rebuild switches foreign keys off outside "
+			   "one):\n-- goose must not wrap it in one (NO TRANSACTION above).\n");
+	for (i = 0; i < p->n; i++) {
+		const struct strata_plan_step *st = &p->steps[i];
+		size_t l = strlen(st->sql);
+
+		fprintf(f, "-- %s", st->flags & STRATA_STEP_DESTRUCTIVE ? "DESTRUCTIVE: " : "");
+		for (const char *q = st->what; *q; q++)
+			fputs(*q == '\n' && q[1] ? "\n--   " : (char[]){ *q, 0 }, f);
+		fprintf(f, "\n-- +goose StatementBegin\n%s%s-- +goose StatementEnd\n\n", st->sql,
+			l && st->sql[l - 1] != '\n' ? "\n" : "");
+	}
+}
+
+/* Replace the template the library wrote at path with text. */
+static int rewrite(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "strata create: cannot write %s: %s\n", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return 1;
+	}
+	return 0;
+}
+
 /* Prisma Migrate's and Drizzle Kit's own shapes (the library writes them: Drizzle's journal too). */
-static int create_in_tool_layout(struct cli *c, const char *dir, const char *name)
+static int create_in_tool_layout(struct cli *c, const char *dir, const char *name, const struct mig_body *b)
 {
 	struct strata_err err;
 	char path[4096];
-	int rc;
+	int rc, prisma = c->src->layout == STRATA_LAYOUT_PRISMA;
 
 	if (co.seq || co.digits || co.time_format || co.tz) {
 		fprintf(stderr, "strata create: %s names its migrations itself; -seq, -digits, -format and -tz do not "
 				"apply\n",
-			c->src->layout == STRATA_LAYOUT_PRISMA ? "Prisma Migrate" : "Drizzle Kit");
+			prisma ? "Prisma Migrate" : "Drizzle Kit");
 		return 2;
 	}
 	strata_err_clear(&err);
@@ -312,7 +463,38 @@ static int create_in_tool_layout(struct cli *c, const char *dir, const char *nam
 		strata_err_release(&err);
 		return strata_exit_code(rc);
 	}
+	if (b && b->up) {
+		char *up = prisma ? script_of(b->up) : drizzle_script(b->up);
+
+		rc = up ? rewrite(path, up) : 1;
+		free(up);
+		if (rc)
+			return rc;
+	}
 	printf("%s\n", path);
+	if (!b || !b->up)
+		return 0;
+	if (prisma && b->down) {
+		/* strata runs <dir>/down.sql as the down (Prisma's own `migrate diff` writes such scripts) */
+		char *down = script_of(b->down), *slash = strrchr(path, '/');
+
+		if (!down || !slash)
+			return 1;
+		snprintf(slash + 1, sizeof(path) - (size_t)(slash + 1 - path), "down.sql");
+		rc = write_new(path, down);
+		free(down);
+		if (rc)
+			return rc;
+	} else if (!prisma && b->down) {
+		note(c, "%s", "Drizzle Kit has no down migrations: the down is not written (strata diff --down "
+			      "prints it)");
+	}
+	if (plan_notx(b->up))
+		note(c, "%s",
+		     prisma ? "Prisma Migrate has no way to run a migration outside a transaction: strata runs it as the "
+			      "file says (-- strata:no-transaction, or its own BEGIN ... COMMIT)"
+			    : "drizzle-orm runs every migration inside one transaction, where this one cannot run: "
+			      "strata runs it as the file says (-- strata:no-transaction, or its own BEGIN ... COMMIT)");
 	return 0;
 }
 
@@ -337,11 +519,12 @@ static int version_plus_one(const struct strata_version *v, struct strata_versio
 	return strata_version_parse(d, n + 1, out);
 }
 
-static int create_flyway_pop(struct cli *c, const char *dir, const char *name, int *rc)
+static int create_flyway_pop(struct cli *c, const char *dir, const char *name, const struct mig_body *b, int *rc)
 {
 	const struct strata_migration *top = NULL;
 	char path[4096], ver[STRATA_VERSION_MAX + 32];
 	struct strata_version v, next;
+	char *up = NULL, *down = NULL;
 	size_t i;
 	int pop = 0;
 
@@ -357,18 +540,40 @@ static int create_flyway_pop(struct cli *c, const char *dir, const char *name, i
 		*rc = 1;
 		return 1;
 	}
+	if (b && b->up) {
+		up = script_of(b->up);
+		down = b->down ? script_of(b->down) : NULL;
+		if (!up || (b->down && !down)) {
+			free(up);
+			free(down);
+			*rc = 1;
+			return 1;
+		}
+	}
 	if (!pop && top) {
 		size_t n = strspn(top->vtext, "0123456789");
 
 		if (strata_version_parse(top->vtext, n, &v) != 0 || version_plus_one(&v, &next) != 0) {
 			fprintf(stderr, "strata create: cannot count on from version %s\n", top->vtext);
 			*rc = 1;
-			return 1;
+			goto out;
 		}
 		snprintf(path, sizeof(path), "%s/V%s__%s.sql", dir, next.d, name);
-		*rc = write_new(path, "-- the SQL that applies this migration goes here (Flyway's layout: an undo goes "
-				      "into U<version>__<description>.sql)\n\n");
-		return 1;
+		*rc = write_new(path, up ? up
+					 : "-- the SQL that applies this migration goes here (Flyway's layout: an undo goes "
+					   "into U<version>__<description>.sql)\n\n");
+		if (!*rc && down) {
+			/* Flyway's undo migration (Teams): strata runs it as the down */
+			snprintf(path, sizeof(path), "%s/U%s__%s.sql", dir, next.d, name);
+			*rc = write_new(path, down);
+			if (!*rc)
+				note(c, "%s is the down as Flyway Teams' undo migration: strata down runs it", path);
+		}
+		if (!*rc && b && b->up && (b->up->flags & STRATA_STEP_OWN_TRANSACTION))
+			note(c, "Flyway runs %s inside a transaction unless its script configuration says "
+				"executeInTransaction=false: strata runs it as the file says (its own BEGIN ... COMMIT)",
+			     path);
+		goto out;
 	}
 	{
 		time_t t = time(NULL);
@@ -377,7 +582,7 @@ static int create_flyway_pop(struct cli *c, const char *dir, const char *name, i
 
 		if (!gmtime_r(&t, &tm) || !strftime(ver, sizeof(ver), "%Y%m%d%H%M%S", &tm)) {
 			*rc = 1;
-			return 1;
+			goto out;
 		}
 		while (strlen(ver) < w && strlen(ver) + 1 < sizeof(ver))
 			strcat(ver, "0");
@@ -385,68 +590,135 @@ static int create_flyway_pop(struct cli *c, const char *dir, const char *name, i
 		    version_plus_one(&top->version, &next) == 0)
 			snprintf(ver, sizeof(ver), "%s", next.d);
 	}
-	snprintf(path, sizeof(path), "%s/%s_%s.up.sql", dir, ver, name);
-	*rc = write_new(path, "-- the SQL that applies this migration goes here (pop: add .postgres, .sqlite3, ... "
-			      "before .up.sql for one dialect's file)\n\n");
-	snprintf(path, sizeof(path), "%s/%s_%s.down.sql", dir, ver, name);
-	*rc = *rc ? *rc : write_new(path, "-- the SQL that undoes the up script goes here\n\n");
+	/* popx runs a .autocommit file outside a transaction */
+	snprintf(path, sizeof(path), "%s/%s_%s%s.up.sql", dir, ver, name,
+		 b && plan_notx(b->up) ? ".autocommit" : "");
+	*rc = write_new(path, up ? up
+				 : "-- the SQL that applies this migration goes here (pop: add .postgres, .sqlite3, ... "
+				   "before .up.sql for one dialect's file)\n\n");
+	snprintf(path, sizeof(path), "%s/%s_%s%s.down.sql", dir, ver, name,
+		 b && plan_notx(b->down) ? ".autocommit" : "");
+	*rc = *rc ? *rc : write_new(path, down ? down : "-- the SQL that undoes the up script goes here\n\n");
+out:
+	free(up);
+	free(down);
 	return 1;
 }
 
-int cmd_create(struct cli *c)
+/* A file-name-safe NAME (printed when it is not); 0 or an exit code. */
+static int name_slug(struct cli *c, char *slug, size_t n)
 {
-	/* several directories: the first one, as dbmate's `new` does */
-	const char *dir = c->cfg.npaths ? c->cfg.paths[0] : "migrations";
-	const char *name;
-	enum strata_layout layout = STRATA_LAYOUT_PAIR;
-	char *version, path[4096], slug[256];
-	int rc = 0;
-
 	if (c->nargs != 1 || !*c->args[0]) {
 		fprintf(stderr, "strata create: expected one NAME, e.g. `strata create add_users`\n");
 		return 2;
 	}
-	if (!slugify(c->args[0], slug, sizeof(slug))) {
+	if (!slugify(c->args[0], slug, n)) {
 		fprintf(stderr, "strata create: NAME \"%s\" has no letters or digits to name a file with\n", c->args[0]);
 		return 2;
 	}
-	name = slug;
 	if (co.ext && strcmp(co.ext, "sql") != 0 && strcmp(co.ext, ".sql") != 0) {
 		fprintf(stderr, "strata create: only -ext sql is supported\n");
 		return 2;
 	}
+	return 0;
+}
+
+/*
+ * Write one migration named `name` in dir, in the layout of c->src (its
+ * newest migration's), after its newest version. b NULL or without plans:
+ * the templates. 0 or an exit code (printed); the paths written are printed
+ * on stdout.
+ */
+static int create_one(struct cli *c, const char *dir, const char *name, const struct mig_body *b)
+{
+	enum strata_layout layout = STRATA_LAYOUT_PAIR;
+	char *version, path[4096], *up = NULL, *down = NULL;
+	int rc = 0, goose = 0, notx = b && plan_notx(b->up), dnotx = b && plan_notx(b->down);
+
 	if (c->src && (c->src->layout == STRATA_LAYOUT_PRISMA || c->src->layout == STRATA_LAYOUT_DRIZZLE))
-		return create_in_tool_layout(c, dir, name);
-	if (create_flyway_pop(c, dir, name, &rc))
+		return create_in_tool_layout(c, dir, name, b);
+	if (create_flyway_pop(c, dir, name, b, &rc))
 		return rc;
 	if (c->src && c->src->n)
 		layout = c->src->m[c->src->n - 1].layout;
 	if (layout == STRATA_LAYOUT_GO) /* a goose directory: its SQL migrations carry goose's markers */
 		layout = STRATA_LAYOUT_MARKERS;
+	if (layout == STRATA_LAYOUT_MARKERS)
+		goose = uses_goose(c);
 	version = custom_version(c, &rc);
 	if (rc)
 		return rc;
 	if (!version)
 		version = strata_next_version(c->src, co.seq);
-	if (!version) {
+	if (b && b->up) {
+		up = script_of(b->up);
+		down = b->down ? script_of(b->down) : NULL;
+	}
+	if (!version || (b && b->up && (!up || (b->down && !down)))) {
 		fprintf(stderr, "strata: out of memory\n");
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	if (mkdir_p(dir) != 0) {
 		fprintf(stderr, "strata create: cannot create directory %s: %s\n", dir, strerror(errno));
-		free(version);
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	switch (layout) {
 	case STRATA_LAYOUT_MARKERS:
 		snprintf(path, sizeof(path), "%s/%s_%s.sql", dir, version, name);
-		rc = write_new(path, uses_goose(c) ? "-- +goose Up\n-- +goose StatementBegin\n"
-							   "-- the SQL that applies this migration goes here\n\n"
-							   "-- +goose StatementEnd\n\n"
-							   "-- +goose Down\n-- +goose StatementBegin\n"
-							   "-- the SQL that undoes it goes here\n\n-- +goose StatementEnd\n"
-							 : "-- migrate:up\n-- the SQL that applies this migration goes here\n\n\n"
-							   "-- migrate:down\n-- the SQL that undoes it goes here\n\n");
+		if (up && goose) {
+			/* goose splits a file on its semicolons outside StatementBegin/End: each step is one
+			   statement to goose (a function body, a trigger, a rebuild keep their semicolons), and
+			   outside a transaction a step is a single statement */
+			char *text = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&text, &len);
+
+			if (!f) {
+				rc = 1;
+				break;
+			}
+			fprintf(f, "%s-- +goose Up\n", notx || dnotx ? "-- +goose NO TRANSACTION\n" : "");
+			goose_steps(f, b->up);
+			fprintf(f, "-- +goose Down\n");
+			if (b->down)
+				goose_steps(f, b->down);
+			if (fclose(f) != 0 || !text) {
+				free(text);
+				rc = 1;
+				break;
+			}
+			rc = write_new(path, text);
+			free(text);
+		} else if (up) {
+			char *text = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&text, &len);
+
+			if (!f) {
+				rc = 1;
+				break;
+			}
+			/* dbmate's transaction:false, on each section that needs it */
+			fprintf(f, "-- migrate:up%s\n%s\n-- migrate:down%s\n%s", notx ? " transaction:false" : "", up,
+				dnotx ? " transaction:false" : "", down ? down : "");
+			if (fclose(f) != 0 || !text) {
+				free(text);
+				rc = 1;
+				break;
+			}
+			rc = write_new(path, text);
+			free(text);
+		} else {
+			rc = write_new(path, goose ? "-- +goose Up\n-- +goose StatementBegin\n"
+						     "-- the SQL that applies this migration goes here\n\n"
+						     "-- +goose StatementEnd\n\n"
+						     "-- +goose Down\n-- +goose StatementBegin\n"
+						     "-- the SQL that undoes it goes here\n\n-- +goose StatementEnd\n"
+						   : "-- migrate:up\n-- the SQL that applies this migration goes here\n\n\n"
+						     "-- migrate:down\n-- the SQL that undoes it goes here\n\n");
+		}
 		break;
 	case STRATA_LAYOUT_DIESEL:
 		if (!co.seq && strlen(version) == 14) /* Diesel writes 2024-02-12-120203 */
@@ -464,18 +736,301 @@ int cmd_create(struct cli *c)
 
 			/* Diesel's own templates */
 			snprintf(path + n, sizeof(path) - n, "/up.sql");
-			rc = write_new(path, "-- Your SQL goes here\n");
+			rc = write_new(path, up ? up : "-- Your SQL goes here\n");
 			snprintf(path + n, sizeof(path) - n, "/down.sql");
-			rc = rc ? rc : write_new(path, "-- This file should undo anything in `up.sql`\n");
+			rc = rc ? rc : write_new(path, down ? down : "-- This file should undo anything in `up.sql`\n");
+			/* Diesel runs a migration outside a transaction when its metadata.toml says so */
+			snprintf(path + n, sizeof(path) - n, "/metadata.toml");
+			if (!rc && (notx || dnotx))
+				rc = write_new(path, "run_in_transaction = false\n");
 		}
 		break;
 	default:
 		snprintf(path, sizeof(path), "%s/%s_%s.up.sql", dir, version, name);
-		rc = write_new(path, "-- the SQL that applies this migration goes here (one transaction with its record)\n\n");
+		rc = write_new(path, up ? up
+					: "-- the SQL that applies this migration goes here (one transaction with its "
+					  "record)\n\n");
+		if (!rc && notx && (b->up->flags & STRATA_STEP_NO_TRANSACTION))
+			note(c, "golang-migrate has no way to say that %s runs outside a transaction: strata reads "
+				"its -- strata:no-transaction line",
+			     path);
+		else if (!rc && notx)
+			note(c, "%s manages its own transaction: strata runs it as written; golang-migrate's sqlite3 "
+				"driver wraps a file in one unless the URL says x-no-tx-wrap=true",
+			     path);
 		snprintf(path, sizeof(path), "%s/%s_%s.down.sql", dir, version, name);
-		rc = rc ? rc : write_new(path, "-- the SQL that undoes the up script goes here\n\n");
+		rc = rc ? rc : write_new(path, down ? down : "-- the SQL that undoes the up script goes here\n\n");
 		break;
 	}
+out:
+	free(up);
+	free(down);
 	free(version);
 	return rc;
+}
+
+static int create_from_schema(struct cli *c, const char *dir, const char *name);
+static int plan_flag(const char *name);
+
+int cmd_create(struct cli *c)
+{
+	/* several directories: the first one, as dbmate's `new` does */
+	const char *dir = c->cfg.npaths ? c->cfg.paths[0] : "migrations";
+	char slug[256];
+	int rc = name_slug(c, slug, sizeof(slug));
+
+	if (rc)
+		return rc;
+	if (co.from_schema)
+		return create_from_schema(c, dir, slug);
+	if (plan_flag("allow-destructive") > 0 || plan_flag("online") > 0) {
+		fprintf(stderr, "strata create: --allow-destructive and --online shape the migration --from-schema FILE "
+				"writes: give the desired schema with --from-schema FILE\n");
+		return 2;
+	}
+	return create_one(c, dir, slug, NULL);
+}
+
+/* ------------------------------------------------------------ --from-schema */
+
+/* diff's flag `name` (--allow-destructive, --online), as given; -1 when diff_options has no such row. */
+static int plan_flag(const char *name)
+{
+	const struct cli_option *o;
+
+	for (o = create_tables[PLAN_TABLE]; o->longname; o++)
+		if (!strcmp(o->longname, name) && o->kind == OPT_FLAG)
+			return *(const int *)o->value;
+	return -1;
+}
+
+/* A plan of some of another's steps (borrowed: never strata_schema_plan_free it). */
+static struct strata_schema_plan sub_plan(const struct strata_schema_plan *p, size_t lo, size_t hi)
+{
+	struct strata_schema_plan s = { 0 };
+	size_t i;
+
+	s.steps = p->steps + lo;
+	s.n = hi - lo;
+	for (i = lo; i < hi; i++)
+		s.flags |= p->steps[i].flags;
+	return s;
+}
+
+
+/* The directory loaded again, so that a second migration written comes after the first. 0 or an exit code. */
+static int reload_source(struct cli *c)
+{
+	static const char *const def[] = { "migrations" };
+	struct strata_source_opts so;
+	struct strata_source *src = NULL;
+	struct strata_err err;
+	int rc;
+
+	strata_source_opts_init(&so);
+	so.driver = strata_target_driver_name(c->cfg.database);
+	so.placeholders = 0;
+	strata_err_clear(&err);
+	rc = strata_source_load_opts(c->cfg.npaths ? (const char *const *)c->cfg.paths : def,
+				     c->cfg.npaths ? c->cfg.npaths : 1, 0, &so, &src, &err);
+	if (rc)
+		return out_error_release(c, rc, &err);
+	strata_source_free(c->src);
+	c->src = src;
+	return 0;
+}
+
+/* The steps' `what` lines, under a heading. */
+static void print_steps(struct cli *c, const char *heading, const struct strata_schema_plan *p)
+{
+	size_t i;
+
+	if (c->quiet || !p)
+		return;
+	fprintf(stderr, "%s (%zu step%s):\n", heading, p->n, p->n == 1 ? "" : "s");
+	for (i = 0; i < p->n; i++)
+		fprintf(stderr, "  %s%s\n", p->steps[i].flags & STRATA_STEP_DESTRUCTIVE ? "DESTRUCTIVE: " : "",
+			p->steps[i].what);
+}
+
+#define MAX_PARTS 64
+
+/* Nothing was written: said after a refusal. */
+static int nothing_written(int rc)
+{
+	fprintf(stderr, "strata create: nothing written\n");
+	return rc;
+}
+
+/*
+ * strata create NAME --from-schema FILE: the migrations of the directory,
+ * all of them, applied on a scratch database (from), against FILE run on
+ * one (to), through the pipeline strata diff uses (diff.h): the up is the
+ * plan from -> to, the down the plan back, both verified on a scratch copy
+ * before anything is written. A plan with steps that cannot run in a
+ * transaction is cut where that changes, each part a migration of its own
+ * whose down returns to the state before it (strata_schema_plan_states).
+ */
+static int create_from_schema(struct cli *c, const char *dir, const char *name)
+{
+	const char *specs[2] = { dir, co.from_schema };
+	struct diff_env e;
+	struct strata_schema *from = NULL, *to = NULL, *states[MAX_PARTS + 1] = { 0 };
+	struct strata_schema_plan *up = NULL, *downs[MAX_PARTS] = { 0 }, parts[MAX_PARTS];
+	struct strata_rename_hint *hints = NULL, *rev = NULL;
+	struct strata_schema_diff *d = NULL, *left = NULL;
+	struct strata_err err;
+	size_t cuts[MAX_PARTS], nparts = 0, nhints = 0, i, k;
+	int allow = plan_flag("allow-destructive"), online = plan_flag("online"), rc;
+
+	if (allow < 0 || online < 0) {
+		fprintf(stderr, "strata create: diff's --allow-destructive and --online rows are not where create looks "
+				"for them (a bug of strata's)\n");
+		return 1;
+	}
+	if (diff_src_kind(co.from_schema) != DIFF_SRC_SQL) {
+		fprintf(stderr, "strata create: --from-schema %s: give the desired schema as a .sql file (a database or a "
+				"directory to compare with: strata diff --from %s --to ...)\n",
+			co.from_schema, dir);
+		return 2;
+	}
+	rc = diff_env_init(&e, c, "create", specs + 1, 1);
+	if (rc)
+		return diff_env_close(&e, rc);
+	/* the to-state first: a schema file that does not run is said before the migrations are applied */
+	rc = diff_src_read(&e, co.from_schema, 0, &to, &hints, &nhints);
+	if (rc)
+		goto out;
+	if (c->src && c->src->n) {
+		rc = diff_src_read(&e, dir, 0, &from, NULL, NULL);
+	} else {
+		/* no migration yet: the schema of an empty database */
+		strata_err_clear(&err);
+		rc = strata_scratch_reset(e.scratch, &err);
+		if (rc == 0)
+			rc = strata_schema_read(strata_scratch_db(e.scratch), 0, &from, &err);
+		if (rc)
+			rc = out_error_release(c, rc, &err);
+	}
+	if (rc)
+		goto out;
+	strata_err_clear(&err);
+	rc = strata_schema_compare(from, to, &d, &err);
+	if (rc) {
+		rc = out_error_release(c, rc, &err);
+		goto out;
+	}
+	if ((!d->n || d->order_only) && !d->nunhandled) {
+		if (!c->quiet && d->n)
+			fprintf(stderr, "strata create: note: the schemas differ only in the order of columns, which no "
+					"migration changes\n");
+		if (!c->quiet)
+			fprintf(stderr, "strata create: no changes: the migrations already make the schema %s makes; "
+					"nothing written\n",
+				co.from_schema);
+		goto out;
+	}
+	rc = diff_plan(&e, from, to, online ? STRATA_PLAN_ONLINE : 0, 0, hints, nhints, &up, &left);
+	if (rc)
+		goto out;
+	if (!up->n && !up->nunhandled) {
+		if (!c->quiet)
+			fprintf(stderr, "strata create: no changes: the migrations already make the schema %s makes; "
+					"nothing written\n",
+				co.from_schema);
+		goto out;
+	}
+	rc = diff_refusal(&e, "the migration", up, left, allow);
+	if (rc) {
+		rc = nothing_written(rc);
+		goto out;
+	}
+	/* the parts: cut where running in a transaction or not changes */
+	for (i = 1; i <= up->n; i++) {
+		if (i < up->n && !(up->steps[i].flags & STRATA_STEP_NO_TRANSACTION) ==
+					 !(up->steps[i - 1].flags & STRATA_STEP_NO_TRANSACTION))
+			continue;
+		if (nparts == MAX_PARTS) {
+			fprintf(stderr, "strata create: the plan goes in and out of a transaction more than %d times\n",
+				MAX_PARTS);
+			rc = nothing_written(1);
+			goto out;
+		}
+		parts[nparts] = sub_plan(up, nparts ? cuts[nparts - 1] : 0, i);
+		cuts[nparts++] = i;
+	}
+	if (nparts == 1) {
+		/* the down is the plan from `to` back to `from`, as strata diff --down prints it */
+		states[0] = from;
+		states[1] = to;
+		from = to = NULL;
+	} else {
+		strata_err_clear(&err);
+		rc = strata_schema_plan_states(e.scratch, from, up, cuts, nparts, 0, states, &err);
+		if (rc) {
+			rc = nothing_written(out_error_release(c, rc, &err));
+			goto out;
+		}
+	}
+	rev = calloc(nhints ? nhints : 1, sizeof(*rev));
+	if (!rev) {
+		fprintf(stderr, "strata: out of memory\n");
+		rc = 1;
+		goto out;
+	}
+	for (k = 0; k < nparts; k++) {
+		size_t nrev = strata_rename_hints_back(hints, nhints, states[k + 1], states[k], rev);
+
+		strata_schema_diff_free(left);
+		left = NULL;
+		rc = diff_plan(&e, states[k + 1], states[k], 0, 0, rev, nrev, &downs[k], &left);
+		if (rc == 0)
+			rc = diff_refusal(&e, nparts > 1 ? "the down of a part" : "the down", downs[k], left, 1);
+		if (rc) {
+			rc = nothing_written(rc);
+			goto out;
+		}
+	}
+	/* everything is known to work: write */
+	for (k = 0; k < nparts && rc == 0; k++) {
+		struct mig_body b = { &parts[k], downs[k] };
+		char part[300];
+
+		if (k && (rc = reload_source(c)) != 0)
+			break;
+		if (!k)
+			snprintf(part, sizeof(part), "%s", name);
+		else if (parts[k].flags & STRATA_STEP_NO_TRANSACTION)
+			snprintf(part, sizeof(part), "%s_no_transaction", name);
+		else
+			snprintf(part, sizeof(part), "%s_%zu", name, k + 1);
+		rc = create_one(c, dir, part, &b);
+	}
+	if (rc == 0) {
+		if (nparts > 1 && !c->quiet)
+			fprintf(stderr, "strata create: %zu migrations, so that what cannot run in a transaction runs in "
+					"none, and the rest in one\n",
+				nparts);
+		for (k = 0; k < nparts; k++) {
+			print_steps(c, nparts > 1 ? "up of a part" : "up", &parts[k]);
+			if (!c->src || c->src->layout != STRATA_LAYOUT_DRIZZLE)
+				print_steps(c, nparts > 1 ? "its down" : "down", downs[k]);
+		}
+	} else if (k > 1) {
+		fprintf(stderr, "strata create: only %zu of the %zu migrations were written\n", k - 1, nparts);
+	}
+out:
+	strata_schema_diff_free(d);
+	strata_schema_diff_free(left);
+	for (k = 0; k < MAX_PARTS; k++) {
+		strata_schema_plan_free(downs[k]);
+		strata_schema_free(states[k]);
+	}
+	strata_schema_free(states[MAX_PARTS]);
+	strata_schema_plan_free(up);
+	strata_schema_free(from);
+	strata_schema_free(to);
+	free(rev);
+	strata_rename_hints_free(hints, nhints);
+	return diff_env_close(&e, rc);
 }

@@ -106,13 +106,16 @@ void usage(FILE *f)
 		   "  a run the migration in progress was rolled back.\n");
 }
 
+/* Does cmd take rows of this table (all of it, or a tail of it: create takes diff's last rows)? */
 static int takes_table(const struct command *cmd, const struct cli_option *table)
 {
 	const struct cli_option *const *t;
+	const struct cli_option *o;
 
 	for (t = cmd->options; t && *t; t++)
-		if (*t == table)
-			return 1;
+		for (o = table; o->longname; o++)
+			if (*t == o)
+				return 1;
 	return 0;
 }
 
@@ -155,7 +158,7 @@ void command_usage(FILE *f, const struct command *cmd)
 		if (!takes_table(cmd, *t))
 			continue;
 		for (o = *t; o->longname; o++)
-			if (o->help)
+			if (o->help && command_takes(cmd, o))
 				print_option(f, o);
 	}
 	fprintf(f, "\nExamples:\n");

@@ -21,7 +21,7 @@ long_options() {
 @test "strata create --help and strata new --help list exactly create's options, and the same" {
 	run strata create --help
 	[ "$status" -eq 0 ]
-	[ "$(long_options "$output" | tr '\n' ' ')" = "config digits env-file format help no-color path quiet seq tz verbose " ]
+	[ "$(long_options "$output" | tr '\n' ' ')" = "allow-destructive config digits env-file format from-schema help no-color online path quiet scratch scratch-setup seq tz verbose " ]
 	create=$(long_options "$output")
 	run strata new --help
 	[ "$(long_options "$output")" = "$create" ]
