@@ -1845,6 +1845,8 @@ static void column_change(struct plan *pl, const struct strata_schema_obj *t, si
 			strata_buf_adds(sql, "DROP DEFAULT;\n");
 	}
 	if (nn_change && !parent_does_it(pl, &pl->t, t, c->name, STRATA_ATTR_NOT_NULL)) {
+		if (attr(c, STRATA_ATTR_NOT_NULL) && !ib)
+			strata_buf_adds(&what, " (SET NOT NULL: fails if a row holds NULL)");
 		if (!attr(c, STRATA_ATTR_NOT_NULL)) {
 			alter_col(sql, s, tn, c->name);
 			strata_buf_adds(sql, "DROP NOT NULL;\n");
@@ -1933,6 +1935,23 @@ static void table_change(struct plan *pl, size_t fj, size_t ti, struct strata_bu
 		column_def(sql, c);
 		strata_buf_adds(sql, ";\n");
 		column_extras(pl, NULL, c, t->schema, t->name, sql);
+		if (attr(c, STRATA_ATTR_NOT_NULL) && !attr(c, STRATA_ATTR_DEFAULT) && !attr(c, "identity") &&
+		    !attr(c, "generated")) {
+			struct strata_buf w;
+
+			strata_buf_init(&w);
+			label(&w, "add", c);
+			strata_buf_adds(&w, " (NOT NULL without a default: fails on a table with rows; fill it in a "
+					    "migration of your own)");
+			strata_buf_addc(&w, '\0');
+			if (w.broken)
+				pl->rc = pl->rc ? pl->rc : STRATA_ENOMEM;
+			else
+				add_step(pl, STRATA_OBJ_COLUMN, 0, sql, w.buf);
+			strata_buf_release(&w);
+			strata_buf_reset(sql);
+			continue;
+		}
 		step_for(pl, c, 0, sql, "add");
 	}
 	/* after the columns: ATTACH PARTITION needs them */

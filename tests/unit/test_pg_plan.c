@@ -389,7 +389,7 @@ static void test_online_forms(void **state)
 	online_schema(a, 0);
 	online_schema(b, 1);
 	expect_plan(a, b, NULL,
-		    "-- alter column t.p_id\n"
+		    "-- alter column t.p_id (SET NOT NULL: fails if a row holds NULL)\n"
 		    "ALTER TABLE public.t ALTER COLUMN p_id SET NOT NULL;\n"
 		    "\n"
 		    "-- create constraint t_p_fk ON t\n"
@@ -401,7 +401,7 @@ static void test_online_forms(void **state)
 	assert_string_equal(sql, "-- strata:no-transaction\n"
 				 "-- Some statements below cannot run inside a transaction.\n"
 				 "\n"
-				 "-- alter column t.p_id\n"
+				 "-- alter column t.p_id (SET NOT NULL: fails if a row holds NULL)\n"
 				 "ALTER TABLE public.t ADD CONSTRAINT p_id_not_null CHECK (p_id IS NOT NULL) NOT VALID;\n"
 				 "\n"
 				 "-- create (NOT VALID, validated below) constraint t_p_fk ON t\n"
