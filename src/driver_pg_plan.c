@@ -2372,6 +2372,22 @@ static void phase_creates(struct plan *pl)
 	strata_buf_release(&sql);
 }
 
+/* Whether a table the plan creates says "OWNED BY <ob>;" itself. */
+static int said_by_new_table(const struct plan *pl, const char *ob)
+{
+	for (size_t i = 0; i < pl->t.s->n; i++) {
+		const struct strata_schema_obj *t = tobj(pl, i);
+		const char *at;
+
+		if (t->kind != STRATA_OBJ_TABLE || !pl->tcreate[i] || !t->sql)
+			continue;
+		for (at = strstr(t->sql, " OWNED BY "); at; at = strstr(at + 1, " OWNED BY "))
+			if (!strncmp(at + 10, ob, strlen(ob)) && at[10 + strlen(ob)] == ';')
+				return 1;
+	}
+	return 0;
+}
+
 /* Phase 4: OWNED BY once the columns are there; VALIDATE once everything is added. */
 static void phase_late(struct plan *pl)
 {
@@ -2388,6 +2404,8 @@ static void phase_late(struct plan *pl)
 			continue;
 		if (j >= 0 && !pl->tcreate[i] && !nullcmp(ob, attr(fobj(pl, (size_t)j), "owned by")))
 			continue;
+		if (said_by_new_table(pl, ob))
+			continue; /* a new table's statements say it */
 		strata_buf_adds(&sql, "ALTER SEQUENCE ");
 		qn(&sql, o->schema, o->name);
 		strata_buf_addf(&sql, " OWNED BY %s;\n", ob);
