@@ -2469,6 +2469,23 @@ static void pair_by_definition(struct plan *pl)
 		const struct strata_schema_obj *b = tobj(pl, i);
 		long tp;
 
+		if (b->kind == STRATA_OBJ_GRANT && from_of(pl, i) < 0 && (tp = grant_target(&pl->t, b)) >= 0 &&
+		    from_of(pl, (size_t)tp) >= 0) {
+			/* a grant on a renamed object stays: the same privilege on its old name */
+			for (size_t j = 0; j < pl->f.s->n; j++) {
+				const struct strata_schema_obj *a = fobj(pl, j);
+
+				if (a->kind != STRATA_OBJ_GRANT || to_of(pl, j) >= 0 || strcmp(a->name, b->name) ||
+				    grant_target(&pl->f, a) != from_of(pl, (size_t)tp))
+					continue;
+				pl->m->to_from[i] = (long)j;
+				pl->m->from_to[j] = (long)i;
+				pl->m->renamed[i] = 0;
+				pl->m->moved[i] = 1;
+				break;
+			}
+			continue;
+		}
 		if ((b->kind != STRATA_OBJ_CONSTRAINT && b->kind != STRATA_OBJ_INDEX) || from_of(pl, i) >= 0 ||
 		    (tp = parent_of(&pl->t, b)) < 0 || from_of(pl, (size_t)tp) < 0)
 			continue;
