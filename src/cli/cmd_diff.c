@@ -22,7 +22,7 @@
 /* The line between the up and the down in the text output of --down. */
 #define DOWN_SEPARATOR "-- strata diff: down (the reverse plan, --to back to --from)\n"
 
-/* What diff's own options set (--from is the shared cli.from). */
+/* What diff's own options set (--from is adopt_options' row, into the shared cli.from). */
 static struct {
 	const char *to;        /* --to SRC */
 	int down;              /* --down */
@@ -31,8 +31,6 @@ static struct {
 } dx;
 
 const struct cli_option diff_options[] = {
-	{ .longname = "from", .kind = OPT_STRING, .value = &cli.from, .arg = "SRC",
-	  .help = "with diff: the schema to start from: a database URL, a migrations directory or a .sql file" },
 	{ .longname = "to", .kind = OPT_STRING, .value = &dx.to, .arg = "SRC", .flags = OPTF_STRICT,
 	  .bad = "%s: only strata diff takes it (strata %s)",
 	  .help = "with diff: the schema to arrive at: a database URL, a migrations directory or a .sql file" },
@@ -52,8 +50,8 @@ const struct cli_option diff_options[] = {
 };
 
 static const struct cli_option *const diff_tables[] = {
-	target_options, config_options, table_options, scratch_options, diff_options, json_options, output_options,
-	NULL,
+	target_options, config_options, table_options, scratch_options, adopt_options, diff_options, json_options,
+	output_options, NULL,
 };
 
 const struct command diff_command = {
@@ -143,7 +141,7 @@ int cmd_diff(struct cli *c)
 	struct strata_schema_plan *p = NULL, *dp = NULL;
 	struct strata_rename_hint *hints = NULL, *rev = NULL;
 	struct strata_err err;
-	size_t nhints = 0;
+	size_t nhints = 0, npending;
 	char *sql = NULL, *dsql = NULL;
 	int rc, refused = 0, drefused = 0, equal;
 	double t0 = now_ms(), t_read;
@@ -175,6 +173,8 @@ int cmd_diff(struct cli *c)
 		equal = 1;
 	}
 	if (equal) {
+		if (c->verbose)
+			fprintf(stderr, "strata diff: equal; read both schemas in %.0f ms\n", t_read - t0);
 		if (c->json) {
 			cJSON *root = cJSON_CreateObject();
 
@@ -186,16 +186,17 @@ int cmd_diff(struct cli *c)
 		}
 		goto out;
 	}
-	rc = one_way(&e, "the plan", from, to, hints, nhints, &p, &left, &refused);
+	npending = diff_hints_pending(&e, from, to, hints, nhints);
+	rc = one_way(&e, "the plan", from, to, hints, npending, &p, &left, &refused);
 	if (rc)
 		goto out;
 	if (dx.down) {
-		if (diff_hints_reverse(hints, nhints, &rev)) {
+		if (diff_hints_reverse(hints, npending, &rev)) {
 			fprintf(stderr, "strata: out of memory\n");
 			rc = 1;
 			goto out;
 		}
-		rc = one_way(&e, "the down plan", to, from, rev, nhints, &dp, &dleft, &drefused);
+		rc = one_way(&e, "the down plan", to, from, rev, npending, &dp, &dleft, &drefused);
 		if (rc)
 			goto out;
 	}

@@ -65,12 +65,13 @@ const struct cli_option ignore_options[] = {
 	{ 0 },
 };
 
-/* --from: adopt's other table, or where an offline script (--sql) starts */
+/* --from: adopt's other table, where an offline script (--sql) starts, or diff's first schema */
 const struct cli_option adopt_options[] = {
-	{ .longname = "from", .kind = OPT_STRING, .value = &cli.from, .arg = "V|TABLE",
+	{ .longname = "from", .kind = OPT_STRING, .value = &cli.from, .arg = "V|TABLE|SRC",
 	  .help = "with up, down, goto --sql: the version the database is at, as if every migration up to V were "
 		  "applied (0 or base: none); the database is then only the SQL dialect, never connected. With "
-		  "adopt: the other tool's table (default: look for it)" },
+		  "adopt: the other tool's table (default: look for it). With diff: the schema to start from (a "
+		  "database URL, a migrations directory or a .sql file)" },
 	{ 0 },
 };
 
