@@ -18,8 +18,12 @@
  *      ADD VALUE, CREATE OR REPLACE for views and functions, COMMENT ON...);
  *      foreign keys are constraint objects of their own, so that cycles
  *      between tables are broken by adding them after the tables;
- *   4. what must wait for all of it: OWNED BY of sequences, and with
- *      STRATA_PLAN_ONLINE the VALIDATE CONSTRAINT of what was added NOT VALID.
+ *   4. what must wait for all of it: OWNED BY of sequences, the types that
+ *      go (their columns changed type in 3), and with STRATA_PLAN_ONLINE the
+ *      VALIDATE CONSTRAINT of what was added NOT VALID.
+ * Pairs the caller's match does not make are added here when the objects
+ * are the same but for their names (a key named after a renamed table, a
+ * grant on a renamed table); texts are compared across the renames.
  * What cannot be expressed goes to strata_plan_unhandled, never omitted.
  */
 #include <ctype.h>
