@@ -117,7 +117,7 @@ struct side {
 };
 
 struct plan {
-	const struct strata_plan_match *m;
+	struct strata_plan_match *m; /* the caller's pairs, copied, and more (pair_by_definition) */
 	const struct strata_plan_opts *o;
 	struct strata_schema_plan *p;
 	struct side f, t;
@@ -131,7 +131,6 @@ struct plan {
 	const char **ren_old, **ren_new; /* names renamed (functions: without arguments) */
 	char **ren_own;          /* what of them is allocated */
 	size_t nren;
-	struct strata_buf later; /* phase 4, OWNED BY */
 	struct strata_buf validate; /* phase 4, VALIDATE CONSTRAINT (online) */
 	int rc;
 };
@@ -1115,8 +1114,11 @@ static void propagate(struct plan *pl, size_t *queue, size_t nq, unsigned char *
 				break;
 			case STRATA_OBJ_CONSTRAINT:
 			case STRATA_OBJ_INDEX:
-				/* ALTER COLUMN ... TYPE rebuilds them itself */
-				if (!retype)
+				/*
+				 * ALTER COLUMN ... TYPE rebuilds them itself, but for a
+				 * foreign key whose other side changes type too
+				 */
+				if (!retype || !nullcmp(attr(o, STRATA_ATTR_CONTYPE), STRATA_CONTYPE_FOREIGN))
 					recreate(pl, k, &queue, &nq);
 				break;
 			default: recreate(pl, k, &queue, &nq); break;
@@ -1423,9 +1425,30 @@ static void table_drops(struct plan *pl, size_t j, struct strata_buf *sql)
 	free(cols);
 }
 
+/* Whether from object j depends on nothing but its parent and the parent's columns. */
+static int only_parent_deps(const struct plan *pl, size_t j, size_t par)
+{
+	const struct strata_schema_obj *o = fobj(pl, j), *p = fobj(pl, par);
+
+	for (size_t d = 0; d < o->ndeps; d++) {
+		long k = key_find(&pl->f, o->deps[d]);
+		const struct strata_schema_obj *x;
+
+		if (k < 0 || (size_t)k == par)
+			continue;
+		x = fobj(pl, (size_t)k);
+		if (x->kind == STRATA_OBJ_COLUMN && !nullcmp(x->schema, p->schema) && !nullcmp(x->parent, p->name))
+			continue;
+		if (x->kind == STRATA_OBJ_SCHEMA || x->kind == STRATA_OBJ_EXTENSION)
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
 static void drop_one(struct plan *pl, size_t j, struct strata_buf *sql)
 {
-	const struct strata_schema_obj *o = fobj(pl, j), *seq_owner;
+	const struct strata_schema_obj *o = fobj(pl, j);
 	long par = parent_of(&pl->f, o);
 	const char *sch = schema_now(pl, o), *parent = parent_now(pl, o), *v;
 	unsigned fl = 0;
@@ -1436,8 +1459,8 @@ static void drop_one(struct plan *pl, size_t j, struct strata_buf *sql)
 	}
 	if (!pl->fdrop[j] || o->kind == STRATA_OBJ_COLUMN || pl->frecreate[j] == 2)
 		return;
-	if (par >= 0 && pl->fdrop[par])
-		return; /* goes with its table, view or domain */
+	if (par >= 0 && pl->fdrop[par] && only_parent_deps(pl, j, (size_t)par))
+		return; /* goes with its table, view or domain (what it uses besides may go first) */
 	switch (o->kind) {
 	case STRATA_OBJ_GRANT:
 		if ((par = grant_target(&pl->f, o)) >= 0 && pl->fdrop[par])
@@ -1454,12 +1477,10 @@ static void drop_one(struct plan *pl, size_t j, struct strata_buf *sql)
 	case STRATA_OBJ_SEQUENCE:
 		/* a sequence owned by a column goes with its table or column: IF EXISTS */
 		v = attr(o, "owned by");
-		seq_owner = NULL;
 		strata_buf_addf(sql, "DROP SEQUENCE %s", v ? "IF EXISTS " : "");
 		target(sql, &pl->f, o, sch, parent);
 		strata_buf_adds(sql, ";\n");
 		fl = pl->frecreate[j] ? 0 : STRATA_STEP_DESTRUCTIVE;
-		(void)seq_owner;
 		break;
 	default:
 		strata_buf_addf(sql, "DROP %s ", kw(&pl->f, o));
@@ -1740,9 +1761,10 @@ static void column_extras(struct plan *pl, const struct strata_schema_obj *a, co
 			unhandled(pl, "a storage back to its type's default (not known to strata) of", c);
 		} else {
 			alter_col(sql, schema, table, c->name);
-			strata_buf_addf(sql, "SET STORAGE %s;\n", v);
-			for (char *u = sql->buf + sql->len - strlen(v) - 2; u && *u && *u != ';'; u++)
-				*u = (char)toupper((unsigned char)*u);
+			strata_buf_adds(sql, "SET STORAGE ");
+			for (const char *u = v; *u; u++)
+				strata_buf_addc(sql, (char)toupper((unsigned char)*u));
+			strata_buf_adds(sql, ";\n");
 		}
 	}
 	if ((!a && attr(c, "statistics")) || (a && strata_plan_obj_differs(a, c, "statistics"))) {
@@ -1823,6 +1845,8 @@ static void column_change(struct plan *pl, const struct strata_schema_obj *t, si
 			strata_buf_adds(sql, "DROP DEFAULT;\n");
 	}
 	if (nn_change && !parent_does_it(pl, &pl->t, t, c->name, STRATA_ATTR_NOT_NULL)) {
+		if (attr(c, STRATA_ATTR_NOT_NULL) && !ib)
+			strata_buf_adds(&what, " (SET NOT NULL: fails if a row holds NULL)");
 		if (!attr(c, STRATA_ATTR_NOT_NULL)) {
 			alter_col(sql, s, tn, c->name);
 			strata_buf_adds(sql, "DROP NOT NULL;\n");
@@ -1911,6 +1935,23 @@ static void table_change(struct plan *pl, size_t fj, size_t ti, struct strata_bu
 		column_def(sql, c);
 		strata_buf_adds(sql, ";\n");
 		column_extras(pl, NULL, c, t->schema, t->name, sql);
+		if (attr(c, STRATA_ATTR_NOT_NULL) && !attr(c, STRATA_ATTR_DEFAULT) && !attr(c, "identity") &&
+		    !attr(c, "generated")) {
+			struct strata_buf w;
+
+			strata_buf_init(&w);
+			label(&w, "add", c);
+			strata_buf_adds(&w, " (NOT NULL without a default: fails on a table with rows; fill it in a "
+					    "migration of your own)");
+			strata_buf_addc(&w, '\0');
+			if (w.broken)
+				pl->rc = pl->rc ? pl->rc : STRATA_ENOMEM;
+			else
+				add_step(pl, STRATA_OBJ_COLUMN, 0, sql, w.buf);
+			strata_buf_release(&w);
+			strata_buf_reset(sql);
+			continue;
+		}
 		step_for(pl, c, 0, sql, "add");
 	}
 	/* after the columns: ATTACH PARTITION needs them */
@@ -1930,6 +1971,21 @@ static void enum_add(struct plan *pl, const struct strata_schema_obj *a, const s
 		free_labels(lb, nb);
 		pl->rc = STRATA_ENOMEM;
 		return;
+	}
+	/*
+	 * A new value cannot be used in the transaction that adds it ("unsafe use
+	 * of new value"): when what the plan creates or changes uses the type,
+	 * each ADD VALUE is a step of its own, committed before the rest.
+	 */
+	int own = 0;
+	size_t ti = (size_t)(b - pl->t.s->objs);
+
+	for (size_t u = 0; u < pl->t.nusers[ti] && !own; u++) {
+		size_t k = pl->t.users[ti][u];
+		long j = from_of(pl, k);
+
+		own = pl->tcreate[k] || j < 0 || (tobj(pl, k)->kind == STRATA_OBJ_COLUMN &&
+						  strata_plan_obj_differs(fobj(pl, (size_t)j), tobj(pl, k), NULL));
 	}
 	for (size_t k = 0; k < nb; k++) {
 		int old = 0, later_old = 0;
@@ -1953,6 +2009,8 @@ static void enum_add(struct plan *pl, const struct strata_schema_obj *a, const s
 			lit(sql, lb[k + 1]);
 		}
 		strata_buf_adds(sql, ";\n");
+		if (own)
+			step_for(pl, b, STRATA_STEP_NO_TRANSACTION, sql, "add a value (committed before it is used) to");
 	}
 	free_labels(la, na);
 	free_labels(lb, nb);
@@ -2314,6 +2372,22 @@ static void phase_creates(struct plan *pl)
 	strata_buf_release(&sql);
 }
 
+/* Whether a table the plan creates says "OWNED BY <ob>;" itself. */
+static int said_by_new_table(const struct plan *pl, const char *ob)
+{
+	for (size_t i = 0; i < pl->t.s->n; i++) {
+		const struct strata_schema_obj *t = tobj(pl, i);
+		const char *at;
+
+		if (t->kind != STRATA_OBJ_TABLE || !pl->tcreate[i] || !t->sql)
+			continue;
+		for (at = strstr(t->sql, " OWNED BY "); at; at = strstr(at + 1, " OWNED BY "))
+			if (!strncmp(at + 10, ob, strlen(ob)) && at[10 + strlen(ob)] == ';')
+				return 1;
+	}
+	return 0;
+}
+
 /* Phase 4: OWNED BY once the columns are there; VALIDATE once everything is added. */
 static void phase_late(struct plan *pl)
 {
@@ -2330,6 +2404,8 @@ static void phase_late(struct plan *pl)
 			continue;
 		if (j >= 0 && !pl->tcreate[i] && !nullcmp(ob, attr(fobj(pl, (size_t)j), "owned by")))
 			continue;
+		if (said_by_new_table(pl, ob))
+			continue; /* a new table's statements say it */
 		strata_buf_adds(&sql, "ALTER SEQUENCE ");
 		qn(&sql, o->schema, o->name);
 		strata_buf_addf(&sql, " OWNED BY %s;\n", ob);
@@ -2343,7 +2419,7 @@ static void phase_late(struct plan *pl)
 /* The names the renames change, for comparing texts across them. */
 static int rename_list(struct plan *pl)
 {
-	size_t n = pl->t.s->n ? pl->t.s->n : 1;
+	size_t n = pl->t.s->n + 1;
 
 	pl->ren_old = calloc(n, sizeof(*pl->ren_old));
 	pl->ren_new = calloc(n, sizeof(*pl->ren_new));
@@ -2380,13 +2456,89 @@ static int rename_list(struct plan *pl)
 	return 0;
 }
 
+/*
+ * Constraints and indexes that `to` names otherwise but that are the same
+ * (a key named after a table that was renamed, an index renamed in the
+ * schema file): paired as renames, so that they are renamed, not dropped and
+ * added. Same table (paired), same kind, same definition once every rename
+ * (and their own) is applied; each paired once.
+ */
+static void pair_by_definition(struct plan *pl)
+{
+	for (size_t i = 0; i < pl->t.s->n; i++) {
+		const struct strata_schema_obj *b = tobj(pl, i);
+		long tp;
+
+		if (b->kind == STRATA_OBJ_GRANT && from_of(pl, i) < 0 && (tp = grant_target(&pl->t, b)) >= 0 &&
+		    from_of(pl, (size_t)tp) >= 0) {
+			/* a grant on a renamed object stays: the same privilege on its old name */
+			for (size_t j = 0; j < pl->f.s->n; j++) {
+				const struct strata_schema_obj *a = fobj(pl, j);
+
+				if (a->kind != STRATA_OBJ_GRANT || to_of(pl, j) >= 0 || strcmp(a->name, b->name) ||
+				    grant_target(&pl->f, a) != from_of(pl, (size_t)tp))
+					continue;
+				pl->m->to_from[i] = (long)j;
+				pl->m->from_to[j] = (long)i;
+				pl->m->renamed[i] = 0;
+				pl->m->moved[i] = 1;
+				break;
+			}
+			continue;
+		}
+		if ((b->kind != STRATA_OBJ_CONSTRAINT && b->kind != STRATA_OBJ_INDEX) || from_of(pl, i) >= 0 ||
+		    (tp = parent_of(&pl->t, b)) < 0 || from_of(pl, (size_t)tp) < 0)
+			continue;
+		for (size_t j = 0; j < pl->f.s->n; j++) {
+			const struct strata_schema_obj *a = fobj(pl, j);
+			int same;
+
+			if (a->kind != b->kind || to_of(pl, j) >= 0 || parent_of(&pl->f, a) != from_of(pl, (size_t)tp) ||
+			    nullcmp(attr(a, STRATA_ATTR_CONTYPE), attr(b, STRATA_ATTR_CONTYPE)))
+				continue;
+			pl->ren_old[pl->nren] = a->name;
+			pl->ren_new[pl->nren] = b->name;
+			pl->ren_own[pl->nren] = NULL;
+			pl->nren++;
+			same = same_after_renames(pl, attr(a, STRATA_ATTR_DEFINITION), attr(b, STRATA_ATTR_DEFINITION));
+			pl->nren--;
+			if (!same)
+				continue;
+			pl->m->to_from[i] = (long)j;
+			pl->m->from_to[j] = (long)i;
+			pl->m->renamed[i] = 1;
+			pl->m->moved[i] = nullcmp(a->parent, b->parent) != 0;
+			break;
+		}
+	}
+}
+
+/* A copy of the caller's pairs that pair_by_definition may add to. */
+static int copy_match(const struct strata_plan_match *m, struct strata_plan_match *c)
+{
+	size_t nf = m->from->n ? m->from->n : 1, nt = m->to->n ? m->to->n : 1;
+
+	*c = *m;
+	c->to_from = malloc(nt * sizeof(*c->to_from));
+	c->from_to = malloc(nf * sizeof(*c->from_to));
+	c->renamed = malloc(nt);
+	c->moved = malloc(nt);
+	if (!c->to_from || !c->from_to || !c->renamed || !c->moved)
+		return STRATA_ENOMEM;
+	memcpy(c->to_from, m->to_from, m->to->n * sizeof(*c->to_from));
+	memcpy(c->from_to, m->from_to, m->from->n * sizeof(*c->from_to));
+	memcpy(c->renamed, m->renamed, m->to->n);
+	memcpy(c->moved, m->moved, m->to->n);
+	return 0;
+}
+
 int strata_pg_schema_plan(const struct strata_plan_match *m, const struct strata_plan_opts *o,
 			  struct strata_schema_plan *p, struct strata_err *err)
 {
-	struct plan pl = {.m = m, .o = o, .p = p};
+	struct strata_plan_match mc;
+	struct plan pl = {.m = &mc, .o = o, .p = p};
 	size_t nf = m->from->n ? m->from->n : 1, nt = m->to->n ? m->to->n : 1;
 
-	strata_buf_init(&pl.later);
 	strata_buf_init(&pl.validate);
 	pl.fdrop = calloc(nf, 1);
 	pl.frecreate = calloc(nf, 1);
@@ -2394,7 +2546,7 @@ int strata_pg_schema_plan(const struct strata_plan_match *m, const struct strata
 	pl.fnodefault = calloc(nf, 1);
 	pl.tcreate = calloc(nt, 1);
 	pl.tdone = calloc(nt, 1);
-	if (!pl.fdrop || !pl.frecreate || !pl.fretype || !pl.fnodefault || !pl.tcreate || !pl.tdone)
+	if (copy_match(m, &mc) || !pl.fdrop || !pl.frecreate || !pl.fretype || !pl.fnodefault || !pl.tcreate || !pl.tdone)
 		pl.rc = STRATA_ENOMEM;
 	if (!pl.rc)
 		pl.rc = side_init(&pl.f, m->from);
@@ -2402,6 +2554,17 @@ int strata_pg_schema_plan(const struct strata_plan_match *m, const struct strata
 		pl.rc = side_init(&pl.t, m->to);
 	if (!pl.rc)
 		pl.rc = rename_list(&pl);
+	if (!pl.rc) {
+		/* names made from a renamed table's or column's: the same objects */
+		pair_by_definition(&pl);
+		for (size_t r = 0; r < pl.nren; r++)
+			free(pl.ren_own[r]);
+		free(pl.ren_own);
+		free(pl.ren_old);
+		free(pl.ren_new);
+		pl.nren = 0;
+		pl.rc = rename_list(&pl);
+	}
 	if (!pl.rc)
 		decide(&pl);
 	if (!pl.rc)
@@ -2420,13 +2583,16 @@ int strata_pg_schema_plan(const struct strata_plan_match *m, const struct strata
 	free(pl.fnodefault);
 	free(pl.tcreate);
 	free(pl.tdone);
-	strata_buf_release(&pl.later);
 	strata_buf_release(&pl.validate);
-	for (size_t r = 0; r < pl.nren; r++)
+	for (size_t r = 0; pl.ren_own && r < pl.nren; r++)
 		free(pl.ren_own[r]);
 	free(pl.ren_own);
 	free(pl.ren_old);
 	free(pl.ren_new);
+	free(mc.to_from);
+	free(mc.from_to);
+	free(mc.renamed);
+	free(mc.moved);
 	if (pl.rc == STRATA_ENOMEM)
 		return strata_err_set(err, STRATA_ENOMEM, "out of memory");
 	return pl.rc;
