@@ -10,7 +10,8 @@
 #   bench/diff.sh [--runs N] [--last N] [--no-migra]
 #
 # --runs: the end-to-end figures are the best of N (default 5); --last: replay
-# only the first N pairs (default: all 285). migra is @pgkit/migra from npm,
+# only the first N pairs (default: all 285; 0: no replay, the end-to-end
+# figures alone). migra is @pgkit/migra from npm,
 # installed into build/migra when it is missing (never into the repository's
 # tracked files). Uses the cluster of STRATA_TEST_PG_URL when it is set (with
 # PGHOST etc. from tests/pg.sh's env), else starts a throwaway one with
@@ -81,8 +82,10 @@ best() {
 }
 field() { awk -v k="$1" '/^summary / { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$work/replay.out"; }
 
-# 1. the replay, both tools on the same pairs
+# 1. the replay, both tools on the same pairs (--last 0: none, the end-to-end figures alone)
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+rrc=0
+if [ "$LAST" != 0 ]; then
 t0=$(now)
 set +e
 migra_args=()
@@ -104,6 +107,7 @@ if [ "$MIGRA_ON" = 1 ]; then
 fi
 echo "strata: second diff empty $(field second_empty)/$pairs, renames recognised $(field renames)," \
 	"destructive steps $(field destructive), data lost by non-destructive plans $(field data_lost) of $(field data_checked) pairs checked"
+fi
 
 # 2. one diff of two crates.io states end to end: the state before the last migration and the last
 n=$(find "$CRATES/migrations" -name '*.up.sql' | wc -l)
