@@ -933,16 +933,17 @@ static int create_from_schema(struct cli *c, const char *dir, const char *name)
 	rc = diff_plan(&e, from, to, online ? STRATA_PLAN_ONLINE : 0, 0, hints, nhints, &up, &left);
 	if (rc)
 		goto out;
-	if (!up->n && !up->nunhandled) {
+	/* an empty plan for schemas that differ is refused here too (what is left is what differs) */
+	rc = diff_refusal(&e, "the migration", up, left, allow);
+	if (rc) {
+		rc = nothing_written(rc);
+		goto out;
+	}
+	if (!up->n) {
 		if (!c->quiet)
 			fprintf(stderr, "strata create: no changes: the migrations already make the schema %s makes; "
 					"nothing written\n",
 				co.from_schema);
-		goto out;
-	}
-	rc = diff_refusal(&e, "the migration", up, left, allow);
-	if (rc) {
-		rc = nothing_written(rc);
 		goto out;
 	}
 	/* the parts: cut where running in a transaction or not changes */
@@ -966,7 +967,9 @@ static int create_from_schema(struct cli *c, const char *dir, const char *name)
 		from = to = NULL;
 	} else {
 		strata_err_clear(&err);
-		rc = strata_schema_plan_states(e.scratch, from, up, cuts, nparts, 0, states, &err);
+		/* where the plan was verified: without --scratch-setup's objects, which `from` holds already */
+		rc = strata_schema_plan_states(e.vscratch ? e.vscratch : e.scratch, from, up, cuts, nparts, 0, states,
+					       &err);
 		if (rc) {
 			rc = nothing_written(out_error_release(c, rc, &err));
 			goto out;
