@@ -89,6 +89,16 @@ int diff_plan(struct diff_env *e, const struct strata_schema *from, const struct
 	      struct strata_schema_plan **plan, struct strata_schema_diff **left);
 
 /*
+ * Hints that still have something to do first (h reordered in place; the
+ * number of those returned): a hint whose new name `from` has already, and
+ * not its old one, was applied before (the rename is in `from`), and would
+ * be an error to the planner; it is left after them (-v says so). Free the
+ * hints with their whole count all the same.
+ */
+size_t diff_hints_pending(struct diff_env *e, const struct strata_schema *from, const struct strata_schema *to,
+			  struct strata_rename_hint *h, size_t n);
+
+/*
  * The hints of `to` for the plan the other way (to -> from): each names
  * the old name as the new one and back, a column's table as `from` names it.
  * Shallow: the strings stay the given hints'; free(*out) alone.

@@ -458,6 +458,49 @@ int diff_plan(struct diff_env *e, const struct strata_schema *from, const struct
 	return rc;
 }
 
+/* The schema a hint means, as the planner reads it: its own, or that of the table of its name in `to`. */
+static const char *hint_schema(const struct strata_rename_hint *h, const struct strata_schema *to)
+{
+	const char *table = h->kind == STRATA_OBJ_COLUMN ? h->parent : h->name;
+
+	if (h->schema || !table)
+		return h->schema;
+	for (size_t i = 0; i < to->n; i++)
+		if (to->objs[i].kind == STRATA_OBJ_TABLE && strcmp(to->objs[i].name, table) == 0)
+			return to->objs[i].schema;
+	return NULL;
+}
+
+size_t diff_hints_pending(struct diff_env *e, const struct strata_schema *from, const struct strata_schema *to,
+			  struct strata_rename_hint *h, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *schema = hint_schema(&h[i], to);
+		const char *parent = h[i].kind == STRATA_OBJ_COLUMN ? h[i].parent : NULL;
+		int done = strata_schema_find(from, h[i].kind, schema, parent, h[i].name) &&
+			   !strata_schema_find(from, h[i].kind, schema, parent, h[i].old_name);
+
+		if (done) {
+			if (e->c->verbose)
+				fprintf(stderr, "strata %s: %s:%d: %s %s is renamed from %s already: the hint has nothing "
+						"left to do\n",
+					e->cmd, h[i].file ? h[i].file : "?", h[i].line, strata_obj_kind_name(h[i].kind),
+					h[i].name, h[i].old_name);
+			continue;
+		}
+		if (i != k) {
+			struct strata_rename_hint t = h[k];
+
+			h[k] = h[i];
+			h[i] = t;
+		}
+		k++;
+	}
+	return k;
+}
+
 int diff_hints_reverse(const struct strata_rename_hint *h, size_t n, struct strata_rename_hint **out)
 {
 	size_t i, j;

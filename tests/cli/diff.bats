@@ -352,6 +352,14 @@ SQL
 	sqlite3 -bail a.db <plan.sql
 	diff <(sqlite_schema a.db) <(sqlite_schema want.db)
 	[ "$(sqlite_sql a.db "SELECT group_concat(full_name, ',') FROM (SELECT full_name FROM users ORDER BY id)")" = "ann,bob" ]
+	# the hint stays in the file: once applied it has nothing left to do, and the next change diffs as usual
+	echo "CREATE TABLE later (id INTEGER PRIMARY KEY);" >>want.sql
+	run --separate-stderr strata diff --from a.db --to want.sql
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"CREATE TABLE later"* ]]
+	[[ "$output" != *"RENAME COLUMN"* ]]
+	sqlite3 -bail a.db <<<"$output"
+	[ "$(sqlite_sql a.db "SELECT group_concat(full_name, ',') FROM (SELECT full_name FROM users ORDER BY id)")" = "ann,bob" ]
 }
 
 @test "postgres: renamed-from hints on a table and a column rename both; rows keep their values; the down renames back" {
