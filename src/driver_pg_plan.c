@@ -1114,8 +1114,11 @@ static void propagate(struct plan *pl, size_t *queue, size_t nq, unsigned char *
 				break;
 			case STRATA_OBJ_CONSTRAINT:
 			case STRATA_OBJ_INDEX:
-				/* ALTER COLUMN ... TYPE rebuilds them itself */
-				if (!retype)
+				/*
+				 * ALTER COLUMN ... TYPE rebuilds them itself, but for a
+				 * foreign key whose other side changes type too
+				 */
+				if (!retype || !nullcmp(attr(o, STRATA_ATTR_CONTYPE), STRATA_CONTYPE_FOREIGN))
 					recreate(pl, k, &queue, &nq);
 				break;
 			default: recreate(pl, k, &queue, &nq); break;
@@ -1422,6 +1425,27 @@ static void table_drops(struct plan *pl, size_t j, struct strata_buf *sql)
 	free(cols);
 }
 
+/* Whether from object j depends on nothing but its parent and the parent's columns. */
+static int only_parent_deps(const struct plan *pl, size_t j, size_t par)
+{
+	const struct strata_schema_obj *o = fobj(pl, j), *p = fobj(pl, par);
+
+	for (size_t d = 0; d < o->ndeps; d++) {
+		long k = key_find(&pl->f, o->deps[d]);
+		const struct strata_schema_obj *x;
+
+		if (k < 0 || (size_t)k == par)
+			continue;
+		x = fobj(pl, (size_t)k);
+		if (x->kind == STRATA_OBJ_COLUMN && !nullcmp(x->schema, p->schema) && !nullcmp(x->parent, p->name))
+			continue;
+		if (x->kind == STRATA_OBJ_SCHEMA || x->kind == STRATA_OBJ_EXTENSION)
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
 static void drop_one(struct plan *pl, size_t j, struct strata_buf *sql)
 {
 	const struct strata_schema_obj *o = fobj(pl, j);
@@ -1435,8 +1459,8 @@ static void drop_one(struct plan *pl, size_t j, struct strata_buf *sql)
 	}
 	if (!pl->fdrop[j] || o->kind == STRATA_OBJ_COLUMN || pl->frecreate[j] == 2)
 		return;
-	if (par >= 0 && pl->fdrop[par])
-		return; /* goes with its table, view or domain */
+	if (par >= 0 && pl->fdrop[par] && only_parent_deps(pl, j, (size_t)par))
+		return; /* goes with its table, view or domain (what it uses besides may go first) */
 	switch (o->kind) {
 	case STRATA_OBJ_GRANT:
 		if ((par = grant_target(&pl->f, o)) >= 0 && pl->fdrop[par])
@@ -1821,6 +1845,8 @@ static void column_change(struct plan *pl, const struct strata_schema_obj *t, si
 			strata_buf_adds(sql, "DROP DEFAULT;\n");
 	}
 	if (nn_change && !parent_does_it(pl, &pl->t, t, c->name, STRATA_ATTR_NOT_NULL)) {
+		if (attr(c, STRATA_ATTR_NOT_NULL) && !ib)
+			strata_buf_adds(&what, " (SET NOT NULL: fails if a row holds NULL)");
 		if (!attr(c, STRATA_ATTR_NOT_NULL)) {
 			alter_col(sql, s, tn, c->name);
 			strata_buf_adds(sql, "DROP NOT NULL;\n");
@@ -1909,6 +1935,23 @@ static void table_change(struct plan *pl, size_t fj, size_t ti, struct strata_bu
 		column_def(sql, c);
 		strata_buf_adds(sql, ";\n");
 		column_extras(pl, NULL, c, t->schema, t->name, sql);
+		if (attr(c, STRATA_ATTR_NOT_NULL) && !attr(c, STRATA_ATTR_DEFAULT) && !attr(c, "identity") &&
+		    !attr(c, "generated")) {
+			struct strata_buf w;
+
+			strata_buf_init(&w);
+			label(&w, "add", c);
+			strata_buf_adds(&w, " (NOT NULL without a default: fails on a table with rows; fill it in a "
+					    "migration of your own)");
+			strata_buf_addc(&w, '\0');
+			if (w.broken)
+				pl->rc = pl->rc ? pl->rc : STRATA_ENOMEM;
+			else
+				add_step(pl, STRATA_OBJ_COLUMN, 0, sql, w.buf);
+			strata_buf_release(&w);
+			strata_buf_reset(sql);
+			continue;
+		}
 		step_for(pl, c, 0, sql, "add");
 	}
 	/* after the columns: ATTACH PARTITION needs them */
@@ -1928,6 +1971,21 @@ static void enum_add(struct plan *pl, const struct strata_schema_obj *a, const s
 		free_labels(lb, nb);
 		pl->rc = STRATA_ENOMEM;
 		return;
+	}
+	/*
+	 * A new value cannot be used in the transaction that adds it ("unsafe use
+	 * of new value"): when what the plan creates or changes uses the type,
+	 * each ADD VALUE is a step of its own, committed before the rest.
+	 */
+	int own = 0;
+	size_t ti = (size_t)(b - pl->t.s->objs);
+
+	for (size_t u = 0; u < pl->t.nusers[ti] && !own; u++) {
+		size_t k = pl->t.users[ti][u];
+		long j = from_of(pl, k);
+
+		own = pl->tcreate[k] || j < 0 || (tobj(pl, k)->kind == STRATA_OBJ_COLUMN &&
+						  strata_plan_obj_differs(fobj(pl, (size_t)j), tobj(pl, k), NULL));
 	}
 	for (size_t k = 0; k < nb; k++) {
 		int old = 0, later_old = 0;
@@ -1951,6 +2009,8 @@ static void enum_add(struct plan *pl, const struct strata_schema_obj *a, const s
 			lit(sql, lb[k + 1]);
 		}
 		strata_buf_adds(sql, ";\n");
+		if (own)
+			step_for(pl, b, STRATA_STEP_NO_TRANSACTION, sql, "add a value (committed before it is used) to");
 	}
 	free_labels(la, na);
 	free_labels(lb, nb);
@@ -2312,6 +2372,22 @@ static void phase_creates(struct plan *pl)
 	strata_buf_release(&sql);
 }
 
+/* Whether a table the plan creates says "OWNED BY <ob>;" itself. */
+static int said_by_new_table(const struct plan *pl, const char *ob)
+{
+	for (size_t i = 0; i < pl->t.s->n; i++) {
+		const struct strata_schema_obj *t = tobj(pl, i);
+		const char *at;
+
+		if (t->kind != STRATA_OBJ_TABLE || !pl->tcreate[i] || !t->sql)
+			continue;
+		for (at = strstr(t->sql, " OWNED BY "); at; at = strstr(at + 1, " OWNED BY "))
+			if (!strncmp(at + 10, ob, strlen(ob)) && at[10 + strlen(ob)] == ';')
+				return 1;
+	}
+	return 0;
+}
+
 /* Phase 4: OWNED BY once the columns are there; VALIDATE once everything is added. */
 static void phase_late(struct plan *pl)
 {
@@ -2328,6 +2404,8 @@ static void phase_late(struct plan *pl)
 			continue;
 		if (j >= 0 && !pl->tcreate[i] && !nullcmp(ob, attr(fobj(pl, (size_t)j), "owned by")))
 			continue;
+		if (said_by_new_table(pl, ob))
+			continue; /* a new table's statements say it */
 		strata_buf_adds(&sql, "ALTER SEQUENCE ");
 		qn(&sql, o->schema, o->name);
 		strata_buf_addf(&sql, " OWNED BY %s;\n", ob);

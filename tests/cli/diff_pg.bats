@@ -189,6 +189,16 @@ setup() {
 	grep -q 'ADD CONSTRAINT ck2 CHECK ((p > 0)) NOT VALID;' plan.sql
 }
 
+@test "postgres diff: tables dropped with a foreign key between them; both sides of a foreign key change type" {
+	two_dbs "CREATE TABLE \"Document\" (id int PRIMARY KEY, \"templateId\" int); CREATE TABLE \"Template\" (id int PRIMARY KEY);
+		 ALTER TABLE \"Document\" ADD FOREIGN KEY (\"templateId\") REFERENCES \"Template\";
+		 CREATE TABLE f (id int PRIMARY KEY); CREATE TABLE g (id int PRIMARY KEY, f_id int REFERENCES f);" \
+		"CREATE TABLE f (id text PRIMARY KEY); CREATE TABLE g (id int PRIMARY KEY, f_id text REFERENCES f);"
+	roundtrip --allow-destructive
+	grep -q 'ALTER TABLE public."Document" DROP CONSTRAINT "Document_templateId_fkey";' plan.sql
+	grep -q 'ALTER TABLE public.g DROP CONSTRAINT g_f_id_fkey;' plan.sql
+}
+
 @test "postgres diff: partitions, inheritance, row level security, policies, rules, options, persistence, replica identity" {
 	two_dbs "CREATE TABLE p (id int NOT NULL, d date) PARTITION BY RANGE (d);
 		 CREATE TABLE p1 PARTITION OF p FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');

@@ -389,7 +389,7 @@ static void test_online_forms(void **state)
 	online_schema(a, 0);
 	online_schema(b, 1);
 	expect_plan(a, b, NULL,
-		    "-- alter column t.p_id\n"
+		    "-- alter column t.p_id (SET NOT NULL: fails if a row holds NULL)\n"
 		    "ALTER TABLE public.t ALTER COLUMN p_id SET NOT NULL;\n"
 		    "\n"
 		    "-- create constraint t_p_fk ON t\n"
@@ -401,7 +401,7 @@ static void test_online_forms(void **state)
 	assert_string_equal(sql, "-- strata:no-transaction\n"
 				 "-- Some statements below cannot run inside a transaction.\n"
 				 "\n"
-				 "-- alter column t.p_id\n"
+				 "-- alter column t.p_id (SET NOT NULL: fails if a row holds NULL)\n"
 				 "ALTER TABLE public.t ADD CONSTRAINT p_id_not_null CHECK (p_id IS NOT NULL) NOT VALID;\n"
 				 "\n"
 				 "-- create (NOT VALID, validated below) constraint t_p_fk ON t\n"
@@ -516,6 +516,84 @@ static void test_quoting_and_comments(void **state)
 	strata_schema_free(b);
 }
 
+static void grant(struct strata_schema *s, const char *on, const char *what, const char *sql)
+{
+	add(s, STRATA_OBJ_GRANT, on, what, sql);
+}
+
+/* Grants: revoked and given; a view created again gets its grants again. */
+static void test_grants(void **state)
+{
+	struct strata_schema *a = new_schema(), *b = new_schema();
+	struct strata_schema_obj *v;
+
+	(void)state;
+	table(a, "t", NULL, t_id);
+	table(b, "t", NULL, t_id);
+	grant(a, "TABLE t", "SELECT to app", "GRANT SELECT ON TABLE public.t TO app;\n");
+	grant(a, "TABLE t", "INSERT to bob with grant option", "GRANT INSERT ON TABLE public.t TO bob WITH GRANT OPTION;\n");
+	grant(b, "TABLE t", "SELECT to app", "GRANT SELECT ON TABLE public.t TO app;\n");
+	grant(b, "TABLE t", "UPDATE to app", "GRANT UPDATE ON TABLE public.t TO app;\n");
+	v = add(a, STRATA_OBJ_VIEW, NULL, "v", "CREATE VIEW public.v AS SELECT 1;\n");
+	attr(v, "definition", "SELECT 1;");
+	v = add(b, STRATA_OBJ_VIEW, NULL, "v", "CREATE VIEW public.v AS SELECT 2;\n");
+	attr(v, "definition", "SELECT 2;");
+	v = add(a, STRATA_OBJ_COLUMN, "v", "x", NULL);
+	v->position = 1;
+	attr(v, "type", "integer");
+	v = add(b, STRATA_OBJ_COLUMN, "v", "y", NULL);
+	v->position = 1;
+	attr(v, "type", "integer");
+	grant(a, "TABLE v", "SELECT to app", "GRANT SELECT ON TABLE public.v TO app;\n");
+	grant(b, "TABLE v", "SELECT to app", "GRANT SELECT ON TABLE public.v TO app;\n");
+	finish(a);
+	finish(b);
+	expect_plan(a, b, NULL,
+		    "-- drop grant INSERT to bob with grant option ON TABLE t\n"
+		    "REVOKE INSERT ON TABLE public.t FROM bob;\n"
+		    "\n"
+		    "-- drop (to create it again below) view v\n"
+		    "DROP VIEW public.v;\n"
+		    "\n"
+		    "-- create view v\n"
+		    "CREATE VIEW public.v AS SELECT 2;\n"
+		    "\n"
+		    "-- create grant UPDATE to app ON TABLE t\n"
+		    "GRANT UPDATE ON TABLE public.t TO app;\n"
+		    "\n"
+		    "-- create grant SELECT to app ON TABLE v\n"
+		    "GRANT SELECT ON TABLE public.v TO app;\n");
+	strata_schema_free(a);
+	strata_schema_free(b);
+}
+
+/* A new enum value that what the plan adds uses is committed first: a step of its own, outside a transaction. */
+static void test_enum_value_used_at_once(void **state)
+{
+	struct strata_schema *a = new_schema(), *b = new_schema();
+	struct strata_schema_plan *p;
+	char *sql;
+
+	(void)state;
+	enum_schema(a, "'a'");
+	enum_schema(b, "'a', 'b'");
+	attr(col(b, "t", "m"), "default", "'b'::public.mood");
+	sql = plan_sql(a, b, NULL, &p);
+	assert_string_equal(sql, "-- strata:no-transaction\n"
+				 "-- Some statements below cannot run inside a transaction.\n"
+				 "\n"
+				 "-- add a value (committed before it is used) to type mood\n"
+				 "ALTER TYPE public.mood ADD VALUE 'b';\n"
+				 "\n"
+				 "-- alter column t.m\n"
+				 "ALTER TABLE public.t ALTER COLUMN m SET DEFAULT 'b'::public.mood;\n");
+	assert_int_equal(p->steps[0].flags, STRATA_STEP_NO_TRANSACTION);
+	free(sql);
+	strata_schema_plan_free(p);
+	strata_schema_free(a);
+	strata_schema_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -531,6 +609,8 @@ int main(void)
 		cmocka_unit_test(test_fk_cycle),
 		cmocka_unit_test(test_function_recreated_with_trigger),
 		cmocka_unit_test(test_quoting_and_comments),
+		cmocka_unit_test(test_grants),
+		cmocka_unit_test(test_enum_value_used_at_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
