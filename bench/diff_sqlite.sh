@@ -17,7 +17,10 @@
 # (`.schema`, the floor for any tool that compares two databases) and to run
 # the hand-written migration itself. Exit 1 when a pair fails.
 #
-#   bench/diff_sqlite.sh [--data] [--pairs N] [--work DIR]
+#   bench/diff_sqlite.sh [--data] [--down] [--pairs N] [--work DIR]
+#
+# --down replays the pairs backwards (state i+1 to state i: what
+# `strata diff --down` and `create --from-schema` write as the down).
 #
 # STRATA_BIN: the binary (default ./build/strata); the corpus is
 # ../shared/corpus/sqlite-vaultwarden beside the repository, or STRATA_CORPUS_DIR.
@@ -28,14 +31,15 @@ STRATA=${STRATA_BIN:-$here/build/strata}
 CORPUS=${STRATA_CORPUS_DIR:-$here/../shared/corpus}
 MIG=$CORPUS/sqlite-vaultwarden/migrations
 ROWS=$here/tests/cli/rows_sqlite.py
-data=0 pairs= work=
+data=0 pairs= work= down=0
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--data) data=1 ;;
+	--down) down=1 ;;
 	--pairs) pairs=$2; shift ;;
 	--work) work=$2; shift ;;
-	*) echo "usage: $0 [--data] [--pairs N] [--work DIR]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--data] [--down] [--pairs N] [--work DIR]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -82,6 +86,7 @@ passed=0 failed=0 destructive=0 rebuilds=0 data_ok=0 data_failed=0 data_checked=
 diff_ns=0 schema_ns=0 mig_ns=0
 for ((i = 0; i < n; i++)); do
 	a=$work/s_$i.db b=$work/s_$((i + 1)).db d=$work/pair_$i
+	[ $down = 1 ] && a=$work/s_$((i + 1)).db b=$work/s_$i.db
 	rm -rf "$d"
 	mkdir -p "$d/migrations"
 	t0=$(now)
@@ -97,11 +102,14 @@ for ((i = 0; i < n; i++)); do
 	t1=$(now)
 	schema_ns=$((schema_ns + t1 - t0))
 	cp "$a" "$d/hand.db"
+	hand=${ups[$i]}
+	[ $down = 1 ] && hand=${hand%.up.sql}.down.sql
 	t0=$(now)
-	sqlite3 "$d/hand.db" <"${ups[$i]}" >/dev/null 2>&1
+	sqlite3 "$d/hand.db" <"$hand" >/dev/null 2>&1
 	t1=$(now)
 	mig_ns=$((mig_ns + t1 - t0))
 	label="pair $i -> $((i + 1)) ($(basename "${ups[$i]}" .up.sql))"
+	[ $down = 1 ] && label="pair $((i + 1)) -> $i (down of $(basename "${ups[$i]}" .up.sql))"
 	if [ $rc -ne 0 ]; then
 		echo "$label: diff failed: $(cat "$d/diff.err")"
 		failed=$((failed + 1))
@@ -143,7 +151,7 @@ for ((i = 0; i < n; i++)); do
 			# loud is allowed (a new NOT NULL column the rows have no value for), silent loss is not:
 			# the failed diff must leave every row and the schema as they were
 			if python3 "$ROWS" compare "$d/rows.json" "$d/rows.db" >/dev/null && [ "$(master "$d/rows.db")" = "$(master "$a")" ]; then
-				echo "$label: data: the diff fails on rows, loudly, and rolls back whole: $(grep -m1 -o '[^ ]*constraint failed[^;]*' "$d/rows_up.err")"
+				echo "$label: data: the diff fails on rows, loudly, and rolls back whole: $(grep -m1 -o '[A-Z ]*constraint failed[^;]*' "$d/rows_up.err")"
 				data_refused=$((data_refused + 1))
 			else
 				echo "$label: data: the diff fails on rows and leaves them changed: $(head -3 "$d/rows_up.err")"
@@ -162,6 +170,7 @@ for ((i = 0; i < n; i++)); do
 done
 
 ms() { awk -v ns="$1" -v k="$2" 'BEGIN { printf "%.1f", (k ? ns / k : 0) / 1e6 }'; }
+[ $down = 1 ] && echo "(down: each pair from the later state to the earlier)"
 echo "vaultwarden (SQLite): $passed/$n pairs exact (sqlite_master equal, second diff empty); $failed failed"
 echo "  plans: $destructive flagged destructive, $rebuilds table rebuilds in all"
 if [ $data = 1 ]; then

@@ -109,6 +109,8 @@ static int sim_exec(struct planner *pl, const char *sql)
 /* The table's (from or to) entry by object. */
 static struct tb *tb_of(struct planner *pl, const struct strata_schema_obj *o, int in_to)
 {
+	if (!o)
+		return NULL;
 	for (size_t i = 0; i < pl->ntb; i++)
 		if ((in_to ? pl->tb[i].t : pl->tb[i].f) == o)
 			return &pl->tb[i];
@@ -589,6 +591,19 @@ static void rename_tables(struct planner *pl)
 			strata_buf_init(&w);
 			strata_buf_adds(&b, "ALTER TABLE ");
 			strata_buf_add_ident(&b, t->f->name);
+			if (nocase_eq(t->f->name, t->t->name)) {
+				/* SQLite's names have no case: "users" to "Users" goes through another name */
+				struct strata_buf tmp;
+
+				strata_buf_init(&tmp);
+				strata_buf_addf(&tmp, "strata_rename_%s", t->t->name);
+				strata_buf_adds(&b, " RENAME TO ");
+				strata_buf_add_ident(&b, tmp.buf ? tmp.buf : "");
+				strata_buf_adds(&b, ";\nALTER TABLE ");
+				strata_buf_add_ident(&b, tmp.buf ? tmp.buf : "");
+				oom(pl, &tmp);
+				strata_buf_release(&tmp);
+			}
 			strata_buf_adds(&b, " RENAME TO ");
 			strata_buf_add_ident(&b, t->t->name);
 			strata_buf_adds(&b, ";\n");
@@ -637,7 +652,6 @@ static void add_col_name(struct strata_buf *b, const struct strata_schema_obj *c
 static void rename_columns(struct planner *pl, struct tb *t, const struct strata_schema_obj *const *fc, size_t nf,
 			   const struct strata_schema_obj *const *tc, size_t nt)
 {
-	struct strata_buf b;
 	int any = 0;
 
 	for (size_t i = 0; i < nt; i++) {
@@ -655,7 +669,6 @@ static void rename_columns(struct planner *pl, struct tb *t, const struct strata
 	}
 	if (!any || t->virt)
 		return;
-	strata_buf_init(&b);
 	for (size_t i = 0; i < nt && !pl->rc; i++) {
 		const struct strata_schema_obj *was = from_of(pl, tc[i]);
 		struct strata_buf s, w;
@@ -679,7 +692,6 @@ static void rename_columns(struct planner *pl, struct tb *t, const struct strata
 		strata_buf_release(&s);
 		strata_buf_release(&w);
 	}
-	strata_buf_release(&b);
 	t->col_renames = 1;
 }
 
@@ -1110,6 +1122,69 @@ static void drop_gone_tables(struct planner *pl)
 	free(done);
 }
 
+/* Does table t's desired form reference `other` (a pending table) through a foreign key? */
+static int waits_for(struct planner *pl, const struct tb *t, const struct tb *other)
+{
+	for (size_t i = 0; i < pl->to->n; i++) {
+		const struct strata_schema_obj *o = &pl->to->objs[i];
+
+		if (o->kind == STRATA_OBJ_CONSTRAINT && o->parent && strcmp(o->parent, t->t->name) == 0 &&
+		    nocase_eq(strata_schema_attr_get(o, "references"), other->t->name))
+			return 1;
+	}
+	return 0;
+}
+
+/* The ALTERs or rebuild of each paired table, in the desired order, parents first where a foreign key asks. */
+static void change_tables(struct planner *pl)
+{
+	const struct strata_schema *to = pl->to;
+	struct tb **pending = calloc(pl->ntb ? pl->ntb : 1, sizeof(*pending));
+	size_t n = 0;
+	int progress = 1;
+
+	if (!pending) {
+		pl->rc = STRATA_ENOMEM;
+		return;
+	}
+	for (size_t k = 0; k < to->n; k++) {
+		struct tb *t;
+
+		if (to->objs[pl->oto[k]].kind != STRATA_OBJ_TABLE)
+			continue;
+		t = tb_of(pl, &to->objs[pl->oto[k]], 1);
+		if (t && t->f && !t->virt && (t->rebuild || t->alters.len))
+			pending[n++] = t;
+	}
+	while (n && progress && !pl->rc) {
+		progress = 0;
+		for (size_t i = 0; i < n && !pl->rc; i++) {
+			int blocked = 0;
+
+			for (size_t j = 0; j < n && !blocked; j++)
+				blocked = j != i && waits_for(pl, pending[i], pending[j]);
+			if (blocked)
+				continue;
+			if (pending[i]->rebuild)
+				rebuild(pl, pending[i]);
+			else
+				emit_alters(pl, pending[i]);
+			memmove(&pending[i], &pending[i + 1], (n - i - 1) * sizeof(*pending));
+			n--;
+			i--;
+			progress = 1;
+		}
+	}
+	/* a cycle: in the desired order (each rebuild checks what it can) */
+	for (size_t i = 0; i < n && !pl->rc; i++) {
+		if (pending[i]->rebuild)
+			rebuild(pl, pending[i]);
+		else
+			emit_alters(pl, pending[i]);
+	}
+	free(pending);
+}
+
 static void plan(struct planner *pl)
 {
 	const struct strata_schema *from = pl->from, *to = pl->to;
@@ -1178,20 +1253,8 @@ static void plan(struct planner *pl)
 		if (o->kind == STRATA_OBJ_TABLE && !from_of(pl, o))
 			create_obj(pl, o);
 	}
-	/* 4. changed tables */
-	for (size_t k = 0; k < to->n && !pl->rc; k++) {
-		struct tb *t;
-
-		if (to->objs[pl->oto[k]].kind != STRATA_OBJ_TABLE)
-			continue;
-		t = tb_of(pl, &to->objs[pl->oto[k]], 1);
-		if (!t || !t->f || t->virt)
-			continue;
-		if (t->rebuild)
-			rebuild(pl, t);
-		else
-			emit_alters(pl, t);
-	}
+	/* 4. changed tables, parents before the children whose new foreign keys need their new keys */
+	change_tables(pl);
 	/* 5. gone tables */
 	if (!pl->rc)
 		drop_gone_tables(pl);

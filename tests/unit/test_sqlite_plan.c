@@ -406,6 +406,25 @@ static void test_only_order_is_left(void **state)
 	done(&pd);
 }
 
+static void test_parents_rebuilt_first(void **state)
+{
+	struct planned pd;
+	const char *from = "CREATE TABLE c (id INTEGER PRIMARY KEY, pk TEXT); CREATE TABLE p (id INTEGER PRIMARY KEY, k TEXT);";
+	const char *c, *p;
+
+	(void)state;
+	/* c's new foreign key needs p's new UNIQUE: p first, though c comes first by name */
+	plan(&pd, from, "CREATE TABLE c (id INTEGER PRIMARY KEY, pk TEXT REFERENCES p (k));"
+			"CREATE TABLE p (id INTEGER PRIMARY KEY, k TEXT UNIQUE);");
+	c = strstr(pd.sql, "-- rebuild table c (");
+	p = strstr(pd.sql, "-- rebuild table p (");
+	assert_non_null(c);
+	assert_non_null(p);
+	assert_true(p < c);
+	assert_applies(&pd, from, "INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1, 'a');");
+	done(&pd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_gone_parent_drop_keeps_foreign_keys_off),
 		cmocka_unit_test(test_virtual_table_change_is_not_handled),
 		cmocka_unit_test(test_only_order_is_left),
+		cmocka_unit_test(test_parents_rebuilt_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
