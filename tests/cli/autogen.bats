@@ -486,3 +486,20 @@ refusals() {
 	[ -z "$(pg_sql "$db" "SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'")" ]
 	no_scratch_left
 }
+
+@test "a rename hint the migrations applied already stays in the schema file: the next create goes on" {
+	layout_dir pair sqlite
+	write_schema
+	strata -d sqlite:app.db create first --from-schema schema.sql -q >/dev/null
+	# the schema file keeps its hint and grows a column
+	sed -i 's/^    email text$/    email text,\n    phone text/' schema.sql
+	grep -q phone schema.sql
+	run --separate-stderr strata -d sqlite:app.db create second --from-schema schema.sql
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"phone"* ]]
+	[[ "$(cat migrations/*_second.up.sql)" != *"RENAME COLUMN"* ]]
+	run --separate-stderr strata -d sqlite:app.db up
+	[ "$status" -eq 0 ]
+	run --separate-stderr strata -d sqlite:app.db check --against schema.sql
+	[ "$status" -eq 0 ]
+}
