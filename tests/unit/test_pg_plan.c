@@ -567,6 +567,25 @@ static void test_grants(void **state)
 	strata_schema_free(b);
 }
 
+/* A grant on a renamed table stays as it is: renamed with it, neither revoked nor given. */
+static void test_grant_on_renamed_table(void **state)
+{
+	struct strata_schema *a = new_schema(), *b = new_schema();
+	struct strata_rename_hint h = { .kind = STRATA_OBJ_TABLE, .name = "people", .old_name = "users" };
+	struct strata_plan_opts o = { .renames = &h, .nrenames = 1 };
+
+	(void)state;
+	table(a, "users", NULL, t_id);
+	table(b, "people", NULL, t_id);
+	grant(a, "TABLE users", "SELECT to app", "GRANT SELECT ON TABLE public.users TO app;\n");
+	grant(b, "TABLE people", "SELECT to app", "GRANT SELECT ON TABLE public.people TO app;\n");
+	finish(a);
+	finish(b);
+	expect_plan(a, b, &o, "-- rename table people\nALTER TABLE public.users RENAME TO people;\n");
+	strata_schema_free(a);
+	strata_schema_free(b);
+}
+
 /* A new enum value that what the plan adds uses is committed first: a step of its own, outside a transaction. */
 static void test_enum_value_used_at_once(void **state)
 {
@@ -610,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_function_recreated_with_trigger),
 		cmocka_unit_test(test_quoting_and_comments),
 		cmocka_unit_test(test_grants),
+		cmocka_unit_test(test_grant_on_renamed_table),
 		cmocka_unit_test(test_enum_value_used_at_once),
 	};
 
