@@ -29,11 +29,17 @@
  * CHECK constraint says so), the transaction rolls back whole.
  *
  * Order of a plan: views, triggers and indexes that go or change are
- * dropped first (views that name a rebuilt table too); tables renamed, then
- * columns; new tables; per table its ALTERs or its rebuild; gone tables
- * dropped (children first, foreign keys off around a parent that a table
- * still references); then indexes, views and triggers created in the
+ * dropped first (views that name a rebuilt table too: they are created again
+ * at the end, outside the rebuild's transaction); tables renamed (a change
+ * of case through another name), then columns; new tables; per table its
+ * ALTERs or its rebuild, a parent before a child whose new foreign key needs
+ * the parent's new key; gone tables dropped (children first, foreign keys
+ * off around a parent that a table still references: with them on, DROP
+ * TABLE deletes child rows); then indexes, views and triggers created in the
  * desired schema's dependency order.
+ *
+ * The rebuild ends with PRAGMA foreign_keys=ON, as SQLite's procedure does
+ * for a connection that had them on: SQL cannot ask what the setting was.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -425,6 +425,20 @@ static void test_parents_rebuilt_first(void **state)
 	done(&pd);
 }
 
+static void test_rename_of_case_goes_through_another_name(void **state)
+{
+	struct planned pd;
+	const char *from = "CREATE TABLE users (id INTEGER PRIMARY KEY);";
+	struct strata_rename_hint h = {.kind = STRATA_OBJ_TABLE, .name = "Users", .old_name = "users"};
+
+	(void)state;
+	plan_hinted(&pd, from, "CREATE TABLE \"Users\" (id INTEGER PRIMARY KEY);", &h, 1);
+	assert_sql(&pd, "-- rename table users to Users\nALTER TABLE \"users\" RENAME TO \"strata_rename_Users\";\n"
+			"ALTER TABLE \"strata_rename_Users\" RENAME TO \"Users\";\n");
+	assert_applies(&pd, from, "INSERT INTO users VALUES (1);");
+	done(&pd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_virtual_table_change_is_not_handled),
 		cmocka_unit_test(test_only_order_is_left),
 		cmocka_unit_test(test_parents_rebuilt_first),
+		cmocka_unit_test(test_rename_of_case_goes_through_another_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
