@@ -880,7 +880,7 @@ static int create_from_schema(struct cli *c, const char *dir, const char *name)
 	struct strata_rename_hint *hints = NULL, *rev = NULL;
 	struct strata_schema_diff *d = NULL, *left = NULL;
 	struct strata_err err;
-	size_t cuts[MAX_PARTS], nparts = 0, nhints = 0, i, k;
+	size_t cuts[MAX_PARTS], nparts = 0, nhints = 0, npending, i, k;
 	int allow = plan_flag("allow-destructive"), online = plan_flag("online"), rc;
 
 	if (allow < 0 || online < 0) {
@@ -930,19 +930,22 @@ static int create_from_schema(struct cli *c, const char *dir, const char *name)
 				co.from_schema);
 		goto out;
 	}
-	rc = diff_plan(&e, from, to, online ? STRATA_PLAN_ONLINE : 0, 0, hints, nhints, &up, &left);
+	/* hints the migrations applied already (the schema file keeps them) are set aside */
+	npending = diff_hints_pending(&e, from, to, hints, nhints);
+	rc = diff_plan(&e, from, to, online ? STRATA_PLAN_ONLINE : 0, 0, hints, npending, &up, &left);
 	if (rc)
 		goto out;
-	if (!up->n && !up->nunhandled) {
+	/* an empty plan for schemas that differ is refused here too (what is left is what differs) */
+	rc = diff_refusal(&e, "the migration", up, left, allow);
+	if (rc) {
+		rc = nothing_written(rc);
+		goto out;
+	}
+	if (!up->n) {
 		if (!c->quiet)
 			fprintf(stderr, "strata create: no changes: the migrations already make the schema %s makes; "
 					"nothing written\n",
 				co.from_schema);
-		goto out;
-	}
-	rc = diff_refusal(&e, "the migration", up, left, allow);
-	if (rc) {
-		rc = nothing_written(rc);
 		goto out;
 	}
 	/* the parts: cut where running in a transaction or not changes */
@@ -966,7 +969,9 @@ static int create_from_schema(struct cli *c, const char *dir, const char *name)
 		from = to = NULL;
 	} else {
 		strata_err_clear(&err);
-		rc = strata_schema_plan_states(e.scratch, from, up, cuts, nparts, 0, states, &err);
+		/* where the plan was verified: without --scratch-setup's objects, which `from` holds already */
+		rc = strata_schema_plan_states(e.vscratch ? e.vscratch : e.scratch, from, up, cuts, nparts, 0, states,
+					       &err);
 		if (rc) {
 			rc = nothing_written(out_error_release(c, rc, &err));
 			goto out;
@@ -979,7 +984,7 @@ static int create_from_schema(struct cli *c, const char *dir, const char *name)
 		goto out;
 	}
 	for (k = 0; k < nparts; k++) {
-		size_t nrev = strata_rename_hints_back(hints, nhints, states[k + 1], states[k], rev);
+		size_t nrev = strata_rename_hints_back(hints, npending, states[k + 1], states[k], rev);
 
 		strata_schema_diff_free(left);
 		left = NULL;

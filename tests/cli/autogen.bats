@@ -460,3 +460,46 @@ refusals() {
 	[ "$status" -eq 0 ]
 	[ "$(sqlite_sql app.db "SELECT count(*) FROM posts")" = 1 ]
 }
+
+@test "postgres --online with --scratch-setup: what the setup makes is in both schemas, and the parts still come out" {
+	require_pg
+	db=$(new_db pg)
+	echo 'CREATE TABLE tenants (id integer PRIMARY KEY);' >setup.sql
+	pg_sql "$db" 'CREATE TABLE tenants (id integer PRIMARY KEY)'
+	write_migration migrations 001 init 'CREATE TABLE users (id integer PRIMARY KEY, tenant_id integer REFERENCES tenants (id), email text);' \
+		'DROP TABLE users;'
+	cat >schema.sql <<-'EOF2'
+	CREATE TABLE users (id integer PRIMARY KEY, tenant_id integer REFERENCES tenants (id), email text, name text);
+	CREATE INDEX users_email ON users (email);
+	EOF2
+	run --separate-stderr strata -d "$db" create more --from-schema schema.sql --online --scratch-setup setup.sql
+	[ "$status" -eq 0 ]
+	[ -f migrations/*_more.up.sql ]
+	[ -f migrations/*_more_no_transaction.up.sql ]
+	[[ "$(cat migrations/*_more.up.sql)" != *tenants* ]]
+	run --separate-stderr strata -d "$db" up
+	[ "$status" -eq 0 ]
+	run --separate-stderr strata -d "$db" check --against schema.sql --scratch-setup setup.sql
+	[ "$status" -eq 0 ]
+	run --separate-stderr strata -d "$db" down 2 -y
+	[ "$status" -eq 0 ]
+	[ -z "$(pg_sql "$db" "SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'")" ]
+	no_scratch_left
+}
+
+@test "a rename hint the migrations applied already stays in the schema file: the next create goes on" {
+	layout_dir pair sqlite
+	write_schema
+	strata -d sqlite:app.db create first --from-schema schema.sql -q >/dev/null
+	# the schema file keeps its hint and grows a column
+	sed -i 's/^    email text$/    email text,\n    phone text/' schema.sql
+	grep -q phone schema.sql
+	run --separate-stderr strata -d sqlite:app.db create second --from-schema schema.sql
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"phone"* ]]
+	[[ "$(cat migrations/*_second.up.sql)" != *"RENAME COLUMN"* ]]
+	run --separate-stderr strata -d sqlite:app.db up
+	[ "$status" -eq 0 ]
+	run --separate-stderr strata -d sqlite:app.db check --against schema.sql
+	[ "$status" -eq 0 ]
+}
