@@ -80,8 +80,12 @@ extern const struct cli_option down_options[], sql_options[], ignore_options[], 
 extern const struct cli_option *create_tables[];
 /* cmd_schema.c: check's and test's */
 extern const struct cli_option scratch_options[], check_options[], test_options[];
-/* cmd_diff.c: diff's */
-extern const struct cli_option diff_options[];
+/* cmd_diff.c: diff's, and what shapes a plan (diff's and create --from-schema's: --allow-destructive, --online) */
+extern const struct cli_option diff_options[], plan_options[];
+extern struct plan_flags {
+	int allow_destructive; /* --allow-destructive */
+	int online;            /* --online */
+} plan_flags;
 /* cmd_dump.c: dump's, and up's --dump FILE */
 extern const struct cli_option dump_options[], dump_file_options[];
 /* Every table, in the order help lists them and the parser looks (main.c), NULL-ended. */

@@ -61,29 +61,13 @@ const struct cli_option create_options[] = {
 };
 
 /*
- * --from-schema works as strata diff does, with diff's own rows of
- * --allow-destructive and --online: the tail of diff_options from
- * --allow-destructive on, without its --to and --down. A table is a row
- * pointer, and the tail's is found by name before the command line is
- * parsed (plan_tail; plan_flag reads the values by name). Scratch databases
- * are made on -d's server or --scratch's.
+ * --from-schema works as strata diff does, with the same --allow-destructive
+ * and --online (plan_options). Scratch databases are made on -d's server or
+ * --scratch's.
  */
-static const struct cli_option no_rows[] = { { 0 } };
 const struct cli_option *create_tables[] = {
-	source_options, config_options, create_options, scratch_options, no_rows, output_options, NULL,
+	source_options, config_options, create_options, scratch_options, plan_options, output_options, NULL,
 };
-#define PLAN_TABLE 4 /* the slot of create_tables that plan_tail fills */
-
-__attribute__((constructor)) static void plan_tail(void)
-{
-	const struct cli_option *o;
-
-	for (o = diff_options; o->longname; o++)
-		if (!strcmp(o->longname, "allow-destructive")) {
-			create_tables[PLAN_TABLE] = o;
-			return;
-		}
-}
 
 const struct command create_command = {
 	"create", cmd_create, WANT_SOURCE | SCRATCH, "NAME",
@@ -770,7 +754,6 @@ out:
 }
 
 static int create_from_schema(struct cli *c, const char *dir, const char *name);
-static int plan_flag(const char *name);
 
 int cmd_create(struct cli *c)
 {
@@ -783,7 +766,7 @@ int cmd_create(struct cli *c)
 		return rc;
 	if (co.from_schema)
 		return create_from_schema(c, dir, slug);
-	if (plan_flag("allow-destructive") > 0 || plan_flag("online") > 0) {
+	if (plan_flags.allow_destructive || plan_flags.online) {
 		fprintf(stderr, "strata create: --allow-destructive and --online shape the migration --from-schema FILE "
 				"writes: give the desired schema with --from-schema FILE\n");
 		return 2;
@@ -792,17 +775,6 @@ int cmd_create(struct cli *c)
 }
 
 /* ------------------------------------------------------------ --from-schema */
-
-/* diff's flag `name` (--allow-destructive, --online), as given; -1 when diff_options has no such row. */
-static int plan_flag(const char *name)
-{
-	const struct cli_option *o;
-
-	for (o = create_tables[PLAN_TABLE]; o->longname; o++)
-		if (!strcmp(o->longname, name) && o->kind == OPT_FLAG)
-			return *(const int *)o->value;
-	return -1;
-}
 
 /* A plan of some of another's steps (borrowed: never strata_schema_plan_free it). */
 static struct strata_schema_plan sub_plan(const struct strata_schema_plan *p, size_t lo, size_t hi)
@@ -881,13 +853,8 @@ static int create_from_schema(struct cli *c, const char *dir, const char *name)
 	struct strata_schema_diff *d = NULL, *left = NULL;
 	struct strata_err err;
 	size_t cuts[MAX_PARTS], nparts = 0, nhints = 0, npending, i, k;
-	int allow = plan_flag("allow-destructive"), online = plan_flag("online"), rc;
+	int allow = plan_flags.allow_destructive, online = plan_flags.online, rc;
 
-	if (allow < 0 || online < 0) {
-		fprintf(stderr, "strata create: diff's --allow-destructive and --online rows are not where create looks "
-				"for them (a bug of strata's)\n");
-		return 1;
-	}
 	if (diff_src_kind(co.from_schema) != DIFF_SRC_SQL) {
 		fprintf(stderr, "strata create: --from-schema %s: give the desired schema as a .sql file (a database or a "
 				"directory to compare with: strata diff --from %s --to ...)\n",

@@ -26,9 +26,22 @@
 static struct {
 	const char *to;        /* --to SRC */
 	int down;              /* --down */
-	int allow_destructive; /* --allow-destructive */
-	int online;            /* --online */
 } dx;
+
+struct plan_flags plan_flags;
+
+/* What shapes a plan, diff's and create --from-schema's alike. */
+const struct cli_option plan_options[] = {
+	{ .longname = "allow-destructive", .kind = OPT_FLAG, .value = &plan_flags.allow_destructive,
+	  .flags = OPTF_STRICT, .bad = "%s: only strata diff and create --from-schema take it (strata %s)",
+	  .help = "with diff and create --from-schema: keep steps that drop tables, columns or types, or narrow "
+		  "a type (refused otherwise)" },
+	{ .longname = "online", .kind = OPT_FLAG, .value = &plan_flags.online, .flags = OPTF_STRICT,
+	  .bad = "%s: only strata diff and create --from-schema take it (strata %s)",
+	  .help = "with diff and create --from-schema: lock-aware PostgreSQL forms: indexes CONCURRENTLY, "
+		  "constraints NOT VALID then VALIDATE" },
+	{ 0 },
+};
 
 const struct cli_option diff_options[] = {
 	{ .longname = "to", .kind = OPT_STRING, .value = &dx.to, .arg = "SRC", .flags = OPTF_STRICT,
@@ -38,19 +51,11 @@ const struct cli_option diff_options[] = {
 	  .bad = "%s: only strata diff takes it (strata %s; to roll back, strata down)",
 	  .help = "with diff: also print the reverse plan (--to back to --from) after the line \""
 		  "-- strata diff: down ...\"" },
-	{ .longname = "allow-destructive", .kind = OPT_FLAG, .value = &dx.allow_destructive, .flags = OPTF_STRICT,
-	  .bad = "%s: only strata diff takes it (strata %s)",
-	  .help = "with diff: print a plan that drops tables, columns or types, or narrows a type (refused "
-		  "otherwise)" },
-	{ .longname = "online", .kind = OPT_FLAG, .value = &dx.online, .flags = OPTF_STRICT,
-	  .bad = "%s: only strata diff takes it (strata %s)",
-	  .help = "with diff: lock-aware PostgreSQL forms: indexes CONCURRENTLY, constraints NOT VALID then "
-		  "VALIDATE" },
 	{ 0 },
 };
 
 static const struct cli_option *const diff_tables[] = {
-	target_options, config_options, table_options, scratch_options, adopt_options, diff_options, json_options,
+	target_options, config_options, table_options, scratch_options, adopt_options, diff_options, plan_options, json_options,
 	output_options, NULL,
 };
 
@@ -113,12 +118,12 @@ static int one_way(struct diff_env *e, const char *label, const struct strata_sc
 		   const struct strata_schema *to, const struct strata_rename_hint *h, size_t nh,
 		   struct strata_schema_plan **p, struct strata_schema_diff **left, int *refused)
 {
-	int rc = diff_plan(e, from, to, dx.online ? STRATA_PLAN_ONLINE : 0, 0, h, nh, p, left);
+	int rc = diff_plan(e, from, to, plan_flags.online ? STRATA_PLAN_ONLINE : 0, 0, h, nh, p, left);
 
 	*refused = 0;
 	if (rc)
 		return rc;
-	rc = diff_refusal(e, label, *p, *left, dx.allow_destructive);
+	rc = diff_refusal(e, label, *p, *left, plan_flags.allow_destructive);
 	*refused = rc != 0;
 	return 0;
 }

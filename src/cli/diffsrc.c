@@ -528,12 +528,13 @@ int diff_refusal(struct diff_env *e, const char *label, const struct strata_sche
 		 const struct strata_schema_diff *left, int allow_destructive)
 {
 	const char *cmd = e->cmd;
+	const char *done = strcmp(cmd, "diff") == 0 ? "printed" : "written"; /* create writes files */
 	size_t i, ndestr = 0;
 	int bad = 0;
 
 	if (p->nunhandled) {
-		fprintf(stderr, "strata %s: %s cannot express everything that differs, so none of it is printed:\n", cmd,
-			label);
+		fprintf(stderr, "strata %s: %s cannot express everything that differs, so none of it is %s:\n", cmd,
+			label, done);
 		for (i = 0; i < p->nunhandled; i++)
 			fprintf(stderr, "  not handled: %s\n", p->unhandled[i]);
 		fprintf(stderr, "  write these changes by hand in a migration of your own (strata create NAME), then "
@@ -544,8 +545,8 @@ int diff_refusal(struct diff_env *e, const char *label, const struct strata_sche
 		if (p->steps[i].flags & STRATA_STEP_DESTRUCTIVE)
 			ndestr++;
 	if (ndestr && !allow_destructive) {
-		fprintf(stderr, "strata %s: %s has %zu destructive step%s (data would be lost), so it is not printed:\n",
-			cmd, label, ndestr, ndestr == 1 ? "" : "s");
+		fprintf(stderr, "strata %s: %s has %zu destructive step%s (data would be lost), so it is not %s:\n",
+			cmd, label, ndestr, ndestr == 1 ? "" : "s", done);
 		for (i = 0; i < p->n; i++)
 			if (p->steps[i].flags & STRATA_STEP_DESTRUCTIVE)
 				fprintf(stderr, "  destructive: %s\n", p->steps[i].what);

@@ -40,7 +40,7 @@ const struct cli_option *const option_tables[] = {
 	target_options, source_options, config_options, table_options, run_options, change_options,
 	fleet_options, down_options, create_options, history_options, dry_run_options, sql_options,
 	ignore_options, adopt_options, json_options, yes_options, drop_options, output_options, status_options,
-	wait_options, scratch_options, check_options, test_options, dump_options, diff_options,
+	wait_options, scratch_options, check_options, test_options, dump_options, diff_options, plan_options,
 	dump_file_options, NULL,
 };
 
