@@ -18,8 +18,12 @@
  *      ADD VALUE, CREATE OR REPLACE for views and functions, COMMENT ON...);
  *      foreign keys are constraint objects of their own, so that cycles
  *      between tables are broken by adding them after the tables;
- *   4. what must wait for all of it: OWNED BY of sequences, and with
- *      STRATA_PLAN_ONLINE the VALIDATE CONSTRAINT of what was added NOT VALID.
+ *   4. what must wait for all of it: OWNED BY of sequences, the types that
+ *      go (their columns changed type in 3), and with STRATA_PLAN_ONLINE the
+ *      VALIDATE CONSTRAINT of what was added NOT VALID.
+ * Pairs the caller's match does not make are added here when the objects
+ * are the same but for their names (a key named after a renamed table, a
+ * grant on a renamed table); texts are compared across the renames.
  * What cannot be expressed goes to strata_plan_unhandled, never omitted.
  */
 #include <ctype.h>
@@ -1446,18 +1450,26 @@ static int only_parent_deps(const struct plan *pl, size_t j, size_t par)
 	return 1;
 }
 
-static void drop_one(struct plan *pl, size_t j, struct strata_buf *sql)
+/*
+ * The drop of from object j (in phase 2); with `late`, only the types that
+ * go (in phase 4: the columns that used them changed type in phase 3).
+ */
+static void drop_one(struct plan *pl, size_t j, struct strata_buf *sql, int late)
 {
 	const struct strata_schema_obj *o = fobj(pl, j);
 	long par = parent_of(&pl->f, o);
 	const char *sch = schema_now(pl, o), *parent = parent_now(pl, o), *v;
 	unsigned fl = 0;
 
+	if (late && o->kind != STRATA_OBJ_TYPE)
+		return;
 	if (o->kind == STRATA_OBJ_TABLE && !pl->fdrop[j]) {
 		table_drops(pl, j, sql);
 		return;
 	}
 	if (!pl->fdrop[j] || o->kind == STRATA_OBJ_COLUMN || pl->frecreate[j] == 2)
+		return;
+	if ((o->kind == STRATA_OBJ_TYPE && !pl->frecreate[j]) != (late != 0))
 		return;
 	if (par >= 0 && pl->fdrop[par] && only_parent_deps(pl, j, (size_t)par))
 		return; /* goes with its table, view or domain (what it uses besides may go first) */
@@ -1521,7 +1533,7 @@ static void phase_drops(struct plan *pl)
 		step_for(pl, tobj(pl, (size_t)i), 0, &sql, "disown");
 	}
 	for (size_t n = pl->f.s->n; n-- > 0 && !pl->rc;)
-		drop_one(pl, pl->f.order[n], &sql);
+		drop_one(pl, pl->f.order[n], &sql, 0);
 	strata_buf_release(&sql);
 }
 
@@ -1795,6 +1807,27 @@ static void column_extras(struct plan *pl, const struct strata_schema_obj *a, co
 		comment_sql(sql, &pl->t, c, attr(c, STRATA_ATTR_COMMENT));
 }
 
+/* Whether a column type ("public.mood", "public.mood[]") is an enum of side sd. */
+static int is_enum(const struct side *sd, const char *type)
+{
+	struct strata_buf b;
+	int yes = 0;
+
+	if (!type)
+		return 0;
+	for (size_t i = 0; i < sd->s->n && !yes; i++) {
+		const struct strata_schema_obj *t = &sd->s->objs[i];
+
+		if (t->kind != STRATA_OBJ_TYPE || nullcmp(attr(t, "kind"), "enum"))
+			continue;
+		strata_buf_init(&b);
+		qn(&b, t->schema, t->name);
+		yes = b.buf && !strncmp(type, b.buf, b.len) && (!type[b.len] || !strcmp(type + b.len, "[]"));
+		strata_buf_release(&b);
+	}
+	return yes;
+}
+
 static void column_change(struct plan *pl, const struct strata_schema_obj *t, size_t fj, size_t ti,
 			  struct strata_buf *sql)
 {
@@ -1807,7 +1840,7 @@ static void column_change(struct plan *pl, const struct strata_schema_obj *t, si
 	strata_buf_init(&what);
 	label(&what, "alter", c);
 	if (pl->fretype[fj] && !pl->tdone[ti] && !parent_does_it(pl, &pl->t, t, c->name, STRATA_ATTR_TYPE)) {
-		const char *ty = attr(c, STRATA_ATTR_TYPE);
+		const char *ty = attr(c, STRATA_ATTR_TYPE) ? attr(c, STRATA_ATTR_TYPE) : "text";
 
 		alter_col(sql, s, tn, c->name);
 		strata_buf_addf(sql, "TYPE %s", ty);
@@ -1815,7 +1848,12 @@ static void column_change(struct plan *pl, const struct strata_schema_obj *t, si
 			strata_buf_addf(sql, " COLLATE %s", attr(c, "collation"));
 		strata_buf_adds(sql, " USING ");
 		qi(sql, c->name);
-		strata_buf_addf(sql, "::%s;\n", ty);
+		/* an enum casts to and from text only */
+		if ((is_enum(&pl->f, attr(a, STRATA_ATTR_TYPE)) || is_enum(&pl->t, ty)) && strcmp(ty, "text"))
+			strata_buf_adds(sql, strstr(ty, "[]") ? "::text[]" : "::text");
+		strata_buf_adds(sql, "::");
+		strata_buf_adds(sql, ty);
+		strata_buf_adds(sql, ";\n");
 		if (!nullcmp(attr(a, STRATA_ATTR_TYPE), ty)) {
 			strata_buf_addf(&what, ": collation %s to %s", attr(a, "collation") ? attr(a, "collation") : "default",
 					attr(c, "collation") ? attr(c, "collation") : "default");
@@ -2411,6 +2449,9 @@ static void phase_late(struct plan *pl)
 		strata_buf_addf(&sql, " OWNED BY %s;\n", ob);
 		step_for(pl, o, 0, &sql, "set the owner of");
 	}
+	/* types that go, once no column has them */
+	for (size_t n = pl->f.s->n; n-- > 0 && !pl->rc;)
+		drop_one(pl, pl->f.order[n], &sql, 1);
 	strata_buf_release(&sql);
 	if (pl->validate.len)
 		add_step(pl, STRATA_OBJ_CONSTRAINT, 0, &pl->validate, "validate what was added NOT VALID");

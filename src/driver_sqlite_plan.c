@@ -57,6 +57,7 @@ struct tb {
 	int dropped_early;     /* gone, and dropped before the renames (its name is taken) */
 	int virt;              /* a virtual table */
 	struct strata_buf alters; /* ADD/DROP COLUMN statements, each ";\n" */
+	struct strata_buf alter_what; /* their steps' lines, each "\n"; D or A first: destructive or not */
 	struct strata_buf why;    /* why it is rebuilt, "; "-separated */
 	unsigned flags;           /* of its ALTERs or rebuild */
 	struct strata_buf destr;  /* what of its rebuild loses data */
@@ -253,6 +254,27 @@ static char *coldef(const struct strata_schema_obj *c)
 	return len ? strata_strndup(d, len) : NULL;
 }
 
+/* Is a default one ADD COLUMN takes on a table with rows: a literal (not CURRENT_TIME, not an expression)? */
+static int constant_default(const char *d)
+{
+	size_t n = strlen(d);
+
+	if (strcasecmp(d, "NULL") == 0 || strcasecmp(d, "TRUE") == 0 || strcasecmp(d, "FALSE") == 0)
+		return 1;
+	if (n >= 2 && d[0] == '\'' && d[n - 1] == '\'')
+		return 1;
+	if (n >= 3 && (d[0] == 'x' || d[0] == 'X') && d[1] == '\'' && d[n - 1] == '\'')
+		return 1;
+	if (*d == '-' || *d == '+')
+		d++;
+	if (!*d)
+		return 0;
+	for (; *d; d++)
+		if (!((*d >= '0' && *d <= '9') || *d == '.' || *d == 'e' || *d == 'E' || *d == '-' || *d == '+'))
+			return 0;
+	return 1;
+}
+
 /* Is column `col` of table t (to) in one of t's foreign keys (to)? */
 static int in_fk(const struct strata_schema *s, const char *table, const char *col)
 {
@@ -315,6 +337,7 @@ static int build_tables(struct planner *pl)
 		}
 	for (size_t i = 0; i < pl->ntb; i++) {
 		strata_buf_init(&pl->tb[i].alters);
+		strata_buf_init(&pl->tb[i].alter_what);
 		strata_buf_init(&pl->tb[i].why);
 		strata_buf_init(&pl->tb[i].destr);
 	}
@@ -683,6 +706,7 @@ static void plan_alters(struct planner *pl, struct tb *t, const struct strata_sc
 			strata_buf_adds(&t->alters, " DROP COLUMN ");
 			strata_buf_add_ident(&t->alters, fc[k]->name);
 			strata_buf_adds(&t->alters, ";\n");
+			strata_buf_addf(&t->alter_what, "Ddrop column %s.%s\n", t->t->name, fc[k]->name);
 			if (t->destr.len)
 				strata_buf_adds(&t->destr, ", ");
 			strata_buf_addf(&t->destr, "drops column %s", fc[k]->name);
@@ -715,6 +739,13 @@ static void plan_alters(struct planner *pl, struct tb *t, const struct strata_sc
 		if (gen && strcmp(gen, "stored") == 0) {
 			add_why(t, "new stored generated column %s%s", tc[i]->name, NULL);
 			t->rebuild = 1;
+		} else if (!gen && strata_schema_attr_get(tc[i], STRATA_ATTR_NOT_NULL) && (!dflt || strcasecmp(dflt, "NULL") == 0)) {
+			/* SQLite refuses it on a table with rows only: the model database has none */
+			add_why(t, "new NOT NULL column %s without a default%s", tc[i]->name, NULL);
+			t->rebuild = 1;
+		} else if (!gen && dflt && !constant_default(dflt)) {
+			add_why(t, "new column %s with a default that is not a constant%s", tc[i]->name, NULL);
+			t->rebuild = 1;
 		} else if (in_fk(pl->to, t->t->name, tc[i]->name) && dflt && strcasecmp(dflt, "NULL") != 0) {
 			add_why(t, "new column %s references another table and has a default%s", tc[i]->name, NULL);
 			t->rebuild = 1;
@@ -722,6 +753,7 @@ static void plan_alters(struct planner *pl, struct tb *t, const struct strata_sc
 		strata_buf_adds(&t->alters, "ALTER TABLE ");
 		strata_buf_add_ident(&t->alters, t->t->name);
 		strata_buf_addf(&t->alters, " ADD COLUMN %s;\n", def);
+		strata_buf_addf(&t->alter_what, "Aadd column %s.%s\n", t->t->name, tc[i]->name);
 		free(def);
 	}
 	if (oom(pl, &t->alters) || t->rebuild || !t->alters.len || t->virt)
@@ -981,29 +1013,27 @@ static void rebuild(struct planner *pl, struct tb *t)
 /* Each ALTER of the table as a step of its own. */
 static void emit_alters(struct planner *pl, struct tb *t)
 {
-	const char *p = t->alters.buf;
+	const char *p = t->alters.buf, *w = t->alter_what.buf;
 
-	while (p && *p && !pl->rc) {
-		const char *e = strstr(p, ";\n");
-		struct strata_buf s, w;
-		int drop;
-		const char *col;
+	oom(pl, &t->alter_what);
+	while (p && *p && w && *w && !pl->rc) {
+		const char *e = strstr(p, ";\n"), *we = strchr(w, '\n');
+		struct strata_buf s;
+		char *what;
 
-		if (!e)
+		if (!e || !we)
 			break;
 		strata_buf_init(&s);
-		strata_buf_init(&w);
 		strata_buf_add(&s, p, (size_t)(e - p) + 2);
-		drop = strstr(s.buf ? s.buf : "", " DROP COLUMN ") != NULL;
-		col = strstr(s.buf ? s.buf : "", drop ? " DROP COLUMN " : " ADD COLUMN ");
-		col = col ? col + (drop ? 13 : 12) : "";
-		strata_buf_addf(&w, "%s column %s.%.*s", drop ? "drop" : "add", t->t->name,
-				(int)strcspn(col, drop ? ";" : " \t\n;"), col);
-		add_step(pl, STRATA_OBJ_COLUMN, drop ? STRATA_STEP_DESTRUCTIVE : 0, &s, w.buf ? w.buf : "");
-		oom(pl, &w);
+		what = strata_strndup(w + 1, (size_t)(we - w - 1));
+		if (!what)
+			pl->rc = STRATA_ENOMEM;
+		else
+			add_step(pl, STRATA_OBJ_COLUMN, *w == 'D' ? STRATA_STEP_DESTRUCTIVE : 0, &s, what);
+		free(what);
 		strata_buf_release(&s);
-		strata_buf_release(&w);
 		p = e + 2;
+		w = we + 1;
 	}
 }
 
@@ -1191,6 +1221,7 @@ int strata_sqlite_schema_plan(const struct strata_plan_match *m, const struct st
 		plan(&pl);
 	for (size_t i = 0; i < pl.ntb; i++) {
 		strata_buf_release(&pl.tb[i].alters);
+		strata_buf_release(&pl.tb[i].alter_what);
 		strata_buf_release(&pl.tb[i].why);
 		strata_buf_release(&pl.tb[i].destr);
 	}

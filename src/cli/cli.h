@@ -199,6 +199,8 @@ int open_scratch(struct cli *c, const struct strata_target *like, struct strata_
 int close_scratch(struct cli *c, struct strata_scratch *s, int rc);
 /* --scratch URL, else scratch= in strata.ini, else NULL */
 const char *scratch_server(const struct cli *c);
+/* --scratch-setup FILE, else scratch_setup= in strata.ini, else NULL */
+const char *scratch_setup_file(const struct cli *c);
 /* cmd_diff.c: strata diff */
 int cmd_diff(struct cli *c);
 /* cmd_dump.c: strata dump; and the schema written into file as dump writes it (up --dump FILE): 0 or an

@@ -141,7 +141,7 @@ int cmd_diff(struct cli *c)
 	struct strata_schema_plan *p = NULL, *dp = NULL;
 	struct strata_rename_hint *hints = NULL, *rev = NULL;
 	struct strata_err err;
-	size_t nhints = 0;
+	size_t nhints = 0, npending;
 	char *sql = NULL, *dsql = NULL;
 	int rc, refused = 0, drefused = 0, equal;
 	double t0 = now_ms(), t_read;
@@ -173,6 +173,8 @@ int cmd_diff(struct cli *c)
 		equal = 1;
 	}
 	if (equal) {
+		if (c->verbose)
+			fprintf(stderr, "strata diff: equal; read both schemas in %.0f ms\n", t_read - t0);
 		if (c->json) {
 			cJSON *root = cJSON_CreateObject();
 
@@ -184,16 +186,17 @@ int cmd_diff(struct cli *c)
 		}
 		goto out;
 	}
-	rc = one_way(&e, "the plan", from, to, hints, nhints, &p, &left, &refused);
+	npending = diff_hints_pending(&e, from, to, hints, nhints);
+	rc = one_way(&e, "the plan", from, to, hints, npending, &p, &left, &refused);
 	if (rc)
 		goto out;
 	if (dx.down) {
-		if (diff_hints_reverse(hints, nhints, &rev)) {
+		if (diff_hints_reverse(hints, npending, &rev)) {
 			fprintf(stderr, "strata: out of memory\n");
 			rc = 1;
 			goto out;
 		}
-		rc = one_way(&e, "the down plan", to, from, rev, nhints, &dp, &dleft, &drefused);
+		rc = one_way(&e, "the down plan", to, from, rev, npending, &dp, &dleft, &drefused);
 		if (rc)
 			goto out;
 	}

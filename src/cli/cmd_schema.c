@@ -134,6 +134,12 @@ const char *scratch_server(const struct cli *c)
 	return xo.scratch ? xo.scratch : c->cfg.scratch;
 }
 
+/* --scratch-setup FILE, else scratch_setup= in strata.ini, else NULL */
+const char *scratch_setup_file(const struct cli *c)
+{
+	return xo.scratch_setup ? xo.scratch_setup : c->cfg.scratch_setup;
+}
+
 /* Open the scratch database beside `like`; its setup file is read here. 0 or an exit code (printed). */
 int open_scratch(struct cli *c, const struct strata_target *like, struct strata_scratch **s, char **setup)
 {

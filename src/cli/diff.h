@@ -37,6 +37,12 @@ struct diff_env {
 	struct strata_target *like;     /* the engine, and the server scratch databases are made on */
 	char *like_url;                 /* the URL `like` was parsed from */
 	struct strata_scratch *scratch; /* made when first needed, then reset for each use */
+	/*
+	 * Where plans are verified when a scratch setup is given: one without
+	 * it, since the from-schema's dump holds what the setup made already.
+	 * NULL: `scratch` serves.
+	 */
+	struct strata_scratch *vscratch;
 	char *setup;                    /* --scratch-setup's text */
 	int defaulted;                  /* no URL anywhere: SQLite, in memory */
 	double scratch_ms;              /* time spent making (and resetting) scratch databases */
@@ -81,6 +87,16 @@ int diff_src_read_both(struct diff_env *e, const char *a, const char *b, unsigne
 int diff_plan(struct diff_env *e, const struct strata_schema *from, const struct strata_schema *to,
 	      unsigned plan_flags, unsigned read_flags, const struct strata_rename_hint *hints, size_t nhints,
 	      struct strata_schema_plan **plan, struct strata_schema_diff **left);
+
+/*
+ * Hints that still have something to do first (h reordered in place; the
+ * number of those returned): a hint whose new name `from` has already, and
+ * not its old one, was applied before (the rename is in `from`), and would
+ * be an error to the planner; it is left after them (-v says so). Free the
+ * hints with their whole count all the same.
+ */
+size_t diff_hints_pending(struct diff_env *e, const struct strata_schema *from, const struct strata_schema *to,
+			  struct strata_rename_hint *h, size_t n);
 
 /*
  * The hints of `to` for the plan the other way (to -> from): each names

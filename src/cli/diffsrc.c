@@ -124,6 +124,9 @@ int diff_env_init(struct diff_env *e, struct cli *c, const char *cmd, const char
 
 int diff_env_close(struct diff_env *e, int rc)
 {
+	if (e->vscratch)
+		rc = close_scratch(e->c, e->vscratch, rc);
+	e->vscratch = NULL;
 	if (e->scratch)
 		rc = close_scratch(e->c, e->scratch, rc);
 	e->scratch = NULL;
@@ -152,6 +155,40 @@ static int fresh_scratch(struct diff_env *e)
 	rc = strata_scratch_reset(e->scratch, &err);
 	e->scratch_ms += now_ms() - t0;
 	return rc ? out_error_release(e->c, rc, &err) : 0;
+}
+
+/*
+ * The scratch database plans are verified in (strata_schema_plan_verify
+ * resets it first): `scratch` itself, unless a scratch setup is given (the
+ * from-schema's dump holds what the setup made: run after it, it would make
+ * it twice). 0 or an exit code (printed).
+ */
+static int verify_scratch(struct diff_env *e, struct strata_scratch **out)
+{
+	struct strata_scratch_opts so = { .server = scratch_server(e->c) };
+	struct strata_opts o = e->c->opts;
+	struct strata_scratch **slot = scratch_setup_file(e->c) ? &e->vscratch : &e->scratch;
+	struct strata_err err;
+	double t0;
+	int rc;
+
+	*out = *slot;
+	if (*slot)
+		return 0;
+	if (slot == &e->scratch) {
+		rc = fresh_scratch(e);
+		*out = e->scratch;
+		return rc;
+	}
+	t0 = now_ms();
+	o.on_event = e->c->verbose ? e->c->opts.on_event : NULL;
+	strata_err_clear(&err);
+	rc = strata_scratch_open(e->like, &so, &o, slot, &err);
+	e->scratch_ms += now_ms() - t0;
+	if (rc)
+		return out_error_release(e->c, rc, &err);
+	*out = *slot;
+	return 0;
 }
 
 /* A whole file into *buf (NUL-terminated). 0, or an exit code (printed). */
@@ -392,6 +429,7 @@ int diff_plan(struct diff_env *e, const struct strata_schema *from, const struct
 	      struct strata_schema_plan **plan, struct strata_schema_diff **left)
 {
 	struct strata_plan_opts po = { .flags = plan_flags, .renames = hints, .nrenames = nhints };
+	struct strata_scratch *vs = NULL;
 	struct strata_err err;
 	double t0;
 	int rc;
@@ -410,14 +448,57 @@ int diff_plan(struct diff_env *e, const struct strata_schema *from, const struct
 		return rc ? out_error_release(e->c, rc, &err) : 0;
 	}
 	t0 = now_ms();
-	rc = fresh_scratch(e);
+	rc = verify_scratch(e, &vs);
 	if (rc == 0) {
-		rc = strata_schema_plan_verify(e->scratch, from, *plan, to, read_flags, left, &err);
+		rc = strata_schema_plan_verify(vs, from, *plan, to, read_flags, left, &err);
 		if (rc)
 			rc = out_error_release(e->c, rc, &err);
 	}
 	e->verify_ms += now_ms() - t0;
 	return rc;
+}
+
+/* The schema a hint means, as the planner reads it: its own, or that of the table of its name in `to`. */
+static const char *hint_schema(const struct strata_rename_hint *h, const struct strata_schema *to)
+{
+	const char *table = h->kind == STRATA_OBJ_COLUMN ? h->parent : h->name;
+
+	if (h->schema || !table)
+		return h->schema;
+	for (size_t i = 0; i < to->n; i++)
+		if (to->objs[i].kind == STRATA_OBJ_TABLE && strcmp(to->objs[i].name, table) == 0)
+			return to->objs[i].schema;
+	return NULL;
+}
+
+size_t diff_hints_pending(struct diff_env *e, const struct strata_schema *from, const struct strata_schema *to,
+			  struct strata_rename_hint *h, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *schema = hint_schema(&h[i], to);
+		const char *parent = h[i].kind == STRATA_OBJ_COLUMN ? h[i].parent : NULL;
+		int done = strata_schema_find(from, h[i].kind, schema, parent, h[i].name) &&
+			   !strata_schema_find(from, h[i].kind, schema, parent, h[i].old_name);
+
+		if (done) {
+			if (e->c->verbose)
+				fprintf(stderr, "strata %s: %s:%d: %s %s is renamed from %s already: the hint has nothing "
+						"left to do\n",
+					e->cmd, h[i].file ? h[i].file : "?", h[i].line, strata_obj_kind_name(h[i].kind),
+					h[i].name, h[i].old_name);
+			continue;
+		}
+		if (i != k) {
+			struct strata_rename_hint t = h[k];
+
+			h[k] = h[i];
+			h[i] = t;
+		}
+		k++;
+	}
+	return k;
 }
 
 int diff_hints_reverse(const struct strata_rename_hint *h, size_t n, struct strata_rename_hint **out)

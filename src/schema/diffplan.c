@@ -17,6 +17,7 @@
  * line: a rename guessed wrong would drop a column's data.
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,12 +104,21 @@ static void pair(struct strata_plan_match *m, size_t to_ix, long from_ix)
 	m->moved[to_ix] = nullcmp(a->parent, b->parent) != 0;
 }
 
-/* The schema a hint means: its own, or the default one of the schemas (the first table's, "public"). */
+/*
+ * The schema a hint means: its own, or that of the table of this name in
+ * `to` (the first in identity order: schemas are written, where there are
+ * several, as schema.table in the hint).
+ */
 static const char *hint_schema(const struct strata_rename_hint *h, const struct strata_schema *to)
 {
-	if (h->schema || to->engine == STRATA_ENGINE_SQLITE)
+	const char *table = h->kind == STRATA_OBJ_COLUMN ? h->parent : h->name;
+
+	if (h->schema || !table)
 		return h->schema;
-	return "public";
+	for (size_t i = 0; i < to->n; i++)
+		if (to->objs[i].kind == STRATA_OBJ_TABLE && strcmp(to->objs[i].name, table) == 0)
+			return to->objs[i].schema;
+	return NULL;
 }
 
 static int hint_err(struct strata_err *err, const struct strata_rename_hint *h, const char *fmt, const char *a,
@@ -116,7 +126,7 @@ static int hint_err(struct strata_err *err, const struct strata_rename_hint *h, 
 {
 	strata_err_set(err, STRATA_EUSAGE, fmt, a, b);
 	if (err && h->file) {
-		strata_err_prefix(err, "%s:%d: ", h->file, h->line);
+		snprintf(err->file, sizeof(err->file), "%s", h->file);
 		err->line = h->line;
 	}
 	strata_err_hint(err, "a rename hint names the object's old name in the schema diffed from: "
@@ -402,11 +412,12 @@ int strata_schema_plan(const struct strata_schema *from, const struct strata_sch
 	if (!o)
 		o = &none;
 	drv = strata_driver_load(from->engine, err);
-	if (drv && from->engine != to->engine) {
+	if (drv) {
 		const struct strata_driver *d2 = strata_driver_load(to->engine, err);
 
-		return strata_err_set(err, STRATA_EUSAGE, "cannot diff a %s schema against a %s one",
-				      drv->display_name, d2 ? d2->display_name : "different");
+		if (d2 != drv)
+			return strata_err_set(err, STRATA_EUSAGE, "cannot diff a %s schema against a %s one",
+					      drv->display_name, d2 ? d2->display_name : "different");
 	}
 	if (!drv)
 		return err && err->code ? err->code : STRATA_EUNSUPPORTED;

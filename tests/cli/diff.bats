@@ -352,6 +352,14 @@ SQL
 	sqlite3 -bail a.db <plan.sql
 	diff <(sqlite_schema a.db) <(sqlite_schema want.db)
 	[ "$(sqlite_sql a.db "SELECT group_concat(full_name, ',') FROM (SELECT full_name FROM users ORDER BY id)")" = "ann,bob" ]
+	# the hint stays in the file: once applied it has nothing left to do, and the next change diffs as usual
+	echo "CREATE TABLE later (id INTEGER PRIMARY KEY);" >>want.sql
+	run --separate-stderr strata diff --from a.db --to want.sql
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"CREATE TABLE later"* ]]
+	[[ "$output" != *"RENAME COLUMN"* ]]
+	sqlite3 -bail a.db <<<"$output"
+	[ "$(sqlite_sql a.db "SELECT group_concat(full_name, ',') FROM (SELECT full_name FROM users ORDER BY id)")" = "ann,bob" ]
 }
 
 @test "postgres: renamed-from hints on a table and a column rename both; rows keep their values; the down renames back" {
@@ -454,5 +462,102 @@ assert dn["verified"] is True and any(s["destructive"] and "extra" in s["what"] 
 import json, sys
 d = json.load(sys.stdin)
 assert d["steps"] == [] and any("collation" in x for x in d["not_handled"]), d'
+	no_scratch_left
+}
+
+@test "postgres: --online: indexes CONCURRENTLY in a no-transaction plan, CHECKs NOT VALID then VALIDATE; psql runs it, pg_dump agrees" {
+	require_pg
+	a=$(make_pg_db t_diff_onl_a)
+	b=$(make_pg_db t_diff_onl_b)
+	pg_sql "$a" "CREATE TABLE t (a int); INSERT INTO t VALUES (1), (2);"
+	pg_sql "$b" "CREATE TABLE t (a int, c int); CREATE INDEX ix_t_a ON t (a); ALTER TABLE t ADD CONSTRAINT ck_a CHECK (a > 0);"
+	require_planner "$a" "$b"
+	run --separate-stderr strata diff --from "$a" --to "$b" --online
+	[ "$status" -eq 0 ]
+	[[ "$output" == "-- strata:no-transaction"* ]]
+	[[ "$output" == *"CREATE INDEX CONCURRENTLY"* ]]
+	[[ "$output" == *"NOT VALID"*"VALIDATE CONSTRAINT"* ]]
+	echo "$output" >plan.sql
+	run --separate-stderr strata diff --from "$a" --to "$b" --json --online
+	[ "$status" -eq 0 ]
+	echo "$output" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+ix = [s for s in d["steps"] if "CONCURRENTLY" in s["sql"]]
+assert ix and all(s["no_transaction"] for s in ix), d
+assert not any(s["no_transaction"] for s in d["steps"] if "CONCURRENTLY" not in s["sql"]), d'
+	psql -X -q -v ON_ERROR_STOP=1 -d "$a" -f plan.sql
+	diff <(pg_schema t_diff_onl_a) <(pg_schema t_diff_onl_b)
+	[ "$(pg_sql "$a" "SELECT count(*) FROM t")" = 2 ]
+	no_scratch_left
+}
+
+@test "postgres: columns left in another order (PostgreSQL cannot reorder them) are a note, not a failure" {
+	require_pg
+	a=$(make_pg_db t_diff_ord_a)
+	b=$(make_pg_db t_diff_ord_b)
+	pg_sql "$a" "CREATE TABLE t (a int, b int);"
+	pg_sql "$b" "CREATE TABLE t (a int, c int, b int);"
+	require_planner "$a" "$b"
+	run --separate-stderr strata diff --from "$a" --to "$b"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ADD COLUMN c"* ]]
+	[[ "$stderr" == *"note:"*"cannot reorder columns"*"position"* ]]
+	echo "$output" >plan.sql
+	psql -X -q -v ON_ERROR_STOP=1 -d "$a" -f plan.sql
+	# what is left is the order alone: a diff of the two is empty, with the note
+	run --separate-stderr strata diff --from "$a" --to "$b"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"only in the order of columns"* ]]
+	[ "$(pg_sql "$a" "SELECT string_agg(attname, ',' ORDER BY attname) FROM pg_attribute WHERE attrelid = 't'::regclass AND attnum > 0")" = "a,b,c" ]
+}
+
+@test "sqlite: a directory in another tool's layout (dbmate) is read as strata reads it" {
+	mkdir -p db/migrations
+	printf -- '-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n\n-- migrate:down\nDROP TABLE users;\n' \
+		>db/migrations/20240101000000_users.sql
+	printf -- '-- migrate:up\nCREATE INDEX ix_users_name ON users (name);\n\n-- migrate:down\nDROP INDEX ix_users_name;\n' \
+		>db/migrations/20240102000000_index.sql
+	sqlite3 a.db "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);"
+	require_planner a.db db/migrations
+	run --separate-stderr strata diff --from a.db --to db/migrations
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"CREATE INDEX ix_users_name"* ]]
+	echo "$output" >plan.sql
+	sqlite3 -bail a.db <plan.sql
+	strata -d sqlite:b.db -p db/migrations up -q
+	diff <(sqlite_schema a.db) <(sqlite_schema b.db)
+}
+
+@test "sqlite: a rename hint on no table's or column's line, or naming what the database lacks, is an error at its line" {
+	sqlite3 a.db "CREATE TABLE t (a INT);"
+	printf 'CREATE TABLE t (\n  a INT\n);\n-- strata:renamed-from zz\n' >misplaced.sql
+	run --separate-stderr strata diff --from a.db --to misplaced.sql
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"misplaced.sql:4: "*"on no table's or column's line"* ]]
+	printf 'CREATE TABLE t (\n  b INT -- strata:renamed-from zz\n);\n' >unknown.sql
+	require_planner a.db unknown.sql
+	run --separate-stderr strata diff --from a.db --to unknown.sql
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"unknown.sql:2: "*'"zz"'* ]]
+}
+
+@test "postgres: --scratch-setup runs before each side that needs it; the plan is verified without it (no double CREATE)" {
+	require_pg
+	a=$(make_pg_db)
+	echo "CREATE SCHEMA extra;" >setup.sql
+	write_migration m 001 t "CREATE TABLE extra.t (a int);"
+	printf 'CREATE TABLE extra.t (a int);\nCREATE TABLE extra.u (b int);\n' >want.sql
+	require_planner "$a" "$a"
+	run --separate-stderr strata -d "$a" diff --from m --to want.sql
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *'schema "extra" does not exist'* ]]
+	run --separate-stderr strata -d "$a" diff --from m --to want.sql --scratch-setup setup.sql
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"CREATE TABLE extra.u"* ]]
+	[[ "$output" != *"CREATE SCHEMA"* ]]
 	no_scratch_left
 }

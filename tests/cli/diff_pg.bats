@@ -87,6 +87,14 @@ setup() {
 	grep -q 'USING m::text::public.mood' plan.sql
 	grep -q 'USING ms::text\[\]::public.mood\[\]' plan.sql
 	[ "$(pg_sql "$A" "SELECT m, ms FROM t")" = "c|{a,c}" ]
+
+	# enums that go: their columns turned over (to text, to another enum) before the types are dropped
+	two_dbs "CREATE TYPE mood AS ENUM ('a', 'b'); CREATE TYPE m2 AS ENUM ('x'); CREATE TABLE t (m mood DEFAULT 'a', n m2);
+		 INSERT INTO t VALUES ('b', 'x');" \
+		"CREATE TYPE m3 AS ENUM ('x', 'y'); CREATE TABLE t (m text DEFAULT 'a', n m3);"
+	roundtrip --allow-destructive
+	grep -q 'USING n::text::public.m3;' plan.sql
+	[ "$(pg_sql "$A" "SELECT m, n FROM t")" = "b|x" ]
 }
 
 @test "postgres diff: domains, composite and range types, schemas and extensions" {
