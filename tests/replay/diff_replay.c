@@ -54,10 +54,14 @@ static const char *pg_bin = "/usr/lib/postgresql/15/bin";
 static char work[256];
 static int verbose;
 
+static struct strata_scratch *opened[3]; /* A, B, C: dropped on the way out, an error's too */
+
 static void die(const char *what, const struct strata_err *e)
 {
 	fprintf(stderr, "diff_replay: %s: %s%s%s\n", what, e && e->message ? e->message : "error",
 		e && e->detail && *e->detail ? " / " : "", e && e->detail ? e->detail : "");
+	for (size_t i = 0; i < 3; i++)
+		strata_scratch_close(opened[i], NULL);
 	exit(2);
 }
 
@@ -579,6 +583,9 @@ int main(int argc, char **argv)
 	if (strata_scratch_open(t, NULL, &o, &A.s, &e) || strata_scratch_open(t, NULL, &o, &B.s, &e) ||
 	    (migra && strata_scratch_open(t, NULL, &o, &C.s, &e)))
 		die("a scratch database", &e);
+	opened[0] = A.s;
+	opened[1] = B.s;
+	opened[2] = C.s;
 	if (fails_path) {
 		fails = fopen(fails_path, "w");
 		if (!fails) {
@@ -633,8 +640,8 @@ int main(int argc, char **argv)
 			with_rows = 1;
 		}
 		if (strata_run(adb, src, &req, NULL, &e)) {
-			fprintf(stderr, "diff_replay: migration %04ld (%s) fails on A: %s\n", k, m->up_file, e.message);
-			exit(2);
+			fprintf(stderr, "diff_replay: migration %04ld (%s) fails on A:", k, m->up_file);
+			die("", &e);
 		}
 		if (strata_schema_read(adb, 0, &to, &e))
 			die("reading A's schema", &e);
