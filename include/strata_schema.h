@@ -409,7 +409,7 @@ void strata_schema_plan_free(struct strata_schema_plan *p);
 int strata_schema_plan_sql(const struct strata_schema_plan *p, char **sql, struct strata_err *err);
 
 /*
- * Verify a plan: in `scratch` (reset first), create `from` (its dump), run
+ * Verify a plan: in `scratch` (reset first, unless it is new and unused), create `from` (its dump), run
  * the plan's steps (each as its own script, outside any transaction when its
  * flags say so), read the schema and compare it with `to`. *left (never NULL
  * on success) is empty when the plan is exact; a step that fails is an error

@@ -159,7 +159,7 @@ static int fresh_scratch(struct diff_env *e)
 
 /*
  * The scratch database plans are verified in (strata_schema_plan_verify
- * resets it first): `scratch` itself, unless a scratch setup is given (the
+ * resets it first unless it is new): `scratch` itself, unless a scratch setup is given (the
  * from-schema's dump holds what the setup made: run after it, it would make
  * it twice). 0 or an exit code (printed).
  */

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "diffplan.h"
+#include "scratch.h"
 #include "../buf.h"
 #include "../db.h"
 #include "../driver.h"
@@ -547,7 +548,7 @@ int strata_schema_plan_verify(struct strata_scratch *scratch, const struct strat
 	int *lines = NULL, rc;
 
 	*left = NULL;
-	rc = strata_scratch_reset(scratch, err);
+	rc = strata_scratch_fresh(scratch) ? 0 : strata_scratch_reset(scratch, err); /* a new one is empty */
 	if (rc)
 		return rc;
 	sdb = strata_scratch_db(scratch);

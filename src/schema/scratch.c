@@ -31,12 +31,14 @@ struct strata_scratch {
 	struct strata_scratch_opts so;
 	const struct strata_target *like; /* borrowed: what it was made beside (strata_scratch_open_like) */
 	struct strata_opts caller_opts;   /* as given */
+	int fresh;                        /* made (or reset) and not handed out since: empty but for the setup */
 };
 
 static unsigned scratch_seq;
 
 struct strata_db *strata_scratch_db(struct strata_scratch *s)
 {
+	s->fresh = 0;
 	return s->db;
 }
 
@@ -117,6 +119,7 @@ static int create_db(struct strata_scratch *s, struct strata_err *err)
 	rc = strata_db_open(s->t, &s->opts, &s->db, err);
 	if (rc == 0)
 		rc = run_setup(s, err);
+	s->fresh = rc == 0;
 	if (rc) {
 		struct strata_err e2;
 
@@ -199,6 +202,11 @@ int strata_scratch_open(const struct strata_target *like, const struct strata_sc
 fail:
 	strata_scratch_close(s, NULL);
 	return rc;
+}
+
+int strata_scratch_fresh(const struct strata_scratch *s)
+{
+	return s->fresh;
 }
 
 int strata_scratch_reset(struct strata_scratch *s, struct strata_err *err)

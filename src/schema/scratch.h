@@ -11,4 +11,11 @@
 /* A new scratch database made as `like` was (strata_scratch_close it). */
 int strata_scratch_open_like(const struct strata_scratch *like, struct strata_scratch **out, struct strata_err *err);
 
+/*
+ * 1 when s was made or reset and its database not handed out since
+ * (strata_scratch_db): it holds nothing but the setup, so a reset would
+ * only make the same empty database again.
+ */
+int strata_scratch_fresh(const struct strata_scratch *s);
+
 #endif
