@@ -351,6 +351,13 @@ enum {
 	STRATA_PLAN_ONLINE = 1 << 0,
 };
 
+/*
+ * The schema a hint means: its own, or, when it names none, that of the
+ * table of its name (a column's: its table's) in `to`, the first in identity
+ * order; NULL when `to` has no such table.
+ */
+const char *strata_rename_hint_schema(const struct strata_rename_hint *h, const struct strata_schema *to);
+
 struct strata_plan_opts {
 	unsigned flags; /* STRATA_PLAN_* */
 	const struct strata_rename_hint *renames;

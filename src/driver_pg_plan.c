@@ -234,13 +234,7 @@ static const char *attr(const struct strata_schema_obj *o, const char *k)
 static void add_step(struct plan *pl, enum strata_obj_kind kind, unsigned flags, struct strata_buf *sql,
 		     const char *what)
 {
-	if (pl->rc)
-		return;
-	if (sql->broken) {
-		pl->rc = STRATA_ENOMEM;
-		return;
-	}
-	pl->rc = strata_plan_add(pl->p, kind, flags, sql->buf ? sql->buf : "", "%s", what);
+	strata_plan_add_buf(pl->p, &pl->rc, kind, flags, sql, what);
 }
 
 static void unhandled(struct plan *pl, const char *what, const struct strata_schema_obj *o)

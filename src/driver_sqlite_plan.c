@@ -98,13 +98,7 @@ static int oom(struct planner *pl, struct strata_buf *b)
 static void add_step(struct planner *pl, enum strata_obj_kind kind, unsigned flags, struct strata_buf *sql,
 		     const char *what)
 {
-	if (pl->rc)
-		return;
-	if (sql->broken) {
-		pl->rc = STRATA_ENOMEM;
-		return;
-	}
-	pl->rc = strata_plan_add(pl->p, kind, flags, sql->buf ? sql->buf : "", "%s", what);
+	strata_plan_add_buf(pl->p, &pl->rc, kind, flags, sql, what);
 }
 
 static int sim_exec(struct planner *pl, const char *sql)

@@ -78,6 +78,8 @@ extern const struct cli_option down_options[], sql_options[], ignore_options[], 
 	drop_options[], create_options[], history_options[], status_options[], wait_options[];
 /* cmd_create.c: every table create takes (dbmate's `new` takes the same) */
 extern const struct cli_option *create_tables[];
+/* A whole file into *buf (NUL-terminated): 0, or an exit code, said as "strata CMD: cannot read WHAT PATH: why" (cmd_schema.c). */
+int cli_read_file(const char *cmd, const char *what, const char *path, char **buf, size_t *len);
 /* cmd_schema.c: check's and test's */
 extern const struct cli_option scratch_options[], check_options[], test_options[];
 /* cmd_diff.c: diff's, and what shapes a plan (diff's and create --from-schema's: --allow-destructive, --online) */

@@ -84,7 +84,7 @@ static double now_seconds(void)
 }
 
 /* A whole file into *buf (NUL-terminated). 0, or an exit code (printed). */
-static int read_file(const char *cmd, const char *what, const char *path, char **buf, size_t *len)
+int cli_read_file(const char *cmd, const char *what, const char *path, char **buf, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	char *b = NULL;
@@ -152,7 +152,7 @@ int open_scratch(struct cli *c, const struct strata_target *like, struct strata_
 
 	*setup = NULL;
 	if (file) {
-		rc = read_file(c->cmd->name, "the scratch setup", file, setup, &len);
+		rc = cli_read_file(c->cmd->name, "the scratch setup", file, setup, &len);
 		if (rc)
 			return rc;
 		so.setup = *setup;
@@ -259,7 +259,7 @@ int cmd_check(struct cli *c)
 	int rc;
 
 	if (xo.against) {
-		rc = read_file("check", "", xo.against, &against, &against_len);
+		rc = cli_read_file("check", "", xo.against, &against, &against_len);
 		if (rc)
 			return rc;
 	}

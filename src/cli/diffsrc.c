@@ -191,51 +191,6 @@ static int verify_scratch(struct diff_env *e, struct strata_scratch **out)
 	return 0;
 }
 
-/* A whole file into *buf (NUL-terminated). 0, or an exit code (printed). */
-static int slurp(struct diff_env *e, const char *path, char **buf, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b = NULL;
-	size_t n = 0, cap = 0;
-
-	*buf = NULL;
-	*len = 0;
-	if (!f) {
-		fprintf(stderr, "strata %s: cannot read the schema file %s: %s\n", e->cmd, path, strerror(errno));
-		return 2;
-	}
-	for (;;) {
-		size_t got;
-
-		if (n + 8192 + 1 > cap) {
-			char *nb = realloc(b, cap = cap ? cap * 2 : 65536);
-
-			if (!nb) {
-				free(b);
-				fclose(f);
-				fprintf(stderr, "strata: out of memory\n");
-				return 1;
-			}
-			b = nb;
-		}
-		got = fread(b + n, 1, 8192, f);
-		n += got;
-		if (got < 8192)
-			break;
-	}
-	if (ferror(f)) {
-		fprintf(stderr, "strata %s: cannot read the schema file %s: %s\n", e->cmd, path, strerror(errno));
-		free(b);
-		fclose(f);
-		return 2;
-	}
-	fclose(f);
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
 /* A live database's schema: rc and err (said by the caller), so that it can run on a thread of its own. */
 struct url_read {
 	struct diff_env *e;
@@ -329,7 +284,7 @@ static int read_sql(struct diff_env *e, const char *spec, unsigned flags, struct
 	size_t len = 0;
 	int rc;
 
-	rc = slurp(e, spec, &sql, &len);
+	rc = cli_read_file(e->cmd, "the schema file", spec, &sql, &len);
 	if (rc)
 		return rc;
 	strata_err_clear(&err);
@@ -458,26 +413,13 @@ int diff_plan(struct diff_env *e, const struct strata_schema *from, const struct
 	return rc;
 }
 
-/* The schema a hint means, as the planner reads it: its own, or that of the table of its name in `to`. */
-static const char *hint_schema(const struct strata_rename_hint *h, const struct strata_schema *to)
-{
-	const char *table = h->kind == STRATA_OBJ_COLUMN ? h->parent : h->name;
-
-	if (h->schema || !table)
-		return h->schema;
-	for (size_t i = 0; i < to->n; i++)
-		if (to->objs[i].kind == STRATA_OBJ_TABLE && strcmp(to->objs[i].name, table) == 0)
-			return to->objs[i].schema;
-	return NULL;
-}
-
 size_t diff_hints_pending(struct diff_env *e, const struct strata_schema *from, const struct strata_schema *to,
 			  struct strata_rename_hint *h, size_t n)
 {
 	size_t i, k = 0;
 
 	for (i = 0; i < n; i++) {
-		const char *schema = hint_schema(&h[i], to);
+		const char *schema = strata_rename_hint_schema(&h[i], to);
 		const char *parent = h[i].kind == STRATA_OBJ_COLUMN ? h[i].parent : NULL;
 		int done = strata_schema_find(from, h[i].kind, schema, parent, h[i].name) &&
 			   !strata_schema_find(from, h[i].kind, schema, parent, h[i].old_name);

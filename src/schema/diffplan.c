@@ -110,7 +110,7 @@ static void pair(struct strata_plan_match *m, size_t to_ix, long from_ix)
  * `to` (the first in identity order: schemas are written, where there are
  * several, as schema.table in the hint).
  */
-static const char *hint_schema(const struct strata_rename_hint *h, const struct strata_schema *to)
+const char *strata_rename_hint_schema(const struct strata_rename_hint *h, const struct strata_schema *to)
 {
 	const char *table = h->kind == STRATA_OBJ_COLUMN ? h->parent : h->name;
 
@@ -143,7 +143,7 @@ static int apply_hints(struct matcher *mt, const struct strata_plan_opts *o, enu
 
 	for (size_t i = 0; o && i < o->nrenames; i++) {
 		const struct strata_rename_hint *h = &o->renames[i];
-		const char *schema = hint_schema(h, m->to);
+		const char *schema = strata_rename_hint_schema(h, m->to);
 		const char *from_parent = kind == STRATA_OBJ_COLUMN ? from_table_name(mt, schema, h->parent) : NULL;
 		const struct strata_schema_obj *now, *before, *clash;
 
@@ -341,6 +341,18 @@ int strata_plan_add(struct strata_schema_plan *p, enum strata_obj_kind kind, uns
 	p->flags |= flags;
 	p->n++;
 	return 0;
+}
+
+void strata_plan_add_buf(struct strata_schema_plan *p, int *rc, enum strata_obj_kind kind, unsigned flags,
+			 const struct strata_buf *sql, const char *what)
+{
+	if (*rc)
+		return;
+	if (sql->broken) {
+		*rc = STRATA_ENOMEM;
+		return;
+	}
+	*rc = strata_plan_add(p, kind, flags, sql->buf ? sql->buf : "", "%s", what);
 }
 
 static int add_line(char ***list, size_t *n, char *line)

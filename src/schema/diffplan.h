@@ -50,6 +50,14 @@ const char *strata_plan_match_parent(const struct strata_plan_match *m, const ch
  */
 int strata_plan_add(struct strata_schema_plan *p, enum strata_obj_kind kind, unsigned flags, const char *sql,
 		    const char *what_fmt, ...) __attribute__((format(printf, 5, 6)));
+/*
+ * strata_plan_add of a statement buffer the caller built, with `what` as is,
+ * unless *rc already holds an error; a broken buffer (out of memory) or a
+ * failed add sets *rc.
+ */
+struct strata_buf;
+void strata_plan_add_buf(struct strata_schema_plan *p, int *rc, enum strata_obj_kind kind, unsigned flags,
+			 const struct strata_buf *sql, const char *what);
 /* Note something the plan cannot express ("change of the subtype of range type r"). */
 int strata_plan_unhandled(struct strata_schema_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
