@@ -572,10 +572,13 @@ static const char q_deps[] =
 	/* columns, and what a column's own pg_depend rows come from (itself; its default or generation expression) */
 	" col AS (SELECT a.attrelid, a.attnum, r.nspname, r.relname, a.attname FROM pg_attribute a"
 	"  JOIN relkey r ON r.oid = a.attrelid WHERE a.attnum > 0 AND NOT a.attisdropped AND r.kind <> 'sequence'),"
+	/* two joins, not one with an OR: the OR made the planner loop over every pair (80 ms instead of 5) */
 	" cdep AS (SELECT d.*, ca.nspname, ca.relname, ca.attname FROM pg_depend d"
-	"  LEFT JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid"
-	"  JOIN col ca ON (d.classid = 'pg_class'::regclass AND ca.attrelid = d.objid AND ca.attnum = d.objsubid)"
-	"   OR (ca.attrelid = ad.adrelid AND ca.attnum = ad.adnum)"
+	"  JOIN col ca ON d.classid = 'pg_class'::regclass AND ca.attrelid = d.objid AND ca.attnum = d.objsubid"
+	"  WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384"
+	"  UNION ALL SELECT d.*, ca.nspname, ca.relname, ca.attname FROM pg_depend d"
+	"  JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid"
+	"  JOIN col ca ON ca.attrelid = ad.adrelid AND ca.attnum = ad.adnum"
 	"  WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384)"
 	" SELECT DISTINCT a.kind, a.nsp, a.parent, a.name, b.kind, b.nsp, b.parent, b.name,"
 	"  CASE WHEN a.kind = 'sequence' AND d.deptype = 'a' AND b.kind = 'table' THEN 't' ELSE 'f' END"
