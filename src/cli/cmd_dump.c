@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "strata_schema.h"
@@ -93,14 +94,43 @@ static int render(struct cli *c, unsigned flags, char **sql)
 	return 0;
 }
 
-/* Replace `file` with `text`: written beside it, then renamed over it, so a reader never sees half. */
+/* Write `text` into `file` as it is (a device, a pipe, a symlink's target): no file beside it to rename. */
+static int write_through(const char *file, const char *text)
+{
+	size_t len = strlen(text);
+	FILE *f = fopen(file, "w");
+	int ok;
+
+	if (!f) {
+		fprintf(stderr, "strata: cannot write %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	ok = fwrite(text, 1, len, f) == len;
+	ok = (fclose(f) == 0) && ok;
+	if (!ok) {
+		fprintf(stderr, "strata: cannot write %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Replace `file` with `text`: written beside it, then renamed over it, so a
+ * reader never sees half. Only a regular file is replaced so: /dev/null, a
+ * FIFO or a symlink is written through (renaming over /dev/null as root
+ * would put a plain file in its place).
+ */
 static int write_whole(const char *file, const char *text)
 {
 	size_t n = strlen(file) + 16, len = strlen(text);
-	char *tmp = malloc(n);
+	struct stat st;
+	char *tmp;
 	FILE *f;
 	int ok;
 
+	if (lstat(file, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_through(file, text);
+	tmp = malloc(n);
 	if (!tmp) {
 		fprintf(stderr, "strata: out of memory\n");
 		return 1;
